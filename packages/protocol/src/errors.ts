@@ -1,0 +1,56 @@
+/**
+ * The one catalogue of error codes shared by server, SDK and CLI.
+ * Clients switch on `code`, never on `message`. Messages are generic on purpose:
+ * they must not reveal whether an account exists or why a credential failed.
+ */
+export const ERRORS = {
+  VALIDATION_FAILED: { status: 400, message: 'The request is invalid.' },
+  MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON.' },
+  UNKNOWN_FIELD: { status: 400, message: 'The request contains a field that is not allowed.' },
+  UNAUTHENTICATED: { status: 401, message: 'Authentication is required.' },
+  INVALID_TOKEN: { status: 401, message: 'The access token is invalid or has expired.' },
+  INVALID_CREDENTIALS: { status: 401, message: 'The e-mail address or master password is incorrect.' },
+  INVALID_REFRESH_TOKEN: { status: 401, message: 'The session has ended; log in again.' },
+  HANDSHAKE_EXPIRED: { status: 401, message: 'The authentication handshake expired or was already used; start again.' },
+  FORBIDDEN: { status: 403, message: 'You are not allowed to do this.' },
+  NOT_FOUND: { status: 404, message: 'Not found.' },
+  ITEM_NOT_FOUND: { status: 404, message: 'The item does not exist.' },
+  VAULT_NOT_FOUND: { status: 404, message: 'The vault does not exist.' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },
+  ITEM_CONFLICT: { status: 409, message: 'The item was changed elsewhere; sync and try again.' },
+  ITEM_EXISTS: { status: 409, message: 'An item with this id already exists.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request content type is not supported.' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests; try again later.' },
+  INTERNAL: { status: 500, message: 'Something went wrong on the server.' },
+  STATE_UNAVAILABLE: { status: 503, message: 'A backing service is unavailable; try again shortly.' },
+  SERVICE_UNAVAILABLE: { status: 503, message: 'The service is unavailable; try again shortly.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERRORS, value);
+}
+
+/** The JSON body of every error response: `{ error: { code, message, requestId } }`. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; requestId?: string; details?: Record<string, unknown> };
+}
+
+/** An error carrying a catalogue code; thrown by the server and rethrown by the SDK. */
+export class WatchwordError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(code: ErrorCode, options: { message?: string; details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(options.message ?? ERRORS[code].message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'WatchwordError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.details = options.details;
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Ephemeral shared state (login handshakes, token denylist, rate-limit counters, replay caches).
+ * In-memory by default; Redis when REDIS_URL is set so that any instance can finish what another started.
+ * Implementations throw WatchwordError('STATE_UNAVAILABLE') when the backing service cannot be reached (fail closed).
+ */
+export interface StateStore {
+  readonly kind: 'memory' | 'redis';
+  /** Stores value under key for ttlMs milliseconds (overwrites). */
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  get(key: string): Promise<string | null>;
+  /** Atomically reads and deletes: a value can be taken once only, even by concurrent callers on several instances. */
+  take(key: string): Promise<string | null>;
+  delete(key: string): Promise<void>;
+  /** Atomically increments a counter, creating it with ttlMs on first use; returns the new value. */
+  increment(key: string, ttlMs: number): Promise<number>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StateOptions {
+  /** redis://… → Redis; undefined → in-memory. */
+  redisUrl?: string | undefined;
+  /** Prefix for every Redis key (default "ww:"); tests use a unique prefix each. */
+  keyPrefix?: string;
+}
