@@ -1,0 +1,54 @@
+import Type, { type Static } from 'typebox';
+import { B64, Timestamp, Uuid, strict } from './common.ts';
+
+/** Upper bound of one encrypted item envelope (base64url characters). */
+export const MAX_ITEM_DATA = 400_000;
+const ItemData = B64(MAX_ITEM_DATA, 'Encrypted item envelope (AES-256-GCM), base64url');
+
+export const Item = Type.Object(
+  {
+    id: Uuid,
+    vaultId: Uuid,
+    revision: Type.Integer({ minimum: 1, description: 'Per-item content revision, bound into the AAD' }),
+    seq: Type.Integer({ minimum: 0, description: 'Account revision at the last change (sync cursor)' }),
+    data: Type.Union([ItemData, Type.Null()]),
+    deletedAt: Type.Union([Timestamp, Type.Null()]),
+    purged: Type.Boolean(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  strict,
+);
+export type Item = Static<typeof Item>;
+
+export const ItemParams = Type.Object({ id: Uuid }, strict);
+
+export const ListItemsQuery = Type.Object(
+  { since: Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]{0,14})$', description: 'Account revision from a previous sync' })) },
+  strict,
+);
+export type ListItemsQuery = Static<typeof ListItemsQuery>;
+
+export const ListItemsResponse = Type.Object(
+  { revision: Type.Integer({ minimum: 0 }), full: Type.Boolean(), items: Type.Array(Item) },
+  strict,
+);
+export type ListItemsResponse = Static<typeof ListItemsResponse>;
+
+export const CreateItemRequest = Type.Object({ id: Uuid, vaultId: Uuid, data: ItemData }, strict);
+export type CreateItemRequest = Static<typeof CreateItemRequest>;
+
+export const UpdateItemRequest = Type.Object(
+  { revision: Type.Integer({ minimum: 1, maximum: 2 ** 31, description: 'The revision the client last saw' }), data: ItemData },
+  strict,
+);
+export type UpdateItemRequest = Static<typeof UpdateItemRequest>;
+
+export const DeleteItemQuery = Type.Object(
+  { purge: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])) },
+  strict,
+);
+export type DeleteItemQuery = Static<typeof DeleteItemQuery>;
+
+export const ItemResponse = Type.Object({ item: Item }, strict);
+export type ItemResponse = Static<typeof ItemResponse>;

@@ -1,0 +1,142 @@
+import Type, { type Static } from 'typebox';
+import Value from 'typebox/value';
+import { buildAad } from './aad.ts';
+import { importAesKey, openBytes, sealBytes } from './crypto/aead.ts';
+import { fromUtf8, utf8 } from './encoding.ts';
+import { WatchwordError } from './errors.ts';
+
+/**
+ * The plaintext item model. Everything about an item — type, name, URLs, fields —
+ * lives inside the ciphertext (design.md §1); the server sees ids, sizes, timestamps
+ * and revisions only. Every string is bounded and unknown properties are rejected.
+ */
+const strict = { additionalProperties: false } as const;
+const Text = (maxLength: number) => Type.String({ maxLength });
+
+export const ItemTypeSchema = Type.Union([
+  Type.Literal('login'),
+  Type.Literal('note'),
+  Type.Literal('card'),
+  Type.Literal('identity'),
+]);
+
+export const ItemFieldSchema = Type.Object(
+  { name: Text(128), value: Text(4096), hidden: Type.Boolean() },
+  strict,
+);
+
+export const LoginDataSchema = Type.Object(
+  {
+    username: Type.Optional(Text(512)),
+    password: Type.Optional(Text(1024)),
+    urls: Type.Optional(Type.Array(Text(2048), { maxItems: 20 })),
+    totp: Type.Optional(Text(512)),
+  },
+  strict,
+);
+
+export const CardDataSchema = Type.Object(
+  {
+    cardholder: Type.Optional(Text(256)),
+    brand: Type.Optional(Text(64)),
+    number: Type.Optional(Text(64)),
+    expMonth: Type.Optional(Text(2)),
+    expYear: Type.Optional(Text(4)),
+    code: Type.Optional(Text(16)),
+  },
+  strict,
+);
+
+export const IdentityDataSchema = Type.Object(
+  {
+    title: Type.Optional(Text(64)),
+    firstName: Type.Optional(Text(256)),
+    lastName: Type.Optional(Text(256)),
+    email: Type.Optional(Text(320)),
+    phone: Type.Optional(Text(64)),
+    address: Type.Optional(Text(1024)),
+    company: Type.Optional(Text(256)),
+    username: Type.Optional(Text(512)),
+  },
+  strict,
+);
+
+export const ItemContentSchema = Type.Object(
+  {
+    type: ItemTypeSchema,
+    name: Type.String({ minLength: 1, maxLength: 256 }),
+    notes: Type.Optional(Text(10_000)),
+    favorite: Type.Optional(Type.Boolean()),
+    folder: Type.Optional(Text(128)),
+    fields: Type.Array(ItemFieldSchema, { maxItems: 50 }),
+    login: Type.Optional(LoginDataSchema),
+    card: Type.Optional(CardDataSchema),
+    identity: Type.Optional(IdentityDataSchema),
+  },
+  strict,
+);
+
+export type ItemType = Static<typeof ItemTypeSchema>;
+export type ItemField = Static<typeof ItemFieldSchema>;
+export type ItemContent = Static<typeof ItemContentSchema>;
+
+/**
+ * Upper bound of the UTF-8 JSON plaintext. The schema alone allows more (multi-byte
+ * characters, JSON escapes), so the encoded size is checked too; 256 KiB keeps the
+ * envelope (≈ 4/3 · (29 + n) base64url characters) under the API's `MAX_ITEM_DATA`.
+ */
+export const MAX_ITEM_PLAINTEXT_BYTES = 256 * 1024;
+
+/**
+ * Checks an untrusted value against {@link ItemContentSchema}.
+ * @throws {WatchwordError} `VALIDATION_FAILED`, `details.field` = JSON Pointer (RFC 6901)
+ * of the first offending value.
+ */
+export function validateItemContent(value: unknown): ItemContent {
+  if (Value.Check(ItemContentSchema, value)) return value;
+  const [first] = Value.Errors(ItemContentSchema, value);
+  throw new WatchwordError('VALIDATION_FAILED', { details: { field: first?.instancePath ?? '' } });
+}
+
+interface ItemSlot {
+  vaultKey: Uint8Array;
+  userId: string;
+  vaultId: string;
+  itemId: string;
+  revision: number;
+}
+
+/**
+ * Validates and encrypts an item for one slot. The AAD binds user, vault, item id and
+ * revision — `"watchword/v1/item\0" userId "\0" vaultId "\0" itemId "\0" revision` —
+ * so the server cannot move a blob to another item or replay an old revision.
+ */
+export async function encryptItem(input: ItemSlot & { content: ItemContent }): Promise<string> {
+  const content = validateItemContent(input.content);
+  const plaintext = utf8(JSON.stringify(content));
+  if (plaintext.length > MAX_ITEM_PLAINTEXT_BYTES) {
+    throw new WatchwordError('VALIDATION_FAILED', { details: { field: '', reason: 'too large' } });
+  }
+  return sealBytes(await importAesKey(input.vaultKey), plaintext, itemAad(input));
+}
+
+/**
+ * Decrypts an item stored in the given slot and validates what comes out.
+ * @throws {DecryptionError} if the blob belongs to another slot, key or was altered.
+ * @throws {WatchwordError} `VALIDATION_FAILED` if it decrypts but is not a valid item.
+ */
+export async function decryptItem(input: ItemSlot & { data: string }): Promise<ItemContent> {
+  const plaintext = await openBytes(await importAesKey(input.vaultKey), input.data, itemAad(input));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fromUtf8(plaintext));
+  } catch {
+    throw new WatchwordError('VALIDATION_FAILED', { details: { field: '' } });
+  }
+  return validateItemContent(parsed);
+}
+
+function itemAad({ userId, vaultId, itemId, revision }: ItemSlot): Uint8Array<ArrayBuffer> {
+  if (!Number.isSafeInteger(revision) || revision < 0) throw new RangeError('revision must be a non-negative integer');
+  return buildAad('watchword/v1/item', userId, vaultId, itemId, String(revision));
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Runs a Watchword entry point (a .ts/.mjs file) under a Node that can run it.
+// Host Node >= 22.12 → used as is. Older → Node 24 LTS is fetched once from the npm registry
+// (package node-<platform>-<arch>) into a cache directory and this launcher re-runs under it,
+// with a one-line notice. WATCHWORD_NO_NODE_FETCH=1 turns that into a clear error instead.
+// Plain JavaScript with no dependencies on purpose: it must run on any old Node.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const MINIMUM = [22, 12];
+
+export function isSupported(version) {
+  const [major, minor] = version.replace(/^v/, '').split('.').map(Number);
+  return major > MINIMUM[0] || (major === MINIMUM[0] && minor >= MINIMUM[1]);
+}
+
+export function cachedNodePath(env = process.env) {
+  const dir = env.WATCHWORD_NODE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'watchword-node24');
+  const pkg = `node-${process.platform}-${process.arch}`;
+  return { dir, pkg, bin: join(dir, 'node_modules', pkg, 'bin', 'node') };
+}
+
+function fetchNode24({ dir, pkg, bin }) {
+  if (existsSync(bin)) return;
+  process.stderr.write(`watchword: Node ${process.versions.node} is too old; fetching Node 24 LTS from the npm registry into ${dir} (once)…\n`);
+  mkdirSync(dir, { recursive: true });
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const r = spawnSync(npm, ['install', '--prefix', dir, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', `${pkg}@24`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0 || !existsSync(bin)) {
+    process.stderr.write(`watchword: could not install ${pkg}@24; install Node 24 LTS yourself (see .nvmrc).\n`);
+    process.exit(1);
+  }
+}
+
+function run(node, args, env = process.env) {
+  const r = spawnSync(node, args, { stdio: 'inherit', env });
+  if (r.signal) process.kill(process.pid, r.signal);
+  process.exit(r.status ?? 1);
+}
+
+export function main(argv = process.argv.slice(2)) {
+  if (argv.length === 0) {
+    process.stderr.write('usage: node scripts/launch.mjs <entry.ts|entry.mjs> [args…]\n');
+    process.exit(1);
+  }
+  if (isSupported(process.versions.node)) {
+    // Node 22.12–22.17 can strip types only behind a flag; 22.18+ and 24 do it by default.
+    const flags = process.features.typescript ? [] : ['--experimental-strip-types', '--no-warnings=ExperimentalWarning'];
+    run(process.execPath, [...flags, ...argv]);
+  }
+  if (process.env.WATCHWORD_NO_NODE_FETCH === '1') {
+    process.stderr.write(`watchword: Node >= ${MINIMUM.join('.')} is required (found ${process.versions.node}); install Node 24 LTS (see .nvmrc), or unset WATCHWORD_NO_NODE_FETCH to let the launcher fetch it.\n`);
+    process.exit(1);
+  }
+  const target = cachedNodePath();
+  fetchNode24(target);
+  // Child processes that look up `node` on PATH get the same Node 24.
+  const env = { ...process.env, PATH: `${dirname(target.bin)}${delimiter}${process.env.PATH ?? ''}` };
+  run(target.bin, [fileURLToPath(import.meta.url), ...argv], env);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
