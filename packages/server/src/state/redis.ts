@@ -1,0 +1,129 @@
+/**
+ * Redis-backed state shared by every server instance. Fails closed and fast: no offline queue, one retry,
+ * a command timeout; every failure surfaces as WatchwordError('STATE_UNAVAILABLE'), whose message and cause
+ * never carry the URL, credentials, keys or values.
+ */
+import { Redis } from 'ioredis';
+import { WatchwordError } from '@watchword/protocol';
+import { assertTtl } from './ttl.ts';
+import type { StateStore } from './types.ts';
+
+export interface RedisStateStoreOptions {
+  /** Prefix for every key (default "ww:"). */
+  keyPrefix?: string;
+  /** Per-command timeout (default 2000 ms). */
+  commandTimeoutMs?: number;
+}
+
+/**
+ * INCR and, only when the counter was just created, PEXPIRE: one atomic script, so the window starts at the first
+ * hit and later hits never extend it. A counter found without an expiry (should never happen) gets one too,
+ * so it cannot live forever.
+ */
+const INCREMENT_SCRIPT = `
+local value = redis.call('INCR', KEYS[1])
+if value == 1 or redis.call('PTTL', KEYS[1]) == -1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return value
+`;
+
+export class RedisStateStore implements StateStore {
+  readonly kind = 'redis';
+  readonly #client: Redis;
+
+  private constructor(client: Redis) {
+    this.#client = client;
+  }
+
+  /** Connects and pings once; rejects with a one-line Error naming only host and port when unreachable. */
+  static async open(url: string, options: RedisStateStoreOptions = {}): Promise<RedisStateStore> {
+    const where = describe(url);
+    const client = new Redis(url, {
+      keyPrefix: options.keyPrefix ?? 'ww:',
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: options.commandTimeoutMs ?? 2000,
+      connectTimeout: 5000,
+      // Keep reconnecting with capped exponential backoff (plus jitter); commands fail fast meanwhile.
+      retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 3000) + Math.floor(Math.random() * 100),
+    });
+    // Failures are reported to the callers of the commands; without a listener ioredis prints each one.
+    // During start-up the socket error (e.g. ECONNREFUSED) explains more than "Connection is closed".
+    let socketError: unknown;
+    client.on('error', (error: unknown) => {
+      socketError = error;
+    });
+    try {
+      await client.connect();
+      await client.ping();
+    } catch (error) {
+      client.disconnect();
+      throw new Error(`Redis at ${where} is unreachable (${reason(socketError ?? error)})`);
+    }
+    return new RedisStateStore(client);
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    assertTtl(ttlMs);
+    await this.#run(() => this.#client.set(key, value, 'PX', ttlMs));
+  }
+
+  get(key: string): Promise<string | null> {
+    return this.#run(() => this.#client.get(key));
+  }
+
+  take(key: string): Promise<string | null> {
+    // GETDEL (Redis ≥ 6.2) is atomic on the server: one caller gets the value, every other gets null.
+    return this.#run(() => this.#client.getdel(key));
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#run(() => this.#client.del(key));
+  }
+
+  async increment(key: string, ttlMs: number): Promise<number> {
+    assertTtl(ttlMs);
+    const value = await this.#run(() => this.#client.eval(INCREMENT_SCRIPT, 1, key, ttlMs));
+    if (typeof value !== 'number') throw new WatchwordError('STATE_UNAVAILABLE');
+    return value;
+  }
+
+  async ping(): Promise<void> {
+    await this.#run(() => this.#client.ping());
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.#client.quit();
+    } catch {
+      // Already disconnected: just stop reconnecting.
+      this.#client.disconnect();
+    }
+  }
+
+  async #run<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (error) {
+      // ioredis errors carry the command's arguments (keys and values): keep only name and message.
+      throw new WatchwordError('STATE_UNAVAILABLE', { cause: new Error(reason(error)) });
+    }
+  }
+}
+
+function describe(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || '6379'}`;
+  } catch {
+    return '(unparseable REDIS_URL)';
+  }
+}
+
+function reason(error: unknown): string {
+  if (!(error instanceof Error)) return 'unknown error';
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+}

@@ -1,0 +1,47 @@
+/** Opens the storage picked by the configuration. Never migrates on its own: the server decides when. */
+import { sql, type Kysely } from 'kysely';
+import { createItemRepository } from './items.ts';
+import { createMetaRepository } from './meta.ts';
+import { migrateToLatest, pendingMigrations } from './migrate.ts';
+import { openPostgres } from './postgres.ts';
+import type { Database } from './schema.ts';
+import { createSessionRepository } from './sessions.ts';
+import { openSqlite } from './sqlite.ts';
+import type { Storage, StorageOptions } from './types.ts';
+import { createUserRepository } from './users.ts';
+import { createVaultRepository } from './vaults.ts';
+
+export type * from './types.ts';
+
+const DEFAULT_POOL_SIZE = 30;
+
+export async function openStorage(options: StorageOptions): Promise<Storage> {
+  const url = options.databaseUrl;
+  if (url === undefined) return createStorage('sqlite', openSqlite(options.dataDir));
+  if (!/^postgres(ql)?:\/\//i.test(url)) {
+    // Never echo the URL: it may carry a password.
+    throw new Error('DATABASE_URL must be a postgres:// or postgresql:// URL (or unset for the embedded SQLite database)');
+  }
+  return createStorage('postgres', openPostgres({ url, poolSize: options.poolSize ?? DEFAULT_POOL_SIZE }));
+}
+
+function createStorage(dialect: Storage['dialect'], db: Kysely<Database>): Storage {
+  let closed: Promise<void> | undefined;
+  return {
+    dialect,
+    users: createUserRepository(db),
+    vaults: createVaultRepository(db),
+    items: createItemRepository(db),
+    sessions: createSessionRepository(db),
+    meta: createMetaRepository(db),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    pendingMigrations: () => pendingMigrations(db),
+    migrateToLatest: () => migrateToLatest(db),
+    close() {
+      closed ??= db.destroy();
+      return closed;
+    },
+  };
+}

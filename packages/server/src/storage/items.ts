@@ -1,0 +1,147 @@
+import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import { WatchwordError } from '@watchword/protocol';
+import { isUniqueViolation } from './errors.ts';
+import type { Database, ItemsTable } from './schema.ts';
+import { bumpUserRevision, transactionWithRollback } from './transaction.ts';
+import type { ItemRecord, ItemRepository, ItemUpdateResult } from './types.ts';
+
+export function createItemRepository(db: Kysely<Database>): ItemRepository {
+  /** The user's non-purged item, inside trx. */
+  const findLive = (trx: Kysely<Database> | Transaction<Database>, userId: string, id: string) =>
+    trx
+      .selectFrom('items')
+      .selectAll()
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .where('purged', '=', 0)
+      .executeTakeFirst();
+
+  /**
+   * Trash / restore / purge: bump the user's revision and apply `set` to the user's live item when it is in
+   * the state `from` expects. When it is not, roll back the bump and return the item as it is (or undefined).
+   */
+  const transition = (
+    userId: string,
+    id: string,
+    now: number,
+    from: 'active' | 'trashed' | 'any',
+    set: Updateable<ItemsTable>,
+  ): Promise<ItemRecord | undefined> =>
+    transactionWithRollback(db, async (trx, rollbackWith) => {
+      const seq = await bumpUserRevision(trx, userId);
+      if (seq === undefined) return rollbackWith(undefined);
+      let query = trx
+        .updateTable('items')
+        .set({ ...set, seq, updated_at: now })
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
+        .where('purged', '=', 0);
+      if (from === 'active') query = query.where('deleted_at', 'is', null);
+      if (from === 'trashed') query = query.where('deleted_at', 'is not', null);
+      const row = await query.returningAll().executeTakeFirst();
+      if (row !== undefined) return toItem(row);
+      const current = from === 'any' ? undefined : await findLive(trx, userId, id);
+      return rollbackWith(current === undefined ? undefined : toItem(current));
+    });
+
+  return {
+    async create({ id, userId, vaultId, data, now }) {
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const vault = await trx
+            .selectFrom('vaults')
+            .select('id')
+            .where('id', '=', vaultId)
+            .where('owner_id', '=', userId)
+            .executeTakeFirst();
+          // Callers check the vault first; this keeps a caller bug from writing into someone else's vault.
+          if (vault === undefined) throw new WatchwordError('VAULT_NOT_FOUND');
+          const seq = await bumpUserRevision(trx, userId);
+          if (seq === undefined) throw new WatchwordError('VAULT_NOT_FOUND');
+          const row = await trx
+            .insertInto('items')
+            .values({
+              id,
+              user_id: userId,
+              vault_id: vaultId,
+              revision: 1,
+              seq,
+              data,
+              deleted_at: null,
+              purged: 0,
+              created_at: now,
+              updated_at: now,
+            })
+            .returningAll()
+            .executeTakeFirstOrThrow();
+          return toItem(row);
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) return 'exists';
+        throw error;
+      }
+    },
+
+    update({ id, userId, expectedRevision, data, now }) {
+      return transactionWithRollback<ItemUpdateResult>(db, async (trx, rollbackWith) => {
+        const seq = await bumpUserRevision(trx, userId);
+        if (seq === undefined) return rollbackWith<ItemUpdateResult>({ status: 'not_found' });
+        // One conditional UPDATE: of concurrent writers holding the same expectedRevision exactly one matches.
+        const row = await trx
+          .updateTable('items')
+          .set((eb) => ({ data, revision: eb('revision', '+', 1), seq, updated_at: now }))
+          .where('id', '=', id)
+          .where('user_id', '=', userId)
+          .where('revision', '=', expectedRevision)
+          .where('purged', '=', 0)
+          .returningAll()
+          .executeTakeFirst();
+        if (row !== undefined) return { status: 'updated', item: toItem(row) };
+        const current = await findLive(trx, userId, id);
+        return rollbackWith<ItemUpdateResult>(
+          current === undefined ? { status: 'not_found' } : { status: 'conflict', currentRevision: current.revision },
+        );
+      });
+    },
+
+    trash: (userId, id, now) => transition(userId, id, now, 'active', { deleted_at: now }),
+    restore: (userId, id, now) => transition(userId, id, now, 'trashed', { deleted_at: null }),
+    purge: (userId, id, now) => transition(userId, id, now, 'any', { data: null, purged: 1 }),
+
+    async get(userId, id) {
+      const row = await findLive(db, userId, id);
+      return row === undefined ? undefined : toItem(row);
+    },
+
+    async list(userId, since) {
+      // One snapshot for the cursor and the items (PostgreSQL; SQLite has a single connection, so it is serial anyway).
+      return db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .setAccessMode('read only')
+        .execute(async (trx) => {
+          const user = await trx.selectFrom('users').select('revision').where('id', '=', userId).executeTakeFirst();
+          if (user === undefined) return { revision: 0, items: [] };
+          let query = trx.selectFrom('items').selectAll().where('user_id', '=', userId);
+          query = since === undefined ? query.where('purged', '=', 0) : query.where('seq', '>', since);
+          const rows = await query.orderBy('seq').execute();
+          return { revision: user.revision, items: rows.map(toItem) };
+        });
+    },
+  };
+}
+
+function toItem(row: Selectable<ItemsTable>): ItemRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    vaultId: row.vault_id,
+    revision: row.revision,
+    seq: row.seq,
+    data: row.data,
+    deletedAt: row.deleted_at,
+    purged: row.purged === 1,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,15 @@
+/**
+ * The static list of migrations, keyed by name (names sort in application order).
+ * A custom provider instead of FileMigrationProvider: no filesystem scanning, works from any bundle.
+ * Append-only: add new entries at the end, never edit or remove a shipped one.
+ */
+import type { Migration, MigrationProvider } from 'kysely/migration';
+import * as initial from './2026-11-23T0001-initial.ts';
+
+export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
+  '2026-11-23T0001-initial': initial,
+});
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => ({ ...migrations }),
+};

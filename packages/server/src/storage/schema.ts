@@ -1,0 +1,73 @@
+/**
+ * Kysely table types (snake_case columns). Shared by both dialects; the migrations create exactly this.
+ * Timestamps are integer milliseconds (bigint on PostgreSQL, parsed to safe JS numbers by the pool).
+ * Booleans are stored as integer 0/1 on both dialects so rows look the same everywhere.
+ */
+import type { Generated } from 'kysely';
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  opaque_record: string;
+  kdf_version: number;
+  kek_salt: string;
+  wrapped_account_key: string;
+  recovery_salt: string;
+  recovery_wrapped_key: string;
+  x25519_public_key: string;
+  ed25519_public_key: string;
+  wrapped_x25519_private_key: string;
+  wrapped_ed25519_private_key: string;
+  revision: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface VaultsTable {
+  id: string;
+  owner_id: string;
+  kind: string;
+  wrapped_key: string;
+  created_at: number;
+}
+
+export interface ItemsTable {
+  id: string;
+  user_id: string;
+  vault_id: string;
+  revision: number;
+  seq: number;
+  data: string | null;
+  deleted_at: number | null;
+  /** 0 or 1. */
+  purged: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  refresh_hash: string;
+  previous_refresh_hash: string | null;
+  device_name: string;
+  ip: string;
+  user_agent: string;
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface Database {
+  meta: MetaTable;
+  users: UsersTable;
+  vaults: VaultsTable;
+  items: ItemsTable;
+  sessions: SessionsTable;
+}

@@ -1,0 +1,32 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, VaultsTable } from './schema.ts';
+import type { VaultRecord, VaultRepository } from './types.ts';
+
+export function createVaultRepository(db: Kysely<Database>): VaultRepository {
+  return {
+    async listForUser(userId) {
+      const rows = await db
+        .selectFrom('vaults')
+        .selectAll()
+        .where('owner_id', '=', userId)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      return rows.map(toVault);
+    },
+    async findForUser(userId, vaultId) {
+      const row = await db
+        .selectFrom('vaults')
+        .selectAll()
+        .where('id', '=', vaultId)
+        .where('owner_id', '=', userId)
+        .executeTakeFirst();
+      return row === undefined ? undefined : toVault(row);
+    },
+  };
+}
+
+function toVault(row: Selectable<VaultsTable>): VaultRecord {
+  if (row.kind !== 'personal') throw new Error(`Unknown vault kind in the database: ${row.kind}`);
+  return { id: row.id, ownerId: row.owner_id, kind: row.kind, wrappedKey: row.wrapped_key, createdAt: row.created_at };
+}

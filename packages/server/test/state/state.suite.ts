@@ -1,0 +1,108 @@
+/**
+ * The shared state-store suite: memory and Redis must both pass all of it (style.md habit 4).
+ * Real time with small TTLs (tens of milliseconds) so the Redis server's own expiry is what is tested.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StateStore } from '../../src/state/types.ts';
+
+export interface OpenedStateStore {
+  store: StateStore;
+  dispose(): Promise<void>;
+}
+
+export function stateSuite(kind: StateStore['kind'], open: () => Promise<OpenedStateStore>): void {
+  describe(`state store (${kind})`, () => {
+    let opened: OpenedStateStore;
+    let store: StateStore;
+    beforeAll(async () => {
+      opened = await open();
+      store = opened.store;
+    });
+    afterAll(async () => opened?.dispose());
+
+    const key = () => `k-${randomUUID()}`;
+
+    it('reports its kind and answers ping', async () => {
+      expect(store.kind).toBe(kind);
+      await store.ping();
+    });
+
+    it('sets, gets, overwrites and deletes', async () => {
+      const k = key();
+      expect(await store.get(k)).toBeNull();
+      await store.set(k, 'one', 60_000);
+      expect(await store.get(k)).toBe('one');
+      await store.set(k, 'two', 60_000);
+      expect(await store.get(k)).toBe('two');
+      await store.delete(k);
+      expect(await store.get(k)).toBeNull();
+      await store.delete(k); // deleting a missing key is fine
+    });
+
+    it('keeps keys apart', async () => {
+      const a = key();
+      const b = key();
+      await store.set(a, 'a', 60_000);
+      await store.set(b, 'b', 60_000);
+      expect([await store.get(a), await store.get(b)]).toEqual(['a', 'b']);
+    });
+
+    it('expires values after their TTL', async () => {
+      const k = key();
+      await store.set(k, 'short', 60);
+      expect(await store.get(k)).toBe('short');
+      await sleep(120);
+      expect(await store.get(k)).toBeNull();
+      expect(await store.take(k)).toBeNull();
+    });
+
+    it('rejects TTLs that are not positive integers', async () => {
+      for (const ttl of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+        await expect(store.set(key(), 'v', ttl)).rejects.toThrow(RangeError);
+        await expect(store.increment(key(), ttl)).rejects.toThrow(RangeError);
+      }
+    });
+
+    it('take returns the value once', async () => {
+      const k = key();
+      await store.set(k, 'secret', 60_000);
+      expect(await store.take(k)).toBe('secret');
+      expect(await store.take(k)).toBeNull();
+      expect(await store.get(k)).toBeNull();
+      expect(await store.take(key())).toBeNull();
+    });
+
+    it('gives the value to exactly one of 20 concurrent takes', async () => {
+      const k = key();
+      await store.set(k, 'handshake', 60_000);
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.take(k)));
+      expect(results.filter((r) => r !== null)).toEqual(['handshake']);
+    });
+
+    it('increments from 1', async () => {
+      const k = key();
+      expect(await store.increment(k, 60_000)).toBe(1);
+      expect(await store.increment(k, 60_000)).toBe(2);
+      expect(await store.increment(k, 60_000)).toBe(3);
+      expect(await store.get(k)).toBe('3');
+    });
+
+    it('increments atomically: 50 concurrent calls see 1..50 once each', async () => {
+      const k = key();
+      const values = await Promise.all(Array.from({ length: 50 }, () => store.increment(k, 60_000)));
+      expect(values.sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, n) => n + 1));
+    });
+
+    it('keeps the TTL of the first increment (a window is not extended by later hits)', async () => {
+      const k = key();
+      expect(await store.increment(k, 200)).toBe(1);
+      await sleep(120);
+      expect(await store.increment(k, 200)).toBe(2);
+      await sleep(120); // 240 ms after the first hit: the window has closed despite the second one
+      expect(await store.get(k)).toBeNull();
+      expect(await store.increment(k, 200)).toBe(1);
+    });
+  });
+}

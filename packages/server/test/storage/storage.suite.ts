@@ -1,0 +1,464 @@
+/**
+ * The shared storage suite: every dialect must pass all of it (style.md habit 4).
+ * One migrated database per dialect; each test makes its own users (random ids), so tests do not interfere.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NewUser, NewVault, Storage } from '../../src/storage/types.ts';
+import type { Dialect } from '../support/pg.ts';
+import { openFreshStorage, openMigratedStorage, sampleUser, sampleVault, type OpenedStorage } from '../support/storage.ts';
+
+const T0 = 1_763_900_000_000; // beyond 2^31 on purpose: bigint columns must come back as exact numbers
+
+export function storageSuite(dialect: Dialect): void {
+  describe(`storage (${dialect})`, () => {
+    describe('migrations', () => {
+      let opened: OpenedStorage;
+      beforeAll(async () => {
+        opened = await openFreshStorage(dialect);
+      });
+      afterAll(async () => opened?.dispose());
+
+      it('lists every migration as pending, applies them, then is current; a second run is a no-op', async () => {
+        const { storage } = opened;
+        expect(storage.dialect).toBe(dialect);
+        await storage.ping();
+        expect(await storage.pendingMigrations()).toEqual(['2026-11-23T0001-initial']);
+        expect(await storage.migrateToLatest()).toEqual(['2026-11-23T0001-initial']);
+        expect(await storage.pendingMigrations()).toEqual([]);
+        expect(await storage.migrateToLatest()).toEqual([]);
+        expect(await storage.users.count()).toBe(0);
+      });
+    });
+
+    describe('repositories', () => {
+      let opened: OpenedStorage;
+      let storage: Storage;
+      beforeAll(async () => {
+        opened = await openMigratedStorage(dialect);
+        storage = opened.storage;
+      });
+      afterAll(async () => opened?.dispose());
+
+      async function createUser(overrides: Partial<NewUser> = {}): Promise<{ user: NewUser; vault: NewVault }> {
+        const user = sampleUser(overrides);
+        const vault = sampleVault();
+        expect(await storage.users.create(user, vault, T0)).toBe('created');
+        return { user, vault };
+      }
+
+      async function revisionOf(userId: string): Promise<number> {
+        const user = await storage.users.findById(userId);
+        if (user === undefined) throw new Error('user missing');
+        return user.revision;
+      }
+
+      async function createItem(userId: string, vaultId: string, data = 'ZGF0YQ', now = T0) {
+        const item = await storage.items.create({ id: randomUUID(), userId, vaultId, data, now });
+        if (item === 'exists') throw new Error('unexpected exists');
+        return item;
+      }
+
+      describe('users and vaults', () => {
+        it('creates a user with a personal vault and reads them back exactly', async () => {
+          const before = await storage.users.count();
+          const { user, vault } = await createUser();
+          const expected = { ...user, revision: 0, createdAt: T0, updatedAt: T0 };
+          expect(await storage.users.findById(user.id)).toEqual(expected);
+          expect(await storage.users.findByEmail(user.email)).toEqual(expected);
+          expect(await storage.users.count()).toBe(before + 1);
+          const record = { ...vault, ownerId: user.id, createdAt: T0 };
+          expect(await storage.vaults.listForUser(user.id)).toEqual([record]);
+          expect(await storage.vaults.findForUser(user.id, vault.id)).toEqual(record);
+        });
+
+        it('returns undefined for unknown users and for vaults of another user', async () => {
+          const a = await createUser();
+          const b = await createUser();
+          expect(await storage.users.findById(randomUUID())).toBeUndefined();
+          expect(await storage.users.findByEmail('nobody@example.test')).toBeUndefined();
+          expect(await storage.vaults.findForUser(b.user.id, a.vault.id)).toBeUndefined();
+          expect(await storage.vaults.findForUser(a.user.id, randomUUID())).toBeUndefined();
+          expect(await storage.vaults.listForUser(randomUUID())).toEqual([]);
+        });
+
+        it("refuses a duplicate e-mail with 'exists' and writes nothing (no vault)", async () => {
+          const { user } = await createUser();
+          const before = await storage.users.count();
+          const clash = sampleUser({ email: user.email });
+          const clashVault = sampleVault();
+          expect(await storage.users.create(clash, clashVault, T0 + 1)).toBe('exists');
+          expect(await storage.users.findById(clash.id)).toBeUndefined();
+          expect(await storage.vaults.listForUser(clash.id)).toEqual([]);
+          expect(await storage.vaults.findForUser(user.id, clashVault.id)).toBeUndefined();
+          expect(await storage.users.count()).toBe(before);
+          // The vault id is really free: it can be used by a valid registration.
+          expect(await storage.users.create(sampleUser(), clashVault, T0)).toBe('created');
+        });
+
+        it("refuses a duplicate user id with 'exists'", async () => {
+          const { user } = await createUser();
+          const clash = sampleUser({ id: user.id, email: `${randomUUID()}@example.test` });
+          expect(await storage.users.create(clash, sampleVault(), T0)).toBe('exists');
+          expect(await storage.users.findByEmail(clash.email)).toBeUndefined();
+          expect(await storage.vaults.listForUser(user.id)).toHaveLength(1);
+        });
+
+        it("rolls the user back when the vault id is taken ('exists', nothing half-written)", async () => {
+          const { vault } = await createUser();
+          const newcomer = sampleUser();
+          expect(await storage.users.create(newcomer, sampleVault({ id: vault.id }), T0)).toBe('exists');
+          expect(await storage.users.findById(newcomer.id)).toBeUndefined();
+          expect(await storage.users.findByEmail(newcomer.email)).toBeUndefined();
+        });
+      });
+
+      describe('items', () => {
+        it('creates with revision 1 and seq = the bumped user revision, and reads it back', async () => {
+          const { user, vault } = await createUser();
+          const id = randomUUID();
+          const item = await storage.items.create({ id, userId: user.id, vaultId: vault.id, data: 'Y2lwaGVy', now: T0 + 5 });
+          const expected = {
+            id,
+            userId: user.id,
+            vaultId: vault.id,
+            revision: 1,
+            seq: 1,
+            data: 'Y2lwaGVy',
+            deletedAt: null,
+            purged: false,
+            createdAt: T0 + 5,
+            updatedAt: T0 + 5,
+          };
+          expect(item).toEqual(expected);
+          expect(await storage.items.get(user.id, id)).toEqual(expected);
+          expect(await revisionOf(user.id)).toBe(1);
+          const second = await createItem(user.id, vault.id);
+          expect(second.seq).toBe(2);
+          expect(await revisionOf(user.id)).toBe(2);
+        });
+
+        it("refuses an id already used (even by another user) with 'exists' and no revision bump", async () => {
+          const a = await createUser();
+          const b = await createUser();
+          const item = await createItem(a.user.id, a.vault.id);
+          const input = { id: item.id, vaultId: b.vault.id, data: 'b3RoZXI', now: T0 };
+          expect(await storage.items.create({ ...input, userId: b.user.id })).toBe('exists');
+          expect(await storage.items.create({ ...input, userId: a.user.id, vaultId: a.vault.id })).toBe('exists');
+          expect(await revisionOf(a.user.id)).toBe(1);
+          expect(await revisionOf(b.user.id)).toBe(0);
+          expect(await storage.items.get(a.user.id, item.id)).toEqual(item);
+          expect(await storage.items.get(b.user.id, item.id)).toBeUndefined();
+        });
+
+        it("refuses to create an item in another user's vault", async () => {
+          const a = await createUser();
+          const b = await createUser();
+          const id = randomUUID();
+          await expect(
+            storage.items.create({ id, userId: b.user.id, vaultId: a.vault.id, data: 'eA', now: T0 }),
+          ).rejects.toMatchObject({ code: 'VAULT_NOT_FOUND' });
+          expect(await storage.items.get(a.user.id, id)).toBeUndefined();
+          expect(await storage.items.get(b.user.id, id)).toBeUndefined();
+          expect(await revisionOf(a.user.id)).toBe(0);
+          expect(await revisionOf(b.user.id)).toBe(0);
+        });
+
+        it('updates when the expected revision matches: revision+1, new seq, new data', async () => {
+          const { user, vault } = await createUser();
+          const item = await createItem(user.id, vault.id);
+          const result = await storage.items.update({
+            id: item.id,
+            userId: user.id,
+            expectedRevision: 1,
+            data: 'bmV3',
+            now: T0 + 10,
+          });
+          const updated = { ...item, revision: 2, seq: 2, data: 'bmV3', updatedAt: T0 + 10 };
+          expect(result).toEqual({ status: 'updated', item: updated });
+          expect(await storage.items.get(user.id, item.id)).toEqual(updated);
+          expect(await revisionOf(user.id)).toBe(2);
+        });
+
+        it('reports a stale revision as a conflict with the current revision, changing nothing', async () => {
+          const { user, vault } = await createUser();
+          const item = await createItem(user.id, vault.id);
+          await storage.items.update({ id: item.id, userId: user.id, expectedRevision: 1, data: 'djI', now: T0 + 1 });
+          const stale = await storage.items.update({
+            id: item.id,
+            userId: user.id,
+            expectedRevision: 1,
+            data: 'c3RhbGU',
+            now: T0 + 2,
+          });
+          expect(stale).toEqual({ status: 'conflict', currentRevision: 2 });
+          expect(await storage.items.get(user.id, item.id)).toMatchObject({ revision: 2, seq: 2, data: 'djI' });
+          expect(await revisionOf(user.id)).toBe(2);
+        });
+
+        it('reports an unknown item as not_found', async () => {
+          const { user } = await createUser();
+          const result = await storage.items.update({
+            id: randomUUID(),
+            userId: user.id,
+            expectedRevision: 1,
+            data: 'eA',
+            now: T0,
+          });
+          expect(result).toEqual({ status: 'not_found' });
+          expect(await revisionOf(user.id)).toBe(0);
+        });
+
+        it("never shows or changes another user's item", async () => {
+          const owner = await createUser();
+          const other = await createUser();
+          const item = await createItem(owner.user.id, owner.vault.id);
+          const otherId = other.user.id;
+          expect(await storage.items.get(otherId, item.id)).toBeUndefined();
+          expect(
+            await storage.items.update({ id: item.id, userId: otherId, expectedRevision: 1, data: 'aGFjaw', now: T0 }),
+          ).toEqual({ status: 'not_found' });
+          expect(await storage.items.trash(otherId, item.id, T0)).toBeUndefined();
+          expect(await storage.items.restore(otherId, item.id, T0)).toBeUndefined();
+          expect(await storage.items.purge(otherId, item.id, T0)).toBeUndefined();
+          expect((await storage.items.list(otherId)).items).toEqual([]);
+          expect((await storage.items.list(otherId, 0)).items).toEqual([]);
+          // Also when the owner has it in the trash.
+          await storage.items.trash(owner.user.id, item.id, T0 + 1);
+          expect(await storage.items.restore(otherId, item.id, T0 + 2)).toBeUndefined();
+          expect(await storage.items.get(otherId, item.id)).toBeUndefined();
+          expect(await storage.items.get(owner.user.id, item.id)).toMatchObject({ data: item.data, deletedAt: T0 + 1 });
+          expect(await revisionOf(otherId)).toBe(0);
+          expect(await revisionOf(owner.user.id)).toBe(2);
+        });
+
+        it('trashes and restores idempotently, bumping seq only on a real change and keeping the content revision', async () => {
+          const { user, vault } = await createUser();
+          const item = await createItem(user.id, vault.id);
+
+          const trashed = await storage.items.trash(user.id, item.id, T0 + 1);
+          expect(trashed).toEqual({ ...item, deletedAt: T0 + 1, seq: 2, updatedAt: T0 + 1 });
+          expect(await storage.items.get(user.id, item.id)).toEqual(trashed);
+          expect(await storage.items.trash(user.id, item.id, T0 + 2)).toEqual(trashed);
+          expect(await revisionOf(user.id)).toBe(2);
+
+          const restored = await storage.items.restore(user.id, item.id, T0 + 3);
+          expect(restored).toEqual({ ...item, deletedAt: null, seq: 3, updatedAt: T0 + 3 });
+          expect(await storage.items.restore(user.id, item.id, T0 + 4)).toEqual(restored);
+          expect(await revisionOf(user.id)).toBe(3);
+        });
+
+        it('purges to a tombstone that get/update/trash/restore/purge no longer see', async () => {
+          const { user, vault } = await createUser();
+          const item = await createItem(user.id, vault.id);
+          await storage.items.trash(user.id, item.id, T0 + 1);
+          const purged = await storage.items.purge(user.id, item.id, T0 + 2);
+          expect(purged).toEqual({ ...item, data: null, purged: true, deletedAt: T0 + 1, seq: 3, updatedAt: T0 + 2 });
+          expect(await storage.items.get(user.id, item.id)).toBeUndefined();
+          expect(await storage.items.purge(user.id, item.id, T0 + 3)).toBeUndefined();
+          expect(await storage.items.trash(user.id, item.id, T0 + 3)).toBeUndefined();
+          expect(await storage.items.restore(user.id, item.id, T0 + 3)).toBeUndefined();
+          expect(
+            await storage.items.update({ id: item.id, userId: user.id, expectedRevision: 1, data: 'eA', now: T0 + 3 }),
+          ).toEqual({ status: 'not_found' });
+          expect(await revisionOf(user.id)).toBe(3);
+          // The id stays taken: a purged id cannot be recreated (clients would see the tombstone and a live item).
+          expect(await storage.items.create({ id: item.id, userId: user.id, vaultId: vault.id, data: 'eA', now: T0 })).toBe(
+            'exists',
+          );
+        });
+
+        it('purges an item that is not in the trash too', async () => {
+          const { user, vault } = await createUser();
+          const item = await createItem(user.id, vault.id);
+          expect(await storage.items.purge(user.id, item.id, T0 + 1)).toMatchObject({ purged: true, data: null, deletedAt: null });
+        });
+
+        it('lists everything live (trash included) in full mode, and changes with tombstones since a cursor', async () => {
+          const { user, vault } = await createUser();
+          expect(await storage.items.list(user.id)).toEqual({ revision: 0, items: [] });
+          const a = await createItem(user.id, vault.id, 'YQ'); // seq 1
+          const b = await createItem(user.id, vault.id, 'Yg'); // seq 2
+          const c = await createItem(user.id, vault.id, 'Yw'); // seq 3
+          await storage.items.update({ id: a.id, userId: user.id, expectedRevision: 1, data: 'YTI', now: T0 + 1 }); // a: 4
+          await storage.items.trash(user.id, b.id, T0 + 2); // b: 5
+          await storage.items.purge(user.id, c.id, T0 + 3); // c: 6
+
+          const full = await storage.items.list(user.id);
+          expect(full.revision).toBe(6);
+          expect(full.items.map((i) => [i.id, i.seq])).toEqual([
+            [a.id, 4],
+            [b.id, 5],
+          ]);
+          expect(full.items[1]).toMatchObject({ deletedAt: T0 + 2, data: 'Yg' });
+
+          const delta = await storage.items.list(user.id, 4);
+          expect(delta.revision).toBe(6);
+          expect(delta.items.map((i) => [i.id, i.seq])).toEqual([
+            [b.id, 5],
+            [c.id, 6],
+          ]);
+          expect(delta.items[1]).toMatchObject({ purged: true, data: null });
+
+          expect(await storage.items.list(user.id, 0)).toMatchObject({ revision: 6 });
+          expect((await storage.items.list(user.id, 0)).items.map((i) => i.seq)).toEqual([4, 5, 6]);
+          expect(await storage.items.list(user.id, 6)).toEqual({ revision: 6, items: [] });
+        });
+
+        it('lets exactly one of 20 concurrent updates with the same expected revision win', async () => {
+          const { user, vault } = await createUser();
+          const item = await createItem(user.id, vault.id);
+          const results = await Promise.all(
+            Array.from({ length: 20 }, (_, n) =>
+              storage.items.update({ id: item.id, userId: user.id, expectedRevision: 1, data: `d${n}`, now: T0 + n }),
+            ),
+          );
+          const winners = results.filter((r) => r.status === 'updated');
+          expect(winners).toHaveLength(1);
+          expect(results.filter((r) => r.status === 'conflict')).toEqual(
+            Array.from({ length: 19 }, () => ({ status: 'conflict', currentRevision: 2 })),
+          );
+          const winner = winners[0];
+          if (winner?.status !== 'updated') throw new Error('no winner');
+          expect(await storage.items.get(user.id, item.id)).toEqual(winner.item);
+          expect(winner.item).toMatchObject({ revision: 2, seq: 2 });
+          // The losers' revision bumps were rolled back.
+          expect(await revisionOf(user.id)).toBe(2);
+        });
+
+        it('hands out distinct, gap-free seq values to 20 concurrent creates', async () => {
+          const { user, vault } = await createUser();
+          const items = await Promise.all(Array.from({ length: 20 }, () => createItem(user.id, vault.id)));
+          expect(items.map((i) => i.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, n) => n + 1));
+          const listed = await storage.items.list(user.id);
+          expect(listed.revision).toBe(20);
+          expect(listed.items.map((i) => i.seq)).toEqual(Array.from({ length: 20 }, (_, n) => n + 1));
+        });
+      });
+
+      describe('sessions', () => {
+        const HOUR = 3_600_000;
+
+        async function createSession(userId: string, overrides: { expiresAt?: number } = {}) {
+          const session = {
+            id: randomUUID(),
+            userId,
+            refreshHash: `h-${randomUUID()}`,
+            deviceName: 'Laptop',
+            ip: '203.0.113.7',
+            userAgent: 'test-agent/1',
+            createdAt: T0,
+            expiresAt: overrides.expiresAt ?? T0 + HOUR,
+          };
+          await storage.sessions.create(session);
+          return session;
+        }
+
+        it('creates and reads a session', async () => {
+          const { user } = await createUser();
+          const session = await createSession(user.id);
+          expect(await storage.sessions.findById(session.id)).toEqual({
+            ...session,
+            previousRefreshHash: null,
+            lastUsedAt: T0,
+            revokedAt: null,
+          });
+          expect(await storage.sessions.findById(randomUUID())).toBeUndefined();
+        });
+
+        it('rejects a session for an unknown user (foreign keys are enforced)', async () => {
+          await expect(createSession(randomUUID())).rejects.toThrow();
+        });
+
+        it('rotates, detects reuse of the replaced token, and rejects unknown tokens', async () => {
+          const { user } = await createUser();
+          const session = await createSession(user.id);
+          const h2 = `h-${randomUUID()}`;
+          const rotated = await storage.sessions.rotate(session.refreshHash, h2, T0 + 10);
+          expect(rotated).toEqual({
+            status: 'rotated',
+            session: {
+              ...session,
+              refreshHash: h2,
+              previousRefreshHash: session.refreshHash,
+              lastUsedAt: T0 + 10,
+              revokedAt: null,
+            },
+          });
+          const reused = await storage.sessions.rotate(session.refreshHash, `h-${randomUUID()}`, T0 + 11);
+          expect(reused.status).toBe('reused');
+          expect(reused.status === 'reused' && reused.session.id).toBe(session.id);
+          // The reuse attempt changed nothing.
+          expect(await storage.sessions.findById(session.id)).toMatchObject({ refreshHash: h2, lastUsedAt: T0 + 10 });
+
+          const h3 = `h-${randomUUID()}`;
+          expect(await storage.sessions.rotate(h2, h3, T0 + 12)).toMatchObject({
+            status: 'rotated',
+            session: { refreshHash: h3, previousRefreshHash: h2 },
+          });
+          expect(await storage.sessions.rotate(`h-${randomUUID()}`, `h-${randomUUID()}`, T0)).toEqual({ status: 'invalid' });
+        });
+
+        it('lets exactly one of 10 concurrent rotations of the same token succeed; the rest are reuse', async () => {
+          const { user } = await createUser();
+          const session = await createSession(user.id);
+          const results = await Promise.all(
+            Array.from({ length: 10 }, () => storage.sessions.rotate(session.refreshHash, `h-${randomUUID()}`, T0 + 1)),
+          );
+          expect(results.filter((r) => r.status === 'rotated')).toHaveLength(1);
+          expect(results.filter((r) => r.status === 'reused')).toHaveLength(9);
+        });
+
+        it('refuses to rotate an expired session', async () => {
+          const { user } = await createUser();
+          const session = await createSession(user.id, { expiresAt: T0 + 100 });
+          expect(await storage.sessions.rotate(session.refreshHash, 'h-new', T0 + 100)).toEqual({ status: 'invalid' });
+          expect(await storage.sessions.findById(session.id)).toMatchObject({ refreshHash: session.refreshHash });
+        });
+
+        it('revokes only the owner’s session, idempotently, and a revoked session cannot rotate', async () => {
+          const { user } = await createUser();
+          const other = await createUser();
+          const session = await createSession(user.id);
+          expect(await storage.sessions.revoke(other.user.id, session.id, T0 + 1)).toBe(false);
+          expect(await storage.sessions.findById(session.id)).toMatchObject({ revokedAt: null });
+          expect(await storage.sessions.revoke(user.id, randomUUID(), T0 + 1)).toBe(false);
+          expect(await storage.sessions.revoke(user.id, session.id, T0 + 2)).toBe(true);
+          expect(await storage.sessions.revoke(user.id, session.id, T0 + 3)).toBe(true);
+          expect(await storage.sessions.findById(session.id)).toMatchObject({ revokedAt: T0 + 2 });
+          expect(await storage.sessions.rotate(session.refreshHash, `h-${randomUUID()}`, T0 + 4)).toEqual({
+            status: 'invalid',
+          });
+        });
+
+        it('lists and revokes all of a user’s sessions, returning the ids newly revoked', async () => {
+          const { user } = await createUser();
+          const other = await createUser();
+          const s1 = await createSession(user.id);
+          const s2 = await createSession(user.id);
+          const s3 = await createSession(user.id);
+          const foreign = await createSession(other.user.id);
+          await storage.sessions.revoke(user.id, s1.id, T0 + 1);
+          expect((await storage.sessions.listForUser(user.id)).map((s) => s.id).sort()).toEqual([s1.id, s2.id, s3.id].sort());
+          expect((await storage.sessions.revokeAllForUser(user.id, T0 + 2)).sort()).toEqual([s2.id, s3.id].sort());
+          expect(await storage.sessions.revokeAllForUser(user.id, T0 + 3)).toEqual([]);
+          const sessions = await storage.sessions.listForUser(user.id);
+          expect(sessions.every((s) => s.revokedAt !== null)).toBe(true);
+          expect(await storage.sessions.findById(foreign.id)).toMatchObject({ revokedAt: null });
+          expect(await storage.sessions.rotate(s2.refreshHash, `h-${randomUUID()}`, T0 + 4)).toEqual({ status: 'invalid' });
+        });
+      });
+
+      describe('meta', () => {
+        it('gets undefined for a missing key, then stores and overwrites', async () => {
+          const key = `k-${randomUUID()}`;
+          expect(await storage.meta.get(key)).toBeUndefined();
+          await storage.meta.set(key, 'one');
+          expect(await storage.meta.get(key)).toBe('one');
+          await storage.meta.set(key, 'two');
+          expect(await storage.meta.get(key)).toBe('two');
+        });
+      });
+    });
+  });
+}
