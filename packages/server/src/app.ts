@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ensureOpaqueReady } from '@watchword/protocol';
+import type { Config } from './config.ts';
+import { registerAuthentication } from './http/authenticate.ts';
+import { registerErrorHandling } from './http/errors.ts';
+import type { App, AppDeps, Context } from './http/types.ts';
+import { accountRoutes } from './modules/account/routes.ts';
+import { authRoutes } from './modules/auth/routes.ts';
+import { healthRoutes } from './modules/health/routes.ts';
+import { itemRoutes } from './modules/items/routes.ts';
+
+/** Log redaction: credentials never reach the log, whatever a future log line includes. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers.dpop',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.refreshToken',
+  '*.accessToken',
+];
+
+/** Builds the app; never listens (style habit 8). main() listens; tests use inject(). */
+export async function build(config: Config, deps: AppDeps): Promise<App> {
+  await ensureOpaqueReady();
+  const app: App = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      ...(deps.logStream ? { stream: deps.logStream } : {}),
+    },
+    bodyLimit: config.bodyLimitBytes,
+    // Request ids are ours: a client-supplied id would let callers forge log correlation.
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    requestIdLogLabel: 'requestId',
+    return503OnClosing: true,
+    ajv: {
+      customOptions: {
+        // Reject unknown fields instead of silently dropping them; never coerce types.
+        removeAdditional: false,
+        coerceTypes: false,
+        useDefaults: false,
+        allErrors: false,
+      },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const ctx: Context = {
+    config,
+    storage: deps.storage,
+    state: deps.state,
+    secrets: deps.secrets,
+    signingKeys: deps.signingKeys,
+    tokens: { issuer: config.publicUrl, audience: config.publicUrl, ttlSeconds: config.accessTokenTtlSeconds, clockToleranceSeconds: 30 },
+    now: deps.clock ?? Date.now,
+  };
+
+  // Only JSON bodies are accepted; anything else is 415.
+  app.removeContentTypeParser('text/plain');
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    // Responses carry wrapped keys and ciphertext: never cache them (RFC 9111 §5.2.2.5).
+    reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
+  });
+
+  registerErrorHandling(app);
+  registerAuthentication(app, ctx);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Watchword API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+
+  healthRoutes(app, ctx);
+  authRoutes(app, ctx);
+  accountRoutes(app, ctx);
+  itemRoutes(app, ctx);
+
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/**
+ * Server configuration: read from the environment (and an optional JSON file named by CONFIG_FILE,
+ * whose keys are the same variable names; the environment wins), validated once, frozen.
+ * Secrets are never printed: see redactConfig().
+ */
+export interface Config {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly redisUrl: string | undefined;
+  readonly publicUrl: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly bodyLimitBytes: number;
+  readonly dbPoolSize: number;
+  /** OPAQUE server setup given as a secret (else a key file in dataDir). */
+  readonly opaqueServerSetup: string | undefined;
+  /** 32+ byte server secret, base64url (else a key file in dataDir). */
+  readonly serverSecret: string | undefined;
+  /** Key-stretching profiles the server accepts at registration. */
+  readonly allowedKdfVersions: readonly number[];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Source = Record<string, string | undefined>;
+
+interface Field<T> {
+  env: string;
+  parse(raw: string | undefined): T;
+  secret?: boolean;
+}
+
+const int = (env: string, fallback: number, min: number, max: number): Field<number> => ({
+  env,
+  parse(raw) {
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^\d+$/.test(raw)) throw new ConfigError(`${env} must be a whole number, got "${raw}"`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new ConfigError(`${env} must be between ${min} and ${max}, got ${n}`);
+    return n;
+  },
+});
+
+const str = (env: string, fallback: string | undefined, check?: (v: string) => string | undefined, secret = false): Field<string | undefined> => ({
+  env,
+  secret,
+  parse(raw) {
+    const v = raw === undefined || raw === '' ? fallback : raw;
+    if (v !== undefined && check) {
+      const problem = check(v);
+      if (problem) throw new ConfigError(`${env} ${problem}`);
+    }
+    return v;
+  },
+});
+
+const oneOf = <T extends string>(env: string, fallback: T, values: readonly T[]): Field<T> => ({
+  env,
+  parse(raw) {
+    const v = raw === undefined || raw === '' ? fallback : raw;
+    if (!(values as readonly string[]).includes(v)) throw new ConfigError(`${env} must be one of ${values.join(', ')}, got "${v}"`);
+    return v as T;
+  },
+});
+
+function urlCheck(protocols: string[]) {
+  return (v: string) => {
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      return 'is not a valid URL';
+    }
+    return protocols.includes(u.protocol) ? undefined : `must use ${protocols.join(' or ')}`;
+  };
+}
+
+const FIELDS = {
+  nodeEnv: oneOf('NODE_ENV', 'development', ['development', 'production', 'test'] as const),
+  port: int('PORT', 8080, 0, 65535),
+  host: str('HOST', '127.0.0.1', (v) => (/^[A-Za-z0-9.:[\]-]+$/.test(v) ? undefined : 'is not a host name or address')),
+  dataDir: str('DATA_DIR', './data'),
+  databaseUrl: str('DATABASE_URL', undefined, urlCheck(['postgres:', 'postgresql:']), true),
+  redisUrl: str('REDIS_URL', undefined, urlCheck(['redis:', 'rediss:']), true),
+  publicUrl: str('PUBLIC_URL', undefined, urlCheck(['http:', 'https:'])),
+  logLevel: oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+  accessTokenTtlSeconds: int('ACCESS_TOKEN_TTL', 900, 60, 3600),
+  refreshTokenTtlSeconds: int('REFRESH_TOKEN_TTL', 30 * 24 * 3600, 3600, 365 * 24 * 3600),
+  bodyLimitBytes: int('BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
+  dbPoolSize: int('DB_POOL_SIZE', 30, 1, 1000),
+  opaqueServerSetup: str('OPAQUE_SERVER_SETUP', undefined, (v) => (/^[A-Za-z0-9_-]{100,400}$/.test(v) ? undefined : 'is not an OPAQUE server setup (base64url)'), true),
+  serverSecret: str('SERVER_SECRET', undefined, (v) => (/^[A-Za-z0-9_-]{43,}$/.test(v) ? undefined : 'must be at least 32 random bytes, base64url'), true),
+  allowedKdfVersions: {
+    env: 'ALLOWED_KDF_VERSIONS',
+    parse(raw: string | undefined): number[] {
+      const v = raw === undefined || raw === '' ? '1' : raw;
+      if (!/^\d+(,\d+)*$/.test(v)) throw new ConfigError(`ALLOWED_KDF_VERSIONS must be a comma-separated list of numbers, got "${v}"`);
+      return v.split(',').map(Number);
+    },
+  },
+} as const;
+
+export const CONFIG_VARIABLES = Object.values(FIELDS).map((f) => f.env);
+
+function readFileSource(path: string): Source {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`CONFIG_FILE ${path} could not be read as JSON (${(error as Error).message.split('\n')[0]})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`CONFIG_FILE ${path} must hold a JSON object`);
+  const out: Source = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!CONFIG_VARIABLES.includes(key)) throw new ConfigError(`CONFIG_FILE ${path} has an unknown setting "${key}"`);
+    if (typeof value !== 'string' && typeof value !== 'number') throw new ConfigError(`CONFIG_FILE ${path}: ${key} must be a string or number`);
+    out[key] = String(value);
+  }
+  return out;
+}
+
+/** Validates and freezes the configuration; throws ConfigError with a one-line message. */
+export function loadConfig(env: Source = process.env): Config {
+  const source: Source = { ...(env.CONFIG_FILE ? readFileSource(env.CONFIG_FILE) : {}), ...env };
+  const values: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(FIELDS)) values[key] = (field as Field<unknown>).parse(source[field.env]);
+  const port = values.port as number;
+  const host = values.host as string;
+  values.dataDir = resolve(values.dataDir as string);
+  values.publicUrl = ((values.publicUrl as string | undefined) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  return Object.freeze({ ...values, allowedKdfVersions: Object.freeze(values.allowedKdfVersions as number[]) }) as Config;
+}
+
+/** A copy safe to print or log: secrets replaced, passwords in URLs masked. */
+export function redactConfig(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(FIELDS) as [keyof Config, Field<unknown>][]) {
+    const value = config[key];
+    if (value === undefined || !field.secret) out[key] = value;
+    else if (key === 'databaseUrl' || key === 'redisUrl') out[key] = maskUrl(String(value));
+    else out[key] = '[redacted]';
+  }
+  return out;
+}
+
+function maskUrl(value: string): string {
+  const u = new URL(value);
+  if (u.password) u.password = '[redacted]';
+  return u.toString();
+}

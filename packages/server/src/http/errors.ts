@@ -1,0 +1,44 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ERRORS, type ErrorBody, type ErrorCode, WatchwordError } from '@watchword/protocol';
+import type { App } from './types.ts';
+
+/** Maps Fastify's own error codes onto the catalogue. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_EMPTY_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+function classify(error: FastifyError | WatchwordError): { code: ErrorCode; details?: Record<string, unknown> } {
+  if (error instanceof WatchwordError) return { code: error.code, ...(error.details ? { details: error.details } : {}) };
+  if (error.validation) {
+    const first = error.validation[0];
+    const field = first?.instancePath || (first?.params as { missingProperty?: string } | undefined)?.missingProperty || undefined;
+    const code: ErrorCode = first?.keyword === 'additionalProperties' ? 'UNKNOWN_FIELD' : 'VALIDATION_FAILED';
+    return { code, details: { in: error.validationContext ?? 'body', ...(field ? { field } : {}) } };
+  }
+  const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
+  if (mapped) return { code: mapped };
+  if (error instanceof SyntaxError) return { code: 'MALFORMED_JSON' };
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) return { code: 'VALIDATION_FAILED' };
+  return { code: 'INTERNAL' };
+}
+
+export function sendError(reply: FastifyReply, request: FastifyRequest, code: ErrorCode, details?: Record<string, unknown>): FastifyReply {
+  const body: ErrorBody = { error: { code, message: ERRORS[code].message, requestId: request.id, ...(details ? { details } : {}) } };
+  return reply.code(ERRORS[code].status).type('application/json; charset=utf-8').send(body);
+}
+
+export function registerErrorHandling(app: App): void {
+  app.setErrorHandler((error: FastifyError | WatchwordError, request, reply) => {
+    const { code, details } = classify(error);
+    if (code === 'INTERNAL') request.log.error({ err: error }, 'unhandled error');
+    else request.log.info({ code, status: ERRORS[code].status }, 'request rejected');
+    return sendError(reply, request, code, details);
+  });
+  app.setNotFoundHandler((request, reply) => sendError(reply, request, 'NOT_FOUND'));
+}

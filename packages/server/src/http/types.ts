@@ -1,0 +1,58 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from '../config.ts';
+import type { ServerSecrets } from '../keys/server-secrets.ts';
+import type { SigningKeys } from '../keys/signing-keys.ts';
+import type { StateStore } from '../state/types.ts';
+import type { Storage } from '../storage/types.ts';
+import type { TokenSettings } from '../tokens/access-token.ts';
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression<RawServerDefault>,
+  RawReplyDefaultExpression<RawServerDefault>,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** What the app needs from the outside; main() picks the implementations, tests pass their own. */
+export interface AppDeps {
+  readonly storage: Storage;
+  readonly state: StateStore;
+  readonly secrets: ServerSecrets;
+  readonly signingKeys: SigningKeys;
+  /** Milliseconds since the epoch; injectable for tests. */
+  readonly clock?: () => number;
+  /** Pino destination for tests that read the log. */
+  readonly logStream?: NodeJS.WritableStream;
+}
+
+/** Everything a route module gets. */
+export interface Context {
+  readonly config: Config;
+  readonly storage: Storage;
+  readonly state: StateStore;
+  readonly secrets: ServerSecrets;
+  readonly signingKeys: SigningKeys;
+  readonly tokens: TokenSettings;
+  readonly now: () => number;
+}
+
+/** Each route declares who may call it (deny by default: a route without a declaration fails at start-up). */
+export type RouteAccess = 'public' | 'user';
+
+export interface AuthInfo {
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly jti: string;
+  readonly exp: number;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+  interface FastifyRequest {
+    auth: AuthInfo | null;
+  }
+}

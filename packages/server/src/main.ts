@@ -1,0 +1,66 @@
+import { build } from './app.ts';
+import { ConfigError, loadConfig, redactConfig } from './config.ts';
+import { openRuntime } from './runtime.ts';
+import { openStorage } from './storage/index.ts';
+
+const USAGE = `usage: ww-server <command>
+
+commands:
+  serve     run the server (default); the embedded SQLite database is migrated automatically
+  migrate   apply pending database migrations and exit
+  config    print the effective configuration with secrets redacted`;
+
+/** One clear line on stderr and a non-zero exit; never a stack trace. */
+function fail(message: string, code = 1): never {
+  process.stderr.write(`ww-server: ${message}\n`);
+  process.exit(code);
+}
+
+async function serve(): Promise<void> {
+  const config = loadConfig();
+  const runtime = await openRuntime(config, { migrate: config.databaseUrl === undefined });
+  const app = await build(config, runtime);
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    void app.close().then(runtime.close).then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  await app.listen({ port: config.port, host: config.host });
+  app.log.info({ config: redactConfig(config), database: runtime.storage.dialect, state: runtime.state.kind }, 'Watchword is ready');
+}
+
+async function migrate(): Promise<void> {
+  const config = loadConfig();
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  try {
+    const applied = await storage.migrateToLatest();
+    process.stdout.write(applied.length ? `applied ${applied.length} migration(s): ${applied.join(', ')}\n` : 'database is up to date\n');
+  } finally {
+    await storage.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const command = argv[0] ?? 'serve';
+  if (command === 'serve') return serve();
+  if (command === 'migrate') return migrate();
+  if (command === 'config') {
+    process.stdout.write(`${JSON.stringify(redactConfig(loadConfig()), null, 2)}\n`);
+    return;
+  }
+  if (command === '--help' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  fail(`unknown command "${command}"\n${USAGE}`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`, 2);
+  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  fail(`cannot start: ${message}`);
+});

@@ -1,0 +1,65 @@
+import Type from 'typebox';
+import type { App, Context } from '../../http/types.ts';
+
+const Check = Type.Union([Type.Literal('ok'), Type.Literal('fail'), Type.Literal('pending')]);
+const Ready = Type.Object(
+  { status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]), checks: Type.Object({ database: Check, state: Check, migrations: Check }) },
+  { additionalProperties: false },
+);
+
+const Jwks = Type.Object(
+  {
+    keys: Type.Array(
+      Type.Object(
+        { kty: Type.Literal('RSA'), n: Type.String(), e: Type.String(), kid: Type.String(), alg: Type.Literal('RS256'), use: Type.Literal('sig') },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+async function probe(fn: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await fn();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function healthRoutes(app: App, ctx: Context): void {
+  app.get('/healthz', {
+    config: { access: 'public' },
+    schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false }) } },
+  }, async () => ({ status: 'ok' as const }));
+
+  app.get('/readyz', {
+    config: { access: 'public' },
+    schema: { tags: ['health'], response: { 200: Ready, 503: Ready } },
+  }, async (_request, reply) => {
+    const database = await probe(() => ctx.storage.ping());
+    const state = await probe(() => ctx.state.ping());
+    let migrations: 'ok' | 'fail' | 'pending' = 'fail';
+    if (database) {
+      try {
+        migrations = (await ctx.storage.pendingMigrations()).length === 0 ? 'ok' : 'pending';
+      } catch {
+        migrations = 'fail';
+      }
+    }
+    const ready = database && state && migrations === 'ok';
+    return reply.code(ready ? 200 : 503).send({
+      status: ready ? 'ready' : 'unavailable',
+      checks: { database: database ? 'ok' : 'fail', state: state ? 'ok' : 'fail', migrations },
+    });
+  });
+
+  app.get('/.well-known/jwks.json', {
+    config: { access: 'public' },
+    schema: { tags: ['health'], description: 'Public keys that verify access tokens (RFC 7517)', response: { 200: Jwks } },
+  }, async (_request, reply) => {
+    reply.header('cache-control', 'public, max-age=300');
+    return { keys: [...ctx.signingKeys.byKid.values()].map((k) => k.publicJwk) };
+  });
+}

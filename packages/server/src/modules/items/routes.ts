@@ -1,0 +1,105 @@
+import {
+  CreateItemRequest,
+  DeleteItemQuery,
+  ErrorResponse,
+  type Item,
+  ItemParams,
+  ItemResponse,
+  ListItemsQuery,
+  ListItemsResponse,
+  UpdateItemRequest,
+  WatchwordError,
+} from '@watchword/protocol';
+import { requireAuth } from '../../http/authenticate.ts';
+import type { App, Context } from '../../http/types.ts';
+import type { ItemRecord } from '../../storage/types.ts';
+
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 503: ErrorResponse };
+const security = [{ bearer: [] }];
+
+/** The server sees ids, sizes, timestamps and revisions only: `data` is an envelope it cannot open. */
+function toItem(record: ItemRecord): Item {
+  return {
+    id: record.id,
+    vaultId: record.vaultId,
+    revision: record.revision,
+    seq: record.seq,
+    data: record.data,
+    deletedAt: record.deletedAt,
+    purged: record.purged,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+function found(record: ItemRecord | undefined): { item: Item } {
+  // Another user's item answers exactly like a missing one.
+  if (!record) throw new WatchwordError('ITEM_NOT_FOUND');
+  return { item: toItem(record) };
+}
+
+export function itemRoutes(app: App, ctx: Context): void {
+  app.get('/api/v1/items', {
+    config: { access: 'user' },
+    schema: { tags: ['items'], security, querystring: ListItemsQuery, response: { 200: ListItemsResponse, ...errors } },
+  }, async (request) => {
+    const { userId } = requireAuth(request);
+    const since = request.query.since === undefined ? undefined : Number(request.query.since);
+    const result = await ctx.storage.items.list(userId, since);
+    // A cursor from the future (e.g. the server was restored from a backup) cannot be trusted: answer a full sync.
+    if (since !== undefined && since > result.revision) {
+      const full = await ctx.storage.items.list(userId);
+      return { revision: full.revision, full: true, items: full.items.map(toItem) };
+    }
+    return { revision: result.revision, full: since === undefined, items: result.items.map(toItem) };
+  });
+
+  app.post('/api/v1/items', {
+    config: { access: 'user' },
+    schema: { tags: ['items'], security, body: CreateItemRequest, response: { 201: ItemResponse, ...errors } },
+  }, async (request, reply) => {
+    const { userId } = requireAuth(request);
+    const { id, vaultId, data } = request.body;
+    if (!(await ctx.storage.vaults.findForUser(userId, vaultId))) throw new WatchwordError('VAULT_NOT_FOUND');
+    const created = await ctx.storage.items.create({ id, userId, vaultId, data, now: ctx.now() });
+    if (created === 'exists') throw new WatchwordError('ITEM_EXISTS');
+    return reply.code(201).send({ item: toItem(created) });
+  });
+
+  app.get('/api/v1/items/:id', {
+    config: { access: 'user' },
+    schema: { tags: ['items'], security, params: ItemParams, response: { 200: ItemResponse, ...errors } },
+  }, async (request) => found(await ctx.storage.items.get(requireAuth(request).userId, request.params.id)));
+
+  app.put('/api/v1/items/:id', {
+    config: { access: 'user' },
+    schema: { tags: ['items'], security, params: ItemParams, body: UpdateItemRequest, response: { 200: ItemResponse, ...errors } },
+  }, async (request) => {
+    const { userId } = requireAuth(request);
+    const result = await ctx.storage.items.update({
+      id: request.params.id,
+      userId,
+      expectedRevision: request.body.revision,
+      data: request.body.data,
+      now: ctx.now(),
+    });
+    if (result.status === 'conflict') throw new WatchwordError('ITEM_CONFLICT', { details: { currentRevision: result.currentRevision } });
+    if (result.status === 'not_found') throw new WatchwordError('ITEM_NOT_FOUND');
+    return { item: toItem(result.item) };
+  });
+
+  app.delete('/api/v1/items/:id', {
+    config: { access: 'user' },
+    schema: { tags: ['items'], security, params: ItemParams, querystring: DeleteItemQuery, response: { 200: ItemResponse, ...errors } },
+  }, async (request) => {
+    const { userId } = requireAuth(request);
+    const now = ctx.now();
+    const purge = request.query.purge === 'true';
+    return found(purge ? await ctx.storage.items.purge(userId, request.params.id, now) : await ctx.storage.items.trash(userId, request.params.id, now));
+  });
+
+  app.post('/api/v1/items/:id/restore', {
+    config: { access: 'user' },
+    schema: { tags: ['items'], security, params: ItemParams, response: { 200: ItemResponse, ...errors } },
+  }, async (request) => found(await ctx.storage.items.restore(requireAuth(request).userId, request.params.id, ctx.now())));
+}

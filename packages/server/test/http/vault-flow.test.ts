@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WatchwordClient, WatchwordError, type Vault } from '@watchword/client';
+import { opaqueClient } from '@watchword/protocol';
+import { type TestApp, createTestApp } from '../support/app.ts';
+import { dialectsUnderTest } from '../support/pg.ts';
+
+const login = (t: TestApp, email: string, password: string) =>
+  new WatchwordClient({ serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0 }).login({ email, password, deviceName: 'test' });
+
+async function registerAndLogin(t: TestApp, email: string, password: string): Promise<Vault> {
+  await new WatchwordClient({ serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0 }).register({ email, password });
+  return login(t, email, password);
+}
+
+async function code(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof WatchwordError) return error.code;
+    throw error;
+  }
+  return 'no error';
+}
+
+describe.each(dialectsUnderTest())('vault API end to end through the SDK (%s)', (dialect) => {
+  let t: TestApp;
+  let alice: Vault;
+  let bob: Vault;
+
+  beforeAll(async () => {
+    t = await createTestApp(dialect);
+    alice = await registerAndLogin(t, 'alice@example.com', 'correct horse battery staple');
+    bob = await registerAndLogin(t, 'Bob@Example.com', 'another long passphrase');
+  });
+  afterAll(async () => t.close());
+
+  it('logs in again with the same password and unlocks the same account key', async () => {
+    const again = await login(t, 'ALICE@example.com ', 'correct horse battery staple');
+    expect(again.userId).toBe(alice.userId);
+    expect(again.exportAccountKey()).toEqual(alice.exportAccountKey());
+  });
+
+  it('rejects a wrong password with INVALID_CREDENTIALS, and an unknown address identically', async () => {
+    expect(await code(login(t, 'alice@example.com', 'wrong password!'))).toBe('INVALID_CREDENTIALS');
+    expect(await code(login(t, 'nobody@example.com', 'wrong password!'))).toBe('INVALID_CREDENTIALS');
+  });
+
+  it('registering an existing address answers like a new one and changes nothing', async () => {
+    const before = await t.storage.users.findByEmail('alice@example.com');
+    const result = await new WatchwordClient({ serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0 }).register({
+      email: 'alice@example.com',
+      password: 'an attacker password',
+    });
+    expect(result.userId).not.toBe(alice.userId);
+    expect(await t.storage.users.findByEmail('alice@example.com')).toEqual(before);
+    expect(await code(login(t, 'alice@example.com', 'an attacker password'))).toBe('INVALID_CREDENTIALS');
+  });
+
+  it('adds, reads, updates and lists items; the server holds only ciphertext', async () => {
+    const item = await alice.add({ type: 'login', name: 'github', fields: [], login: { username: 'alice', password: 'gh-S3cret!', urls: ['https://github.com'] } });
+    expect(item.revision).toBe(1);
+    const stored = await t.storage.items.get(alice.userId, item.id);
+    expect(stored?.data).toBeTypeOf('string');
+    expect(stored?.data).not.toContain('gh-S3cret');
+    const read = await alice.get(item.id);
+    expect(read.content.login?.password).toBe('gh-S3cret!');
+    const updated = await alice.update(item.id, { ...read.content, login: { ...read.content.login, password: 'N3w!' } }, read.revision);
+    expect(updated.revision).toBe(2);
+    expect((await alice.get(item.id)).content.login?.password).toBe('N3w!');
+    const names = (await alice.list()).map((i) => i.content.name);
+    expect(names).toContain('github');
+  });
+
+  it('refuses a stale revision with 409 and the current revision; nothing is overwritten', async () => {
+    const item = await alice.add({ type: 'note', name: 'conflict', notes: 'v1', fields: [] });
+    await alice.update(item.id, { ...item.content, notes: 'v2 from device A' }, 1);
+    let error: unknown;
+    try {
+      await alice.update(item.id, { ...item.content, notes: 'v2 from device B' }, 1);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(WatchwordError);
+    expect((error as WatchwordError).code).toBe('ITEM_CONFLICT');
+    expect((error as WatchwordError).details).toEqual({ currentRevision: 2 });
+    expect((await alice.get(item.id)).content.notes).toBe('v2 from device A');
+  });
+
+  it("answers another user's item exactly like a missing one", async () => {
+    const secret = await alice.add({ type: 'note', name: 'private', notes: 'mine', fields: [] });
+    const missing = crypto.randomUUID();
+    for (const id of [secret.id, missing]) {
+      expect(await code(bob.get(id))).toBe('ITEM_NOT_FOUND');
+      expect(await code(bob.trash(id))).toBe('ITEM_NOT_FOUND');
+      expect(await code(bob.restore(id))).toBe('ITEM_NOT_FOUND');
+      expect(await code(bob.purge(id))).toBe('ITEM_NOT_FOUND');
+    }
+    const token = await bob.session.accessToken();
+    const a = await t.app.inject({ method: 'GET', url: `/api/v1/items/${secret.id}`, headers: { authorization: `Bearer ${token}` } });
+    const b = await t.app.inject({ method: 'GET', url: `/api/v1/items/${missing}`, headers: { authorization: `Bearer ${token}` } });
+    expect(a.statusCode).toBe(404);
+    expect(JSON.parse(a.body).error.code).toBe(JSON.parse(b.body).error.code);
+    expect(a.body.length).toBe(b.body.length);
+    // Bob cannot write into Alice's vault either.
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/items/${secret.id}`,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: { revision: 1, data: 'AAAA' },
+    });
+    expect(put.statusCode).toBe(404);
+    const post = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/items',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: { id: crypto.randomUUID(), vaultId: alice.personalVaultId, data: 'AAAA' },
+    });
+    expect(post.statusCode).toBe(404);
+    expect(JSON.parse(post.body).error.code).toBe('VAULT_NOT_FOUND');
+  });
+
+  it('moves items to the trash, restores and purges them; delta sync reports each change', async () => {
+    await alice.sync();
+    const item = await alice.add({ type: 'note', name: 'trash me', fields: [] });
+    await alice.trash(item.id);
+    expect((await alice.list({ trash: 'only' })).map((i) => i.id)).toContain(item.id);
+    expect((await alice.list()).map((i) => i.id)).not.toContain(item.id);
+    await alice.restore(item.id);
+    expect((await alice.list()).map((i) => i.id)).toContain(item.id);
+
+    const other = await login(t, 'alice@example.com', 'correct horse battery staple');
+    const first = await other.sync();
+    expect(first.full).toBe(true);
+    await alice.trash(item.id);
+    await alice.purge(item.id);
+    const delta = await other.sync();
+    expect(delta.full).toBe(false);
+    expect(delta.removed).toBe(1);
+    expect((await other.list({ trash: 'include' })).map((i) => i.id)).not.toContain(item.id);
+    const nothing = await other.sync();
+    expect(nothing).toMatchObject({ full: false, changed: 0, removed: 0 });
+  });
+
+  it('rotates refresh tokens; replaying a rotated one revokes the session and its access tokens at once', async () => {
+    const v = await login(t, 'bob@example.com', 'another long passphrase');
+    const first = v.session.tokens;
+    const second = await v.session.refresh();
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    const replay = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: first.refreshToken } });
+    expect(replay.statusCode).toBe(401);
+    expect(JSON.parse(replay.body).error.code).toBe('INVALID_REFRESH_TOKEN');
+    // The whole family is gone: the successor no longer works, nor does its access token.
+    const successor = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: second.refreshToken } });
+    expect(successor.statusCode).toBe(401);
+    const read = await t.app.inject({ method: 'GET', url: '/api/v1/account', headers: { authorization: `Bearer ${second.accessToken}` } });
+    expect(read.statusCode).toBe(401);
+  });
+
+  it('logout ends the session at once: its access and refresh tokens stop working', async () => {
+    const v = await login(t, 'bob@example.com', 'another long passphrase');
+    const { accessToken, refreshToken } = v.session.tokens;
+    await v.session.logout();
+    const read = await t.app.inject({ method: 'GET', url: '/api/v1/account', headers: { authorization: `Bearer ${accessToken}` } });
+    expect(read.statusCode).toBe(401);
+    expect(JSON.parse(read.body).error.code).toBe('INVALID_TOKEN');
+    const refresh = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken } });
+    expect(refresh.statusCode).toBe(401);
+    // Other sessions of the same user are untouched.
+    expect((await bob.list()).length).toBeGreaterThanOrEqual(0);
+  });
+
+  it('rejects a malformed OPAQUE message with 400, not a crash', async () => {
+    for (const url of ['/api/v1/auth/login/start', '/api/v1/auth/register/start']) {
+      const body = url.includes('login') ? { email: 'alice@example.com', startLoginRequest: 'AAAA' } : { email: 'new@example.com', registrationRequest: 'AAAA' };
+      const res = await t.app.inject({ method: 'POST', url, payload: body });
+      expect(res.statusCode).toBe(400);
+      expect(JSON.parse(res.body).error.code).toBe('VALIDATION_FAILED');
+    }
+  });
+
+  it('a login handshake can be finished once only', async () => {
+    const password = 'correct horse battery staple';
+    const { clientLoginState, startLoginRequest } = await opaqueClient.startLogin(password);
+    const start = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login/start', payload: { email: 'alice@example.com', startLoginRequest } });
+    const { loginId, loginResponse, kdfVersion } = JSON.parse(start.body);
+    const { finishLoginRequest } = await opaqueClient.finishLogin({ clientLoginState, loginResponse, password, kdfVersion });
+    const first = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login/finish', payload: { loginId, finishLoginRequest } });
+    expect(first.statusCode).toBe(200);
+    const second = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login/finish', payload: { loginId, finishLoginRequest } });
+    expect(second.statusCode).toBe(401);
+    expect(JSON.parse(second.body).error.code).toBe('HANDSHAKE_EXPIRED');
+  });
+
+  it('a login handshake expires after its TTL', async () => {
+    const password = 'correct horse battery staple';
+    const { clientLoginState, startLoginRequest } = await opaqueClient.startLogin(password);
+    const start = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login/start', payload: { email: 'alice@example.com', startLoginRequest } });
+    const { loginId, loginResponse, kdfVersion } = JSON.parse(start.body);
+    const { finishLoginRequest } = await opaqueClient.finishLogin({ clientLoginState, loginResponse, password, kdfVersion });
+    await new Promise((r) => setTimeout(r, 10));
+    await t.state.delete(`login:${loginId}`); // what the TTL does; the TTL itself is covered by the state-store suite
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login/finish', payload: { loginId, finishLoginRequest } });
+    expect(JSON.parse(res.body).error.code).toBe('HANDSHAKE_EXPIRED');
+  });
+});

@@ -1,0 +1,94 @@
+import { Writable } from 'node:stream';
+import type { FetchLike } from '@watchword/client';
+import { build } from '../../src/app.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import type { App } from '../../src/http/types.ts';
+import { loadServerSecrets } from '../../src/keys/server-secrets.ts';
+import { loadSigningKeys } from '../../src/keys/signing-keys.ts';
+import { MemoryStateStore } from '../../src/state/memory.ts';
+import type { StateStore } from '../../src/state/types.ts';
+import { openStorage } from '../../src/storage/index.ts';
+import type { Storage } from '../../src/storage/types.ts';
+import { createTestDatabase } from './pg.ts';
+import { createTempDir } from './tmp.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface TestApp {
+  app: App;
+  config: Config;
+  storage: Storage;
+  state: StateStore;
+  dataDir: string;
+  /** Every log line the app wrote. */
+  logs: string[];
+  /** A fetch that goes through app.inject (no listening socket). Records request bodies in `requests`. */
+  fetch: FetchLike;
+  requests: { method: string; url: string; body: string }[];
+  clock: { now: number; advance(ms: number): void };
+  close(): Promise<void>;
+}
+
+/** A freshly migrated app on the given dialect, in-memory state, secrets in a temp data dir. */
+export async function createTestApp(dialect: Dialect, env: Record<string, string> = {}): Promise<TestApp> {
+  const tmp = await createTempDir();
+  const db = dialect === 'postgres' ? await createTestDatabase() : undefined;
+  const config = loadConfig({
+    DATA_DIR: tmp.path,
+    LOG_LEVEL: 'info',
+    PUBLIC_URL: 'http://watchword.test',
+    ALLOWED_KDF_VERSIONS: '0,1',
+    ...(db ? { DATABASE_URL: db.url } : {}),
+    ...env,
+  });
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 5 });
+  await storage.migrateToLatest();
+  const state = new MemoryStateStore();
+  const secrets = await loadServerSecrets(config, storage);
+  const signingKeys = loadSigningKeys(config.dataDir);
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  const clock = {
+    now: Date.now(),
+    advance(ms: number) {
+      clock.now += ms;
+    },
+  };
+  const app = await build(config, { storage, state, secrets, signingKeys, logStream, clock: () => clock.now });
+  const requests: TestApp['requests'] = [];
+  const fetch: FetchLike = async (input, init) => {
+    const url = new URL(input);
+    const body = typeof init.body === 'string' ? init.body : '';
+    requests.push({ method: init.method ?? 'GET', url: input, body });
+    const res = await app.inject({
+      method: (init.method ?? 'GET') as 'GET',
+      url: url.pathname + url.search,
+      headers: init.headers as Record<string, string>,
+      ...(body ? { payload: body } : {}),
+    });
+    return new Response(res.statusCode === 204 ? null : res.body, { status: res.statusCode, headers: res.headers as Record<string, string> });
+  };
+  return {
+    app,
+    config,
+    storage,
+    state,
+    dataDir: tmp.path,
+    logs,
+    fetch,
+    requests,
+    clock,
+    async close() {
+      await app.close();
+      await state.close();
+      await storage.close();
+      await db?.drop();
+      await tmp.remove();
+    },
+  };
+}
