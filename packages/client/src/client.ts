@@ -1,0 +1,46 @@
+import { type FetchLike, HttpClient } from './http.ts';
+import { type RegisterResult, login, register } from './auth.ts';
+import { Session, type StoredTokens, toStoredTokens } from './session.ts';
+import { Vault } from './vault.ts';
+
+export interface ClientOptions {
+  serverUrl: string;
+  fetch?: FetchLike;
+  /** Key-stretching profile for new registrations (default: the current profile). */
+  kdfVersion?: number;
+  /** Called with every new token pair (login and each rotation). */
+  onTokens?: (tokens: StoredTokens) => void | Promise<void>;
+}
+
+/** The SDK's front door: register, log in (→ an unlocked Vault), or resume a stored session. */
+export class WatchwordClient {
+  readonly http: HttpClient;
+  readonly #options: ClientOptions;
+
+  constructor(options: ClientOptions) {
+    this.http = new HttpClient(options.serverUrl, options.fetch);
+    this.#options = options;
+  }
+
+  register(input: { email: string; password: string }): Promise<RegisterResult> {
+    return register(this.http, { ...input, ...(this.#options.kdfVersion !== undefined ? { kdfVersion: this.#options.kdfVersion } : {}) });
+  }
+
+  /** Logs in and unlocks: the vault keys never leave this process. */
+  async login(input: { email: string; password: string; deviceName?: string }): Promise<Vault> {
+    const { tokens, exportKey } = await login(this.http, input);
+    const stored = toStoredTokens(tokens);
+    await this.#options.onTokens?.(stored);
+    return Vault.open(new Session(this.http, stored, this.#options.onTokens), { exportKey });
+  }
+
+  /** A session from stored tokens (no vault key: for `token`, `logout`, …). */
+  session(tokens: StoredTokens): Session {
+    return new Session(this.http, tokens, this.#options.onTokens);
+  }
+
+  /** Re-opens the vault from stored tokens and an account key kept from an earlier unlock. */
+  resume(tokens: StoredTokens, accountKey: Uint8Array): Promise<Vault> {
+    return Vault.open(this.session(tokens), { accountKey });
+  }
+}

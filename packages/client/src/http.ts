@@ -1,0 +1,62 @@
+import { type ErrorBody, WatchwordError, isErrorCode } from '@watchword/protocol';
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface RequestOptions {
+  body?: unknown;
+  query?: Record<string, string | undefined>;
+  /** Bearer token for the Authorization header (never put in the URL). */
+  token?: string;
+}
+
+/** JSON over HTTP with errors mapped onto the shared catalogue. */
+export class HttpClient {
+  readonly baseUrl: string;
+  readonly #fetch: FetchLike;
+
+  constructor(baseUrl: string, fetchImpl: FetchLike = (input, init) => globalThis.fetch(input, init)) {
+    let url: URL;
+    try {
+      url = new URL(baseUrl);
+    } catch {
+      throw new WatchwordError('VALIDATION_FAILED', { message: `invalid server URL: ${baseUrl}` });
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new WatchwordError('VALIDATION_FAILED', { message: 'the server URL must be http(s)' });
+    this.baseUrl = url.toString().replace(/\/+$/, '');
+    this.#fetch = fetchImpl;
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) params.set(k, v);
+    const qs = params.toString();
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let response: Response;
+    try {
+      response = await this.#fetch(`${this.baseUrl}${path}${qs ? `?${qs}` : ''}`, {
+        method,
+        headers,
+        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+      });
+    } catch (cause) {
+      throw new WatchwordError('SERVICE_UNAVAILABLE', { message: `cannot reach the server at ${this.baseUrl}`, cause });
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (!response.ok) {
+      const error = (parsed as ErrorBody | undefined)?.error;
+      if (error && isErrorCode(error.code)) throw new WatchwordError(error.code, { ...(error.details ? { details: error.details } : {}) });
+      throw new WatchwordError(response.status >= 500 ? 'SERVICE_UNAVAILABLE' : 'VALIDATION_FAILED', {
+        message: `unexpected answer from the server (HTTP ${response.status})`,
+      });
+    }
+    return parsed as T;
+  }
+}

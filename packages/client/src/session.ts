@@ -1,0 +1,69 @@
+import { type TokenResponse, WatchwordError } from '@watchword/protocol';
+import type { HttpClient, RequestOptions } from './http.ts';
+
+export interface StoredTokens {
+  accessToken: string;
+  refreshToken: string;
+  /** Milliseconds since the epoch when the access token expires. */
+  accessExpiresAt: number;
+}
+
+export function toStoredTokens(tokens: TokenResponse, now = Date.now()): StoredTokens {
+  return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, accessExpiresAt: now + tokens.expiresIn * 1000 };
+}
+
+/**
+ * An authenticated session: keeps the access token fresh (refresh-token rotation) and hands every rotated pair to
+ * `onTokens` at once — the previous refresh token is dead after a rotation, so callers must persist the new one.
+ */
+export class Session {
+  readonly http: HttpClient;
+  #tokens: StoredTokens;
+  #refreshing: Promise<StoredTokens> | undefined;
+  readonly #onTokens: ((tokens: StoredTokens) => void | Promise<void>) | undefined;
+
+  constructor(http: HttpClient, tokens: StoredTokens, onTokens?: (tokens: StoredTokens) => void | Promise<void>) {
+    this.http = http;
+    this.#tokens = tokens;
+    this.#onTokens = onTokens;
+  }
+
+  get tokens(): StoredTokens {
+    return this.#tokens;
+  }
+
+  /** A valid access token, refreshed when it expires within 30 s. Concurrent callers share one refresh. */
+  async accessToken(): Promise<string> {
+    if (this.#tokens.accessExpiresAt - Date.now() > 30_000) return this.#tokens.accessToken;
+    return (await this.refresh()).accessToken;
+  }
+
+  async refresh(): Promise<StoredTokens> {
+    this.#refreshing ??= (async () => {
+      try {
+        const response = await this.http.request<TokenResponse>('POST', '/api/v1/auth/refresh', { body: { refreshToken: this.#tokens.refreshToken } });
+        this.#tokens = toStoredTokens(response);
+        await this.#onTokens?.(this.#tokens);
+        return this.#tokens;
+      } finally {
+        this.#refreshing = undefined;
+      }
+    })();
+    return this.#refreshing;
+  }
+
+  /** An authenticated request; one retry after a refresh when the access token was rejected. */
+  async request<T>(method: string, path: string, options: Omit<RequestOptions, 'token'> = {}): Promise<T> {
+    try {
+      return await this.http.request<T>(method, path, { ...options, token: await this.accessToken() });
+    } catch (error) {
+      if (!(error instanceof WatchwordError) || error.code !== 'INVALID_TOKEN') throw error;
+      await this.refresh();
+      return this.http.request<T>(method, path, { ...options, token: this.#tokens.accessToken });
+    }
+  }
+
+  async logout(): Promise<void> {
+    await this.request('POST', '/api/v1/auth/logout', { body: {} });
+  }
+}

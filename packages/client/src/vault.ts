@@ -1,0 +1,171 @@
+import {
+  type AccountResponse,
+  type Item,
+  type ItemContent,
+  type ItemResponse,
+  type ListItemsResponse,
+  WatchwordError,
+  decryptItem,
+  encryptItem,
+  unlockAccountKey,
+  unwrapVaultKey,
+} from '@watchword/protocol';
+import type { Session } from './session.ts';
+
+/** A decrypted item as the SDK hands it out. */
+export interface VaultItem {
+  id: string;
+  vaultId: string;
+  revision: number;
+  deletedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  content: ItemContent;
+}
+
+export interface SyncResult {
+  revision: number;
+  full: boolean;
+  changed: number;
+  removed: number;
+}
+
+/**
+ * The unlocked vault: holds the account and vault keys in memory, encrypts before anything leaves and decrypts after
+ * anything arrives. Keeps a local copy in step with the server through delta sync (`since`).
+ */
+export class Vault {
+  readonly session: Session;
+  readonly account: AccountResponse;
+  readonly #accountKey: Uint8Array;
+  readonly #vaultKeys: Map<string, Uint8Array>;
+  readonly #items = new Map<string, VaultItem>();
+  #revision: number | undefined;
+
+  private constructor(session: Session, account: AccountResponse, accountKey: Uint8Array, vaultKeys: Map<string, Uint8Array>) {
+    this.session = session;
+    this.account = account;
+    this.#accountKey = accountKey;
+    this.#vaultKeys = vaultKeys;
+  }
+
+  /** Unlocks with the OPAQUE export key (after a login) or with an account key kept from an earlier unlock. */
+  static async open(session: Session, key: { exportKey: string } | { accountKey: Uint8Array }): Promise<Vault> {
+    const account = await session.request<AccountResponse>('GET', '/api/v1/account');
+    const accountKey =
+      'accountKey' in key
+        ? key.accountKey
+        : await unlockAccountKey({ exportKey: key.exportKey, userId: account.userId, kekSalt: account.keys.kekSalt, wrappedAccountKey: account.keys.wrappedAccountKey });
+    const vaultKeys = new Map<string, Uint8Array>();
+    for (const v of account.vaults) {
+      vaultKeys.set(v.id, await unwrapVaultKey({ accountKey, userId: account.userId, vaultId: v.id, wrappedKey: v.wrappedKey }));
+    }
+    return new Vault(session, account, accountKey, vaultKeys);
+  }
+
+  get userId(): string {
+    return this.account.userId;
+  }
+
+  /** The account key, for callers that keep the vault unlocked across processes (the CLI seals it first). */
+  exportAccountKey(): Uint8Array {
+    return this.#accountKey.slice();
+  }
+
+  get personalVaultId(): string {
+    const v = this.account.vaults.find((x) => x.kind === 'personal');
+    if (!v) throw new WatchwordError('VAULT_NOT_FOUND');
+    return v.id;
+  }
+
+  #vaultKey(vaultId: string): Uint8Array {
+    const key = this.#vaultKeys.get(vaultId);
+    if (!key) throw new WatchwordError('VAULT_NOT_FOUND');
+    return key;
+  }
+
+  async #decrypt(item: Item): Promise<VaultItem | undefined> {
+    if (item.purged || item.data === null) return undefined;
+    const content = await decryptItem({
+      vaultKey: this.#vaultKey(item.vaultId),
+      userId: this.userId,
+      vaultId: item.vaultId,
+      itemId: item.id,
+      revision: item.revision,
+      data: item.data,
+    });
+    return { id: item.id, vaultId: item.vaultId, revision: item.revision, deletedAt: item.deletedAt, createdAt: item.createdAt, updatedAt: item.updatedAt, content };
+  }
+
+  async #remember(item: Item): Promise<VaultItem | undefined> {
+    const decrypted = await this.#decrypt(item);
+    if (decrypted) this.#items.set(item.id, decrypted);
+    else this.#items.delete(item.id);
+    return decrypted;
+  }
+
+  /** Brings the local copy up to date: a full sync the first time, then only what changed (deletions included). */
+  async sync(): Promise<SyncResult> {
+    const response = await this.session.request<ListItemsResponse>('GET', '/api/v1/items', {
+      query: { since: this.#revision === undefined ? undefined : String(this.#revision) },
+    });
+    if (response.full) this.#items.clear();
+    let removed = 0;
+    for (const item of response.items) {
+      if (!(await this.#remember(item))) removed++;
+    }
+    this.#revision = response.revision;
+    return { revision: response.revision, full: response.full, changed: response.items.length - removed, removed };
+  }
+
+  /** Every item (trash included unless asked otherwise), after a sync. */
+  async list(options: { trash?: 'include' | 'exclude' | 'only' } = {}): Promise<VaultItem[]> {
+    await this.sync();
+    const mode = options.trash ?? 'exclude';
+    return [...this.#items.values()]
+      .filter((i) => (mode === 'include' ? true : mode === 'only' ? i.deletedAt !== null : i.deletedAt === null))
+      .sort((a, b) => a.content.name.localeCompare(b.content.name) || a.id.localeCompare(b.id));
+  }
+
+  async get(id: string): Promise<VaultItem> {
+    const response = await this.session.request<ItemResponse>('GET', `/api/v1/items/${encodeURIComponent(id)}`);
+    const item = await this.#remember(response.item);
+    if (!item) throw new WatchwordError('ITEM_NOT_FOUND');
+    return item;
+  }
+
+  async add(content: ItemContent, options: { vaultId?: string } = {}): Promise<VaultItem> {
+    const vaultId = options.vaultId ?? this.personalVaultId;
+    const id = crypto.randomUUID();
+    const data = await encryptItem({ vaultKey: this.#vaultKey(vaultId), userId: this.userId, vaultId, itemId: id, revision: 1, content });
+    const response = await this.session.request<ItemResponse>('POST', '/api/v1/items', { body: { id, vaultId, data } });
+    return (await this.#remember(response.item)) as VaultItem;
+  }
+
+  /**
+   * Replaces an item's content. `baseRevision` is the revision the caller edited; when someone else changed the item
+   * since, the server answers ITEM_CONFLICT (with `details.currentRevision`) and nothing is overwritten.
+   */
+  async update(id: string, content: ItemContent, baseRevision: number): Promise<VaultItem> {
+    const current = this.#items.get(id);
+    const vaultId = current?.vaultId ?? (await this.get(id)).vaultId;
+    const data = await encryptItem({ vaultKey: this.#vaultKey(vaultId), userId: this.userId, vaultId, itemId: id, revision: baseRevision + 1, content });
+    const response = await this.session.request<ItemResponse>('PUT', `/api/v1/items/${encodeURIComponent(id)}`, { body: { revision: baseRevision, data } });
+    return (await this.#remember(response.item)) as VaultItem;
+  }
+
+  async trash(id: string): Promise<VaultItem> {
+    const response = await this.session.request<ItemResponse>('DELETE', `/api/v1/items/${encodeURIComponent(id)}`);
+    return (await this.#remember(response.item)) as VaultItem;
+  }
+
+  async restore(id: string): Promise<VaultItem> {
+    const response = await this.session.request<ItemResponse>('POST', `/api/v1/items/${encodeURIComponent(id)}/restore`);
+    return (await this.#remember(response.item)) as VaultItem;
+  }
+
+  async purge(id: string): Promise<void> {
+    await this.session.request<ItemResponse>('DELETE', `/api/v1/items/${encodeURIComponent(id)}`, { query: { purge: 'true' } });
+    this.#items.delete(id);
+  }
+}
