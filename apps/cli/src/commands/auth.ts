@@ -1,0 +1,101 @@
+import type { Command } from 'commander';
+import { normaliseEmail } from '@watchword/protocol';
+import type { CliContext } from '../context.ts';
+import { CliError, EXIT } from '../errors.ts';
+import { removeSession, writeSession } from '../session-file.ts';
+
+type Ctx = (cmd: Command) => CliContext;
+
+function exportLine(sessionKey: string): string {
+  return `export WATCHWORD_SESSION=${sessionKey}`;
+}
+
+export function authCommands(program: Command, context: Ctx): void {
+  program
+    .command('register')
+    .description('create an account (the master password never leaves this machine)')
+    .requiredOption('--email <address>', 'your e-mail address')
+    .action(async (opts: { email: string }, cmd: Command) => {
+      const ctx = context(cmd);
+      const password = await ctx.password('Master password: ');
+      if (ctx.interactivePassword) {
+        const again = await ctx.password('Repeat master password: ');
+        if (again !== password) throw new CliError('the passwords do not match', EXIT.usage);
+      }
+      const { userId, recoveryKey } = await ctx.client().register({ email: opts.email, password });
+      if (ctx.json) return ctx.out(JSON.stringify({ userId, recoveryKey }));
+      ctx.out(
+        [
+          `Registered ${normaliseEmail(opts.email)}.`,
+          '',
+          'Your recovery key (shown only this once — store it offline, e.g. on paper):',
+          '',
+          `    ${recoveryKey}`,
+          '',
+          'It is the only way back into your vault if you forget the master password.',
+          'If this address already had an account, nothing was changed: log in with its existing password.',
+        ].join('\n'),
+      );
+    });
+
+  program
+    .command('login')
+    .description('log in and unlock; prints the export line for WATCHWORD_SESSION')
+    .option('--email <address>', 'your e-mail address (default: the last one used)')
+    .action(async (opts: { email?: string }, cmd: Command) => {
+      const ctx = context(cmd);
+      const email = opts.email ?? ctx.stored?.email;
+      if (!email) throw new CliError('which account? pass --email <address>', EXIT.usage);
+      const { sessionKey } = await ctx.loginAndSeal(normaliseEmail(email));
+      if (ctx.json) return ctx.out(JSON.stringify({ sessionKey }));
+      ctx.info(`Logged in as ${normaliseEmail(email)}. To keep the vault unlocked in this shell, run the line below (or: eval "$(ww unlock)").`);
+      ctx.out(exportLine(sessionKey));
+    });
+
+  program
+    .command('unlock')
+    .description('unlock the vault and print `export WATCHWORD_SESSION=…` (use: eval "$(ww unlock)")')
+    .option('--raw', 'print only the session key')
+    .action(async (opts: { raw?: boolean }, cmd: Command) => {
+      const ctx = context(cmd);
+      const stored = ctx.requireLogin();
+      const { sessionKey } = await ctx.loginAndSeal(stored.email);
+      if (ctx.json) return ctx.out(JSON.stringify({ sessionKey }));
+      ctx.out(opts.raw ? sessionKey : exportLine(sessionKey));
+    });
+
+  program
+    .command('lock')
+    .description('forget the sealed vault key (stay logged in)')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const ctx = context(cmd);
+      const stored = ctx.requireLogin();
+      ctx.stored = { ...stored, sealedAccountKey: null };
+      writeSession(ctx.stored, ctx.env);
+      ctx.info('Vault locked. Unset WATCHWORD_SESSION in your shell too.');
+    });
+
+  program
+    .command('logout')
+    .description('end this session on the server and forget it here')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const ctx = context(cmd);
+      const stored = ctx.requireLogin();
+      try {
+        await ctx.client().session(stored.tokens).logout();
+      } finally {
+        removeSession(ctx.env);
+      }
+      ctx.info('Logged out.');
+    });
+
+  program
+    .command('token')
+    .description('print a current access token (refreshed when needed), for scripts and curl')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const ctx = context(cmd);
+      const stored = ctx.requireLogin();
+      const token = await ctx.client().session(stored.tokens).accessToken();
+      ctx.out(ctx.json ? JSON.stringify({ accessToken: token }) : token);
+    });
+}

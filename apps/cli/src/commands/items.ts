@@ -1,0 +1,261 @@
+import { type Command, Option } from 'commander';
+import type { ItemContent, Vault, VaultItem } from '@watchword/client';
+import { generatePassword } from '@watchword/client';
+import type { CliContext } from '../context.ts';
+import { CliError, EXIT } from '../errors.ts';
+import { clean, renderTable } from '../output.ts';
+
+type Ctx = (cmd: Command) => CliContext;
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+interface ItemOptions {
+  type?: ItemContent['type'];
+  name?: string;
+  username?: string;
+  password?: string;
+  generate?: boolean;
+  length?: string;
+  symbols?: boolean;
+  url?: string[];
+  notes?: string;
+  totp?: string;
+  folder?: string;
+  favorite?: boolean;
+  field?: string[];
+  hiddenField?: string[];
+}
+
+function itemOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--type <type>', 'item type').choices(['login', 'note', 'card', 'identity']))
+    .option('--name <name>', 'item name')
+    .option('--username <username>', 'login user name')
+    .option('--password <password>', 'login password (visible in the process list; prefer --generate)')
+    .option('--generate', 'generate a random password')
+    .option('--length <n>', 'generated password length', '20')
+    .option('--no-symbols', 'generated password without symbols')
+    .option('--url <url>', 'login URL (repeatable)', collect)
+    .option('--notes <text>', 'notes')
+    .option('--totp <secret>', 'TOTP secret or otpauth:// URI')
+    .option('--folder <folder>', 'folder name')
+    .option('--favorite', 'mark as favourite')
+    .option('--field <name=value>', 'custom field (repeatable)', collect)
+    .option('--hidden-field <name=value>', 'hidden custom field (repeatable)', collect);
+}
+
+function parseField(spec: string, hidden: boolean) {
+  const at = spec.indexOf('=');
+  if (at <= 0) throw new CliError(`custom fields are name=value, got "${spec}"`, EXIT.usage);
+  return { name: spec.slice(0, at), value: spec.slice(at + 1), hidden };
+}
+
+function parseLength(raw: string | undefined): number {
+  const n = Number(raw ?? '20');
+  if (!Number.isInteger(n)) throw new CliError('--length must be a whole number', EXIT.usage);
+  return n;
+}
+
+/** Applies command-line options onto item content (a new item starts from `base`). */
+function applyOptions(base: ItemContent, o: ItemOptions): { content: ItemContent; generated?: string } {
+  const c: ItemContent = structuredClone(base);
+  if (o.type) c.type = o.type;
+  if (o.name !== undefined) c.name = o.name;
+  if (o.notes !== undefined) c.notes = o.notes;
+  if (o.folder !== undefined) c.folder = o.folder;
+  if (o.favorite) c.favorite = true;
+  const extra = [...(o.field ?? []).map((f) => parseField(f, false)), ...(o.hiddenField ?? []).map((f) => parseField(f, true))];
+  for (const f of extra) {
+    const existing = c.fields.find((x) => x.name === f.name);
+    if (existing) Object.assign(existing, f);
+    else c.fields.push(f);
+  }
+  let generated: string | undefined;
+  if (o.generate) {
+    if (o.password !== undefined) throw new CliError('use either --password or --generate', EXIT.usage);
+    generated = generatePassword({ length: parseLength(o.length), symbols: o.symbols !== false });
+  }
+  const password = generated ?? o.password;
+  if (o.username !== undefined || password !== undefined || o.url || o.totp !== undefined) {
+    if (c.type !== 'login') throw new CliError('--username, --password, --url and --totp belong to login items', EXIT.usage);
+    c.login = { ...(c.login ?? {}) };
+    if (o.username !== undefined) c.login.username = o.username;
+    if (password !== undefined) c.login.password = password;
+    if (o.url) c.login.urls = o.url;
+    if (o.totp !== undefined) c.login.totp = o.totp;
+  }
+  return { content: c, ...(generated ? { generated } : {}) };
+}
+
+/** Finds one item by id, id prefix (8+ characters) or exact name (case-insensitive). */
+export async function findItem(vault: Vault, query: string, trash: 'include' | 'exclude' | 'only' = 'include'): Promise<VaultItem> {
+  const items = await vault.list({ trash });
+  const q = query.toLowerCase();
+  const byId = items.filter((i) => i.id === q || (q.length >= 8 && i.id.startsWith(q)));
+  const matches = byId.length > 0 ? byId : items.filter((i) => i.content.name.toLowerCase() === q);
+  if (matches.length === 0) throw new CliError(`no item matches "${query}"`, EXIT.notFound);
+  if (matches.length > 1) {
+    const ids = matches.map((m) => `${m.id} (${m.content.name})`).join(', ');
+    throw new CliError(`several items match "${query}": use the id — ${ids}`, EXIT.notFound);
+  }
+  return matches[0] as VaultItem;
+}
+
+function summary(item: VaultItem) {
+  return {
+    id: item.id,
+    name: item.content.name,
+    type: item.content.type,
+    username: item.content.login?.username ?? '',
+    url: item.content.login?.urls?.[0] ?? '',
+    folder: item.content.folder ?? '',
+    updated: new Date(item.updatedAt).toISOString(),
+    deleted: item.deletedAt !== null,
+  };
+}
+
+function listAction(ctx: CliContext, items: VaultItem[]): void {
+  if (ctx.json) return ctx.out(JSON.stringify(items.map((i) => ({ ...summary(i), revision: i.revision }))));
+  if (items.length === 0) return ctx.info('No items.');
+  ctx.out(renderTable(['NAME', 'TYPE', 'USERNAME', 'URL', 'ID'], items.map((i) => {
+    const s = summary(i);
+    return [s.name, s.type, s.username, s.url, s.id.slice(0, 8)];
+  })));
+}
+
+/** The value of one field: password, username, url, notes, totp, name, id, or a custom field's name. */
+function fieldValue(item: VaultItem, field: string): string {
+  const c = item.content;
+  const known: Record<string, string | undefined> = {
+    password: c.login?.password,
+    username: c.login?.username,
+    url: c.login?.urls?.[0],
+    notes: c.notes,
+    totp: c.login?.totp,
+    name: c.name,
+    id: item.id,
+    number: c.card?.number,
+    code: c.card?.code,
+  };
+  const value = Object.hasOwn(known, field) ? known[field] : c.fields.find((f) => f.name === field)?.value;
+  if (value === undefined) throw new CliError(`the item has no ${field}`, EXIT.notFound);
+  return value;
+}
+
+export function itemCommands(program: Command, context: Ctx): void {
+  itemOptions(program.command('add').description('add an item (encrypted before it leaves this machine)')).action(async (opts: ItemOptions, cmd: Command) => {
+    const ctx = context(cmd);
+    if (!opts.name) throw new CliError('an item needs --name', EXIT.usage);
+    const vault = await ctx.vault();
+    const { content, generated } = applyOptions({ type: opts.type ?? 'login', name: opts.name, fields: [] }, opts);
+    const item = await vault.add(content);
+    if (ctx.json) return ctx.out(JSON.stringify({ ...summary(item), revision: item.revision }));
+    ctx.info(`Added "${item.content.name}" (${item.id}).${generated ? ' Generated a password: `ww get <name> --field password` shows it.' : ''}`);
+  });
+
+  program
+    .command('list')
+    .description('list items')
+    .option('--trash', 'list the trash instead')
+    .option('--search <text>', 'only items whose name, user name or URL contains the text')
+    .action(async (opts: { trash?: boolean; search?: string }, cmd: Command) => {
+      const ctx = context(cmd);
+      const vault = await ctx.vault();
+      let items = await vault.list({ trash: opts.trash ? 'only' : 'exclude' });
+      if (opts.search) {
+        const q = opts.search.toLowerCase();
+        items = items.filter((i) => [i.content.name, i.content.login?.username ?? '', ...(i.content.login?.urls ?? [])].some((s) => s.toLowerCase().includes(q)));
+      }
+      listAction(ctx, items);
+    });
+
+  program
+    .command('trash')
+    .description('list the items in the trash')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const ctx = context(cmd);
+      listAction(ctx, await (await ctx.vault()).list({ trash: 'only' }));
+    });
+
+  program
+    .command('get <item>')
+    .description('show an item (by name or id)')
+    .option('--field <field>', 'print only this field: password, username, url, notes, totp, or a custom field name')
+    .action(async (query: string, opts: { field?: string }, cmd: Command) => {
+      const ctx = context(cmd);
+      const item = await findItem(await ctx.vault(), query);
+      if (opts.field) return ctx.out(fieldValue(item, opts.field));
+      if (ctx.json) return ctx.out(JSON.stringify({ id: item.id, revision: item.revision, deletedAt: item.deletedAt, ...item.content }));
+      const c = item.content;
+      const rows: [string, string][] = [
+        ['name', c.name],
+        ['type', c.type],
+        ['id', item.id],
+        ...(c.login?.username ? [['username', c.login.username] as [string, string]] : []),
+        ...(c.login?.password ? [['password', '******** (--field password)'] as [string, string]] : []),
+        ...(c.login?.urls ?? []).map((u) => ['url', u] as [string, string]),
+        ...(c.login?.totp ? [['totp', '******** (--field totp)'] as [string, string]] : []),
+        ...(c.folder ? [['folder', c.folder] as [string, string]] : []),
+        ...c.fields.map((f) => [f.name, f.hidden ? '********' : f.value] as [string, string]),
+        ...(c.notes ? [['notes', c.notes] as [string, string]] : []),
+        ['updated', new Date(item.updatedAt).toISOString()],
+        ...(item.deletedAt ? [['in trash since', new Date(item.deletedAt).toISOString()] as [string, string]] : []),
+      ];
+      ctx.out(rows.map(([k, v]) => `${clean(k).padEnd(10)} ${clean(v)}`).join('\n'));
+    });
+
+  itemOptions(program.command('edit <item>').description('change an item (by name or id); refuses to overwrite a newer version')).action(
+    async (query: string, opts: ItemOptions, cmd: Command) => {
+      const ctx = context(cmd);
+      const vault = await ctx.vault();
+      const item = await findItem(vault, query);
+      const { content } = applyOptions(item.content, opts);
+      const updated = await vault.update(item.id, content, item.revision);
+      if (ctx.json) return ctx.out(JSON.stringify({ ...summary(updated), revision: updated.revision }));
+      ctx.info(`Updated "${updated.content.name}" (revision ${updated.revision}).`);
+    },
+  );
+
+  program
+    .command('rm <item>')
+    .description('move an item to the trash')
+    .action(async (query: string, _opts: unknown, cmd: Command) => {
+      const ctx = context(cmd);
+      const vault = await ctx.vault();
+      const item = await findItem(vault, query, 'exclude');
+      await vault.trash(item.id);
+      ctx.info(`Moved "${item.content.name}" to the trash (ww restore ${item.id.slice(0, 8)} brings it back).`);
+    });
+
+  program
+    .command('restore <item>')
+    .description('bring an item back from the trash')
+    .action(async (query: string, _opts: unknown, cmd: Command) => {
+      const ctx = context(cmd);
+      const vault = await ctx.vault();
+      const item = await findItem(vault, query, 'only');
+      await vault.restore(item.id);
+      ctx.info(`Restored "${item.content.name}".`);
+    });
+
+  program
+    .command('purge <item>')
+    .description('delete an item from the trash for good')
+    .action(async (query: string, _opts: unknown, cmd: Command) => {
+      const ctx = context(cmd);
+      const vault = await ctx.vault();
+      const item = await findItem(vault, query, 'only');
+      await vault.purge(item.id);
+      ctx.info(`Purged "${item.content.name}".`);
+    });
+
+  program
+    .command('generate')
+    .description('print a random password (nothing is stored)')
+    .option('--length <n>', 'length', '20')
+    .option('--no-symbols', 'without symbols')
+    .option('--avoid-ambiguous', 'without look-alike characters (0/O, 1/l/I)')
+    .action((opts: { length?: string; symbols?: boolean; avoidAmbiguous?: boolean }, cmd: Command) => {
+      const ctx = context(cmd);
+      ctx.out(generatePassword({ length: parseLength(opts.length), symbols: opts.symbols !== false, avoidAmbiguous: opts.avoidAmbiguous === true }));
+    });
+}

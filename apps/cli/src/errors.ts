@@ -1,0 +1,47 @@
+import { type ErrorCode, WatchwordError } from '@watchword/protocol';
+
+/** Exit codes: 0 ok, 1 usage/validation, 2 authentication, 3 not found/conflict, 4 anything else. */
+export const EXIT = { ok: 0, usage: 1, auth: 2, notFound: 3, other: 4 } as const;
+
+const BY_CODE: Partial<Record<ErrorCode, number>> = {
+  VALIDATION_FAILED: EXIT.usage,
+  MALFORMED_JSON: EXIT.usage,
+  UNKNOWN_FIELD: EXIT.usage,
+  PAYLOAD_TOO_LARGE: EXIT.usage,
+  UNAUTHENTICATED: EXIT.auth,
+  INVALID_TOKEN: EXIT.auth,
+  INVALID_CREDENTIALS: EXIT.auth,
+  INVALID_REFRESH_TOKEN: EXIT.auth,
+  HANDSHAKE_EXPIRED: EXIT.auth,
+  FORBIDDEN: EXIT.auth,
+  NOT_FOUND: EXIT.notFound,
+  ITEM_NOT_FOUND: EXIT.notFound,
+  VAULT_NOT_FOUND: EXIT.notFound,
+  ITEM_CONFLICT: EXIT.notFound,
+  ITEM_EXISTS: EXIT.notFound,
+};
+
+/** A CLI-level failure: one line for the user and an exit code. */
+export class CliError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number) {
+    super(message);
+    this.name = 'CliError';
+    this.exitCode = exitCode;
+  }
+}
+
+export function describeError(error: unknown): { message: string; exitCode: number } {
+  if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
+  if (error instanceof WatchwordError) {
+    const hint =
+      error.code === 'INVALID_REFRESH_TOKEN' || error.code === 'INVALID_TOKEN' ? ' Run `ww login`.'
+      : error.code === 'ITEM_CONFLICT' ? ` (the server has revision ${String(error.details?.currentRevision ?? '?')})`
+      : '';
+    return { message: `${error.message}${hint} [${error.code}]`, exitCode: BY_CODE[error.code] ?? EXIT.other };
+  }
+  if (error instanceof Error && error.name === 'DecryptionError') {
+    return { message: 'could not decrypt: the key is wrong or the data was tampered with', exitCode: EXIT.auth };
+  }
+  return { message: 'unexpected error', exitCode: EXIT.other };
+}

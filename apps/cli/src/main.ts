@@ -1,0 +1,49 @@
+import { Command, CommanderError } from 'commander';
+import { authCommands } from './commands/auth.ts';
+import { itemCommands } from './commands/items.ts';
+import { CliContext, DEFAULT_SERVER, type GlobalOptions } from './context.ts';
+import { EXIT, describeError } from './errors.ts';
+
+function buildProgram(): Command {
+  const program = new Command('ww')
+    .description('Watchword — zero-knowledge password manager')
+    .option('--server <url>', `server URL (env WATCHWORD_SERVER; default ${DEFAULT_SERVER})`)
+    .option('--json', 'machine-readable output')
+    .option('--password-stdin', 'read the master password from the first line of standard input')
+    .addHelpText(
+      'after',
+      `
+Environment:
+  WATCHWORD_SERVER    server URL
+  WATCHWORD_SESSION   session key printed by \`ww unlock\`: keeps the vault unlocked in this shell
+  WATCHWORD_PASSWORD  master password for non-interactive use (less safe: other processes of yours can read it)
+  WATCHWORD_HOME      where the session file lives (default ~/.config/watchword)
+
+Exit codes: 0 ok, 1 usage or validation error, 2 authentication failure, 3 not found or conflict, 4 other.`,
+    )
+    .exitOverride()
+    .showSuggestionAfterError()
+    .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
+  const context = (cmd: Command) => new CliContext(cmd.optsWithGlobals<GlobalOptions>());
+  authCommands(program, context);
+  itemCommands(program, context);
+  for (const sub of program.commands) sub.exitOverride();
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with exit code 0.
+      process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    const { message, exitCode } = describeError(error);
+    process.stderr.write(`ww: ${message}\n`);
+    process.exitCode = exitCode;
+  }
+}
+
+await main(process.argv.slice(2));

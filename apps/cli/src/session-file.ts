@@ -1,0 +1,58 @@
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { StoredTokens } from '@watchword/client';
+
+/**
+ * The CLI's session file (mode 0600 in a 0700 directory). It holds the tokens and, when unlocked, the account key
+ * SEALED under the session key from WATCHWORD_SESSION (AES-256-GCM): no key that decrypts the vault is on disk in
+ * the clear. The refresh token is stored as gh and bw store theirs: readable by the owning user only.
+ */
+export interface SessionFile {
+  version: 1;
+  server: string;
+  email: string;
+  userId: string;
+  tokens: StoredTokens;
+  /** Account key sealed under WATCHWORD_SESSION; null when locked. */
+  sealedAccountKey: string | null;
+}
+
+export function configDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.WATCHWORD_HOME) return env.WATCHWORD_HOME;
+  return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'watchword');
+}
+
+export function sessionPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(configDir(env), 'session.json');
+}
+
+export function readSession(env: NodeJS.ProcessEnv = process.env): SessionFile | undefined {
+  let raw: string;
+  try {
+    raw = readFileSync(sessionPath(env), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed = JSON.parse(raw) as SessionFile;
+    return parsed.version === 1 ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeSession(session: SessionFile, env: NodeJS.ProcessEnv = process.env): void {
+  const dir = configDir(env);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const path = sessionPath(env);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(session, null, 2), { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, path);
+}
+
+export function removeSession(env: NodeJS.ProcessEnv = process.env): void {
+  rmSync(sessionPath(env), { force: true });
+}

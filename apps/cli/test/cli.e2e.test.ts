@@ -1,0 +1,169 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ServerProcess, startServerProcess } from '../../../packages/server/test/support/server-process.ts';
+import { findSecrets } from '../../../packages/server/test/support/secret-scan.ts';
+
+const CLI = join(import.meta.dirname, '..', 'src', 'main.ts');
+const PASSWORD = 'correct-Horse-battery-staple-42';
+const ITEM_SECRET = 'S3cret!github-pass';
+const EDITED_SECRET = 'N3w!github-pass';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('ww CLI end to end against a real server process', () => {
+  let server: ServerProcess;
+  let dataDir: string;
+  let home: string;
+  let sessionKey = '';
+
+  function ww(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        env: { PATH: process.env.PATH ?? '', HOME: home, WATCHWORD_HOME: home, WATCHWORD_SERVER: server.url, ...options.env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d));
+      child.stderr.on('data', (d: Buffer) => (stderr += d));
+      child.stdin.end(options.stdin ?? '');
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+  const unlocked = (args: string[]) => ww(args, { env: { WATCHWORD_SESSION: sessionKey } });
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'ww-cli-data-'));
+    home = mkdtempSync(join(tmpdir(), 'ww-cli-home-'));
+    server = await startServerProcess({ DATA_DIR: dataDir });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('registers and shows the recovery key once', async () => {
+    const r = await ww(['register', '--email', 'Me@Example.com', '--password-stdin'], { stdin: `${PASSWORD}\n` });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Registered me@example\.com/);
+    expect(r.stdout).toMatch(/([0-9A-Z]{4}-){13}[0-9A-Z]{4}/);
+  });
+
+  it('logs in and prints the export line; the session file is 0600 and holds no key in the clear', async () => {
+    const r = await ww(['login', '--email', 'me@example.com', '--password-stdin'], { stdin: `${PASSWORD}\n` });
+    expect(r.code, r.stderr).toBe(0);
+    const match = /^export WATCHWORD_SESSION=([A-Za-z0-9_-]{43})$/m.exec(r.stdout);
+    expect(match).not.toBeNull();
+    sessionKey = match?.[1] ?? '';
+    const file = join(home, 'session.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(home).mode & 0o777).toBe(0o700);
+    const content = readFileSync(file, 'utf8');
+    expect(content).not.toContain(sessionKey);
+    expect(findSecrets(content, { PASSWORD })).toEqual([]);
+  });
+
+  it('adds, generates, lists and gets items', async () => {
+    let r = await unlocked(['add', '--name', 'github', '--username', 'me', '--password', ITEM_SECRET, '--url', 'https://github.com']);
+    expect(r.code, r.stderr).toBe(0);
+    r = await unlocked(['add', '--name', 'bank', '--generate', '--length', '32']);
+    expect(r.code, r.stderr).toBe(0);
+    r = await unlocked(['list']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^NAME\s+TYPE\s+USERNAME\s+URL\s+ID/);
+    expect(r.stdout).toMatch(/github\s+login\s+me\s+https:\/\/github\.com/);
+    r = await unlocked(['list', '--json']);
+    const list = JSON.parse(r.stdout) as { name: string }[];
+    expect(list.map((i) => i.name).sort()).toEqual(['bank', 'github']);
+    r = await unlocked(['get', 'github', '--field', 'password']);
+    expect(r.stdout).toBe(`${ITEM_SECRET}\n`);
+    r = await unlocked(['get', 'bank', '--field', 'password']);
+    expect(r.stdout.trim()).toHaveLength(32);
+    r = await unlocked(['get', 'github']);
+    expect(r.stdout).toMatch(/username\s+me/);
+    expect(r.stdout).not.toContain(ITEM_SECRET);
+  });
+
+  it('edits an item', async () => {
+    const r = await unlocked(['edit', 'github', '--password', EDITED_SECRET]);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await unlocked(['get', 'github', '--field', 'password'])).stdout).toBe(`${EDITED_SECRET}\n`);
+    expect((await unlocked(['get', 'github', '--field', 'username'])).stdout).toBe('me\n');
+  });
+
+  it('moves to the trash, restores and purges', async () => {
+    expect((await unlocked(['rm', 'github'])).code).toBe(0);
+    expect((await unlocked(['list'])).stdout).not.toMatch(/github/);
+    expect((await unlocked(['trash'])).stdout).toMatch(/github/);
+    expect((await unlocked(['restore', 'github'])).code).toBe(0);
+    expect((await unlocked(['list'])).stdout).toMatch(/github/);
+    expect((await unlocked(['rm', 'bank'])).code).toBe(0);
+    expect((await unlocked(['purge', 'bank'])).code).toBe(0);
+    expect((await unlocked(['trash'])).stderr).toMatch(/No items/);
+  });
+
+  it('prints an access token that the API accepts', async () => {
+    const r = await ww(['token']);
+    expect(r.code).toBe(0);
+    const token = r.stdout.trim();
+    expect(token.split('.')).toHaveLength(3);
+    const res = await fetch(`${server.url}/api/v1/account`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { email: string }).email).toBe('me@example.com');
+  });
+
+  it('uses the documented exit codes with one-line errors', async () => {
+    const notFound = await unlocked(['get', 'nope']);
+    expect(notFound.code).toBe(3);
+    expect(notFound.stderr.trim().split('\n')).toHaveLength(1);
+    const usage = await ww(['add', '--bogus']);
+    expect(usage.code).toBe(1);
+    const wrong = await ww(['login', '--email', 'me@example.com', '--password-stdin'], { stdin: 'wrong password\n' });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/^ww: .*\[INVALID_CREDENTIALS\]\n$/);
+    const locked = await ww(['list']);
+    expect(locked.code).toBe(2);
+    expect(locked.stderr).toMatch(/locked/);
+    const badKey = await ww(['list'], { env: { WATCHWORD_SESSION: 'A'.repeat(43) } });
+    expect(badKey.code).toBe(2);
+    for (const r of [notFound, usage, wrong, locked, badKey]) expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('unlock re-authenticates and prints a fresh session key', async () => {
+    const r = await ww(['unlock', '--password-stdin'], { stdin: `${PASSWORD}\n` });
+    expect(r.code, r.stderr).toBe(0);
+    const fresh = /^export WATCHWORD_SESSION=(\S+)$/m.exec(r.stdout)?.[1];
+    expect(fresh).toBeDefined();
+    expect(fresh).not.toBe(sessionKey);
+    expect((await ww(['list'], { env: { WATCHWORD_SESSION: sessionKey } })).code).toBe(2);
+    sessionKey = fresh ?? '';
+    expect((await unlocked(['get', 'github', '--field', 'password'])).stdout).toBe(`${EDITED_SECRET}\n`);
+  });
+
+  it('logout ends the session on the server', async () => {
+    const token = (await ww(['token'])).stdout.trim();
+    const r = await ww(['logout']);
+    expect(r.code).toBe(0);
+    const res = await fetch(`${server.url}/api/v1/account`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(401);
+    expect((await ww(['token'])).code).toBe(2);
+  });
+
+  it('left no secret in the server log or the data directory', () => {
+    const secrets = { PASSWORD, ITEM_SECRET, EDITED_SECRET };
+    expect(findSecrets(server.output(), secrets)).toEqual([]);
+    for (const name of readdirSync(dataDir, { recursive: true }) as string[]) {
+      const path = join(dataDir, name);
+      if (statSync(path).isFile()) expect(findSecrets(readFileSync(path), secrets), name).toEqual([]);
+    }
+  });
+});
