@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ensureOpaqueReady } from '@watchword/protocol';
@@ -36,7 +36,7 @@ export async function build(config: Config, deps: AppDeps): Promise<App> {
     // Request ids are ours: a client-supplied id would let callers forge log correlation.
     genReqId: () => randomUUID(),
     requestIdHeader: false,
-    requestIdLogLabel: 'requestId',
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
     return503OnClosing: true,
     ajv: {
       customOptions: {
