@@ -6,6 +6,7 @@ import { ensureOpaqueReady } from '@watchword/protocol';
 import type { Config } from './config.ts';
 import { registerAuthentication } from './http/authenticate.ts';
 import { registerErrorHandling } from './http/errors.ts';
+import { registerStrictSchemas } from './http/strict-schemas.ts';
 import type { App, AppDeps, Context } from './http/types.ts';
 import { accountRoutes } from './modules/account/routes.ts';
 import { authRoutes } from './modules/auth/routes.ts';
@@ -71,6 +72,7 @@ export async function build(config: Config, deps: AppDeps): Promise<App> {
 
   registerErrorHandling(app);
   registerAuthentication(app, ctx);
+  registerStrictSchemas(app);
 
   await app.register(swagger, {
     openapi: {

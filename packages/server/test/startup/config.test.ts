@@ -1,0 +1,74 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, redactConfig } from '../../src/config.ts';
+import { createTempDir } from '../support/tmp.ts';
+
+const tmp = await createTempDir();
+afterAll(() => tmp.remove());
+
+describe('configuration', () => {
+  it('has the documented defaults and is frozen', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', publicUrl: 'http://127.0.0.1:8080', accessTokenTtlSeconds: 900, databaseUrl: undefined, redisUrl: undefined, dbPoolSize: 30 });
+    expect(c.dataDir).toBe(join(process.cwd(), 'data'));
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(() => {
+      (c as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT must be a whole number/],
+    [{ PORT: '70000' }, /PORT must be between 0 and 65535/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must use postgres: or postgresql:/],
+    [{ REDIS_URL: 'not a url' }, /REDIS_URL is not a valid URL/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ SERVER_SECRET: 'short' }, /SERVER_SECRET must be at least 32 random bytes/],
+    [{ ACCESS_TOKEN_TTL: '86400' }, /ACCESS_TOKEN_TTL must be between 60 and 3600/],
+    [{ HOST: 'a b' }, /HOST is not a host name/],
+  ])('refuses %o with one clear line', (env, message) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('never repeats a secret back in an error', () => {
+    expect(() => loadConfig({ SERVER_SECRET: 'hunter2hunter2' })).toThrow(/SERVER_SECRET/);
+    try {
+      loadConfig({ SERVER_SECRET: 'hunter2hunter2' });
+    } catch (e) {
+      expect((e as Error).message).not.toContain('hunter2');
+    }
+  });
+
+  it('redacts secrets and passwords in URLs when printed', () => {
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://ww:db-pa55@db.internal:5432/ww',
+      REDIS_URL: 'redis://:redis-pa55@cache.internal:6379',
+      SERVER_SECRET: 'A'.repeat(43),
+    });
+    const printed = JSON.stringify(redactConfig(c));
+    expect(printed).not.toContain('db-pa55');
+    expect(printed).not.toContain('redis-pa55');
+    expect(printed).not.toContain('A'.repeat(43));
+    expect(printed).toContain('db.internal');
+    expect(redactConfig(c).serverSecret).toBe('[redacted]');
+  });
+
+  it('reads CONFIG_FILE, lets the environment win, and rejects unknown keys', () => {
+    const file = join(tmp.path, 'ww.json');
+    writeFileSync(file, JSON.stringify({ PORT: 9000, LOG_LEVEL: 'warn' }));
+    expect(loadConfig({ CONFIG_FILE: file, LOG_LEVEL: 'debug' })).toMatchObject({ port: 9000, logLevel: 'debug' });
+    writeFileSync(file, JSON.stringify({ PROT: 9000 }));
+    expect(() => loadConfig({ CONFIG_FILE: file })).toThrow(/unknown setting "PROT"/);
+    writeFileSync(file, '{not json');
+    expect(() => loadConfig({ CONFIG_FILE: file })).toThrow(/could not be read as JSON/);
+  });
+});
