@@ -12,6 +12,8 @@ import { accountRoutes } from './modules/account/routes.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { itemRoutes } from './modules/items/routes.ts';
+import { sessionRoutes } from './modules/sessions/routes.ts';
+import { primeDenylist } from './modules/auth/sessions.ts';
 
 /** Log redaction: credentials never reach the log, whatever a future log line includes. */
 export const REDACT_PATHS = [
@@ -58,6 +60,7 @@ export async function build(config: Config, deps: AppDeps): Promise<App> {
     signingKeys: deps.signingKeys,
     tokens: { issuer: config.publicUrl, audience: config.publicUrl, ttlSeconds: config.accessTokenTtlSeconds, clockToleranceSeconds: 30 },
     now: deps.clock ?? Date.now,
+    log: app.log,
   };
 
   // Only JSON bodies are accepted; anything else is 415.
@@ -86,9 +89,12 @@ export async function build(config: Config, deps: AppDeps): Promise<App> {
   authRoutes(app, ctx);
   accountRoutes(app, ctx);
   itemRoutes(app, ctx);
+  sessionRoutes(app, ctx);
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   await app.ready();
+  // After a restart (in-memory state) the denylist is empty: rebuild it before serving.
+  await primeDenylist(ctx);
   return app;
 }

@@ -17,6 +17,10 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
+  /** A session unused this long ends (refresh refused). */
+  readonly refreshIdleTimeoutSeconds: number;
+  /** How long a just-rotated refresh token still yields the same successor (concurrent tabs, retries). */
+  readonly refreshReuseGraceSeconds: number;
   readonly bodyLimitBytes: number;
   readonly dbPoolSize: number;
   /** OPAQUE server setup given as a secret (else a key file in dataDir). */
@@ -95,6 +99,8 @@ const FIELDS = {
   logLevel: oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
   accessTokenTtlSeconds: int('ACCESS_TOKEN_TTL', 900, 60, 3600),
   refreshTokenTtlSeconds: int('REFRESH_TOKEN_TTL', 30 * 24 * 3600, 3600, 365 * 24 * 3600),
+  refreshIdleTimeoutSeconds: int('REFRESH_IDLE_TIMEOUT', 7 * 24 * 3600, 300, 365 * 24 * 3600),
+  refreshReuseGraceSeconds: int('REFRESH_REUSE_GRACE', 10, 0, 60),
   bodyLimitBytes: int('BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
   dbPoolSize: int('DB_POOL_SIZE', 30, 1, 1000),
   opaqueServerSetup: str('OPAQUE_SERVER_SETUP', undefined, (v) => (/^[A-Za-z0-9_-]{100,400}$/.test(v) ? undefined : 'is not an OPAQUE server setup (base64url)'), true),

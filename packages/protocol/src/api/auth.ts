@@ -65,7 +65,7 @@ export const TokenResponse = Type.Object(
     accessToken: Type.String({ maxLength: 4096 }),
     refreshToken: Type.String({ maxLength: 256 }),
     expiresIn: Type.Integer({ minimum: 1 }),
-    tokenType: Type.Literal('Bearer'),
+    tokenType: Type.Union([Type.Literal('Bearer'), Type.Literal('DPoP')], { description: 'DPoP when the tokens are bound to the client key (RFC 9449 §5)' }),
   },
   strict,
 );

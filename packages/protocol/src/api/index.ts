@@ -2,3 +2,4 @@ export * from './common.ts';
 export * from './auth.ts';
 export * from './account.ts';
 export * from './items.ts';
+export * from './sessions.ts';

@@ -36,6 +36,7 @@ export interface Context {
   readonly signingKeys: SigningKeys;
   readonly tokens: TokenSettings;
   readonly now: () => number;
+  readonly log: FastifyBaseLogger;
 }
 
 /** Each route declares who may call it (deny by default: a route without a declaration fails at start-up). */

@@ -53,8 +53,6 @@ export interface ItemsTable {
 export interface SessionsTable {
   id: string;
   user_id: string;
-  refresh_hash: string;
-  previous_refresh_hash: string | null;
   device_name: string;
   ip: string;
   user_agent: string;
@@ -62,6 +60,18 @@ export interface SessionsTable {
   last_used_at: number;
   expires_at: number;
   revoked_at: number | null;
+  dpop_jkt: string | null;
+}
+
+/** Every refresh token of every family, hashed; rotated ones stay so their replay is recognised as reuse. */
+export interface RefreshTokensTable {
+  hash: string;
+  session_id: string;
+  created_at: number;
+  rotated_at: number | null;
+  successor_hash: string | null;
+  /** The successor, sealed under a key derived from this token (AES-256-GCM); null until rotated. */
+  successor_sealed: string | null;
 }
 
 export interface Database {
@@ -70,4 +80,5 @@ export interface Database {
   vaults: VaultsTable;
   items: ItemsTable;
   sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
 }

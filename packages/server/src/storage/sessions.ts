@@ -1,61 +1,83 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, SessionsTable } from './schema.ts';
-import type { SessionRecord, SessionRepository } from './types.ts';
+import type { RotateResult, SessionRecord, SessionRepository } from './types.ts';
+import { transactionWithRollback } from './transaction.ts';
+
+/** A session is live while it is not revoked, not past its absolute expiry and not idle too long. */
+function isLive(s: SessionRecord, now: number, idleTimeoutMs: number): boolean {
+  return s.revokedAt === null && s.expiresAt > now && s.lastUsedAt + idleTimeoutMs > now;
+}
+
+async function loadSession(trx: Transaction<Database> | Kysely<Database>, id: string): Promise<SessionRecord | undefined> {
+  const row = await trx.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : toSession(row);
+}
 
 export function createSessionRepository(db: Kysely<Database>): SessionRepository {
   return {
     async create(session) {
-      await db
-        .insertInto('sessions')
-        .values({
-          id: session.id,
-          user_id: session.userId,
-          refresh_hash: session.refreshHash,
-          previous_refresh_hash: null,
-          device_name: session.deviceName,
-          ip: session.ip,
-          user_agent: session.userAgent,
-          created_at: session.createdAt,
-          last_used_at: session.createdAt,
-          expires_at: session.expiresAt,
-          revoked_at: null,
-        })
-        .execute();
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('sessions')
+          .values({
+            id: session.id,
+            user_id: session.userId,
+            device_name: session.deviceName,
+            ip: session.ip,
+            user_agent: session.userAgent,
+            created_at: session.createdAt,
+            last_used_at: session.createdAt,
+            expires_at: session.expiresAt,
+            revoked_at: null,
+            dpop_jkt: session.dpopJkt,
+          })
+          .execute();
+        await trx.insertInto('refresh_tokens').values({ hash: session.refreshHash, session_id: session.id, created_at: session.createdAt }).execute();
+      });
     },
 
-    async findById(id) {
-      const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
-      return row === undefined ? undefined : toSession(row);
-    },
+    findById: (id) => loadSession(db, id),
 
-    async rotate(presentedHash, newHash, now) {
-      // One conditional UPDATE: of two concurrent rotations with the same token exactly one wins.
-      const rotated = await db
-        .updateTable('sessions')
-        .set({ refresh_hash: newHash, previous_refresh_hash: presentedHash, last_used_at: now })
-        .where('refresh_hash', '=', presentedHash)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', now)
-        .returningAll()
-        .executeTakeFirst();
-      if (rotated !== undefined) return { status: 'rotated', session: toSession(rotated) };
-      const reused = await db
-        .selectFrom('sessions')
-        .selectAll()
-        .where('previous_refresh_hash', '=', presentedHash)
-        .executeTakeFirst();
-      if (reused !== undefined) return { status: 'reused', session: toSession(reused) };
-      return { status: 'invalid' };
+    async rotate(input) {
+      const { presentedHash, newHash, sealedSuccessor, now, idleTimeoutMs, graceMs } = input;
+      return transactionWithRollback<RotateResult>(db, async (trx, rollbackWith) => {
+        // One conditional UPDATE: of N concurrent rotations of the same token exactly one matches `rotated_at IS NULL`.
+        const won = await trx
+          .updateTable('refresh_tokens')
+          .set({ rotated_at: now, successor_hash: newHash, successor_sealed: sealedSuccessor })
+          .where('hash', '=', presentedHash)
+          .where('rotated_at', 'is', null)
+          .returning('session_id')
+          .executeTakeFirst();
+        if (won !== undefined) {
+          const session = await loadSession(trx, won.session_id);
+          if (!session || !isLive(session, now, idleTimeoutMs)) return rollbackWith({ status: 'invalid' });
+          await trx.insertInto('refresh_tokens').values({ hash: newHash, session_id: session.id, created_at: now }).execute();
+          await trx.updateTable('sessions').set({ last_used_at: now }).where('id', '=', session.id).execute();
+          return { status: 'rotated', session: { ...session, lastUsedAt: now } };
+        }
+        const token = await trx.selectFrom('refresh_tokens').selectAll().where('hash', '=', presentedHash).executeTakeFirst();
+        if (token === undefined || token.rotated_at === null) return { status: 'invalid' };
+        const session = await loadSession(trx, token.session_id);
+        if (!session) return { status: 'invalid' };
+        if (session.revokedAt !== null) return { status: 'reused', session };
+        if (now - token.rotated_at <= graceMs && token.successor_hash !== null && token.successor_sealed !== null && isLive(session, now, idleTimeoutMs)) {
+          // Only while the successor is itself still current: never resurrect a token that has moved on.
+          const successor = await trx
+            .selectFrom('refresh_tokens')
+            .select('hash')
+            .where('hash', '=', token.successor_hash)
+            .where('rotated_at', 'is', null)
+            .executeTakeFirst();
+          if (successor !== undefined) return { status: 'grace', session, sealedSuccessor: token.successor_sealed };
+          return { status: 'invalid' };
+        }
+        return { status: 'reused', session };
+      });
     },
 
     async listForUser(userId) {
-      const rows = await db
-        .selectFrom('sessions')
-        .selectAll()
-        .where('user_id', '=', userId)
-        .orderBy('created_at')
-        .orderBy('id')
-        .execute();
+      const rows = await db.selectFrom('sessions').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
       return rows.map(toSession);
     },
 
@@ -89,6 +111,11 @@ export function createSessionRepository(db: Kysely<Database>): SessionRepository
         .execute();
       return rows.map((r) => r.id);
     },
+
+    async listRevokedSince(since) {
+      const rows = await db.selectFrom('sessions').select('id').where('revoked_at', '>=', since).execute();
+      return rows.map((r) => r.id);
+    },
   };
 }
 
@@ -96,8 +123,6 @@ function toSession(row: Selectable<SessionsTable>): SessionRecord {
   return {
     id: row.id,
     userId: row.user_id,
-    refreshHash: row.refresh_hash,
-    previousRefreshHash: row.previous_refresh_hash,
     deviceName: row.device_name,
     ip: row.ip,
     userAgent: row.user_agent,
@@ -105,5 +130,6 @@ function toSession(row: Selectable<SessionsTable>): SessionRecord {
     lastUsedAt: row.last_used_at,
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
+    dpopJkt: row.dpop_jkt,
   };
 }

@@ -58,13 +58,10 @@ export interface ItemRecord {
   updatedAt: number;
 }
 
+/** One login on one device: a refresh-token family. The tokens themselves live in `refresh_tokens`, hashed. */
 export interface SessionRecord {
   id: string;
   userId: string;
-  /** SHA-256 of the current refresh token secret, base64url. */
-  refreshHash: string;
-  /** SHA-256 of the refresh token it replaced, base64url (for reuse detection). */
-  previousRefreshHash: string | null;
   deviceName: string;
   ip: string;
   userAgent: string;
@@ -73,9 +70,38 @@ export interface SessionRecord {
   /** Absolute expiry. */
   expiresAt: number;
   revokedAt: number | null;
+  /** RFC 7638 thumbprint of the DPoP key the session is bound to (RFC 9449 §5), or null for bearer sessions. */
+  dpopJkt: string | null;
 }
 
-export type NewSession = Omit<SessionRecord, 'previousRefreshHash' | 'lastUsedAt' | 'revokedAt'>;
+export type NewSession = Omit<SessionRecord, 'lastUsedAt' | 'revokedAt'> & {
+  /** SHA-256 of the first refresh token of the family, base64url. */
+  refreshHash: string;
+};
+
+export interface RotateInput {
+  /** SHA-256 of the presented refresh token. */
+  presentedHash: string;
+  /** SHA-256 of its successor. */
+  newHash: string;
+  /** The successor sealed under a key only the presented token yields (returned again inside the grace window). */
+  sealedSuccessor: string;
+  now: number;
+  /** A session unused for this long is over. */
+  idleTimeoutMs: number;
+  /** How long a rotated token may still be presented to get the same successor (concurrent duplicates, retries). */
+  graceMs: number;
+}
+
+export type RotateResult =
+  /** The presented token was current: it is now rotated and newHash is the family's current token. */
+  | { status: 'rotated'; session: SessionRecord }
+  /** Rotated moments ago (within graceMs) and its successor is still current: hand out that same successor. */
+  | { status: 'grace'; session: SessionRecord; sealedSuccessor: string }
+  /** A rotated token presented again outside the grace window: the caller revokes the family (RFC 9700 §4.14.2). */
+  | { status: 'reused'; session: SessionRecord }
+  /** Unknown token, or its session is revoked, expired or idle. Nothing changed. */
+  | { status: 'invalid' };
 
 export interface UserRepository {
   /** Creates the user and their personal vault atomically. 'exists' when the e-mail or id is taken (no change made). */
@@ -128,25 +154,23 @@ export interface ItemRepository {
   list(userId: string, since?: number): Promise<ItemListResult>;
 }
 
-export type RotateResult =
-  | { status: 'rotated'; session: SessionRecord }
-  | { status: 'reused'; session: SessionRecord }
-  | { status: 'invalid' };
-
 export interface SessionRepository {
+  /** Creates the session and its first refresh token. */
   create(session: NewSession): Promise<void>;
   findById(id: string): Promise<SessionRecord | undefined>;
   /**
-   * Atomically swaps refreshHash presentedHash → newHash (one conditional UPDATE ... WHERE refresh_hash = presented
-   * AND revoked_at IS NULL AND expires_at > now), setting previousRefreshHash and lastUsedAt.
-   * 'reused' when presentedHash matches a session's previousRefreshHash instead (the caller revokes that family);
-   * 'invalid' otherwise (unknown, revoked or expired).
+   * Rotates in one transaction: a conditional UPDATE marks the presented token rotated only if it was current
+   * (so of N concurrent rotations exactly one wins), inserts the successor and touches the session.
    */
-  rotate(presentedHash: string, newHash: string, now: number): Promise<RotateResult>;
+  rotate(input: RotateInput): Promise<RotateResult>;
+  /** Every session of the user (revoked and expired ones too), oldest first. */
   listForUser(userId: string): Promise<SessionRecord[]>;
   /** Sets revokedAt if not yet revoked; returns whether the session is (now) revoked and belongs to userId. */
   revoke(userId: string, id: string, now: number): Promise<boolean>;
+  /** Revokes every live session of the user; returns the ids newly revoked. */
   revokeAllForUser(userId: string, now: number): Promise<string[]>;
+  /** Sessions revoked at or after `since` (to rebuild the access-token denylist after a restart). */
+  listRevokedSince(since: number): Promise<string[]>;
 }
 
 /** Small key/value table for server metadata (e.g. the OPAQUE setup fingerprint). */

@@ -68,10 +68,10 @@ describe('server start-up', () => {
       const env = { DATA_DIR: dir.path, DATABASE_URL: db.url, PORT: '0' };
       let r = run(['serve'], env);
       expect(r.status).toBe(1);
-      expect(r.stderr).toMatch(/needs 1 migration\(s\).*npm run migrate/);
+      expect(r.stderr).toMatch(/needs 2 migration\(s\).*npm run migrate/);
       r = run(['migrate'], env);
       expect(r.status).toBe(0);
-      expect(r.stdout).toMatch(/applied 1 migration/);
+      expect(r.stdout).toMatch(/applied 2 migration/);
       expect(run(['migrate'], env).stdout).toMatch(/up to date/);
       const server = await startServerProcess({ DATA_DIR: dir.path, DATABASE_URL: db.url });
       const ready = await fetch(`${server.url}/readyz`);

@@ -1,3 +1,4 @@
+import { migrations } from '../../src/storage/migrations/index.ts';
 /**
  * The shared storage suite: every dialect must pass all of it (style.md habit 4).
  * One migrated database per dialect; each test makes its own users (random ids), so tests do not interfere.
@@ -23,8 +24,10 @@ export function storageSuite(dialect: Dialect): void {
         const { storage } = opened;
         expect(storage.dialect).toBe(dialect);
         await storage.ping();
-        expect(await storage.pendingMigrations()).toEqual(['2026-11-23T0001-initial']);
-        expect(await storage.migrateToLatest()).toEqual(['2026-11-23T0001-initial']);
+        const all = Object.keys(migrations);
+        expect(all[0]).toBe('2026-11-23T0001-initial');
+        expect(await storage.pendingMigrations()).toEqual(all);
+        expect(await storage.migrateToLatest()).toEqual(all);
         expect(await storage.pendingMigrations()).toEqual([]);
         expect(await storage.migrateToLatest()).toEqual([]);
         expect(await storage.users.count()).toBe(0);
@@ -338,8 +341,10 @@ export function storageSuite(dialect: Dialect): void {
 
       describe('sessions', () => {
         const HOUR = 3_600_000;
+        const IDLE = 10 * 60_000;
+        const GRACE = 10_000;
 
-        async function createSession(userId: string, overrides: { expiresAt?: number } = {}) {
+        async function createSession(userId: string, overrides: { expiresAt?: number; dpopJkt?: string } = {}) {
           const session = {
             id: randomUUID(),
             userId,
@@ -349,20 +354,19 @@ export function storageSuite(dialect: Dialect): void {
             userAgent: 'test-agent/1',
             createdAt: T0,
             expiresAt: overrides.expiresAt ?? T0 + HOUR,
+            dpopJkt: overrides.dpopJkt ?? null,
           };
           await storage.sessions.create(session);
           return session;
         }
+        const rotate = (presentedHash: string, now: number, newHash = `h-${randomUUID()}`) =>
+          storage.sessions.rotate({ presentedHash, newHash, sealedSuccessor: `sealed:${newHash}`, now, idleTimeoutMs: IDLE, graceMs: GRACE });
 
         it('creates and reads a session', async () => {
           const { user } = await createUser();
-          const session = await createSession(user.id);
-          expect(await storage.sessions.findById(session.id)).toEqual({
-            ...session,
-            previousRefreshHash: null,
-            lastUsedAt: T0,
-            revokedAt: null,
-          });
+          const session = await createSession(user.id, { dpopJkt: 'jkt-1' });
+          const { refreshHash: _hash, ...record } = session;
+          expect(await storage.sessions.findById(session.id)).toEqual({ ...record, lastUsedAt: T0, revokedAt: null });
           expect(await storage.sessions.findById(randomUUID())).toBeUndefined();
         });
 
@@ -370,68 +374,71 @@ export function storageSuite(dialect: Dialect): void {
           await expect(createSession(randomUUID())).rejects.toThrow();
         });
 
-        it('rotates, detects reuse of the replaced token, and rejects unknown tokens', async () => {
+        it('rotates along the family; any older token outside the grace window is reuse', async () => {
           const { user } = await createUser();
           const session = await createSession(user.id);
           const h2 = `h-${randomUUID()}`;
-          const rotated = await storage.sessions.rotate(session.refreshHash, h2, T0 + 10);
-          expect(rotated).toEqual({
-            status: 'rotated',
-            session: {
-              ...session,
-              refreshHash: h2,
-              previousRefreshHash: session.refreshHash,
-              lastUsedAt: T0 + 10,
-              revokedAt: null,
-            },
-          });
-          const reused = await storage.sessions.rotate(session.refreshHash, `h-${randomUUID()}`, T0 + 11);
-          expect(reused.status).toBe('reused');
-          expect(reused.status === 'reused' && reused.session.id).toBe(session.id);
-          // The reuse attempt changed nothing.
-          expect(await storage.sessions.findById(session.id)).toMatchObject({ refreshHash: h2, lastUsedAt: T0 + 10 });
-
+          expect(await rotate(session.refreshHash, T0 + 10, h2)).toMatchObject({ status: 'rotated', session: { id: session.id, lastUsedAt: T0 + 10 } });
           const h3 = `h-${randomUUID()}`;
-          expect(await storage.sessions.rotate(h2, h3, T0 + 12)).toMatchObject({
-            status: 'rotated',
-            session: { refreshHash: h3, previousRefreshHash: h2 },
-          });
-          expect(await storage.sessions.rotate(`h-${randomUUID()}`, `h-${randomUUID()}`, T0)).toEqual({ status: 'invalid' });
+          expect(await rotate(h2, T0 + 20, h3)).toMatchObject({ status: 'rotated' });
+          // The first token, two rotations old and past the grace window: reuse, reported with its family.
+          const reused = await rotate(session.refreshHash, T0 + 20 + GRACE + 1);
+          expect(reused).toMatchObject({ status: 'reused', session: { id: session.id } });
+          // Reporting reuse changes nothing by itself (the caller revokes).
+          expect(await rotate(h3, T0 + 30)).toMatchObject({ status: 'rotated' });
+          expect(await rotate(`h-${randomUUID()}`, T0)).toEqual({ status: 'invalid' });
         });
 
-        it('lets exactly one of 10 concurrent rotations of the same token succeed; the rest are reuse', async () => {
+        it('inside the grace window a duplicate gets the same sealed successor; once that successor moved on, nothing', async () => {
           const { user } = await createUser();
           const session = await createSession(user.id);
-          const results = await Promise.all(
-            Array.from({ length: 10 }, () => storage.sessions.rotate(session.refreshHash, `h-${randomUUID()}`, T0 + 1)),
-          );
-          expect(results.filter((r) => r.status === 'rotated')).toHaveLength(1);
-          expect(results.filter((r) => r.status === 'reused')).toHaveLength(9);
+          const h2 = `h-${randomUUID()}`;
+          await rotate(session.refreshHash, T0 + 10, h2);
+          const duplicate = await rotate(session.refreshHash, T0 + 10 + GRACE);
+          expect(duplicate).toEqual({ status: 'grace', session: expect.objectContaining({ id: session.id }), sealedSuccessor: `sealed:${h2}` });
+          await rotate(h2, T0 + 12);
+          expect(await rotate(session.refreshHash, T0 + 13)).toEqual({ status: 'invalid' });
         });
 
-        it('refuses to rotate an expired session', async () => {
+        it('of 10 concurrent rotations of one token exactly one rotates; the rest get the same successor', async () => {
           const { user } = await createUser();
-          const session = await createSession(user.id, { expiresAt: T0 + 100 });
-          expect(await storage.sessions.rotate(session.refreshHash, 'h-new', T0 + 100)).toEqual({ status: 'invalid' });
-          expect(await storage.sessions.findById(session.id)).toMatchObject({ refreshHash: session.refreshHash });
+          const session = await createSession(user.id);
+          const results = await Promise.all(Array.from({ length: 10 }, () => rotate(session.refreshHash, T0 + 1)));
+          const rotated = results.filter((r) => r.status === 'rotated');
+          expect(rotated).toHaveLength(1);
+          const graces = results.filter((r) => r.status === 'grace');
+          expect(graces).toHaveLength(9);
+          expect(new Set(graces.map((g) => g.status === 'grace' && g.sealedSuccessor)).size).toBe(1);
         });
 
-        it('revokes only the owner’s session, idempotently, and a revoked session cannot rotate', async () => {
+        it('refuses to rotate an expired or idle session and changes nothing', async () => {
+          const { user } = await createUser();
+          const expired = await createSession(user.id, { expiresAt: T0 + 100 });
+          expect(await rotate(expired.refreshHash, T0 + 100)).toEqual({ status: 'invalid' });
+          const idle = await createSession(user.id);
+          expect(await rotate(idle.refreshHash, T0 + IDLE)).toEqual({ status: 'invalid' });
+          // The failed attempt did not consume the token: the check is the session's, not a rotation.
+          expect(await rotate(idle.refreshHash, T0 + IDLE - 1)).toMatchObject({ status: 'rotated' });
+          expect(await storage.sessions.findById(expired.id)).toMatchObject({ lastUsedAt: T0 });
+        });
+
+        it('revokes only the owner’s session, idempotently; a revoked family reports reuse for old tokens and rotates nothing', async () => {
           const { user } = await createUser();
           const other = await createUser();
           const session = await createSession(user.id);
+          const h2 = `h-${randomUUID()}`;
+          await rotate(session.refreshHash, T0 + 1, h2);
           expect(await storage.sessions.revoke(other.user.id, session.id, T0 + 1)).toBe(false);
           expect(await storage.sessions.findById(session.id)).toMatchObject({ revokedAt: null });
           expect(await storage.sessions.revoke(user.id, randomUUID(), T0 + 1)).toBe(false);
           expect(await storage.sessions.revoke(user.id, session.id, T0 + 2)).toBe(true);
           expect(await storage.sessions.revoke(user.id, session.id, T0 + 3)).toBe(true);
           expect(await storage.sessions.findById(session.id)).toMatchObject({ revokedAt: T0 + 2 });
-          expect(await storage.sessions.rotate(session.refreshHash, `h-${randomUUID()}`, T0 + 4)).toEqual({
-            status: 'invalid',
-          });
+          expect(await rotate(h2, T0 + 4)).toEqual({ status: 'invalid' });
+          expect(await rotate(session.refreshHash, T0 + 4)).toMatchObject({ status: 'reused' });
         });
 
-        it('lists and revokes all of a user’s sessions, returning the ids newly revoked', async () => {
+        it('lists and revokes all of a user’s sessions, returning the ids newly revoked, and lists recent revocations', async () => {
           const { user } = await createUser();
           const other = await createUser();
           const s1 = await createSession(user.id);
@@ -442,10 +449,13 @@ export function storageSuite(dialect: Dialect): void {
           expect((await storage.sessions.listForUser(user.id)).map((s) => s.id).sort()).toEqual([s1.id, s2.id, s3.id].sort());
           expect((await storage.sessions.revokeAllForUser(user.id, T0 + 2)).sort()).toEqual([s2.id, s3.id].sort());
           expect(await storage.sessions.revokeAllForUser(user.id, T0 + 3)).toEqual([]);
-          const sessions = await storage.sessions.listForUser(user.id);
-          expect(sessions.every((s) => s.revokedAt !== null)).toBe(true);
+          expect((await storage.sessions.listForUser(user.id)).every((s) => s.revokedAt !== null)).toBe(true);
           expect(await storage.sessions.findById(foreign.id)).toMatchObject({ revokedAt: null });
-          expect(await storage.sessions.rotate(s2.refreshHash, `h-${randomUUID()}`, T0 + 4)).toEqual({ status: 'invalid' });
+          expect(await rotate(s2.refreshHash, T0 + 4)).toEqual({ status: 'invalid' });
+          const recent = await storage.sessions.listRevokedSince(T0 + 2);
+          expect(recent).toEqual(expect.arrayContaining([s2.id, s3.id]));
+          expect(recent).not.toContain(s1.id);
+          expect(recent).not.toContain(foreign.id);
         });
       });
 

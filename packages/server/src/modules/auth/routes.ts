@@ -17,12 +17,13 @@ import {
   opaqueServer,
   opaqueClient,
   LogoutRequest,
+  LogoutAllResponse,
 } from '@watchword/protocol';
 import type { FastifyRequest } from 'fastify';
 import { requireAuth } from '../../http/authenticate.ts';
 import type { App, Context } from '../../http/types.ts';
 import { type LoginHandshake, type RegistrationHandshake, saveHandshake, takeHandshake } from './handshakes.ts';
-import { closeSession, openSession, refreshSession } from './sessions.ts';
+import { closeAllSessions, closeSession, openSession, refreshSession } from './sessions.ts';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
 
@@ -51,7 +52,7 @@ function probeStartLoginRequest(): string {
 
 function clientInfo(request: FastifyRequest, deviceName: string | undefined) {
   const ua = request.headers['user-agent'];
-  return { ip: request.ip, userAgent: typeof ua === 'string' ? ua.slice(0, 256) : '', deviceName: deviceName ?? 'unnamed device' };
+  return { ip: request.ip, userAgent: typeof ua === 'string' ? ua.slice(0, 256) : '', deviceName: deviceName ?? 'unnamed device', dpopJkt: null };
 }
 
 export function authRoutes(app: App, ctx: Context): void {
@@ -146,7 +147,7 @@ export function authRoutes(app: App, ctx: Context): void {
   app.post('/api/v1/auth/refresh', {
     config: { access: 'public' },
     schema: { tags: ['auth'], body: RefreshRequest, response: { 200: TokenResponse, ...errors } },
-  }, async (request) => refreshSession(ctx, request.body.refreshToken));
+  }, async (request) => refreshSession(ctx, request.body.refreshToken, null));
 
   app.post('/api/v1/auth/logout', {
     config: { access: 'user' },
@@ -155,5 +156,13 @@ export function authRoutes(app: App, ctx: Context): void {
     const auth = requireAuth(request);
     await closeSession(ctx, auth.userId, auth.sessionId);
     return { ok: true as const };
+  });
+
+  app.post('/api/v1/auth/logout-all', {
+    config: { access: 'user' },
+    schema: { tags: ['auth'], body: LogoutRequest, security: [{ bearer: [] }], response: { 200: LogoutAllResponse, ...errors } },
+  }, async (request) => {
+    const auth = requireAuth(request);
+    return { ok: true as const, revoked: await closeAllSessions(ctx, auth.userId) };
   });
 }

@@ -3,27 +3,35 @@ import type { TokenResponse } from '@watchword/protocol';
 import { WatchwordError } from '@watchword/protocol';
 import { revokedSessionKey } from '../../http/authenticate.ts';
 import type { Context } from '../../http/types.ts';
+import type { SessionRecord } from '../../storage/types.ts';
 import { signAccessToken } from '../../tokens/access-token.ts';
-import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken } from '../../tokens/refresh-token.ts';
+import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, openSuccessor, sealSuccessor } from '../../tokens/refresh-token.ts';
 
 export interface ClientInfo {
   ip: string;
   userAgent: string;
   deviceName: string;
+  /** Thumbprint of the client's DPoP key when it sent a proof (RFC 9449 §5): tokens are then bound to it. */
+  dpopJkt: string | null;
 }
 
-function tokenResponse(ctx: Context, userId: string, sessionId: string, refreshToken: string): TokenResponse {
-  const { token } = signAccessToken(ctx.signingKeys, ctx.tokens, { userId, sessionId }, ctx.now());
-  return { accessToken: token, refreshToken, expiresIn: ctx.tokens.ttlSeconds, tokenType: 'Bearer' };
+// TODO(DPoP integration): pass cnf.jkt into the access token once signAccessToken accepts it.
+function tokenResponse(ctx: Context, session: Pick<SessionRecord, 'userId' | 'id' | 'dpopJkt'>, refreshToken: string): TokenResponse {
+  const { token } = signAccessToken(
+    ctx.signingKeys,
+    ctx.tokens,
+    { userId: session.userId, sessionId: session.id },
+    ctx.now(),
+  );
+  return { accessToken: token, refreshToken, expiresIn: ctx.tokens.ttlSeconds, tokenType: session.dpopJkt ? 'DPoP' : 'Bearer' };
 }
 
 /** Starts a new session (one refresh-token family per login/device). */
 export async function openSession(ctx: Context, userId: string, client: ClientInfo): Promise<TokenResponse> {
   const now = ctx.now();
   const { token, hash } = newRefreshToken();
-  const sessionId = randomUUID();
-  await ctx.storage.sessions.create({
-    id: sessionId,
+  const session = {
+    id: randomUUID(),
     userId,
     refreshHash: hash,
     deviceName: client.deviceName,
@@ -31,8 +39,10 @@ export async function openSession(ctx: Context, userId: string, client: ClientIn
     userAgent: client.userAgent,
     createdAt: now,
     expiresAt: now + ctx.config.refreshTokenTtlSeconds * 1000,
-  });
-  return tokenResponse(ctx, userId, sessionId, token);
+    dpopJkt: client.dpopJkt,
+  };
+  await ctx.storage.sessions.create(session);
+  return tokenResponse(ctx, session, token);
 }
 
 /** Marks a session's access tokens as revoked until the longest they could still live. */
@@ -41,24 +51,64 @@ export async function denySession(ctx: Context, sessionId: string): Promise<void
 }
 
 /**
- * Rotates a refresh token (one conditional UPDATE: two concurrent uses cannot both succeed).
- * Presenting a token that was already rotated is reuse — a stolen copy or a replay — and revokes the whole family.
+ * Rotates a refresh token (RFC 9700 §4.14.2): one conditional UPDATE, so concurrent uses of the same token can never
+ * both mint successors. A duplicate inside the grace window gets the same successor; a rotated token presented after
+ * it is reuse — a stolen copy or a replay — and revokes the whole family at once.
+ * `dpopJkt` is the thumbprint of the proof sent with the request (null without one): a DPoP-bound family only
+ * rotates with a proof from its own key (RFC 9449 §5).
  */
-export async function refreshSession(ctx: Context, presented: string): Promise<TokenResponse> {
+export async function refreshSession(ctx: Context, presented: string, dpopJkt: string | null): Promise<TokenResponse> {
   if (!looksLikeRefreshToken(presented)) throw new WatchwordError('INVALID_REFRESH_TOKEN');
   const next = newRefreshToken();
   const now = ctx.now();
-  const result = await ctx.storage.sessions.rotate(hashRefreshToken(presented), next.hash, now);
-  if (result.status === 'reused') {
-    await ctx.storage.sessions.revoke(result.session.userId, result.session.id, now);
-    await denySession(ctx, result.session.id);
+  const result = await ctx.storage.sessions.rotate({
+    presentedHash: hashRefreshToken(presented),
+    newHash: next.hash,
+    sealedSuccessor: sealSuccessor(presented, next.token),
+    now,
+    idleTimeoutMs: ctx.config.refreshIdleTimeoutSeconds * 1000,
+    graceMs: ctx.config.refreshReuseGraceSeconds * 1000,
+  });
+  if (result.status === 'invalid') throw new WatchwordError('INVALID_REFRESH_TOKEN');
+  if (result.session.dpopJkt !== null && result.session.dpopJkt !== dpopJkt) {
+    // Wrong or missing key for a bound family. The rotation (if it happened) is moot: the family is over.
+    await revokeFamily(ctx, result.session, 'refresh token presented without its DPoP key');
     throw new WatchwordError('INVALID_REFRESH_TOKEN');
   }
-  if (result.status !== 'rotated') throw new WatchwordError('INVALID_REFRESH_TOKEN');
-  return tokenResponse(ctx, result.session.userId, result.session.id, next.token);
+  if (result.status === 'reused') {
+    await revokeFamily(ctx, result.session, 'refresh token reuse detected');
+    throw new WatchwordError('INVALID_REFRESH_TOKEN');
+  }
+  if (result.status === 'grace') return tokenResponse(ctx, result.session, openSuccessor(presented, result.sealedSuccessor));
+  return tokenResponse(ctx, result.session, next.token);
 }
 
-export async function closeSession(ctx: Context, userId: string, sessionId: string): Promise<void> {
-  await ctx.storage.sessions.revoke(userId, sessionId, ctx.now());
-  await denySession(ctx, sessionId);
+async function revokeFamily(ctx: Context, session: SessionRecord, reason: string): Promise<void> {
+  await ctx.storage.sessions.revoke(session.userId, session.id, ctx.now());
+  await denySession(ctx, session.id);
+  // Security event (the audit log comes with the RBAC/audit issue); never the token itself.
+  ctx.log.warn({ event: 'refresh_token_reuse', userId: session.userId, sessionId: session.id, reason }, reason);
+}
+
+export async function closeSession(ctx: Context, userId: string, sessionId: string): Promise<boolean> {
+  const revoked = await ctx.storage.sessions.revoke(userId, sessionId, ctx.now());
+  if (revoked) await denySession(ctx, sessionId);
+  return revoked;
+}
+
+export async function closeAllSessions(ctx: Context, userId: string): Promise<number> {
+  const ids = await ctx.storage.sessions.revokeAllForUser(userId, ctx.now());
+  await Promise.all(ids.map((id) => denySession(ctx, id)));
+  return ids.length;
+}
+
+/**
+ * Rebuilds the denylist from the database (after a restart the in-memory state is empty): every session revoked
+ * within the lifetime of an access token is denied again.
+ */
+export async function primeDenylist(ctx: Context): Promise<number> {
+  const since = ctx.now() - (ctx.tokens.ttlSeconds + ctx.tokens.clockToleranceSeconds) * 1000;
+  const ids = await ctx.storage.sessions.listRevokedSince(since);
+  await Promise.all(ids.map((id) => denySession(ctx, id)));
+  return ids.length;
 }
