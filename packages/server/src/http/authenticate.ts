@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { WatchwordError } from '@watchword/protocol';
 import { verifyAccessToken } from '../tokens/access-token.ts';
+import { VerifiedTokenCache } from '../tokens/verified-cache.ts';
 import type { App, Context } from './types.ts';
 
 export const revokedSessionKey = (sessionId: string) => `revoked-session:${sessionId}`;
@@ -22,6 +23,16 @@ function bearer(request: FastifyRequest): string {
  */
 export function registerAuthentication(app: App, ctx: Context): void {
   app.decorateRequest('auth', null);
+  const cache = new VerifiedTokenCache();
+  const verify = (token: string) => {
+    const now = ctx.now();
+    const key = VerifiedTokenCache.key(token);
+    const hit = cache.get(key, now);
+    if (hit) return hit;
+    const claims = verifyAccessToken(ctx.signingKeys, ctx.tokens, token, now);
+    cache.set(key, claims);
+    return claims;
+  };
   app.addHook('onRoute', (route) => {
     const access = route.config?.access;
     if (access !== 'public' && access !== 'user') {
@@ -31,7 +42,7 @@ export function registerAuthentication(app: App, ctx: Context): void {
     const existing = route.preHandler ? (Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]) : [];
     route.preHandler = [
       async (request: FastifyRequest) => {
-        const claims = verifyAccessToken(ctx.signingKeys, ctx.tokens, bearer(request), ctx.now());
+        const claims = verify(bearer(request));
         if ((await ctx.state.get(revokedSessionKey(claims.sid))) !== null) throw new WatchwordError('INVALID_TOKEN');
         request.auth = { userId: claims.sub, sessionId: claims.sid, jti: claims.jti, exp: claims.exp };
       },

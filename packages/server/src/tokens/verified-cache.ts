@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import type { AccessClaims } from './access-token.ts';
+
+/**
+ * A bounded cache of access tokens whose signature and claims already verified, so a client sending the same token
+ * many times pays for one signature check. Keyed by SHA-256 of the token (the cache never holds a usable token);
+ * an entry is never used past the token's `exp`. Revocation is NOT cached: callers still check the denylist.
+ */
+export class VerifiedTokenCache {
+  readonly #max: number;
+  readonly #entries = new Map<string, AccessClaims>();
+
+  constructor(max = 10_000) {
+    this.#max = max;
+  }
+
+  static key(token: string): string {
+    return createHash('sha256').update(token).digest('base64url');
+  }
+
+  get(key: string, nowMs: number): AccessClaims | undefined {
+    const claims = this.#entries.get(key);
+    if (!claims) return undefined;
+    if (claims.exp * 1000 <= nowMs) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return claims;
+  }
+
+  set(key: string, claims: AccessClaims): void {
+    if (this.#entries.size >= this.#max) {
+      // Oldest first (Map keeps insertion order).
+      const oldest = this.#entries.keys().next();
+      if (!oldest.done) this.#entries.delete(oldest.value);
+    }
+    this.#entries.set(key, claims);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
