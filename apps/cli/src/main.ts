@@ -27,7 +27,11 @@ Exit codes: 0 ok, 1 usage or validation error, 2 authentication failure, 3 not f
   const context = (cmd: Command) => new CliContext(cmd.optsWithGlobals<GlobalOptions>());
   authCommands(program, context);
   itemCommands(program, context);
-  for (const sub of program.commands) sub.exitOverride();
+  const overrideAll = (cmd: Command): void => {
+    cmd.exitOverride();
+    cmd.commands.forEach(overrideAll);
+  };
+  program.commands.forEach(overrideAll);
   return program;
 }
 

@@ -149,13 +149,48 @@ describe('ww CLI end to end against a real server process', () => {
     expect((await unlocked(['get', 'github', '--field', 'password'])).stdout).toBe(`${EDITED_SECRET}\n`);
   });
 
-  it('logout ends the session on the server', async () => {
-    const token = (await ww(['token'])).stdout.trim();
-    const r = await ww(['logout']);
-    expect(r.code).toBe(0);
-    const res = await fetch(`${server.url}/api/v1/account`, { headers: { authorization: `Bearer ${token}` } });
-    expect(res.status).toBe(401);
-    expect((await ww(['token'])).code).toBe(2);
+  it('lists sessions and revokes another device; logout --all ends every session', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'ww-cli-home2-'));
+    try {
+      const login2 = await ww(['login', '--email', 'me@example.com', '--password-stdin'], { stdin: `${PASSWORD}\n`, env: { WATCHWORD_HOME: other } });
+      expect(login2.code, login2.stderr).toBe(0);
+      const r = await ww(['sessions', '--json']);
+      const list = JSON.parse(r.stdout) as { id: string; current: boolean }[];
+      expect(list.filter((s) => s.current)).toHaveLength(1);
+      const foreign = list.find((s) => !s.current);
+      expect(foreign).toBeDefined();
+      expect((await ww(['sessions'])).stdout).toMatch(/\(this one\)/);
+      const otherToken = (await ww(['token'], { env: { WATCHWORD_HOME: other } })).stdout.trim();
+      expect((await ww(['sessions', 'revoke', foreign?.id ?? ''])).code).toBe(0);
+      const res = await fetch(`${server.url}/api/v1/account`, { headers: { authorization: `Bearer ${otherToken}` } });
+      expect(res.status).toBe(401);
+      expect((await ww(['sessions', 'revoke', crypto.randomUUID()])).code).toBe(3);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  it('logout ends the session on the server; logout --all ends the other devices too', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'ww-cli-home3-'));
+    try {
+      expect((await ww(['login', '--email', 'me@example.com', '--password-stdin'], { stdin: `${PASSWORD}\n`, env: { WATCHWORD_HOME: other } })).code).toBe(0);
+      const otherToken = (await ww(['token'], { env: { WATCHWORD_HOME: other } })).stdout.trim();
+      const token = (await ww(['token'])).stdout.trim();
+      const r = await ww(['logout']);
+      expect(r.code).toBe(0);
+      const res = await fetch(`${server.url}/api/v1/account`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(401);
+      expect((await ww(['token'])).code).toBe(2);
+      expect((await fetch(`${server.url}/api/v1/account`, { headers: { authorization: `Bearer ${otherToken}` } })).status).toBe(200);
+      // Log in once more here, then end everything at once.
+      expect((await ww(['login', '--email', 'me@example.com', '--password-stdin'], { stdin: `${PASSWORD}\n` })).code).toBe(0);
+      const all = await ww(['logout', '--all']);
+      expect(all.code, all.stderr).toBe(0);
+      expect(all.stderr).toMatch(/Ended 2 session\(s\)/);
+      expect((await fetch(`${server.url}/api/v1/account`, { headers: { authorization: `Bearer ${otherToken}` } })).status).toBe(401);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('left no secret in the server log or the data directory', () => {

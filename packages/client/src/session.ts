@@ -1,4 +1,4 @@
-import { type TokenResponse, WatchwordError } from '@watchword/protocol';
+import { type ListSessionsResponse, type LogoutAllResponse, type SessionInfo, type TokenResponse, WatchwordError } from '@watchword/protocol';
 import type { HttpClient, RequestOptions } from './http.ts';
 
 export interface StoredTokens {
@@ -65,5 +65,19 @@ export class Session {
 
   async logout(): Promise<void> {
     await this.request('POST', '/api/v1/auth/logout', { body: {} });
+  }
+
+  /** Ends every session of the account, this one included; returns how many were ended. */
+  async logoutAll(): Promise<number> {
+    return (await this.request<LogoutAllResponse>('POST', '/api/v1/auth/logout-all', { body: {} })).revoked;
+  }
+
+  /** The account's live sessions (devices), the current one marked. */
+  async listSessions(): Promise<SessionInfo[]> {
+    return (await this.request<ListSessionsResponse>('GET', '/api/v1/sessions')).sessions;
+  }
+
+  async revokeSession(id: string): Promise<void> {
+    await this.request('DELETE', `/api/v1/sessions/${encodeURIComponent(id)}`);
   }
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { normaliseEmail } from '@watchword/protocol';
 import type { CliContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
+import { renderTable } from '../output.ts';
 import { removeSession, writeSession } from '../session-file.ts';
 
 type Ctx = (cmd: Command) => CliContext;
@@ -78,15 +79,41 @@ export function authCommands(program: Command, context: Ctx): void {
   program
     .command('logout')
     .description('end this session on the server and forget it here')
-    .action(async (_opts: unknown, cmd: Command) => {
+    .option('--all', 'end every session of the account, on every device')
+    .action(async (opts: { all?: boolean }, cmd: Command) => {
       const ctx = context(cmd);
       const stored = ctx.requireLogin();
       try {
-        await ctx.client().session(stored.tokens).logout();
+        const session = ctx.client().session(stored.tokens);
+        if (opts.all) ctx.info(`Ended ${await session.logoutAll()} session(s).`);
+        else await session.logout();
       } finally {
         removeSession(ctx.env);
       }
       ctx.info('Logged out.');
+    });
+
+  const sessions = program
+    .command('sessions')
+    .description('list the devices logged in to this account')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const ctx = context(cmd);
+      const list = await ctx.client().session(ctx.requireLogin().tokens).listSessions();
+      if (ctx.json) return ctx.out(JSON.stringify(list));
+      ctx.out(
+        renderTable(
+          ['ID', 'DEVICE', 'IP', 'LAST USED', 'CREATED', ''],
+          list.map((s) => [s.id, s.deviceName, s.ip, new Date(s.lastUsedAt).toISOString(), new Date(s.createdAt).toISOString(), s.current ? '(this one)' : '']),
+        ),
+      );
+    });
+  sessions
+    .command('revoke <id>')
+    .description('end one session (its tokens stop working at once)')
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      const ctx = context(cmd);
+      await ctx.client().session(ctx.requireLogin().tokens).revokeSession(id);
+      ctx.info(`Session ${id} ended.`);
     });
 
   program
