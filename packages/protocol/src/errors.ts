@@ -10,6 +10,8 @@ export const ERRORS = {
   UNAUTHENTICATED: { status: 401, message: 'Authentication is required.' },
   INVALID_TOKEN: { status: 401, message: 'The access token is invalid or has expired.' },
   INVALID_CREDENTIALS: { status: 401, message: 'The e-mail address or master password is incorrect.' },
+  INVALID_DPOP_PROOF: { status: 401, message: 'The DPoP proof is invalid.' },
+  USE_DPOP_NONCE: { status: 401, message: 'A DPoP nonce is required; retry with the nonce from the DPoP-Nonce header.' },
   INVALID_REFRESH_TOKEN: { status: 401, message: 'The session has ended; log in again.' },
   HANDSHAKE_EXPIRED: { status: 401, message: 'The authentication handshake expired or was already used; start again.' },
   FORBIDDEN: { status: 403, message: 'You are not allowed to do this.' },

@@ -9,3 +9,4 @@ export * from './items.ts';
 export * from './opaque.ts';
 export * from './password-generator.ts';
 export * from './api/index.ts';
+export * from './dpop.ts';
