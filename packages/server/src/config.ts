@@ -17,6 +17,10 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
+  /** JWS algorithm of new access-token signing keys (the first key, and `ww-server keys rotate` by default). */
+  readonly accessTokenAlg: 'RS256' | 'ES256' | 'EdDSA';
+  /** How long a rotated signing key is published in JWKS before it signs, seconds (lets JWKS caches catch up). */
+  readonly keyActivationDelaySeconds: number;
   /** A session unused this long ends (refresh refused). */
   readonly refreshIdleTimeoutSeconds: number;
   /** How long a just-rotated refresh token still yields the same successor (concurrent tabs, retries). */
@@ -99,6 +103,8 @@ const FIELDS = {
   logLevel: oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
   accessTokenTtlSeconds: int('ACCESS_TOKEN_TTL', 900, 60, 3600),
   refreshTokenTtlSeconds: int('REFRESH_TOKEN_TTL', 30 * 24 * 3600, 3600, 365 * 24 * 3600),
+  accessTokenAlg: oneOf('ACCESS_TOKEN_ALG', 'RS256', ['RS256', 'ES256', 'EdDSA'] as const),
+  keyActivationDelaySeconds: int('KEY_ACTIVATION_DELAY', 600, 0, 7 * 24 * 3600),
   refreshIdleTimeoutSeconds: int('REFRESH_IDLE_TIMEOUT', 7 * 24 * 3600, 300, 365 * 24 * 3600),
   refreshReuseGraceSeconds: int('REFRESH_REUSE_GRACE', 10, 0, 60),
   bodyLimitBytes: int('BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),

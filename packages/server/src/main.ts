@@ -1,5 +1,6 @@
 import { build } from './app.ts';
 import { ConfigError, loadConfig, redactConfig } from './config.ts';
+import { runKeysCommand } from './keys/rotate.ts';
 import { openRuntime } from './runtime.ts';
 import { openStorage } from './storage/index.ts';
 
@@ -8,7 +9,8 @@ const USAGE = `usage: ww-server <command>
 commands:
   serve     run the server (default); the embedded SQLite database is migrated automatically
   migrate   apply pending database migrations and exit
-  config    print the effective configuration with secrets redacted`;
+  config    print the effective configuration with secrets redacted
+  keys      list, rotate or prune the access-token signing keys (ww-server keys --help)`;
 
 /** One clear line on stderr and a non-zero exit; never a stack trace. */
 function fail(message: string, code = 1): never {
@@ -44,10 +46,24 @@ async function migrate(): Promise<void> {
   }
 }
 
+/** `ww-server keys …`: every failure but a configuration error is one line naming the sub-command, exit code 1. */
+function keys(args: string[]): void {
+  const config = loadConfig();
+  let output: string;
+  try {
+    output = runKeysCommand(args, config);
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    fail(message?.startsWith('keys') ? message : `keys: ${message}`);
+  }
+  process.stdout.write(output);
+}
+
 async function main(argv: string[]): Promise<void> {
   const command = argv[0] ?? 'serve';
   if (command === 'serve') return serve();
   if (command === 'migrate') return migrate();
+  if (command === 'keys') return keys(argv.slice(1));
   if (command === 'config') {
     process.stdout.write(`${JSON.stringify(redactConfig(loadConfig()), null, 2)}\n`);
     return;

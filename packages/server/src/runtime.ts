@@ -18,7 +18,7 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
     }
     const state = await openStateStore({ redisUrl: config.redisUrl });
     const secrets = await loadServerSecrets(config, storage);
-    const signingKeys = loadSigningKeys(config.dataDir);
+    const signingKeys = loadSigningKeys(config.dataDir, { alg: config.accessTokenAlg, accessTokenTtlSeconds: config.accessTokenTtlSeconds });
     return {
       storage,
       state,

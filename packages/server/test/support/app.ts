@@ -45,7 +45,7 @@ export async function createTestApp(dialect: Dialect, env: Record<string, string
   await storage.migrateToLatest();
   const state = new MemoryStateStore();
   const secrets = await loadServerSecrets(config, storage);
-  const signingKeys = loadSigningKeys(config.dataDir);
+  const signingKeys = loadSigningKeys(config.dataDir, { alg: config.accessTokenAlg, accessTokenTtlSeconds: config.accessTokenTtlSeconds });
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk: Buffer, _enc, cb) {

@@ -7,13 +7,24 @@ const Ready = Type.Object(
   { additionalProperties: false },
 );
 
+// RFC 7517 §5: a JWK Set. Public members only (RFC 7518 §6.2.1, §6.3.1; RFC 8037 §2): a private member cannot pass.
 const Jwks = Type.Object(
   {
     keys: Type.Array(
-      Type.Object(
-        { kty: Type.Literal('RSA'), n: Type.String(), e: Type.String(), kid: Type.String(), alg: Type.Literal('RS256'), use: Type.Literal('sig') },
-        { additionalProperties: false },
-      ),
+      Type.Union([
+        Type.Object(
+          { kty: Type.Literal('RSA'), n: Type.String(), e: Type.String(), kid: Type.String(), alg: Type.Literal('RS256'), use: Type.Literal('sig') },
+          { additionalProperties: false },
+        ),
+        Type.Object(
+          { kty: Type.Literal('EC'), crv: Type.Literal('P-256'), x: Type.String(), y: Type.String(), kid: Type.String(), alg: Type.Literal('ES256'), use: Type.Literal('sig') },
+          { additionalProperties: false },
+        ),
+        Type.Object(
+          { kty: Type.Literal('OKP'), crv: Type.Literal('Ed25519'), x: Type.String(), kid: Type.String(), alg: Type.Literal('EdDSA'), use: Type.Literal('sig') },
+          { additionalProperties: false },
+        ),
+      ]),
     ),
   },
   { additionalProperties: false },
@@ -60,6 +71,7 @@ export function healthRoutes(app: App, ctx: Context): void {
     schema: { tags: ['health'], description: 'Public keys that verify access tokens (RFC 7517)', response: { 200: Jwks } },
   }, async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300');
-    return { keys: [...ctx.signingKeys.byKid.values()].map((k) => k.publicJwk) };
+    // Published, active and retiring keys, as of now: a key is listed before it signs and until its tokens have expired.
+    return { keys: [...ctx.signingKeys.at(ctx.now()).byKid.values()].map((k) => k.publicJwk) };
   });
 }
