@@ -47,7 +47,10 @@ export interface LoginResult {
   exportKey: string;
 }
 
-export async function login(http: HttpClient, input: { email: string; password: string; deviceName?: string }): Promise<LoginResult> {
+export async function login(
+  http: HttpClient,
+  input: { email: string; password: string; deviceName?: string; dpopKey?: CryptoKeyPair },
+): Promise<LoginResult> {
   await ensureOpaqueReady();
   const email = normaliseEmail(input.email);
   const { clientLoginState, startLoginRequest } = await opaqueClient.startLogin(input.password);
@@ -60,6 +63,8 @@ export async function login(http: HttpClient, input: { email: string; password: 
   });
   const tokens = await http.request<TokenResponse>('POST', '/api/v1/auth/login/finish', {
     body: { loginId: start.loginId, finishLoginRequest, ...(input.deviceName ? { deviceName: input.deviceName.slice(0, 128) } : {}) },
+    // With a DPoP key the session and every token are bound to it (RFC 9449 §5).
+    ...(input.dpopKey ? { dpopKey: input.dpopKey } : {}),
   });
   return { tokens, exportKey };
 }

@@ -1,18 +1,22 @@
-import { type ErrorBody, WatchwordError, isErrorCode } from '@watchword/protocol';
+import { type ErrorBody, WatchwordError, createDpopProof, isErrorCode } from '@watchword/protocol';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 export interface RequestOptions {
   body?: unknown;
   query?: Record<string, string | undefined>;
-  /** Bearer token for the Authorization header (never put in the URL). */
+  /** Access token for the Authorization header (never put in the URL). */
   token?: string;
+  /** Sign a DPoP proof (RFC 9449) with this key; the token is then sent with the DPoP scheme. */
+  dpopKey?: CryptoKeyPair;
 }
 
 /** JSON over HTTP with errors mapped onto the shared catalogue. */
 export class HttpClient {
   readonly baseUrl: string;
   readonly #fetch: FetchLike;
+  /** The latest server-issued DPoP nonce (RFC 9449 §8), sent in every proof once known. */
+  #dpopNonce: string | undefined;
 
   constructor(baseUrl: string, fetchImpl: FetchLike = (input, init) => globalThis.fetch(input, init)) {
     let url: URL;
@@ -27,12 +31,33 @@ export class HttpClient {
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    try {
+      return await this.#send<T>(method, path, options);
+    } catch (error) {
+      // RFC 9449 §8: the server wants a nonce in the proof; it sent one, so retry once with it.
+      if (options.dpopKey && error instanceof WatchwordError && error.code === 'USE_DPOP_NONCE' && typeof error.details?.dpopNonce === 'string') {
+        this.#dpopNonce = error.details.dpopNonce;
+        return this.#send<T>(method, path, options);
+      }
+      throw error;
+    }
+  }
+
+  async #send<T>(method: string, path: string, options: RequestOptions): Promise<T> {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) params.set(k, v);
     const qs = params.toString();
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.dpopKey) {
+      headers.dpop = await createDpopProof(options.dpopKey, {
+        htm: method,
+        htu: `${this.baseUrl}${path}`,
+        ...(options.token ? { accessToken: options.token } : {}),
+        ...(this.#dpopNonce ? { nonce: this.#dpopNonce } : {}),
+      });
+    }
+    if (options.token) headers.authorization = `${options.dpopKey ? 'DPoP' : 'Bearer'} ${options.token}`;
     let response: Response;
     try {
       response = await this.#fetch(`${this.baseUrl}${path}${qs ? `?${qs}` : ''}`, {
@@ -43,6 +68,8 @@ export class HttpClient {
     } catch (cause) {
       throw new WatchwordError('SERVICE_UNAVAILABLE', { message: `cannot reach the server at ${this.baseUrl}`, cause });
     }
+    const nonce = response.headers.get('dpop-nonce');
+    if (nonce) this.#dpopNonce = nonce;
     const text = await response.text();
     let parsed: unknown;
     try {

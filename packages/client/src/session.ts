@@ -21,11 +21,14 @@ export class Session {
   #tokens: StoredTokens;
   #refreshing: Promise<StoredTokens> | undefined;
   readonly #onTokens: ((tokens: StoredTokens) => void | Promise<void>) | undefined;
+  /** The key the session's tokens are bound to (RFC 9449), if any. */
+  readonly dpopKey: CryptoKeyPair | undefined;
 
-  constructor(http: HttpClient, tokens: StoredTokens, onTokens?: (tokens: StoredTokens) => void | Promise<void>) {
+  constructor(http: HttpClient, tokens: StoredTokens, onTokens?: (tokens: StoredTokens) => void | Promise<void>, dpopKey?: CryptoKeyPair) {
     this.http = http;
     this.#tokens = tokens;
     this.#onTokens = onTokens;
+    this.dpopKey = dpopKey;
   }
 
   get tokens(): StoredTokens {
@@ -41,7 +44,10 @@ export class Session {
   async refresh(): Promise<StoredTokens> {
     this.#refreshing ??= (async () => {
       try {
-        const response = await this.http.request<TokenResponse>('POST', '/api/v1/auth/refresh', { body: { refreshToken: this.#tokens.refreshToken } });
+        const response = await this.http.request<TokenResponse>('POST', '/api/v1/auth/refresh', {
+          body: { refreshToken: this.#tokens.refreshToken },
+          ...(this.dpopKey ? { dpopKey: this.dpopKey } : {}),
+        });
         this.#tokens = toStoredTokens(response);
         await this.#onTokens?.(this.#tokens);
         return this.#tokens;
@@ -53,13 +59,14 @@ export class Session {
   }
 
   /** An authenticated request; one retry after a refresh when the access token was rejected. */
-  async request<T>(method: string, path: string, options: Omit<RequestOptions, 'token'> = {}): Promise<T> {
+  async request<T>(method: string, path: string, options: Omit<RequestOptions, 'token' | 'dpopKey'> = {}): Promise<T> {
+    const withKey = this.dpopKey ? { dpopKey: this.dpopKey } : {};
     try {
-      return await this.http.request<T>(method, path, { ...options, token: await this.accessToken() });
+      return await this.http.request<T>(method, path, { ...options, ...withKey, token: await this.accessToken() });
     } catch (error) {
       if (!(error instanceof WatchwordError) || error.code !== 'INVALID_TOKEN') throw error;
       await this.refresh();
-      return this.http.request<T>(method, path, { ...options, token: this.#tokens.accessToken });
+      return this.http.request<T>(method, path, { ...options, ...withKey, token: this.#tokens.accessToken });
     }
   }
 

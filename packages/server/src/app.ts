@@ -5,7 +5,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ensureOpaqueReady } from '@watchword/protocol';
 import type { Config } from './config.ts';
 import { registerAuthentication } from './http/authenticate.ts';
+import { createDpopVerifier } from './http/dpop.ts';
 import { registerErrorHandling } from './http/errors.ts';
+import { DEFAULT_CLOCK_TOLERANCE_SECONDS } from './tokens/access-token.ts';
 import { registerStrictSchemas } from './http/strict-schemas.ts';
 import type { App, AppDeps, Context } from './http/types.ts';
 import { accountRoutes } from './modules/account/routes.ts';
@@ -52,16 +54,17 @@ export async function build(config: Config, deps: AppDeps): Promise<App> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const ctx: Context = {
+  const base = {
     config,
     storage: deps.storage,
     state: deps.state,
     secrets: deps.secrets,
     signingKeys: deps.signingKeys,
-    tokens: { issuer: config.publicUrl, audience: config.publicUrl, ttlSeconds: config.accessTokenTtlSeconds, clockToleranceSeconds: 30 },
+    tokens: { issuer: config.publicUrl, audience: config.publicUrl, ttlSeconds: config.accessTokenTtlSeconds, clockToleranceSeconds: DEFAULT_CLOCK_TOLERANCE_SECONDS },
     now: deps.clock ?? Date.now,
     log: app.log,
   };
+  const ctx: Context = { ...base, dpop: createDpopVerifier(base) };
 
   // Only JSON bodies are accepted; anything else is 415.
   app.removeContentTypeParser('text/plain');
@@ -71,6 +74,8 @@ export async function build(config: Config, deps: AppDeps): Promise<App> {
     // Responses carry wrapped keys and ciphertext: never cache them (RFC 9111 §5.2.2.5).
     reply.header('cache-control', 'no-store');
     reply.header('x-content-type-options', 'nosniff');
+    // RFC 9449 §8.2: a fresh nonce with every answer to a DPoP request, when nonces are in use.
+    if (config.dpopRequireNonce && request.headers.dpop !== undefined) reply.header('dpop-nonce', ctx.dpop.nonce());
   });
 
   registerErrorHandling(app);

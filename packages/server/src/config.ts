@@ -31,6 +31,12 @@ export interface Config {
   readonly opaqueServerSetup: string | undefined;
   /** 32+ byte server secret, base64url (else a key file in dataDir). */
   readonly serverSecret: string | undefined;
+  /** Every session must be DPoP-bound (login and refresh without a proof are refused). */
+  readonly dpopRequired: boolean;
+  /** DPoP proofs must carry a server-issued nonce (RFC 9449 §8). */
+  readonly dpopRequireNonce: boolean;
+  /** Prefix of every Redis key, so several deployments can share one Redis. */
+  readonly redisKeyPrefix: string;
   /** Key-stretching profiles the server accepts at registration. */
   readonly allowedKdfVersions: readonly number[];
 }
@@ -68,6 +74,16 @@ const str = (env: string, fallback: string | undefined, check?: (v: string) => s
       if (problem) throw new ConfigError(`${env} ${problem}`);
     }
     return v;
+  },
+});
+
+const bool = (env: string, fallback: boolean): Field<boolean> => ({
+  env,
+  parse(raw) {
+    if (raw === undefined || raw === '') return fallback;
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    throw new ConfigError(`${env} must be true or false, got "${raw}"`);
   },
 });
 
@@ -111,6 +127,9 @@ const FIELDS = {
   dbPoolSize: int('DB_POOL_SIZE', 30, 1, 1000),
   opaqueServerSetup: str('OPAQUE_SERVER_SETUP', undefined, (v) => (/^[A-Za-z0-9_-]{100,400}$/.test(v) ? undefined : 'is not an OPAQUE server setup (base64url)'), true),
   serverSecret: str('SERVER_SECRET', undefined, (v) => (/^[A-Za-z0-9_-]{43,}$/.test(v) ? undefined : 'must be at least 32 random bytes, base64url'), true),
+  dpopRequired: bool('DPOP_REQUIRED', false),
+  dpopRequireNonce: bool('DPOP_REQUIRE_NONCE', false),
+  redisKeyPrefix: str('REDIS_KEY_PREFIX', 'ww:', (v) => (/^[A-Za-z0-9_:.-]{1,64}$/.test(v) ? undefined : 'may hold letters, digits and _ : . - (at most 64)')),
   allowedKdfVersions: {
     env: 'ALLOWED_KDF_VERSIONS',
     parse(raw: string | undefined): number[] {

@@ -16,7 +16,7 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
     if (pending.length > 0) {
       throw new Error(`the database needs ${pending.length} migration(s) (${pending.join(', ')}); run \`npm run migrate\` first`);
     }
-    const state = await openStateStore({ redisUrl: config.redisUrl });
+    const state = await openStateStore({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix });
     const secrets = await loadServerSecrets(config, storage);
     const signingKeys = loadSigningKeys(config.dataDir, { alg: config.accessTokenAlg, accessTokenTtlSeconds: config.accessTokenTtlSeconds });
     return {

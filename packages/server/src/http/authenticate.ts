@@ -7,15 +7,15 @@ import type { App, Context } from './types.ts';
 export const revokedSessionKey = (sessionId: string) => `revoked-session:${sessionId}`;
 
 /**
- * Bearer tokens are read from the Authorization header only (RFC 6750 §2.1) — never from the query string
- * (RFC 6750 §2.3 is deliberately not supported) nor from the body or cookies.
+ * Access tokens are read from the Authorization header only (RFC 6750 §2.1, RFC 9449 §7.1) — never from the query
+ * string (RFC 6750 §2.3 is deliberately not supported) nor from the body or cookies.
  */
-function bearer(request: FastifyRequest): string {
+function credentials(request: FastifyRequest): { scheme: 'Bearer' | 'DPoP'; token: string } {
   const header = request.headers.authorization;
   if (typeof header !== 'string') throw new WatchwordError('UNAUTHENTICATED');
-  const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header);
-  if (!match?.[1]) throw new WatchwordError('INVALID_TOKEN');
-  return match[1];
+  const match = /^(Bearer|DPoP) ([A-Za-z0-9_.-]+)$/.exec(header);
+  if (!match?.[2]) throw new WatchwordError('INVALID_TOKEN');
+  return { scheme: match[1] as 'Bearer' | 'DPoP', token: match[2] };
 }
 
 /**
@@ -42,8 +42,19 @@ export function registerAuthentication(app: App, ctx: Context): void {
     const existing = route.preHandler ? (Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]) : [];
     route.preHandler = [
       async (request: FastifyRequest) => {
-        const claims = verify(bearer(request));
+        const { scheme, token } = credentials(request);
+        const claims = verify(token);
         if ((await ctx.state.get(revokedSessionKey(claims.sid))) !== null) throw new WatchwordError('INVALID_TOKEN');
+        const boundTo = claims.cnf?.jkt;
+        if (boundTo !== undefined) {
+          // RFC 9449 §7.1: a DPoP-bound token is only accepted with the DPoP scheme and a proof from its key.
+          if (scheme !== 'DPoP') throw new WatchwordError('INVALID_TOKEN');
+          if ((await ctx.dpop(request, { accessToken: token, expectedJkt: boundTo })) === null) {
+            throw new WatchwordError('INVALID_DPOP_PROOF', { cause: 'missing proof' });
+          }
+        } else if (scheme !== 'Bearer') {
+          throw new WatchwordError('INVALID_TOKEN');
+        }
         request.auth = { userId: claims.sub, sessionId: claims.sid, jti: claims.jti, exp: claims.exp };
       },
       ...existing,

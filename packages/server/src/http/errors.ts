@@ -28,7 +28,19 @@ function classify(error: FastifyError | WatchwordError): { code: ErrorCode; deta
   return { code: 'INTERNAL' };
 }
 
+/** RFC 6750 §3 / RFC 9449 §7.1: tell the client which scheme failed and why. */
+const CHALLENGES: Partial<Record<ErrorCode, string>> = {
+  UNAUTHENTICATED: 'Bearer, DPoP algs="ES256 EdDSA"',
+  INVALID_TOKEN: 'Bearer error="invalid_token", DPoP error="invalid_token", algs="ES256 EdDSA"',
+  INVALID_DPOP_PROOF: 'DPoP error="invalid_dpop_proof", algs="ES256 EdDSA"',
+  USE_DPOP_NONCE: 'DPoP error="use_dpop_nonce", algs="ES256 EdDSA"',
+};
+
 export function sendError(reply: FastifyReply, request: FastifyRequest, code: ErrorCode, details?: Record<string, unknown>): FastifyReply {
+  const challenge = CHALLENGES[code];
+  if (challenge) reply.header('www-authenticate', challenge);
+  // RFC 9449 §8: the nonce to retry with.
+  if (code === 'USE_DPOP_NONCE' && typeof details?.dpopNonce === 'string') reply.header('dpop-nonce', details.dpopNonce);
   const body: ErrorBody = { error: { code, message: ERRORS[code].message, requestId: request.id, ...(details ? { details } : {}) } };
   return reply.code(ERRORS[code].status).type('application/json; charset=utf-8').send(body);
 }

@@ -6,6 +6,7 @@ import type { SigningKeys } from '../keys/signing-keys.ts';
 import type { StateStore } from '../state/types.ts';
 import type { Storage } from '../storage/types.ts';
 import type { TokenSettings } from '../tokens/access-token.ts';
+import type { DpopVerifier } from './dpop.ts';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -37,6 +38,8 @@ export interface Context {
   readonly tokens: TokenSettings;
   readonly now: () => number;
   readonly log: FastifyBaseLogger;
+  /** Verifies a request's DPoP proof (RFC 9449); `nonce()` is the current server nonce. */
+  readonly dpop: DpopVerifier & { nonce(): string };
 }
 
 /** Each route declares who may call it (deny by default: a route without a declaration fails at start-up). */

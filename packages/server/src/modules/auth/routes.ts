@@ -50,9 +50,16 @@ function probeStartLoginRequest(): string {
   return opaqueClient.startLogin(randomUUID()).startLoginRequest;
 }
 
-function clientInfo(request: FastifyRequest, deviceName: string | undefined) {
+function clientInfo(request: FastifyRequest, deviceName: string | undefined, dpopJkt: string | null) {
   const ua = request.headers['user-agent'];
-  return { ip: request.ip, userAgent: typeof ua === 'string' ? ua.slice(0, 256) : '', deviceName: deviceName ?? 'unnamed device', dpopJkt: null };
+  return { ip: request.ip, userAgent: typeof ua === 'string' ? ua.slice(0, 256) : '', deviceName: deviceName ?? 'unnamed device', dpopJkt };
+}
+
+/** The DPoP key a token request is made with (RFC 9449 §5), enforced when DPOP_REQUIRED is set. */
+async function tokenRequestJkt(ctx: Context, request: FastifyRequest): Promise<string | null> {
+  const jkt = await ctx.dpop(request);
+  if (jkt === null && ctx.config.dpopRequired) throw new WatchwordError('INVALID_DPOP_PROOF', { cause: 'DPoP is required' });
+  return jkt;
 }
 
 export function authRoutes(app: App, ctx: Context): void {
@@ -132,6 +139,8 @@ export function authRoutes(app: App, ctx: Context): void {
     config: { access: 'public' },
     schema: { tags: ['auth'], body: LoginFinishRequest, response: { 200: TokenResponse, ...errors } },
   }, async (request) => {
+    // The proof is checked before the handshake is consumed: a bad proof does not burn the login.
+    const jkt = await tokenRequestJkt(ctx, request);
     const hs = await takeHandshake<LoginHandshake>(ctx.state, 'login', request.body.loginId);
     let verified = false;
     try {
@@ -141,13 +150,13 @@ export function authRoutes(app: App, ctx: Context): void {
       verified = false;
     }
     if (!verified || hs.userId === null) throw new WatchwordError('INVALID_CREDENTIALS');
-    return openSession(ctx, hs.userId, clientInfo(request, request.body.deviceName));
+    return openSession(ctx, hs.userId, clientInfo(request, request.body.deviceName, jkt));
   });
 
   app.post('/api/v1/auth/refresh', {
     config: { access: 'public' },
     schema: { tags: ['auth'], body: RefreshRequest, response: { 200: TokenResponse, ...errors } },
-  }, async (request) => refreshSession(ctx, request.body.refreshToken, null));
+  }, async (request) => refreshSession(ctx, request.body.refreshToken, await tokenRequestJkt(ctx, request)));
 
   app.post('/api/v1/auth/logout', {
     config: { access: 'user' },

@@ -15,13 +15,14 @@ export interface ClientInfo {
   dpopJkt: string | null;
 }
 
-// TODO(DPoP integration): pass cnf.jkt into the access token once signAccessToken accepts it.
 function tokenResponse(ctx: Context, session: Pick<SessionRecord, 'userId' | 'id' | 'dpopJkt'>, refreshToken: string): TokenResponse {
   const { token } = signAccessToken(
     ctx.signingKeys,
     ctx.tokens,
     { userId: session.userId, sessionId: session.id },
     ctx.now(),
+    // RFC 9449 §6: a DPoP-bound token carries the key's thumbprint.
+    session.dpopJkt ? { cnf: { jkt: session.dpopJkt } } : {},
   );
   return { accessToken: token, refreshToken, expiresIn: ctx.tokens.ttlSeconds, tokenType: session.dpopJkt ? 'DPoP' : 'Bearer' };
 }
