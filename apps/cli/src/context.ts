@@ -1,6 +1,16 @@
 import { hostname } from 'node:os';
-import { type StoredTokens, type Vault, WatchwordClient } from '@watchword/client';
-import { fromBase64Url, importAesKey, openBytes, randomBytes, sealBytes, toBase64Url, utf8 } from '@watchword/protocol';
+import { type Session, type StoredTokens, type Vault, WatchwordClient } from '@watchword/client';
+import {
+  fromBase64Url,
+  generateStorableDpopKeyPair,
+  importAesKey,
+  importDpopKeyPair,
+  openBytes,
+  randomBytes,
+  sealBytes,
+  toBase64Url,
+  utf8,
+} from '@watchword/protocol';
 import { CliError, EXIT } from './errors.ts';
 import { promptHidden, readStdinLine } from './prompt.ts';
 import { type SessionFile, readSession, removeSession, writeSession } from './session-file.ts';
@@ -43,9 +53,10 @@ export class CliContext {
     process.stderr.write(`${text}\n`);
   }
 
-  client(): WatchwordClient {
+  client(dpop: CryptoKeyPair | false = false): WatchwordClient {
     return new WatchwordClient({
       serverUrl: this.server,
+      dpop,
       ...(this.env.WATCHWORD_KDF_VERSION ? { kdfVersion: Number(this.env.WATCHWORD_KDF_VERSION) } : {}),
       onTokens: (tokens) => this.#saveTokens(tokens),
     });
@@ -81,19 +92,20 @@ export class CliContext {
    * Logs in with OPAQUE, stores the new session with the account key sealed under a fresh session key, and returns
    * the vault plus that session key (to export as WATCHWORD_SESSION).
    */
-  async loginAndSeal(email: string): Promise<{ vault: Vault; sessionKey: string }> {
+  async loginAndSeal(email: string, options: { dpop?: boolean } = {}): Promise<{ vault: Vault; sessionKey: string }> {
     const password = await this.password();
     const previous = this.stored;
+    const previousSession = previous && previous.server === this.server ? await this.session(previous) : undefined;
     this.stored = undefined; // no write of tokens before the new file exists
-    const vault = await this.client().login({ email, password, deviceName: `ww CLI on ${hostname()}`.slice(0, 128) });
+    const dpop = options.dpop === false ? null : await generateStorableDpopKeyPair();
+    const client = this.client(dpop ? await importDpopKeyPair(dpop) : false);
+    const vault = await client.login({ email, password, deviceName: `ww CLI on ${hostname()}`.slice(0, 128) });
     const sessionKeyBytes = randomBytes(32);
     const sealed = await sealBytes(await importAesKey(sessionKeyBytes), vault.exportAccountKey(), sessionAad(vault.userId));
-    this.stored = { version: 1, server: this.server, email, userId: vault.userId, tokens: vault.session.tokens, sealedAccountKey: sealed };
+    this.stored = { version: 1, server: this.server, email, userId: vault.userId, tokens: vault.session.tokens, sealedAccountKey: sealed, dpop };
     writeSession(this.stored, this.env);
-    if (previous && previous.server === this.server) {
-      // The old CLI session is superseded: end it on the server (best effort — it may have expired already).
-      await this.client().session(previous.tokens).logout().catch(() => undefined);
-    }
+    // The old CLI session is superseded: end it on the server (best effort — it may have expired already).
+    await previousSession?.logout().catch(() => undefined);
     return { vault, sessionKey: toBase64Url(sessionKeyBytes) };
   }
 
@@ -108,7 +120,7 @@ export class CliContext {
       } catch {
         throw new CliError('WATCHWORD_SESSION does not unlock this session: run `eval "$(ww unlock)"`', EXIT.auth);
       }
-      return this.client().resume(stored.tokens, accountKey);
+      return this.client().resume(stored.tokens, accountKey, await this.#dpopKey(stored));
     }
     if (!this.interactivePassword || process.stdin.isTTY) {
       const { vault, sessionKey: key } = await this.loginAndSeal(stored.email);
@@ -116,6 +128,15 @@ export class CliContext {
       return vault;
     }
     throw new CliError('the vault is locked: run `eval "$(ww unlock)"` or set WATCHWORD_SESSION', EXIT.auth);
+  }
+
+  async #dpopKey(stored: SessionFile): Promise<CryptoKeyPair | undefined> {
+    return stored.dpop ? importDpopKeyPair(stored.dpop) : undefined;
+  }
+
+  /** The stored session (tokens and, when bound, its DPoP key) without unlocking the vault. */
+  async session(stored: SessionFile = this.requireLogin()): Promise<Session> {
+    return this.client().session(stored.tokens, await this.#dpopKey(stored));
   }
 
   forget(): void {

@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync }
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { StoredTokens } from '@watchword/client';
+import type { StoredDpopKeyPair } from '@watchword/protocol';
 
 /**
  * The CLI's session file (mode 0600 in a 0700 directory). It holds the tokens and, when unlocked, the account key
@@ -16,6 +17,12 @@ export interface SessionFile {
   tokens: StoredTokens;
   /** Account key sealed under WATCHWORD_SESSION; null when locked. */
   sealedAccountKey: string | null;
+  /**
+   * The DPoP key the session is bound to (RFC 9449), or null for a bearer session. A CLI run is a new process each
+   * time, so the key cannot be a non-extractable in-memory key: it is kept here, readable by the owner only, like
+   * the refresh token it protects. It never leaves this machine, so a token leaked elsewhere is useless.
+   */
+  dpop: StoredDpopKeyPair | null;
 }
 
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {

@@ -43,11 +43,12 @@ export function authCommands(program: Command, context: Ctx): void {
     .command('login')
     .description('log in and unlock; prints the export line for WATCHWORD_SESSION')
     .option('--email <address>', 'your e-mail address (default: the last one used)')
-    .action(async (opts: { email?: string }, cmd: Command) => {
+    .option('--no-dpop', 'plain bearer tokens instead of DPoP-bound ones (for `ww token` with curl)')
+    .action(async (opts: { email?: string; dpop?: boolean }, cmd: Command) => {
       const ctx = context(cmd);
       const email = opts.email ?? ctx.stored?.email;
       if (!email) throw new CliError('which account? pass --email <address>', EXIT.usage);
-      const { sessionKey } = await ctx.loginAndSeal(normaliseEmail(email));
+      const { sessionKey } = await ctx.loginAndSeal(normaliseEmail(email), { dpop: opts.dpop !== false });
       if (ctx.json) return ctx.out(JSON.stringify({ sessionKey }));
       ctx.info(`Logged in as ${normaliseEmail(email)}. To keep the vault unlocked in this shell, run the line below (or: eval "$(ww unlock)").`);
       ctx.out(exportLine(sessionKey));
@@ -60,7 +61,7 @@ export function authCommands(program: Command, context: Ctx): void {
     .action(async (opts: { raw?: boolean }, cmd: Command) => {
       const ctx = context(cmd);
       const stored = ctx.requireLogin();
-      const { sessionKey } = await ctx.loginAndSeal(stored.email);
+      const { sessionKey } = await ctx.loginAndSeal(stored.email, { dpop: stored.dpop !== null });
       if (ctx.json) return ctx.out(JSON.stringify({ sessionKey }));
       ctx.out(opts.raw ? sessionKey : exportLine(sessionKey));
     });
@@ -84,7 +85,7 @@ export function authCommands(program: Command, context: Ctx): void {
       const ctx = context(cmd);
       const stored = ctx.requireLogin();
       try {
-        const session = ctx.client().session(stored.tokens);
+        const session = await ctx.session(stored);
         if (opts.all) ctx.info(`Ended ${await session.logoutAll()} session(s).`);
         else await session.logout();
       } finally {
@@ -98,7 +99,7 @@ export function authCommands(program: Command, context: Ctx): void {
     .description('list the devices logged in to this account')
     .action(async (_opts: unknown, cmd: Command) => {
       const ctx = context(cmd);
-      const list = await ctx.client().session(ctx.requireLogin().tokens).listSessions();
+      const list = await (await ctx.session()).listSessions();
       if (ctx.json) return ctx.out(JSON.stringify(list));
       ctx.out(
         renderTable(
@@ -112,7 +113,7 @@ export function authCommands(program: Command, context: Ctx): void {
     .description('end one session (its tokens stop working at once)')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       const ctx = context(cmd);
-      await ctx.client().session(ctx.requireLogin().tokens).revokeSession(id);
+      await (await ctx.session()).revokeSession(id);
       ctx.info(`Session ${id} ended.`);
     });
 
@@ -122,7 +123,10 @@ export function authCommands(program: Command, context: Ctx): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const ctx = context(cmd);
       const stored = ctx.requireLogin();
-      const token = await ctx.client().session(stored.tokens).accessToken();
-      ctx.out(ctx.json ? JSON.stringify({ accessToken: token }) : token);
+      const token = await (await ctx.session(stored)).accessToken();
+      if (stored.dpop && !ctx.json) {
+        ctx.info('Note: this token is DPoP-bound (RFC 9449): every request needs a proof signed by this machine\'s key. For a plain bearer token, log in with `ww login --no-dpop`.');
+      }
+      ctx.out(ctx.json ? JSON.stringify({ accessToken: token, tokenType: stored.dpop ? 'DPoP' : 'Bearer' }) : token);
     });
 }
