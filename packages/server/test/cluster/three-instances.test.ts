@@ -1,0 +1,126 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FetchLike, WatchwordClient } from '@watchword/client';
+import { createDpopProof } from '@watchword/protocol';
+import { createTestDatabase, dialectsUnderTest, type TestDatabase } from '../support/pg.ts';
+import { deleteKeysWithPrefix, stateKindsUnderTest, testRedisUrl, uniqueKeyPrefix } from '../support/redis.ts';
+import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { type TempDir, createTempDir } from '../support/tmp.ts';
+
+const PUBLIC = 'http://watchword.cluster';
+const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
+const enabled = dialectsUnderTest().includes('postgres') && stateKindsUnderTest().includes('redis');
+
+/**
+ * Design brief §2: with REDIS_URL set, N stateless instances behave as one. Three real server processes share one
+ * PostgreSQL database and one Redis; the clients talk to PUBLIC_URL through a round-robin "load balancer".
+ */
+describe.runIf(enabled)('three instances on one PostgreSQL and one Redis behave as one', () => {
+  let db: TestDatabase;
+  const dirs: TempDir[] = [];
+  const instances: ServerProcess[] = [];
+  const prefix = uniqueKeyPrefix();
+  let next = 0;
+  const served: string[] = [];
+
+  /** Sends each request to the next instance in turn, as a load balancer would. */
+  const roundRobin: FetchLike = async (input, init) => {
+    const index = next++ % instances.length;
+    const target = instances[index] as ServerProcess;
+    const url = new URL(input);
+    served.push(`${index}:${init.method ?? 'GET'} ${url.pathname}`);
+    return fetch(`${target.url}${url.pathname}${url.search}`, init);
+  };
+  /** Sends a request to one chosen instance. */
+  const to = (index: number, path: string, init: RequestInit = {}) => fetch(`${(instances[index] as ServerProcess).url}${path}`, init);
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    for (let i = 0; i < 3; i++) dirs.push(await createTempDir());
+    const env = {
+      DATABASE_URL: db.url,
+      REDIS_URL: testRedisUrl as string,
+      REDIS_KEY_PREFIX: prefix,
+      PUBLIC_URL: PUBLIC,
+      ALLOWED_KDF_VERSIONS: '0,1',
+      REFRESH_REUSE_GRACE: '1',
+    };
+    const migrate = spawnSync(process.execPath, [MAIN, 'migrate'], { env: { PATH: process.env.PATH ?? '', DATA_DIR: dirs[0]!.path, ...env }, encoding: 'utf8' });
+    expect(migrate.status, migrate.stderr).toBe(0);
+    // The first instance creates the secrets; the others get them as an operator would: secrets in the
+    // environment, the signing-key directory copied.
+    instances.push(await startServerProcess({ DATA_DIR: dirs[0]!.path, ...env }));
+    const secrets = join(dirs[0]!.path, 'secrets');
+    const shared = {
+      OPAQUE_SERVER_SETUP: readFileSync(join(secrets, 'opaque-server-setup'), 'utf8').trim(),
+      SERVER_SECRET: readFileSync(join(secrets, 'server-secret'), 'utf8').trim(),
+    };
+    for (const dir of dirs.slice(1)) {
+      cpSync(join(dirs[0]!.path, 'keys'), join(dir.path, 'keys'), { recursive: true });
+      instances.push(await startServerProcess({ DATA_DIR: dir.path, ...env, ...shared }));
+    }
+  });
+
+  afterAll(async () => {
+    await Promise.all(instances.map((i) => i.stop()));
+    await db?.drop();
+    await Promise.all(dirs.map((d) => d.remove()));
+    await deleteKeysWithPrefix(prefix);
+  });
+
+  const client = () => new WatchwordClient({ serverUrl: PUBLIC, fetch: roundRobin, kdfVersion: 0 });
+
+  it('a login started on one instance finishes on another, and the vault works across all three', async () => {
+    await client().register({ email: 'ann@example.com', password: 'anns long passphrase' });
+    served.length = 0;
+    const vault = await client().login({ email: 'ann@example.com', password: 'anns long passphrase' });
+    const start = served.find((s) => s.endsWith('/login/start'));
+    const finish = served.find((s) => s.endsWith('/login/finish'));
+    expect(start?.split(':')[0]).not.toBe(finish?.split(':')[0]);
+    for (let i = 0; i < 6; i++) await vault.add({ type: 'note', name: `note ${i}`, fields: [] });
+    expect((await vault.list()).map((i) => i.content.name)).toHaveLength(6);
+    expect(new Set(served.map((s) => s.split(':')[0])).size).toBe(3);
+  });
+
+  it('a logout on one instance is honoured by the others at once', async () => {
+    const vault = await new WatchwordClient({ serverUrl: PUBLIC, fetch: roundRobin, dpop: false }).login({ email: 'ann@example.com', password: 'anns long passphrase' });
+    const headers = { authorization: `Bearer ${vault.session.tokens.accessToken}` };
+    for (const i of [0, 1, 2]) expect((await to(i, '/api/v1/account', { headers })).status).toBe(200);
+    const out = await to(2, '/api/v1/auth/logout', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{}' });
+    expect(out.status).toBe(200);
+    for (const i of [0, 1]) expect((await to(i, '/api/v1/account', { headers })).status).toBe(401);
+  });
+
+  it('a DPoP proof used on one instance is rejected when replayed to another', async () => {
+    const vault = await client().login({ email: 'ann@example.com', password: 'anns long passphrase' });
+    const token = vault.session.tokens.accessToken;
+    const proof = await createDpopProof(vault.session.dpopKey as CryptoKeyPair, { htm: 'GET', htu: `${PUBLIC}/api/v1/account`, accessToken: token });
+    const headers = { authorization: `DPoP ${token}`, dpop: proof };
+    expect((await to(0, '/api/v1/account', { headers })).status).toBe(200);
+    const replay = await to(1, '/api/v1/account', { headers });
+    expect(replay.status).toBe(401);
+    expect(((await replay.json()) as { error: { code: string } }).error.code).toBe('INVALID_DPOP_PROOF');
+  });
+
+  it('21 concurrent refreshes spread over the instances mint exactly one successor; reuse later ends the family everywhere', async () => {
+    const vault = await new WatchwordClient({ serverUrl: PUBLIC, fetch: roundRobin, dpop: false }).login({ email: 'ann@example.com', password: 'anns long passphrase' });
+    const { refreshToken } = vault.session.tokens;
+    const answers = await Promise.all(
+      Array.from({ length: 21 }, (_, n) =>
+        to(n % 3, '/api/v1/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken }) }),
+      ),
+    );
+    const bodies = (await Promise.all(answers.map((a) => a.json()))) as { refreshToken?: string; accessToken?: string }[];
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    expect(new Set(bodies.map((b) => b.refreshToken)).size).toBe(1);
+    await new Promise((r) => setTimeout(r, 1_100)); // past REFRESH_REUSE_GRACE=1
+    const reuse = await to(0, '/api/v1/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken }) });
+    expect(reuse.status).toBe(401);
+    for (const i of [0, 1, 2]) {
+      const r = await to(i, '/api/v1/account', { headers: { authorization: `Bearer ${bodies[0]?.accessToken}` } });
+      expect(r.status, `instance ${i}`).toBe(401);
+    }
+  });
+});
