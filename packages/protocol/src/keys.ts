@@ -1,3 +1,4 @@
+import type { AccountKeysInput } from './api/auth.ts';
 import { buildAad } from './aad.ts';
 import { importAesKey, openBytes, sealBytes } from './crypto/aead.ts';
 import { DecryptionError } from './crypto/decryption-error.ts';
@@ -21,18 +22,8 @@ import { formatRecoveryKey, parseRecoveryKey } from './recovery-key.ts';
  * "watchword/v1/account-key/wrap")`.
  */
 
-/** What the server stores for an account (all base64url). */
-export interface AccountKeyMaterial {
-  kekSalt: string;
-  wrappedAccountKey: string;
-  recoverySalt: string;
-  recoveryWrappedKey: string;
-  x25519PublicKey: string;
-  ed25519PublicKey: string;
-  wrappedX25519PrivateKey: string;
-  wrappedEd25519PrivateKey: string;
-  personalVault: { id: string; wrappedKey: string };
-}
+/** What the server stores for an account (all base64url): exactly the registration request's `keys`. */
+export type AccountKeyMaterial = AccountKeysInput;
 
 export interface CreatedAccountKeys {
   material: AccountKeyMaterial;
