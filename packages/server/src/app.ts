@@ -43,6 +43,9 @@ export async function build(config: Config, deps: AppDeps): Promise<App> {
     requestIdHeader: false,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     return503OnClosing: true,
+    // Forwarded headers are believed only from the configured proxies (X-Forwarded-For walked right to left,
+    // skipping trusted hops); with none configured they are ignored entirely.
+    trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     ajv: {
       customOptions: {
         // Reject unknown fields instead of silently dropping them; never coerce types.

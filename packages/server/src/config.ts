@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 /**
@@ -35,6 +36,11 @@ export interface Config {
   readonly dpopRequired: boolean;
   /** DPoP proofs must carry a server-issued nonce (RFC 9449 §8). */
   readonly dpopRequireNonce: boolean;
+  /**
+   * Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (CIDRs). Empty: forwarded headers are
+   * ignored entirely and the client is the socket's peer.
+   */
+  readonly trustedProxies: readonly string[];
   /** Prefix of every Redis key, so several deployments can share one Redis. */
   readonly redisKeyPrefix: string;
   /** Key-stretching profiles the server accepts at registration. */
@@ -96,6 +102,16 @@ const oneOf = <T extends string>(env: string, fallback: T, values: readonly T[])
   },
 });
 
+function isCidr(value: string): boolean {
+  const [address, bits, extra] = value.split('/');
+  if (extra !== undefined || address === undefined) return false;
+  const version = isIP(address);
+  if (version === 0) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (version === 4 ? 32 : 128);
+}
+
 function urlCheck(protocols: string[]) {
   return (v: string) => {
     let u: URL;
@@ -130,6 +146,17 @@ const FIELDS = {
   dpopRequired: bool('DPOP_REQUIRED', false),
   dpopRequireNonce: bool('DPOP_REQUIRE_NONCE', false),
   redisKeyPrefix: str('REDIS_KEY_PREFIX', 'ww:', (v) => (/^[A-Za-z0-9_:.-]{1,64}$/.test(v) ? undefined : 'may hold letters, digits and _ : . - (at most 64)')),
+  trustedProxies: {
+    env: 'TRUSTED_PROXIES',
+    parse(raw: string | undefined): string[] {
+      if (raw === undefined || raw.trim() === '') return [];
+      const list = raw.split(',').map((v) => v.trim());
+      for (const cidr of list) {
+        if (!isCidr(cidr)) throw new ConfigError(`TRUSTED_PROXIES must be a comma-separated list of IP addresses or CIDRs, got "${cidr}"`);
+      }
+      return list;
+    },
+  },
   allowedKdfVersions: {
     env: 'ALLOWED_KDF_VERSIONS',
     parse(raw: string | undefined): number[] {
@@ -168,7 +195,11 @@ export function loadConfig(env: Source = process.env): Config {
   const host = values.host as string;
   values.dataDir = resolve(values.dataDir as string);
   values.publicUrl = ((values.publicUrl as string | undefined) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
-  return Object.freeze({ ...values, allowedKdfVersions: Object.freeze(values.allowedKdfVersions as number[]) }) as Config;
+  return Object.freeze({
+    ...values,
+    allowedKdfVersions: Object.freeze(values.allowedKdfVersions as number[]),
+    trustedProxies: Object.freeze(values.trustedProxies as string[]),
+  }) as Config;
 }
 
 /** A copy safe to print or log: secrets replaced, passwords in URLs masked. */

@@ -72,3 +72,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ CONFIG_FILE: file })).toThrow(/could not be read as JSON/);
   });
 });
+
+describe('TRUSTED_PROXIES', () => {
+  it('accepts addresses and CIDRs, and refuses anything else', () => {
+    expect(loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8, 127.0.0.1,::1/128' }).trustedProxies).toEqual(['10.0.0.0/8', '127.0.0.1', '::1/128']);
+    expect(loadConfig({}).trustedProxies).toEqual([]);
+    for (const bad of ['10.0.0.0/33', 'example.com', '10.0.0.1/8/1', '::1/129', '10.0.0.0/x']) {
+      expect(() => loadConfig({ TRUSTED_PROXIES: bad })).toThrow(/TRUSTED_PROXIES/);
+    }
+  });
+});
