@@ -51,3 +51,13 @@ describe('scripts/launch.mjs', () => {
     else expect(r.stderr).toMatch(/fetching Node 24 LTS/);
   });
 });
+
+describe('compile cache', () => {
+  it('points NODE_COMPILE_CACHE into the user cache unless the caller chose', async () => {
+    // @ts-expect-error plain .mjs
+    const { withCompileCache } = await import('../launch.mjs');
+    expect(withCompileCache({ XDG_CACHE_HOME: '/c' }).NODE_COMPILE_CACHE).toBe('/c/watchword-compile-cache');
+    expect(withCompileCache({ NODE_COMPILE_CACHE: '/mine' }).NODE_COMPILE_CACHE).toBe('/mine');
+    expect(withCompileCache({ NODE_DISABLE_COMPILE_CACHE: '1' }).NODE_COMPILE_CACHE).toBeUndefined();
+  });
+});

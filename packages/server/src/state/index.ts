@@ -1,11 +1,9 @@
 /** Opens the state store picked by the configuration: Redis when a URL is given, else in-memory. */
 import { MemoryStateStore } from './memory.ts';
-import { RedisStateStore } from './redis.ts';
 import type { StateOptions, StateStore } from './types.ts';
 
 export type * from './types.ts';
 export { MemoryStateStore } from './memory.ts';
-export { RedisStateStore } from './redis.ts';
 
 export async function openStateStore(options: StateOptions): Promise<StateStore> {
   if (options.redisUrl === undefined) return new MemoryStateStore();
@@ -13,5 +11,7 @@ export async function openStateStore(options: StateOptions): Promise<StateStore>
     // Never echo the URL: it may carry a password.
     throw new Error('REDIS_URL must be a redis:// or rediss:// URL (or unset for in-memory state)');
   }
+  // Loaded only when used: the in-memory default never pays for ioredis.
+  const { RedisStateStore } = await import('./redis.ts');
   return RedisStateStore.open(options.redisUrl, options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix });
 }

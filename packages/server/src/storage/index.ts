@@ -3,7 +3,6 @@ import { sql, type Kysely } from 'kysely';
 import { createItemRepository } from './items.ts';
 import { createMetaRepository } from './meta.ts';
 import { migrateToLatest, pendingMigrations } from './migrate.ts';
-import { openPostgres } from './postgres.ts';
 import type { Database } from './schema.ts';
 import { createSessionRepository } from './sessions.ts';
 import { openSqlite } from './sqlite.ts';
@@ -22,6 +21,8 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     // Never echo the URL: it may carry a password.
     throw new Error('DATABASE_URL must be a postgres:// or postgresql:// URL (or unset for the embedded SQLite database)');
   }
+  // Loaded only when used: the embedded default never pays for the pg driver (start-up time and memory).
+  const { openPostgres } = await import('./postgres.ts');
   return createStorage('postgres', openPostgres({ url, poolSize: options.poolSize ?? DEFAULT_POOL_SIZE }));
 }
 

@@ -1,11 +1,17 @@
 import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import { WatchwordError } from '@watchword/protocol';
 import { isUniqueViolation } from './errors.ts';
+import { preparedQuery } from './prepared.ts';
 import type { Database, ItemsTable } from './schema.ts';
 import { bumpUserRevision, transactionWithRollback } from './transaction.ts';
 import type { ItemRecord, ItemRepository, ItemUpdateResult } from './types.ts';
 
 export function createItemRepository(db: Kysely<Database>): ItemRepository {
+  /** The hot read: one compiled shape (see prepared.ts). */
+  const getLive = preparedQuery<Selectable<ItemsTable>, [string, string]>(db, 2, (userId, id) =>
+    db.selectFrom('items').selectAll().where('id', '=', id).where('user_id', '=', userId).where('purged', '=', 0),
+  );
+
   /** The user's non-purged item, inside trx. */
   const findLive = (trx: Kysely<Database> | Transaction<Database>, userId: string, id: string) =>
     trx
@@ -109,7 +115,7 @@ export function createItemRepository(db: Kysely<Database>): ItemRepository {
     purge: (userId, id, now) => transition(userId, id, now, 'any', { data: null, purged: 1 }),
 
     async get(userId, id) {
-      const row = await findLive(db, userId, id);
+      const [row] = await getLive(userId, id);
       return row === undefined ? undefined : toItem(row);
     },
 

@@ -24,7 +24,40 @@ export function openSqlite(dataDir: string): Kysely<Schema> {
     database.close();
     throw error;
   }
-  return new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
+  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+}
+
+/** How many distinct SQL texts keep a prepared statement (the server issues a few dozen shapes). */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely's SQLite driver prepares every query afresh; preparing was the largest single cost of an item read in the
+ * profile (docs/performance.md). The SQL text of a query shape never changes (values are bound parameters), so
+ * statements are cached by text. better-sqlite3 runs synchronously, so a cached statement is never in use twice at
+ * once — except while an `iterate()` is open, which is why a busy statement is never handed out again.
+ */
+export function withStatementCache(database: Database.Database): Database.Database {
+  const cache = new Map<string, Database.Statement>();
+  const prepare = database.prepare.bind(database);
+  return new Proxy(database, {
+    get(target, property, receiver) {
+      if (property !== 'prepare') {
+        const value: unknown = Reflect.get(target, property, receiver);
+        // Native methods must run with the real database as `this`.
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return (source: string) => {
+        const cached = cache.get(source);
+        if (cached && !cached.busy) return cached;
+        const statement = prepare(source);
+        if (!cached) {
+          if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+          cache.set(source, statement);
+        }
+        return statement;
+      };
+    },
+  });
 }
 
 /** Creates the database file 0600 if missing; SQLite gives the -wal and -shm files the same mode. */

@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+// @ts-expect-error plain .mjs without types (it must run on any old Node)
+import { withCompileCache } from '../../scripts/launch.mjs';
+
+/** Pins a command to one CPU with taskset when the machine has it (server and load generator on different cores). */
+export function pinned(cpu: number | undefined, command: string, args: string[]): [string, string[]] {
+  if (cpu === undefined || !existsSync('/usr/bin/taskset')) return [command, args];
+  return ['/usr/bin/taskset', ['-c', String(cpu), command, ...args]];
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface Server {
+  url: string;
+  child: ChildProcess;
+  /** Milliseconds from spawn to the first 200 from /healthz. */
+  coldStartMs: number;
+  rssBytes(): number;
+  /** CPU time (user + system) the process has used, in milliseconds. */
+  cpuMs(): number;
+  stop(): Promise<void>;
+}
+
+const CLK_TCK = 100;
+
+function procStat(pid: number): { rss: number; cpuMs: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+  return { rss: rssKb * 1024, cpuMs: (ticks * 1000) / CLK_TCK };
+}
+
+/** Starts a server process (`node <entry> …args`) pinned to `cpu`, waits for /healthz, measures the cold start. */
+export async function startServer(entry: string, args: string[], env: Record<string, string>, cpu: number | undefined): Promise<Server> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const [cmd, argv] = pinned(cpu, process.execPath, [entry, ...args]);
+  const started = performance.now();
+  // Same as `npm start` through scripts/launch.mjs: the module compile cache on.
+  const child = spawn(cmd, argv, {
+    env: withCompileCache({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), ...env }),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited: ${stderr}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not yet
+    }
+    if (performance.now() - started > 30_000) throw new Error(`server did not start: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const coldStartMs = performance.now() - started;
+  // With taskset the child is taskset's exec'd process: same pid.
+  const pid = child.pid as number;
+  return {
+    url,
+    child,
+    coldStartMs,
+    rssBytes: () => procStat(pid).rss,
+    cpuMs: () => procStat(pid).cpuMs,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Runs a worker script (pinned to `cpu`) that prints one JSON line, and returns it parsed. */
+export function runWorker<T>(entry: string, input: unknown, cpu: number | undefined): Promise<T> {
+  const [cmd, argv] = pinned(cpu, process.execPath, [entry]);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`${entry} exited with ${code}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as T);
+      } catch (error) {
+        reject(error);
+      }
+    });
+    child.stdin.end(JSON.stringify(input));
+  });
+}

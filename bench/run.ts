@@ -1,0 +1,209 @@
+// `npm run bench`: Watchword against a bare Fastify route measured in the same run (see docs/performance.md).
+// Server pinned to CPU 0 and the load generator to CPU 1 when taskset exists. `--quick` runs a short smoke pass.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import pg from 'pg';
+import { type Vault, WatchwordClient } from '@watchword/client';
+import { runWorker, startServer, type Server } from './lib/processes.ts';
+
+const quick = process.argv.includes('--quick');
+const outDir = process.argv.find((a) => a.startsWith('--out='))?.slice(6) ?? join(import.meta.dirname, 'results');
+const twoCores = cpus().length >= 2;
+const SERVER_CPU = twoCores ? 0 : undefined;
+const LOAD_CPU = twoCores ? 1 : undefined;
+const D = quick ? 1 : 8; // seconds per throughput scenario
+const CONNECTIONS = 16;
+const SYNC_SMALL = quick ? 100 : 1_000;
+const SYNC_LARGE = quick ? 500 : 10_000;
+const MAIN = join(import.meta.dirname, '..', 'packages', 'server', 'src', 'main.ts');
+const LOAD = join(import.meta.dirname, 'load-worker.ts');
+const DRIVER = join(import.meta.dirname, 'driver-worker.ts');
+
+interface Row {
+  scenario: string;
+  rps?: number;
+  p50?: number;
+  p99?: number;
+  ratio?: number;
+  note?: string;
+  non2xx?: number;
+}
+
+interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  total: number;
+  non2xx?: number;
+  errors?: number;
+  failures?: number;
+}
+
+const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+
+function load(job: Record<string, unknown>): Promise<LoadResult> {
+  return runWorker<LoadResult>(LOAD, { durationSeconds: D, connections: CONNECTIONS, ...job }, LOAD_CPU);
+}
+
+async function seed(vault: Vault, count: number, prefix: string): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < count) {
+        const n = next++;
+        await vault.add({ type: 'login', name: `${prefix} ${n}`, fields: [], login: { username: `user${n}`, password: randomBytes(12).toString('base64url'), urls: [`https://site${n}.example`] } });
+      }
+    }),
+  );
+}
+
+async function measureWatchword(label: string, env: Record<string, string>, baseline: LoadResult): Promise<{ rows: Row[]; facts: Record<string, number> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ww-bench-'));
+  const rows: Row[] = [];
+  const facts: Record<string, number> = {};
+  const server: Server = await startServer(
+    MAIN,
+    ['serve'],
+    {
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      ALLOWED_KDF_VERSIONS: '0,1',
+      ACCESS_TOKEN_TTL: '3600',
+      ...BENCH_LIMITS,
+      ...env,
+    },
+    SERVER_CPU,
+  );
+  try {
+    facts.coldStartMs = server.coldStartMs;
+    await new Promise((r) => setTimeout(r, 1000));
+    facts.idleRssMb = server.rssBytes() / 2 ** 20;
+    const client = (dpop = false) => new WatchwordClient({ serverUrl: server.url, kdfVersion: 0, dpop: dpop ? 'generate' : false });
+    const accounts = Array.from({ length: 4 }, (_, i) => ({ email: `bench${i}@example.com`, password: `bench password ${i}` }));
+    for (const a of accounts) await client().register(a);
+    const [a, b, c] = await Promise.all(accounts.slice(0, 3).map((x) => client().login(x)));
+    if (!a || !b || !c) throw new Error('login failed');
+    log(`${label}: seeding ${SYNC_SMALL} + ${SYNC_LARGE} items`);
+    const seedStart = performance.now();
+    await seed(a, SYNC_SMALL, 'small');
+    await seed(b, SYNC_LARGE, 'large');
+    facts.seedItemsPerSecond = (SYNC_SMALL + SYNC_LARGE) / ((performance.now() - seedStart) / 1000);
+    const auth = (v: Vault) => ({ authorization: `Bearer ${v.session.tokens.accessToken}` });
+    const item = (await a.list())[0];
+    if (!item) throw new Error('no item');
+    const ratio = (r: LoadResult) => r.rps / baseline.rps;
+    const row = (scenario: string, r: LoadResult, note?: string): Row => ({ scenario, rps: r.rps, p50: r.p50, p99: r.p99, ratio: ratio(r), non2xx: (r.non2xx ?? 0) + (r.errors ?? 0) + (r.failures ?? 0), ...(note ? { note } : {}) });
+
+    log(`${label}: single-item read`);
+    let peakRss = 0;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, server.rssBytes())), 100);
+    const read = await load({ url: server.url, scenario: 'get', path: `/api/v1/items/${item.id}`, headers: auth(a) });
+    clearInterval(sampler);
+    facts.loadRssMb = peakRss / 2 ** 20;
+    rows.push(row('item read (JWT + revocation + DB)', read));
+
+    log(`${label}: create / update`);
+    const blob = (await c.session.request<{ item: { data: string } }>('GET', `/api/v1/items/${(await c.add({ type: 'note', name: 'x', fields: [] })).id}`)).item.data;
+    rows.push(row('item create', await load({ url: server.url, scenario: 'create', headers: auth(c), vaultId: c.personalVaultId, blob })));
+    const targets = await Promise.all(Array.from({ length: CONNECTIONS * 4 }, () => c.add({ type: 'note', name: 'u', fields: [] })));
+    rows.push(row('item update (revision check)', await load({ url: server.url, scenario: 'update', headers: auth(c), blob, items: targets.map((t) => ({ id: t.id, revision: t.revision })) })));
+
+    log(`${label}: sync`);
+    rows.push(row(`full sync ${SYNC_SMALL} items`, await runWorker<LoadResult>(LOAD, { url: server.url, scenario: 'get', path: '/api/v1/items', headers: auth(a), durationSeconds: D, connections: 4 }, LOAD_CPU)));
+    rows.push(row(`full sync ${SYNC_LARGE} items`, await runWorker<LoadResult>(LOAD, { url: server.url, scenario: 'get', path: '/api/v1/items', headers: auth(b), durationSeconds: D, connections: 2 }, LOAD_CPU)));
+    const before = (await a.sync()).revision;
+    await a.update(item.id, { ...item.content, notes: 'changed' }, item.revision);
+    const delta = await load({ url: server.url, scenario: 'get', path: `/api/v1/items?since=${before}`, headers: auth(a) });
+    rows.push(row('delta sync, one change', delta, `p50 ${(delta.p50 / Math.max(read.p50, 0.001)).toFixed(2)}× a single read`));
+
+    log(`${label}: login`);
+    const cpu0 = server.cpuMs();
+    const login = await runWorker<LoadResult>(DRIVER, { url: server.url, scenario: 'login', durationMs: D * 1000, concurrency: 8, kdfVersion: 0, accounts }, LOAD_CPU);
+    facts.serverCpuMsPerLogin = (server.cpuMs() - cpu0) / Math.max(login.total, 1);
+    rows.push(row('full login (start + finish + tokens)', login, `server CPU ${facts.serverCpuMsPerLogin.toFixed(2)} ms/login → ≤ ${(1000 / facts.serverCpuMsPerLogin).toFixed(0)}/s on one core`));
+
+    log(`${label}: refresh`);
+    const sessions = await Promise.all(Array.from({ length: 8 }, () => client().login(accounts[3] as { email: string; password: string })));
+    rows.push(row('refresh (rotation)', await runWorker<LoadResult>(DRIVER, { url: server.url, scenario: 'refresh', durationMs: D * 1000, concurrency: 8, kdfVersion: 0, refreshTokens: sessions.map((s) => s.session.tokens.refreshToken) }, LOAD_CPU)));
+
+    log(`${label}: login-start timing, known vs unknown e-mail`);
+    const enumeration = await runWorker<{ medianDiffMs: number; p99DiffMs: number; known: { p50: number }; unknown: { p50: number } }>(
+      DRIVER,
+      { url: server.url, scenario: 'enumeration', durationMs: 0, concurrency: 1, kdfVersion: 0, knownEmail: accounts[0]?.email, samples: quick ? 100 : 1000 },
+      LOAD_CPU,
+    );
+    facts.enumerationMedianDiffMs = enumeration.medianDiffMs;
+    facts.enumerationP99DiffMs = enumeration.p99DiffMs;
+    facts.readP50Ms = read.p50;
+    facts.deltaP50Ms = delta.p50;
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return { rows, facts };
+}
+
+/** Generous limits: the benchmark measures throughput, not the throttle (which has its own tests). */
+const BENCH_LIMITS: Record<string, string> = { RATE_LIMIT_AUTH_PER_MINUTE: '100000000', RATE_LIMIT_WRITE_PER_MINUTE: '100000000', RATE_LIMIT_READ_PER_MINUTE: '100000000', LOGIN_FREE_ATTEMPTS: '100000000' };
+
+async function withPostgres<T>(adminUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `ww_bench_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  try {
+    const m = spawnSync(process.execPath, [MAIN, 'migrate'], { env: { PATH: process.env.PATH ?? '', DATABASE_URL: url.toString(), DATA_DIR: tmpdir() }, encoding: 'utf8' });
+    if (m.status !== 0) throw new Error(`migrate failed: ${m.stderr}`);
+    return await fn(url.toString());
+  } finally {
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+    await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)}`);
+    await admin.end();
+  }
+}
+
+const fmt = (n: number | undefined, d = 0) => (n === undefined ? '' : n.toFixed(d));
+
+log(`${quick ? 'quick' : 'full'} run; server on CPU ${SERVER_CPU ?? 'any'}, load on CPU ${LOAD_CPU ?? 'any'}`);
+const baseServer = await startServer(join(import.meta.dirname, 'baseline-server.ts'), [], {}, SERVER_CPU);
+const baseline = await load({ url: baseServer.url, scenario: 'get', path: '/json' });
+await baseServer.stop();
+
+const runs: { label: string; rows: Row[]; facts: Record<string, number> }[] = [];
+runs.push({ label: 'sqlite + memory', ...(await measureWatchword('sqlite + memory', {}, baseline)) });
+if (process.env.BENCH_DATABASE_URL && process.env.BENCH_REDIS_URL) {
+  const redisUrl = process.env.BENCH_REDIS_URL;
+  const prefix = `ww_bench_${randomBytes(4).toString('hex')}:`;
+  runs.push({
+    label: 'postgres + redis',
+    ...(await withPostgres(process.env.BENCH_DATABASE_URL, (url) => measureWatchword('postgres + redis', { DATABASE_URL: url, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix }, baseline))),
+  });
+}
+
+const lines = [`baseline (bare Fastify GET /json): ${fmt(baseline.rps)} req/s, p50 ${fmt(baseline.p50, 2)} ms, p99 ${fmt(baseline.p99, 2)} ms`];
+for (const run of runs) {
+  lines.push('', `Watchword on ${run.label}`, `${'scenario'.padEnd(40)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'× base'.padStart(7)}  notes`);
+  for (const r of run.rows) {
+    lines.push(`${r.scenario.padEnd(40)} ${fmt(r.rps).padStart(8)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.ratio, 2).padStart(7)}  ${r.note ?? ''}${r.non2xx ? ` (${r.non2xx} failed)` : ''}`);
+  }
+  const f = run.facts;
+  lines.push(
+    `cold start ${fmt(f.coldStartMs)} ms · idle RSS ${fmt(f.idleRssMb, 1)} MB · RSS under load ${fmt(f.loadRssMb, 1)} MB · seeding ${fmt(f.seedItemsPerSecond)} items/s`,
+    `login start, unknown − known e-mail: median ${fmt(f.enumerationMedianDiffMs, 3)} ms, p99 ${fmt(f.enumerationP99DiffMs, 3)} ms`,
+  );
+}
+process.stdout.write(`${lines.join('\n')}\n`);
+
+mkdirSync(outDir, { recursive: true });
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const file = join(outDir, `${stamp}${quick ? '-quick' : ''}.json`);
+writeFileSync(
+  file,
+  `${JSON.stringify({ date: new Date().toISOString(), quick, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, pinned: twoCores }, baseline, runs }, null, 2)}\n`,
+);
+log(`results written to ${file}`);
