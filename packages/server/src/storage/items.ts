@@ -7,7 +7,16 @@ import { bumpUserRevision, transactionWithRollback } from './transaction.ts';
 import type { ItemRecord, ItemRepository, ItemUpdateResult } from './types.ts';
 
 export function createItemRepository(db: Kysely<Database>): ItemRepository {
-  /** The hot read: one compiled shape (see prepared.ts). */
+  /** Hot reads: compiled once (see prepared.ts). */
+  const userRevision = preparedQuery<{ revision: number }, [string]>(db, 1, (userId) =>
+    db.selectFrom('users').select('revision').where('id', '=', userId),
+  );
+  const liveItems = preparedQuery<Selectable<ItemsTable>, [string]>(db, 1, (userId) =>
+    db.selectFrom('items').selectAll().where('user_id', '=', userId).where('purged', '=', 0).orderBy('seq'),
+  );
+  const changedItems = preparedQuery<Selectable<ItemsTable>, [string, number]>(db, 2, (userId, since) =>
+    db.selectFrom('items').selectAll().where('user_id', '=', userId).where('seq', '>', since as unknown as number).orderBy('seq'),
+  );
   const getLive = preparedQuery<Selectable<ItemsTable>, [string, string]>(db, 2, (userId, id) =>
     db.selectFrom('items').selectAll().where('id', '=', id).where('user_id', '=', userId).where('purged', '=', 0),
   );
@@ -120,19 +129,14 @@ export function createItemRepository(db: Kysely<Database>): ItemRepository {
     },
 
     async list(userId, since) {
-      // One snapshot for the cursor and the items (PostgreSQL; SQLite has a single connection, so it is serial anyway).
-      return db
-        .transaction()
-        .setIsolationLevel('repeatable read')
-        .setAccessMode('read only')
-        .execute(async (trx) => {
-          const user = await trx.selectFrom('users').select('revision').where('id', '=', userId).executeTakeFirst();
-          if (user === undefined) return { revision: 0, items: [] };
-          let query = trx.selectFrom('items').selectAll().where('user_id', '=', userId);
-          query = since === undefined ? query.where('purged', '=', 0) : query.where('seq', '>', since);
-          const rows = await query.orderBy('seq').execute();
-          return { revision: user.revision, items: rows.map(toItem) };
-        });
+      // No transaction: the cursor is read BEFORE the items. Item writes bump the user's revision and the item's seq
+      // in one transaction under the user's row lock, so every change with seq <= the cursor read here is already
+      // committed and visible to the items read that follows; a change committed in between may be returned now
+      // and again next time (harmless: sync is idempotent), but none can be missed. Saves BEGIN/COMMIT per sync.
+      const [user] = await userRevision(userId);
+      if (user === undefined) return { revision: 0, items: [] };
+      const rows = since === undefined ? await liveItems(userId) : await changedItems(userId, since);
+      return { revision: user.revision, items: rows.map(toItem) };
     },
   };
 }
