@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/** The benchmark runs and emits well-formed results. No timing is asserted here: figures belong to `npm run bench`. */
+describe('npm run bench -- --quick (smoke)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'ww-bench-smoke-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('measures every scenario against the baseline without a failed request', () => {
+    const r = spawnSync(process.execPath, [join(import.meta.dirname, '..', 'run.ts'), '--quick', `--out=${out}`], { encoding: 'utf8', timeout: 170_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^baseline \(bare Fastify GET \/json\): \d+ req\/s/m);
+    const [file] = readdirSync(out);
+    const result = JSON.parse(readFileSync(join(out, file as string), 'utf8')) as {
+      quick: boolean;
+      baseline: { rps: number };
+      runs: { label: string; rows: { scenario: string; rps: number; ratio: number; non2xx: number }[]; facts: Record<string, number> }[];
+    };
+    expect(result.quick).toBe(true);
+    expect(result.baseline.rps).toBeGreaterThan(0);
+    const [sqlite] = result.runs;
+    expect(sqlite?.label).toBe('sqlite + memory');
+    const scenarios = sqlite?.rows.map((row) => row.scenario) ?? [];
+    for (const name of ['item read', 'item create', 'item update', 'full sync', 'delta sync', 'full login', 'refresh']) {
+      expect(scenarios.some((s) => s.startsWith(name)), name).toBe(true);
+    }
+    for (const row of sqlite?.rows ?? []) {
+      expect(row.rps, row.scenario).toBeGreaterThan(0);
+      expect(row.ratio, row.scenario).toBeCloseTo(row.rps / result.baseline.rps, 6);
+      expect(row.non2xx, row.scenario).toBe(0);
+    }
+    for (const fact of ['coldStartMs', 'idleRssMb', 'loadRssMb', 'serverCpuMsPerLogin', 'enumerationMedianDiffMs']) {
+      expect(Number.isFinite(sqlite?.facts[fact]), fact).toBe(true);
+    }
+  }, 180_000);
+});
