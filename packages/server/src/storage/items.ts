@@ -97,6 +97,48 @@ export function createItemRepository(db: Kysely<Database>): ItemRepository {
       }
     },
 
+    async createMany({ userId, items, now }) {
+      if (items.length === 0) return [];
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const vaultIds = [...new Set(items.map((i) => i.vaultId))];
+          const owned = await trx.selectFrom('vaults').select('id').where('owner_id', '=', userId).where('id', 'in', vaultIds).execute();
+          if (owned.length !== vaultIds.length) throw new WatchwordError('VAULT_NOT_FOUND');
+          // One lock, one bump by the count: seqs last-N+1 … last, in input order.
+          const bumped = await trx
+            .updateTable('users')
+            .set((eb) => ({ revision: eb('revision', '+', items.length) }))
+            .where('id', '=', userId)
+            .returning('revision')
+            .executeTakeFirst();
+          if (bumped === undefined) throw new WatchwordError('VAULT_NOT_FOUND');
+          const first = bumped.revision - items.length + 1;
+          const rows = items.map((item, i) => ({
+            id: item.id,
+            user_id: userId,
+            vault_id: item.vaultId,
+            revision: 1,
+            seq: first + i,
+            data: item.data,
+            deleted_at: null,
+            purged: 0,
+            created_at: now,
+            updated_at: now,
+          }));
+          const inserted: ItemRecord[] = [];
+          // 100 rows × 10 columns stays far below either dialect's bound-parameter limit.
+          for (let i = 0; i < rows.length; i += 100) {
+            const chunk = await trx.insertInto('items').values(rows.slice(i, i + 100)).returningAll().execute();
+            inserted.push(...chunk.map(toItem));
+          }
+          return inserted.sort((a, b) => a.seq - b.seq);
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) return 'exists';
+        throw error;
+      }
+    },
+
     update({ id, userId, expectedRevision, data, now }) {
       return transactionWithRollback<ItemUpdateResult>(db, async (trx, rollbackWith) => {
         const seq = await bumpUserRevision(trx, userId);

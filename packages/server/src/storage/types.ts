@@ -135,6 +135,12 @@ export interface ItemRepository {
    */
   create(input: { id: string; userId: string; vaultId: string; data: string; now: number }): Promise<ItemRecord | 'exists'>;
   /**
+   * Inserts many items at once (bulk import), all or nothing, in one transaction: one bump of the user's revision
+   * by the count, consecutive seqs in input order. 'exists' when any id is taken; VAULT_NOT_FOUND when any vault is
+   * not the user's. Nothing changes in either case.
+   */
+  createMany(input: { userId: string; items: { id: string; vaultId: string; data: string }[]; now: number }): Promise<ItemRecord[] | 'exists'>;
+  /**
    * Replaces the data iff the item is the user's, not purged, and its revision equals expectedRevision
    * (one conditional UPDATE: no lost update under concurrency). revision+1, seq = ++user.revision.
    */

@@ -117,6 +117,31 @@ export function storageSuite(dialect: Dialect): void {
       });
 
       describe('items', () => {
+        it('createMany inserts a batch all or nothing, with consecutive seqs in input order', async () => {
+          const { user, vault } = await createUser();
+          await createItem(user.id, vault.id);
+          const before = await revisionOf(user.id);
+          const batch = Array.from({ length: 250 }, (_, i) => ({ id: randomUUID(), vaultId: vault.id, data: `ZGF0YQ${i}` }));
+          const created = await storage.items.createMany({ userId: user.id, items: batch, now: T0 + 1 });
+          if (created === 'exists') throw new Error('unexpected exists');
+          expect(created.map((c) => c.id)).toEqual(batch.map((b) => b.id));
+          expect(created.map((c) => c.seq)).toEqual(batch.map((_, i) => before + 1 + i));
+          expect(created.every((c) => c.revision === 1 && c.createdAt === T0 + 1)).toBe(true);
+          expect(await revisionOf(user.id)).toBe(before + 250);
+          expect((await storage.items.list(user.id)).items).toHaveLength(251);
+          // One taken id: nothing of the batch is written, the revision is untouched.
+          const clash = [{ id: randomUUID(), vaultId: vault.id, data: 'eA' }, { id: batch[0]!.id, vaultId: vault.id, data: 'eA' }];
+          expect(await storage.items.createMany({ userId: user.id, items: clash, now: T0 + 2 })).toBe('exists');
+          expect(await storage.items.get(user.id, clash[0]!.id)).toBeUndefined();
+          expect(await revisionOf(user.id)).toBe(before + 250);
+          // Another user's vault anywhere in the batch: refused, nothing written.
+          const other = await createUser();
+          const mixed = [{ id: randomUUID(), vaultId: vault.id, data: 'eA' }, { id: randomUUID(), vaultId: other.vault.id, data: 'eA' }];
+          await expect(storage.items.createMany({ userId: user.id, items: mixed, now: T0 + 3 })).rejects.toMatchObject({ code: 'VAULT_NOT_FOUND' });
+          expect(await storage.items.get(user.id, mixed[0]!.id)).toBeUndefined();
+          expect(await revisionOf(user.id)).toBe(before + 250);
+        });
+
         it('creates with revision 1 and seq = the bumped user revision, and reads it back', async () => {
           const { user, vault } = await createUser();
           const id = randomUUID();
