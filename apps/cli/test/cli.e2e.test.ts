@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +91,19 @@ describe('ww CLI end to end against a real server process', () => {
     r = await unlocked(['get', 'github']);
     expect(r.stdout).toMatch(/username\s+me/);
     expect(r.stdout).not.toContain(ITEM_SECRET);
+  });
+
+  it('imports a CSV export with a progress line', async () => {
+    const csv = join(home, 'export.csv');
+    writeFileSync(csv, 'name,username,password,url\nimported-1,a,pw-1,https://one.example\nimported-2,b,pw-2,https://two.example\n');
+    const r = await unlocked(['import', csv]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/\[#+\] 2\/2\nImported 2 item\(s\)\./);
+    expect((await unlocked(['get', 'imported-2', '--field', 'password'])).stdout).toBe('pw-2\n');
+    for (const name of ['imported-1', 'imported-2']) {
+      expect((await unlocked(['rm', name])).code).toBe(0);
+      expect((await unlocked(['purge', name])).code).toBe(0);
+    }
   });
 
   it('edits an item', async () => {

@@ -3,6 +3,8 @@ import {
   type Item,
   type ItemContent,
   type ItemResponse,
+  type ItemsBatchResponse,
+  MAX_BATCH_ITEMS,
   type ListItemsResponse,
   WatchwordError,
   decryptItem,
@@ -140,6 +142,32 @@ export class Vault {
     const data = await encryptItem({ vaultKey: this.#vaultKey(vaultId), userId: this.userId, vaultId, itemId: id, revision: 1, content });
     const response = await this.session.request<ItemResponse>('POST', '/api/v1/items', { body: { id, vaultId, data } });
     return (await this.#remember(response.item)) as VaultItem;
+  }
+
+  /**
+   * Adds many items (an import): encrypted here, sent in batches of MAX_BATCH_ITEMS; each batch is all or nothing.
+   * `onProgress` is called after each batch with the number stored so far.
+   */
+  async addMany(contents: ItemContent[], options: { vaultId?: string; onProgress?: (done: number, total: number) => void } = {}): Promise<VaultItem[]> {
+    const vaultId = options.vaultId ?? this.personalVaultId;
+    const key = this.#vaultKey(vaultId);
+    const added: VaultItem[] = [];
+    for (let start = 0; start < contents.length; start += MAX_BATCH_ITEMS) {
+      const chunk = contents.slice(start, start + MAX_BATCH_ITEMS);
+      const items = await Promise.all(
+        chunk.map(async (content) => {
+          const id = crypto.randomUUID();
+          return { id, vaultId, data: await encryptItem({ vaultKey: key, userId: this.userId, vaultId, itemId: id, revision: 1, content }) };
+        }),
+      );
+      const response = await this.session.request<ItemsBatchResponse>('POST', '/api/v1/items/batch', { body: { items } });
+      for (const item of response.items) {
+        const decrypted = await this.#remember(item);
+        if (decrypted) added.push(decrypted);
+      }
+      options.onProgress?.(added.length, contents.length);
+    }
+    return added;
   }
 
   /**

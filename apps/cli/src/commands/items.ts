@@ -3,7 +3,8 @@ import type { ItemContent, Vault, VaultItem } from '@watchword/client';
 import { generatePassword } from '@watchword/client';
 import type { CliContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
-import { clean, renderTable } from '../output.ts';
+import { readImportFile } from '../import-file.ts';
+import { clean, progressBar, renderTable } from '../output.ts';
 
 type Ctx = (cmd: Command) => CliContext;
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -246,6 +247,22 @@ export function itemCommands(program: Command, context: Ctx): void {
       const item = await findItem(vault, query, 'only');
       await vault.purge(item.id);
       ctx.info(`Purged "${item.content.name}".`);
+    });
+
+  program
+    .command('import <file>')
+    .description('add many items from a JSON array of items or a CSV file (name,username,password,url,notes,totp,folder)')
+    .addOption(new Option('--format <format>', 'file format (default: from the file name)').choices(['json', 'csv']))
+    .action(async (file: string, opts: { format?: 'json' | 'csv' }, cmd: Command) => {
+      const ctx = context(cmd);
+      const contents = readImportFile(file, opts.format);
+      if (contents.length === 0) return ctx.info('Nothing to import.');
+      const vault = await ctx.vault();
+      const bar = progressBar(contents.length);
+      const added = await vault.addMany(contents, { onProgress: bar.update });
+      bar.done();
+      if (ctx.json) return ctx.out(JSON.stringify({ imported: added.length }));
+      ctx.info(`Imported ${added.length} item(s).`);
     });
 
   program

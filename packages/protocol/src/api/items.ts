@@ -52,3 +52,15 @@ export type DeleteItemQuery = Static<typeof DeleteItemQuery>;
 
 export const ItemResponse = Type.Object({ item: Item }, strict);
 export type ItemResponse = Static<typeof ItemResponse>;
+
+/** Bulk import: up to this many items per request (the SDK splits larger imports). */
+export const MAX_BATCH_ITEMS = 500;
+
+export const CreateItemsBatchRequest = Type.Object(
+  { items: Type.Array(CreateItemRequest, { minItems: 1, maxItems: MAX_BATCH_ITEMS }) },
+  strict,
+);
+export type CreateItemsBatchRequest = Static<typeof CreateItemsBatchRequest>;
+
+export const ItemsBatchResponse = Type.Object({ items: Type.Array(Item) }, strict);
+export type ItemsBatchResponse = Static<typeof ItemsBatchResponse>;

@@ -1,5 +1,9 @@
 import {
   CreateItemRequest,
+  CreateItemsBatchRequest,
+  ItemsBatchResponse,
+  MAX_BATCH_ITEMS,
+  MAX_ITEM_DATA,
   DeleteItemQuery,
   ErrorResponse,
   type Item,
@@ -14,7 +18,7 @@ import { requireAuth } from '../../http/authenticate.ts';
 import type { App, Context } from '../../http/types.ts';
 import type { ItemRecord } from '../../storage/types.ts';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 503: ErrorResponse };
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
 const security = [{ bearer: [] }];
 
 /** The server sees ids, sizes, timestamps and revisions only: `data` is an envelope it cannot open. */
@@ -40,7 +44,7 @@ function found(record: ItemRecord | undefined): { item: Item } {
 
 export function itemRoutes(app: App, ctx: Context): void {
   app.get('/api/v1/items', {
-    config: { access: 'user' },
+    config: { access: 'user', rateLimit: 'read' },
     schema: { tags: ['items'], security, querystring: ListItemsQuery, response: { 200: ListItemsResponse, ...errors } },
   }, async (request) => {
     const { userId } = requireAuth(request);
@@ -55,7 +59,7 @@ export function itemRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/items', {
-    config: { access: 'user' },
+    config: { access: 'user', rateLimit: 'write' },
     schema: { tags: ['items'], security, body: CreateItemRequest, response: { 201: ItemResponse, ...errors } },
   }, async (request, reply) => {
     const { userId } = requireAuth(request);
@@ -66,13 +70,27 @@ export function itemRoutes(app: App, ctx: Context): void {
     return reply.code(201).send({ item: toItem(created) });
   });
 
+  app.post('/api/v1/items/batch', {
+    config: { access: 'user', rateLimit: 'write' },
+    // The one route that needs a larger body: a full batch of the largest items.
+    bodyLimit: MAX_BATCH_ITEMS * (MAX_ITEM_DATA + 200),
+    schema: { tags: ['items'], security, body: CreateItemsBatchRequest, response: { 201: ItemsBatchResponse, ...errors } },
+  }, async (request, reply) => {
+    const { userId } = requireAuth(request);
+    const ids = new Set(request.body.items.map((i) => i.id));
+    if (ids.size !== request.body.items.length) throw new WatchwordError('VALIDATION_FAILED', { details: { field: '/items', reason: 'duplicate id' } });
+    const created = await ctx.storage.items.createMany({ userId, items: request.body.items, now: ctx.now() });
+    if (created === 'exists') throw new WatchwordError('ITEM_EXISTS');
+    return reply.code(201).send({ items: created.map(toItem) });
+  });
+
   app.get('/api/v1/items/:id', {
-    config: { access: 'user' },
+    config: { access: 'user', rateLimit: 'read' },
     schema: { tags: ['items'], security, params: ItemParams, response: { 200: ItemResponse, ...errors } },
   }, async (request) => found(await ctx.storage.items.get(requireAuth(request).userId, request.params.id)));
 
   app.put('/api/v1/items/:id', {
-    config: { access: 'user' },
+    config: { access: 'user', rateLimit: 'write' },
     schema: { tags: ['items'], security, params: ItemParams, body: UpdateItemRequest, response: { 200: ItemResponse, ...errors } },
   }, async (request) => {
     const { userId } = requireAuth(request);
@@ -89,7 +107,7 @@ export function itemRoutes(app: App, ctx: Context): void {
   });
 
   app.delete('/api/v1/items/:id', {
-    config: { access: 'user' },
+    config: { access: 'user', rateLimit: 'write' },
     schema: { tags: ['items'], security, params: ItemParams, querystring: DeleteItemQuery, response: { 200: ItemResponse, ...errors } },
   }, async (request) => {
     const { userId } = requireAuth(request);
@@ -99,7 +117,7 @@ export function itemRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/items/:id/restore', {
-    config: { access: 'user' },
+    config: { access: 'user', rateLimit: 'write' },
     schema: { tags: ['items'], security, params: ItemParams, response: { 200: ItemResponse, ...errors } },
   }, async (request) => found(await ctx.storage.items.restore(requireAuth(request).userId, request.params.id, ctx.now())));
 }
