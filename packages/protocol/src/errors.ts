@@ -7,6 +7,8 @@ export const ERRORS = {
   VALIDATION_FAILED: { status: 400, message: 'The request is invalid.' },
   MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON.' },
   UNKNOWN_FIELD: { status: 400, message: 'The request contains a field that is not allowed.' },
+  BODY_TOO_DEEP: { status: 400, message: 'The request body is nested too deeply.' },
+  HOST_NOT_ALLOWED: { status: 400, message: 'The Host header does not name this server.' },
   UNAUTHENTICATED: { status: 401, message: 'Authentication is required.' },
   INVALID_TOKEN: { status: 401, message: 'The access token is invalid or has expired.' },
   INVALID_CREDENTIALS: { status: 401, message: 'The e-mail address or master password is incorrect.' },

@@ -7,8 +7,15 @@ import type { Config } from './config.ts';
 import { registerAuthentication } from './http/authenticate.ts';
 import { createDpopVerifier } from './http/dpop.ts';
 import { registerErrorHandling } from './http/errors.ts';
+import { registerCors } from './http/cors.ts';
+import { frameworkErrorHandler } from './http/framework-errors.ts';
+import { registerJsonBody } from './http/json-body.ts';
+import { registerProductionGuards } from './http/production.ts';
+import { registerSecurityHeaders } from './http/security-headers.ts';
 import { DEFAULT_CLOCK_TOLERANCE_SECONDS } from './tokens/access-token.ts';
 import { registerStrictSchemas } from './http/strict-schemas.ts';
+import { registerRateLimits } from './http/rate-limit.ts';
+import { createCredentialThrottle, throttleSettings } from './http/throttle.ts';
 import type { App, AppDeps, Context } from './http/types.ts';
 import { accountRoutes } from './modules/account/routes.ts';
 import { authRoutes } from './modules/auth/routes.ts';
@@ -38,11 +45,14 @@ export async function build(config: Config, deps: AppDeps): Promise<App> {
       ...(deps.logStream ? { stream: deps.logStream } : {}),
     },
     bodyLimit: config.bodyLimitBytes,
+    // Native TLS (TLS_CERT/TLS_KEY). RFC 8996 §4, §5: "TLS 1.0 MUST NOT be used", "TLS 1.1 MUST NOT be used".
+    ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.2' as const } } : {}),
     // Request ids are ours: a client-supplied id would let callers forge log correlation.
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     return503OnClosing: true,
+    frameworkErrors: frameworkErrorHandler(config),
     // Forwarded headers are believed only from the configured proxies (X-Forwarded-For walked right to left,
     // skipping trusted hops); with none configured they are ignored entirely.
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
@@ -67,7 +77,8 @@ export async function build(config: Config, deps: AppDeps): Promise<App> {
     now: deps.clock ?? Date.now,
     log: app.log,
   };
-  const ctx: Context = { ...base, dpop: createDpopVerifier(base) };
+  const throttle = createCredentialThrottle({ state: deps.state, now: base.now, secret: deps.secrets.serverSecret, settings: throttleSettings(config) });
+  const ctx: Context = { ...base, dpop: createDpopVerifier(base), throttle };
 
   // Only JSON bodies are accepted; anything else is 415.
   app.removeContentTypeParser('text/plain');
@@ -76,13 +87,20 @@ export async function build(config: Config, deps: AppDeps): Promise<App> {
     reply.header('x-request-id', request.id);
     // Responses carry wrapped keys and ciphertext: never cache them (RFC 9111 §5.2.2.5).
     reply.header('cache-control', 'no-store');
-    reply.header('x-content-type-options', 'nosniff');
     // RFC 9449 §8.2: a fresh nonce with every answer to a DPoP request, when nonces are in use.
     if (config.dpopRequireNonce && request.headers.dpop !== undefined) reply.header('dpop-nonce', ctx.dpop.nonce());
   });
 
+  // Security headers first, so every answer after them (guards, CORS preflights, errors, 404s) carries them.
+  registerSecurityHeaders(app, config);
+  registerProductionGuards(app, config);
+  // Before the access/rate-limit declarations are enforced below: @fastify/cors adds its own OPTIONS route.
+  await registerCors(app, config);
+  registerJsonBody(app);
+
   registerErrorHandling(app);
   registerAuthentication(app, ctx);
+  registerRateLimits(app, ctx);
   registerStrictSchemas(app);
 
   await app.register(swagger, {
@@ -99,7 +117,7 @@ export async function build(config: Config, deps: AppDeps): Promise<App> {
   itemRoutes(app, ctx);
   sessionRoutes(app, ctx);
 
-  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/openapi.json', { config: { access: 'public', rateLimit: 'read' }, schema: { hide: true } }, async () => app.swagger());
 
   await app.ready();
   // After a restart (in-memory state) the denylist is empty: rebuild it before serving.

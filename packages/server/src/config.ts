@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { checkProductionConfig } from './http/production.ts';
 
 /**
  * Server configuration: read from the environment (and an optional JSON file named by CONFIG_FILE,
@@ -45,6 +46,38 @@ export interface Config {
   readonly redisKeyPrefix: string;
   /** Key-stretching profiles the server accepts at registration. */
   readonly allowedKdfVersions: readonly number[];
+  /** Origins (scheme://host[:port]) that may call the API from a browser; empty: CORS closed. */
+  readonly corsOrigins: readonly string[];
+  /** Host names besides PUBLIC_URL's that production mode answers to (lower case, no port). */
+  readonly allowedHosts: readonly string[];
+  /** Add `preload` to HSTS (only sent over HTTPS). */
+  readonly hstsPreload: boolean;
+  /** PEM certificate chain and private key files for native TLS (both or neither). */
+  readonly tlsCert: string | undefined;
+  readonly tlsKey: string | undefined;
+  /** Volume limits and credential throttling; 'off' is for development and benchmarks only (refused in production). */
+  readonly rateLimits: 'on' | 'off';
+  /** Requests per minute per client IP to the auth class (login, registration, refresh). */
+  readonly rateLimitAuthPerMinute: number;
+  /** Requests per minute per user (per IP on public routes) to the write class. */
+  readonly rateLimitWritePerMinute: number;
+  /** Requests per minute per user (per IP on public routes) to the read class. */
+  readonly rateLimitReadPerMinute: number;
+  /** Credential attempts per account+IP before exponential backoff starts. */
+  readonly loginFreeAttempts: number;
+  /** Credential attempts per account (all IPs together) before exponential backoff starts. */
+  readonly loginAccountFreeAttempts: number;
+  /** First backoff delay, seconds; it doubles with every further attempt. */
+  readonly loginBackoffBaseSeconds: number;
+  /** Backoff cap, seconds: throttling never becomes a lockout. */
+  readonly loginBackoffMaxSeconds: number;
+  /** Failed attempts are counted in fixed windows of this many seconds. */
+  readonly loginFailureWindowSeconds: number;
+  /** Failed credential attempts from one IP (all accounts) within loginIpBlockWindowSeconds that block the IP. */
+  readonly loginIpBlockFailures: number;
+  readonly loginIpBlockWindowSeconds: number;
+  /** How long a blocked IP is refused on every credential path, seconds. */
+  readonly loginIpBlockSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -102,6 +135,22 @@ const oneOf = <T extends string>(env: string, fallback: T, values: readonly T[])
   },
 });
 
+/** A comma-separated list, each entry trimmed (and normalised), checked and the whole frozen. */
+function list(env: string, check: (v: string) => string | undefined, normalise: (v: string) => string = (v) => v): Field<readonly string[]> {
+  return {
+    env,
+    parse(raw) {
+      if (raw === undefined || raw.trim() === '') return Object.freeze([]);
+      const entries = raw.split(',').map((v) => normalise(v.trim()));
+      for (const entry of entries) {
+        const problem = check(entry);
+        if (problem) throw new ConfigError(`${env} ${problem}`);
+      }
+      return Object.freeze(entries);
+    },
+  };
+}
+
 function isCidr(value: string): boolean {
   const [address, bits, extra] = value.split('/');
   if (extra !== undefined || address === undefined) return false;
@@ -157,6 +206,35 @@ const FIELDS = {
       return list;
     },
   },
+  // Throttling and volume limits (security spec "Brute force" and "API"; defaults documented in the README).
+  rateLimits: oneOf('RATE_LIMITS', 'on', ['on', 'off'] as const),
+  rateLimitAuthPerMinute: int('RATE_LIMIT_AUTH_PER_MINUTE', 20, 1, 1e9),
+  rateLimitWritePerMinute: int('RATE_LIMIT_WRITE_PER_MINUTE', 120, 1, 1e9),
+  rateLimitReadPerMinute: int('RATE_LIMIT_READ_PER_MINUTE', 600, 1, 1e9),
+  loginFreeAttempts: int('LOGIN_FREE_ATTEMPTS', 5, 1, 1e9),
+  loginAccountFreeAttempts: int('LOGIN_ACCOUNT_FREE_ATTEMPTS', 10, 1, 1e9),
+  loginBackoffBaseSeconds: int('LOGIN_BACKOFF_BASE', 1, 1, 3600),
+  // Capped at a day so that per-account throttling can never amount to a permanent lockout (NIST SP 800-63B §5.2.2).
+  loginBackoffMaxSeconds: int('LOGIN_BACKOFF_MAX', 900, 1, 86_400),
+  loginFailureWindowSeconds: int('LOGIN_FAILURE_WINDOW', 86_400, 60, 30 * 86_400),
+  loginIpBlockFailures: int('LOGIN_IP_BLOCK_FAILURES', 50, 1, 1e9),
+  loginIpBlockWindowSeconds: int('LOGIN_IP_BLOCK_WINDOW', 900, 60, 86_400),
+  loginIpBlockSeconds: int('LOGIN_IP_BLOCK_DURATION', 900, 1, 86_400),
+  // Headers and transport (SECURITY.md "Headers", "In transit"; README "TLS").
+  corsOrigins: list('CORS_ORIGINS', (v) => {
+    if (v === '*') return 'must list exact origins; "*" is never allowed';
+    let u: URL | undefined;
+    try {
+      u = new URL(v);
+    } catch {
+      // reported below
+    }
+    return u && (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === v ? undefined : `must be origins like https://app.example.com (no path, no trailing slash), got "${v}"`;
+  }),
+  allowedHosts: list('ALLOWED_HOSTS', (v) => (/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)$/.test(v) ? undefined : `must be host names without port, got "${v}"`), (v) => v.toLowerCase()),
+  hstsPreload: bool('HSTS_PRELOAD', false),
+  tlsCert: str('TLS_CERT', undefined),
+  tlsKey: str('TLS_KEY', undefined),
   allowedKdfVersions: {
     env: 'ALLOWED_KDF_VERSIONS',
     parse(raw: string | undefined): number[] {
@@ -193,13 +271,20 @@ export function loadConfig(env: Source = process.env): Config {
   for (const [key, field] of Object.entries(FIELDS)) values[key] = (field as Field<unknown>).parse(source[field.env]);
   const port = values.port as number;
   const host = values.host as string;
+  if ((values.loginBackoffBaseSeconds as number) > (values.loginBackoffMaxSeconds as number)) {
+    throw new ConfigError('LOGIN_BACKOFF_BASE must not exceed LOGIN_BACKOFF_MAX');
+  }
+  if ((values.tlsCert === undefined) !== (values.tlsKey === undefined)) throw new ConfigError('TLS_CERT and TLS_KEY must be set together (file paths) or not at all');
   values.dataDir = resolve(values.dataDir as string);
   values.publicUrl = ((values.publicUrl as string | undefined) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
-  return Object.freeze({
+  const config = Object.freeze({
     ...values,
     allowedKdfVersions: Object.freeze(values.allowedKdfVersions as number[]),
     trustedProxies: Object.freeze(values.trustedProxies as string[]),
   }) as Config;
+  const unsafe = checkProductionConfig(config);
+  if (unsafe.length > 0) throw new ConfigError(`NODE_ENV=production refuses to start: ${unsafe.join('; ')}`);
+  return config;
 }
 
 /** A copy safe to print or log: secrets replaced, passwords in URLs masked. */

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { ensureOpaqueReady, opaqueServer, toBase64Url } from '@watchword/protocol';
 import { build } from './app.ts';
 import { ConfigError, loadConfig, redactConfig } from './config.ts';
 import { runKeysCommand } from './keys/rotate.ts';
@@ -10,7 +12,8 @@ commands:
   serve     run the server (default); the embedded SQLite database is migrated automatically
   migrate   apply pending database migrations and exit
   config    print the effective configuration with secrets redacted
-  keys      list, rotate or prune the access-token signing keys (ww-server keys --help)`;
+  keys      list, rotate or prune the access-token signing keys (ww-server keys --help)
+  secrets   print a new OPAQUE_SERVER_SETUP and SERVER_SECRET for your secret manager (production needs both)`;
 
 /** One clear line on stderr and a non-zero exit; never a stack trace. */
 function fail(message: string, code = 1): never {
@@ -32,7 +35,13 @@ async function serve(): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   await app.listen({ port: config.port, host: config.host });
-  app.log.info({ config: redactConfig(config), database: runtime.storage.dialect, state: runtime.state.kind }, 'Watchword is ready');
+  app.log.info({ config: redactConfig(config), database: runtime.storage.dialect, state: runtime.state.kind, tls: runtime.tls !== undefined }, 'Watchword is ready');
+}
+
+/** `ww-server secrets`: fresh values in env-file form, to go straight into a secret manager (never into a log). */
+async function secrets(): Promise<void> {
+  await ensureOpaqueReady();
+  process.stdout.write(`OPAQUE_SERVER_SETUP=${opaqueServer.createServerSetup()}\nSERVER_SECRET=${toBase64Url(randomBytes(32))}\n`);
 }
 
 async function migrate(): Promise<void> {
@@ -64,6 +73,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'serve') return serve();
   if (command === 'migrate') return migrate();
   if (command === 'keys') return keys(argv.slice(1));
+  if (command === 'secrets') return secrets();
   if (command === 'config') {
     process.stdout.write(`${JSON.stringify(redactConfig(loadConfig()), null, 2)}\n`);
     return;

@@ -1,4 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import type { Config } from './config.ts';
 import { loadServerSecrets } from './keys/server-secrets.ts';
 import { loadSigningKeys } from './keys/signing-keys.ts';
@@ -6,8 +8,31 @@ import type { AppDeps } from './http/types.ts';
 import { openStateStore } from './state/index.ts';
 import { openStorage } from './storage/index.ts';
 
+/** Reads TLS_CERT/TLS_KEY and proves they are a usable pair now, rather than at the first handshake. */
+export function loadTls(config: Pick<Config, 'tlsCert' | 'tlsKey'>): AppDeps['tls'] {
+  if (config.tlsCert === undefined || config.tlsKey === undefined) return undefined;
+  const read = (variable: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new Error(`${variable} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  };
+  const tls = { cert: read('TLS_CERT', config.tlsCert), key: read('TLS_KEY', config.tlsKey) };
+  try {
+    createSecureContext(tls);
+    // OpenSSL keeps keys per type: an EC key beside an RSA certificate would pass the line above and fail every
+    // handshake. The leaf certificate must carry exactly this key's public half.
+    if (!new X509Certificate(tls.cert).checkPrivateKey(createPrivateKey(tls.key))) throw new Error('the key does not belong to the certificate');
+  } catch (error) {
+    throw new Error(`TLS_CERT and TLS_KEY are not a usable certificate and key (${(error as Error).message.split('\n')[0]})`);
+  }
+  return tls;
+}
+
 /** Opens the real implementations the config asks for: the one place that picks them. */
 export async function openRuntime(config: Config, options: { migrate: boolean }): Promise<AppDeps & { close(): Promise<void> }> {
+  const tls = loadTls(config);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
   try {
@@ -24,6 +49,7 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
       state,
       secrets,
       signingKeys,
+      ...(tls ? { tls } : {}),
       async close() {
         await state.close();
         await storage.close();

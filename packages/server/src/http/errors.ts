@@ -41,6 +41,8 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, code: Er
   if (challenge) reply.header('www-authenticate', challenge);
   // RFC 9449 §8: the nonce to retry with.
   if (code === 'USE_DPOP_NONCE' && typeof details?.dpopNonce === 'string') reply.header('dpop-nonce', details.dpopNonce);
+  // RFC 6585 §4: a 429 MAY include Retry-After (RFC 9110 §10.2.3, delay-seconds); ours always does.
+  if (code === 'RATE_LIMITED' && typeof details?.retryAfter === 'number') reply.header('retry-after', String(details.retryAfter));
   const body: ErrorBody = { error: { code, message: ERRORS[code].message, requestId: request.id, ...(details ? { details } : {}) } };
   return reply.code(ERRORS[code].status).type('application/json; charset=utf-8').send(body);
 }

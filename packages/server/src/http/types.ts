@@ -7,6 +7,7 @@ import type { StateStore } from '../state/types.ts';
 import type { Storage } from '../storage/types.ts';
 import type { TokenSettings } from '../tokens/access-token.ts';
 import type { DpopVerifier } from './dpop.ts';
+import type { CredentialThrottle } from './throttle.ts';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -24,6 +25,8 @@ export interface AppDeps {
   readonly signingKeys: SigningKeys;
   /** Milliseconds since the epoch; injectable for tests. */
   readonly clock?: () => number;
+  /** PEM certificate chain and key for native TLS (read from TLS_CERT/TLS_KEY by openRuntime). */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
   /** Pino destination for tests that read the log. */
   readonly logStream?: NodeJS.WritableStream;
 }
@@ -40,10 +43,18 @@ export interface Context {
   readonly log: FastifyBaseLogger;
   /** Verifies a request's DPoP proof (RFC 9449); `nonce()` is the current server nonce. */
   readonly dpop: DpopVerifier & { nonce(): string };
+  /** Brute-force throttling shared by every credential path (see http/throttle.ts). */
+  readonly throttle: CredentialThrottle;
 }
 
 /** Each route declares who may call it (deny by default: a route without a declaration fails at start-up). */
 export type RouteAccess = 'public' | 'user';
+
+/**
+ * Each route declares its volume-limit class (see http/rate-limit.ts); a route without one fails at start-up.
+ * auth ≪ write < read; `none` is for the health probes only.
+ */
+export type RateClass = 'auth' | 'write' | 'read' | 'none';
 
 export interface AuthInfo {
   readonly userId: string;
@@ -55,6 +66,7 @@ export interface AuthInfo {
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess;
+    rateLimit?: RateClass;
   }
   interface FastifyRequest {
     auth: AuthInfo | null;

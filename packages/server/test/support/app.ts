@@ -5,11 +5,13 @@ import { type Config, loadConfig } from '../../src/config.ts';
 import type { App } from '../../src/http/types.ts';
 import { loadServerSecrets } from '../../src/keys/server-secrets.ts';
 import { loadSigningKeys } from '../../src/keys/signing-keys.ts';
+import { openStateStore } from '../../src/state/index.ts';
 import { MemoryStateStore } from '../../src/state/memory.ts';
 import type { StateStore } from '../../src/state/types.ts';
 import { openStorage } from '../../src/storage/index.ts';
 import type { Storage } from '../../src/storage/types.ts';
 import { createTestDatabase } from './pg.ts';
+import { type StateKind, deleteKeysWithPrefix, testRedisUrl, uniqueKeyPrefix } from './redis.ts';
 import { createTempDir } from './tmp.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -29,8 +31,20 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** A freshly migrated app on the given dialect, in-memory state, secrets in a temp data dir. */
-export async function createTestApp(dialect: Dialect, env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * Volume limits out of the way for tests that exercise features (many requests in one frozen-clock minute).
+ * The credential throttle keeps its defaults. Throttling tests pass REALISTIC_LIMITS to get the shipped defaults.
+ */
+export const GENEROUS_LIMITS: Record<string, string> = {
+  RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+  RATE_LIMIT_WRITE_PER_MINUTE: '100000',
+  RATE_LIMIT_READ_PER_MINUTE: '100000',
+};
+/** The shipped defaults (an empty value means "default"). */
+export const REALISTIC_LIMITS: Record<string, string> = { RATE_LIMIT_AUTH_PER_MINUTE: '', RATE_LIMIT_WRITE_PER_MINUTE: '', RATE_LIMIT_READ_PER_MINUTE: '' };
+
+/** A freshly migrated app on the given dialect, in-memory state (or Redis), secrets in a temp data dir. */
+export async function createTestApp(dialect: Dialect, env: Record<string, string> = {}, options: { state?: StateKind } = {}): Promise<TestApp> {
   const tmp = await createTempDir();
   const db = dialect === 'postgres' ? await createTestDatabase() : undefined;
   const config = loadConfig({
@@ -38,12 +52,14 @@ export async function createTestApp(dialect: Dialect, env: Record<string, string
     LOG_LEVEL: 'info',
     PUBLIC_URL: 'http://watchword.test',
     ALLOWED_KDF_VERSIONS: '0,1',
+    ...GENEROUS_LIMITS,
     ...(db ? { DATABASE_URL: db.url } : {}),
     ...env,
   });
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 5 });
   await storage.migrateToLatest();
-  const state = new MemoryStateStore();
+  const redisPrefix = options.state === 'redis' ? uniqueKeyPrefix() : undefined;
+  const state = redisPrefix === undefined ? new MemoryStateStore() : await openStateStore({ redisUrl: testRedisUrl, keyPrefix: redisPrefix });
   const secrets = await loadServerSecrets(config, storage);
   const signingKeys = loadSigningKeys(config.dataDir, { alg: config.accessTokenAlg, accessTokenTtlSeconds: config.accessTokenTtlSeconds });
   const logs: string[] = [];
@@ -86,6 +102,7 @@ export async function createTestApp(dialect: Dialect, env: Record<string, string
     async close() {
       await app.close();
       await state.close();
+      if (redisPrefix !== undefined) await deleteKeysWithPrefix(redisPrefix);
       await storage.close();
       await db?.drop();
       await tmp.remove();

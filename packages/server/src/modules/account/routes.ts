@@ -4,8 +4,8 @@ import type { App, Context } from '../../http/types.ts';
 
 export function accountRoutes(app: App, ctx: Context): void {
   app.get('/api/v1/account', {
-    config: { access: 'user' },
-    schema: { tags: ['account'], security: [{ bearer: [] }], response: { 200: AccountResponse, 401: ErrorResponse, 503: ErrorResponse } },
+    config: { access: 'user', rateLimit: 'read' },
+    schema: { tags: ['account'], security: [{ bearer: [] }], response: { 200: AccountResponse, 401: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse } },
   }, async (request) => {
     const { userId } = requireAuth(request);
     const user = await ctx.storage.users.findById(userId);

@@ -13,6 +13,8 @@ export interface LoginHandshake {
   serverLoginState: string;
   /** null when the e-mail is unknown (the handshake ran against a fake record). */
   userId: string | null;
+  /** The normalised e-mail: a successful finish resets its throttle counters. */
+  email: string;
 }
 
 export interface RegistrationHandshake {

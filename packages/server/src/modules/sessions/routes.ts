@@ -3,12 +3,12 @@ import { requireAuth } from '../../http/authenticate.ts';
 import type { App, Context } from '../../http/types.ts';
 import { closeSession } from '../auth/sessions.ts';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 503: ErrorResponse };
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
 const security = [{ bearer: [] }];
 
 export function sessionRoutes(app: App, ctx: Context): void {
   app.get('/api/v1/sessions', {
-    config: { access: 'user' },
+    config: { access: 'user', rateLimit: 'read' },
     schema: { tags: ['sessions'], security, response: { 200: ListSessionsResponse, ...errors } },
   }, async (request) => {
     const auth = requireAuth(request);
@@ -31,7 +31,7 @@ export function sessionRoutes(app: App, ctx: Context): void {
   });
 
   app.delete('/api/v1/sessions/:id', {
-    config: { access: 'user' },
+    config: { access: 'user', rateLimit: 'write' },
     schema: { tags: ['sessions'], security, params: SessionParams, response: { 200: OkResponse, ...errors } },
   }, async (request) => {
     const auth = requireAuth(request);

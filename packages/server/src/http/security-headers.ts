@@ -1,0 +1,134 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config.ts';
+import type { App } from './types.ts';
+
+/**
+ * Security headers on every response: API JSON, errors, 404s, redirects, CORS preflights (SECURITY.md "Headers").
+ * Set from the first onRequest hooks, so they are in place before any later hook, parser, handler or error handler
+ * answers; `applySecurityHeaders` also serves the one path Fastify answers without hooks (framework errors such as a
+ * malformed URL). Our own rather than @fastify/helmet: every helmet default would be overridden, HSTS must depend
+ * on the request, and helmet's headers cannot be applied on that hook-less path.
+ */
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `web-vault`: the static web vault's CSP instead of the API's (a later issue serves those files). */
+    csp?: 'api' | 'web-vault';
+  }
+}
+
+type CspDirectives = Readonly<Record<string, readonly string[]>>;
+
+/**
+ * The API answers JSON only and is never a document: nothing may load, frame it, be its base or receive a form
+ * from it. (CSP Level 3; `frame-ancestors` replaces X-Frame-Options for browsers that know it.)
+ */
+export const API_CSP_DIRECTIVES: CspDirectives = Object.freeze({
+  'default-src': ["'none'"],
+  'frame-ancestors': ["'none'"],
+  'base-uri': ["'none'"],
+  'form-action': ["'none'"],
+});
+
+/**
+ * The static web vault's policy (served later from this origin): its own scripts only, no inline script and no
+ * `eval` — `'wasm-unsafe-eval'` (CSP Level 3) permits compiling WebAssembly (Argon2id, OPAQUE) and nothing else.
+ * Images may be `data:` (icons); everything the vault fetches is same-origin; never framed (clickjacking).
+ * The static routes declare `config: { csp: 'web-vault' }`.
+ */
+export const WEB_VAULT_CSP_DIRECTIVES: CspDirectives = Object.freeze({
+  'default-src': ["'self'"],
+  'script-src': ["'self'", "'wasm-unsafe-eval'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'", 'data:'],
+  'connect-src': ["'self'"],
+  'object-src': ["'none'"],
+  'base-uri': ["'none'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+});
+
+/** The header value of a policy (directives joined by `; `, the serialized-policy grammar of CSP Level 3 §2.2). */
+export function cspValue(directives: CspDirectives): string {
+  return Object.entries(directives)
+    .map(([name, values]) => `${name} ${values.join(' ')}`)
+    .join('; ');
+}
+
+export const API_CSP = cspValue(API_CSP_DIRECTIVES);
+export const WEB_VAULT_CSP = cspValue(WEB_VAULT_CSP_DIRECTIVES);
+
+/**
+ * Powerful features are off for this origin and anything it embeds. WebAuthn (passkeys, a later issue) stays
+ * available to the origin itself. Clipboard access is left at the browser default: the vault copies passwords.
+ */
+export const PERMISSIONS_POLICY = [
+  'accelerometer=()',
+  'autoplay=()',
+  'browsing-topics=()',
+  'camera=()',
+  'display-capture=()',
+  'encrypted-media=()',
+  'geolocation=()',
+  'gyroscope=()',
+  'hid=()',
+  'idle-detection=()',
+  'magnetometer=()',
+  'microphone=()',
+  'midi=()',
+  'payment=()',
+  'picture-in-picture=()',
+  'screen-wake-lock=()',
+  'serial=()',
+  'usb=()',
+  'xr-spatial-tracking=()',
+  'publickey-credentials-create=(self)',
+  'publickey-credentials-get=(self)',
+].join(', ');
+
+/** RFC 6797 §6.1: one year, every subdomain; `preload` only on request (HSTS_PRELOAD), as it is hard to undo. */
+export function hstsValue(preload: boolean): string {
+  return `max-age=31536000; includeSubDomains${preload ? '; preload' : ''}`;
+}
+
+/** What every response carries (the CSP, CORP and HSTS vary; see applySecurityHeaders). */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'x-content-type-options': 'nosniff',
+  // Legacy twin of `frame-ancestors 'none'` for browsers without CSP2.
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+  'permissions-policy': PERMISSIONS_POLICY,
+  // A window this origin opens, or that opens it, shares no browsing-context group (no window.opener handle).
+  'cross-origin-opener-policy': 'same-origin',
+  // `0`: the legacy XSS auditor could be steered into blanking parts of a page, which leaked cross-origin
+  // information (XS-Leaks); every current browser has removed it, and OWASP recommends turning it off explicitly
+  // for the ones still around. CSP is the protection that works.
+  'x-xss-protection': '0',
+  // Adobe Flash/Acrobat cross-domain policy files: none.
+  'x-permitted-cross-domain-policies': 'none',
+});
+
+/**
+ * Routes whose responses other origins must be able to load: the JWKS is public by design (RFC 7517; verifiers on
+ * other origins fetch it), so `Cross-Origin-Resource-Policy: same-origin` would only break them and protects no
+ * secret. CORS for it still follows CORS_ORIGINS.
+ */
+export const CROSS_ORIGIN_READABLE_ROUTES: ReadonlySet<string> = new Set(['/.well-known/jwks.json']);
+
+/**
+ * Sets the security headers on a reply. `hsts` is sent only when the request arrived over HTTPS:
+ * RFC 6797 §7.2: "An HSTS Host MUST NOT include the STS header field in HTTP responses conveyed over non-secure
+ * transport." request.protocol is 'https' for native TLS, or from a trusted proxy's X-Forwarded-Proto only.
+ */
+export function applySecurityHeaders(request: FastifyRequest, reply: FastifyReply, hsts: string): void {
+  reply.headers(SECURITY_HEADERS);
+  const route = request.routeOptions.url;
+  reply.header('content-security-policy', request.routeOptions.config?.csp === 'web-vault' ? WEB_VAULT_CSP : API_CSP);
+  reply.header('cross-origin-resource-policy', route !== undefined && CROSS_ORIGIN_READABLE_ROUTES.has(route) ? 'cross-origin' : 'same-origin');
+  if (request.protocol === 'https') reply.header('strict-transport-security', hsts);
+}
+
+export function registerSecurityHeaders(app: App, config: Pick<Config, 'hstsPreload'>): void {
+  const hsts = hstsValue(config.hstsPreload);
+  app.addHook('onRequest', async (request, reply) => applySecurityHeaders(request, reply, hsts));
+}

@@ -1,0 +1,228 @@
+/**
+ * Credential throttling: progressive limits on every path that checks a secret (security spec "Brute force";
+ * issue 4). All counters live in the shared StateStore, so memory and Redis behave alike and several instances
+ * act as one; every time decision (window numbers, lock expiry) uses the injected clock — TTLs only collect garbage.
+ *
+ * Three dimensions, each keyed on a keyed hash (no e-mail addresses or tokens in the store):
+ * - account+IP: `freeAttempts` free attempts, then exponential backoff (base · 2^k, capped);
+ * - account (all IPs): `accountFreeAttempts`, then the same backoff — a distributed guesser gets no more;
+ * - IP (all accounts): failures in a fixed window beyond `ipBlockFailures` block the IP on every credential path.
+ * The account is the normalised identifier the client sent (e-mail), never whether it exists: unknown and known
+ * addresses are throttled identically (no enumeration). Backoff is capped, so throttling never becomes a lockout:
+ * NIST SP 800-63B §5.2.2 — "the verifier SHALL limit consecutive failed authentication attempts on a single
+ * account to no more than 100" while avoiding lockout of the legitimate claimant (waiting periods that increase
+ * exponentially are its own example). With the defaults the owner always gets another attempt within 15 min, and a
+ * guesser at most ~115 per account per day (10 free, 10 on the ramp, then one per 15 min). Requiring a second factor
+ * after 100 consecutive failures is left to the MFA issue (it needs the factor to exist).
+ *
+ * API for every credential route (MFA, reset and recovery reuse it):
+ * - `begin(action, { ip, account })` before any work for a GUESSABLE secret (password via OPAQUE, TOTP, backup
+ *   code, reset code): counts the attempt first (increment-then-check, so N parallel attempts cannot exceed the
+ *   limit) and throws RATE_LIMITED (429, `details.retryAfter` seconds → `Retry-After`) when over.
+ * - `succeeded(action, { ip, account })` after the secret proved right: resets the account and account+IP
+ *   counters and credits the IP (an attempt that succeeded is not a failure).
+ * - `check(action, { ip, account })` before work for an UNGUESSABLE secret (refresh tokens): only refuses when
+ *   blocked or in backoff; `failed(action, { ip, account })` then counts a failure after the fact.
+ * - `assertIpOpen(ip)` for follow-up steps whose attempt was already counted (login finish).
+ * - `failed(action, { ip })` also counts a failure no `begin` counted (e.g. an unknown handshake id).
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { WatchwordError, toBase64Url } from '@watchword/protocol';
+import type { Config } from '../config.ts';
+import type { StateStore } from '../state/types.ts';
+
+/** Throttled operations; each has its own account counters (the IP counters are shared by all). */
+export type CredentialAction = 'login' | 'register' | 'refresh';
+
+export interface CredentialSubjects {
+  /** The client IP (request.ip: the socket peer, or the right-most untrusted X-Forwarded-For hop). */
+  readonly ip: string;
+  /** What the secret is for: the normalised e-mail, or a hash of the presented token. */
+  readonly account?: string;
+}
+
+export interface CredentialThrottle {
+  begin(action: CredentialAction, subjects: CredentialSubjects): Promise<void>;
+  succeeded(action: CredentialAction, subjects: CredentialSubjects): Promise<void>;
+  check(action: CredentialAction, subjects: CredentialSubjects): Promise<void>;
+  failed(action: CredentialAction, subjects: CredentialSubjects): Promise<void>;
+  assertIpOpen(ip: string): Promise<void>;
+}
+
+export interface ThrottleSettings {
+  readonly enabled: boolean;
+  readonly freeAttempts: number;
+  readonly accountFreeAttempts: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  readonly failureWindowMs: number;
+  readonly ipBlockFailures: number;
+  readonly ipBlockWindowMs: number;
+  readonly ipBlockMs: number;
+}
+
+export function throttleSettings(config: Config): ThrottleSettings {
+  return {
+    enabled: config.rateLimits === 'on',
+    freeAttempts: config.loginFreeAttempts,
+    accountFreeAttempts: config.loginAccountFreeAttempts,
+    backoffBaseMs: config.loginBackoffBaseSeconds * 1000,
+    backoffMaxMs: config.loginBackoffMaxSeconds * 1000,
+    failureWindowMs: config.loginFailureWindowSeconds * 1000,
+    ipBlockFailures: config.loginIpBlockFailures,
+    ipBlockWindowMs: config.loginIpBlockWindowSeconds * 1000,
+    ipBlockMs: config.loginIpBlockSeconds * 1000,
+  };
+}
+
+/** Seconds for Retry-After (RFC 9110 §10.2.3): whole, at least 1. */
+export function retryAfterSeconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}
+
+export function rateLimited(retryAfterMs: number): WatchwordError {
+  return new WatchwordError('RATE_LIMITED', { details: { retryAfter: retryAfterSeconds(retryAfterMs) } });
+}
+
+interface Scope {
+  /** Key stem: action, dimension and keyed hash of the subject. */
+  readonly id: string;
+  readonly free: number;
+}
+
+interface Lock {
+  readonly until: number;
+  /** Random epoch id: exactly one attempt may claim an expired lock (see #count). */
+  readonly epoch: string;
+}
+
+function parseLock(raw: string | null): Lock | null {
+  if (raw === null) return null;
+  const [until, epoch] = raw.split(' ');
+  return until === undefined || epoch === undefined ? null : { until: Number(until), epoch };
+}
+
+export function createCredentialThrottle(deps: { state: StateStore; now: () => number; secret: Uint8Array; settings: ThrottleSettings }): CredentialThrottle {
+  const { state, now, settings: s } = deps;
+  const hash = (...parts: string[]) =>
+    toBase64Url(createHmac('sha256', deps.secret).update(`watchword/v1/throttle\0${parts.join('\0')}`).digest()).slice(0, 22);
+
+  const scopes = (action: CredentialAction, subjects: CredentialSubjects): Scope[] => {
+    if (subjects.account === undefined) return [];
+    return [
+      { id: `${action}:ai:${hash(subjects.account, subjects.ip)}`, free: s.freeAttempts },
+      { id: `${action}:a:${hash(subjects.account)}`, free: s.accountFreeAttempts },
+    ];
+  };
+  const failKey = (scope: Scope, t: number) => `thr:f:${scope.id}:${Math.floor(t / s.failureWindowMs)}`;
+  const lockKey = (scope: Scope) => `thr:l:${scope.id}`;
+  const ipKeys = (ip: string, t: number) => {
+    const h = hash('ip', ip);
+    const w = Math.floor(t / s.ipBlockWindowMs);
+    return { attempts: `thr:ip:n:${h}:${w}`, credits: `thr:ip:ok:${h}:${w}`, block: `thr:ip:b:${h}` };
+  };
+
+  /** Backoff after `excess` attempts beyond the free ones: base · 2^excess, capped (never a lockout). */
+  const delay = (excess: number) => Math.min(s.backoffBaseMs * 2 ** Math.min(excess, 40), s.backoffMaxMs);
+
+  const setLock = (scope: Scope, t: number, excess: number) => {
+    const until = t + delay(excess);
+    // The TTL outlives the lock and its failure window; the decision is `until` against the clock.
+    return state.set(lockKey(scope), `${until} ${toBase64Url(randomBytes(12))}`, until - t + s.failureWindowMs);
+  };
+
+  const assertIpOpen = async (ip: string, t = now()) => {
+    const until = Number((await state.get(ipKeys(ip, t).block)) ?? 0);
+    if (t < until) throw rateLimited(until - t);
+  };
+
+  /**
+   * Counts one failure for the IP (increment-then-check) and blocks the IP once `ipBlockFailures` have happened:
+   * an attempt counted before the work is refused beyond the limit; a failure counted after the fact reaching it
+   * blocks the next one. Either way at most `ipBlockFailures` failures per window.
+   */
+  const countIp = async (ip: string, t: number, afterTheFact: boolean): Promise<boolean> => {
+    const keys = ipKeys(ip, t);
+    const ttl = s.ipBlockWindowMs * 2;
+    const [attempts, credits] = await Promise.all([state.increment(keys.attempts, ttl), state.get(keys.credits)]);
+    const failures = attempts - Number(credits ?? 0);
+    if (afterTheFact ? failures < s.ipBlockFailures : failures <= s.ipBlockFailures) return true;
+    await state.set(keys.block, String(t + s.ipBlockMs), s.ipBlockMs + ttl);
+    return false;
+  };
+
+  /** Rejects while any scope is in backoff; returns the locks seen (a lock that has expired may be claimed). */
+  const assertScopesOpen = async (list: Scope[], t: number): Promise<(Lock | null)[]> => {
+    const locks = (await Promise.all(list.map((scope) => state.get(lockKey(scope))))).map(parseLock);
+    const wait = Math.max(0, ...locks.map((lock) => (lock ? lock.until - t : 0)));
+    if (wait > 0) throw rateLimited(wait);
+    return locks;
+  };
+
+  const remaining = async (scope: Scope, t: number, excess: number) => {
+    const lock = parseLock(await state.get(lockKey(scope)));
+    return lock && lock.until > t ? lock.until - t : delay(excess);
+  };
+
+  /**
+   * Increment-then-check for one scope. Attempts up to `free` pass; the last free one arms the first backoff.
+   * Beyond, one attempt per expired lock passes: the one that claims the lock's epoch (an atomic increment that
+   * returns 1), and it arms the next, longer, lock. Every other concurrent attempt is refused.
+   */
+  const count = async (scope: Scope, seen: Lock | null, t: number): Promise<void> => {
+    const n = await state.increment(failKey(scope, t), s.failureWindowMs);
+    if (n < scope.free) return;
+    if (n === scope.free) return setLock(scope, t, 0);
+    const excess = n - scope.free;
+    if (seen === null || (await state.increment(`thr:c:${seen.epoch}`, s.failureWindowMs)) !== 1) {
+      throw rateLimited(await remaining(scope, t, excess));
+    }
+    await setLock(scope, t, excess);
+  };
+
+  return {
+    async begin(action, subjects) {
+      if (!s.enabled) return;
+      const t = now();
+      // Reads first: a throttled client is refused before anything is counted or computed.
+      await assertIpOpen(subjects.ip, t);
+      const list = scopes(action, subjects);
+      const seen = await assertScopesOpen(list, t);
+      if (!(await countIp(subjects.ip, t, false))) throw rateLimited(s.ipBlockMs);
+      for (const [i, scope] of list.entries()) await count(scope, seen[i] ?? null, t);
+    },
+
+    async succeeded(action, subjects) {
+      if (!s.enabled) return;
+      const t = now();
+      const list = scopes(action, subjects);
+      await Promise.all([
+        state.increment(ipKeys(subjects.ip, t).credits, s.ipBlockWindowMs * 2),
+        ...list.flatMap((scope) => [state.delete(failKey(scope, t)), state.delete(lockKey(scope))]),
+      ]);
+    },
+
+    async check(action, subjects) {
+      if (!s.enabled) return;
+      const t = now();
+      await assertIpOpen(subjects.ip, t);
+      await assertScopesOpen(scopes(action, subjects), t);
+    },
+
+    async failed(action, subjects) {
+      if (!s.enabled) return;
+      const t = now();
+      await countIp(subjects.ip, t, true);
+      // After the fact: every failure counts and extends the backoff (no claim — the secret is not guessable).
+      for (const scope of scopes(action, subjects)) {
+        const n = await state.increment(failKey(scope, t), s.failureWindowMs);
+        if (n >= scope.free) await setLock(scope, t, n - scope.free);
+      }
+    },
+
+    async assertIpOpen(ip) {
+      if (!s.enabled) return;
+      await assertIpOpen(ip);
+    },
+  };
+}
