@@ -72,6 +72,7 @@ if (job.scenario === 'login') {
   // Login start for a known and an unknown address, interleaved, one at a time: the enumeration timing gap.
   const known: number[] = [];
   const unknown: number[] = [];
+  let failures = 0;
   const samples = job.samples ?? 1000;
   for (let i = 0; i < samples * 2; i++) {
     const isKnown = i % 2 === 0;
@@ -81,6 +82,7 @@ if (job.scenario === 'login') {
     const res = await post('/api/v1/auth/login/start', { email, startLoginRequest });
     const dt = performance.now() - t0;
     if (res.status === 200) (isKnown ? known : unknown).push(dt);
+    else failures++;
   }
   known.sort((a, b) => a - b);
   unknown.sort((a, b) => a - b);
@@ -90,6 +92,7 @@ if (job.scenario === 'login') {
       unknown: { p50: percentile(unknown, 50), p99: percentile(unknown, 99), n: unknown.length },
       medianDiffMs: percentile(unknown, 50) - percentile(known, 50),
       p99DiffMs: percentile(unknown, 99) - percentile(known, 99),
+      failures,
     })}\n`,
   );
 }

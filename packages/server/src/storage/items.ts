@@ -8,17 +8,41 @@ import type { ItemRecord, ItemRepository, ItemUpdateResult } from './types.ts';
 
 export function createItemRepository(db: Kysely<Database>): ItemRepository {
   /** Hot reads: compiled once (see prepared.ts). */
-  const userRevision = preparedQuery<{ revision: number }, [string]>(db, 1, (userId) =>
-    db.selectFrom('users').select('revision').where('id', '=', userId),
-  );
-  const liveItems = preparedQuery<Selectable<ItemsTable>, [string]>(db, 1, (userId) =>
-    db.selectFrom('items').selectAll().where('user_id', '=', userId).where('purged', '=', 0).orderBy('seq'),
-  );
-  const changedItems = preparedQuery<Selectable<ItemsTable>, [string, number]>(db, 2, (userId, since) =>
-    db.selectFrom('items').selectAll().where('user_id', '=', userId).where('seq', '>', since as unknown as number).orderBy('seq'),
-  );
   const getLive = preparedQuery<Selectable<ItemsTable>, [string, string]>(db, 2, (userId, id) =>
     db.selectFrom('items').selectAll().where('id', '=', id).where('user_id', '=', userId).where('purged', '=', 0),
+  );
+
+  // Sync: the user's cursor and the items in ONE statement (one snapshot on both dialects): the user row LEFT JOINed
+  // to the matching items, so the cursor arrives even when nothing changed (one row with null item columns).
+  const syncColumns = [
+    'users.revision as cursor',
+    'items.id as id',
+    'items.user_id as user_id',
+    'items.vault_id as vault_id',
+    'items.revision as revision',
+    'items.seq as seq',
+    'items.data as data',
+    'items.deleted_at as deleted_at',
+    'items.purged as purged',
+    'items.created_at as created_at',
+    'items.updated_at as updated_at',
+  ] as const;
+  type SyncRow = { cursor: number } & { [K in keyof Selectable<ItemsTable>]: Selectable<ItemsTable>[K] | null };
+  const liveItems = preparedQuery<SyncRow, [string]>(db, 1, (userId) =>
+    db
+      .selectFrom('users')
+      .leftJoin('items', (join) => join.onRef('items.user_id', '=', 'users.id').on('items.purged', '=', 0))
+      .select(syncColumns)
+      .where('users.id', '=', userId)
+      .orderBy('items.seq'),
+  );
+  const changedItems = preparedQuery<SyncRow, [string, number]>(db, 2, (userId, since) =>
+    db
+      .selectFrom('users')
+      .leftJoin('items', (join) => join.onRef('items.user_id', '=', 'users.id').on('items.seq', '>', since as unknown as number))
+      .select(syncColumns)
+      .where('users.id', '=', userId)
+      .orderBy('items.seq'),
   );
 
   /** The user's non-purged item, inside trx. */
@@ -171,14 +195,12 @@ export function createItemRepository(db: Kysely<Database>): ItemRepository {
     },
 
     async list(userId, since) {
-      // No transaction: the cursor is read BEFORE the items. Item writes bump the user's revision and the item's seq
-      // in one transaction under the user's row lock, so every change with seq <= the cursor read here is already
-      // committed and visible to the items read that follows; a change committed in between may be returned now
-      // and again next time (harmless: sync is idempotent), but none can be missed. Saves BEGIN/COMMIT per sync.
-      const [user] = await userRevision(userId);
-      if (user === undefined) return { revision: 0, items: [] };
+      // One statement, so the cursor and the items come from one snapshot; no transaction needed.
       const rows = since === undefined ? await liveItems(userId) : await changedItems(userId, since);
-      return { revision: user.revision, items: rows.map(toItem) };
+      const first = rows[0];
+      if (first === undefined) return { revision: 0, items: [] };
+      const items = rows.filter((r) => r.id !== null).map((r) => toItem(r as Selectable<ItemsTable>));
+      return { revision: first.cursor, items };
     },
   };
 }
