@@ -1,16 +1,12 @@
-import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FetchLike, WatchwordClient } from '@watchword/client';
 import { createDpopProof } from '@watchword/protocol';
-import { createTestDatabase, dialectsUnderTest, type TestDatabase } from '../support/pg.ts';
-import { deleteKeysWithPrefix, stateKindsUnderTest, testRedisUrl, uniqueKeyPrefix } from '../support/redis.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
-import { type TempDir, createTempDir } from '../support/tmp.ts';
+import { type Cluster, startCluster } from '../support/cluster.ts';
+import { dialectsUnderTest } from '../support/pg.ts';
+import { stateKindsUnderTest } from '../support/redis.ts';
+import type { ServerProcess } from '../support/server-process.ts';
 
 const PUBLIC = 'http://watchword.cluster';
-const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 const enabled = dialectsUnderTest().includes('postgres') && stateKindsUnderTest().includes('redis');
 
 /**
@@ -18,10 +14,8 @@ const enabled = dialectsUnderTest().includes('postgres') && stateKindsUnderTest(
  * PostgreSQL database and one Redis; the clients talk to PUBLIC_URL through a round-robin "load balancer".
  */
 describe.runIf(enabled)('three instances on one PostgreSQL and one Redis behave as one', () => {
-  let db: TestDatabase;
-  const dirs: TempDir[] = [];
-  const instances: ServerProcess[] = [];
-  const prefix = uniqueKeyPrefix();
+  let cluster: Cluster;
+  let instances: ServerProcess[] = [];
   let next = 0;
   const served: string[] = [];
 
@@ -37,41 +31,17 @@ describe.runIf(enabled)('three instances on one PostgreSQL and one Redis behave 
   const to = (index: number, path: string, init: RequestInit = {}) => fetch(`${(instances[index] as ServerProcess).url}${path}`, init);
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    for (let i = 0; i < 3; i++) dirs.push(await createTempDir());
-    const env = {
-      DATABASE_URL: db.url,
-      REDIS_URL: testRedisUrl as string,
-      REDIS_KEY_PREFIX: prefix,
+    cluster = await startCluster(3, {
       PUBLIC_URL: PUBLIC,
       ALLOWED_KDF_VERSIONS: '0,1',
       REFRESH_REUSE_GRACE: '1',
-      // 21 concurrent refreshes from one address exceed the default 20 auth requests per minute per IP; the
-      // limits have their own cluster test (throttle-three-instances.test.ts).
+      // 21 concurrent refreshes from one address below: above the default auth volume limit of 20/min/IP.
       RATE_LIMIT_AUTH_PER_MINUTE: '1000',
-    };
-    const migrate = spawnSync(process.execPath, [MAIN, 'migrate'], { env: { PATH: process.env.PATH ?? '', DATA_DIR: dirs[0]!.path, ...env }, encoding: 'utf8' });
-    expect(migrate.status, migrate.stderr).toBe(0);
-    // The first instance creates the secrets; the others get them as an operator would: secrets in the
-    // environment, the signing-key directory copied.
-    instances.push(await startServerProcess({ DATA_DIR: dirs[0]!.path, ...env }));
-    const secrets = join(dirs[0]!.path, 'secrets');
-    const shared = {
-      OPAQUE_SERVER_SETUP: readFileSync(join(secrets, 'opaque-server-setup'), 'utf8').trim(),
-      SERVER_SECRET: readFileSync(join(secrets, 'server-secret'), 'utf8').trim(),
-    };
-    for (const dir of dirs.slice(1)) {
-      cpSync(join(dirs[0]!.path, 'keys'), join(dir.path, 'keys'), { recursive: true });
-      instances.push(await startServerProcess({ DATA_DIR: dir.path, ...env, ...shared }));
-    }
+    });
+    instances = cluster.instances;
   });
 
-  afterAll(async () => {
-    await Promise.all(instances.map((i) => i.stop()));
-    await db?.drop();
-    await Promise.all(dirs.map((d) => d.remove()));
-    await deleteKeysWithPrefix(prefix);
-  });
+  afterAll(async () => cluster?.stop());
 
   const client = () => new WatchwordClient({ serverUrl: PUBLIC, fetch: roundRobin, kdfVersion: 0 });
 

@@ -1,14 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureOpaqueReady, opaqueClient } from '@watchword/protocol';
-import { createTestDatabase, dialectsUnderTest, type TestDatabase } from '../support/pg.ts';
-import { deleteKeysWithPrefix, stateKindsUnderTest, testRedisUrl, uniqueKeyPrefix } from '../support/redis.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
-import { type TempDir, createTempDir } from '../support/tmp.ts';
+import { type Cluster, startCluster } from '../support/cluster.ts';
+import { dialectsUnderTest } from '../support/pg.ts';
+import { stateKindsUnderTest } from '../support/redis.ts';
+import type { ServerProcess } from '../support/server-process.ts';
 
-const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 const enabled = dialectsUnderTest().includes('postgres') && stateKindsUnderTest().includes('redis');
 
 /**
@@ -17,49 +13,26 @@ const enabled = dialectsUnderTest().includes('postgres') && stateKindsUnderTest(
  * 10 public reads per minute): what one instance counted, the others enforce.
  */
 describe.runIf(enabled)('throttling across three instances on one Redis', () => {
-  let db: TestDatabase;
-  const dirs: TempDir[] = [];
-  const instances: ServerProcess[] = [];
-  const prefix = uniqueKeyPrefix();
+  let cluster: Cluster;
+  let instances: ServerProcess[] = [];
   let startLoginRequest: string;
 
   beforeAll(async () => {
     await ensureOpaqueReady();
     startLoginRequest = opaqueClient.startLogin('a wrong guess').startLoginRequest;
-    db = await createTestDatabase();
-    for (let i = 0; i < 3; i++) dirs.push(await createTempDir());
-    const env = {
-      DATABASE_URL: db.url,
-      REDIS_URL: testRedisUrl as string,
-      REDIS_KEY_PREFIX: prefix,
+    // The throttle keys are keyed hashes under SERVER_SECRET: the instances share it, as they must for OPAQUE.
+    cluster = await startCluster(3, {
       PUBLIC_URL: 'http://watchword.cluster',
       LOGIN_FREE_ATTEMPTS: '3',
       LOGIN_ACCOUNT_FREE_ATTEMPTS: '3',
       LOGIN_BACKOFF_BASE: '300',
       RATE_LIMIT_AUTH_PER_MINUTE: '1000',
       RATE_LIMIT_READ_PER_MINUTE: '10',
-    };
-    const migrate = spawnSync(process.execPath, [MAIN, 'migrate'], { env: { PATH: process.env.PATH ?? '', DATA_DIR: dirs[0]!.path, ...env }, encoding: 'utf8' });
-    expect(migrate.status, migrate.stderr).toBe(0);
-    // The throttle keys are keyed hashes under SERVER_SECRET: the instances share it, as they must for OPAQUE.
-    instances.push(await startServerProcess({ DATA_DIR: dirs[0]!.path, ...env }));
-    const secrets = join(dirs[0]!.path, 'secrets');
-    const shared = {
-      OPAQUE_SERVER_SETUP: readFileSync(join(secrets, 'opaque-server-setup'), 'utf8').trim(),
-      SERVER_SECRET: readFileSync(join(secrets, 'server-secret'), 'utf8').trim(),
-    };
-    for (const dir of dirs.slice(1)) {
-      cpSync(join(dirs[0]!.path, 'keys'), join(dir.path, 'keys'), { recursive: true });
-      instances.push(await startServerProcess({ DATA_DIR: dir.path, ...env, ...shared }));
-    }
+    });
+    instances = cluster.instances;
   });
 
-  afterAll(async () => {
-    await Promise.all(instances.map((i) => i.stop()));
-    await db?.drop();
-    await Promise.all(dirs.map((d) => d.remove()));
-    await deleteKeysWithPrefix(prefix);
-  });
+  afterAll(async () => cluster?.stop());
 
   const loginStart = (index: number, email: string) =>
     fetch(`${(instances[index] as ServerProcess).url}/api/v1/auth/login/start`, {

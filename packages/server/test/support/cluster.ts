@@ -1,0 +1,52 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTestDatabase, type TestDatabase } from './pg.ts';
+import { deleteKeysWithPrefix, testRedisUrl, uniqueKeyPrefix } from './redis.ts';
+import { type ServerProcess, startServerProcess } from './server-process.ts';
+import { type TempDir, createTempDir } from './tmp.ts';
+
+const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
+
+export interface Cluster {
+  instances: ServerProcess[];
+  /** The Redis key prefix the cluster uses (unique per cluster). */
+  prefix: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * N real server processes on one fresh PostgreSQL database and one Redis (unique key prefix), deployed as an
+ * operator would: the first instance creates the secrets, the others get them as environment secrets and a copy
+ * of the signing-key directory.
+ */
+export async function startCluster(size: number, env: Record<string, string>): Promise<Cluster> {
+  const db: TestDatabase = await createTestDatabase();
+  const prefix = uniqueKeyPrefix();
+  const dirs: TempDir[] = [];
+  for (let i = 0; i < size; i++) dirs.push(await createTempDir());
+  const first = dirs[0] as TempDir;
+  const common = { DATABASE_URL: db.url, REDIS_URL: testRedisUrl as string, REDIS_KEY_PREFIX: prefix, ...env };
+  const migrate = spawnSync(process.execPath, [MAIN, 'migrate'], { env: { PATH: process.env.PATH ?? '', DATA_DIR: first.path, ...common }, encoding: 'utf8' });
+  if (migrate.status !== 0) throw new Error(`migrate failed: ${migrate.stderr}`);
+  const instances: ServerProcess[] = [await startServerProcess({ DATA_DIR: first.path, ...common })];
+  const secrets = join(first.path, 'secrets');
+  const shared = {
+    OPAQUE_SERVER_SETUP: readFileSync(join(secrets, 'opaque-server-setup'), 'utf8').trim(),
+    SERVER_SECRET: readFileSync(join(secrets, 'server-secret'), 'utf8').trim(),
+  };
+  for (const dir of dirs.slice(1)) {
+    cpSync(join(first.path, 'keys'), join(dir.path, 'keys'), { recursive: true });
+    instances.push(await startServerProcess({ DATA_DIR: dir.path, ...common, ...shared }));
+  }
+  return {
+    instances,
+    prefix,
+    async stop() {
+      await Promise.all(instances.map((i) => i.stop()));
+      await db.drop();
+      await Promise.all(dirs.map((d) => d.remove()));
+      await deleteKeysWithPrefix(prefix);
+    },
+  };
+}
