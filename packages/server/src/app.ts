@@ -12,7 +12,6 @@ import { frameworkErrorHandler } from './http/framework-errors.ts';
 import { registerJsonBody } from './http/json-body.ts';
 import { registerProductionGuards } from './http/production.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
-import { DEFAULT_CLOCK_TOLERANCE_SECONDS } from './tokens/access-token.ts';
 import { registerStrictSchemas } from './http/strict-schemas.ts';
 import { registerRateLimits } from './http/rate-limit.ts';
 import { createCredentialThrottle, throttleSettings } from './http/throttle.ts';
@@ -73,7 +72,7 @@ export async function build(config: Config, deps: AppDeps): Promise<App> {
     state: deps.state,
     secrets: deps.secrets,
     signingKeys: deps.signingKeys,
-    tokens: { issuer: config.publicUrl, audience: config.publicUrl, ttlSeconds: config.accessTokenTtlSeconds, clockToleranceSeconds: DEFAULT_CLOCK_TOLERANCE_SECONDS },
+    tokens: { issuer: config.publicUrl, audience: config.publicUrl, ttlSeconds: config.accessTokenTtlSeconds, clockToleranceSeconds: config.clockToleranceSeconds },
     now: deps.clock ?? Date.now,
     log: app.log,
   };

@@ -19,6 +19,8 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
+  /** Allowed clock skew when checking token times (iat, exp, nbf), seconds. */
+  readonly clockToleranceSeconds: number;
   /** JWS algorithm of new access-token signing keys (the first key, and `ww-server keys rotate` by default). */
   readonly accessTokenAlg: 'RS256' | 'ES256' | 'EdDSA';
   /** How long a rotated signing key is published in JWKS before it signs, seconds (lets JWKS caches catch up). */
@@ -183,6 +185,7 @@ const FIELDS = {
   publicUrl: str('PUBLIC_URL', undefined, urlCheck(['http:', 'https:'])),
   logLevel: oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
   accessTokenTtlSeconds: int('ACCESS_TOKEN_TTL', 900, 60, 3600),
+  clockToleranceSeconds: int('CLOCK_TOLERANCE', 30, 0, 300),
   refreshTokenTtlSeconds: int('REFRESH_TOKEN_TTL', 30 * 24 * 3600, 3600, 365 * 24 * 3600),
   accessTokenAlg: oneOf('ACCESS_TOKEN_ALG', 'RS256', ['RS256', 'ES256', 'EdDSA'] as const),
   keyActivationDelaySeconds: int('KEY_ACTIVATION_DELAY', 600, 0, 7 * 24 * 3600),

@@ -43,7 +43,7 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
     }
     const state = await openStateStore({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix });
     const secrets = await loadServerSecrets(config, storage);
-    const signingKeys = loadSigningKeys(config.dataDir, { alg: config.accessTokenAlg, accessTokenTtlSeconds: config.accessTokenTtlSeconds });
+    const signingKeys = loadSigningKeys(config.dataDir, { alg: config.accessTokenAlg, accessTokenTtlSeconds: config.accessTokenTtlSeconds, clockToleranceSeconds: config.clockToleranceSeconds });
     return {
       storage,
       state,

@@ -1,6 +1,5 @@
 import { unlinkSync } from 'node:fs';
 import type { Config } from '../config.ts';
-import { DEFAULT_CLOCK_TOLERANCE_SECONDS } from '../tokens/access-token.ts';
 import {
   type KeyStatus,
   SIGNING_ALGS,
@@ -124,7 +123,7 @@ function rotate(args: readonly string[], config: Config, now: number, graceMs: n
 
 /** Runs `ww-server keys <args>`; returns what to print. Throws KeysUsageError for a bad command line. */
 export function runKeysCommand(args: readonly string[], config: Config, now = Date.now()): string {
-  const graceMs = retirementGraceMs(config.accessTokenTtlSeconds, DEFAULT_CLOCK_TOLERANCE_SECONDS);
+  const graceMs = retirementGraceMs(config.accessTokenTtlSeconds, config.clockToleranceSeconds);
   const [command = 'list', ...rest] = args;
   if (command === 'help' || command === '--help' || command === '-h') return `${KEYS_USAGE}\n`;
   if (command === 'rotate') return rotate(rest, config, now, graceMs);

@@ -82,3 +82,26 @@ describe('TRUSTED_PROXIES', () => {
     }
   });
 });
+
+describe('CLOCK_TOLERANCE', () => {
+  it('defaults to 30 s, is bounded, and reaches token verification', async () => {
+    expect(loadConfig({}).clockToleranceSeconds).toBe(30);
+    expect(loadConfig({ CLOCK_TOLERANCE: '5' }).clockToleranceSeconds).toBe(5);
+    expect(() => loadConfig({ CLOCK_TOLERANCE: '3600' })).toThrow(/CLOCK_TOLERANCE must be between 0 and 300/);
+    const { createTestApp } = await import('../support/app.ts');
+    const t = await createTestApp('sqlite', { CLOCK_TOLERANCE: '5' });
+    try {
+      const { WatchwordClient } = await import('@watchword/client');
+      const client = new WatchwordClient({ serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0, dpop: false });
+      await client.register({ email: 'clock@example.com', password: 'clock passphrase' });
+      const v = await client.login({ email: 'clock@example.com', password: 'clock passphrase' });
+      const headers = { authorization: `Bearer ${v.session.tokens.accessToken}` };
+      t.clock.advance(900_000 + 4_000); // expired 4 s ago: within 5 s
+      expect((await t.app.inject({ method: 'GET', url: '/api/v1/account', headers })).statusCode).toBe(200);
+      t.clock.advance(2_000); // 6 s past expiry
+      expect((await t.app.inject({ method: 'GET', url: '/api/v1/account', headers })).statusCode).toBe(401);
+    } finally {
+      await t.close();
+    }
+  });
+});

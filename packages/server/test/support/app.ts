@@ -61,7 +61,7 @@ export async function createTestApp(dialect: Dialect, env: Record<string, string
   const redisPrefix = options.state === 'redis' ? uniqueKeyPrefix() : undefined;
   const state = redisPrefix === undefined ? new MemoryStateStore() : await openStateStore({ redisUrl: testRedisUrl, keyPrefix: redisPrefix });
   const secrets = await loadServerSecrets(config, storage);
-  const signingKeys = loadSigningKeys(config.dataDir, { alg: config.accessTokenAlg, accessTokenTtlSeconds: config.accessTokenTtlSeconds });
+  const signingKeys = loadSigningKeys(config.dataDir, { alg: config.accessTokenAlg, accessTokenTtlSeconds: config.accessTokenTtlSeconds, clockToleranceSeconds: config.clockToleranceSeconds });
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk: Buffer, _enc, cb) {
