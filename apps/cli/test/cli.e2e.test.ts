@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServerProcess, startServerProcess } from '../../../packages/server/test/support/server-process.ts';
 import { findSecrets } from '../../../packages/server/test/support/secret-scan.ts';
+import { GENEROUS_LIMITS } from '../../../packages/server/test/support/app.ts';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'main.ts');
 const PASSWORD = 'correct-Horse-battery-staple-42';
@@ -42,7 +43,9 @@ describe('ww CLI end to end against a real server process', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'ww-cli-data-'));
     home = mkdtempSync(join(tmpdir(), 'ww-cli-home-'));
-    server = await startServerProcess({ DATA_DIR: dataDir });
+    // This suite logs in many times within a minute from one address: volume limits out of the way (the throttle
+    // and limits have their own suites).
+    server = await startServerProcess({ DATA_DIR: dataDir, ...GENEROUS_LIMITS });
   });
   afterAll(async () => {
     await server?.stop();
