@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WatchwordClient, type Vault } from '@watchword/client';
 import { createDpopProof, generateDpopKeyPair } from '@watchword/protocol';
-import { type TestApp, createTestApp } from '../support/app.ts';
+import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
 
 const URL_BASE = 'http://watchword.test';
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString());
 
 /** RFC 9449 end to end: SDK sessions are bound to a key; the server holds every request to it. */
-describe('DPoP-bound sessions (RFC 9449)', () => {
+describe.each(backendsUnderTest())('DPoP-bound sessions (RFC 9449) ($name)', ({ dialect, state }) => {
   let t: TestApp;
   let vault: Vault;
 
   beforeAll(async () => {
-    t = await createTestApp('sqlite');
+    t = await createTestApp(dialect, {}, { state });
     await new WatchwordClient({ serverUrl: URL_BASE, fetch: t.fetch, kdfVersion: 0 }).register({ email: 'dora@example.com', password: 'doras long passphrase' });
     vault = await new WatchwordClient({ serverUrl: URL_BASE, fetch: t.fetch }).login({ email: 'dora@example.com', password: 'doras long passphrase' });
   });

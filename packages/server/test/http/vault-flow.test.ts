@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WatchwordClient, WatchwordError, type Vault } from '@watchword/client';
 import { opaqueClient } from '@watchword/protocol';
-import { type TestApp, createTestApp } from '../support/app.ts';
-import { dialectsUnderTest } from '../support/pg.ts';
+import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
 
 /** Bearer sessions here, because these tests also make raw requests with the tokens; DPoP has its own file. */
 const login = (t: TestApp, email: string, password: string, dpop: 'generate' | false = false) =>
@@ -23,13 +22,13 @@ async function code(promise: Promise<unknown>): Promise<string> {
   return 'no error';
 }
 
-describe.each(dialectsUnderTest())('vault API end to end through the SDK (%s)', (dialect) => {
+describe.each(backendsUnderTest())('vault API end to end through the SDK ($name)', ({ dialect, state }) => {
   let t: TestApp;
   let alice: Vault;
   let bob: Vault;
 
   beforeAll(async () => {
-    t = await createTestApp(dialect);
+    t = await createTestApp(dialect, {}, { state });
     alice = await registerAndLogin(t, 'alice@example.com', 'correct horse battery staple', 'generate');
     bob = await registerAndLogin(t, 'Bob@Example.com', 'another long passphrase');
   });
@@ -251,9 +250,9 @@ describe.each(dialectsUnderTest())('vault API end to end through the SDK (%s)', 
   });
 });
 
-describe.each(dialectsUnderTest())('session lifetimes (%s)', (dialect) => {
+describe.each(backendsUnderTest())('session lifetimes ($name)', ({ dialect, state }) => {
   it('an idle session cannot be refreshed; the absolute lifetime ends it too', async () => {
-    const t = await createTestApp(dialect);
+    const t = await createTestApp(dialect, {}, { state });
     await new WatchwordClient({ serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0 }).register({ email: 'bob@example.com', password: 'another long passphrase' });
     const v = await login(t, 'bob@example.com', 'another long passphrase');
     t.clock.advance(7 * 24 * 3600 * 1000 + 1);

@@ -10,8 +10,8 @@ import { MemoryStateStore } from '../../src/state/memory.ts';
 import type { StateStore } from '../../src/state/types.ts';
 import { openStorage } from '../../src/storage/index.ts';
 import type { Storage } from '../../src/storage/types.ts';
-import { createTestDatabase } from './pg.ts';
-import { type StateKind, deleteKeysWithPrefix, testRedisUrl, uniqueKeyPrefix } from './redis.ts';
+import { createTestDatabase, dialectsUnderTest } from './pg.ts';
+import { type StateKind, deleteKeysWithPrefix, testRedisUrl, uniqueKeyPrefix, stateKindsUnderTest } from './redis.ts';
 import { createTempDir } from './tmp.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -108,4 +108,25 @@ export async function createTestApp(dialect: Dialect, env: Record<string, string
       await tmp.remove();
     },
   };
+}
+
+export interface Backend {
+  name: string;
+  dialect: Dialect;
+  state: StateKind;
+}
+
+/**
+ * The storage + state pairs route-level suites run on: SQLite + memory always, PostgreSQL + Redis when both
+ * services are configured (the scaled-out deployment), PostgreSQL + memory when only PostgreSQL is.
+ */
+export function backendsUnderTest(): Backend[] {
+  const dialects = dialectsUnderTest();
+  const states = stateKindsUnderTest();
+  const out: Backend[] = [{ name: 'sqlite + memory', dialect: 'sqlite', state: 'memory' }];
+  if (dialects.includes('postgres')) {
+    const state: StateKind = states.includes('redis') ? 'redis' : 'memory';
+    out.push({ name: `postgres + ${state}`, dialect: 'postgres', state });
+  }
+  return out;
 }
