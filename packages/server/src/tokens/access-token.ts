@@ -1,5 +1,6 @@
 import { type KeyObject, randomUUID, sign, verify } from 'node:crypto';
-import { WatchwordError, fromBase64Url, fromUtf8, toBase64Url, utf8 } from '@watchword/protocol';
+import { parseCompactJws } from './compact-jws.ts';
+import { WatchwordError, toBase64Url, utf8 } from '@watchword/protocol';
 import type { SigningAlg, SigningKeys } from '../keys/signing-keys.ts';
 
 /**
@@ -103,28 +104,11 @@ function invalid(): WatchwordError {
   return new WatchwordError('INVALID_TOKEN');
 }
 
-function decodeJson(part: string): Record<string, unknown> {
-  const value: unknown = JSON.parse(fromUtf8(fromBase64Url(part)));
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid();
-  return value as Record<string, unknown>;
-}
-
 /** Verifies signature and claims; throws WatchwordError('INVALID_TOKEN') on any failure (the reason is not disclosed). */
 export function verifyAccessToken(keys: SigningKeys, settings: TokenSettings, token: string, nowMs: number): AccessClaims {
-  if (token.length > MAX_TOKEN_LENGTH) throw invalid();
-  const parts = token.split('.');
-  if (parts.length !== 3) throw invalid();
-  const [h, p, s] = parts as [string, string, string];
-  let header: Record<string, unknown>;
-  let payload: Record<string, unknown>;
-  let signature: Uint8Array;
-  try {
-    header = decodeJson(h);
-    payload = decodeJson(p);
-    signature = fromBase64Url(s);
-  } catch {
-    throw invalid();
-  }
+  const jws = parseCompactJws(token, MAX_TOKEN_LENGTH);
+  if ('error' in jws) throw invalid();
+  const { header, payload, signature } = jws;
   const set = keys.at(nowMs);
   // RFC 8725 §3.1: "libraries MUST enable the caller to specify a supported set of algorithms and MUST NOT use any
   // other algorithms when performing cryptographic operations" — ours are exactly those of the keys we hold
@@ -136,7 +120,7 @@ export function verifyAccessToken(keys: SigningKeys, settings: TokenSettings, to
   // RFC 8725 §3.1: "each key MUST be used with exactly one algorithm, and this MUST be checked when the cryptographic
   // operation is performed" — an ES256 header naming an RSA kid is refused here, before any signature check.
   if (!key || key.alg !== header.alg) throw invalid();
-  if (!JWS[key.alg].verify(utf8(`${h}.${p}`), key.publicKey, signature)) throw invalid();
+  if (!JWS[key.alg].verify(utf8(jws.signingInput), key.publicKey, signature)) throw invalid();
 
   const now = Math.floor(nowMs / 1000);
   const tol = settings.clockToleranceSeconds;

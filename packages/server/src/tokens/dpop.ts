@@ -1,6 +1,7 @@
 import { createHash, createHmac, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { WatchwordError, equalBytes, fromBase64Url, fromUtf8, jwkThumbprintInput, toBase64Url, utf8 } from '@watchword/protocol';
+import { WatchwordError, equalBytes, fromBase64Url, jwkThumbprintInput, toBase64Url, utf8 } from '@watchword/protocol';
 import type { ThumbprintJwk } from '@watchword/protocol';
+import { parseCompactJws } from './compact-jws.ts';
 import type { StateStore } from '../state/types.ts';
 
 /**
@@ -63,12 +64,6 @@ function invalid(reason: string): WatchwordError {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function decodeJson(part: string): Record<string, unknown> {
-  const value: unknown = JSON.parse(fromUtf8(fromBase64Url(part)));
-  if (!isObject(value)) throw new TypeError('not a JSON object');
-  return value;
 }
 
 function sha256(text: string): string {
@@ -161,20 +156,9 @@ function normaliseHttpUri(raw: string): string | undefined {
 export function verifyDpopProof(proof: string, ctx: DpopVerifyContext): VerifiedDpopProof {
   // §4.3 step 2: "the DPoP HTTP request header field value is a single and well-formed JWT".
   if (typeof proof !== 'string' || proof.length === 0) throw invalid('proof missing');
-  if (proof.length > MAX_PROOF_LENGTH) throw invalid('proof too large');
-  const parts = proof.split('.');
-  if (parts.length !== 3) throw invalid('not a compact JWS');
-  const [h, p, s] = parts as [string, string, string];
-  let header: Record<string, unknown>;
-  let claims: Record<string, unknown>;
-  let signature: Uint8Array;
-  try {
-    header = decodeJson(h);
-    claims = decodeJson(p);
-    signature = fromBase64Url(s);
-  } catch {
-    throw invalid('malformed JWT');
-  }
+  const jws = parseCompactJws(proof, MAX_PROOF_LENGTH);
+  if ('error' in jws) throw invalid(`proof ${jws.error}`);
+  const { header, payload: claims, signature } = jws;
 
   // §4.3 step 4: "the typ JOSE Header Parameter has the value dpop+jwt".
   if (header.typ !== 'dpop+jwt') throw invalid('typ is not dpop+jwt');
@@ -184,7 +168,7 @@ export function verifyDpopProof(proof: string, ctx: DpopVerifyContext): Verified
   // RFC 7515 §4.1.11: extensions listed in crit must be understood; we understand none.
   if ('crit' in header) throw invalid('crit header present');
   const { key, thumbprintJwk } = importProofKey(alg as Alg, header.jwk);
-  if (!signatureVerifies(alg as Alg, key, `${h}.${p}`, signature)) throw invalid('signature does not verify');
+  if (!signatureVerifies(alg as Alg, key, jws.signingInput, signature)) throw invalid('signature does not verify');
 
   // §4.3 step 3: "all required claims per Section 4.2 are contained in the JWT".
   const { jti, htm, htu, iat } = claims;
