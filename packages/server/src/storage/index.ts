@@ -1,6 +1,10 @@
 /** Opens the storage picked by the configuration. Never migrates on its own: the server decides when. */
 import { sql, type Kysely } from 'kysely';
+import { createAccountRepository } from './account.ts';
+import { createAuditRepository } from './audit.ts';
+import { createEmailTokenRepository } from './email-tokens.ts';
 import { createItemRepository } from './items.ts';
+import { createMfaRepository } from './mfa.ts';
 import { createMetaRepository } from './meta.ts';
 import { migrateToLatest, pendingMigrations } from './migrate.ts';
 import type { Database } from './schema.ts';
@@ -35,6 +39,10 @@ function createStorage(dialect: Storage['dialect'], db: Kysely<Database>): Stora
     items: createItemRepository(db),
     sessions: createSessionRepository(db),
     meta: createMetaRepository(db),
+    account: createAccountRepository(db),
+    mfa: createMfaRepository(db),
+    emailTokens: createEmailTokenRepository(db),
+    audit: createAuditRepository(db),
     async ping() {
       await sql`select 1`.execute(db);
     },

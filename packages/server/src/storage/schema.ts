@@ -26,6 +26,9 @@ export interface UsersTable {
   revision: Generated<number>;
   created_at: number;
   updated_at: number;
+  recovery_verifier_hash: string | null;
+  account_data: string | null;
+  email_verified_at: number | null;
 }
 
 export interface VaultsTable {
@@ -74,6 +77,62 @@ export interface RefreshTokensTable {
   successor_sealed: string | null;
 }
 
+export interface TotpFactorsTable {
+  user_id: string;
+  seed_sealed: string;
+  confirmed_at: number | null;
+  last_step: number;
+  created_at: number;
+}
+
+export interface BackupCodesTable {
+  id: string;
+  user_id: string;
+  /** Argon2id PHC string (salted). */
+  hash: string;
+  used_at: number | null;
+  created_at: number;
+}
+
+export interface WebauthnCredentialsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  public_key: string;
+  counter: number;
+  /** JSON array of transport hints. */
+  transports: string;
+  aaguid: string;
+  /** 0 or 1. */
+  backed_up: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface EmailTokensTable {
+  /** SHA-256 of the token, base64url. */
+  hash: string;
+  user_id: string;
+  purpose: string;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  at: number;
+  actor_id: string | null;
+  action: string;
+  target_id: string | null;
+  ip: string;
+  user_agent: string;
+  outcome: string;
+  request_id: string;
+  /** JSON object; never a secret. */
+  context: string;
+}
+
 export interface Database {
   meta: MetaTable;
   users: UsersTable;
@@ -81,4 +140,9 @@ export interface Database {
   items: ItemsTable;
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;
+  totp_factors: TotpFactorsTable;
+  backup_codes: BackupCodesTable;
+  webauthn_credentials: WebauthnCredentialsTable;
+  email_tokens: EmailTokensTable;
+  audit_events: AuditEventsTable;
 }

@@ -25,9 +25,138 @@ export interface UserRecord {
   revision: number;
   createdAt: number;
   updatedAt: number;
+  /** SHA-256 of the recovery verifier (a value only the recovery key yields), base64url; null on old accounts. */
+  recoveryVerifierHash: string | null;
+  /** Client-sealed account data (password-history fingerprints), base64url; opaque to the server. */
+  accountData: string | null;
+  /** When the address was verified; null until then. */
+  emailVerifiedAt: number | null;
 }
 
-export type NewUser = Omit<UserRecord, 'revision' | 'createdAt' | 'updatedAt'>;
+export type NewUser = Omit<UserRecord, 'revision' | 'createdAt' | 'updatedAt' | 'recoveryVerifierHash' | 'accountData' | 'emailVerifiedAt'> &
+  Partial<Pick<UserRecord, 'recoveryVerifierHash' | 'accountData'>>;
+
+/** The credential half of an account that a password change replaces (OPAQUE record and the password wrap). */
+export interface PasswordCredentials {
+  opaqueRecord: string;
+  kdfVersion: number;
+  kekSalt: string;
+  wrappedAccountKey: string;
+  accountData: string | null;
+}
+
+/** The recovery half: the recovery-key wrap and its verifier. */
+export interface RecoveryCredentials {
+  recoverySalt: string;
+  recoveryWrappedKey: string;
+  recoveryVerifierHash: string;
+}
+
+/** Everything a vault reset replaces (new account key: all wraps and key pairs are new). */
+export type ResetCredentials = PasswordCredentials &
+  RecoveryCredentials &
+  Pick<UserRecord, 'x25519PublicKey' | 'ed25519PublicKey' | 'wrappedX25519PrivateKey' | 'wrappedEd25519PrivateKey'>;
+
+/**
+ * Account-wide changes, each one transaction. Every one that ends sessions returns the ids it revoked, so the
+ * caller can deny their access tokens at once.
+ */
+export interface AccountRepository {
+  /** Swaps OPAQUE record and password wrap; revokes every other live session. undefined when the user is gone. */
+  changePassword(userId: string, credentials: PasswordCredentials, keepSessionId: string, now: number): Promise<string[] | undefined>;
+  /**
+   * Recovery with the recovery key: new password credentials and a rotated recovery wrap; every second factor is
+   * removed (the recovery key plus the mailbox replace them) and every session revoked.
+   */
+  recover(userId: string, credentials: PasswordCredentials & RecoveryCredentials, now: number): Promise<string[] | undefined>;
+  /** "Reset and lose the vault": every item and vault deleted, all keys replaced, factors removed, sessions revoked. */
+  resetVault(userId: string, credentials: ResetCredentials, personalVault: NewVault, now: number): Promise<string[] | undefined>;
+  /** Deletes the account and everything that hangs off it; returns the session ids that were live. */
+  delete(userId: string, now: number): Promise<string[] | undefined>;
+  markEmailVerified(userId: string, now: number): Promise<void>;
+}
+
+export interface TotpFactorRecord {
+  userId: string;
+  seedSealed: string;
+  confirmedAt: number | null;
+  lastStep: number;
+  createdAt: number;
+}
+
+export interface WebauthnCredentialRecord {
+  id: string;
+  userId: string;
+  name: string;
+  publicKey: string;
+  counter: number;
+  transports: string[];
+  aaguid: string;
+  backedUp: boolean;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface BackupCodeRecord {
+  id: string;
+  hash: string;
+}
+
+/** Second factors. Every "use" is one conditional UPDATE, so a code or assertion counts once across instances. */
+export interface MfaRepository {
+  getTotp(userId: string): Promise<TotpFactorRecord | undefined>;
+  /** Starts (or restarts) an enrolment: replaces an unconfirmed seed; 'active' when a confirmed one exists. */
+  putPendingTotp(userId: string, seedSealed: string, now: number): Promise<'pending' | 'active'>;
+  /** Activates the pending seed and records `step` as used; false if there was none pending or it changed. */
+  confirmTotp(userId: string, seedSealed: string, step: number, now: number): Promise<boolean>;
+  /** Records `step` as used iff it is newer than the last used one (single use, RFC 6238 §5.2). */
+  useTotpStep(userId: string, step: number): Promise<boolean>;
+  deleteTotp(userId: string): Promise<boolean>;
+
+  /** Replaces every backup code of the user (regeneration invalidates the old set). */
+  replaceBackupCodes(userId: string, hashes: string[], now: number): Promise<void>;
+  listUnusedBackupCodes(userId: string): Promise<BackupCodeRecord[]>;
+  /** Marks one code used iff still unused. */
+  useBackupCode(userId: string, id: string, now: number): Promise<boolean>;
+  deleteBackupCodes(userId: string): Promise<void>;
+
+  listWebauthn(userId: string): Promise<WebauthnCredentialRecord[]>;
+  /** 'exists' when the credential id is already registered (to anyone). */
+  addWebauthn(credential: Omit<WebauthnCredentialRecord, 'lastUsedAt'>): Promise<'added' | 'exists'>;
+  /** Stores the new signature counter iff the stored one is still `expected` (no concurrent double use). */
+  useWebauthn(userId: string, id: string, expected: number, counter: number, now: number): Promise<boolean>;
+  deleteWebauthn(userId: string, id: string): Promise<WebauthnCredentialRecord | undefined>;
+}
+
+export type EmailTokenPurpose = 'verify_email' | 'recovery';
+
+export interface EmailTokenRepository {
+  create(input: { hash: string; userId: string; purpose: EmailTokenPurpose; expiresAt: number; now: number }): Promise<void>;
+  /** Marks the token used iff it exists for this purpose, is unused and unexpired; returns its user. */
+  consume(hash: string, purpose: EmailTokenPurpose, now: number): Promise<string | undefined>;
+  /** Invalidates every outstanding token of that purpose for the user (a new request supersedes old ones). */
+  revokeAll(userId: string, purpose: EmailTokenPurpose, now: number): Promise<void>;
+}
+
+export interface AuditEventRecord {
+  id: string;
+  at: number;
+  actorId: string | null;
+  action: string;
+  targetId: string | null;
+  ip: string;
+  userAgent: string;
+  outcome: 'success' | 'failure' | 'denied';
+  requestId: string;
+  context: Record<string, string | number | boolean | null>;
+}
+
+/** Append-only: there is no update or delete here on purpose. */
+export interface AuditRepository {
+  append(event: AuditEventRecord): Promise<void>;
+  /** Events where the user is actor or target, newest first. */
+  listForUser(userId: string, limit: number): Promise<AuditEventRecord[]>;
+}
 
 export interface VaultRecord {
   id: string;
@@ -192,6 +321,10 @@ export interface Storage {
   readonly items: ItemRepository;
   readonly sessions: SessionRepository;
   readonly meta: MetaRepository;
+  readonly account: AccountRepository;
+  readonly mfa: MfaRepository;
+  readonly emailTokens: EmailTokenRepository;
+  readonly audit: AuditRepository;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   /** Names of migrations not yet applied (empty when current). */

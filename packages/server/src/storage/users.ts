@@ -24,6 +24,8 @@ export function createUserRepository(db: Kysely<Database>): UserRepository {
               ed25519_public_key: user.ed25519PublicKey,
               wrapped_x25519_private_key: user.wrappedX25519PrivateKey,
               wrapped_ed25519_private_key: user.wrappedEd25519PrivateKey,
+              recovery_verifier_hash: user.recoveryVerifierHash ?? null,
+              account_data: user.accountData ?? null,
               revision: 0,
               created_at: now,
               updated_at: now,
@@ -81,5 +83,8 @@ function toUser(row: Selectable<UsersTable>): UserRecord {
     revision: row.revision,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    recoveryVerifierHash: row.recovery_verifier_hash,
+    accountData: row.account_data,
+    emailVerifiedAt: row.email_verified_at,
   };
 }

@@ -1,0 +1,110 @@
+/** Account-wide changes (password change, recovery, vault reset, deletion), each in one transaction. */
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.ts';
+import type { AccountRepository, PasswordCredentials } from './types.ts';
+
+async function revokeSessions(trx: Transaction<Database>, userId: string, now: number, keep?: string): Promise<string[]> {
+  let query = trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null);
+  if (keep !== undefined) query = query.where('id', '!=', keep);
+  const rows = await query.returning('id').execute();
+  return rows.map((r) => r.id);
+}
+
+async function removeFactors(trx: Transaction<Database>, userId: string): Promise<void> {
+  await trx.deleteFrom('totp_factors').where('user_id', '=', userId).execute();
+  await trx.deleteFrom('backup_codes').where('user_id', '=', userId).execute();
+  await trx.deleteFrom('webauthn_credentials').where('user_id', '=', userId).execute();
+}
+
+function passwordColumns(c: PasswordCredentials, now: number) {
+  return {
+    opaque_record: c.opaqueRecord,
+    kdf_version: c.kdfVersion,
+    kek_salt: c.kekSalt,
+    wrapped_account_key: c.wrappedAccountKey,
+    account_data: c.accountData,
+    updated_at: now,
+  };
+}
+
+export function createAccountRepository(db: Kysely<Database>): AccountRepository {
+  return {
+    changePassword(userId, credentials, keepSessionId, now) {
+      return db.transaction().execute(async (trx) => {
+        const updated = await trx.updateTable('users').set(passwordColumns(credentials, now)).where('id', '=', userId).returning('id').executeTakeFirst();
+        if (updated === undefined) return undefined;
+        return revokeSessions(trx, userId, now, keepSessionId);
+      });
+    },
+
+    recover(userId, credentials, now) {
+      return db.transaction().execute(async (trx) => {
+        const updated = await trx
+          .updateTable('users')
+          .set({
+            ...passwordColumns(credentials, now),
+            recovery_salt: credentials.recoverySalt,
+            recovery_wrapped_key: credentials.recoveryWrappedKey,
+            recovery_verifier_hash: credentials.recoveryVerifierHash,
+          })
+          .where('id', '=', userId)
+          .returning('id')
+          .executeTakeFirst();
+        if (updated === undefined) return undefined;
+        await removeFactors(trx, userId);
+        return revokeSessions(trx, userId, now);
+      });
+    },
+
+    resetVault(userId, c, personalVault, now) {
+      return db.transaction().execute(async (trx) => {
+        // Bump the revision (never backwards): clients holding a sync cursor see a change and resync.
+        const updated = await trx
+          .updateTable('users')
+          .set((eb) => ({
+            ...passwordColumns(c, now),
+            recovery_salt: c.recoverySalt,
+            recovery_wrapped_key: c.recoveryWrappedKey,
+            recovery_verifier_hash: c.recoveryVerifierHash,
+            x25519_public_key: c.x25519PublicKey,
+            ed25519_public_key: c.ed25519PublicKey,
+            wrapped_x25519_private_key: c.wrappedX25519PrivateKey,
+            wrapped_ed25519_private_key: c.wrappedEd25519PrivateKey,
+            revision: eb('revision', '+', 1),
+          }))
+          .where('id', '=', userId)
+          .returning('id')
+          .executeTakeFirst();
+        if (updated === undefined) return undefined;
+        await trx.deleteFrom('items').where('user_id', '=', userId).execute();
+        await trx.deleteFrom('vaults').where('owner_id', '=', userId).execute();
+        await trx
+          .insertInto('vaults')
+          .values({ id: personalVault.id, owner_id: userId, kind: personalVault.kind, wrapped_key: personalVault.wrappedKey, created_at: now })
+          .execute();
+        await removeFactors(trx, userId);
+        return revokeSessions(trx, userId, now);
+      });
+    },
+
+    delete(userId, now) {
+      return db.transaction().execute(async (trx) => {
+        const live = await revokeSessions(trx, userId, now);
+        // Children first (explicitly, not relying on cascades), then the user row.
+        await removeFactors(trx, userId);
+        await trx.deleteFrom('email_tokens').where('user_id', '=', userId).execute();
+        await trx.deleteFrom('items').where('user_id', '=', userId).execute();
+        await trx.deleteFrom('vaults').where('owner_id', '=', userId).execute();
+        const sessions = trx.selectFrom('sessions').select('id').where('user_id', '=', userId);
+        await trx.deleteFrom('refresh_tokens').where('session_id', 'in', sessions).execute();
+        await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+        const deleted = await trx.deleteFrom('users').where('id', '=', userId).returning('id').executeTakeFirst();
+        return deleted === undefined ? undefined : live;
+      });
+    },
+
+    async markEmailVerified(userId, now) {
+      await db.updateTable('users').set({ email_verified_at: now }).where('id', '=', userId).where('email_verified_at', 'is', null).execute();
+    },
+  };
+}

@@ -1,0 +1,159 @@
+/** Second-factor state. Each "use" is one conditional UPDATE: a code or an assertion counts once, even across instances. */
+import type { Kysely } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { isUniqueViolation } from './errors.ts';
+import type { Database } from './schema.ts';
+import type { MfaRepository } from './types.ts';
+
+export function createMfaRepository(db: Kysely<Database>): MfaRepository {
+  return {
+    async getTotp(userId) {
+      const row = await db.selectFrom('totp_factors').selectAll().where('user_id', '=', userId).executeTakeFirst();
+      if (row === undefined) return undefined;
+      return { userId: row.user_id, seedSealed: row.seed_sealed, confirmedAt: row.confirmed_at, lastStep: row.last_step, createdAt: row.created_at };
+    },
+
+    putPendingTotp(userId, seedSealed, now) {
+      return db.transaction().execute(async (trx) => {
+        const current = await trx.selectFrom('totp_factors').select('confirmed_at').where('user_id', '=', userId).executeTakeFirst();
+        if (current !== undefined && current.confirmed_at !== null) return 'active' as const;
+        await trx.deleteFrom('totp_factors').where('user_id', '=', userId).where('confirmed_at', 'is', null).execute();
+        await trx.insertInto('totp_factors').values({ user_id: userId, seed_sealed: seedSealed, confirmed_at: null, last_step: 0, created_at: now }).execute();
+        return 'pending' as const;
+      });
+    },
+
+    async confirmTotp(userId, seedSealed, step, now) {
+      const row = await db
+        .updateTable('totp_factors')
+        .set({ confirmed_at: now, last_step: step })
+        .where('user_id', '=', userId)
+        .where('seed_sealed', '=', seedSealed)
+        .where('confirmed_at', 'is', null)
+        .returning('user_id')
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    async useTotpStep(userId, step) {
+      const row = await db
+        .updateTable('totp_factors')
+        .set({ last_step: step })
+        .where('user_id', '=', userId)
+        .where('confirmed_at', 'is not', null)
+        .where('last_step', '<', step)
+        .returning('user_id')
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    async deleteTotp(userId) {
+      const row = await db.deleteFrom('totp_factors').where('user_id', '=', userId).returning('user_id').executeTakeFirst();
+      return row !== undefined;
+    },
+
+    async replaceBackupCodes(userId, hashes, now) {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('backup_codes').where('user_id', '=', userId).execute();
+        if (hashes.length > 0) {
+          await trx
+            .insertInto('backup_codes')
+            .values(hashes.map((hash) => ({ id: randomUUID(), user_id: userId, hash, used_at: null, created_at: now })))
+            .execute();
+        }
+      });
+    },
+
+    async listUnusedBackupCodes(userId) {
+      return db.selectFrom('backup_codes').select(['id', 'hash']).where('user_id', '=', userId).where('used_at', 'is', null).orderBy('id').execute();
+    },
+
+    async useBackupCode(userId, id, now) {
+      const row = await db
+        .updateTable('backup_codes')
+        .set({ used_at: now })
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
+        .where('used_at', 'is', null)
+        .returning('id')
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    async deleteBackupCodes(userId) {
+      await db.deleteFrom('backup_codes').where('user_id', '=', userId).execute();
+    },
+
+    async listWebauthn(userId) {
+      const rows = await db.selectFrom('webauthn_credentials').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
+      return rows.map(toCredential);
+    },
+
+    async addWebauthn(c) {
+      try {
+        await db
+          .insertInto('webauthn_credentials')
+          .values({
+            id: c.id,
+            user_id: c.userId,
+            name: c.name,
+            public_key: c.publicKey,
+            counter: c.counter,
+            transports: JSON.stringify(c.transports),
+            aaguid: c.aaguid,
+            backed_up: c.backedUp ? 1 : 0,
+            created_at: c.createdAt,
+            last_used_at: null,
+          })
+          .execute();
+        return 'added';
+      } catch (error) {
+        if (isUniqueViolation(error)) return 'exists';
+        throw error;
+      }
+    },
+
+    async useWebauthn(userId, id, expected, counter, now) {
+      const row = await db
+        .updateTable('webauthn_credentials')
+        .set({ counter, last_used_at: now })
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
+        .where('counter', '=', expected)
+        .returning('id')
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    async deleteWebauthn(userId, id) {
+      const row = await db.deleteFrom('webauthn_credentials').where('id', '=', id).where('user_id', '=', userId).returningAll().executeTakeFirst();
+      return row === undefined ? undefined : toCredential(row);
+    },
+  };
+}
+
+function toCredential(row: {
+  id: string;
+  user_id: string;
+  name: string;
+  public_key: string;
+  counter: number;
+  transports: string;
+  aaguid: string;
+  backed_up: number;
+  created_at: number;
+  last_used_at: number | null;
+}) {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    name: row.name,
+    publicKey: row.public_key,
+    counter: row.counter,
+    transports: JSON.parse(row.transports) as string[],
+    aaguid: row.aaguid,
+    backedUp: row.backed_up === 1,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
