@@ -81,7 +81,7 @@ async function measureWatchword(label: string, env: Record<string, string>, base
     facts.coldStartMs = server.coldStartMs;
     await new Promise((r) => setTimeout(r, 1000));
     facts.idleRssMb = server.rssBytes() / 2 ** 20;
-    const client = (dpop = false) => new WatchwordClient({ serverUrl: server.url, kdfVersion: 0, dpop: dpop ? 'generate' : false });
+    const client = (dpop = false) => new WatchwordClient({ passwordPolicy: false,  serverUrl: server.url, kdfVersion: 0, dpop: dpop ? 'generate' : false });
     const accounts = Array.from({ length: 4 }, (_, i) => ({ email: `bench${i}@example.com`, password: `bench password ${i}` }));
     for (const a of accounts) await client().register(a);
     const [a, b, c] = await Promise.all(accounts.slice(0, 3).map((x) => client().login(x)));

@@ -8,7 +8,7 @@ import { findSecrets } from '../../../packages/server/test/support/secret-scan.t
 import { GENEROUS_LIMITS } from '../../../packages/server/test/support/app.ts';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'main.ts');
-const PASSWORD = 'correct-Horse-battery-staple-42';
+const PASSWORD = 'plum-Orbit-quiet-Lantern-93';
 const ITEM_SECRET = 'S3cret!github-pass';
 const EDITED_SECRET = 'N3w!github-pass';
 

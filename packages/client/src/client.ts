@@ -1,5 +1,6 @@
 import { type FetchLike, HttpClient } from './http.ts';
-import { type RegisterResult, login, register } from './auth.ts';
+import { type RegisterResult, type SecondFactorPrompt, login, register } from './auth.ts';
+import { type RecoverInput, AccountSecurity, changePassword, recover, requestRecovery, resetVault, verifyEmail } from './account.ts';
 import { Session, type StoredTokens, toStoredTokens } from './session.ts';
 import { Vault } from './vault.ts';
 import { generateDpopKeyPair } from '@watchword/protocol';
@@ -16,6 +17,12 @@ export interface ClientOptions {
    * login; a CryptoKeyPair uses that key (e.g. one the CLI keeps); false asks for plain bearer tokens.
    */
   dpop?: 'generate' | CryptoKeyPair | false;
+  /**
+   * Enforce the master-password policy (length, zxcvbn strength, history) on register, password change and
+   * recovery — on by default. The server cannot check it (it never sees the password); only tests and benchmarks
+   * turn it off.
+   */
+  passwordPolicy?: boolean;
 }
 
 /** The SDK's front door: register, log in (→ an unlocked Vault), or resume a stored session. */
@@ -28,18 +35,64 @@ export class WatchwordClient {
     this.#options = options;
   }
 
-  register(input: { email: string; password: string }): Promise<RegisterResult> {
-    return register(this.http, { ...input, ...(this.#options.kdfVersion !== undefined ? { kdfVersion: this.#options.kdfVersion } : {}) });
+  get #common() {
+    return {
+      ...(this.#options.kdfVersion !== undefined ? { kdfVersion: this.#options.kdfVersion } : {}),
+      ...(this.#options.passwordPolicy === false ? { passwordPolicy: false } : {}),
+    };
   }
 
-  /** Logs in and unlocks: the vault keys never leave this process. */
-  async login(input: { email: string; password: string; deviceName?: string }): Promise<Vault> {
+  register(input: { email: string; password: string }): Promise<RegisterResult> {
+    return register(this.http, { ...input, ...this.#common });
+  }
+
+  /**
+   * Logs in and unlocks: the vault keys never leave this process. With a second factor enabled, `secondFactor` is
+   * asked for a TOTP code, a backup code or a WebAuthn assertion (without it: SecondFactorRequiredError).
+   */
+  async login(input: { email: string; password: string; deviceName?: string; secondFactor?: SecondFactorPrompt; secondFactorRetry?: boolean }): Promise<Vault> {
     const option = this.#options.dpop ?? 'generate';
     const dpopKey = option === 'generate' ? await generateDpopKeyPair() : option === false ? undefined : option;
     const { tokens, exportKey } = await login(this.http, { ...input, ...(dpopKey ? { dpopKey } : {}) });
     const stored = toStoredTokens(tokens);
     await this.#options.onTokens?.(stored);
     return Vault.open(new Session(this.http, stored, this.#options.onTokens, dpopKey), { exportKey });
+  }
+
+  /** Changes the master password of an unlocked vault; every other session ends. */
+  changePassword(vault: Vault, input: { currentPassword: string; newPassword: string }): Promise<{ revokedSessions: number }> {
+    return changePassword({
+      session: vault.session,
+      accountKey: vault.exportAccountKey(),
+      userId: vault.userId,
+      email: vault.account.email,
+      accountData: vault.account.accountData,
+      ...input,
+      ...this.#common,
+    });
+  }
+
+  /** Second factors, activity and account deletion for a signed-in session. */
+  security(session: Session): AccountSecurity {
+    return new AccountSecurity(session);
+  }
+
+  verifyEmail(token: string): Promise<void> {
+    return verifyEmail(this.http, token);
+  }
+
+  requestRecovery(email: string): Promise<void> {
+    return requestRecovery(this.http, email);
+  }
+
+  /** New master password with the recovery key; returns the new (rotated) recovery key, shown once. */
+  recover(input: Omit<RecoverInput, 'kdfVersion' | 'passwordPolicy'>): Promise<{ recoveryKey: string }> {
+    return recover(this.http, { ...input, ...this.#common });
+  }
+
+  /** Without the recovery key: a new, empty vault. `confirm` must be the exact VAULT_RESET_CONFIRMATION phrase. */
+  resetVault(input: { token: string; newPassword: string; email: string; confirm: string }): Promise<{ recoveryKey: string }> {
+    return resetVault(this.http, { ...input, ...this.#common });
   }
 
   /** A session from stored tokens (no vault key: for `token`, `logout`, …); pass the DPoP key they are bound to. */

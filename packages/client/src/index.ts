@@ -1,6 +1,8 @@
 export { HttpClient, type FetchLike } from './http.ts';
-export { register, login, type RegisterResult, type LoginResult } from './auth.ts';
+export { register, login, SecondFactorRequiredError, type RegisterResult, type LoginResult, type SecondFactorAnswer, type SecondFactorPrompt } from './auth.ts';
+export { AccountSecurity, changePassword, reauthenticate, recover, requestRecovery, resetVault, verifyEmail, type RecoverInput } from './account.ts';
 export { Session, toStoredTokens, type StoredTokens } from './session.ts';
 export { Vault, type VaultItem, type SyncResult } from './vault.ts';
 export { WatchwordClient } from './client.ts';
-export { WatchwordError, generatePassword, type ItemContent } from '@watchword/protocol';
+export * from './password-policy.ts';
+export { WatchwordError, generatePassword, VAULT_RESET_CONFIRMATION, type ItemContent } from '@watchword/protocol';

@@ -2,7 +2,7 @@ import type { AccountKeysInput } from './api/auth.ts';
 import { buildAad } from './aad.ts';
 import { importAesKey, openBytes, sealBytes } from './crypto/aead.ts';
 import { DecryptionError } from './crypto/decryption-error.ts';
-import { hkdfSha256AesKey } from './crypto/hkdf.ts';
+import { hkdfSha256, hkdfSha256AesKey } from './crypto/hkdf.ts';
 import { concatBytes, fromBase64Url, randomBytes, toBase64Url, utf8 } from './encoding.ts';
 import { formatRecoveryKey, parseRecoveryKey } from './recovery-key.ts';
 
@@ -49,6 +49,7 @@ const EMPTY = new Uint8Array(0);
 const INFO = {
   kek: 'watchword/v1/kek',
   recovery: 'watchword/v1/recovery',
+  recoveryVerifier: 'watchword/v1/recovery-verifier',
   accountWrap: 'watchword/v1/account-key/wrap',
 } as const;
 
@@ -75,6 +76,7 @@ export async function createAccountKeys(input: {
   const kek = await deriveKek(exportKey, userId, kekSalt);
   const recoveryKek = await deriveRecoveryKek(recoveryKeyBytes, userId, recoverySalt);
   const wrapKey = await accountWrappingKey(accountKey);
+  const recoveryVerifier = await deriveRecoveryVerifier(recoveryKeyBytes, userId, recoverySalt);
 
   const x25519 = (await globalThis.crypto.subtle.generateKey({ name: 'X25519' }, true, ['deriveBits'])) as CryptoKeyPair;
   const ed25519 = (await globalThis.crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
@@ -84,6 +86,7 @@ export async function createAccountKeys(input: {
     wrappedAccountKey: await sealBytes(kek, accountKey, AAD.accountKey(userId)),
     recoverySalt: toBase64Url(recoverySalt),
     recoveryWrappedKey: await sealBytes(recoveryKek, accountKey, AAD.accountKeyRecovery(userId)),
+    recoveryVerifier,
     x25519PublicKey: await exportPublic(x25519.publicKey),
     ed25519PublicKey: await exportPublic(ed25519.publicKey),
     wrappedX25519PrivateKey: await sealPrivate(wrapKey, x25519.privateKey, AAD.privateKey('x25519', userId)),
@@ -127,6 +130,56 @@ export async function recoverAccountKey(input: {
   try {
     const kek = await deriveRecoveryKek(recoveryKeyBytes, input.userId, decodeSalt(input.recoverySalt));
     return checkedLength(await openBytes(kek, input.recoveryWrappedKey, AAD.accountKeyRecovery(input.userId)));
+  } finally {
+    recoveryKeyBytes.fill(0);
+  }
+}
+
+/**
+ * The recovery verifier: HKDF-SHA-256(recovery key, recoverySalt, "watchword/v1/recovery-verifier" ‖ userId).
+ * Sent at registration (the server keeps its SHA-256) and again at recovery, so the server can tell that the
+ * caller holds the recovery key before it lets them replace the account's wraps. It is a different HKDF output
+ * from the recovery KEK (other info string): knowing it reveals nothing about the KEK.
+ * @throws {WatchwordError} `VALIDATION_FAILED` if the recovery key is mistyped.
+ */
+export async function recoveryVerifierFor(input: { recoveryKey: string; userId: string; recoverySalt: string }): Promise<string> {
+  const bytes = parseRecoveryKey(input.recoveryKey);
+  try {
+    return await deriveRecoveryVerifier(bytes, input.userId, decodeSalt(input.recoverySalt));
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+/** Password change: the account key wrapped under the KEK of a new OPAQUE export key (fresh salt). */
+export async function rewrapAccountKey(input: { accountKey: Uint8Array; exportKey: string; userId: string }): Promise<{ kekSalt: string; wrappedAccountKey: string }> {
+  if (input.accountKey.length !== SYMMETRIC_KEY_LENGTH) throw new RangeError('an account key is 32 bytes');
+  const kekSalt = randomBytes(SALT_LENGTH);
+  const kek = await deriveKek(input.exportKey, input.userId, kekSalt);
+  return { kekSalt: toBase64Url(kekSalt), wrappedAccountKey: await sealBytes(kek, input.accountKey, AAD.accountKey(input.userId)) };
+}
+
+export interface RotatedRecoveryKey {
+  recoverySalt: string;
+  recoveryWrappedKey: string;
+  recoveryVerifier: string;
+  /** Show once to the user; never send it anywhere. */
+  recoveryKey: string;
+}
+
+/** A new recovery key wrapping the same account key (after a recovery, or on request). */
+export async function rotateRecoveryKey(input: { accountKey: Uint8Array; userId: string }): Promise<RotatedRecoveryKey> {
+  if (input.accountKey.length !== SYMMETRIC_KEY_LENGTH) throw new RangeError('an account key is 32 bytes');
+  const recoveryKeyBytes = randomBytes(SYMMETRIC_KEY_LENGTH);
+  const recoverySalt = randomBytes(SALT_LENGTH);
+  try {
+    const recoveryKek = await deriveRecoveryKek(recoveryKeyBytes, input.userId, recoverySalt);
+    return {
+      recoverySalt: toBase64Url(recoverySalt),
+      recoveryWrappedKey: await sealBytes(recoveryKek, input.accountKey, AAD.accountKeyRecovery(input.userId)),
+      recoveryVerifier: await deriveRecoveryVerifier(recoveryKeyBytes, input.userId, recoverySalt),
+      recoveryKey: formatRecoveryKey(recoveryKeyBytes),
+    };
   } finally {
     recoveryKeyBytes.fill(0);
   }
@@ -201,6 +254,10 @@ function deriveKek(exportKey: string, userId: string, salt: Uint8Array): Promise
 /** Recovery KEK = HKDF-SHA-256(recovery key, recoverySalt, "watchword/v1/recovery" ‖ userId). */
 function deriveRecoveryKek(recoveryKey: Uint8Array, userId: string, salt: Uint8Array): Promise<CryptoKey> {
   return hkdfSha256AesKey(recoveryKey, salt, concatBytes(utf8(INFO.recovery), userIdBytes(userId)));
+}
+
+async function deriveRecoveryVerifier(recoveryKey: Uint8Array, userId: string, salt: Uint8Array): Promise<string> {
+  return toBase64Url(await hkdfSha256(recoveryKey, salt, concatBytes(utf8(INFO.recoveryVerifier), userIdBytes(userId)), 32));
 }
 
 async function accountWrappingKey(accountKey: Uint8Array): Promise<CryptoKey> {

@@ -21,6 +21,10 @@ import { authRoutes } from './modules/auth/routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { itemRoutes } from './modules/items/routes.ts';
 import { sessionRoutes } from './modules/sessions/routes.ts';
+import { mfaRoutes } from './modules/mfa/routes.ts';
+import { reauthRoutes } from './modules/auth/reauth.ts';
+import { recoveryRoutes } from './modules/recovery/routes.ts';
+import { createMailer } from './mail/mailer.ts';
 import { primeDenylist } from './modules/auth/sessions.ts';
 
 /** Log redaction: credentials never reach the log, whatever a future log line includes. */
@@ -77,7 +81,11 @@ export async function build(config: Config, deps: AppDeps): Promise<App> {
     log: app.log,
   };
   const throttle = createCredentialThrottle({ state: deps.state, now: base.now, secret: deps.secrets.serverSecret, settings: throttleSettings(config) });
-  const ctx: Context = { ...base, dpop: createDpopVerifier(base), throttle };
+  const mailer = deps.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, outboxDir: config.mailOutboxDir }, app.log);
+  const ctx: Context = { ...base, dpop: createDpopVerifier(base), throttle, mailer };
+  app.addHook('onClose', async () => {
+    if (!deps.mailer) await mailer.close();
+  });
 
   // Only JSON bodies are accepted; anything else is 415.
   app.removeContentTypeParser('text/plain');
@@ -112,7 +120,10 @@ export async function build(config: Config, deps: AppDeps): Promise<App> {
 
   healthRoutes(app, ctx);
   authRoutes(app, ctx);
+  reauthRoutes(app, ctx);
+  recoveryRoutes(app, ctx);
   accountRoutes(app, ctx);
+  mfaRoutes(app, ctx);
   itemRoutes(app, ctx);
   sessionRoutes(app, ctx);
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { checkProductionConfig } from './http/production.ts';
 
 /**
@@ -78,6 +78,12 @@ export interface Config {
   /** Failed credential attempts from one IP (all accounts) within loginIpBlockWindowSeconds that block the IP. */
   readonly loginIpBlockFailures: number;
   readonly loginIpBlockWindowSeconds: number;
+  /** smtp:// or smtps:// URL (credentials allowed, redacted when printed); unset: mail goes to mailOutboxDir. */
+  readonly smtpUrl: string | undefined;
+  /** From address of every mail (default watchword@<PUBLIC_URL host>). */
+  readonly mailFrom: string;
+  /** Where mail is written when SMTP_URL is unset (default DATA_DIR/outbox). */
+  readonly mailOutboxDir: string;
   /** How long a blocked IP is refused on every credential path, seconds. */
   readonly loginIpBlockSeconds: number;
 }
@@ -237,6 +243,10 @@ const FIELDS = {
   allowedHosts: list('ALLOWED_HOSTS', (v) => (/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)$/.test(v) ? undefined : `must be host names without port, got "${v}"`), (v) => v.toLowerCase()),
   hstsPreload: bool('HSTS_PRELOAD', false),
   tlsCert: str('TLS_CERT', undefined),
+  // E-mail (README "E-mail"): SMTP when configured, else an outbox directory — never silently dropped.
+  smtpUrl: str('SMTP_URL', undefined, urlCheck(['smtp:', 'smtps:']), true),
+  mailFrom: str('MAIL_FROM', undefined, (v) => (/^[^\r\n]{3,254}$/.test(v) && v.includes('@') ? undefined : 'must be an e-mail address (optionally "Name <address>")')),
+  mailOutboxDir: str('MAIL_OUTBOX_DIR', undefined),
   tlsKey: str('TLS_KEY', undefined),
   allowedKdfVersions: {
     env: 'ALLOWED_KDF_VERSIONS',
@@ -280,6 +290,8 @@ export function loadConfig(env: Source = process.env): Config {
   if ((values.tlsCert === undefined) !== (values.tlsKey === undefined)) throw new ConfigError('TLS_CERT and TLS_KEY must be set together (file paths) or not at all');
   values.dataDir = resolve(values.dataDir as string);
   values.publicUrl = ((values.publicUrl as string | undefined) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  values.mailFrom = (values.mailFrom as string | undefined) ?? `Watchword <watchword@${new URL(values.publicUrl as string).hostname.replace(/^\[|\]$/g, '')}>`;
+  values.mailOutboxDir = resolve((values.mailOutboxDir as string | undefined) ?? join(values.dataDir as string, 'outbox'));
   const config = Object.freeze({
     ...values,
     allowedKdfVersions: Object.freeze(values.allowedKdfVersions as number[]),
@@ -296,7 +308,7 @@ export function redactConfig(config: Config): Record<string, unknown> {
   for (const [key, field] of Object.entries(FIELDS) as [keyof Config, Field<unknown>][]) {
     const value = config[key];
     if (value === undefined || !field.secret) out[key] = value;
-    else if (key === 'databaseUrl' || key === 'redisUrl') out[key] = maskUrl(String(value));
+    else if (key === 'databaseUrl' || key === 'redisUrl' || key === 'smtpUrl') out[key] = maskUrl(String(value));
     else out[key] = '[redacted]';
   }
   return out;

@@ -1,6 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { B64, Timestamp, Uuid, strict } from './common.ts';
-import { KdfVersion } from './auth.ts';
+import { KdfVersion, OpaqueMessageSchema, SealedAccountData, TotpCode } from './auth.ts';
+import { WebauthnRegistrationOptions, WebauthnRegistrationResponse } from './webauthn.ts';
 
 const WrappedKey = B64(4096);
 
@@ -29,7 +30,101 @@ export const AccountResponse = Type.Object(
     ),
     vaults: Type.Array(VaultInfo),
     revision: Type.Integer({ minimum: 0 }),
+    emailVerified: Type.Boolean(),
+    /** Client-sealed account data (password history); null until the client first stores it. */
+    accountData: Type.Union([Type.String(), Type.Null()]),
   },
   strict,
 );
 export type AccountResponse = Static<typeof AccountResponse>;
+
+const ReauthToken = B64(64, 'From POST /api/v1/auth/reauth/finish');
+
+export const PasswordChangeStartRequest = Type.Object({ reauthToken: ReauthToken, registrationRequest: OpaqueMessageSchema }, strict);
+export type PasswordChangeStartRequest = Static<typeof PasswordChangeStartRequest>;
+export const PasswordChangeStartResponse = Type.Object({ changeId: B64(64), registrationResponse: OpaqueMessageSchema }, strict);
+export type PasswordChangeStartResponse = Static<typeof PasswordChangeStartResponse>;
+
+/** The new OPAQUE record and the account key re-wrapped under the new KEK; no item is re-encrypted. */
+export const PasswordChangeFinishRequest = Type.Object(
+  {
+    changeId: B64(64),
+    registrationRecord: OpaqueMessageSchema,
+    kdfVersion: KdfVersion,
+    kekSalt: B64(128),
+    wrappedAccountKey: WrappedKey,
+    accountData: SealedAccountData,
+  },
+  strict,
+);
+export type PasswordChangeFinishRequest = Static<typeof PasswordChangeFinishRequest>;
+export const PasswordChangeFinishResponse = Type.Object({ ok: Type.Literal(true), revokedSessions: Type.Integer({ minimum: 0 }) }, strict);
+export type PasswordChangeFinishResponse = Static<typeof PasswordChangeFinishResponse>;
+
+export const ReauthRequest = Type.Object({ reauthToken: ReauthToken }, strict);
+export type ReauthRequest = Static<typeof ReauthRequest>;
+
+export const WebauthnCredentialInfo = Type.Object(
+  { id: B64(1366), name: Type.String({ maxLength: 64 }), createdAt: Timestamp, lastUsedAt: Type.Union([Timestamp, Type.Null()]) },
+  strict,
+);
+export type WebauthnCredentialInfo = Static<typeof WebauthnCredentialInfo>;
+
+export const MfaStatusResponse = Type.Object(
+  {
+    totp: Type.Object({ enabled: Type.Boolean(), pending: Type.Boolean() }, strict),
+    webauthn: Type.Array(WebauthnCredentialInfo),
+    backupCodes: Type.Object({ remaining: Type.Integer({ minimum: 0 }) }, strict),
+  },
+  strict,
+);
+export type MfaStatusResponse = Static<typeof MfaStatusResponse>;
+
+export const TotpEnrolResponse = Type.Object(
+  { secret: Type.String({ maxLength: 128 }), otpauthUri: Type.String({ maxLength: 512 }) },
+  strict,
+);
+export type TotpEnrolResponse = Static<typeof TotpEnrolResponse>;
+
+export const TotpCodeRequest = Type.Object({ code: TotpCode }, strict);
+export type TotpCodeRequest = Static<typeof TotpCodeRequest>;
+
+/** Backup codes are shown once: when the first factor is enabled, and on regeneration. */
+export const BackupCodes = Type.Array(Type.String({ maxLength: 32 }), { maxItems: 10 });
+export const FactorEnabledResponse = Type.Object({ ok: Type.Literal(true), backupCodes: Type.Optional(BackupCodes) }, strict);
+export type FactorEnabledResponse = Static<typeof FactorEnabledResponse>;
+export const BackupCodesResponse = Type.Object({ backupCodes: BackupCodes }, strict);
+export type BackupCodesResponse = Static<typeof BackupCodesResponse>;
+
+export const WebauthnOptionsResponse = Type.Object({ options: WebauthnRegistrationOptions }, strict);
+export type WebauthnOptionsResponse = Static<typeof WebauthnOptionsResponse>;
+export const WebauthnAddRequest = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f\\u007f]+$' }), response: WebauthnRegistrationResponse },
+  strict,
+);
+export type WebauthnAddRequest = Static<typeof WebauthnAddRequest>;
+export const WebauthnAddResponse = Type.Object(
+  { ok: Type.Literal(true), credential: WebauthnCredentialInfo, backupCodes: Type.Optional(BackupCodes) },
+  strict,
+);
+export type WebauthnAddResponse = Static<typeof WebauthnAddResponse>;
+export const WebauthnParams = Type.Object({ id: B64(1366) }, strict);
+
+export const DeleteAccountRequest = Type.Object(
+  { reauthToken: ReauthToken, confirmEmail: Type.String({ minLength: 3, maxLength: 254 }) },
+  strict,
+);
+export type DeleteAccountRequest = Static<typeof DeleteAccountRequest>;
+
+export const SecurityEvent = Type.Object(
+  {
+    at: Timestamp,
+    action: Type.String(),
+    outcome: Type.String(),
+    ip: Type.String(),
+    userAgent: Type.String(),
+  },
+  strict,
+);
+export const SecurityActivityResponse = Type.Object({ events: Type.Array(SecurityEvent) }, strict);
+export type SecurityActivityResponse = Static<typeof SecurityActivityResponse>;

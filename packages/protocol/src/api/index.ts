@@ -3,3 +3,4 @@ export * from './auth.ts';
 export * from './account.ts';
 export * from './items.ts';
 export * from './sessions.ts';
+export * from './webauthn.ts';

@@ -35,6 +35,8 @@ export function checkProductionConfig(config: Config): string[] {
   // Decision: the OPAQUE setup is supplied too. Generated into DATA_DIR it would sit beside the SQLite file and in
   // the same volume backups, undoing "a database dump alone does not allow offline guessing".
   if (config.opaqueServerSetup === undefined) problems.push('OPAQUE_SERVER_SETUP must be supplied as a secret, not generated into DATA_DIR');
+  // Verification, recovery and security notifications must reach people: an outbox on the server's disk does not.
+  if (config.smtpUrl === undefined) problems.push('SMTP_URL must be set (without it mail only reaches the outbox directory)');
   if (config.rateLimits === 'off') problems.push('RATE_LIMITS=off disables brute-force throttling and volume limits');
   const plainOrigins = config.corsOrigins.filter((origin) => !origin.startsWith('https://'));
   if (plainOrigins.length > 0) problems.push(`CORS_ORIGINS must be https:// origins (${plainOrigins.join(', ')})`);

@@ -32,7 +32,7 @@ import type { Config } from '../config.ts';
 import type { StateStore } from '../state/types.ts';
 
 /** Throttled operations; each has its own account counters (the IP counters are shared by all). */
-export type CredentialAction = 'login' | 'register' | 'refresh';
+export type CredentialAction = 'login' | 'register' | 'refresh' | 'mfa' | 'reauth' | 'recovery' | 'email_token';
 
 export interface CredentialSubjects {
   /** The client IP (request.ip: the socket peer, or the right-most untrusted X-Forwarded-For hop). */

@@ -5,6 +5,7 @@ import type { ServerSecrets } from '../keys/server-secrets.ts';
 import type { SigningKeys } from '../keys/signing-keys.ts';
 import type { StateStore } from '../state/types.ts';
 import type { Storage } from '../storage/types.ts';
+import type { Mailer } from '../mail/mailer.ts';
 import type { TokenSettings } from '../tokens/access-token.ts';
 import type { DpopVerifier } from './dpop.ts';
 import type { CredentialThrottle } from './throttle.ts';
@@ -27,6 +28,8 @@ export interface AppDeps {
   readonly clock?: () => number;
   /** PEM certificate chain and key for native TLS (read from TLS_CERT/TLS_KEY by openRuntime). */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  /** Mail delivery; default: SMTP_URL, or the outbox directory. */
+  readonly mailer?: Mailer;
   /** Pino destination for tests that read the log. */
   readonly logStream?: NodeJS.WritableStream;
 }
@@ -45,6 +48,8 @@ export interface Context {
   readonly dpop: DpopVerifier & { nonce(): string };
   /** Brute-force throttling shared by every credential path (see http/throttle.ts). */
   readonly throttle: CredentialThrottle;
+  /** Outgoing mail (verification, recovery, security notifications). */
+  readonly mailer: Mailer;
 }
 
 /** Each route declares who may call it (deny by default: a route without a declaration fails at start-up). */

@@ -6,7 +6,7 @@ describe('bulk import: POST /api/v1/items/batch', () => {
   let t: TestApp;
   let vault: Vault;
   let other: Vault;
-  const client = () => new WatchwordClient({ serverUrl: 'http://watchword.test', fetch: (u, i) => t.fetch(u, i), kdfVersion: 0, dpop: false });
+  const client = () => new WatchwordClient({ passwordPolicy: false,  serverUrl: 'http://watchword.test', fetch: (u, i) => t.fetch(u, i), kdfVersion: 0, dpop: false });
 
   beforeAll(async () => {
     t = await createTestApp('sqlite');

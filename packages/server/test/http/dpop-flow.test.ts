@@ -13,8 +13,8 @@ describe.each(backendsUnderTest())('DPoP-bound sessions (RFC 9449) ($name)', ({ 
 
   beforeAll(async () => {
     t = await createTestApp(dialect, {}, { state });
-    await new WatchwordClient({ serverUrl: URL_BASE, fetch: t.fetch, kdfVersion: 0 }).register({ email: 'dora@example.com', password: 'doras long passphrase' });
-    vault = await new WatchwordClient({ serverUrl: URL_BASE, fetch: t.fetch }).login({ email: 'dora@example.com', password: 'doras long passphrase' });
+    await new WatchwordClient({ passwordPolicy: false,  serverUrl: URL_BASE, fetch: t.fetch, kdfVersion: 0 }).register({ email: 'dora@example.com', password: 'doras long passphrase' });
+    vault = await new WatchwordClient({ passwordPolicy: false,  serverUrl: URL_BASE, fetch: t.fetch }).login({ email: 'dora@example.com', password: 'doras long passphrase' });
   });
   afterAll(async () => t.close());
 
@@ -59,7 +59,7 @@ describe.each(backendsUnderTest())('DPoP-bound sessions (RFC 9449) ($name)', ({ 
   });
 
   it('a bound refresh token without its key ends the family', async () => {
-    const v = await new WatchwordClient({ serverUrl: URL_BASE, fetch: t.fetch }).login({ email: 'dora@example.com', password: 'doras long passphrase' });
+    const v = await new WatchwordClient({ passwordPolicy: false,  serverUrl: URL_BASE, fetch: t.fetch }).login({ email: 'dora@example.com', password: 'doras long passphrase' });
     const { refreshToken, accessToken } = v.session.tokens;
     const stolen = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken } });
     expect(stolen.statusCode).toBe(401);
@@ -82,12 +82,12 @@ describe('DPoP with server nonces and DPOP_REQUIRED', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp('sqlite', { DPOP_REQUIRE_NONCE: 'true', DPOP_REQUIRED: 'true' });
-    await new WatchwordClient({ serverUrl: URL_BASE, fetch: t.fetch, kdfVersion: 0 }).register({ email: 'nina@example.com', password: 'ninas long passphrase' });
+    await new WatchwordClient({ passwordPolicy: false,  serverUrl: URL_BASE, fetch: t.fetch, kdfVersion: 0 }).register({ email: 'nina@example.com', password: 'ninas long passphrase' });
   });
   afterAll(async () => t.close());
 
   it('the SDK picks up the nonce and retries transparently', async () => {
-    const vault = await new WatchwordClient({ serverUrl: URL_BASE, fetch: t.fetch }).login({ email: 'nina@example.com', password: 'ninas long passphrase' });
+    const vault = await new WatchwordClient({ passwordPolicy: false,  serverUrl: URL_BASE, fetch: t.fetch }).login({ email: 'nina@example.com', password: 'ninas long passphrase' });
     await vault.add({ type: 'note', name: 'with nonce', fields: [] });
     expect((await vault.list()).map((i) => i.content.name)).toEqual(['with nonce']);
     const nonceErrors = t.logs.filter((l) => l.includes('"code":"USE_DPOP_NONCE"'));
@@ -105,7 +105,7 @@ describe('DPoP with server nonces and DPOP_REQUIRED', () => {
   });
 
   it('DPOP_REQUIRED refuses a bearer login', async () => {
-    const bearer = new WatchwordClient({ serverUrl: URL_BASE, fetch: t.fetch, dpop: false });
+    const bearer = new WatchwordClient({ passwordPolicy: false,  serverUrl: URL_BASE, fetch: t.fetch, dpop: false });
     await expect(bearer.login({ email: 'nina@example.com', password: 'ninas long passphrase' })).rejects.toMatchObject({ code: 'INVALID_DPOP_PROOF' });
   });
 });

@@ -25,7 +25,7 @@ describe('JSON request bodies', () => {
 
   beforeAll(async () => {
     t = await createTestApp('sqlite');
-    const client = new WatchwordClient({ serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0, dpop: false });
+    const client = new WatchwordClient({ passwordPolicy: false,  serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0, dpop: false });
     await client.register({ email: 'jay@example.com', password: 'a fine passphrase' });
     vault = await client.login({ email: 'jay@example.com', password: 'a fine passphrase' });
     auth = { authorization: `Bearer ${await vault.session.accessToken()}` };

@@ -34,7 +34,7 @@ describe.each(setups)('credential throttling (%s state, %s)', (state: StateKind,
   };
   afterEach(async () => t?.close());
 
-  const client = () => new WatchwordClient({ serverUrl: PUBLIC, fetch: t.fetch, kdfVersion: 0, dpop: false });
+  const client = () => new WatchwordClient({ passwordPolicy: false,  serverUrl: PUBLIC, fetch: t.fetch, kdfVersion: 0, dpop: false });
   const loginStart = (email: string, remoteAddress = '127.0.0.1', headers: Record<string, string> = {}): Promise<Reply> =>
     t.app.inject({ method: 'POST', url: '/api/v1/auth/login/start', remoteAddress, headers, payload: { email, startLoginRequest: wrongStart } });
   const retryAfter = (r: Reply) => Number(r.headers['retry-after']);

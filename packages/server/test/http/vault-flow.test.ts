@@ -5,10 +5,10 @@ import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.t
 
 /** Bearer sessions here, because these tests also make raw requests with the tokens; DPoP has its own file. */
 const login = (t: TestApp, email: string, password: string, dpop: 'generate' | false = false) =>
-  new WatchwordClient({ serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0, dpop }).login({ email, password, deviceName: 'test' });
+  new WatchwordClient({ passwordPolicy: false,  serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0, dpop }).login({ email, password, deviceName: 'test' });
 
 async function registerAndLogin(t: TestApp, email: string, password: string, dpop: 'generate' | false = false): Promise<Vault> {
-  await new WatchwordClient({ serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0 }).register({ email, password });
+  await new WatchwordClient({ passwordPolicy: false,  serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0 }).register({ email, password });
   return login(t, email, password, dpop);
 }
 
@@ -47,7 +47,7 @@ describe.each(backendsUnderTest())('vault API end to end through the SDK ($name)
 
   it('registering an existing address answers like a new one and changes nothing', async () => {
     const before = await t.storage.users.findByEmail('alice@example.com');
-    const result = await new WatchwordClient({ serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0 }).register({
+    const result = await new WatchwordClient({ passwordPolicy: false,  serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0 }).register({
       email: 'alice@example.com',
       password: 'an attacker password',
     });
@@ -253,7 +253,7 @@ describe.each(backendsUnderTest())('vault API end to end through the SDK ($name)
 describe.each(backendsUnderTest())('session lifetimes ($name)', ({ dialect, state }) => {
   it('an idle session cannot be refreshed; the absolute lifetime ends it too', async () => {
     const t = await createTestApp(dialect, {}, { state });
-    await new WatchwordClient({ serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0 }).register({ email: 'bob@example.com', password: 'another long passphrase' });
+    await new WatchwordClient({ passwordPolicy: false,  serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0 }).register({ email: 'bob@example.com', password: 'another long passphrase' });
     const v = await login(t, 'bob@example.com', 'another long passphrase');
     t.clock.advance(7 * 24 * 3600 * 1000 + 1);
     const idle = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: v.session.tokens.refreshToken } });
@@ -278,7 +278,7 @@ describe('revocation survives a restart with in-memory state', () => {
   it('a logged-out access token stays rejected by a fresh process on the same database', async () => {
     const t = await createTestApp('sqlite');
     try {
-      const client = new WatchwordClient({ serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0 });
+      const client = new WatchwordClient({ passwordPolicy: false,  serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0 });
       await client.register({ email: 'carol@example.com', password: 'carols long passphrase' });
       const v = await client.login({ email: 'carol@example.com', password: 'carols long passphrase' });
       const { accessToken } = v.session.tokens;

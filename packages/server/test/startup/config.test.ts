@@ -92,7 +92,7 @@ describe('CLOCK_TOLERANCE', () => {
     const t = await createTestApp('sqlite', { CLOCK_TOLERANCE: '5' });
     try {
       const { WatchwordClient } = await import('@watchword/client');
-      const client = new WatchwordClient({ serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0, dpop: false });
+      const client = new WatchwordClient({ passwordPolicy: false,  serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0, dpop: false });
       await client.register({ email: 'clock@example.com', password: 'clock passphrase' });
       const v = await client.login({ email: 'clock@example.com', password: 'clock passphrase' });
       const headers = { authorization: `Bearer ${v.session.tokens.accessToken}` };

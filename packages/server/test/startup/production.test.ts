@@ -23,6 +23,7 @@ const SAFE: Record<string, string> = {
   OPAQUE_SERVER_SETUP: opaqueServer.createServerSetup(),
   ALLOWED_KDF_VERSIONS: '1',
   LOG_LEVEL: 'info',
+  SMTP_URL: 'smtp://127.0.0.1:2525',
 };
 
 const dirs: { remove(): Promise<void> }[] = [];
@@ -39,6 +40,7 @@ describe('production start-up refusals (real processes: one line, exit code 2)',
     ['a missing SERVER_SECRET', { SERVER_SECRET: '' }, /SERVER_SECRET must be supplied as a secret/],
     ['a non-random SERVER_SECRET', { SERVER_SECRET: 'A'.repeat(43) }, /SERVER_SECRET is not random enough/],
     ['a missing OPAQUE_SERVER_SETUP', { OPAQUE_SERVER_SETUP: '' }, /OPAQUE_SERVER_SETUP must be supplied as a secret/],
+    ['no SMTP server', { SMTP_URL: '' }, /SMTP_URL must be set/],
     ['RATE_LIMITS=off', { RATE_LIMITS: 'off' }, /RATE_LIMITS=off disables brute-force throttling/],
     ['a plain-HTTP CORS origin', { CORS_ORIGINS: 'http://app.example.com' }, /CORS_ORIGINS must be https:\/\/ origins/],
   ];

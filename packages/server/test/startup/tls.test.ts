@@ -75,6 +75,8 @@ describe.skipIf(!hasOpenssl)('native TLS (TLS_CERT / TLS_KEY)', () => {
         TLS_KEY: key,
         SERVER_SECRET: randomBytes(32).toString('base64url'),
         OPAQUE_SERVER_SETUP: opaqueServer.createServerSetup(),
+        // Nothing is mailed in this test; production only needs a relay configured.
+        SMTP_URL: 'smtp://127.0.0.1:2525',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

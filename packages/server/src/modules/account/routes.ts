@@ -1,11 +1,42 @@
-import { AccountResponse, ErrorResponse, WatchwordError } from '@watchword/protocol';
+import {
+  AccountResponse,
+  DeleteAccountRequest,
+  ErrorResponse,
+  OkResponse,
+  PasswordChangeFinishRequest,
+  PasswordChangeFinishResponse,
+  PasswordChangeStartRequest,
+  PasswordChangeStartResponse,
+  SecurityActivityResponse,
+  WatchwordError,
+  normaliseEmail,
+} from '@watchword/protocol';
 import { requireAuth } from '../../http/authenticate.ts';
 import type { App, Context } from '../../http/types.ts';
+import { audit } from '../../audit/audit.ts';
+import * as templates from '../../mail/templates.ts';
+import { EMAIL_TOKEN_TTL_MS, emailLink, issueEmailToken } from '../../tokens/email-token.ts';
+import { saveHandshake, takeHandshake } from '../auth/handshakes.ts';
+import { assertAllowedKdf, assertUsableRecord, registrationResponse } from '../auth/opaque-server.ts';
+import { consumeReauth } from '../auth/reauth.ts';
+import { denySessions } from '../auth/sessions.ts';
+import { notify } from './notify.ts';
+
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
+const secured = { tags: ['account'], security: [{ bearer: [] }] };
+
+interface PasswordChangeHandshake {
+  userId: string;
+  sessionId: string;
+}
+
+/** How many recent security events a user sees about their own account. */
+const ACTIVITY_LIMIT = 100;
 
 export function accountRoutes(app: App, ctx: Context): void {
   app.get('/api/v1/account', {
     config: { access: 'user', rateLimit: 'read' },
-    schema: { tags: ['account'], security: [{ bearer: [] }], response: { 200: AccountResponse, 401: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse } },
+    schema: { ...secured, response: { 200: AccountResponse, ...errors } },
   }, async (request) => {
     const { userId } = requireAuth(request);
     const user = await ctx.storage.users.findById(userId);
@@ -26,6 +57,91 @@ export function accountRoutes(app: App, ctx: Context): void {
       },
       vaults: vaults.map((v) => ({ id: v.id, kind: v.kind, wrappedKey: v.wrappedKey, createdAt: v.createdAt })),
       revision: user.revision,
+      emailVerified: user.emailVerifiedAt !== null,
+      accountData: user.accountData,
     };
+  });
+
+  /**
+   * Password change (design brief §1): after fresh authentication the client re-registers with OPAQUE and re-wraps
+   * the account key; the server swaps record and wrap in one transaction and ends every other session. No item is
+   * re-encrypted. Strength and history are the client's job (the server never sees a password).
+   */
+  app.post('/api/v1/account/password/start', {
+    config: { access: 'user', rateLimit: 'write' },
+    schema: { ...secured, body: PasswordChangeStartRequest, response: { 200: PasswordChangeStartResponse, ...errors } },
+  }, async (request) => {
+    const auth = requireAuth(request);
+    await consumeReauth(ctx, auth, request.body.reauthToken);
+    const response = registrationResponse(ctx, auth.userId, request.body.registrationRequest);
+    const handshake: PasswordChangeHandshake = { userId: auth.userId, sessionId: auth.sessionId };
+    return { changeId: await saveHandshake(ctx.state, 'password', handshake), registrationResponse: response };
+  });
+
+  app.post('/api/v1/account/password/finish', {
+    config: { access: 'user', rateLimit: 'write' },
+    schema: { ...secured, body: PasswordChangeFinishRequest, response: { 200: PasswordChangeFinishResponse, ...errors } },
+  }, async (request) => {
+    const auth = requireAuth(request);
+    const body = request.body;
+    assertAllowedKdf(ctx, body.kdfVersion);
+    const hs = await takeHandshake<PasswordChangeHandshake>(ctx.state, 'password', body.changeId);
+    if (hs.userId !== auth.userId || hs.sessionId !== auth.sessionId) throw new WatchwordError('HANDSHAKE_EXPIRED');
+    assertUsableRecord(ctx, auth.userId, body.registrationRecord);
+    const revoked = await ctx.storage.account.changePassword(
+      auth.userId,
+      { opaqueRecord: body.registrationRecord, kdfVersion: body.kdfVersion, kekSalt: body.kekSalt, wrappedAccountKey: body.wrappedAccountKey, accountData: body.accountData },
+      auth.sessionId,
+      ctx.now(),
+    );
+    if (revoked === undefined) throw new WatchwordError('INVALID_TOKEN');
+    await denySessions(ctx, revoked);
+    await audit(ctx, request, { action: 'account.password_changed', actorId: auth.userId, outcome: 'success', context: { sessionsRevoked: revoked.length } });
+    const user = await ctx.storage.users.findById(auth.userId);
+    if (user) void notify(ctx, user.email, templates.passwordChanged({ at: new Date(ctx.now()) }));
+    return { ok: true as const, revokedSessions: revoked.length };
+  });
+
+  app.post('/api/v1/account/email/verify', {
+    config: { access: 'user', rateLimit: 'write' },
+    schema: { ...secured, response: { 200: OkResponse, ...errors } },
+  }, async (request) => {
+    const { userId } = requireAuth(request);
+    const user = await ctx.storage.users.findById(userId);
+    if (!user) throw new WatchwordError('INVALID_TOKEN');
+    if (user.emailVerifiedAt === null) {
+      const token = await issueEmailToken(ctx, userId, 'verify_email');
+      void notify(ctx, user.email, templates.verifyEmail({ link: emailLink(ctx, 'verify-email', token), expiresMinutes: EMAIL_TOKEN_TTL_MS.verify_email / 60_000 }));
+    }
+    return { ok: true as const };
+  });
+
+  app.get('/api/v1/account/activity', {
+    config: { access: 'user', rateLimit: 'read' },
+    schema: { ...secured, response: { 200: SecurityActivityResponse, ...errors } },
+  }, async (request) => {
+    const { userId } = requireAuth(request);
+    const events = await ctx.storage.audit.listForUser(userId, ACTIVITY_LIMIT);
+    return { events: events.map((e) => ({ at: e.at, action: e.action, outcome: e.outcome, ip: e.ip, userAgent: e.userAgent })) };
+  });
+
+  /** Account deletion after fresh authentication and the address typed again; the audit event stays. */
+  app.delete('/api/v1/account', {
+    config: { access: 'user', rateLimit: 'write' },
+    schema: { ...secured, body: DeleteAccountRequest, response: { 200: OkResponse, ...errors } },
+  }, async (request) => {
+    const auth = requireAuth(request);
+    const user = await ctx.storage.users.findById(auth.userId);
+    if (!user) throw new WatchwordError('INVALID_TOKEN');
+    if (normaliseEmail(request.body.confirmEmail) !== user.email) throw new WatchwordError('VALIDATION_FAILED', { details: { field: '/confirmEmail' } });
+    await consumeReauth(ctx, auth, request.body.reauthToken);
+    const live = await ctx.storage.account.delete(auth.userId, ctx.now());
+    if (live === undefined) throw new WatchwordError('INVALID_TOKEN');
+    // Every session that existed is denied (the rows are gone, so the denylist cannot be rebuilt from them later;
+    // their tokens fail anyway: the user no longer exists).
+    await denySessions(ctx, [...live, auth.sessionId]);
+    await audit(ctx, request, { action: 'account.deleted', actorId: auth.userId, outcome: 'success', context: { sessionsRevoked: live.length } });
+    void notify(ctx, user.email, templates.accountDeleted({ at: new Date(ctx.now()) }));
+    return { ok: true as const };
   });
 }

@@ -9,6 +9,18 @@ import type { StateStore } from '../../state/types.ts';
 export const LOGIN_TTL_MS = 60_000;
 export const REGISTRATION_TTL_MS = 10 * 60_000;
 
+/** Every kind of multi-step exchange kept in the state store, with how long each may take. */
+const TTL_MS = {
+  login: LOGIN_TTL_MS,
+  register: REGISTRATION_TTL_MS,
+  /** Fresh authentication of a signed-in user (an OPAQUE login). */
+  reauth: LOGIN_TTL_MS,
+  /** Password change and recovery: a new OPAQUE registration. */
+  password: REGISTRATION_TTL_MS,
+  recovery: REGISTRATION_TTL_MS,
+} as const;
+export type HandshakeKind = keyof typeof TTL_MS;
+
 export interface LoginHandshake {
   serverLoginState: string;
   /** null when the e-mail is unknown (the handshake ran against a fake record). */
@@ -26,13 +38,13 @@ export interface RegistrationHandshake {
 
 const newId = () => toBase64Url(randomBytes(32));
 
-export async function saveHandshake(state: StateStore, kind: 'login' | 'register', value: LoginHandshake | RegistrationHandshake): Promise<string> {
+export async function saveHandshake(state: StateStore, kind: HandshakeKind, value: object): Promise<string> {
   const id = newId();
-  await state.set(`${kind}:${id}`, JSON.stringify(value), kind === 'login' ? LOGIN_TTL_MS : REGISTRATION_TTL_MS);
+  await state.set(`${kind}:${id}`, JSON.stringify(value), TTL_MS[kind]);
   return id;
 }
 
-export async function takeHandshake<T>(state: StateStore, kind: 'login' | 'register', id: string): Promise<T> {
+export async function takeHandshake<T>(state: StateStore, kind: HandshakeKind, id: string): Promise<T> {
   const raw = await state.take(`${kind}:${id}`);
   if (raw === null) throw new WatchwordError('HANDSHAKE_EXPIRED');
   return JSON.parse(raw) as T;

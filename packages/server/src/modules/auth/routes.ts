@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   CURRENT_KDF_VERSION,
   ErrorResponse,
@@ -15,53 +15,28 @@ import {
   WatchwordError,
   normaliseEmail,
   opaqueServer,
-  opaqueClient,
   LogoutRequest,
   LogoutAllResponse,
+  LoginFinishResponse,
+  MfaRequest,
+  VerifyEmailRequest,
 } from '@watchword/protocol';
 import type { FastifyRequest } from 'fastify';
 import { requireAuth } from '../../http/authenticate.ts';
 import type { App, Context } from '../../http/types.ts';
 import { type LoginHandshake, type RegistrationHandshake, saveHandshake, takeHandshake } from './handshakes.ts';
-import { closeAllSessions, closeSession, openSession, refreshSession } from './sessions.ts';
+import { type ClientInfo, closeAllSessions, closeSession, openSession, refreshSession } from './sessions.ts';
+import { assertAllowedKdf, assertUsableRecord, clientInfo, fakeUserId, finishLoginVerified, opaque, registrationResponse as registrationResponseFor, tokenRequestJkt } from './opaque-server.ts';
+import { completeMfa, startMfa } from './mfa-login.ts';
+import { factorSummary, hasSecondFactor } from '../mfa/second-factor.ts';
+import { audit } from '../../audit/audit.ts';
+import { notify, notifyIfNewDevice } from '../account/notify.ts';
+import * as templates from '../../mail/templates.ts';
+import { EMAIL_TOKEN_TTL_MS, consumeEmailToken, emailLink, issueEmailToken } from '../../tokens/email-token.ts';
+import { hashRecoveryVerifier } from '../recovery/verifier.ts';
 import { hashRefreshToken } from '../../tokens/refresh-token.ts';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
-
-/**
- * The OPAQUE identifier of an unknown address: a keyed hash of the normalised e-mail, formatted like a user id, so
- * repeated login starts for the same unknown address get consistent answers (design brief §1, RFC 9807 §10.9).
- */
-function fakeUserId(secret: Uint8Array, email: string): string {
-  const h = createHmac('sha256', secret).update(`watchword/v1/fake-user\0${email}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-/** A message the OPAQUE library cannot parse is the client's fault: 400, not 500. */
-function opaque<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (cause) {
-    throw new WatchwordError('VALIDATION_FAILED', { cause });
-  }
-}
-
-/** A throw-away KE1 (RFC 9807 §6.3.2.1) used to check that a registration record is well-formed. */
-function probeStartLoginRequest(): string {
-  return opaqueClient.startLogin(randomUUID()).startLoginRequest;
-}
-
-function clientInfo(request: FastifyRequest, deviceName: string | undefined, dpopJkt: string | null) {
-  const ua = request.headers['user-agent'];
-  return { ip: request.ip, userAgent: typeof ua === 'string' ? ua.slice(0, 256) : '', deviceName: deviceName ?? 'unnamed device', dpopJkt };
-}
-
-/** The DPoP key a token request is made with (RFC 9449 §5), enforced when DPOP_REQUIRED is set. */
-async function tokenRequestJkt(ctx: Context, request: FastifyRequest): Promise<string | null> {
-  const jkt = await ctx.dpop(request);
-  if (jkt === null && ctx.config.dpopRequired) throw new WatchwordError('INVALID_DPOP_PROOF', { cause: 'DPoP is required' });
-  return jkt;
-}
 
 /** Takes a handshake; an unknown or used id is a failure no start counted (probing), so it counts per IP. */
 async function taken<T>(ctx: Context, request: FastifyRequest, action: 'login' | 'register', take: () => Promise<T>): Promise<T> {
@@ -71,6 +46,30 @@ async function taken<T>(ctx: Context, request: FastifyRequest, action: 'login' |
     if (error instanceof WatchwordError && error.code === 'HANDSHAKE_EXPIRED') await ctx.throttle.failed(action, { ip: request.ip });
     throw error;
   }
+}
+
+/** Tokens for a fully authenticated login, with the new-device notice and the audit event. */
+async function completeLogin(ctx: Context, request: FastifyRequest, userId: string, email: string, client: ClientInfo) {
+  await notifyIfNewDevice(ctx, userId, email, client);
+  const tokens = await openSession(ctx, userId, client);
+  await audit(ctx, request, { action: 'auth.login', actorId: userId, outcome: 'success', context: { device: client.deviceName, dpop: client.dpopJkt !== null } });
+  return tokens;
+}
+
+async function createAccount(
+  ctx: Context,
+  hs: RegistrationHandshake,
+  opaqueRecord: string,
+  kdfVersion: number,
+  keys: RegisterFinishRequest['keys'],
+  accountData: string | undefined,
+): Promise<'created' | 'exists'> {
+  const { personalVault, recoveryVerifier, ...userKeys } = keys;
+  return ctx.storage.users.create(
+    { id: hs.userId, email: hs.email, opaqueRecord, kdfVersion, ...userKeys, recoveryVerifierHash: hashRecoveryVerifier(recoveryVerifier), accountData: accountData ?? null },
+    { id: personalVault.id, kind: 'personal', wrappedKey: personalVault.wrappedKey },
+    ctx.now(),
+  );
 }
 
 export function authRoutes(app: App, ctx: Context): void {
@@ -84,13 +83,7 @@ export function authRoutes(app: App, ctx: Context): void {
     const existing = await ctx.storage.users.findByEmail(email);
     // An existing address gets a throw-away id and the same work; finishing it creates nothing.
     const userId = randomUUID();
-    const { registrationResponse } = opaque(() =>
-      opaqueServer.createRegistrationResponse({
-        serverSetup: ctx.secrets.opaqueServerSetup,
-        userId,
-        registrationRequest: request.body.registrationRequest,
-      }),
-    );
+    const registrationResponse = registrationResponseFor(ctx, userId, request.body.registrationRequest);
     const handshake: RegistrationHandshake = { userId, email, existing: existing !== undefined };
     const registrationId = await saveHandshake(ctx.state, 'register', handshake);
     return { registrationId, userId, registrationResponse };
@@ -100,31 +93,21 @@ export function authRoutes(app: App, ctx: Context): void {
     config: { access: 'public', rateLimit: 'auth' },
     schema: { tags: ['auth'], body: RegisterFinishRequest, response: { 201: RegisterFinishResponse, ...errors } },
   }, async (request, reply) => {
-    const { registrationId, registrationRecord, kdfVersion, keys } = request.body;
-    if (!ctx.config.allowedKdfVersions.includes(kdfVersion)) {
-      throw new WatchwordError('VALIDATION_FAILED', { details: { field: '/kdfVersion' } });
-    }
+    const { registrationId, registrationRecord, kdfVersion, keys, accountData } = request.body;
+    assertAllowedKdf(ctx, kdfVersion);
     await ctx.throttle.assertIpOpen(request.ip);
     const hs = await taken(ctx, request, 'register', () => takeHandshake<RegistrationHandshake>(ctx.state, 'register', registrationId));
-    // A record the OPAQUE library cannot use would break this account's logins later: refuse it now.
-    opaque(() =>
-      opaqueServer.startServerLogin({
-        serverSetup: ctx.secrets.opaqueServerSetup,
-        userId: hs.userId,
-        registrationRecord,
-        startLoginRequest: probeStartLoginRequest(),
-      }),
-    );
-    if (!hs.existing) {
-      const { personalVault, ...userKeys } = keys;
-      // 'exists' (a concurrent registration won) answers exactly like success: no enumeration.
-      await ctx.storage.users.create(
-        { id: hs.userId, email: hs.email, opaqueRecord: registrationRecord, kdfVersion, ...userKeys },
-        { id: personalVault.id, kind: 'personal', wrappedKey: personalVault.wrappedKey },
-        ctx.now(),
-      );
+    assertUsableRecord(ctx, hs.userId, registrationRecord);
+    // 'exists' (a concurrent registration won) answers exactly like success: no enumeration.
+    const created = hs.existing ? 'exists' : await createAccount(ctx, hs, registrationRecord, kdfVersion, keys, accountData);
+    if (created === 'created') {
+      await audit(ctx, request, { action: 'account.register', actorId: hs.userId, outcome: 'success' });
+      const token = await issueEmailToken(ctx, hs.userId, 'verify_email');
+      void notify(ctx, hs.email, templates.verifyEmail({ link: emailLink(ctx, 'verify-email', token), expiresMinutes: EMAIL_TOKEN_TTL_MS.verify_email / 60_000 }));
+    } else {
+      // The address's owner learns that someone tried; the caller learns nothing (design brief §1).
+      void notify(ctx, hs.email, templates.registrationAttempt());
     }
-    // Known gap (e-mail issue): the existing owner should get a notification e-mail here.
     await ctx.throttle.succeeded('register', { ip: request.ip, account: hs.email });
     return reply.code(201).send({ userId: hs.userId });
   });
@@ -155,24 +138,52 @@ export function authRoutes(app: App, ctx: Context): void {
 
   app.post('/api/v1/auth/login/finish', {
     config: { access: 'public', rateLimit: 'auth' },
-    schema: { tags: ['auth'], body: LoginFinishRequest, response: { 200: TokenResponse, ...errors } },
+    schema: { tags: ['auth'], body: LoginFinishRequest, response: { 200: LoginFinishResponse, ...errors } },
   }, async (request) => {
     // The proof is checked before the handshake is consumed: a bad proof does not burn the login.
     await ctx.throttle.assertIpOpen(request.ip);
     const jkt = await tokenRequestJkt(ctx, request);
     const hs = await taken(ctx, request, 'login', () => takeHandshake<LoginHandshake>(ctx.state, 'login', request.body.loginId));
-    let verified = false;
-    try {
-      opaqueServer.finishServerLogin({ serverLoginState: hs.serverLoginState, finishLoginRequest: request.body.finishLoginRequest });
-      verified = true;
-    } catch {
-      verified = false;
-    }
+    const verified = finishLoginVerified(hs.serverLoginState, request.body.finishLoginRequest);
     // A wrong proof was already counted by its start (one finish per start: the handshake is taken).
-    if (!verified || hs.userId === null) throw new WatchwordError('INVALID_CREDENTIALS');
-    const tokens = await openSession(ctx, hs.userId, clientInfo(request, request.body.deviceName, jkt));
+    if (!verified || hs.userId === null) {
+      if (hs.userId !== null) await audit(ctx, request, { action: 'auth.login', actorId: hs.userId, outcome: 'failure' });
+      throw new WatchwordError('INVALID_CREDENTIALS');
+    }
+    // The password is proven: its counters reset; a second factor has its own (action 'mfa').
     await ctx.throttle.succeeded('login', { ip: request.ip, account: hs.email });
-    return tokens;
+    const client = clientInfo(request, request.body.deviceName, jkt);
+    const factors = await factorSummary(ctx, hs.userId);
+    if (hasSecondFactor(factors)) return startMfa(ctx, hs.userId, hs.email, client, factors);
+    return completeLogin(ctx, request, hs.userId, hs.email, client);
+  });
+
+  app.post('/api/v1/auth/mfa', {
+    config: { access: 'public', rateLimit: 'auth' },
+    schema: { tags: ['auth'], body: MfaRequest, response: { 200: TokenResponse, ...errors } },
+  }, async (request) => {
+    await ctx.throttle.assertIpOpen(request.ip);
+    const jkt = await tokenRequestJkt(ctx, request);
+    const pending = await completeMfa(ctx, request, request.body, jkt);
+    return completeLogin(ctx, request, pending.userId, pending.email, pending.client);
+  });
+
+  app.post('/api/v1/auth/verify-email', {
+    config: { access: 'public', rateLimit: 'auth' },
+    schema: { tags: ['auth'], body: VerifyEmailRequest, response: { 200: OkResponse, ...errors } },
+  }, async (request) => {
+    // The token is unguessable (256 bits): refused while the IP is blocked, failures counted after the fact.
+    await ctx.throttle.check('email_token', { ip: request.ip });
+    let userId: string;
+    try {
+      userId = await consumeEmailToken(ctx, request.body.token, 'verify_email');
+    } catch (error) {
+      await ctx.throttle.failed('email_token', { ip: request.ip });
+      throw error;
+    }
+    await ctx.storage.account.markEmailVerified(userId, ctx.now());
+    await audit(ctx, request, { action: 'account.email_verified', actorId: userId, outcome: 'success' });
+    return { ok: true as const };
   });
 
   app.post('/api/v1/auth/refresh', {

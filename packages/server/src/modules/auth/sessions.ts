@@ -99,8 +99,13 @@ export async function closeSession(ctx: Context, userId: string, sessionId: stri
 
 export async function closeAllSessions(ctx: Context, userId: string): Promise<number> {
   const ids = await ctx.storage.sessions.revokeAllForUser(userId, ctx.now());
-  await Promise.all(ids.map((id) => denySession(ctx, id)));
+  await denySessions(ctx, ids);
   return ids.length;
+}
+
+/** Denies the access tokens of sessions the database has just revoked. */
+export async function denySessions(ctx: Context, ids: readonly string[]): Promise<void> {
+  await Promise.all(ids.map((id) => denySession(ctx, id)));
 }
 
 /**

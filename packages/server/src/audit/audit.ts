@@ -1,0 +1,60 @@
+/**
+ * Writes audit events (security spec "Audit": user id, action, resource, timestamp, IP, user agent, outcome,
+ * context). The action list is closed; the context holds identifiers and flags only — never a secret, token,
+ * password-derived value or item content (a test scans for them).
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { Context } from '../http/types.ts';
+import type { AuditEventRecord } from '../storage/types.ts';
+
+export const AUDIT_ACTIONS = [
+  'account.register',
+  'account.email_verified',
+  'account.password_changed',
+  'account.deleted',
+  'auth.login',
+  'auth.mfa',
+  'auth.reauth',
+  'mfa.totp_enabled',
+  'mfa.totp_disabled',
+  'mfa.webauthn_added',
+  'mfa.webauthn_removed',
+  'mfa.backup_codes_generated',
+  'mfa.backup_code_used',
+  'recovery.requested',
+  'recovery.completed',
+  'recovery.vault_reset',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export interface AuditInput {
+  action: AuditAction;
+  actorId: string | null;
+  targetId?: string | null;
+  outcome: AuditEventRecord['outcome'];
+  context?: AuditEventRecord['context'];
+}
+
+/** Appends one event; a failure to audit is logged and re-thrown (an unaudited security change must not pass). */
+export async function audit(ctx: Context, request: FastifyRequest, input: AuditInput): Promise<void> {
+  const ua = request.headers['user-agent'];
+  const event: AuditEventRecord = {
+    id: randomUUID(),
+    at: ctx.now(),
+    actorId: input.actorId,
+    action: input.action,
+    targetId: input.targetId ?? input.actorId,
+    ip: request.ip,
+    userAgent: typeof ua === 'string' ? ua.slice(0, 256) : '',
+    outcome: input.outcome,
+    requestId: request.id,
+    context: input.context ?? {},
+  };
+  try {
+    await ctx.storage.audit.append(event);
+  } catch (error) {
+    ctx.log.error({ err: error, action: input.action }, 'audit write failed');
+    throw error;
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Security notifications by e-mail. Always sent in the background: a response never waits for (or reveals) a
+ * mail, which keeps enumeration-sensitive answers (registration, recovery request) identical in time too.
+ */
+import type { Context } from '../../http/types.ts';
+import { sendInBackground } from '../../mail/mailer.ts';
+import * as templates from '../../mail/templates.ts';
+import type { ClientInfo } from '../auth/sessions.ts';
+
+export type Template = { subject: string; text: string };
+
+export function notify(ctx: Context, to: string, message: Template): Promise<void> {
+  return sendInBackground(ctx.mailer, { to, ...message }, ctx.log);
+}
+
+/**
+ * "New device" = a device name and user agent this account has not logged in with before. The first login after
+ * registration is not announced (there is nothing to compare with).
+ */
+export async function notifyIfNewDevice(ctx: Context, userId: string, email: string, client: ClientInfo): Promise<void> {
+  const previous = await ctx.storage.sessions.listForUser(userId);
+  if (previous.length === 0) return;
+  if (previous.some((s) => s.deviceName === client.deviceName && s.userAgent === client.userAgent)) return;
+  void notify(ctx, email, templates.newDeviceLogin({ deviceName: client.deviceName, ip: client.ip, userAgent: client.userAgent, at: new Date(ctx.now()) }));
+}

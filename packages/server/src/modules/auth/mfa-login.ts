@@ -1,0 +1,77 @@
+/**
+ * The second step of a login with a second factor. login/finish proves the password and, when the account has a
+ * factor, answers `{ mfaRequired, mfaToken, methods }` instead of tokens: the pending login is kept in the state
+ * store (any instance can finish it) for 5 minutes, bound to the login's client (IP-independent, but to its DPoP
+ * key), and allows at most MAX_ATTEMPTS wrong factors before the password must be proven again.
+ */
+import { randomBytes } from 'node:crypto';
+import { type MfaChallengeResponse, type MfaRequest, WatchwordError, toBase64Url } from '@watchword/protocol';
+import type { FastifyRequest } from 'fastify';
+import type { Context } from '../../http/types.ts';
+import { audit } from '../../audit/audit.ts';
+import { authenticationOptions } from '../mfa/webauthn.ts';
+import { type FactorSummary, methodsOf, useBackupCode, useTotpCode, useWebauthnAssertion, webauthnRelyingParty } from '../mfa/second-factor.ts';
+import type { ClientInfo } from './sessions.ts';
+
+export const MFA_TTL_MS = 5 * 60_000;
+const MAX_ATTEMPTS = 5;
+const key = (token: string) => `mfa:${token}`;
+
+interface PendingLogin {
+  userId: string;
+  email: string;
+  client: ClientInfo;
+  /** WebAuthn challenge (base64url) when the user has security keys. */
+  challenge: string | null;
+  attempts: number;
+  expiresAt: number;
+}
+
+export async function startMfa(ctx: Context, userId: string, email: string, client: ClientInfo, factors: FactorSummary): Promise<MfaChallengeResponse> {
+  let webauthn: MfaChallengeResponse['webauthn'];
+  let challenge: string | null = null;
+  if (factors.webauthn.length > 0) {
+    const generated = await authenticationOptions({ rpId: webauthnRelyingParty(ctx).rpId, credentials: factors.webauthn });
+    webauthn = generated.options;
+    challenge = generated.challenge;
+  }
+  const mfaToken = toBase64Url(randomBytes(32));
+  const pending: PendingLogin = { userId, email, client, challenge, attempts: 0, expiresAt: ctx.now() + MFA_TTL_MS };
+  await ctx.state.set(key(mfaToken), JSON.stringify(pending), MFA_TTL_MS);
+  return { mfaRequired: true, mfaToken, expiresIn: MFA_TTL_MS / 1000, methods: methodsOf(factors), ...(webauthn ? { webauthn } : {}) };
+}
+
+/**
+ * Checks the factor; on success the pending login is used up and returned (the caller opens the session). A wrong
+ * factor puts it back with one attempt fewer. Taking it first makes every attempt exclusive: two concurrent
+ * attempts with one token cannot both pass.
+ */
+export async function completeMfa(ctx: Context, request: FastifyRequest, body: MfaRequest, dpopJkt: string | null): Promise<PendingLogin> {
+  const raw = await ctx.state.take(key(body.mfaToken));
+  if (raw === null) {
+    await ctx.throttle.failed('mfa', { ip: request.ip });
+    throw new WatchwordError('HANDSHAKE_EXPIRED');
+  }
+  const pending = JSON.parse(raw) as PendingLogin;
+  // Bound to the login's DPoP key (RFC 9449 §5): a token stolen from the client is useless without the key.
+  if (pending.client.dpopJkt !== dpopJkt) throw new WatchwordError('INVALID_DPOP_PROOF', { cause: 'mfa token bound to another key' });
+  // TOTP and backup codes are guessable: counted before checking, per account and IP like a password.
+  await ctx.throttle.begin('mfa', { ip: request.ip, account: pending.email });
+  let ok = false;
+  if (body.method === 'totp') ok = await useTotpCode(ctx, pending.userId, body.code);
+  else if (body.method === 'backup_code') ok = await useBackupCode(ctx, pending.userId, body.code);
+  else ok = pending.challenge !== null && (await useWebauthnAssertion(ctx, pending.userId, body.response, pending.challenge));
+
+  if (!ok) {
+    await audit(ctx, request, { action: 'auth.mfa', actorId: pending.userId, outcome: 'failure', context: { method: body.method } });
+    const remaining = pending.expiresAt - ctx.now();
+    if (pending.attempts + 1 < MAX_ATTEMPTS && remaining > 0) {
+      await ctx.state.set(key(body.mfaToken), JSON.stringify({ ...pending, attempts: pending.attempts + 1 }), remaining);
+    }
+    throw new WatchwordError('INVALID_SECOND_FACTOR');
+  }
+  await ctx.throttle.succeeded('mfa', { ip: request.ip, account: pending.email });
+  await audit(ctx, request, { action: 'auth.mfa', actorId: pending.userId, outcome: 'success', context: { method: body.method } });
+  if (body.method === 'backup_code') await audit(ctx, request, { action: 'mfa.backup_code_used', actorId: pending.userId, outcome: 'success' });
+  return pending;
+}

@@ -1,0 +1,82 @@
+/**
+ * Fresh authentication (step-up) for sensitive operations — password change, second-factor changes, account
+ * deletion. A stolen access token alone must not be enough for them, so the signed-in user proves the master
+ * password again with a full OPAQUE login (RFC 9807 §6) and gets a reauth token: random, single-use, bound to the
+ * session, valid 5 minutes.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  ErrorResponse,
+  LoginStartResponse,
+  ReauthFinishRequest,
+  ReauthFinishResponse,
+  ReauthStartRequest,
+  WatchwordError,
+  opaqueServer,
+  toBase64Url,
+} from '@watchword/protocol';
+import { requireAuth } from '../../http/authenticate.ts';
+import type { App, AuthInfo, Context } from '../../http/types.ts';
+import { audit } from '../../audit/audit.ts';
+import { saveHandshake, takeHandshake } from './handshakes.ts';
+import { finishLoginVerified, opaque } from './opaque-server.ts';
+
+export const REAUTH_TTL_MS = 5 * 60_000;
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
+const reauthKey = (token: string) => `reauth-token:${token}`;
+
+interface ReauthHandshake {
+  serverLoginState: string;
+  userId: string;
+  sessionId: string;
+}
+
+/** Uses up a reauth token; REAUTH_REQUIRED unless it was issued to this very session in the last 5 minutes. */
+export async function consumeReauth(ctx: Context, auth: AuthInfo, token: string): Promise<void> {
+  const raw = await ctx.state.take(reauthKey(token));
+  if (raw === null) throw new WatchwordError('REAUTH_REQUIRED');
+  const bound = JSON.parse(raw) as { userId: string; sessionId: string };
+  if (bound.userId !== auth.userId || bound.sessionId !== auth.sessionId) throw new WatchwordError('REAUTH_REQUIRED');
+}
+
+export function reauthRoutes(app: App, ctx: Context): void {
+  app.post('/api/v1/auth/reauth/start', {
+    config: { access: 'user', rateLimit: 'auth' },
+    schema: { tags: ['auth'], security: [{ bearer: [] }], body: ReauthStartRequest, response: { 200: LoginStartResponse, ...errors } },
+  }, async (request) => {
+    const auth = requireAuth(request);
+    // A guessable secret (the password): counted before any work, per user and IP.
+    await ctx.throttle.begin('reauth', { ip: request.ip, account: auth.userId });
+    const user = await ctx.storage.users.findById(auth.userId);
+    if (!user) throw new WatchwordError('INVALID_TOKEN');
+    const { serverLoginState, loginResponse } = opaque(() =>
+      opaqueServer.startServerLogin({
+        serverSetup: ctx.secrets.opaqueServerSetup,
+        userId: user.id,
+        registrationRecord: user.opaqueRecord,
+        startLoginRequest: request.body.startLoginRequest,
+      }),
+    );
+    const handshake: ReauthHandshake = { serverLoginState, userId: user.id, sessionId: auth.sessionId };
+    const loginId = await saveHandshake(ctx.state, 'reauth', handshake);
+    return { loginId, loginResponse, kdfVersion: user.kdfVersion };
+  });
+
+  app.post('/api/v1/auth/reauth/finish', {
+    config: { access: 'user', rateLimit: 'auth' },
+    schema: { tags: ['auth'], security: [{ bearer: [] }], body: ReauthFinishRequest, response: { 200: ReauthFinishResponse, ...errors } },
+  }, async (request) => {
+    const auth = requireAuth(request);
+    await ctx.throttle.assertIpOpen(request.ip);
+    const hs = await takeHandshake<ReauthHandshake>(ctx.state, 'reauth', request.body.loginId);
+    const verified = hs.userId === auth.userId && hs.sessionId === auth.sessionId && finishLoginVerified(hs.serverLoginState, request.body.finishLoginRequest);
+    if (!verified) {
+      await audit(ctx, request, { action: 'auth.reauth', actorId: auth.userId, outcome: 'failure' });
+      throw new WatchwordError('INVALID_CREDENTIALS');
+    }
+    await ctx.throttle.succeeded('reauth', { ip: request.ip, account: auth.userId });
+    const reauthToken = toBase64Url(randomBytes(32));
+    await ctx.state.set(reauthKey(reauthToken), JSON.stringify({ userId: auth.userId, sessionId: auth.sessionId }), REAUTH_TTL_MS);
+    return { reauthToken, expiresIn: REAUTH_TTL_MS / 1000 };
+  });
+}

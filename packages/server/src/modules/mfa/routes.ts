@@ -1,0 +1,211 @@
+/**
+ * Managing second factors (issue 5). Adding a factor or regenerating backup codes needs fresh authentication (a
+ * stolen access token must not be able to bind an attacker's authenticator); turning TOTP off needs a current code.
+ * The first factor enabled comes with a set of backup codes, shown once.
+ */
+import {
+  BackupCodesResponse,
+  ErrorResponse,
+  FactorEnabledResponse,
+  MfaStatusResponse,
+  OkResponse,
+  ReauthRequest,
+  TotpCodeRequest,
+  TotpEnrolResponse,
+  WatchwordError,
+  WebauthnAddRequest,
+  WebauthnAddResponse,
+  WebauthnOptionsResponse,
+  WebauthnParams,
+} from '@watchword/protocol';
+import type { FastifyRequest } from 'fastify';
+import { requireAuth } from '../../http/authenticate.ts';
+import type { App, Context } from '../../http/types.ts';
+import { audit } from '../../audit/audit.ts';
+import * as templates from '../../mail/templates.ts';
+import type { WebauthnCredentialRecord } from '../../storage/types.ts';
+import { notify } from '../account/notify.ts';
+import { consumeReauth } from '../auth/reauth.ts';
+import { factorSummary, issueBackupCodes, totpSeedCipher, useTotpCode, webauthnRelyingParty } from './second-factor.ts';
+import { enrolmentFor, matchTotp, newTotpSeed } from './totp.ts';
+import { registrationOptions, verifyRegistration } from './webauthn.ts';
+
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
+const secured = { tags: ['mfa'], security: [{ bearer: [] }] };
+const ISSUER = 'Watchword';
+/** A WebAuthn registration ceremony must finish within the options' timeout. */
+const WEBAUTHN_REGISTRATION_TTL_MS = 5 * 60_000;
+const webauthnChallengeKey = (userId: string) => `webauthn-registration:${userId}`;
+
+const credentialInfo = (c: Pick<WebauthnCredentialRecord, 'id' | 'name' | 'createdAt' | 'lastUsedAt'>) => ({ id: c.id, name: c.name, createdAt: c.createdAt, lastUsedAt: c.lastUsedAt });
+
+async function emailOf(ctx: Context, userId: string): Promise<string> {
+  const user = await ctx.storage.users.findById(userId);
+  if (!user) throw new WatchwordError('INVALID_TOKEN');
+  return user.email;
+}
+
+/** Backup codes come with the first factor; later factors leave an existing set alone. */
+async function firstFactorCodes(ctx: Context, request: FastifyRequest, userId: string): Promise<{ backupCodes?: string[] }> {
+  const summary = await factorSummary(ctx, userId);
+  if (summary.backupCodes > 0) return {};
+  const backupCodes = await issueBackupCodes(ctx, userId);
+  await audit(ctx, request, { action: 'mfa.backup_codes_generated', actorId: userId, outcome: 'success' });
+  return { backupCodes };
+}
+
+/** TOTP and WebAuthn are the factors; with neither left, the backup codes go too (they only stand in for them). */
+async function dropOrphanedBackupCodes(ctx: Context, userId: string): Promise<void> {
+  const summary = await factorSummary(ctx, userId);
+  if (!summary.totp && summary.webauthn.length === 0) await ctx.storage.mfa.deleteBackupCodes(userId);
+}
+
+export function mfaRoutes(app: App, ctx: Context): void {
+  app.get('/api/v1/account/mfa', {
+    config: { access: 'user', rateLimit: 'read' },
+    schema: { ...secured, response: { 200: MfaStatusResponse, ...errors } },
+  }, async (request) => {
+    const { userId } = requireAuth(request);
+    const s = await factorSummary(ctx, userId);
+    return { totp: { enabled: s.totp, pending: s.totpPending }, webauthn: s.webauthn.map(credentialInfo), backupCodes: { remaining: s.backupCodes } };
+  });
+
+  app.post('/api/v1/account/mfa/totp', {
+    config: { access: 'user', rateLimit: 'write' },
+    schema: { ...secured, body: ReauthRequest, response: { 200: TotpEnrolResponse, ...errors } },
+  }, async (request) => {
+    const auth = requireAuth(request);
+    await consumeReauth(ctx, auth, request.body.reauthToken);
+    const seed = newTotpSeed();
+    try {
+      const state = await ctx.storage.mfa.putPendingTotp(auth.userId, totpSeedCipher(ctx).seal(auth.userId, seed), ctx.now());
+      if (state === 'active') throw new WatchwordError('FACTOR_ALREADY_ENABLED');
+      return enrolmentFor(seed, await emailOf(ctx, auth.userId), ISSUER);
+    } finally {
+      seed.fill(0);
+    }
+  });
+
+  app.post('/api/v1/account/mfa/totp/confirm', {
+    config: { access: 'user', rateLimit: 'write' },
+    schema: { ...secured, body: TotpCodeRequest, response: { 200: FactorEnabledResponse, ...errors } },
+  }, async (request) => {
+    const { userId } = requireAuth(request);
+    // A code is a guessable secret: counted like one.
+    await ctx.throttle.begin('mfa', { ip: request.ip, account: userId });
+    const factor = await ctx.storage.mfa.getTotp(userId);
+    if (!factor) throw new WatchwordError('FACTOR_NOT_FOUND');
+    if (factor.confirmedAt !== null) throw new WatchwordError('FACTOR_ALREADY_ENABLED');
+    const seed = totpSeedCipher(ctx).open(userId, factor.seedSealed);
+    let step: number | null;
+    try {
+      step = await matchTotp(seed, request.body.code, ctx.now());
+    } finally {
+      seed.fill(0);
+    }
+    if (step === null || !(await ctx.storage.mfa.confirmTotp(userId, factor.seedSealed, step, ctx.now()))) {
+      throw new WatchwordError('INVALID_SECOND_FACTOR');
+    }
+    await ctx.throttle.succeeded('mfa', { ip: request.ip, account: userId });
+    await audit(ctx, request, { action: 'mfa.totp_enabled', actorId: userId, outcome: 'success' });
+    void notify(ctx, await emailOf(ctx, userId), templates.factorAdded({ kind: 'totp' }));
+    return { ok: true as const, ...(await firstFactorCodes(ctx, request, userId)) };
+  });
+
+  app.delete('/api/v1/account/mfa/totp', {
+    config: { access: 'user', rateLimit: 'write' },
+    schema: { ...secured, body: TotpCodeRequest, response: { 200: OkResponse, ...errors } },
+  }, async (request) => {
+    const { userId } = requireAuth(request);
+    await ctx.throttle.begin('mfa', { ip: request.ip, account: userId });
+    const factor = await ctx.storage.mfa.getTotp(userId);
+    if (!factor || factor.confirmedAt === null) throw new WatchwordError('FACTOR_NOT_FOUND');
+    // Only with a fresh code (single use like any other).
+    if (!(await useTotpCode(ctx, userId, request.body.code))) throw new WatchwordError('INVALID_SECOND_FACTOR');
+    await ctx.throttle.succeeded('mfa', { ip: request.ip, account: userId });
+    await ctx.storage.mfa.deleteTotp(userId);
+    await dropOrphanedBackupCodes(ctx, userId);
+    await audit(ctx, request, { action: 'mfa.totp_disabled', actorId: userId, outcome: 'success' });
+    void notify(ctx, await emailOf(ctx, userId), templates.factorRemoved({ kind: 'totp' }));
+    return { ok: true as const };
+  });
+
+  app.post('/api/v1/account/mfa/backup-codes', {
+    config: { access: 'user', rateLimit: 'write' },
+    schema: { ...secured, body: ReauthRequest, response: { 200: BackupCodesResponse, ...errors } },
+  }, async (request) => {
+    const auth = requireAuth(request);
+    await consumeReauth(ctx, auth, request.body.reauthToken);
+    const summary = await factorSummary(ctx, auth.userId);
+    if (!summary.totp && summary.webauthn.length === 0) throw new WatchwordError('FACTOR_NOT_FOUND');
+    const backupCodes = await issueBackupCodes(ctx, auth.userId);
+    await audit(ctx, request, { action: 'mfa.backup_codes_generated', actorId: auth.userId, outcome: 'success' });
+    void notify(ctx, await emailOf(ctx, auth.userId), templates.factorAdded({ kind: 'backup_codes' }));
+    return { backupCodes };
+  });
+
+  app.post('/api/v1/account/mfa/webauthn/options', {
+    config: { access: 'user', rateLimit: 'write' },
+    schema: { ...secured, body: ReauthRequest, response: { 200: WebauthnOptionsResponse, ...errors } },
+  }, async (request) => {
+    const auth = requireAuth(request);
+    await consumeReauth(ctx, auth, request.body.reauthToken);
+    const existing = await ctx.storage.mfa.listWebauthn(auth.userId);
+    const { options, challenge } = await registrationOptions({
+      rpId: webauthnRelyingParty(ctx).rpId,
+      rpName: ISSUER,
+      userId: auth.userId,
+      userName: await emailOf(ctx, auth.userId),
+      existing,
+    });
+    await ctx.state.set(webauthnChallengeKey(auth.userId), JSON.stringify({ challenge, sessionId: auth.sessionId }), WEBAUTHN_REGISTRATION_TTL_MS);
+    return { options };
+  });
+
+  app.post('/api/v1/account/mfa/webauthn', {
+    config: { access: 'user', rateLimit: 'write' },
+    schema: { ...secured, body: WebauthnAddRequest, response: { 200: WebauthnAddResponse, ...errors } },
+  }, async (request) => {
+    const auth = requireAuth(request);
+    const raw = await ctx.state.take(webauthnChallengeKey(auth.userId));
+    const pending = raw === null ? null : (JSON.parse(raw) as { challenge: string; sessionId: string });
+    if (pending === null || pending.sessionId !== auth.sessionId) throw new WatchwordError('HANDSHAKE_EXPIRED');
+    const { rpId, origins } = webauthnRelyingParty(ctx);
+    let verified;
+    try {
+      verified = await verifyRegistration({ response: request.body.response, expectedChallenge: pending.challenge, expectedOrigins: origins, rpId });
+    } catch (cause) {
+      throw new WatchwordError('INVALID_SECOND_FACTOR', { cause });
+    }
+    const now = ctx.now();
+    const record = {
+      id: verified.credentialId,
+      userId: auth.userId,
+      name: request.body.name,
+      publicKey: verified.publicKey,
+      counter: verified.counter,
+      transports: verified.transports,
+      aaguid: verified.aaguid,
+      backedUp: verified.backedUp,
+      createdAt: now,
+    };
+    if ((await ctx.storage.mfa.addWebauthn(record)) === 'exists') throw new WatchwordError('FACTOR_ALREADY_ENABLED');
+    await audit(ctx, request, { action: 'mfa.webauthn_added', actorId: auth.userId, outcome: 'success', context: { credential: record.id.slice(0, 16) } });
+    void notify(ctx, await emailOf(ctx, auth.userId), templates.factorAdded({ kind: 'webauthn', name: record.name }));
+    return { ok: true as const, credential: credentialInfo({ ...record, lastUsedAt: null }), ...(await firstFactorCodes(ctx, request, auth.userId)) };
+  });
+
+  app.delete('/api/v1/account/mfa/webauthn/:id', {
+    config: { access: 'user', rateLimit: 'write' },
+    schema: { ...secured, params: WebauthnParams, body: ReauthRequest, response: { 200: OkResponse, ...errors } },
+  }, async (request) => {
+    const auth = requireAuth(request);
+    await consumeReauth(ctx, auth, request.body.reauthToken);
+    const removed = await ctx.storage.mfa.deleteWebauthn(auth.userId, request.params.id);
+    if (!removed) throw new WatchwordError('FACTOR_NOT_FOUND');
+    await dropOrphanedBackupCodes(ctx, auth.userId);
+    await audit(ctx, request, { action: 'mfa.webauthn_removed', actorId: auth.userId, outcome: 'success', context: { credential: removed.id.slice(0, 16) } });
+    void notify(ctx, await emailOf(ctx, auth.userId), templates.factorRemoved({ kind: 'webauthn', name: removed.name }));
+    return { ok: true as const };
+  });
+}
