@@ -36,6 +36,15 @@ export const REDACT_PATHS = [
   '*.password',
   '*.refreshToken',
   '*.accessToken',
+  '*.reauthToken',
+  '*.mfaToken',
+  '*.token',
+  '*.code',
+  '*.backupCodes',
+  '*.secret',
+  '*.otpauthUri',
+  '*.recoveryVerifier',
+  '*.recoveryKey',
 ];
 
 /** Builds the app; never listens (style habit 8). main() listens; tests use inject(). */

@@ -123,6 +123,7 @@ export function recoveryRoutes(app: App, ctx: Context): void {
     );
     if (revoked === undefined) throw new WatchwordError('INVALID_EMAIL_TOKEN');
     await denySessions(ctx, revoked);
+    await ctx.throttle.succeeded('recovery', { ip: request.ip, account: hs.email });
     await audit(ctx, request, { action: 'recovery.completed', actorId: hs.userId, outcome: 'success', context: { sessionsRevoked: revoked.length } });
     void notify(ctx, hs.email, templates.recoveryUsed({ at: new Date(ctx.now()), ip: request.ip }));
     return { ok: true as const };
@@ -152,6 +153,7 @@ export function recoveryRoutes(app: App, ctx: Context): void {
     );
     if (revoked === undefined) throw new WatchwordError('INVALID_EMAIL_TOKEN');
     await denySessions(ctx, revoked);
+    await ctx.throttle.succeeded('recovery', { ip: request.ip, account: hs.email });
     await audit(ctx, request, { action: 'recovery.vault_reset', actorId: hs.userId, outcome: 'success', context: { sessionsRevoked: revoked.length } });
     void notify(ctx, hs.email, templates.vaultReset({ at: new Date(ctx.now()), ip: request.ip }));
     return { ok: true as const };
