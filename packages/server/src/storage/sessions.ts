@@ -81,6 +81,20 @@ export function createSessionRepository(db: Kysely<Database>): SessionRepository
       return rows.map(toSession);
     },
 
+    async deviceHistory(userId, deviceName, userAgent) {
+      const same = await db
+        .selectFrom('sessions')
+        .select('id')
+        .where('user_id', '=', userId)
+        .where('device_name', '=', deviceName)
+        .where('user_agent', '=', userAgent)
+        .limit(1)
+        .executeTakeFirst();
+      if (same !== undefined) return 'known';
+      const any = await db.selectFrom('sessions').select('id').where('user_id', '=', userId).limit(1).executeTakeFirst();
+      return any === undefined ? 'first' : 'new';
+    },
+
     async revoke(userId, id, now) {
       const updated = await db
         .updateTable('sessions')

@@ -300,6 +300,8 @@ export interface SessionRepository {
   rotate(input: RotateInput): Promise<RotateResult>;
   /** Every session of the user (revoked and expired ones too), oldest first. */
   listForUser(userId: string): Promise<SessionRecord[]>;
+  /** Whether the user has logged in before at all ('first'), with this device name and user agent ('known'), or not ('new'). */
+  deviceHistory(userId: string, deviceName: string, userAgent: string): Promise<'first' | 'known' | 'new'>;
   /** Sets revokedAt if not yet revoked; returns whether the session is (now) revoked and belongs to userId. */
   revoke(userId: string, id: string, now: number): Promise<boolean>;
   /** Revokes every live session of the user; returns the ids newly revoked. */

@@ -484,6 +484,154 @@ export function storageSuite(dialect: Dialect): void {
         });
       });
 
+      describe('account security', () => {
+        async function userWithSession(device = 'Laptop') {
+          const { user, vault } = await createUser();
+          const sessionId = randomUUID();
+          await storage.sessions.create({
+            id: sessionId,
+            userId: user.id,
+            refreshHash: `h-${randomUUID()}`,
+            deviceName: device,
+            ip: '203.0.113.7',
+            userAgent: 'ua/1',
+            createdAt: T0,
+            expiresAt: T0 + 3_600_000,
+            dpopJkt: null,
+          });
+          return { user, vault, sessionId };
+        }
+        const creds = { opaqueRecord: 'bmV3LXJlY29yZA', kdfVersion: 1, kekSalt: 'bmV3LXNhbHQ', wrappedAccountKey: 'bmV3LXdyYXA', accountData: 'ZGF0YQ' };
+
+        it('changes the password credentials in one go and revokes every other session', async () => {
+          const { user, sessionId } = await userWithSession();
+          const other = await userWithSession();
+          const second = randomUUID();
+          await storage.sessions.create({ id: second, userId: user.id, refreshHash: `h-${randomUUID()}`, deviceName: 'Phone', ip: '::1', userAgent: 'ua/2', createdAt: T0, expiresAt: T0 + 3_600_000, dpopJkt: null });
+          expect(await storage.account.changePassword(user.id, creds, sessionId, T0 + 5)).toEqual([second]);
+          const after = await storage.users.findById(user.id);
+          expect(after).toMatchObject({ opaqueRecord: creds.opaqueRecord, kekSalt: creds.kekSalt, wrappedAccountKey: creds.wrappedAccountKey, accountData: 'ZGF0YQ', updatedAt: T0 + 5 });
+          expect((await storage.sessions.findById(sessionId))?.revokedAt).toBeNull();
+          expect((await storage.sessions.findById(other.sessionId))?.revokedAt).toBeNull();
+          expect(await storage.account.changePassword(randomUUID(), creds, sessionId, T0)).toBeUndefined();
+        });
+
+        it('recovery replaces both wraps, removes every factor and ends every session', async () => {
+          const { user, sessionId } = await userWithSession();
+          await storage.mfa.putPendingTotp(user.id, 'c2VhbGVk', T0);
+          await storage.mfa.confirmTotp(user.id, 'c2VhbGVk', 5, T0);
+          await storage.mfa.replaceBackupCodes(user.id, ['$argon2id$x'], T0);
+          const revoked = await storage.account.recover(user.id, { ...creds, recoverySalt: 'cnM', recoveryWrappedKey: 'cnc', recoveryVerifierHash: 'cnY' }, T0 + 1);
+          expect(revoked).toEqual([sessionId]);
+          expect(await storage.users.findById(user.id)).toMatchObject({ recoverySalt: 'cnM', recoveryWrappedKey: 'cnc', recoveryVerifierHash: 'cnY', opaqueRecord: creds.opaqueRecord });
+          expect(await storage.mfa.getTotp(user.id)).toBeUndefined();
+          expect(await storage.mfa.listUnusedBackupCodes(user.id)).toEqual([]);
+        });
+
+        it('a vault reset deletes every item and vault, installs the new keys and a new personal vault', async () => {
+          const { user, vault } = await userWithSession();
+          await createItem(user.id, vault.id);
+          const before = await revisionOf(user.id);
+          const fresh = sampleVault();
+          const keys = { x25519PublicKey: 'eA', ed25519PublicKey: 'ZQ', wrappedX25519PrivateKey: 'd3g', wrappedEd25519PrivateKey: 'd2U' };
+          expect(await storage.account.resetVault(user.id, { ...creds, ...keys, recoverySalt: 'cnM', recoveryWrappedKey: 'cnc', recoveryVerifierHash: 'cnY' }, fresh, T0 + 2)).toHaveLength(1);
+          expect((await storage.items.list(user.id)).items).toEqual([]);
+          expect((await storage.vaults.listForUser(user.id)).map((v) => v.id)).toEqual([fresh.id]);
+          expect(await storage.users.findById(user.id)).toMatchObject(keys);
+          expect(await revisionOf(user.id)).toBeGreaterThan(before);
+        });
+
+        it('deletes an account with everything that hangs off it, and frees the address', async () => {
+          const { user, vault, sessionId } = await userWithSession();
+          await createItem(user.id, vault.id);
+          await storage.emailTokens.create({ hash: `t-${randomUUID()}`, userId: user.id, purpose: 'recovery', expiresAt: T0 + 10, now: T0 });
+          await storage.mfa.addWebauthn({ id: `cred-${randomUUID()}`, userId: user.id, name: 'key', publicKey: 'cGs', counter: 0, transports: [], aaguid: '0', backedUp: false, createdAt: T0 });
+          expect(await storage.account.delete(user.id, T0 + 3)).toEqual([sessionId]);
+          expect(await storage.users.findById(user.id)).toBeUndefined();
+          expect(await storage.sessions.findById(sessionId)).toBeUndefined();
+          expect(await storage.mfa.listWebauthn(user.id)).toEqual([]);
+          expect(await storage.account.delete(user.id, T0 + 4)).toBeUndefined();
+          expect(await storage.users.create({ ...sampleUser(), email: user.email }, sampleVault(), T0)).toBe('created');
+        });
+
+        it('TOTP: pending until confirmed; each step is used once, and never an older one', async () => {
+          const { user } = await createUser();
+          expect(await storage.mfa.putPendingTotp(user.id, 'c2Vl', T0)).toBe('pending');
+          expect(await storage.mfa.useTotpStep(user.id, 10)).toBe(false);
+          expect(await storage.mfa.confirmTotp(user.id, 'b3RoZXI', 10, T0)).toBe(false);
+          expect(await storage.mfa.confirmTotp(user.id, 'c2Vl', 10, T0)).toBe(true);
+          expect(await storage.mfa.putPendingTotp(user.id, 'bmV3', T0)).toBe('active');
+          expect(await storage.mfa.useTotpStep(user.id, 10)).toBe(false);
+          expect(await storage.mfa.useTotpStep(user.id, 11)).toBe(true);
+          const results = await Promise.all([12, 12, 12].map((step) => storage.mfa.useTotpStep(user.id, step)));
+          expect(results.filter(Boolean)).toHaveLength(1);
+          expect(await storage.mfa.useTotpStep(user.id, 11)).toBe(false);
+          expect(await storage.mfa.getTotp(user.id)).toMatchObject({ seedSealed: 'c2Vl', confirmedAt: T0, lastStep: 12 });
+          expect(await storage.mfa.deleteTotp(user.id)).toBe(true);
+          expect(await storage.mfa.deleteTotp(user.id)).toBe(false);
+        });
+
+        it('backup codes: one use each, concurrent uses count once, regeneration replaces the set', async () => {
+          const { user } = await createUser();
+          await storage.mfa.replaceBackupCodes(user.id, ['h1', 'h2'], T0);
+          const [first] = await storage.mfa.listUnusedBackupCodes(user.id);
+          const uses = await Promise.all([1, 2, 3].map(() => storage.mfa.useBackupCode(user.id, first!.id, T0)));
+          expect(uses.filter(Boolean)).toHaveLength(1);
+          expect((await storage.mfa.listUnusedBackupCodes(user.id)).map((c) => c.hash)).toHaveLength(1);
+          await storage.mfa.replaceBackupCodes(user.id, ['h3'], T0);
+          expect((await storage.mfa.listUnusedBackupCodes(user.id)).map((c) => c.hash)).toEqual(['h3']);
+        });
+
+        it('WebAuthn: ids are unique, the counter only moves from the value read', async () => {
+          const { user } = await createUser();
+          const id = `cred-${randomUUID()}`;
+          const cred = { id, userId: user.id, name: 'YubiKey', publicKey: 'cGs', counter: 3, transports: ['usb', 'nfc'], aaguid: '00000000-0000-0000-0000-000000000000', backedUp: true, createdAt: T0 };
+          expect(await storage.mfa.addWebauthn(cred)).toBe('added');
+          expect(await storage.mfa.addWebauthn({ ...cred, userId: (await createUser()).user.id })).toBe('exists');
+          expect(await storage.mfa.useWebauthn(user.id, id, 2, 9, T0)).toBe(false);
+          expect(await storage.mfa.useWebauthn(user.id, id, 3, 4, T0 + 1)).toBe(true);
+          expect(await storage.mfa.listWebauthn(user.id)).toEqual([{ ...cred, counter: 4, lastUsedAt: T0 + 1 }]);
+          expect(await storage.mfa.deleteWebauthn(randomUUID(), id)).toBeUndefined();
+          expect((await storage.mfa.deleteWebauthn(user.id, id))?.name).toBe('YubiKey');
+        });
+
+        it('e-mail tokens: used once, for their purpose, before expiry; a new request supersedes', async () => {
+          const { user } = await createUser();
+          const hash = `t-${randomUUID()}`;
+          await storage.emailTokens.create({ hash, userId: user.id, purpose: 'recovery', expiresAt: T0 + 100, now: T0 });
+          expect(await storage.emailTokens.consume(hash, 'verify_email', T0)).toBeUndefined();
+          expect(await storage.emailTokens.consume(hash, 'recovery', T0 + 100)).toBeUndefined();
+          expect(await storage.emailTokens.consume(hash, 'recovery', T0 + 99)).toBe(user.id);
+          expect(await storage.emailTokens.consume(hash, 'recovery', T0 + 99)).toBeUndefined();
+          const next = `t-${randomUUID()}`;
+          await storage.emailTokens.create({ hash: next, userId: user.id, purpose: 'verify_email', expiresAt: T0 + 100, now: T0 });
+          await storage.emailTokens.revokeAll(user.id, 'verify_email', T0 + 1);
+          expect(await storage.emailTokens.consume(next, 'verify_email', T0 + 2)).toBeUndefined();
+        });
+
+        it('audit: appends and lists a user\'s events newest first, as actor or target', async () => {
+          const { user } = await createUser();
+          const event = (at: number, action: string, actorId: string | null, targetId: string | null) => ({
+            id: randomUUID(), at, actorId, action, targetId, ip: '203.0.113.9', userAgent: 'ua', outcome: 'success' as const, requestId: randomUUID(), context: { n: at, ok: true, none: null },
+          });
+          await storage.audit.append(event(T0, 'auth.login', user.id, user.id));
+          await storage.audit.append(event(T0 + 1, 'recovery.requested', null, user.id));
+          await storage.audit.append(event(T0 + 2, 'auth.login', randomUUID(), randomUUID()));
+          const events = await storage.audit.listForUser(user.id, 10);
+          expect(events.map((e) => e.action)).toEqual(['recovery.requested', 'auth.login']);
+          expect(events[1]?.context).toEqual({ n: T0, ok: true, none: null });
+          expect(await storage.audit.listForUser(user.id, 1)).toHaveLength(1);
+        });
+
+        it('tells a first login, a known device and a new one apart', async () => {
+          const { user } = await createUser();
+          expect(await storage.sessions.deviceHistory(user.id, 'Laptop', 'ua/1')).toBe('first');
+          const { user: seen } = await userWithSession('Laptop');
+          expect(await storage.sessions.deviceHistory(seen.id, 'Laptop', 'ua/1')).toBe('known');
+          expect(await storage.sessions.deviceHistory(seen.id, 'Laptop', 'ua/2')).toBe('new');
+        });
+      });
+
       describe('meta', () => {
         it('gets undefined for a missing key, then stores and overwrites', async () => {
           const key = `k-${randomUUID()}`;

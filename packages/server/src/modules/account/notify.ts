@@ -18,8 +18,6 @@ export function notify(ctx: Context, to: string, message: Template): Promise<voi
  * registration is not announced (there is nothing to compare with).
  */
 export async function notifyIfNewDevice(ctx: Context, userId: string, email: string, client: ClientInfo): Promise<void> {
-  const previous = await ctx.storage.sessions.listForUser(userId);
-  if (previous.length === 0) return;
-  if (previous.some((s) => s.deviceName === client.deviceName && s.userAgent === client.userAgent)) return;
+  if ((await ctx.storage.sessions.deviceHistory(userId, client.deviceName, client.userAgent)) !== 'new') return;
   void notify(ctx, email, templates.newDeviceLogin({ deviceName: client.deviceName, ip: client.ip, userAgent: client.userAgent, at: new Date(ctx.now()) }));
 }
