@@ -35,3 +35,6 @@ export const ErrorResponse = Type.Object(
 );
 
 export const OkResponse = Type.Object({ ok: Type.Literal(true) }, strict);
+
+/** A body that must be an empty object (actions that take no input). */
+export const EmptyBody = Type.Object({}, strict);

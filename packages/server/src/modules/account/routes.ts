@@ -2,6 +2,7 @@ import {
   AccountResponse,
   DeleteAccountRequest,
   ErrorResponse,
+  EmptyBody,
   OkResponse,
   PasswordChangeFinishRequest,
   PasswordChangeFinishResponse,
@@ -104,7 +105,7 @@ export function accountRoutes(app: App, ctx: Context): void {
 
   app.post('/api/v1/account/email/verify', {
     config: { access: 'user', rateLimit: 'write' },
-    schema: { ...secured, response: { 200: OkResponse, ...errors } },
+    schema: { ...secured, body: EmptyBody, response: { 200: OkResponse, ...errors } },
   }, async (request) => {
     const { userId } = requireAuth(request);
     const user = await ctx.storage.users.findById(userId);
