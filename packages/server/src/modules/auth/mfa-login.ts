@@ -53,10 +53,27 @@ export async function completeMfa(ctx: Context, request: FastifyRequest, body: M
     throw new WatchwordError('HANDSHAKE_EXPIRED');
   }
   const pending = JSON.parse(raw) as PendingLogin;
-  // Bound to the login's DPoP key (RFC 9449 §5): a token stolen from the client is useless without the key.
-  if (pending.client.dpopJkt !== dpopJkt) throw new WatchwordError('INVALID_DPOP_PROOF', { cause: 'mfa token bound to another key' });
-  // TOTP and backup codes are guessable: counted before checking, per account and IP like a password.
-  await ctx.throttle.begin('mfa', { ip: request.ip, account: pending.email });
+  // Expiry is decided by the server clock; the store's TTL only collects garbage.
+  if (pending.expiresAt <= ctx.now()) throw new WatchwordError('HANDSHAKE_EXPIRED');
+  /** Puts the pending login back with `attempts` used, unless they are all used or it has expired. */
+  const keep = async (attempts: number) => {
+    const remaining = pending.expiresAt - ctx.now();
+    if (attempts < MAX_ATTEMPTS && remaining > 0) await ctx.state.set(key(body.mfaToken), JSON.stringify({ ...pending, attempts }), remaining);
+  };
+  // Bound to the login's DPoP key (RFC 9449 §5): a token stolen from the client is useless without the key, and
+  // cannot be used to end the client's own login either (no factor was checked: nothing counts).
+  if (pending.client.dpopJkt !== dpopJkt) {
+    await keep(pending.attempts);
+    throw new WatchwordError('INVALID_DPOP_PROOF', { cause: 'mfa token bound to another key' });
+  }
+  // TOTP and backup codes are guessable: counted before checking, per account and IP like a password. A refusal
+  // checked nothing, so the login stays open: retrying after Retry-After with the same token must work.
+  try {
+    await ctx.throttle.begin('mfa', { ip: request.ip, account: pending.email });
+  } catch (error) {
+    await keep(pending.attempts);
+    throw error;
+  }
   let ok = false;
   if (body.method === 'totp') ok = await useTotpCode(ctx, pending.userId, body.code);
   else if (body.method === 'backup_code') ok = await useBackupCode(ctx, pending.userId, body.code);
@@ -64,10 +81,7 @@ export async function completeMfa(ctx: Context, request: FastifyRequest, body: M
 
   if (!ok) {
     await audit(ctx, request, { action: 'auth.mfa', actorId: pending.userId, outcome: 'failure', context: { method: body.method } });
-    const remaining = pending.expiresAt - ctx.now();
-    if (pending.attempts + 1 < MAX_ATTEMPTS && remaining > 0) {
-      await ctx.state.set(key(body.mfaToken), JSON.stringify({ ...pending, attempts: pending.attempts + 1 }), remaining);
-    }
+    await keep(pending.attempts + 1);
     throw new WatchwordError('INVALID_SECOND_FACTOR');
   }
   await ctx.throttle.succeeded('mfa', { ip: request.ip, account: pending.email });
