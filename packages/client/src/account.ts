@@ -27,6 +27,7 @@ import {
   normaliseEmail,
   opaqueClient,
   openAccountData,
+  parseRecoveryKey,
   passwordFingerprint,
   recordPassword,
   recoverAccountKey,
@@ -195,10 +196,12 @@ export interface RecoverInput {
  */
 export async function recover(http: HttpClient, input: RecoverInput): Promise<{ recoveryKey: string }> {
   if (input.passwordPolicy !== false) await assertPasswordAcceptable(input.newPassword, { email: normaliseEmail(input.email) });
+  // A mistyped recovery key is caught by its checksum here, before the single-use mail token is spent.
+  parseRecoveryKey(input.recoveryKey).fill(0);
   const { start, clientRegistrationState } = await startRecovery(http, input.token, input.newPassword);
   if (!start.recoveryAvailable) throw new WatchwordError('VALIDATION_FAILED', { message: 'This account has no recovery key on record; only a vault reset is possible.' });
   const userId = start.userId;
-  // Throws (VALIDATION_FAILED / DecryptionError) before anything is sent if the key is mistyped or not this account's.
+  // Throws (DecryptionError) before the new password is sent if the key is another account's: the token is spent.
   const accountKey = await recoverAccountKey({ recoveryKey: input.recoveryKey, userId, recoverySalt: start.recoverySalt, recoveryWrappedKey: start.recoveryWrappedKey });
   try {
     const recoveryVerifier = await recoveryVerifierFor({ recoveryKey: input.recoveryKey, userId, recoverySalt: start.recoverySalt });

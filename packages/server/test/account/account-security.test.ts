@@ -196,6 +196,25 @@ describe.each(backendsUnderTest())('account security ($name)', ({ dialect, state
       expect(await code(client().recover({ ...input, token: older }))).toBe('INVALID_EMAIL_TOKEN');
     });
 
+    it('a mistyped recovery key is caught on the client before the mail token is spent', async () => {
+      const count = smtp.messages.length;
+      await client().requestRecovery('rita@example.com');
+      const token = await tokenFrom(smtp, 'rita@example.com', /Recover your/, count);
+      const typo = recoveryKey.slice(0, 5) + (recoveryKey[5] === 'A' ? 'B' : 'A') + recoveryKey.slice(6);
+      const sent = t.requests.length;
+      expect(await code(client().recover({ token, recoveryKey: typo, newPassword: 'rita other passphrase', email: 'rita@example.com' }))).toBe('VALIDATION_FAILED');
+      expect(t.requests.length).toBe(sent);
+      // The token is still good (it is superseded by the next request in the tests below).
+      const { opaqueClient } = await import('@watchword/protocol');
+      const start = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/recovery/start',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ token, registrationRequest: opaqueClient.startRegistration('x passphrase').registrationRequest }),
+      });
+      expect(start.statusCode).toBe(200);
+    });
+
     it('refuses a wrong recovery key: nothing changes, the password still works', async () => {
       const other = (await client().register({ email: 'x-other@example.com', password: 'other passphrase' })).recoveryKey;
       const count = smtp.messages.length;
