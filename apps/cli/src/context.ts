@@ -1,6 +1,17 @@
 import { hostname } from 'node:os';
-import { type Session, type StoredTokens, type Vault, WatchwordClient } from '@watchword/client';
 import {
+  type SecondFactorAnswer,
+  type SecondFactorPrompt,
+  type Session,
+  type StoredTokens,
+  type Vault,
+  type PasswordCheckOptions,
+  PasswordPolicyError,
+  WatchwordClient,
+  checkPassword,
+} from '@watchword/client';
+import {
+  type MfaMethod,
   fromBase64Url,
   generateStorableDpopKeyPair,
   importAesKey,
@@ -12,7 +23,7 @@ import {
   utf8,
 } from '@watchword/protocol';
 import { CliError, EXIT } from './errors.ts';
-import { promptHidden, readStdinLine } from './prompt.ts';
+import { nextStdinLine, promptHidden, promptVisible, readStdinLine } from './prompt.ts';
 import { type SessionFile, readSession, removeSession, writeSession } from './session-file.ts';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
@@ -24,6 +35,43 @@ export interface GlobalOptions {
 }
 
 const sessionAad = (userId: string) => utf8(`watchword/v1/cli-session\0${userId}`);
+
+/** How many codes an interactive login may try before giving up (the server allows 5 per password proof). */
+const MAX_CODE_ATTEMPTS = 3;
+
+/** What the user typed as a second factor: six digits are an authenticator code, anything else a backup code. */
+export function secondFactorAnswer(raw: string, methods: readonly MfaMethod[]): SecondFactorAnswer {
+  const compact = raw.replace(/\s+/g, '');
+  if (/^[0-9]{6}$/.test(compact)) {
+    if (!methods.includes('totp')) throw new CliError('this account has no authenticator app (TOTP) set up: use a backup code', EXIT.usage);
+    return { method: 'totp', code: compact };
+  }
+  const code = raw.trim();
+  if (!/^[A-Za-z0-9 -]{8,32}$/.test(code)) {
+    throw new CliError('that is neither an authenticator code (6 digits) nor a backup code (XXXX-XXXX-XXXX)', EXIT.usage);
+  }
+  if (!methods.includes('backup_code')) throw new CliError('this account has no backup codes left: use your authenticator app', EXIT.usage);
+  return { method: 'backup_code', code };
+}
+
+export interface NewPasswordOptions {
+  /** Where a script may put it (else only --password-stdin or the prompt). */
+  envVar?: string;
+  question?: string;
+  repeat?: string;
+  /** The current password: refused at the prompt. */
+  current?: string;
+  /** The password history, so that the prompt can refuse a recent password at once. */
+  history?: PasswordCheckOptions['history'];
+}
+
+export interface LoginOptions {
+  dpop?: boolean;
+  /** The master password, when the command already asked for it. */
+  password?: string;
+  /** A second-factor code given on the command line (--code). */
+  code?: string;
+}
 
 /** Everything a command needs: options, the stored session, a client, and the way to an unlocked vault. */
 export class CliContext {
@@ -78,6 +126,116 @@ export class CliContext {
     return value;
   }
 
+  /**
+   * True when answers (second-factor codes, confirmations) come from standard input line by line rather than from
+   * a terminal prompt: with --password-stdin, or when standard input is not a terminal.
+   */
+  get scripted(): boolean {
+    return this.options.passwordStdin === true || !process.stdin.isTTY;
+  }
+
+  /** An answer: a prompt on the terminal (hidden for secrets), else the next line of standard input (undefined at its end). */
+  async ask(question: string, options: { hidden?: boolean } = {}): Promise<string | undefined> {
+    if (this.scripted) return nextStdinLine();
+    return options.hidden ? promptHidden(question) : promptVisible(question);
+  }
+
+  /** Like ask, but an answer is required. */
+  async answer(question: string, options: { hidden?: boolean } = {}): Promise<string> {
+    const value = await this.ask(question, options);
+    if (value === undefined) {
+      throw new CliError(`no answer to "${question.replace(/[:\s]+$/, '')}": standard input ended (give each answer on its own line)`, EXIT.usage);
+    }
+    return value;
+  }
+
+  /** True when the new password comes without a prompt (--password-stdin or the environment variable). */
+  newPasswordGiven(envVar?: string): boolean {
+    return this.options.passwordStdin === true || (envVar !== undefined && this.env[envVar] !== undefined);
+  }
+
+  /**
+   * A new master password: --password-stdin (next line), else the environment variable, else a prompt that checks
+   * the password policy as you type (with zxcvbn's feedback) and asks twice. The SDK checks the policy again.
+   */
+  async newPassword(email: string, options: NewPasswordOptions = {}): Promise<string> {
+    const question = options.question ?? 'New master password: ';
+    let value: string | undefined;
+    if (this.options.passwordStdin) value = await readStdinLine('the new master password');
+    else if (options.envVar && this.env[options.envVar] !== undefined) value = this.env[options.envVar];
+    if (value !== undefined) {
+      if (value.length === 0) throw new CliError('the new master password is empty', EXIT.usage);
+      return value;
+    }
+    for (let attempt = 1; ; attempt++) {
+      const candidate = await promptHidden(question);
+      if (candidate.length === 0) throw new CliError('the master password is empty', EXIT.usage);
+      if (options.current !== undefined && candidate === options.current) {
+        this.info('That is the current master password.');
+        if (attempt >= 3) throw new CliError('the new master password is the same as the current one', EXIT.usage);
+        this.info('Choose another one.');
+        continue;
+      }
+      const check = await checkPassword(candidate, { email, ...(options.history ? { history: options.history } : {}) });
+      if (!check.ok) {
+        const error = new PasswordPolicyError(check);
+        this.info(error.message);
+        if (check.warning && !error.message.includes(check.warning)) this.info(`  ${check.warning}`);
+        for (const suggestion of check.suggestions) this.info(`  - ${suggestion}`);
+        if (attempt >= 3) throw error;
+        this.info('Choose another one.');
+        continue;
+      }
+      const again = await promptHidden(options.repeat ?? 'Repeat the new master password: ');
+      if (again !== candidate) throw new CliError('the passwords do not match', EXIT.usage);
+      return candidate;
+    }
+  }
+
+  /**
+   * The second-factor prompt for a login: --code when given, else the next line of standard input (scripted), else
+   * a terminal prompt (with a few retries). Security keys cannot be used from a terminal: backup codes stand in.
+   */
+  secondFactor(code: string | undefined): { secondFactor: SecondFactorPrompt; secondFactorRetry: boolean } {
+    const interactive = code === undefined && !this.scripted;
+    let attempts = 0;
+    const secondFactor: SecondFactorPrompt = async (challenge) => {
+      const methods = challenge.methods;
+      if (!methods.includes('totp') && !methods.includes('backup_code')) {
+        throw new CliError(
+          'this account\'s second factor is a security key, which the CLI cannot use: log in with the web vault, or here with a backup code (`ww login --code XXXX-XXXX-XXXX`) once you have one (the web vault can make new ones)',
+          EXIT.auth,
+        );
+      }
+      attempts++;
+      if (attempts > MAX_CODE_ATTEMPTS) throw new CliError('the second-factor code was not accepted', EXIT.auth);
+      let raw = code;
+      if (raw === undefined) {
+        if (this.scripted) {
+          raw = await nextStdinLine();
+          if (raw === undefined) {
+            throw new CliError('this account needs a second factor: pass --code <code>, or give the code on the line after the password', EXIT.auth);
+          }
+        } else {
+          if (attempts > 1) this.info('That code was not accepted; try again.');
+          if (!methods.includes('totp')) this.info('Security keys need the web vault; here, use one of your backup codes.');
+          // A malformed answer is asked again (nothing was sent); a wrong one comes back through the SDK's retry.
+          for (let typo = 1; ; typo++) {
+            const typed = await promptVisible(methods.includes('totp') ? 'Authenticator code or backup code: ' : 'Backup code: ');
+            try {
+              return secondFactorAnswer(typed, methods);
+            } catch (error) {
+              if (!(error instanceof CliError) || typo >= MAX_CODE_ATTEMPTS) throw error;
+              this.info(`${error.message[0]?.toUpperCase() ?? ''}${error.message.slice(1)}.`);
+            }
+          }
+        }
+      }
+      return secondFactorAnswer(raw, methods);
+    };
+    return { secondFactor, secondFactorRetry: interactive };
+  }
+
   /** True when the password comes from a prompt (so confirming it twice makes sense). */
   get interactivePassword(): boolean {
     return !this.options.passwordStdin && this.env.WATCHWORD_PASSWORD === undefined;
@@ -92,14 +250,14 @@ export class CliContext {
    * Logs in with OPAQUE, stores the new session with the account key sealed under a fresh session key, and returns
    * the vault plus that session key (to export as WATCHWORD_SESSION).
    */
-  async loginAndSeal(email: string, options: { dpop?: boolean } = {}): Promise<{ vault: Vault; sessionKey: string }> {
-    const password = await this.password();
+  async loginAndSeal(email: string, options: LoginOptions = {}): Promise<{ vault: Vault; sessionKey: string }> {
+    const password = options.password ?? (await this.password());
     const previous = this.stored;
     const previousSession = previous && previous.server === this.server ? await this.session(previous) : undefined;
     this.stored = undefined; // no write of tokens before the new file exists
     const dpop = options.dpop === false ? null : await generateStorableDpopKeyPair();
     const client = this.client(dpop ? await importDpopKeyPair(dpop) : false);
-    const vault = await client.login({ email, password, deviceName: `ww CLI on ${hostname()}`.slice(0, 128) });
+    const vault = await client.login({ email, password, deviceName: `ww CLI on ${hostname()}`.slice(0, 128), ...this.secondFactor(options.code) });
     const sessionKeyBytes = randomBytes(32);
     const sealed = await sealBytes(await importAesKey(sessionKeyBytes), vault.exportAccountKey(), sessionAad(vault.userId));
     this.stored = { version: 1, server: this.server, email, userId: vault.userId, tokens: vault.session.tokens, sealedAccountKey: sealed, dpop };
@@ -109,8 +267,11 @@ export class CliContext {
     return { vault, sessionKey: toBase64Url(sessionKeyBytes) };
   }
 
-  /** The unlocked vault: from WATCHWORD_SESSION when set, else by asking for the master password. */
-  async vault(): Promise<Vault> {
+  /**
+   * The unlocked vault: from WATCHWORD_SESSION when set, else by logging in with the master password (asked for,
+   * unless given) and, when the account has one, a second factor.
+   */
+  async vault(options: { password?: string; code?: string } = {}): Promise<Vault> {
     const stored = this.requireLogin();
     const sessionKey = this.env.WATCHWORD_SESSION;
     if (sessionKey && stored.sealedAccountKey) {
@@ -122,8 +283,8 @@ export class CliContext {
       }
       return this.client().resume(stored.tokens, accountKey, await this.#dpopKey(stored));
     }
-    if (!this.interactivePassword || process.stdin.isTTY) {
-      const { vault, sessionKey: key } = await this.loginAndSeal(stored.email);
+    if (options.password !== undefined || !this.interactivePassword || process.stdin.isTTY) {
+      const { vault, sessionKey: key } = await this.loginAndSeal(stored.email, options);
       this.info(`Vault unlocked. To skip the password next time: export WATCHWORD_SESSION=${key}`);
       return vault;
     }
@@ -142,5 +303,10 @@ export class CliContext {
   forget(): void {
     removeSession(this.env);
     this.stored = undefined;
+  }
+
+  /** Forgets the stored session if it belongs to this account on this server (after a recovery ended it). */
+  forgetIfAccount(email: string): void {
+    if (this.stored && this.stored.server === this.server && this.stored.email === email) this.forget();
   }
 }

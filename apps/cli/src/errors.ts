@@ -1,3 +1,4 @@
+import { PasswordPolicyError, SecondFactorRequiredError } from '@watchword/client';
 import { type ErrorCode, WatchwordError } from '@watchword/protocol';
 
 /** Exit codes: 0 ok, 1 usage/validation, 2 authentication, 3 not found/conflict, 4 anything else. */
@@ -14,11 +15,17 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   INVALID_REFRESH_TOKEN: EXIT.auth,
   HANDSHAKE_EXPIRED: EXIT.auth,
   FORBIDDEN: EXIT.auth,
+  INVALID_DPOP_PROOF: EXIT.auth,
+  INVALID_SECOND_FACTOR: EXIT.auth,
+  REAUTH_REQUIRED: EXIT.auth,
+  INVALID_EMAIL_TOKEN: EXIT.auth,
   NOT_FOUND: EXIT.notFound,
   ITEM_NOT_FOUND: EXIT.notFound,
   VAULT_NOT_FOUND: EXIT.notFound,
   ITEM_CONFLICT: EXIT.notFound,
   ITEM_EXISTS: EXIT.notFound,
+  FACTOR_ALREADY_ENABLED: EXIT.notFound,
+  FACTOR_NOT_FOUND: EXIT.notFound,
 };
 
 /** A CLI-level failure: one line for the user and an exit code. */
@@ -33,10 +40,16 @@ export class CliError extends Error {
 
 export function describeError(error: unknown): { message: string; exitCode: number } {
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
+  // The policy's message is built from fixed strings only: it never contains the password.
+  if (error instanceof PasswordPolicyError) return { message: `${error.message} [${error.code}]`, exitCode: EXIT.usage };
+  if (error instanceof SecondFactorRequiredError) {
+    return { message: 'this account needs a second factor: pass --code <code> (authenticator or backup code)', exitCode: EXIT.auth };
+  }
   if (error instanceof WatchwordError) {
     const hint =
       error.code === 'INVALID_REFRESH_TOKEN' || error.code === 'INVALID_TOKEN' ? ' Run `ww login`.'
       : error.code === 'ITEM_CONFLICT' ? ` (the server has revision ${String(error.details?.currentRevision ?? '?')})`
+      : error.code === 'RATE_LIMITED' && error.details?.retryAfter !== undefined ? ` (retry in ${String(error.details.retryAfter)} s)`
       : '';
     return { message: `${error.message}${hint} [${error.code}]`, exitCode: BY_CODE[error.code] ?? EXIT.other };
   }

@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
+import { accountCommands } from './commands/account.ts';
 import { authCommands } from './commands/auth.ts';
 import { itemCommands } from './commands/items.ts';
+import { mfaCommands } from './commands/mfa.ts';
 import { CliContext, DEFAULT_SERVER, type GlobalOptions } from './context.ts';
 import { EXIT, describeError } from './errors.ts';
 
@@ -9,15 +11,22 @@ function buildProgram(): Command {
     .description('Watchword — zero-knowledge password manager')
     .option('--server <url>', `server URL (env WATCHWORD_SERVER; default ${DEFAULT_SERVER})`)
     .option('--json', 'machine-readable output')
-    .option('--password-stdin', 'read the master password from the first line of standard input')
+    .option('--password-stdin', 'read the master password — and any further answer, one per line — from standard input')
     .addHelpText(
       'after',
       `
 Environment:
-  WATCHWORD_SERVER    server URL
-  WATCHWORD_SESSION   session key printed by \`ww unlock\`: keeps the vault unlocked in this shell
-  WATCHWORD_PASSWORD  master password for non-interactive use (less safe: other processes of yours can read it)
-  WATCHWORD_HOME      where the session file lives (default ~/.config/watchword)
+  WATCHWORD_SERVER        server URL
+  WATCHWORD_SESSION       session key printed by \`ww unlock\`: keeps the vault unlocked in this shell
+  WATCHWORD_PASSWORD      master password for non-interactive use (less safe: other processes of yours can read it)
+  WATCHWORD_NEW_PASSWORD  the new master password for \`password change\` and \`recover\` (same caveat)
+  WATCHWORD_HOME          where the session file lives (default ~/.config/watchword)
+
+Scripts: with --password-stdin every answer is the next line of standard input, in the order asked: the master
+password, then a second-factor code if the account has one (or use --code). Codes and confirmations are read from
+standard input whenever it is not a terminal.
+\`password change\`: current, then new password; \`recover --token\`: recovery key, then new password;
+\`recover --reset-vault\`: the phrase, yes, then new password; \`account delete\`: password, then the address.
 
 Exit codes: 0 ok, 1 usage or validation error, 2 authentication failure, 3 not found or conflict, 4 other.`,
     )
@@ -27,6 +36,8 @@ Exit codes: 0 ok, 1 usage or validation error, 2 authentication failure, 3 not f
   const context = (cmd: Command) => new CliContext(cmd.optsWithGlobals<GlobalOptions>());
   authCommands(program, context);
   itemCommands(program, context);
+  mfaCommands(program, context);
+  accountCommands(program, context);
   const overrideAll = (cmd: Command): void => {
     cmd.exitOverride();
     cmd.commands.forEach(overrideAll);

@@ -7,6 +7,12 @@ import { removeSession, writeSession } from '../session-file.ts';
 
 type Ctx = (cmd: Command) => CliContext;
 
+export const CODE_HELP =
+  'second-factor code: 6 digits from the authenticator app, or a backup code (else asked for; with --password-stdin, the line after the password)';
+
+/** `{ code }` when --code was given. */
+export const code = (opts: { code?: string }) => (opts.code !== undefined ? { code: opts.code } : {});
+
 function exportLine(sessionKey: string): string {
   return `export WATCHWORD_SESSION=${sessionKey}`;
 }
@@ -18,16 +24,14 @@ export function authCommands(program: Command, context: Ctx): void {
     .requiredOption('--email <address>', 'your e-mail address')
     .action(async (opts: { email: string }, cmd: Command) => {
       const ctx = context(cmd);
-      const password = await ctx.password('Master password: ');
-      if (ctx.interactivePassword) {
-        const again = await ctx.password('Repeat master password: ');
-        if (again !== password) throw new CliError('the passwords do not match', EXIT.usage);
-      }
-      const { userId, recoveryKey } = await ctx.client().register({ email: opts.email, password });
+      const email = normaliseEmail(opts.email);
+      // Interactively the policy is checked as you type (with zxcvbn's hints); the SDK enforces it either way.
+      const password = await ctx.newPassword(email, { envVar: 'WATCHWORD_PASSWORD', question: 'Master password: ', repeat: 'Repeat master password: ' });
+      const { userId, recoveryKey } = await ctx.client().register({ email, password });
       if (ctx.json) return ctx.out(JSON.stringify({ userId, recoveryKey }));
       ctx.out(
         [
-          `Registered ${normaliseEmail(opts.email)}.`,
+          `Registered ${email}.`,
           '',
           'Your recovery key (shown only this once — store it offline, e.g. on paper):',
           '',
@@ -35,6 +39,8 @@ export function authCommands(program: Command, context: Ctx): void {
           '',
           'It is the only way back into your vault if you forget the master password.',
           'If this address already had an account, nothing was changed: log in with its existing password.',
+          '',
+          'Then confirm your address: open the link in the mail we sent, or run `ww verify-email <link>`.',
         ].join('\n'),
       );
     });
@@ -44,11 +50,12 @@ export function authCommands(program: Command, context: Ctx): void {
     .description('log in and unlock; prints the export line for WATCHWORD_SESSION')
     .option('--email <address>', 'your e-mail address (default: the last one used)')
     .option('--no-dpop', 'plain bearer tokens instead of DPoP-bound ones (for `ww token` with curl)')
-    .action(async (opts: { email?: string; dpop?: boolean }, cmd: Command) => {
+    .option('--code <code>', CODE_HELP)
+    .action(async (opts: { email?: string; dpop?: boolean; code?: string }, cmd: Command) => {
       const ctx = context(cmd);
       const email = opts.email ?? ctx.stored?.email;
       if (!email) throw new CliError('which account? pass --email <address>', EXIT.usage);
-      const { sessionKey } = await ctx.loginAndSeal(normaliseEmail(email), { dpop: opts.dpop !== false });
+      const { sessionKey } = await ctx.loginAndSeal(normaliseEmail(email), { dpop: opts.dpop !== false, ...code(opts) });
       if (ctx.json) return ctx.out(JSON.stringify({ sessionKey }));
       ctx.info(`Logged in as ${normaliseEmail(email)}. To keep the vault unlocked in this shell, run the line below (or: eval "$(ww unlock)").`);
       ctx.out(exportLine(sessionKey));
@@ -58,10 +65,11 @@ export function authCommands(program: Command, context: Ctx): void {
     .command('unlock')
     .description('unlock the vault and print `export WATCHWORD_SESSION=…` (use: eval "$(ww unlock)")')
     .option('--raw', 'print only the session key')
-    .action(async (opts: { raw?: boolean }, cmd: Command) => {
+    .option('--code <code>', CODE_HELP)
+    .action(async (opts: { raw?: boolean; code?: string }, cmd: Command) => {
       const ctx = context(cmd);
       const stored = ctx.requireLogin();
-      const { sessionKey } = await ctx.loginAndSeal(stored.email, { dpop: stored.dpop !== null });
+      const { sessionKey } = await ctx.loginAndSeal(stored.email, { dpop: stored.dpop !== null, ...code(opts) });
       if (ctx.json) return ctx.out(JSON.stringify({ sessionKey }));
       ctx.out(opts.raw ? sessionKey : exportLine(sessionKey));
     });
