@@ -12,3 +12,4 @@ export * from './password-generator.ts';
 export * from './api/index.ts';
 export * from './dpop.ts';
 export * from './totp.ts';
+export * from './permissions.ts';

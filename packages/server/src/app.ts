@@ -138,7 +138,7 @@ export async function build(config: Config, deps: AppDeps): Promise<App> {
   itemRoutes(app, ctx);
   sessionRoutes(app, ctx);
 
-  app.get('/api/openapi.json', { config: { access: 'public', rateLimit: 'read' }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/openapi.json', { config: { permission: 'public', rateLimit: 'read' }, schema: { hide: true } }, async () => app.swagger());
 
   await app.ready();
   // After a restart (in-memory state) the denylist is empty: rebuild it before serving.

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { WatchwordError } from '@watchword/protocol';
+import { WatchwordError, isPermission } from '@watchword/protocol';
+import { requirePermission } from '../rbac/permissions.ts';
 import { verifyAccessToken } from '../tokens/access-token.ts';
 import { VerifiedTokenCache } from '../tokens/verified-cache.ts';
 import type { App, Context } from './types.ts';
@@ -19,7 +20,9 @@ function credentials(request: FastifyRequest): { scheme: 'Bearer' | 'DPoP'; toke
 }
 
 /**
- * Enforces each route's declared access. A route without a declaration makes start-up fail: deny by default.
+ * Enforces each route's declared permission (security spec "RBAC": every protected endpoint checks one). A route
+ * without a declaration, or with a name outside the closed list, makes start-up fail: deny by default. The check
+ * runs before the body is validated, so a caller without the permission learns nothing about the route's schema.
  */
 export function registerAuthentication(app: App, ctx: Context): void {
   app.decorateRequest('auth', null);
@@ -34,13 +37,13 @@ export function registerAuthentication(app: App, ctx: Context): void {
     return claims;
   };
   app.addHook('onRoute', (route) => {
-    const access = route.config?.access;
-    if (access !== 'public' && access !== 'user') {
-      throw new Error(`route ${String(route.method)} ${route.url} does not declare its access (config.access)`);
+    const permission = route.config?.permission;
+    if (permission !== 'public' && !isPermission(permission)) {
+      throw new Error(`route ${String(route.method)} ${route.url} does not declare a known permission (config.permission)`);
     }
-    if (access === 'public') return;
-    const existing = route.preHandler ? (Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]) : [];
-    route.preHandler = [
+    if (permission === 'public') return;
+    const existing = route.preValidation ? (Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]) : [];
+    route.preValidation = [
       async (request: FastifyRequest) => {
         const { scheme, token } = credentials(request);
         const claims = verify(token);
@@ -56,6 +59,8 @@ export function registerAuthentication(app: App, ctx: Context): void {
           throw new WatchwordError('INVALID_TOKEN');
         }
         request.auth = { userId: claims.sub, sessionId: claims.sid, jti: claims.jti, exp: claims.exp };
+        // Every live account holds account:self (see rbac/permissions.ts); anything else is looked up, fresh.
+        if (permission !== 'account:self') await requirePermission(ctx, claims.sub, permission);
       },
       ...existing,
     ];

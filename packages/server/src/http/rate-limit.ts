@@ -1,7 +1,7 @@
 /**
  * Volume limits per endpoint class (security spec "API": rate limits on all endpoints, stricter for sensitive ones).
  * Every route declares `config.rateLimit`; a route without a class cannot be registered (deny by default, like
- * `config.access`). Classes and default limits (per minute, README "Throttling"):
+ * `config.permission`). Classes and default limits (per minute, README "Throttling"):
  * - `auth` (login, registration, refresh): RATE_LIMIT_AUTH_PER_MINUTE (20) per client IP, checked on request
  *   (before the body is parsed);
  * - `write` / `read`: RATE_LIMIT_WRITE_PER_MINUTE (120) / RATE_LIMIT_READ_PER_MINUTE (600) per user on
@@ -54,7 +54,7 @@ export function registerRateLimits(app: App, ctx: Context): void {
       throw new Error(`route ${String(route.method)} ${route.url} does not declare its rate-limit class (config.rateLimit)`);
     }
     if (cls === 'none' || ctx.config.rateLimits === 'off') return;
-    if (route.config?.access === 'user' && cls !== 'auth') {
+    if (route.config?.permission !== undefined && route.config.permission !== 'public' && cls !== 'auth') {
       // After authentication (which this hook's position does not matter for: it prepends itself).
       const perUser: preHandlerHookHandler = async (request: FastifyRequest) => enforce(cls, `u:${request.auth?.userId ?? request.ip}`);
       const existing = route.preHandler ? (Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]) : [];

@@ -47,6 +47,8 @@ export interface CredentialThrottle {
   check(action: CredentialAction, subjects: CredentialSubjects): Promise<void>;
   failed(action: CredentialAction, subjects: CredentialSubjects): Promise<void>;
   assertIpOpen(ip: string): Promise<void>;
+  /** Lifts every backoff of one account (all actions, all IPs) — the admin "clear throttling" operation. */
+  clearAccount(account: string): Promise<void>;
 }
 
 export interface ThrottleSettings {
@@ -107,11 +109,18 @@ export function createCredentialThrottle(deps: { state: StateStore; now: () => n
   const hash = (...parts: string[]) =>
     toBase64Url(createHmac('sha256', deps.secret).update(`watchword/v1/throttle\0${parts.join('\0')}`).digest()).slice(0, 22);
 
-  const scopes = (action: CredentialAction, subjects: CredentialSubjects): Scope[] => {
+  /**
+   * Each account's counters carry its generation; clearing an account bumps it, orphaning every counter and lock of
+   * that account at once (account+IP ones included, whose IPs nobody could list). The generation outlives them.
+   */
+  const generationKey = (account: string) => `thr:g:${hash('gen', account)}`;
+  const generationTtl = () => s.failureWindowMs * 2 + s.backoffMaxMs;
+  const scopes = async (action: CredentialAction, subjects: CredentialSubjects): Promise<Scope[]> => {
     if (subjects.account === undefined) return [];
+    const gen = (await state.get(generationKey(subjects.account))) ?? '0';
     return [
-      { id: `${action}:ai:${hash(subjects.account, subjects.ip)}`, free: s.freeAttempts },
-      { id: `${action}:a:${hash(subjects.account)}`, free: s.accountFreeAttempts },
+      { id: `${action}:ai:${hash(subjects.account, subjects.ip, gen)}`, free: s.freeAttempts },
+      { id: `${action}:a:${hash(subjects.account, gen)}`, free: s.accountFreeAttempts },
     ];
   };
   const failKey = (scope: Scope, t: number) => `thr:f:${scope.id}:${Math.floor(t / s.failureWindowMs)}`;
@@ -186,7 +195,7 @@ export function createCredentialThrottle(deps: { state: StateStore; now: () => n
       const t = now();
       // Reads first: a throttled client is refused before anything is counted or computed.
       await assertIpOpen(subjects.ip, t);
-      const list = scopes(action, subjects);
+      const list = await scopes(action, subjects);
       const seen = await assertScopesOpen(list, t);
       if (!(await countIp(subjects.ip, t, false))) throw rateLimited(s.ipBlockMs);
       for (const [i, scope] of list.entries()) await count(scope, seen[i] ?? null, t);
@@ -195,7 +204,7 @@ export function createCredentialThrottle(deps: { state: StateStore; now: () => n
     async succeeded(action, subjects) {
       if (!s.enabled) return;
       const t = now();
-      const list = scopes(action, subjects);
+      const list = await scopes(action, subjects);
       await Promise.all([
         state.increment(ipKeys(subjects.ip, t).credits, s.ipBlockWindowMs * 2),
         ...list.flatMap((scope) => [state.delete(failKey(scope, t)), state.delete(lockKey(scope))]),
@@ -206,7 +215,7 @@ export function createCredentialThrottle(deps: { state: StateStore; now: () => n
       if (!s.enabled) return;
       const t = now();
       await assertIpOpen(subjects.ip, t);
-      await assertScopesOpen(scopes(action, subjects), t);
+      await assertScopesOpen(await scopes(action, subjects), t);
     },
 
     async failed(action, subjects) {
@@ -214,7 +223,7 @@ export function createCredentialThrottle(deps: { state: StateStore; now: () => n
       const t = now();
       await countIp(subjects.ip, t, true);
       // After the fact: every failure counts and extends the backoff (no claim — the secret is not guessable).
-      for (const scope of scopes(action, subjects)) {
+      for (const scope of await scopes(action, subjects)) {
         const n = await state.increment(failKey(scope, t), s.failureWindowMs);
         if (n >= scope.free) await setLock(scope, t, n - scope.free);
       }
@@ -223,6 +232,10 @@ export function createCredentialThrottle(deps: { state: StateStore; now: () => n
     async assertIpOpen(ip) {
       if (!s.enabled) return;
       await assertIpOpen(ip);
+    },
+
+    async clearAccount(account) {
+      await state.increment(generationKey(account), generationTtl());
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { Permission } from '@watchword/protocol';
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.ts';
@@ -52,8 +53,11 @@ export interface Context {
   readonly mailer: Mailer;
 }
 
-/** Each route declares who may call it (deny by default: a route without a declaration fails at start-up). */
-export type RouteAccess = 'public' | 'user';
+/**
+ * Each route declares the permission it needs (deny by default: a route without a declaration fails at start-up):
+ * `public` (no authentication) or one `resource:action` permission from the closed list in @watchword/protocol.
+ */
+export type RoutePermission = 'public' | Permission;
 
 /**
  * Each route declares its volume-limit class (see http/rate-limit.ts); a route without one fails at start-up.
@@ -70,7 +74,7 @@ export interface AuthInfo {
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    access?: RouteAccess;
+    permission?: RoutePermission;
     rateLimit?: RateClass;
   }
   interface FastifyRequest {

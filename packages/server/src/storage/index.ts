@@ -5,6 +5,7 @@ import { createAuditRepository } from './audit.ts';
 import { createEmailTokenRepository } from './email-tokens.ts';
 import { createItemRepository } from './items.ts';
 import { createMfaRepository } from './mfa.ts';
+import { createRoleRepository } from './roles.ts';
 import { createMetaRepository } from './meta.ts';
 import { migrateToLatest, pendingMigrations } from './migrate.ts';
 import type { Database } from './schema.ts';
@@ -43,6 +44,7 @@ function createStorage(dialect: Storage['dialect'], db: Kysely<Database>): Stora
     mfa: createMfaRepository(db),
     emailTokens: createEmailTokenRepository(db),
     audit: createAuditRepository(db),
+    roles: createRoleRepository(db),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -29,6 +29,8 @@ export interface UsersTable {
   recovery_verifier_hash: string | null;
   account_data: string | null;
   email_verified_at: number | null;
+  disabled_at: number | null;
+  last_login_at: number | null;
 }
 
 export interface VaultsTable {
@@ -133,6 +135,27 @@ export interface AuditEventsTable {
   context: string;
 }
 
+export interface RolesTable {
+  name: string;
+  parent: string | null;
+  description: string;
+  /** 0 or 1. */
+  builtin: number;
+  created_at: number;
+}
+
+export interface RolePermissionsTable {
+  role: string;
+  permission: string;
+}
+
+export interface UserRolesTable {
+  user_id: string;
+  role: string;
+  granted_by: string | null;
+  granted_at: number;
+}
+
 export interface Database {
   meta: MetaTable;
   users: UsersTable;
@@ -145,4 +168,7 @@ export interface Database {
   webauthn_credentials: WebauthnCredentialsTable;
   email_tokens: EmailTokensTable;
   audit_events: AuditEventsTable;
+  roles: RolesTable;
+  role_permissions: RolePermissionsTable;
+  user_roles: UserRolesTable;
 }

@@ -31,9 +31,12 @@ export interface UserRecord {
   accountData: string | null;
   /** When the address was verified; null until then. */
   emailVerifiedAt: number | null;
+  /** Set while an administrator has disabled the account. */
+  disabledAt: number | null;
+  lastLoginAt: number | null;
 }
 
-export type NewUser = Omit<UserRecord, 'revision' | 'createdAt' | 'updatedAt' | 'recoveryVerifierHash' | 'accountData' | 'emailVerifiedAt'> &
+export type NewUser = Omit<UserRecord, 'revision' | 'createdAt' | 'updatedAt' | 'recoveryVerifierHash' | 'accountData' | 'emailVerifiedAt' | 'disabledAt' | 'lastLoginAt'> &
   Partial<Pick<UserRecord, 'recoveryVerifierHash' | 'accountData'>>;
 
 /** The credential half of an account that a password change replaces (OPAQUE record and the password wrap). */
@@ -232,9 +235,28 @@ export type RotateResult =
   /** Unknown token, or its session is revoked, expired or idle. Nothing changed. */
   | { status: 'invalid' };
 
+/** What the admin API shows of an account: metadata only, never keys or vault contents. */
+export interface UserSummary {
+  id: string;
+  email: string;
+  createdAt: number;
+  lastLoginAt: number | null;
+  disabledAt: number | null;
+  emailVerified: boolean;
+  totp: boolean;
+  webauthnKeys: number;
+  roles: string[];
+}
+
 export interface UserRepository {
-  /** Creates the user and their personal vault atomically. 'exists' when the e-mail or id is taken (no change made). */
+  /** Creates the user (holding the base role) and their personal vault atomically. 'exists' when the e-mail or id is taken. */
   create(user: NewUser, personalVault: NewVault, now: number): Promise<'created' | 'exists'>;
+  /** Users by e-mail substring (case-insensitive), ordered by e-mail, after `cursor` (an e-mail), at most `limit`. */
+  search(input: { query?: string | undefined; after?: string | undefined; limit: number }): Promise<UserSummary[]>;
+  summary(id: string): Promise<UserSummary | undefined>;
+  /** Sets (a time) or clears (null) the disabled mark; false when the user does not exist. */
+  setDisabled(id: string, at: number | null): Promise<boolean>;
+  touchLogin(id: string, now: number): Promise<void>;
   findByEmail(email: string): Promise<UserRecord | undefined>;
   findById(id: string): Promise<UserRecord | undefined>;
   count(): Promise<number>;
@@ -316,6 +338,27 @@ export interface MetaRepository {
   set(key: string, value: string): Promise<void>;
 }
 
+export interface RoleRecord {
+  name: string;
+  parent: string | null;
+  description: string;
+  builtin: boolean;
+  permissions: string[];
+}
+
+export interface RoleRepository {
+  /** Every role with its own (not inherited) permissions. */
+  list(): Promise<RoleRecord[]>;
+  /** 'exists' when the name is taken, 'no_parent' when the parent does not exist. */
+  create(role: Omit<RoleRecord, 'builtin'>, now: number): Promise<'created' | 'exists' | 'no_parent'>;
+  rolesOf(userId: string): Promise<string[]>;
+  /** 'no_role' / 'no_user' when either does not exist; 'exists' when already held. */
+  grant(userId: string, role: string, grantedBy: string | null, now: number): Promise<'granted' | 'exists' | 'no_role' | 'no_user'>;
+  revoke(userId: string, role: string): Promise<boolean>;
+  /** How many accounts hold the role (active ones only when `activeOnly`). */
+  holders(role: string, activeOnly: boolean): Promise<number>;
+}
+
 export interface Storage {
   readonly dialect: 'sqlite' | 'postgres';
   readonly users: UserRepository;
@@ -327,6 +370,7 @@ export interface Storage {
   readonly mfa: MfaRepository;
   readonly emailTokens: EmailTokenRepository;
   readonly audit: AuditRepository;
+  readonly roles: RoleRepository;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   /** Names of migrations not yet applied (empty when current). */

@@ -1,7 +1,7 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { isUniqueViolation } from './errors.ts';
 import type { Database, UsersTable } from './schema.ts';
-import type { UserRecord, UserRepository } from './types.ts';
+import type { UserRecord, UserRepository, UserSummary } from './types.ts';
 
 export function createUserRepository(db: Kysely<Database>): UserRepository {
   return {
@@ -31,6 +31,8 @@ export function createUserRepository(db: Kysely<Database>): UserRepository {
               updated_at: now,
             })
             .execute();
+          // Every account holds the base role (deny by default: without it, no route but the public ones).
+          await trx.insertInto('user_roles').values({ user_id: user.id, role: 'user', granted_by: null, granted_at: now }).execute();
           await trx
             .insertInto('vaults')
             .values({
@@ -55,6 +57,24 @@ export function createUserRepository(db: Kysely<Database>): UserRepository {
     async findById(id) {
       const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
       return row === undefined ? undefined : toUser(row);
+    },
+    async search({ query, after, limit }) {
+      let q = db.selectFrom('users').select('id').orderBy('email').limit(limit);
+      // ESCAPE spelled out: SQLite has no default LIKE escape character (PostgreSQL's is the same backslash).
+      if (query) q = q.where(sql<boolean>`email like ${`%${escapeLike(query.toLowerCase())}%`} escape '\\'`);
+      if (after !== undefined) q = q.where('email', '>', after);
+      const ids = (await q.execute()).map((r) => r.id);
+      return summaries(db, ids);
+    },
+    async summary(id) {
+      return (await summaries(db, [id]))[0];
+    },
+    async setDisabled(id, at) {
+      const row = await db.updateTable('users').set({ disabled_at: at }).where('id', '=', id).returning('id').executeTakeFirst();
+      return row !== undefined;
+    },
+    async touchLogin(id, now) {
+      await db.updateTable('users').set({ last_login_at: now }).where('id', '=', id).execute();
     },
     async count() {
       const row = await db
@@ -86,5 +106,41 @@ function toUser(row: Selectable<UsersTable>): UserRecord {
     recoveryVerifierHash: row.recovery_verifier_hash,
     accountData: row.account_data,
     emailVerifiedAt: row.email_verified_at,
+    disabledAt: row.disabled_at,
+    lastLoginAt: row.last_login_at,
   };
+}
+
+/** LIKE metacharacters in user input match literally (the query builder binds the pattern as a parameter). */
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** Metadata of the given users in the given order: three queries however many users (no N+1). */
+async function summaries(db: Kysely<Database>, ids: string[]): Promise<UserSummary[]> {
+  if (ids.length === 0) return [];
+  const [users, roles, totp, keys] = await Promise.all([
+    db.selectFrom('users').select(['id', 'email', 'created_at', 'last_login_at', 'disabled_at', 'email_verified_at']).where('id', 'in', ids).execute(),
+    db.selectFrom('user_roles').select(['user_id', 'role']).where('user_id', 'in', ids).orderBy('role').execute(),
+    db.selectFrom('totp_factors').select('user_id').where('user_id', 'in', ids).where('confirmed_at', 'is not', null).execute(),
+    db.selectFrom('webauthn_credentials').select('user_id').where('user_id', 'in', ids).execute(),
+  ]);
+  const byId = new Map(users.map((u) => [u.id, u]));
+  return ids.flatMap((id) => {
+    const u = byId.get(id);
+    if (!u) return [];
+    return [
+      {
+        id: u.id,
+        email: u.email,
+        createdAt: u.created_at,
+        lastLoginAt: u.last_login_at,
+        disabledAt: u.disabled_at,
+        emailVerified: u.email_verified_at !== null,
+        totp: totp.some((t) => t.user_id === id),
+        webauthnKeys: keys.filter((k) => k.user_id === id).length,
+        roles: roles.filter((r) => r.user_id === id).map((r) => r.role),
+      },
+    ];
+  });
 }

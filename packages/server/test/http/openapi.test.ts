@@ -44,12 +44,13 @@ describe('OpenAPI document and route declarations', () => {
     }
   });
 
-  it('a route that does not declare its access cannot be registered (deny by default)', async () => {
+  it('a route that does not declare a known permission cannot be registered (deny by default)', async () => {
     const app = Fastify() as unknown as App;
     registerAuthentication(app, {} as Context);
-    expect(() => app.get('/api/v1/undeclared', async () => ({}))).toThrow(/GET \/api\/v1\/undeclared does not declare its access/);
-    expect(() => app.get('/api/v1/typo', { config: { access: 'pubic' as 'public' } }, async () => ({}))).toThrow(/does not declare its access/);
-    expect(() => app.get('/api/v1/declared', { config: { access: 'public' } }, async () => ({}))).not.toThrow();
+    expect(() => app.get('/api/v1/undeclared', async () => ({}))).toThrow(/GET \/api\/v1\/undeclared does not declare a known permission/);
+    expect(() => app.get('/api/v1/typo', { config: { permission: 'pubic' as 'public' } }, async () => ({}))).toThrow(/does not declare a known permission/);
+    expect(() => app.get('/api/v1/made-up', { config: { permission: 'users:everything' as 'public' } }, async () => ({}))).toThrow(/does not declare a known permission/);
+    expect(() => app.get('/api/v1/declared', { config: { permission: 'public' } }, async () => ({}))).not.toThrow();
     await app.close();
   });
 
@@ -59,8 +60,11 @@ describe('OpenAPI document and route declarations', () => {
       expect(res.statusCode, `${method} ${url}`).toBe(401);
       expect(JSON.parse(res.body).error.code).toBe('UNAUTHENTICATED');
     }
+    // Never treated as a credential: without a header it is unauthenticated (authorisation runs before validation);
+    // with one, the unknown query parameter is refused.
     const q = await t.app.inject({ method: 'GET', url: '/api/v1/account?access_token=abc.def.ghi' });
-    expect(q.statusCode).toBe(400); // unknown query parameter; never treated as a credential
+    expect(q.statusCode).toBe(401);
+    expect(JSON.parse(q.body).error.code).toBe('UNAUTHENTICATED');
     const basic = await t.app.inject({ method: 'GET', url: '/api/v1/account', headers: { authorization: 'Basic YTpi' } });
     expect(JSON.parse(basic.body).error.code).toBe('INVALID_TOKEN');
   });

@@ -98,9 +98,9 @@ describe('rate-limit classes', () => {
   it('a route without a class cannot be registered (deny by default)', async () => {
     const app = Fastify() as unknown as App;
     registerRateLimits(app, { config: loadConfig({}) } as Context);
-    expect(() => app.get('/x', { config: { access: 'public' } }, async () => ({}))).toThrow(/GET \/x does not declare its rate-limit class/);
-    expect(() => app.get('/y', { config: { access: 'public', rateLimit: 'reads' as 'read' } }, async () => ({}))).toThrow(/rate-limit class/);
-    expect(() => app.get('/z', { config: { access: 'public', rateLimit: 'read' } }, async () => ({}))).not.toThrow();
+    expect(() => app.get('/x', { config: { permission: 'public' } }, async () => ({}))).toThrow(/GET \/x does not declare its rate-limit class/);
+    expect(() => app.get('/y', { config: { permission: 'public', rateLimit: 'reads' as 'read' } }, async () => ({}))).toThrow(/rate-limit class/);
+    expect(() => app.get('/z', { config: { permission: 'public', rateLimit: 'read' } }, async () => ({}))).not.toThrow();
     await app.close();
   });
 });

@@ -66,7 +66,7 @@ export function storageSuite(dialect: Dialect): void {
         it('creates a user with a personal vault and reads them back exactly', async () => {
           const before = await storage.users.count();
           const { user, vault } = await createUser();
-          const expected = { ...user, revision: 0, createdAt: T0, updatedAt: T0, recoveryVerifierHash: null, accountData: null, emailVerifiedAt: null };
+          const expected = { ...user, revision: 0, createdAt: T0, updatedAt: T0, recoveryVerifierHash: null, accountData: null, emailVerifiedAt: null, disabledAt: null, lastLoginAt: null };
           expect(await storage.users.findById(user.id)).toEqual(expected);
           expect(await storage.users.findByEmail(user.email)).toEqual(expected);
           expect(await storage.users.count()).toBe(before + 1);

@@ -36,7 +36,7 @@ const ACTIVITY_LIMIT = 100;
 
 export function accountRoutes(app: App, ctx: Context): void {
   app.get('/api/v1/account', {
-    config: { access: 'user', rateLimit: 'read' },
+    config: { permission: 'account:self', rateLimit: 'read' },
     schema: { ...secured, response: { 200: AccountResponse, ...errors } },
   }, async (request) => {
     const { userId } = requireAuth(request);
@@ -69,7 +69,7 @@ export function accountRoutes(app: App, ctx: Context): void {
    * re-encrypted. Strength and history are the client's job (the server never sees a password).
    */
   app.post('/api/v1/account/password/start', {
-    config: { access: 'user', rateLimit: 'write' },
+    config: { permission: 'account:self', rateLimit: 'write' },
     schema: { ...secured, body: PasswordChangeStartRequest, response: { 200: PasswordChangeStartResponse, ...errors } },
   }, async (request) => {
     const auth = requireAuth(request);
@@ -80,7 +80,7 @@ export function accountRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/account/password/finish', {
-    config: { access: 'user', rateLimit: 'write' },
+    config: { permission: 'account:self', rateLimit: 'write' },
     schema: { ...secured, body: PasswordChangeFinishRequest, response: { 200: PasswordChangeFinishResponse, ...errors } },
   }, async (request) => {
     const auth = requireAuth(request);
@@ -104,7 +104,7 @@ export function accountRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/account/email/verify', {
-    config: { access: 'user', rateLimit: 'write' },
+    config: { permission: 'account:self', rateLimit: 'write' },
     schema: { ...secured, body: EmptyBody, response: { 200: OkResponse, ...errors } },
   }, async (request) => {
     const { userId } = requireAuth(request);
@@ -118,7 +118,7 @@ export function accountRoutes(app: App, ctx: Context): void {
   });
 
   app.get('/api/v1/account/activity', {
-    config: { access: 'user', rateLimit: 'read' },
+    config: { permission: 'account:self', rateLimit: 'read' },
     schema: { ...secured, response: { 200: SecurityActivityResponse, ...errors } },
   }, async (request) => {
     const { userId } = requireAuth(request);
@@ -128,7 +128,7 @@ export function accountRoutes(app: App, ctx: Context): void {
 
   /** Account deletion after fresh authentication and the address typed again; the audit event stays. */
   app.delete('/api/v1/account', {
-    config: { access: 'user', rateLimit: 'write' },
+    config: { permission: 'account:self', rateLimit: 'write' },
     schema: { ...secured, body: DeleteAccountRequest, response: { 200: OkResponse, ...errors } },
   }, async (request) => {
     const auth = requireAuth(request);

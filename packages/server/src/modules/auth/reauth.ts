@@ -41,7 +41,7 @@ export async function consumeReauth(ctx: Context, auth: AuthInfo, token: string)
 
 export function reauthRoutes(app: App, ctx: Context): void {
   app.post('/api/v1/auth/reauth/start', {
-    config: { access: 'user', rateLimit: 'auth' },
+    config: { permission: 'account:self', rateLimit: 'auth' },
     schema: { tags: ['auth'], security: [{ bearer: [] }], body: ReauthStartRequest, response: { 200: LoginStartResponse, ...errors } },
   }, async (request) => {
     const auth = requireAuth(request);
@@ -63,7 +63,7 @@ export function reauthRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/auth/reauth/finish', {
-    config: { access: 'user', rateLimit: 'auth' },
+    config: { permission: 'account:self', rateLimit: 'auth' },
     schema: { tags: ['auth'], security: [{ bearer: [] }], body: ReauthFinishRequest, response: { 200: ReauthFinishResponse, ...errors } },
   }, async (request) => {
     const auth = requireAuth(request);

@@ -36,7 +36,7 @@ import { EMAIL_TOKEN_TTL_MS, consumeEmailToken, emailLink, issueEmailToken } fro
 import { hashRecoveryVerifier } from '../recovery/verifier.ts';
 import { hashRefreshToken } from '../../tokens/refresh-token.ts';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
 
 /** Takes a handshake; an unknown or used id is a failure no start counted (probing), so it counts per IP. */
 async function taken<T>(ctx: Context, request: FastifyRequest, action: 'login' | 'register', take: () => Promise<T>): Promise<T> {
@@ -52,6 +52,7 @@ async function taken<T>(ctx: Context, request: FastifyRequest, action: 'login' |
 async function completeLogin(ctx: Context, request: FastifyRequest, userId: string, email: string, client: ClientInfo) {
   await notifyIfNewDevice(ctx, userId, email, client);
   const tokens = await openSession(ctx, userId, client);
+  await ctx.storage.users.touchLogin(userId, ctx.now());
   await audit(ctx, request, { action: 'auth.login', actorId: userId, outcome: 'success', context: { device: client.deviceName, dpop: client.dpopJkt !== null } });
   return tokens;
 }
@@ -74,7 +75,7 @@ async function createAccount(
 
 export function authRoutes(app: App, ctx: Context): void {
   app.post('/api/v1/auth/register/start', {
-    config: { access: 'public', rateLimit: 'auth' },
+    config: { permission: 'public', rateLimit: 'auth' },
     schema: { tags: ['auth'], body: RegisterStartRequest, response: { 200: RegisterStartResponse, ...errors } },
   }, async (request) => {
     const email = normaliseEmail(request.body.email);
@@ -90,7 +91,7 @@ export function authRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/auth/register/finish', {
-    config: { access: 'public', rateLimit: 'auth' },
+    config: { permission: 'public', rateLimit: 'auth' },
     schema: { tags: ['auth'], body: RegisterFinishRequest, response: { 201: RegisterFinishResponse, ...errors } },
   }, async (request, reply) => {
     const { registrationId, registrationRecord, kdfVersion, keys, accountData } = request.body;
@@ -113,7 +114,7 @@ export function authRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/auth/login/start', {
-    config: { access: 'public', rateLimit: 'auth' },
+    config: { permission: 'public', rateLimit: 'auth' },
     schema: { tags: ['auth'], body: LoginStartRequest, response: { 200: LoginStartResponse, ...errors } },
   }, async (request) => {
     const email = normaliseEmail(request.body.email);
@@ -131,13 +132,13 @@ export function authRoutes(app: App, ctx: Context): void {
         startLoginRequest: request.body.startLoginRequest,
       }),
     );
-    const handshake: LoginHandshake = { serverLoginState, userId: user ? user.id : null, email };
+    const handshake: LoginHandshake = { serverLoginState, userId: user ? user.id : null, email, ...(user?.disabledAt != null ? { disabled: true } : {}) };
     const loginId = await saveHandshake(ctx.state, 'login', handshake);
     return { loginId, loginResponse, kdfVersion: user?.kdfVersion ?? CURRENT_KDF_VERSION };
   });
 
   app.post('/api/v1/auth/login/finish', {
-    config: { access: 'public', rateLimit: 'auth' },
+    config: { permission: 'public', rateLimit: 'auth' },
     schema: { tags: ['auth'], body: LoginFinishRequest, response: { 200: LoginFinishResponse, ...errors } },
   }, async (request) => {
     // The proof is checked before the handshake is consumed: a bad proof does not burn the login.
@@ -152,6 +153,11 @@ export function authRoutes(app: App, ctx: Context): void {
     }
     // The password is proven: its counters reset; a second factor has its own (action 'mfa').
     await ctx.throttle.succeeded('login', { ip: request.ip, account: hs.email });
+    // Only a caller who proved the password learns that the account is disabled.
+    if (hs.disabled) {
+      await audit(ctx, request, { action: 'auth.login', actorId: hs.userId, outcome: 'denied', context: { reason: 'disabled' } });
+      throw new WatchwordError('ACCOUNT_DISABLED');
+    }
     const client = clientInfo(request, request.body.deviceName, jkt);
     const factors = await factorSummary(ctx, hs.userId);
     if (hasSecondFactor(factors)) return startMfa(ctx, hs.userId, hs.email, client, factors);
@@ -159,7 +165,7 @@ export function authRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/auth/mfa', {
-    config: { access: 'public', rateLimit: 'auth' },
+    config: { permission: 'public', rateLimit: 'auth' },
     schema: { tags: ['auth'], body: MfaRequest, response: { 200: TokenResponse, ...errors } },
   }, async (request) => {
     await ctx.throttle.assertIpOpen(request.ip);
@@ -169,7 +175,7 @@ export function authRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/auth/verify-email', {
-    config: { access: 'public', rateLimit: 'auth' },
+    config: { permission: 'public', rateLimit: 'auth' },
     schema: { tags: ['auth'], body: VerifyEmailRequest, response: { 200: OkResponse, ...errors } },
   }, async (request) => {
     // The token is unguessable (256 bits): refused while the IP is blocked, failures counted after the fact.
@@ -187,7 +193,7 @@ export function authRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/auth/refresh', {
-    config: { access: 'public', rateLimit: 'auth' },
+    config: { permission: 'public', rateLimit: 'auth' },
     schema: { tags: ['auth'], body: RefreshRequest, response: { 200: TokenResponse, ...errors } },
   }, async (request) => {
     // Refresh tokens cannot be guessed: refused while blocked or in backoff, failures counted after the fact
@@ -203,7 +209,7 @@ export function authRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/auth/logout', {
-    config: { access: 'user', rateLimit: 'write' },
+    config: { permission: 'account:self', rateLimit: 'write' },
     schema: { tags: ['auth'], body: LogoutRequest, security: [{ bearer: [] }], response: { 200: OkResponse, ...errors } },
   }, async (request) => {
     const auth = requireAuth(request);
@@ -212,7 +218,7 @@ export function authRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/auth/logout-all', {
-    config: { access: 'user', rateLimit: 'write' },
+    config: { permission: 'account:self', rateLimit: 'write' },
     schema: { tags: ['auth'], body: LogoutRequest, security: [{ bearer: [] }], response: { 200: LogoutAllResponse, ...errors } },
   }, async (request) => {
     const auth = requireAuth(request);

@@ -41,12 +41,12 @@ async function probe(fn: () => Promise<unknown>): Promise<boolean> {
 
 export function healthRoutes(app: App, ctx: Context): void {
   app.get('/healthz', {
-    config: { access: 'public', rateLimit: 'none' },
+    config: { permission: 'public', rateLimit: 'none' },
     schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false }) } },
   }, async () => ({ status: 'ok' as const }));
 
   app.get('/readyz', {
-    config: { access: 'public', rateLimit: 'none' },
+    config: { permission: 'public', rateLimit: 'none' },
     schema: { tags: ['health'], response: { 200: Ready, 503: Ready } },
   }, async (_request, reply) => {
     const database = await probe(() => ctx.storage.ping());
@@ -67,7 +67,7 @@ export function healthRoutes(app: App, ctx: Context): void {
   });
 
   app.get('/.well-known/jwks.json', {
-    config: { access: 'public', rateLimit: 'read' },
+    config: { permission: 'public', rateLimit: 'read' },
     schema: { tags: ['health'], description: 'Public keys that verify access tokens (RFC 7517)', response: { 200: Jwks } },
   }, async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300');

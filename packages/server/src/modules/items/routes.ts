@@ -44,7 +44,7 @@ function found(record: ItemRecord | undefined): { item: Item } {
 
 export function itemRoutes(app: App, ctx: Context): void {
   app.get('/api/v1/items', {
-    config: { access: 'user', rateLimit: 'read' },
+    config: { permission: 'account:self', rateLimit: 'read' },
     schema: { tags: ['items'], security, querystring: ListItemsQuery, response: { 200: ListItemsResponse, ...errors } },
   }, async (request) => {
     const { userId } = requireAuth(request);
@@ -59,7 +59,7 @@ export function itemRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/items', {
-    config: { access: 'user', rateLimit: 'write' },
+    config: { permission: 'account:self', rateLimit: 'write' },
     schema: { tags: ['items'], security, body: CreateItemRequest, response: { 201: ItemResponse, ...errors } },
   }, async (request, reply) => {
     const { userId } = requireAuth(request);
@@ -71,7 +71,7 @@ export function itemRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/items/batch', {
-    config: { access: 'user', rateLimit: 'write' },
+    config: { permission: 'account:self', rateLimit: 'write' },
     // The one route that needs a larger body: a full batch of the largest items.
     bodyLimit: MAX_BATCH_ITEMS * (MAX_ITEM_DATA + 200),
     schema: { tags: ['items'], security, body: CreateItemsBatchRequest, response: { 201: ItemsBatchResponse, ...errors } },
@@ -85,12 +85,12 @@ export function itemRoutes(app: App, ctx: Context): void {
   });
 
   app.get('/api/v1/items/:id', {
-    config: { access: 'user', rateLimit: 'read' },
+    config: { permission: 'account:self', rateLimit: 'read' },
     schema: { tags: ['items'], security, params: ItemParams, response: { 200: ItemResponse, ...errors } },
   }, async (request) => found(await ctx.storage.items.get(requireAuth(request).userId, request.params.id)));
 
   app.put('/api/v1/items/:id', {
-    config: { access: 'user', rateLimit: 'write' },
+    config: { permission: 'account:self', rateLimit: 'write' },
     schema: { tags: ['items'], security, params: ItemParams, body: UpdateItemRequest, response: { 200: ItemResponse, ...errors } },
   }, async (request) => {
     const { userId } = requireAuth(request);
@@ -107,7 +107,7 @@ export function itemRoutes(app: App, ctx: Context): void {
   });
 
   app.delete('/api/v1/items/:id', {
-    config: { access: 'user', rateLimit: 'write' },
+    config: { permission: 'account:self', rateLimit: 'write' },
     schema: { tags: ['items'], security, params: ItemParams, querystring: DeleteItemQuery, response: { 200: ItemResponse, ...errors } },
   }, async (request) => {
     const { userId } = requireAuth(request);
@@ -117,7 +117,7 @@ export function itemRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/items/:id/restore', {
-    config: { access: 'user', rateLimit: 'write' },
+    config: { permission: 'account:self', rateLimit: 'write' },
     schema: { tags: ['items'], security, params: ItemParams, response: { 200: ItemResponse, ...errors } },
   }, async (request) => found(await ctx.storage.items.restore(requireAuth(request).userId, request.params.id, ctx.now())));
 }

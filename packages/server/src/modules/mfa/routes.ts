@@ -62,7 +62,7 @@ async function dropOrphanedBackupCodes(ctx: Context, userId: string): Promise<vo
 
 export function mfaRoutes(app: App, ctx: Context): void {
   app.get('/api/v1/account/mfa', {
-    config: { access: 'user', rateLimit: 'read' },
+    config: { permission: 'account:self', rateLimit: 'read' },
     schema: { ...secured, response: { 200: MfaStatusResponse, ...errors } },
   }, async (request) => {
     const { userId } = requireAuth(request);
@@ -71,7 +71,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/account/mfa/totp', {
-    config: { access: 'user', rateLimit: 'write' },
+    config: { permission: 'account:self', rateLimit: 'write' },
     schema: { ...secured, body: ReauthRequest, response: { 200: TotpEnrolResponse, ...errors } },
   }, async (request) => {
     const auth = requireAuth(request);
@@ -87,7 +87,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/account/mfa/totp/confirm', {
-    config: { access: 'user', rateLimit: 'write' },
+    config: { permission: 'account:self', rateLimit: 'write' },
     schema: { ...secured, body: TotpCodeRequest, response: { 200: FactorEnabledResponse, ...errors } },
   }, async (request) => {
     const { userId } = requireAuth(request);
@@ -113,7 +113,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
   });
 
   app.delete('/api/v1/account/mfa/totp', {
-    config: { access: 'user', rateLimit: 'write' },
+    config: { permission: 'account:self', rateLimit: 'write' },
     schema: { ...secured, body: TotpCodeRequest, response: { 200: OkResponse, ...errors } },
   }, async (request) => {
     const { userId } = requireAuth(request);
@@ -131,7 +131,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/account/mfa/backup-codes', {
-    config: { access: 'user', rateLimit: 'write' },
+    config: { permission: 'account:self', rateLimit: 'write' },
     schema: { ...secured, body: ReauthRequest, response: { 200: BackupCodesResponse, ...errors } },
   }, async (request) => {
     const auth = requireAuth(request);
@@ -145,7 +145,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/account/mfa/webauthn/options', {
-    config: { access: 'user', rateLimit: 'write' },
+    config: { permission: 'account:self', rateLimit: 'write' },
     schema: { ...secured, body: ReauthRequest, response: { 200: WebauthnOptionsResponse, ...errors } },
   }, async (request) => {
     const auth = requireAuth(request);
@@ -163,7 +163,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/account/mfa/webauthn', {
-    config: { access: 'user', rateLimit: 'write' },
+    config: { permission: 'account:self', rateLimit: 'write' },
     schema: { ...secured, body: WebauthnAddRequest, response: { 200: WebauthnAddResponse, ...errors } },
   }, async (request) => {
     const auth = requireAuth(request);
@@ -196,7 +196,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
   });
 
   app.delete('/api/v1/account/mfa/webauthn/:id', {
-    config: { access: 'user', rateLimit: 'write' },
+    config: { permission: 'account:self', rateLimit: 'write' },
     schema: { ...secured, params: WebauthnParams, body: ReauthRequest, response: { 200: OkResponse, ...errors } },
   }, async (request) => {
     const auth = requireAuth(request);

@@ -49,7 +49,7 @@ async function takeRecovery(ctx: Context, request: FastifyRequest, recoveryId: s
 
 export function recoveryRoutes(app: App, ctx: Context): void {
   app.post('/api/v1/auth/recovery/request', {
-    config: { access: 'public', rateLimit: 'auth' },
+    config: { permission: 'public', rateLimit: 'auth' },
     schema: { tags: ['recovery'], body: RecoveryRequest, response: { 202: AcceptedResponse, ...errors } },
   }, async (request, reply) => {
     const email = normaliseEmail(request.body.email);
@@ -65,7 +65,7 @@ export function recoveryRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/auth/recovery/start', {
-    config: { access: 'public', rateLimit: 'auth' },
+    config: { permission: 'public', rateLimit: 'auth' },
     schema: { tags: ['recovery'], body: RecoveryStartRequest, response: { 200: RecoveryStartResponse, ...errors } },
   }, async (request) => {
     await ctx.throttle.check('email_token', { ip: request.ip });
@@ -92,7 +92,7 @@ export function recoveryRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/auth/recovery/finish', {
-    config: { access: 'public', rateLimit: 'auth' },
+    config: { permission: 'public', rateLimit: 'auth' },
     schema: { tags: ['recovery'], body: RecoveryFinishRequest, response: { 200: OkResponse, ...errors } },
   }, async (request) => {
     const body = request.body;
@@ -130,7 +130,7 @@ export function recoveryRoutes(app: App, ctx: Context): void {
   });
 
   app.post('/api/v1/auth/recovery/reset-vault', {
-    config: { access: 'public', rateLimit: 'auth' },
+    config: { permission: 'public', rateLimit: 'auth' },
     schema: { tags: ['recovery'], body: VaultResetRequest, response: { 200: OkResponse, ...errors } },
   }, async (request) => {
     const body = request.body;

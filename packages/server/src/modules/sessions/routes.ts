@@ -8,7 +8,7 @@ const security = [{ bearer: [] }];
 
 export function sessionRoutes(app: App, ctx: Context): void {
   app.get('/api/v1/sessions', {
-    config: { access: 'user', rateLimit: 'read' },
+    config: { permission: 'account:self', rateLimit: 'read' },
     schema: { tags: ['sessions'], security, response: { 200: ListSessionsResponse, ...errors } },
   }, async (request) => {
     const auth = requireAuth(request);
@@ -31,7 +31,7 @@ export function sessionRoutes(app: App, ctx: Context): void {
   });
 
   app.delete('/api/v1/sessions/:id', {
-    config: { access: 'user', rateLimit: 'write' },
+    config: { permission: 'account:self', rateLimit: 'write' },
     schema: { tags: ['sessions'], security, params: SessionParams, response: { 200: OkResponse, ...errors } },
   }, async (request) => {
     const auth = requireAuth(request);

@@ -7,11 +7,13 @@ import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as initial from './2026-11-23T0001-initial.ts';
 import * as refreshTokenFamilies from './2026-11-23T0002-refresh-token-families.ts';
 import * as accountSecurity from './2026-11-23T0003-account-security.ts';
+import * as rbac from './2026-11-23T0004-rbac.ts';
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-11-23T0001-initial': initial,
   '2026-11-23T0002-refresh-token-families': refreshTokenFamilies,
   '2026-11-23T0003-account-security': accountSecurity,
+  '2026-11-23T0004-rbac': rbac,
 });
 
 export const migrationProvider: MigrationProvider = {

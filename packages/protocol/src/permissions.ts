@@ -1,0 +1,64 @@
+/**
+ * Role-based access control (security spec "RBAC"): fine-grained `resource:action` permissions, roles that inherit
+ * from a parent, deny by default. The list is closed: a route can only declare one of these (or `public`).
+ */
+export const PERMISSIONS = [
+  /** One's own vault, sessions, second factors and account: what every account holds through the `user` role. */
+  'account:self',
+  'users:read',
+  'users:disable',
+  'users:delete',
+  'sessions:revoke',
+  'throttle:clear',
+  'roles:read',
+  'roles:assign',
+  'roles:manage',
+  'audit:read',
+  'audit:export',
+  'settings:read',
+  'settings:write',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export function isPermission(value: unknown): value is Permission {
+  return typeof value === 'string' && (PERMISSIONS as readonly string[]).includes(value);
+}
+
+/**
+ * The built-in roles, each inheriting everything of its parent: user ⊂ auditor ⊂ admin ⊂ owner. Custom roles may be
+ * added (by an owner) with any parent and any subset of the creator's permissions.
+ */
+export const BUILTIN_ROLES: readonly { name: string; parent: string | null; description: string; permissions: readonly Permission[] }[] = [
+  { name: 'user', parent: null, description: 'Every account: its own vault, sessions and settings', permissions: ['account:self'] },
+  { name: 'auditor', parent: 'user', description: 'Reads user metadata, roles and the audit log', permissions: ['users:read', 'roles:read', 'audit:read', 'audit:export'] },
+  {
+    name: 'admin',
+    parent: 'auditor',
+    description: 'Manages accounts: disable, delete, end sessions, clear throttling, assign roles; reads settings',
+    permissions: ['users:disable', 'users:delete', 'sessions:revoke', 'throttle:clear', 'roles:assign', 'settings:read'],
+  },
+  { name: 'owner', parent: 'admin', description: 'Everything, including custom roles and server settings', permissions: ['roles:manage', 'settings:write'] },
+];
+
+/** The base role every account holds; it cannot be removed. */
+export const BASE_ROLE = 'user';
+
+/** Resolves inheritance: the permissions of `roles` and all their ancestors (cycles and unknown parents are ignored). */
+export function effectivePermissions(
+  roles: readonly string[],
+  catalogue: ReadonlyMap<string, { parent: string | null; permissions: readonly string[] }>,
+): Set<Permission> {
+  const out = new Set<Permission>();
+  for (const start of roles) {
+    const seen = new Set<string>();
+    let name: string | null = start;
+    while (name !== null && !seen.has(name)) {
+      seen.add(name);
+      const role = catalogue.get(name);
+      if (!role) break;
+      for (const p of role.permissions) if (isPermission(p)) out.add(p);
+      name = role.parent;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,38 @@
+/**
+ * Effective permissions of an account (security spec "RBAC": resource:action permissions, role inheritance, deny by
+ * default). Read from the database on every check that needs more than `account:self`, so a role change or a
+ * disabled account takes effect at once on every instance — there is no cache to go stale. `account:self` routes
+ * (the hot path) need no lookup: every account holds the base role, and disabling an account revokes its sessions,
+ * so a live access token already implies it.
+ */
+import { type Permission, WatchwordError, effectivePermissions } from '@watchword/protocol';
+import type { Context } from '../http/types.ts';
+
+export async function permissionsOf(ctx: Context, userId: string): Promise<Set<Permission>> {
+  const [user, held, catalogue] = await Promise.all([ctx.storage.users.findById(userId), ctx.storage.roles.rolesOf(userId), ctx.storage.roles.list()]);
+  if (!user || user.disabledAt !== null) return new Set();
+  return effectivePermissions(held, new Map(catalogue.map((r) => [r.name, r])));
+}
+
+export async function requirePermission(ctx: Context, userId: string, permission: Permission): Promise<Set<Permission>> {
+  const permissions = await permissionsOf(ctx, userId);
+  if (!permissions.has(permission)) throw new WatchwordError('FORBIDDEN');
+  return permissions;
+}
+
+/**
+ * Whether an actor may act on a target account (disable, delete, end sessions, change roles): never on itself, and
+ * only on accounts whose permissions are all the actor's own — an admin cannot act on an owner, nobody can act
+ * upward. Keeps privilege from flowing up through the admin API.
+ */
+export function mayActOn(actor: { id: string; permissions: ReadonlySet<Permission> }, target: { id: string; permissions: ReadonlySet<Permission> }): boolean {
+  if (actor.id === target.id) return false;
+  for (const p of target.permissions) if (!actor.permissions.has(p)) return false;
+  return true;
+}
+
+/** Whether an actor may hand out (or take away) a role: only roles whose permissions are all the actor's own. */
+export function mayAssign(actorPermissions: ReadonlySet<Permission>, rolePermissions: ReadonlySet<Permission>): boolean {
+  for (const p of rolePermissions) if (!actorPermissions.has(p)) return false;
+  return true;
+}
