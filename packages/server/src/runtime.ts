@@ -34,14 +34,25 @@ export function loadTls(config: Pick<Config, 'tlsCert' | 'tlsKey'>): AppDeps['tl
 export async function openRuntime(config: Config, options: { migrate: boolean }): Promise<AppDeps & { close(): Promise<void> }> {
   const tls = loadTls(config);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
+  const storage = await openStorage({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.dbPoolSize,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+  });
   try {
     if (options.migrate) await storage.migrateToLatest();
     const pending = await storage.pendingMigrations();
     if (pending.length > 0) {
       throw new Error(`the database needs ${pending.length} migration(s) (${pending.join(', ')}); run \`npm run migrate\` first`);
     }
-    const state = await openStateStore({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix });
+    const state = await openStateStore({
+      redisUrl: config.redisUrl,
+      keyPrefix: config.redisKeyPrefix,
+      commandTimeoutMs: config.redisCommandTimeoutMs,
+      connectTimeoutMs: config.redisConnectTimeoutMs,
+    });
     const secrets = await loadServerSecrets(config, storage);
     const signingKeys = loadSigningKeys(config.dataDir, { alg: config.accessTokenAlg, accessTokenTtlSeconds: config.accessTokenTtlSeconds, clockToleranceSeconds: config.clockToleranceSeconds });
     return {

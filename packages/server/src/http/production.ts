@@ -38,9 +38,23 @@ export function checkProductionConfig(config: Config): string[] {
   // Verification, recovery and security notifications must reach people: an outbox on the server's disk does not.
   if (config.smtpUrl === undefined) problems.push('SMTP_URL must be set (without it mail only reaches the outbox directory)');
   if (config.rateLimits === 'off') problems.push('RATE_LIMITS=off disables brute-force throttling and volume limits');
+  // Metrics must not be public: a guessable token, or a metrics listener on a reachable address without one, would be.
+  if (config.metricsToken !== undefined && new Set(config.metricsToken).size < MIN_DISTINCT_TOKEN_CHARACTERS) {
+    problems.push('METRICS_TOKEN is not random enough (use e.g. `openssl rand -base64 32`)');
+  }
+  if (config.metricsPort !== undefined && config.metricsToken === undefined && !isLoopback(config.metricsHost)) {
+    problems.push(`METRICS_HOST ${config.metricsHost} is reachable from other machines: set METRICS_TOKEN too, or bind the metrics listener to 127.0.0.1`);
+  }
   const plainOrigins = config.corsOrigins.filter((origin) => !origin.startsWith('https://'));
   if (plainOrigins.length > 0) problems.push(`CORS_ORIGINS must be https:// origins (${plainOrigins.join(', ')})`);
   return problems;
+}
+
+/** A random 32-character token has ~25 distinct characters (hex: 15–16); `aaaa…` or `abab…` has one or two. */
+const MIN_DISTINCT_TOKEN_CHARACTERS = 10;
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function isWeakSecret(base64url: string): boolean {

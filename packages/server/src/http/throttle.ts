@@ -34,6 +34,9 @@ import type { StateStore } from '../state/types.ts';
 /** Throttled operations; each has its own account counters (the IP counters are shared by all). */
 export type CredentialAction = 'login' | 'register' | 'refresh' | 'mfa' | 'reauth' | 'recovery' | 'email_token';
 
+/** What a refusal is counted under (metrics): the action, or `ip_block` for a follow-up step refused by `assertIpOpen`. */
+export type RefusedAction = CredentialAction | 'ip_block';
+
 export interface CredentialSubjects {
   /** The client IP (request.ip: the socket peer, or the right-most untrusted X-Forwarded-For hop). */
   readonly ip: string;
@@ -104,7 +107,14 @@ function parseLock(raw: string | null): Lock | null {
   return until === undefined || epoch === undefined ? null : { until: Number(until), epoch };
 }
 
-export function createCredentialThrottle(deps: { state: StateStore; now: () => number; secret: Uint8Array; settings: ThrottleSettings }): CredentialThrottle {
+export function createCredentialThrottle(deps: {
+  state: StateStore;
+  now: () => number;
+  secret: Uint8Array;
+  settings: ThrottleSettings;
+  /** Told about every attempt refused with RATE_LIMITED (metrics). */
+  onRefusal?: (action: RefusedAction) => void;
+}): CredentialThrottle {
   const { state, now, settings: s } = deps;
   const hash = (...parts: string[]) =>
     toBase64Url(createHmac('sha256', deps.secret).update(`watchword/v1/throttle\0${parts.join('\0')}`).digest()).slice(0, 22);
@@ -189,7 +199,7 @@ export function createCredentialThrottle(deps: { state: StateStore; now: () => n
     await setLock(scope, t, excess);
   };
 
-  return {
+  const throttle: CredentialThrottle = {
     async begin(action, subjects) {
       if (!s.enabled) return;
       const t = now();
@@ -237,5 +247,20 @@ export function createCredentialThrottle(deps: { state: StateStore; now: () => n
     async clearAccount(account) {
       await state.increment(generationKey(account), generationTtl());
     },
+  };
+  return deps.onRefusal ? reportingRefusals(throttle, deps.onRefusal) : throttle;
+}
+
+/** The same throttle, telling `onRefusal` about each RATE_LIMITED it throws; the refusal itself is unchanged. */
+function reportingRefusals(throttle: CredentialThrottle, onRefusal: (action: RefusedAction) => void): CredentialThrottle {
+  const report = (action: RefusedAction) => (error: unknown): never => {
+    if (error instanceof WatchwordError && error.code === 'RATE_LIMITED') onRefusal(action);
+    throw error;
+  };
+  return {
+    ...throttle,
+    begin: (action, subjects) => throttle.begin(action, subjects).catch(report(action)),
+    check: (action, subjects) => throttle.check(action, subjects).catch(report(action)),
+    assertIpOpen: (ip) => throttle.assertIpOpen(ip).catch(report('ip_block')),
   };
 }

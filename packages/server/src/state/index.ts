@@ -13,5 +13,6 @@ export async function openStateStore(options: StateOptions): Promise<StateStore>
   }
   // Loaded only when used: the in-memory default never pays for ioredis.
   const { RedisStateStore } = await import('./redis.ts');
-  return RedisStateStore.open(options.redisUrl, options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix });
+  const { redisUrl, ...redisOptions } = options;
+  return RedisStateStore.open(redisUrl, redisOptions);
 }

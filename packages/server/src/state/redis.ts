@@ -2,6 +2,11 @@
  * Redis-backed state shared by every server instance. Fails closed and fast: no offline queue, one retry,
  * a command timeout; every failure surfaces as WatchwordError('STATE_UNAVAILABLE'), whose message and cause
  * never carry the URL, credentials, keys or values.
+ *
+ * One connection, not a pool: ioredis pipelines every command over it (any number in flight, answered in order),
+ * Redis executes commands one at a time anyway, and none of ours blocks the connection (no BLPOP, no MULTI/WATCH).
+ * A pool helps a driver that runs one query per connection at a time (pg); here N connections would only add
+ * sockets and reconnect loops. Concurrency is bounded instead by the command timeout and the absent offline queue.
  */
 import { Redis } from 'ioredis';
 import { WatchwordError } from '@watchword/protocol';
@@ -13,6 +18,8 @@ export interface RedisStateStoreOptions {
   keyPrefix?: string;
   /** Per-command timeout (default 2000 ms). */
   commandTimeoutMs?: number;
+  /** Connection timeout, at start-up and on each reconnect (default 5000 ms). */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -45,7 +52,7 @@ export class RedisStateStore implements StateStore {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       commandTimeout: options.commandTimeoutMs ?? 2000,
-      connectTimeout: 5000,
+      connectTimeout: options.connectTimeoutMs ?? 5000,
       // Keep reconnecting with capped exponential backoff (plus jitter); commands fail fast meanwhile.
       retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 3000) + Math.floor(Math.random() * 100),
     });

@@ -22,4 +22,8 @@ export interface StateOptions {
   redisUrl?: string | undefined;
   /** Prefix for every Redis key (default "ww:"); tests use a unique prefix each. */
   keyPrefix?: string;
+  /** Redis: per-command timeout, ms (default 2000). */
+  commandTimeoutMs?: number;
+  /** Redis: connection timeout, ms (default 5000). */
+  connectTimeoutMs?: number;
 }

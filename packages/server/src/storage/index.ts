@@ -27,8 +27,14 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     throw new Error('DATABASE_URL must be a postgres:// or postgresql:// URL (or unset for the embedded SQLite database)');
   }
   // Loaded only when used: the embedded default never pays for the pg driver (start-up time and memory).
-  const { openPostgres } = await import('./postgres.ts');
-  return createStorage('postgres', openPostgres({ url, poolSize: options.poolSize ?? DEFAULT_POOL_SIZE }));
+  const { openPostgresPool } = await import('./postgres.ts');
+  const { db, poolStats } = openPostgresPool({
+    url,
+    poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
+    connectTimeoutMs: options.connectTimeoutMs,
+    statementTimeoutMs: options.statementTimeoutMs,
+  });
+  return { ...createStorage('postgres', db), poolStats };
 }
 
 function createStorage(dialect: Storage['dialect'], db: Kysely<Database>): Storage {

@@ -2,26 +2,41 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import type { Database } from './schema.ts';
+import type { PoolStats } from './types.ts';
 
 const INT8_OID = 20;
 
 export interface PostgresOptions {
   url: string;
   poolSize: number;
+  /** Longest wait for a connection: opening one, or a free one when all `poolSize` are busy (default 5000 ms). */
+  connectTimeoutMs?: number;
+  /** Server-side statement_timeout of every connection, ms (0 or unset: none). */
+  statementTimeoutMs?: number;
 }
 
 export function openPostgres(options: PostgresOptions): Kysely<Database> {
+  return openPostgresPool(options).db;
+}
+
+/** The Kysely instance and its pool's current counts (for the metrics). */
+export function openPostgresPool(options: PostgresOptions): { db: Kysely<Database>; poolStats(): PoolStats } {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize,
-    connectionTimeoutMillis: 5000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,
+    // Sent as a start-up parameter: the server cancels any statement running longer (error 57014).
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     types: { getTypeParser },
   });
   // An idle client losing its connection emits 'error' on the pool; without a listener that would crash the
   // process. The broken client is discarded by pg and the next query reports the failure to its caller.
   pool.on('error', () => {});
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+  };
 }
 
 /** bigint (timestamps, revisions, counts) as JS numbers, refusing any value that would lose precision. */

@@ -1,0 +1,245 @@
+/**
+ * Prometheus metrics (issue "Observability"), with prom-client. Each app has its own Registry — never prom-client's
+ * global one, as several apps share a test process.
+ *
+ * Never public. Two ways to read them, either or both:
+ * - `METRICS_TOKEN`: `GET /metrics` on the API listener with `Authorization: Bearer <token>`, compared in constant
+ *   time. Without the variable the route does not exist; without the header, or with a wrong token, the answer is
+ *   the same 404 an unknown route gets — the endpoint is not revealed.
+ * - `METRICS_PORT`: a listener of its own on `METRICS_HOST` (default 127.0.0.1) that serves only `/metrics`
+ *   (checking `METRICS_TOKEN` too when it is set). It is outside the production guards (HTTPS redirect, Host
+ *   check), so Prometheus can scrape each instance by address; main() starts it, build() never listens.
+ * With neither, metrics cannot be read, so none are collected per request and no process metrics are gathered.
+ *
+ * The per-request work is kept small (the item read is the hot path, docs/performance.md): an `onResponse` hook
+ * added to each route when it is declared closes over the route pattern (never the raw URL: bounded label values;
+ * no `request.routeOptions`, which builds an object per access); each (method, status) series is made once per
+ * route; the request count is a plain increment handed to prom-client when scraped; the duration is the one Fastify
+ * already measured (`reply.elapsedTime`); one `Histogram.observe` remains (~0.5 µs, measured). Requests no route
+ * matched share the route label `unmatched`. The pool gauges are read when scraped, not kept up to date.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { onResponseHookHandler } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Config } from '../config.ts';
+import type { Storage } from '../storage/types.ts';
+import { sendError } from './errors.ts';
+import type { RefusedAction } from './throttle.ts';
+import type { App, Context } from './types.ts';
+
+/** success: tokens issued; failure: a login finish whose proof failed; mfa_required: password proven, factor asked; mfa_failure: a wrong factor. */
+export type LoginOutcome = 'success' | 'failure' | 'mfa_required' | 'mfa_failure';
+
+// Written as records so that a new outcome or throttled action fails to compile until it is listed here.
+const LOGIN_OUTCOMES = Object.keys({ success: 1, failure: 1, mfa_required: 1, mfa_failure: 1 } satisfies Record<LoginOutcome, 1>) as LoginOutcome[];
+const REFUSED_ACTIONS = Object.keys({
+  login: 1, register: 1, refresh: 1, mfa: 1, reauth: 1, recovery: 1, email_token: 1, ip_block: 1,
+} satisfies Record<RefusedAction, 1>) as RefusedAction[];
+
+/** Request latency buckets, seconds: 1 ms to 5 s. */
+export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/** The route label of requests that matched no route (404s): one series whatever the path, so no label explosion. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** Metrics can be read (METRICS_TOKEN or METRICS_PORT set): only then are requests and the process measured. */
+  readonly enabled: boolean;
+  /** A login start (with OPAQUE a wrong password shows only on the client, which then never finishes). */
+  loginStarted(): void;
+  login(outcome: LoginOutcome): void;
+  throttleRefusal(action: RefusedAction): void;
+  /** A refresh-token family revoked: a rotated token presented again, or presented without its DPoP key. */
+  refreshReuse(): void;
+  /** Records answered requests of one route pattern: (method, status, elapsed milliseconds). */
+  forRoute(route: string): (method: string, status: number, elapsedMs: number) => void;
+}
+
+export interface MetricsOptions {
+  readonly enabled: boolean;
+  /** The storage whose pool is reported (PostgreSQL has one; SQLite has none and gets no pool gauges). */
+  readonly storage?: Pick<Storage, 'poolStats'>;
+}
+
+/** Whether the configuration lets anyone read the metrics. */
+export function metricsEnabled(config: Pick<Config, 'metricsToken' | 'metricsPort'>): boolean {
+  return config.metricsToken !== undefined || config.metricsPort !== undefined;
+}
+
+export function createMetrics(options: MetricsOptions): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  if (options.enabled) collectDefaultMetrics({ register: registry });
+
+  type Labels = { readonly method: string; readonly route: string; readonly status: string };
+  /** Every (method, route, status) seen, with its request count: counted here, handed to prom-client when scraped. */
+  const series: { readonly labels: Labels; count: number }[] = [];
+  new Counter({
+    name: 'http_requests_total',
+    help: 'Answered HTTP requests by method, route pattern and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const { labels, count } of series) this.inc(labels, count);
+    },
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from receiving a request to the end of its answer, by method, route pattern and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: DURATION_BUCKETS,
+    registers,
+  });
+  const loginStarts = new Counter({
+    name: 'watchword_login_starts_total',
+    help: 'Login starts. A wrong password is detected by the client, which then does not finish: starts not followed by success or mfa_required are abandoned or failed logins.',
+    registers,
+  });
+  const logins = new Counter({
+    name: 'watchword_logins_total',
+    help: 'Login outcomes: success (tokens issued), failure (a finish whose proof failed), mfa_required (password proven, second factor asked), mfa_failure (a wrong second factor).',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const refusals = new Counter({
+    name: 'watchword_throttle_refusals_total',
+    help: 'Credential attempts refused by the brute-force throttle (429), by action; ip_block: a follow-up step refused because its IP is blocked.',
+    labelNames: ['action'] as const,
+    registers,
+  });
+  const reuse = new Counter({
+    name: 'watchword_refresh_reuse_total',
+    help: 'Refresh-token families revoked because a rotated token was presented again (or without its DPoP key).',
+    registers,
+  });
+  // Every outcome and action from zero: a rate over a series that appears only with its first event reads as no data.
+  for (const outcome of LOGIN_OUTCOMES) logins.inc({ outcome }, 0);
+  for (const action of REFUSED_ACTIONS) refusals.inc({ action }, 0);
+
+  const storage = options.storage;
+  if (storage?.poolStats) {
+    new Gauge({
+      name: 'watchword_db_pool_connections',
+      help: 'PostgreSQL pool when scraped: total open connections, idle ones, and queries waiting for one.',
+      labelNames: ['state'] as const,
+      registers,
+      collect() {
+        const stats = storage.poolStats?.();
+        if (!stats) return;
+        this.set({ state: 'total' }, stats.total);
+        this.set({ state: 'idle' }, stats.idle);
+        this.set({ state: 'waiting' }, stats.waiting);
+      },
+    });
+  }
+
+  return {
+    registry,
+    enabled: options.enabled,
+    loginStarted: () => loginStarts.inc(),
+    login: (outcome) => logins.inc({ outcome }),
+    throttleRefusal: (action) => refusals.inc({ action }),
+    refreshReuse: () => reuse.inc(),
+    forRoute(route) {
+      // method → status → series: made once each, so a request allocates nothing here; the request count is a
+      // plain increment (the counter reads it when scraped), the histogram is prom-client's own work.
+      const byMethod = new Map<string, Map<number, (typeof series)[number]>>();
+      return (method, status, elapsedMs) => {
+        let byStatus = byMethod.get(method);
+        if (byStatus === undefined) byMethod.set(method, (byStatus = new Map()));
+        let entry = byStatus.get(status);
+        if (entry === undefined) {
+          entry = { labels: { method, route, status: String(status) }, count: 0 };
+          byStatus.set(status, entry);
+          series.push(entry);
+        }
+        entry.count++;
+        duration.observe(entry.labels, elapsedMs / 1000);
+      };
+    },
+  };
+}
+
+/**
+ * Measures every request: registered before any route (and before CORS adds its own), as it hooks each route
+ * when declared. Nothing is registered when metrics cannot be read.
+ */
+export function registerRequestMetrics(app: App, metrics: Metrics): void {
+  if (!metrics.enabled) return;
+  app.addHook('onRoute', (route) => {
+    const record = metrics.forRoute(route.url);
+    const measure: onResponseHookHandler = (request, reply, done) => {
+      record(request.method, reply.statusCode, reply.elapsedTime);
+      done();
+    };
+    // A new array: Fastify copies a GET route's options for its HEAD route, which gets its own hook.
+    const existing = route.onResponse ? (Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse]) : [];
+    route.onResponse = [...existing, measure];
+  });
+  const unmatched = metrics.forRoute(UNMATCHED_ROUTE);
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.is404) unmatched(request.method, reply.statusCode, reply.elapsedTime);
+    done();
+  });
+}
+
+/** A constant-time check of `Authorization: Bearer <token>` (both sides hashed, so lengths leak nothing either). */
+export function bearerCheck(token: string): (header: string | undefined) => boolean {
+  const expected = createHash('sha256').update(`Bearer ${token}`).digest();
+  return (header) => header !== undefined && timingSafeEqual(createHash('sha256').update(header).digest(), expected);
+}
+
+/** `GET /metrics` on the API listener, only when METRICS_TOKEN is set; anything but the right token: 404. */
+export function metricsRoutes(app: App, ctx: Context): void {
+  if (ctx.config.metricsToken === undefined) return;
+  const authorised = bearerCheck(ctx.config.metricsToken);
+  app.get('/metrics', {
+    // Public to the access system: the handler checks its own token (and answers 404, never 401, without it).
+    config: { permission: 'public', rateLimit: 'none' },
+    schema: { hide: true },
+  }, async (request, reply) => {
+    if (!authorised(request.headers.authorization)) return sendError(reply, request, 'NOT_FOUND');
+    const body = await ctx.metrics.registry.metrics();
+    return reply.type(ctx.metrics.registry.contentType).send(body);
+  });
+}
+
+export interface MetricsListener {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** The separate metrics listener (METRICS_PORT): `GET /metrics` only, plain HTTP, no other route. */
+export async function listenMetrics(metrics: Metrics, options: { port: number; host: string; token: string | undefined }): Promise<MetricsListener> {
+  const authorised = options.token === undefined ? () => true : bearerCheck(options.token);
+  const server = createServer((req, res) => {
+    const path = req.url?.split('?', 1)[0];
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || path !== '/metrics' || !authorised(req.headers.authorization)) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end('not found\n');
+      return;
+    }
+    metrics.registry.metrics().then(
+      (body) => res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : body),
+      () => res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('metrics unavailable\n'),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
