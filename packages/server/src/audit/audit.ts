@@ -16,6 +16,14 @@ export const AUDIT_ACTIONS = [
   'auth.login',
   'auth.mfa',
   'auth.reauth',
+  /** A credential attempt refused by the brute-force throttle (429); context.step names the path. */
+  'auth.throttled',
+  'auth.logout',
+  'auth.logout_all',
+  /** The account ended one of its own sessions (DELETE /api/v1/sessions/:id). */
+  'session.revoked',
+  /** A rotated refresh token presented again (or without its DPoP key): the whole session was ended. */
+  'token.reuse_detected',
   'mfa.totp_enabled',
   'mfa.totp_disabled',
   'mfa.webauthn_added',
@@ -25,6 +33,15 @@ export const AUDIT_ACTIONS = [
   'recovery.requested',
   'recovery.completed',
   'recovery.vault_reset',
+  'admin.user_disabled',
+  'admin.user_enabled',
+  'admin.user_deleted',
+  'admin.sessions_revoked',
+  'admin.throttle_cleared',
+  'admin.role_granted',
+  'admin.role_revoked',
+  'admin.role_created',
+  'admin.audit_exported',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

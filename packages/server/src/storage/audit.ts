@@ -1,6 +1,6 @@
-/** The append-only audit log: insert and read, never update or delete (security spec "Audit"). */
-import type { Kysely } from 'kysely';
-import type { Database } from './schema.ts';
+/** The append-only audit log: insert and read, never update; old events go only through `prune`, the retention job (security spec "Audit"). */
+import type { Kysely, Selectable } from 'kysely';
+import type { AuditEventsTable, Database } from './schema.ts';
 import type { AuditEventRecord, AuditRepository } from './types.ts';
 
 export function createAuditRepository(db: Kysely<Database>): AuditRepository {
@@ -46,5 +46,37 @@ export function createAuditRepository(db: Kysely<Database>): AuditRepository {
         }),
       );
     },
+    async query(filters, cursor, limit) {
+      let q = db.selectFrom('audit_events').selectAll();
+      if (filters.since !== undefined) q = q.where('at', '>=', filters.since);
+      if (filters.until !== undefined) q = q.where('at', '<', filters.until);
+      if (filters.action !== undefined) q = q.where('action', '=', filters.action);
+      if (filters.actorId !== undefined) q = q.where('actor_id', '=', filters.actorId);
+      if (filters.targetId !== undefined) q = q.where('target_id', '=', filters.targetId);
+      if (filters.outcome !== undefined) q = q.where('outcome', '=', filters.outcome);
+      // Keyset pagination on the (at, id) index: strictly after the last row of the previous page.
+      if (cursor !== undefined) q = q.where((eb) => eb.or([eb('at', '<', cursor.at), eb.and([eb('at', '=', cursor.at), eb('id', '<', cursor.id)])]));
+      const rows = await q.orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+      return rows.map(toAuditEvent);
+    },
+    async prune(before) {
+      const result = await db.deleteFrom('audit_events').where('at', '<', before).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
+
+function toAuditEvent(r: Selectable<AuditEventsTable>): AuditEventRecord {
+  return {
+    id: r.id,
+    at: r.at,
+    actorId: r.actor_id,
+    action: r.action,
+    targetId: r.target_id,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    outcome: r.outcome as AuditEventRecord['outcome'],
+    requestId: r.request_id,
+    context: JSON.parse(r.context) as AuditEventRecord['context'],
   };
 }
