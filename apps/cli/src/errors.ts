@@ -26,6 +26,11 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   ITEM_EXISTS: EXIT.notFound,
   FACTOR_ALREADY_ENABLED: EXIT.notFound,
   FACTOR_NOT_FOUND: EXIT.notFound,
+  USER_NOT_FOUND: EXIT.notFound,
+  ROLE_NOT_FOUND: EXIT.notFound,
+  ROLE_EXISTS: EXIT.notFound,
+  LAST_OWNER: EXIT.notFound,
+  ACCOUNT_DISABLED: EXIT.auth,
 };
 
 /** A CLI-level failure: one line for the user and an exit code. */

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { accountCommands } from './commands/account.ts';
+import { adminCommands } from './commands/admin.ts';
 import { authCommands } from './commands/auth.ts';
 import { itemCommands } from './commands/items.ts';
 import { mfaCommands } from './commands/mfa.ts';
@@ -38,6 +39,7 @@ Exit codes: 0 ok, 1 usage or validation error, 2 authentication failure, 3 not f
   itemCommands(program, context);
   mfaCommands(program, context);
   accountCommands(program, context);
+  adminCommands(program, context);
   const overrideAll = (cmd: Command): void => {
     cmd.exitOverride();
     cmd.commands.forEach(overrideAll);

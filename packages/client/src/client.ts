@@ -3,6 +3,7 @@ import { type RegisterResult, type SecondFactorPrompt, login, register } from '.
 import { type RecoverInput, AccountSecurity, changePassword, recover, requestRecovery, resetVault, verifyEmail } from './account.ts';
 import { Session, type StoredTokens, toStoredTokens } from './session.ts';
 import { Vault } from './vault.ts';
+import { AdminClient } from './admin.ts';
 import { generateDpopKeyPair } from '@watchword/protocol';
 
 export interface ClientOptions {
@@ -75,6 +76,11 @@ export class WatchwordClient {
   /** Second factors, activity and account deletion for a signed-in session. */
   security(session: Session): AccountSecurity {
     return new AccountSecurity(session);
+  }
+
+  /** The admin API for a signed-in session whose account holds admin permissions (no vault key needed). */
+  admin(session: Session): AdminClient {
+    return new AdminClient(session);
   }
 
   verifyEmail(token: string): Promise<void> {

@@ -9,6 +9,8 @@ export interface RequestOptions {
   token?: string;
   /** Sign a DPoP proof (RFC 9449) with this key; the token is then sent with the DPoP scheme. */
   dpopKey?: CryptoKeyPair;
+  /** 'text': a successful answer's body is returned as it is (exports), not parsed as JSON. */
+  responseType?: 'json' | 'text';
 }
 
 /** JSON over HTTP with errors mapped onto the shared catalogue. */
@@ -47,7 +49,7 @@ export class HttpClient {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) params.set(k, v);
     const qs = params.toString();
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: options.responseType === 'text' ? '*/*' : 'application/json' };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.dpopKey) {
       headers.dpop = await createDpopProof(options.dpopKey, {
@@ -71,6 +73,7 @@ export class HttpClient {
     const nonce = response.headers.get('dpop-nonce');
     if (nonce) this.#dpopNonce = nonce;
     const text = await response.text();
+    if (response.ok && options.responseType === 'text') return text as T;
     let parsed: unknown;
     try {
       parsed = text === '' ? undefined : JSON.parse(text);

@@ -4,5 +4,6 @@ export { AccountSecurity, changePassword, reauthenticate, recover, requestRecove
 export { Session, toStoredTokens, type StoredTokens } from './session.ts';
 export { Vault, type VaultItem, type SyncResult } from './vault.ts';
 export { WatchwordClient } from './client.ts';
+export { AdminClient } from './admin.ts';
 export * from './password-policy.ts';
 export { WatchwordError, generatePassword, VAULT_RESET_CONFIRMATION, type ItemContent } from '@watchword/protocol';

@@ -4,3 +4,4 @@ export * from './account.ts';
 export * from './items.ts';
 export * from './sessions.ts';
 export * from './webauthn.ts';
+export * from './admin.ts';
