@@ -31,6 +31,22 @@ export interface Config {
   readonly refreshReuseGraceSeconds: number;
   readonly bodyLimitBytes: number;
   readonly dbPoolSize: number;
+  /** Audit events older than this many days are deleted by the retention job (audit/retention.ts). */
+  readonly auditRetentionDays: number;
+  /** Longest wait for a PostgreSQL connection (opening one, or a free one from the pool), milliseconds. */
+  readonly dbConnectTimeoutMs: number;
+  /** PostgreSQL statement_timeout of every pooled connection, milliseconds (0: none). */
+  readonly dbStatementTimeoutMs: number;
+  /** Redis: each command fails (503 STATE_UNAVAILABLE) when unanswered this long, milliseconds. */
+  readonly redisCommandTimeoutMs: number;
+  /** Redis: longest wait for the connection to open (at start-up and on each reconnect), milliseconds. */
+  readonly redisConnectTimeoutMs: number;
+  /** Bearer token for GET /metrics on the API listener (32+ characters); unset: that route does not exist. */
+  readonly metricsToken: string | undefined;
+  /** Port of a separate listener that serves only /metrics (outside the production guards); unset: none. */
+  readonly metricsPort: number | undefined;
+  /** Address of the metrics listener. */
+  readonly metricsHost: string;
   /** OPAQUE server setup given as a secret (else a key file in dataDir). */
   readonly opaqueServerSetup: string | undefined;
   /** 32+ byte server secret, base64url (else a key file in dataDir). */
@@ -109,6 +125,11 @@ const int = (env: string, fallback: number, min: number, max: number): Field<num
     if (n < min || n > max) throw new ConfigError(`${env} must be between ${min} and ${max}, got ${n}`);
     return n;
   },
+});
+
+const optionalInt = (env: string, min: number, max: number): Field<number | undefined> => ({
+  env,
+  parse: (raw) => (raw === undefined || raw === '' ? undefined : int(env, 0, min, max).parse(raw)),
 });
 
 const str = (env: string, fallback: string | undefined, check?: (v: string) => string | undefined, secret = false): Field<string | undefined> => ({
@@ -199,6 +220,15 @@ const FIELDS = {
   refreshReuseGraceSeconds: int('REFRESH_REUSE_GRACE', 10, 0, 60),
   bodyLimitBytes: int('BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
   dbPoolSize: int('DB_POOL_SIZE', 30, 1, 1000),
+  auditRetentionDays: int('AUDIT_RETENTION_DAYS', 365, 1, 3650),
+  dbConnectTimeoutMs: int('DB_CONNECT_TIMEOUT', 5000, 100, 600_000),
+  dbStatementTimeoutMs: int('DB_STATEMENT_TIMEOUT', 30_000, 0, 3_600_000),
+  redisCommandTimeoutMs: int('REDIS_COMMAND_TIMEOUT', 2000, 50, 600_000),
+  redisConnectTimeoutMs: int('REDIS_CONNECT_TIMEOUT', 5000, 100, 600_000),
+  // Metrics (README "Monitoring"): never public — a bearer token, or a listener of their own.
+  metricsToken: str('METRICS_TOKEN', undefined, (v) => (/^[A-Za-z0-9._~+/-]{32,}=*$/.test(v) ? undefined : 'must be at least 32 characters of A-Z a-z 0-9 . _ ~ + / - (e.g. `openssl rand -base64 32`)'), true),
+  metricsPort: optionalInt('METRICS_PORT', 0, 65535),
+  metricsHost: str('METRICS_HOST', '127.0.0.1', (v) => (/^[A-Za-z0-9.:[\]-]+$/.test(v) ? undefined : 'is not a host name or address')),
   opaqueServerSetup: str('OPAQUE_SERVER_SETUP', undefined, (v) => (/^[A-Za-z0-9_-]{100,400}$/.test(v) ? undefined : 'is not an OPAQUE server setup (base64url)'), true),
   serverSecret: str('SERVER_SECRET', undefined, (v) => (/^[A-Za-z0-9_-]{43,}$/.test(v) ? undefined : 'must be at least 32 random bytes, base64url'), true),
   dpopRequired: bool('DPOP_REQUIRED', false),
@@ -287,6 +317,7 @@ export function loadConfig(env: Source = process.env): Config {
   if ((values.loginBackoffBaseSeconds as number) > (values.loginBackoffMaxSeconds as number)) {
     throw new ConfigError('LOGIN_BACKOFF_BASE must not exceed LOGIN_BACKOFF_MAX');
   }
+  if (values.metricsPort !== undefined && values.metricsPort !== 0 && values.metricsPort === port) throw new ConfigError('METRICS_PORT must differ from PORT');
   if ((values.tlsCert === undefined) !== (values.tlsKey === undefined)) throw new ConfigError('TLS_CERT and TLS_KEY must be set together (file paths) or not at all');
   values.dataDir = resolve(values.dataDir as string);
   values.publicUrl = ((values.publicUrl as string | undefined) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { ensureOpaqueReady, opaqueServer, toBase64Url } from '@watchword/protocol';
+import { AdminCommandError, runAdminCommand } from './admin-cli.ts';
 import { build } from './app.ts';
+import { startAuditRetention } from './audit/retention.ts';
 import { ConfigError, loadConfig, redactConfig } from './config.ts';
+import { type MetricsListener, createMetrics, listenMetrics, metricsEnabled } from './http/metrics.ts';
 import { runKeysCommand } from './keys/rotate.ts';
 import { openRuntime } from './runtime.ts';
 import { openStorage } from './storage/index.ts';
@@ -13,7 +16,8 @@ commands:
   migrate   apply pending database migrations and exit
   config    print the effective configuration with secrets redacted
   keys      list, rotate or prune the access-token signing keys (ww-server keys --help)
-  secrets   print a new OPAQUE_SERVER_SETUP and SERVER_SECRET for your secret manager (production needs both)`;
+  secrets   print a new OPAQUE_SERVER_SETUP and SERVER_SECRET for your secret manager (production needs both)
+  admin     on this host: grant or revoke roles (the first owner) and list accounts (ww-server admin --help)`;
 
 /** One clear line on stderr and a non-zero exit; never a stack trace. */
 function fail(message: string, code = 1): never {
@@ -24,18 +28,31 @@ function fail(message: string, code = 1): never {
 async function serve(): Promise<void> {
   const config = loadConfig();
   const runtime = await openRuntime(config, { migrate: config.databaseUrl === undefined });
-  const app = await build(config, runtime);
+  const metrics = createMetrics({ enabled: metricsEnabled(config), storage: runtime.storage });
+  const app = await build(config, runtime, { metrics });
+  // Audit retention (AUDIT_RETENTION_DAYS): now, then every 6 hours; an unref'd timer, stopped on shutdown.
+  const retention = startAuditRetention({ storage: runtime.storage, retentionDays: config.auditRetentionDays, now: runtime.clock ?? Date.now, log: app.log });
+  let metricsListener: MetricsListener | undefined;
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
+    retention.stop();
     app.log.info({ signal }, 'shutting down');
-    void app.close().then(runtime.close).then(() => process.exit(0), () => process.exit(1));
+    void app.close().then(() => metricsListener?.close()).then(runtime.close).then(() => process.exit(0), () => process.exit(1));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   await app.listen({ port: config.port, host: config.host });
+  if (config.metricsPort !== undefined) {
+    metricsListener = await listenMetrics(metrics, { port: config.metricsPort, host: config.metricsHost, token: config.metricsToken });
+    app.log.info({ host: config.metricsHost, port: metricsListener.port }, 'metrics listener ready');
+  }
   app.log.info({ config: redactConfig(config), database: runtime.storage.dialect, state: runtime.state.kind, tls: runtime.tls !== undefined }, 'Watchword is ready');
+  // No default credentials: nobody administers the server until the owner role is granted on this host.
+  if ((await runtime.storage.roles.holders('owner', false)) === 0) {
+    app.log.warn('no account holds the owner role yet: register one, then run `ww-server admin grant --email ADDRESS --role owner` on this host');
+  }
 }
 
 /** `ww-server secrets`: fresh values in env-file form, to go straight into a secret manager (never into a log). */
@@ -46,13 +63,27 @@ async function secrets(): Promise<void> {
 
 async function migrate(): Promise<void> {
   const config = loadConfig();
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  // No statement timeout: a migration may rightly run longer than any request.
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, connectTimeoutMs: config.dbConnectTimeoutMs });
   try {
     const applied = await storage.migrateToLatest();
     process.stdout.write(applied.length ? `applied ${applied.length} migration(s): ${applied.join(', ')}\n` : 'database is up to date\n');
   } finally {
     await storage.close();
   }
+}
+
+/** `ww-server admin …`: role bootstrap on the host (admin-cli.ts); one line and its exit code on failure. */
+async function admin(args: string[]): Promise<void> {
+  const config = loadConfig();
+  let output: string;
+  try {
+    output = await runAdminCommand(args, config);
+  } catch (error) {
+    if (error instanceof AdminCommandError) fail(error.message, error.exitCode);
+    throw error;
+  }
+  process.stdout.write(output);
 }
 
 /** `ww-server keys …`: every failure but a configuration error is one line naming the sub-command, exit code 1. */
@@ -73,6 +104,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'serve') return serve();
   if (command === 'migrate') return migrate();
   if (command === 'keys') return keys(argv.slice(1));
+  if (command === 'admin') return admin(argv.slice(1));
   if (command === 'secrets') return secrets();
   if (command === 'config') {
     process.stdout.write(`${JSON.stringify(redactConfig(loadConfig()), null, 2)}\n`);

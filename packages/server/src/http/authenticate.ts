@@ -3,7 +3,7 @@ import { WatchwordError, isPermission } from '@watchword/protocol';
 import { requirePermission } from '../rbac/permissions.ts';
 import { verifyAccessToken } from '../tokens/access-token.ts';
 import { VerifiedTokenCache } from '../tokens/verified-cache.ts';
-import type { App, Context } from './types.ts';
+import type { App, Context, RoutePermission } from './types.ts';
 
 export const revokedSessionKey = (sessionId: string) => `revoked-session:${sessionId}`;
 
@@ -17,6 +17,19 @@ function credentials(request: FastifyRequest): { scheme: 'Bearer' | 'DPoP'; toke
   const match = /^(Bearer|DPoP) ([A-Za-z0-9_.-]+)$/.exec(header);
   if (!match?.[2]) throw new WatchwordError('INVALID_TOKEN');
   return { scheme: match[1] as 'Bearer' | 'DPoP', token: match[2] };
+}
+
+export interface RouteEntry {
+  readonly method: string;
+  readonly url: string;
+  readonly permission: RoutePermission;
+}
+
+const routeTables = new WeakMap<object, RouteEntry[]>();
+
+/** Every route registered on `app` with the permission it declared, in registration order (the permission-matrix test reads it). */
+export function routeTable(app: App): readonly RouteEntry[] {
+  return routeTables.get(app) ?? [];
 }
 
 /**
@@ -36,11 +49,14 @@ export function registerAuthentication(app: App, ctx: Context): void {
     cache.set(key, claims);
     return claims;
   };
+  const table: RouteEntry[] = [];
+  routeTables.set(app, table);
   app.addHook('onRoute', (route) => {
     const permission = route.config?.permission;
     if (permission !== 'public' && !isPermission(permission)) {
       throw new Error(`route ${String(route.method)} ${route.url} does not declare a known permission (config.permission)`);
     }
+    for (const method of [route.method].flat()) table.push({ method, url: route.url, permission });
     if (permission === 'public') return;
     const existing = route.preValidation ? (Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]) : [];
     route.preValidation = [

@@ -10,6 +10,7 @@ import type { Mailer } from '../mail/mailer.ts';
 import type { TokenSettings } from '../tokens/access-token.ts';
 import type { DpopVerifier } from './dpop.ts';
 import type { CredentialThrottle } from './throttle.ts';
+import type { Metrics } from './metrics.ts';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -51,6 +52,8 @@ export interface Context {
   readonly throttle: CredentialThrottle;
   /** Outgoing mail (verification, recovery, security notifications). */
   readonly mailer: Mailer;
+  /** Prometheus metrics (see http/metrics.ts). */
+  readonly metrics: Metrics;
 }
 
 /**

@@ -154,11 +154,37 @@ export interface AuditEventRecord {
   context: Record<string, string | number | boolean | null>;
 }
 
-/** Append-only: there is no update or delete here on purpose. */
+/** Admin audit query: every field optional; `since` inclusive, `until` exclusive (ms). */
+export interface AuditQueryFilters {
+  since?: number | undefined;
+  until?: number | undefined;
+  action?: string | undefined;
+  actorId?: string | undefined;
+  targetId?: string | undefined;
+  outcome?: AuditEventRecord['outcome'] | undefined;
+}
+
+/** The position of the last event of a page. */
+export interface AuditCursor {
+  at: number;
+  id: string;
+}
+
+/** Append-only: there is no update here on purpose, and the only deletion is `prune` (the retention job). */
 export interface AuditRepository {
   append(event: AuditEventRecord): Promise<void>;
   /** Events where the user is actor or target, newest first. */
   listForUser(userId: string, limit: number): Promise<AuditEventRecord[]>;
+  /**
+   * Events matching every given filter, newest first — ordered by (at, id) descending — strictly after `cursor` in
+   * that order (keyset pagination: no duplicates or gaps between pages), at most `limit`.
+   */
+  query(filters: AuditQueryFilters, cursor: AuditCursor | undefined, limit: number): Promise<AuditEventRecord[]>;
+  /**
+   * The retention job (AUDIT_RETENTION_DAYS, see audit/retention.ts) and nothing else: deletes every event older than
+   * `before` (ms, exclusive) and returns how many went.
+   */
+  prune(before: number): Promise<number>;
 }
 
 export interface VaultRecord {
@@ -376,7 +402,17 @@ export interface Storage {
   /** Names of migrations not yet applied (empty when current). */
   pendingMigrations(): Promise<string[]>;
   migrateToLatest(): Promise<string[]>;
+  /** PostgreSQL only: the connection pool right now (read by the metrics at scrape time). */
+  poolStats?(): PoolStats;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  /** Open connections, busy or idle. */
+  readonly total: number;
+  readonly idle: number;
+  /** Queries waiting for a free connection. */
+  readonly waiting: number;
 }
 
 export interface StorageOptions {
@@ -385,4 +421,8 @@ export interface StorageOptions {
   dataDir: string;
   /** PostgreSQL pool size (default 30, per the security spec). */
   poolSize?: number;
+  /** PostgreSQL: longest wait for a connection (opening one, or a free one from the pool), ms (default 5000). */
+  connectTimeoutMs?: number;
+  /** PostgreSQL statement_timeout, ms (default and 0: none — migrations run without one). */
+  statementTimeoutMs?: number;
 }

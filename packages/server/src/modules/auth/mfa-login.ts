@@ -9,6 +9,7 @@ import { type MfaChallengeResponse, type MfaRequest, WatchwordError, toBase64Url
 import type { FastifyRequest } from 'fastify';
 import type { Context } from '../../http/types.ts';
 import { audit } from '../../audit/audit.ts';
+import { throttled } from '../../audit/throttled.ts';
 import { authenticationOptions } from '../mfa/webauthn.ts';
 import { type FactorSummary, methodsOf, useBackupCode, useTotpCode, useWebauthnAssertion, webauthnRelyingParty } from '../mfa/second-factor.ts';
 import type { ClientInfo } from './sessions.ts';
@@ -38,6 +39,7 @@ export async function startMfa(ctx: Context, userId: string, email: string, clie
   const mfaToken = toBase64Url(randomBytes(32));
   const pending: PendingLogin = { userId, email, client, challenge, attempts: 0, expiresAt: ctx.now() + MFA_TTL_MS };
   await ctx.state.set(key(mfaToken), JSON.stringify(pending), MFA_TTL_MS);
+  ctx.metrics.login('mfa_required');
   return { mfaRequired: true, mfaToken, expiresIn: MFA_TTL_MS / 1000, methods: methodsOf(factors), ...(webauthn ? { webauthn } : {}) };
 }
 
@@ -69,7 +71,7 @@ export async function completeMfa(ctx: Context, request: FastifyRequest, body: M
   // TOTP and backup codes are guessable: counted before checking, per account and IP like a password. A refusal
   // checked nothing, so the login stays open: retrying after Retry-After with the same token must work.
   try {
-    await ctx.throttle.begin('mfa', { ip: request.ip, account: pending.email });
+    await throttled(ctx, request, 'mfa', ctx.throttle.begin('mfa', { ip: request.ip, account: pending.email }), { targetId: pending.userId });
   } catch (error) {
     await keep(pending.attempts);
     throw error;
@@ -80,6 +82,7 @@ export async function completeMfa(ctx: Context, request: FastifyRequest, body: M
   else ok = pending.challenge !== null && (await useWebauthnAssertion(ctx, pending.userId, body.response, pending.challenge));
 
   if (!ok) {
+    ctx.metrics.login('mfa_failure');
     await audit(ctx, request, { action: 'auth.mfa', actorId: pending.userId, outcome: 'failure', context: { method: body.method } });
     await keep(pending.attempts + 1);
     throw new WatchwordError('INVALID_SECOND_FACTOR');

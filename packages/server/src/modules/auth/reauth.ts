@@ -18,6 +18,7 @@ import {
 import { requireAuth } from '../../http/authenticate.ts';
 import type { App, AuthInfo, Context } from '../../http/types.ts';
 import { audit } from '../../audit/audit.ts';
+import { throttled } from '../../audit/throttled.ts';
 import { saveHandshake, takeHandshake } from './handshakes.ts';
 import { finishLoginVerified, opaque } from './opaque-server.ts';
 
@@ -46,7 +47,7 @@ export function reauthRoutes(app: App, ctx: Context): void {
   }, async (request) => {
     const auth = requireAuth(request);
     // A guessable secret (the password): counted before any work, per user and IP.
-    await ctx.throttle.begin('reauth', { ip: request.ip, account: auth.userId });
+    await throttled(ctx, request, 'reauth', ctx.throttle.begin('reauth', { ip: request.ip, account: auth.userId }), { actorId: auth.userId });
     const user = await ctx.storage.users.findById(auth.userId);
     if (!user) throw new WatchwordError('INVALID_TOKEN');
     const { serverLoginState, loginResponse } = opaque(() =>
@@ -67,7 +68,7 @@ export function reauthRoutes(app: App, ctx: Context): void {
     schema: { tags: ['auth'], security: [{ bearer: [] }], body: ReauthFinishRequest, response: { 200: ReauthFinishResponse, ...errors } },
   }, async (request) => {
     const auth = requireAuth(request);
-    await ctx.throttle.assertIpOpen(request.ip);
+    await throttled(ctx, request, 'reauth', ctx.throttle.assertIpOpen(request.ip), { actorId: auth.userId });
     const hs = await takeHandshake<ReauthHandshake>(ctx.state, 'reauth', request.body.loginId);
     const verified = hs.userId === auth.userId && hs.sessionId === auth.sessionId && finishLoginVerified(hs.serverLoginState, request.body.finishLoginRequest);
     if (!verified) {

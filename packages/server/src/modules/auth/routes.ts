@@ -30,6 +30,7 @@ import { assertAllowedKdf, assertUsableRecord, clientInfo, fakeUserId, finishLog
 import { completeMfa, startMfa } from './mfa-login.ts';
 import { factorSummary, hasSecondFactor } from '../mfa/second-factor.ts';
 import { audit } from '../../audit/audit.ts';
+import { accountByEmail, throttled } from '../../audit/throttled.ts';
 import { notify, notifyIfNewDevice } from '../account/notify.ts';
 import * as templates from '../../mail/templates.ts';
 import { EMAIL_TOKEN_TTL_MS, consumeEmailToken, emailLink, issueEmailToken } from '../../tokens/email-token.ts';
@@ -50,8 +51,14 @@ async function taken<T>(ctx: Context, request: FastifyRequest, action: 'login' |
 
 /** Tokens for a fully authenticated login, with the new-device notice and the audit event. */
 async function completeLogin(ctx: Context, request: FastifyRequest, userId: string, email: string, client: ClientInfo) {
+  // Disabled while this login was in flight (after its start, or while a second factor was pending): no session.
+  if ((await ctx.storage.users.findById(userId))?.disabledAt != null) {
+    await audit(ctx, request, { action: 'auth.login', actorId: userId, outcome: 'denied', context: { reason: 'disabled' } });
+    throw new WatchwordError('ACCOUNT_DISABLED');
+  }
   await notifyIfNewDevice(ctx, userId, email, client);
   const tokens = await openSession(ctx, userId, client);
+  ctx.metrics.login('success');
   await ctx.storage.users.touchLogin(userId, ctx.now());
   await audit(ctx, request, { action: 'auth.login', actorId: userId, outcome: 'success', context: { device: client.deviceName, dpop: client.dpopJkt !== null } });
   return tokens;
@@ -80,7 +87,7 @@ export function authRoutes(app: App, ctx: Context): void {
   }, async (request) => {
     const email = normaliseEmail(request.body.email);
     // Counted before any work, keyed on the address as sent (existing or not: no enumeration).
-    await ctx.throttle.begin('register', { ip: request.ip, account: email });
+    await throttled(ctx, request, 'register', ctx.throttle.begin('register', { ip: request.ip, account: email }));
     const existing = await ctx.storage.users.findByEmail(email);
     // An existing address gets a throw-away id and the same work; finishing it creates nothing.
     const userId = randomUUID();
@@ -96,7 +103,7 @@ export function authRoutes(app: App, ctx: Context): void {
   }, async (request, reply) => {
     const { registrationId, registrationRecord, kdfVersion, keys, accountData } = request.body;
     assertAllowedKdf(ctx, kdfVersion);
-    await ctx.throttle.assertIpOpen(request.ip);
+    await throttled(ctx, request, 'register', ctx.throttle.assertIpOpen(request.ip));
     const hs = await taken(ctx, request, 'register', () => takeHandshake<RegistrationHandshake>(ctx.state, 'register', registrationId));
     assertUsableRecord(ctx, hs.userId, registrationRecord);
     // 'exists' (a concurrent registration won) answers exactly like success: no enumeration.
@@ -120,7 +127,8 @@ export function authRoutes(app: App, ctx: Context): void {
     const email = normaliseEmail(request.body.email);
     // With OPAQUE a wrong password only shows on the client: every start counts as a failure until its finish
     // succeeds. Counted atomically before the lookup and the OPAQUE work; unknown addresses alike (no enumeration).
-    await ctx.throttle.begin('login', { ip: request.ip, account: email });
+    await throttled(ctx, request, 'login', ctx.throttle.begin('login', { ip: request.ip, account: email }), { targetId: accountByEmail(ctx, email) });
+    ctx.metrics.loginStarted();
     const user = await ctx.storage.users.findByEmail(email);
     // Unknown address: a fake record (registrationRecord null) — same status, same size, same work (RFC 9807 §10.9).
     const userId = user?.id ?? fakeUserId(ctx.secrets.serverSecret, email);
@@ -142,13 +150,14 @@ export function authRoutes(app: App, ctx: Context): void {
     schema: { tags: ['auth'], body: LoginFinishRequest, response: { 200: LoginFinishResponse, ...errors } },
   }, async (request) => {
     // The proof is checked before the handshake is consumed: a bad proof does not burn the login.
-    await ctx.throttle.assertIpOpen(request.ip);
+    await throttled(ctx, request, 'login', ctx.throttle.assertIpOpen(request.ip));
     const jkt = await tokenRequestJkt(ctx, request);
     const hs = await taken(ctx, request, 'login', () => takeHandshake<LoginHandshake>(ctx.state, 'login', request.body.loginId));
     const verified = finishLoginVerified(hs.serverLoginState, request.body.finishLoginRequest);
     // A wrong proof was already counted by its start (one finish per start: the handshake is taken).
     if (!verified || hs.userId === null) {
       if (hs.userId !== null) await audit(ctx, request, { action: 'auth.login', actorId: hs.userId, outcome: 'failure' });
+      ctx.metrics.login('failure');
       throw new WatchwordError('INVALID_CREDENTIALS');
     }
     // The password is proven: its counters reset; a second factor has its own (action 'mfa').
@@ -168,7 +177,7 @@ export function authRoutes(app: App, ctx: Context): void {
     config: { permission: 'public', rateLimit: 'auth' },
     schema: { tags: ['auth'], body: MfaRequest, response: { 200: TokenResponse, ...errors } },
   }, async (request) => {
-    await ctx.throttle.assertIpOpen(request.ip);
+    await throttled(ctx, request, 'mfa', ctx.throttle.assertIpOpen(request.ip));
     const jkt = await tokenRequestJkt(ctx, request);
     const pending = await completeMfa(ctx, request, request.body, jkt);
     return completeLogin(ctx, request, pending.userId, pending.email, pending.client);
@@ -179,7 +188,7 @@ export function authRoutes(app: App, ctx: Context): void {
     schema: { tags: ['auth'], body: VerifyEmailRequest, response: { 200: OkResponse, ...errors } },
   }, async (request) => {
     // The token is unguessable (256 bits): refused while the IP is blocked, failures counted after the fact.
-    await ctx.throttle.check('email_token', { ip: request.ip });
+    await throttled(ctx, request, 'email_token', ctx.throttle.check('email_token', { ip: request.ip }));
     let userId: string;
     try {
       userId = await consumeEmailToken(ctx, request.body.token, 'verify_email');
@@ -199,9 +208,9 @@ export function authRoutes(app: App, ctx: Context): void {
     // Refresh tokens cannot be guessed: refused while blocked or in backoff, failures counted after the fact
     // (per IP, and per presented token and IP) — so concurrent refreshes of one token (grace window) all pass.
     const subjects = { ip: request.ip, account: hashRefreshToken(request.body.refreshToken) };
-    await ctx.throttle.check('refresh', subjects);
+    await throttled(ctx, request, 'refresh', ctx.throttle.check('refresh', subjects));
     try {
-      return await refreshSession(ctx, request.body.refreshToken, await tokenRequestJkt(ctx, request));
+      return await refreshSession(ctx, request.body.refreshToken, await tokenRequestJkt(ctx, request), request);
     } catch (error) {
       if (error instanceof WatchwordError && error.code === 'INVALID_REFRESH_TOKEN') await ctx.throttle.failed('refresh', subjects);
       throw error;
@@ -214,6 +223,7 @@ export function authRoutes(app: App, ctx: Context): void {
   }, async (request) => {
     const auth = requireAuth(request);
     await closeSession(ctx, auth.userId, auth.sessionId);
+    await audit(ctx, request, { action: 'auth.logout', actorId: auth.userId, outcome: 'success', context: { session: auth.sessionId } });
     return { ok: true as const };
   });
 
@@ -222,6 +232,8 @@ export function authRoutes(app: App, ctx: Context): void {
     schema: { tags: ['auth'], body: LogoutRequest, security: [{ bearer: [] }], response: { 200: LogoutAllResponse, ...errors } },
   }, async (request) => {
     const auth = requireAuth(request);
-    return { ok: true as const, revoked: await closeAllSessions(ctx, auth.userId) };
+    const revoked = await closeAllSessions(ctx, auth.userId);
+    await audit(ctx, request, { action: 'auth.logout_all', actorId: auth.userId, outcome: 'success', context: { sessionsRevoked: revoked } });
+    return { ok: true as const, revoked };
   });
 }

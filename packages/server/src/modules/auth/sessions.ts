@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import type { TokenResponse } from '@watchword/protocol';
 import { WatchwordError } from '@watchword/protocol';
+import { audit } from '../../audit/audit.ts';
 import { revokedSessionKey } from '../../http/authenticate.ts';
 import type { Context } from '../../http/types.ts';
 import type { SessionRecord } from '../../storage/types.ts';
@@ -56,9 +58,9 @@ export async function denySession(ctx: Context, sessionId: string): Promise<void
  * both mint successors. A duplicate inside the grace window gets the same successor; a rotated token presented after
  * it is reuse — a stolen copy or a replay — and revokes the whole family at once.
  * `dpopJkt` is the thumbprint of the proof sent with the request (null without one): a DPoP-bound family only
- * rotates with a proof from its own key (RFC 9449 §5).
+ * rotates with a proof from its own key (RFC 9449 §5). `request` is the refresh request (for the reuse audit event).
  */
-export async function refreshSession(ctx: Context, presented: string, dpopJkt: string | null): Promise<TokenResponse> {
+export async function refreshSession(ctx: Context, presented: string, dpopJkt: string | null, request: FastifyRequest): Promise<TokenResponse> {
   if (!looksLikeRefreshToken(presented)) throw new WatchwordError('INVALID_REFRESH_TOKEN');
   const next = newRefreshToken();
   const now = ctx.now();
@@ -73,22 +75,24 @@ export async function refreshSession(ctx: Context, presented: string, dpopJkt: s
   if (result.status === 'invalid') throw new WatchwordError('INVALID_REFRESH_TOKEN');
   if (result.session.dpopJkt !== null && result.session.dpopJkt !== dpopJkt) {
     // Wrong or missing key for a bound family. The rotation (if it happened) is moot: the family is over.
-    await revokeFamily(ctx, result.session, 'refresh token presented without its DPoP key');
+    await revokeFamily(ctx, request, result.session, 'refresh token presented without its DPoP key', 'dpop_key_mismatch');
     throw new WatchwordError('INVALID_REFRESH_TOKEN');
   }
   if (result.status === 'reused') {
-    await revokeFamily(ctx, result.session, 'refresh token reuse detected');
+    await revokeFamily(ctx, request, result.session, 'refresh token reuse detected', 'reuse');
     throw new WatchwordError('INVALID_REFRESH_TOKEN');
   }
   if (result.status === 'grace') return tokenResponse(ctx, result.session, openSuccessor(presented, result.sealedSuccessor));
   return tokenResponse(ctx, result.session, next.token);
 }
 
-async function revokeFamily(ctx: Context, session: SessionRecord, reason: string): Promise<void> {
+async function revokeFamily(ctx: Context, request: FastifyRequest, session: SessionRecord, reason: string, kind: 'reuse' | 'dpop_key_mismatch'): Promise<void> {
   await ctx.storage.sessions.revoke(session.userId, session.id, ctx.now());
   await denySession(ctx, session.id);
-  // Security event (the audit log comes with the RBAC/audit issue); never the token itself.
+  ctx.metrics.refreshReuse();
+  // Security event; never the token itself. The presenter is unknown (a thief or the owner): no actor.
   ctx.log.warn({ event: 'refresh_token_reuse', userId: session.userId, sessionId: session.id, reason }, reason);
+  await audit(ctx, request, { action: 'token.reuse_detected', actorId: null, targetId: session.userId, outcome: 'denied', context: { session: session.id, reason: kind } });
 }
 
 export async function closeSession(ctx: Context, userId: string, sessionId: string): Promise<boolean> {

@@ -22,6 +22,7 @@ import type { FastifyRequest } from 'fastify';
 import { requireAuth } from '../../http/authenticate.ts';
 import type { App, Context } from '../../http/types.ts';
 import { audit } from '../../audit/audit.ts';
+import { throttled } from '../../audit/throttled.ts';
 import * as templates from '../../mail/templates.ts';
 import type { WebauthnCredentialRecord } from '../../storage/types.ts';
 import { notify } from '../account/notify.ts';
@@ -92,7 +93,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
   }, async (request) => {
     const { userId } = requireAuth(request);
     // A code is a guessable secret: counted like one.
-    await ctx.throttle.begin('mfa', { ip: request.ip, account: userId });
+    await throttled(ctx, request, 'mfa', ctx.throttle.begin('mfa', { ip: request.ip, account: userId }), { actorId: userId });
     const factor = await ctx.storage.mfa.getTotp(userId);
     if (!factor) throw new WatchwordError('FACTOR_NOT_FOUND');
     if (factor.confirmedAt !== null) throw new WatchwordError('FACTOR_ALREADY_ENABLED');
@@ -117,7 +118,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
     schema: { ...secured, body: TotpCodeRequest, response: { 200: OkResponse, ...errors } },
   }, async (request) => {
     const { userId } = requireAuth(request);
-    await ctx.throttle.begin('mfa', { ip: request.ip, account: userId });
+    await throttled(ctx, request, 'mfa', ctx.throttle.begin('mfa', { ip: request.ip, account: userId }), { actorId: userId });
     const factor = await ctx.storage.mfa.getTotp(userId);
     if (!factor || factor.confirmedAt === null) throw new WatchwordError('FACTOR_NOT_FOUND');
     // Only with a fresh code (single use like any other).

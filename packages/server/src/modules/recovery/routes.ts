@@ -22,6 +22,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import type { App, Context } from '../../http/types.ts';
 import { audit } from '../../audit/audit.ts';
+import { accountByEmail, throttled } from '../../audit/throttled.ts';
 import * as templates from '../../mail/templates.ts';
 import { EMAIL_TOKEN_TTL_MS, consumeEmailToken, emailLink, issueEmailToken } from '../../tokens/email-token.ts';
 import { saveHandshake, takeHandshake } from '../auth/handshakes.ts';
@@ -54,7 +55,7 @@ export function recoveryRoutes(app: App, ctx: Context): void {
   }, async (request, reply) => {
     const email = normaliseEmail(request.body.email);
     // Counted per address and IP (known or not): bounds the mail one can make the server send.
-    await ctx.throttle.begin('recovery', { ip: request.ip, account: email });
+    await throttled(ctx, request, 'recovery', ctx.throttle.begin('recovery', { ip: request.ip, account: email }), { targetId: accountByEmail(ctx, email) });
     const user = await ctx.storage.users.findByEmail(email);
     if (user) {
       const token = await issueEmailToken(ctx, user.id, 'recovery');
@@ -68,7 +69,7 @@ export function recoveryRoutes(app: App, ctx: Context): void {
     config: { permission: 'public', rateLimit: 'auth' },
     schema: { tags: ['recovery'], body: RecoveryStartRequest, response: { 200: RecoveryStartResponse, ...errors } },
   }, async (request) => {
-    await ctx.throttle.check('email_token', { ip: request.ip });
+    await throttled(ctx, request, 'email_token', ctx.throttle.check('email_token', { ip: request.ip }));
     let userId: string;
     try {
       userId = await consumeEmailToken(ctx, request.body.token, 'recovery');
@@ -97,7 +98,7 @@ export function recoveryRoutes(app: App, ctx: Context): void {
   }, async (request) => {
     const body = request.body;
     assertAllowedKdf(ctx, body.kdfVersion);
-    await ctx.throttle.assertIpOpen(request.ip);
+    await throttled(ctx, request, 'recovery', ctx.throttle.assertIpOpen(request.ip));
     const hs = await takeRecovery(ctx, request, body.recoveryId);
     const user = await ctx.storage.users.findById(hs.userId);
     if (!user || !recoveryVerifierMatches(user.recoveryVerifierHash, body.recoveryVerifier)) {
@@ -135,7 +136,7 @@ export function recoveryRoutes(app: App, ctx: Context): void {
   }, async (request) => {
     const body = request.body;
     assertAllowedKdf(ctx, body.kdfVersion);
-    await ctx.throttle.assertIpOpen(request.ip);
+    await throttled(ctx, request, 'recovery', ctx.throttle.assertIpOpen(request.ip));
     const hs = await takeRecovery(ctx, request, body.recoveryId);
     assertUsableRecord(ctx, hs.userId, body.registrationRecord);
     const { personalVault, recoveryVerifier, ...keys } = body.keys;

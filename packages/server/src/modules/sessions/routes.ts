@@ -2,6 +2,7 @@ import { ErrorResponse, ListSessionsResponse, OkResponse, SessionParams, Watchwo
 import { requireAuth } from '../../http/authenticate.ts';
 import type { App, Context } from '../../http/types.ts';
 import { closeSession } from '../auth/sessions.ts';
+import { audit } from '../../audit/audit.ts';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
 const security = [{ bearer: [] }];
@@ -37,6 +38,7 @@ export function sessionRoutes(app: App, ctx: Context): void {
     const auth = requireAuth(request);
     // Another user's session answers exactly like a missing one.
     if (!(await closeSession(ctx, auth.userId, request.params.id))) throw new WatchwordError('NOT_FOUND');
+    await audit(ctx, request, { action: 'session.revoked', actorId: auth.userId, outcome: 'success', context: { session: request.params.id, current: request.params.id === auth.sessionId } });
     return { ok: true as const };
   });
 }
