@@ -40,8 +40,11 @@ import type { HttpClient } from './http.ts';
 import { assertPasswordAcceptable } from './password-policy.ts';
 import type { Session } from './session.ts';
 
-/** Proves the master password again (OPAQUE login of the signed-in user); the token is single-use, 5 minutes. */
-export async function reauthenticate(session: Session, password: string): Promise<string> {
+/**
+ * An OPAQUE login of the signed-in user (fresh authentication): proves the master password to the server and yields
+ * the OPAQUE export key. Keep the export key in memory only.
+ */
+export async function proveMasterPassword(session: Session, password: string): Promise<{ reauthToken: string; exportKey: string }> {
   await ensureOpaqueReady();
   const { clientLoginState, startLoginRequest } = await opaqueClient.startLogin(password);
   const start = await session.request<LoginStartResponse>('POST', '/api/v1/auth/reauth/start', { body: { startLoginRequest } });
@@ -50,7 +53,12 @@ export async function reauthenticate(session: Session, password: string): Promis
   const done = await session.request<ReauthFinishResponse>('POST', '/api/v1/auth/reauth/finish', {
     body: { loginId: start.loginId, finishLoginRequest: finished.finishLoginRequest },
   });
-  return done.reauthToken;
+  return { reauthToken: done.reauthToken, exportKey: finished.exportKey };
+}
+
+/** Proves the master password again (OPAQUE login of the signed-in user); the token is single-use, 5 minutes. */
+export async function reauthenticate(session: Session, password: string): Promise<string> {
+  return (await proveMasterPassword(session, password)).reauthToken;
 }
 
 /** The account data (password history) the server holds, decrypted; empty for accounts that never stored one. */

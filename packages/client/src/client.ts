@@ -1,6 +1,6 @@
 import { type FetchLike, HttpClient } from './http.ts';
 import { type RegisterResult, type SecondFactorPrompt, login, register } from './auth.ts';
-import { type RecoverInput, AccountSecurity, changePassword, recover, requestRecovery, resetVault, verifyEmail } from './account.ts';
+import { type RecoverInput, AccountSecurity, changePassword, proveMasterPassword, recover, requestRecovery, resetVault, verifyEmail } from './account.ts';
 import { Session, type StoredTokens, toStoredTokens } from './session.ts';
 import { Vault } from './vault.ts';
 import { AdminClient } from './admin.ts';
@@ -104,6 +104,16 @@ export class WatchwordClient {
   /** A session from stored tokens (no vault key: for `token`, `logout`, …); pass the DPoP key they are bound to. */
   session(tokens: StoredTokens, dpopKey?: CryptoKeyPair): Session {
     return new Session(this.http, tokens, this.#options.onTokens, dpopKey);
+  }
+
+  /**
+   * Unlocks a locked vault of a live session with the master password: the password is proven to the server (a fresh
+   * authentication, throttled like a login) and the keys are derived again in this process. No new session, no second
+   * factor: the session already passed it. For clients that keep the session but drop the keys (the web vault's lock).
+   */
+  async unlock(session: Session, password: string): Promise<Vault> {
+    const { exportKey } = await proveMasterPassword(session, password);
+    return Vault.open(session, { exportKey });
   }
 
   /** Re-opens the vault from stored tokens and an account key kept from an earlier unlock. */

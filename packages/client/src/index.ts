@@ -1,6 +1,6 @@
 export { HttpClient, type FetchLike } from './http.ts';
 export { register, login, SecondFactorRequiredError, type RegisterResult, type LoginResult, type SecondFactorAnswer, type SecondFactorPrompt } from './auth.ts';
-export { AccountSecurity, changePassword, reauthenticate, recover, requestRecovery, resetVault, verifyEmail, type RecoverInput } from './account.ts';
+export { AccountSecurity, changePassword, proveMasterPassword, reauthenticate, recover, requestRecovery, resetVault, verifyEmail, type RecoverInput } from './account.ts';
 export { Session, toStoredTokens, type StoredTokens } from './session.ts';
 export { Vault, type VaultItem, type SyncResult } from './vault.ts';
 export { WatchwordClient } from './client.ts';

@@ -43,6 +43,7 @@ export class Vault {
   readonly #vaultKeys: Map<string, Uint8Array>;
   readonly #items = new Map<string, VaultItem>();
   #revision: number | undefined;
+  #locked = false;
 
   private constructor(session: Session, account: AccountResponse, accountKey: Uint8Array, vaultKeys: Map<string, Uint8Array>) {
     this.session = session;
@@ -71,7 +72,30 @@ export class Vault {
 
   /** The account key, for callers that keep the vault unlocked across processes (the CLI seals it first). */
   exportAccountKey(): Uint8Array {
+    this.#assertUnlocked();
     return this.#accountKey.slice();
+  }
+
+  /**
+   * Forgets the keys (overwritten with zeros) and every decrypted item; the session stays usable. Every later call on
+   * this object throws: open a new Vault to continue (e.g. WatchwordClient.unlock). JavaScript cannot promise that no
+   * copy is left in memory (strings, engine internals), but nothing this object holds stays readable.
+   */
+  lock(): void {
+    this.#locked = true;
+    this.#accountKey.fill(0);
+    for (const key of this.#vaultKeys.values()) key.fill(0);
+    this.#vaultKeys.clear();
+    this.#items.clear();
+    this.#revision = undefined;
+  }
+
+  get locked(): boolean {
+    return this.#locked;
+  }
+
+  #assertUnlocked(): void {
+    if (this.#locked) throw new Error('the vault is locked');
   }
 
   get personalVaultId(): string {
@@ -81,6 +105,7 @@ export class Vault {
   }
 
   #vaultKey(vaultId: string): Uint8Array {
+    this.#assertUnlocked();
     const key = this.#vaultKeys.get(vaultId);
     if (!key) throw new WatchwordError('VAULT_NOT_FOUND');
     return key;
@@ -108,6 +133,7 @@ export class Vault {
 
   /** Brings the local copy up to date: a full sync the first time, then only what changed (deletions included). */
   async sync(): Promise<SyncResult> {
+    this.#assertUnlocked();
     const response = await this.session.request<ListItemsResponse>('GET', '/api/v1/items', {
       query: { since: this.#revision === undefined ? undefined : String(this.#revision) },
     });

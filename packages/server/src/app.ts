@@ -26,6 +26,7 @@ import { adminRoutes } from './modules/admin/routes.ts';
 import { mfaRoutes } from './modules/mfa/routes.ts';
 import { reauthRoutes } from './modules/auth/reauth.ts';
 import { recoveryRoutes } from './modules/recovery/routes.ts';
+import { webRoutes } from './modules/web/routes.ts';
 import { createMailer } from './mail/mailer.ts';
 import { primeDenylist } from './modules/auth/sessions.ts';
 
@@ -160,6 +161,7 @@ export async function build(config: Config, deps: AppDeps, options: { metrics?: 
   sessionRoutes(app, ctx);
   adminRoutes(app, ctx);
   metricsRoutes(app, ctx);
+  webRoutes(app, ctx);
 
   app.get('/api/openapi.json', { config: { permission: 'public', rateLimit: 'read' }, schema: { hide: true } }, async () => app.swagger());
 

@@ -102,7 +102,12 @@ export interface Config {
   readonly mailOutboxDir: string;
   /** How long a blocked IP is refused on every credential path, seconds. */
   readonly loginIpBlockSeconds: number;
+  /** The built web vault (`npm run build -w @watchword/web`), served at `/`; default apps/web/dist of this checkout. */
+  readonly webVaultDir: string;
 }
+
+/** apps/web/dist next to this package (packages/server/src → the repository root). */
+export const DEFAULT_WEB_VAULT_DIR = resolve(import.meta.dirname, '..', '..', '..', 'apps', 'web', 'dist');
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -277,6 +282,7 @@ const FIELDS = {
   smtpUrl: str('SMTP_URL', undefined, urlCheck(['smtp:', 'smtps:']), true),
   mailFrom: str('MAIL_FROM', undefined, (v) => (/^[^\r\n]{3,254}$/.test(v) && v.includes('@') ? undefined : 'must be an e-mail address (optionally "Name <address>")')),
   mailOutboxDir: str('MAIL_OUTBOX_DIR', undefined),
+  webVaultDir: str('WEB_VAULT_DIR', undefined),
   tlsKey: str('TLS_KEY', undefined),
   allowedKdfVersions: {
     env: 'ALLOWED_KDF_VERSIONS',
@@ -323,6 +329,7 @@ export function loadConfig(env: Source = process.env): Config {
   values.publicUrl = ((values.publicUrl as string | undefined) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
   values.mailFrom = (values.mailFrom as string | undefined) ?? `Watchword <watchword@${new URL(values.publicUrl as string).hostname.replace(/^\[|\]$/g, '')}>`;
   values.mailOutboxDir = resolve((values.mailOutboxDir as string | undefined) ?? join(values.dataDir as string, 'outbox'));
+  values.webVaultDir = resolve((values.webVaultDir as string | undefined) ?? DEFAULT_WEB_VAULT_DIR);
   const config = Object.freeze({
     ...values,
     allowedKdfVersions: Object.freeze(values.allowedKdfVersions as number[]),

@@ -6,7 +6,8 @@
  *   (before the body is parsed);
  * - `write` / `read`: RATE_LIMIT_WRITE_PER_MINUTE (120) / RATE_LIMIT_READ_PER_MINUTE (600) per user on
  *   authenticated routes (checked after authentication), per client IP on public ones;
- * - `none`: the health probes (constant work; load balancers poll them and must see the real state).
+ * - `none`: the health probes (constant work; load balancers poll them and must see the real state) and the web
+ *   vault's content-hashed static files (served from memory; see modules/web/routes.ts).
  * Counters are a sliding-window estimate over two fixed one-minute windows in the shared StateStore (so they hold
  * across instances); the window comes from the injected clock. Every request counts, refused ones included.
  */

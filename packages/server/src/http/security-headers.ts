@@ -12,7 +12,7 @@ import type { App } from './types.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** `web-vault`: the static web vault's CSP instead of the API's (a later issue serves those files). */
+    /** `web-vault`: the static web vault's CSP instead of the API's (its page; modules/web/routes.ts). */
     csp?: 'api' | 'web-vault';
   }
 }
@@ -31,7 +31,7 @@ export const API_CSP_DIRECTIVES: CspDirectives = Object.freeze({
 });
 
 /**
- * The static web vault's policy (served later from this origin): its own scripts only, no inline script and no
+ * The static web vault's policy (its page is served from this origin): its own scripts only, no inline script and no
  * `eval` — `'wasm-unsafe-eval'` (CSP Level 3) permits compiling WebAssembly (Argon2id, OPAQUE) and nothing else.
  * Images may be `data:` (icons); everything the vault fetches is same-origin; never framed (clickjacking).
  * The static routes declare `config: { csp: 'web-vault' }`.

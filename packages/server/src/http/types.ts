@@ -64,7 +64,8 @@ export type RoutePermission = 'public' | Permission;
 
 /**
  * Each route declares its volume-limit class (see http/rate-limit.ts); a route without one fails at start-up.
- * auth ≪ write < read; `none` is for the health probes only.
+ * auth ≪ write < read; `none` is for the health probes and the web vault's content-hashed static files only (constant
+ * work from memory; see modules/web/routes.ts).
  */
 export type RateClass = 'auth' | 'write' | 'read' | 'none';
 

@@ -51,6 +51,13 @@ const PUBLIC_ROUTES = [
   'HEAD /metrics',
   'GET /api/openapi.json',
   'HEAD /api/openapi.json',
+  // The web vault's static files (it holds no data: everything secret is fetched and decrypted by the page).
+  'GET /',
+  'HEAD /',
+  'GET /index.html',
+  'HEAD /index.html',
+  'GET /assets/:file',
+  'HEAD /assets/:file',
 ].sort();
 
 /** Routes Fastify holds that the permission plugin never sees: the CORS preflight (registered before it; no data). */

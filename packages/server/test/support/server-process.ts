@@ -23,9 +23,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `ww-server serve` as a real process and waits until it answers /healthz. */
+/** Starts `ww-server serve` as a real process and waits until it answers /healthz. `env.PORT` picks the port. */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [MAIN, 'serve'], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },

@@ -1,0 +1,224 @@
+import type { VaultItem } from '@watchword/client';
+import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import { CopyButton } from '../components/copy-button.tsx';
+import { Dialog } from '../components/dialog.tsx';
+import { ErrorMessage, PageTitle } from '../components/feedback.tsx';
+import { SecretValue } from '../components/secret-value.tsx';
+import { TotpCode } from '../components/totp-code.tsx';
+import { useAction } from '../lib/action.ts';
+import { announce } from '../lib/announce.ts';
+import { formatTime } from '../lib/format.ts';
+import { TYPE_LABELS } from '../lib/items.ts';
+import { href, navigate } from '../lib/router.ts';
+import { safeHttpUrl } from '../lib/safe-url.ts';
+import { currentVault, refreshItems } from '../lib/session.ts';
+
+/**
+ * One item, decrypted. Every value is rendered as text (never as HTML); a URL becomes a link only when it is http(s)
+ * (lib/safe-url.ts), and opens in a new tab without an opener or a Referer.
+ */
+export function ItemView({ item }: { item: VaultItem }) {
+  const c = item.content;
+  const inTrash = item.deletedAt !== null;
+  const [confirmPurge, setConfirmPurge] = useState(false);
+  const action = useAction();
+
+  const trash = () =>
+    void action.run(async () => {
+      await currentVault().trash(item.id);
+      await refreshItems();
+      announce(`“${c.name}” moved to the trash.`);
+      navigate('/vault');
+    });
+  const restore = () =>
+    void action.run(async () => {
+      await currentVault().restore(item.id);
+      await refreshItems();
+      announce(`“${c.name}” restored.`);
+    });
+  const purge = () =>
+    void action.run(async () => {
+      await currentVault().purge(item.id);
+      setConfirmPurge(false);
+      await refreshItems();
+      announce(`“${c.name}” deleted for good.`);
+      navigate('/vault');
+    });
+
+  return (
+    <article class="item-view">
+      <div class="detail-head">
+        <a class="back" href="#/vault">
+          ← All items
+        </a>
+        <PageTitle title={inTrash ? 'Item in the trash' : 'Item'}>{c.name}</PageTitle>
+        <p class="meta">
+          {TYPE_LABELS[c.type]}
+          {c.folder ? ` · folder ${c.folder}` : ''}
+          {c.favorite ? ' · ★ favourite' : ''}
+          {inTrash ? ` · in the trash since ${formatTime(item.deletedAt)}` : ''}
+        </p>
+      </div>
+      <dl class="details">
+        {c.type === 'login' && c.login ? (
+          <>
+            {c.login.username ? (
+              <Row label="User name">
+                <span class="value-row">
+                  <span class="value">{c.login.username}</span>
+                  <span class="actions">
+                    <CopyButton value={c.login.username} what="user name" secret={false} />
+                  </span>
+                </span>
+              </Row>
+            ) : null}
+            {c.login.password ? (
+              <Row label="Password">
+                <SecretValue value={c.login.password} what="password" />
+              </Row>
+            ) : null}
+            {(c.login.urls ?? []).map((url, i) => (
+              <Row key={`url-${i}`} label={i === 0 ? 'Web address' : `Web address ${i + 1}`}>
+                <UrlValue url={url} />
+              </Row>
+            ))}
+            {c.login.totp ? (
+              <Row label="One-time code">
+                <TotpCode secret={c.login.totp} />
+              </Row>
+            ) : null}
+          </>
+        ) : null}
+        {c.type === 'card' && c.card ? (
+          <>
+            {c.card.cardholder ? <TextRow label="Cardholder" value={c.card.cardholder} /> : null}
+            {c.card.brand ? <TextRow label="Brand" value={c.card.brand} /> : null}
+            {c.card.number ? (
+              <Row label="Number">
+                <SecretValue value={c.card.number} what="card number" />
+              </Row>
+            ) : null}
+            {c.card.expMonth || c.card.expYear ? <TextRow label="Expires" value={`${c.card.expMonth ?? '??'}/${c.card.expYear ?? '????'}`} /> : null}
+            {c.card.code ? (
+              <Row label="Security code">
+                <SecretValue value={c.card.code} what="security code" />
+              </Row>
+            ) : null}
+          </>
+        ) : null}
+        {c.type === 'identity' && c.identity ? (
+          <>
+            {([
+              ['Title', c.identity.title],
+              ['First name', c.identity.firstName],
+              ['Last name', c.identity.lastName],
+              ['E-mail', c.identity.email],
+              ['Phone', c.identity.phone],
+              ['Address', c.identity.address],
+              ['Company', c.identity.company],
+              ['User name', c.identity.username],
+            ] as const).map(([label, value]) => (value ? <TextRow key={label} label={label} value={value} copy /> : null))}
+          </>
+        ) : null}
+        {c.fields.map((f, i) =>
+          f.hidden ? (
+            <Row key={`f-${i}`} label={f.name}>
+              <SecretValue value={f.value} what={f.name} />
+            </Row>
+          ) : (
+            <TextRow key={`f-${i}`} label={f.name} value={f.value} copy />
+          ),
+        )}
+        {c.notes ? (
+          <Row label="Notes">
+            <p class="notes">{c.notes}</p>
+          </Row>
+        ) : null}
+        <TextRow label="Last changed" value={`${formatTime(item.updatedAt)} (revision ${item.revision})`} />
+      </dl>
+      <ErrorMessage message={action.error} />
+      <div class="button-row">
+        {inTrash ? (
+          <>
+            <button type="button" class="primary" disabled={action.busy} onClick={restore}>
+              Restore
+            </button>
+            <button type="button" class="danger" disabled={action.busy} onClick={() => setConfirmPurge(true)}>
+              Delete permanently
+            </button>
+          </>
+        ) : (
+          <>
+            <a class="button primary" href={href('vault', item.id, 'edit')}>
+              Edit
+            </a>
+            <button type="button" class="danger" disabled={action.busy} onClick={trash}>
+              Move to trash
+            </button>
+          </>
+        )}
+      </div>
+      {confirmPurge ? (
+        <Dialog title="Delete permanently?" onCancel={() => setConfirmPurge(false)}>
+          <p>“{c.name}” will be deleted for good. This cannot be undone.</p>
+          <div class="button-row">
+            <button type="button" class="danger" disabled={action.busy} onClick={purge}>
+              Delete permanently
+            </button>
+            <button type="button" class="secondary" onClick={() => setConfirmPurge(false)}>
+              Cancel
+            </button>
+          </div>
+        </Dialog>
+      ) : null}
+    </article>
+  );
+}
+
+function Row({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="row">
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
+function TextRow({ label, value, copy = false }: { label: string; value: string; copy?: boolean }) {
+  return (
+    <Row label={label}>
+      <span class="value-row">
+        <span class="value">{value}</span>
+        {copy ? (
+          <span class="actions">
+            <CopyButton value={value} what={label.toLowerCase()} secret={false} />
+          </span>
+        ) : null}
+      </span>
+    </Row>
+  );
+}
+
+function UrlValue({ url }: { url: string }) {
+  const safe = safeHttpUrl(url);
+  return (
+    <span class="value-row">
+      <span class="value">
+        {safe ? (
+          <a href={safe} target="_blank" rel="noopener noreferrer">
+            {url}
+            <span class="visually-hidden"> (opens in a new tab)</span>
+          </a>
+        ) : (
+          <>
+            {url} <span class="hint">(not an http(s) address, so not a link)</span>
+          </>
+        )}
+      </span>
+      <span class="actions">
+        <CopyButton value={url} what="web address" secret={false} />
+      </span>
+    </span>
+  );
+}

@@ -1,0 +1,162 @@
+import type { VaultItem } from '@watchword/client';
+import type { ItemType } from '@watchword/protocol';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { PageTitle } from '../components/feedback.tsx';
+import { Checkbox, Select } from '../components/fields.tsx';
+import { DEFAULT_FILTERS, type Filters, ITEM_TYPES, NO_FOLDER, TYPE_LABELS, filterItems, folders, subtitle } from '../lib/items.ts';
+import { href, navigate } from '../lib/router.ts';
+import { items, itemsError, refreshItems } from '../lib/session.ts';
+import { createStore, useStore } from '../lib/store.ts';
+import { ItemEditor } from './item-editor.tsx';
+import { ItemView } from './item-view.tsx';
+
+/** Filters outlive a visit to another page (and are forgotten with the page). */
+const filterStore = createStore<Filters>(DEFAULT_FILTERS);
+
+/**
+ * The vault: the list with instant search and filters, and the selected item (view or editor) beside it — or,
+ * on a narrow screen, instead of it. Routes: #/vault, #/vault/<id>, #/vault/<id>/edit, #/vault/new/<type>.
+ */
+export function VaultPage({ itemId, mode }: { itemId: string | undefined; mode: string | undefined }) {
+  const all = useStore(items);
+  const filters = useStore(filterStore);
+
+  // Changes made on other devices or tabs: sync when the page regains focus, and every minute while it is open.
+  useEffect(() => {
+    const sync = () => void refreshItems().catch(() => undefined);
+    addEventListener('focus', sync);
+    const timer = setInterval(sync, 60_000);
+    return () => {
+      removeEventListener('focus', sync);
+      clearInterval(timer);
+    };
+  }, []);
+
+  const selected = itemId && itemId !== 'new' ? all?.find((i) => i.id === itemId) : undefined;
+  const detail =
+    itemId === 'new' ? (
+      <ItemEditor key={`new-${mode}`} type={ITEM_TYPES.includes(mode as ItemType) ? (mode as ItemType) : 'login'} />
+    ) : selected && mode === 'edit' ? (
+      <ItemEditor key={`edit-${selected.id}`} item={selected} />
+    ) : selected ? (
+      <ItemView key={selected.id} item={selected} />
+    ) : itemId && all ? (
+      <p class="empty">That item does not exist (any more). <a href="#/vault">Back to the list</a></p>
+    ) : null;
+
+  return (
+    <div class={detail ? 'vault has-detail' : 'vault'}>
+      <section class="vault-list" aria-labelledby="vault-title">
+        <VaultList all={all} filters={filters} selectedId={selected?.id} detailOpen={detail !== null} />
+      </section>
+      {detail ? <section class="vault-detail" aria-label="Item">{detail}</section> : null}
+    </div>
+  );
+}
+
+function VaultList({ all, filters, selectedId, detailOpen }: { all: readonly VaultItem[] | null; filters: Filters; selectedId: string | undefined; detailOpen: boolean }) {
+  const shown = useMemo(() => (all ? filterItems(all, filters) : []), [all, filters]);
+  const loadError = useStore(itemsError);
+  const folderNames = useMemo(() => (all ? folders(all) : []), [all]);
+  const [newType, setNewType] = useState<ItemType>('login');
+  const search = useRef<HTMLInputElement>(null);
+  const set = (change: Partial<Filters>) => filterStore.set({ ...filters, ...change });
+
+  // "/" jumps to the search box (unless typing somewhere already).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+      e.preventDefault();
+      search.current?.focus();
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, []);
+
+  return (
+    <>
+      <div class="list-head">
+        {detailOpen ? (
+          // The item (or editor) beside the list carries the page's h1.
+          <h2 id="vault-title">{filters.trash ? 'Trash' : 'Vault'}</h2>
+        ) : (
+          <PageTitle title={filters.trash ? 'Trash' : 'Vault'}>
+            <span id="vault-title">{filters.trash ? 'Trash' : 'Vault'}</span>
+          </PageTitle>
+        )}
+        <form
+          class="new-item"
+          onSubmit={(e) => {
+            e.preventDefault();
+            navigate(`/vault/new/${newType}`);
+          }}
+        >
+          <Select<ItemType> label="New item type" value={newType} options={ITEM_TYPES.map((t) => [t, TYPE_LABELS[t]] as const)} onChange={setNewType} />
+          <button type="submit" class="primary">
+            New item
+          </button>
+        </form>
+      </div>
+      <div class="filters" role="search">
+        <div class="field search">
+          <label for="vault-search">Search</label>
+          <input
+            ref={search}
+            id="vault-search"
+            type="search"
+            value={filters.search}
+            onInput={(e) => set({ search: e.currentTarget.value })}
+            placeholder="Name, user name, web address…"
+            autoComplete="off"
+            spellcheck={false}
+            aria-describedby="vault-count"
+            aria-keyshortcuts="/"
+          />
+        </div>
+        <Select label="Type" value={filters.type} options={[['all', 'All types'], ...ITEM_TYPES.map((t) => [t, TYPE_LABELS[t]] as const)]} onChange={(type) => set({ type })} />
+        <Select
+          label="Folder"
+          value={filters.folder}
+          options={[['', 'All folders'], [NO_FOLDER, 'No folder'], ...folderNames.map((f) => [f, f] as const)]}
+          onChange={(folder) => set({ folder })}
+        />
+        <Checkbox label="Favourites only" checked={filters.favorites} onChange={(favorites) => set({ favorites })} />
+        <Checkbox label="Show trash" checked={filters.trash} onChange={(trash) => set({ trash })} />
+      </div>
+      {loadError ? (
+        <div class="error" role="alert">
+          <p>The vault could not be loaded: {loadError}</p>
+          <button type="button" class="secondary" onClick={() => void refreshItems().catch(() => undefined)}>
+            Try again
+          </button>
+        </div>
+      ) : null}
+      <p id="vault-count" class="count" aria-live="polite">
+        {all === null ? (loadError ? 'Not loaded' : 'Decrypting…') : `${shown.length} ${shown.length === 1 ? 'item' : 'items'}${filters.trash ? ' in the trash' : ''}`}
+      </p>
+      {all !== null && shown.length === 0 ? (
+        <p class="empty">{all.length === 0 ? 'Your vault is empty. Add your first item with “New item”.' : 'Nothing matches.'}</p>
+      ) : null}
+      <ul class="item-list" aria-label={filters.trash ? 'Items in the trash' : 'Items'}>
+        {shown.map((item) => (
+          <li key={item.id}>
+            <a href={href('vault', item.id)} aria-current={item.id === selectedId ? 'true' : undefined}>
+              <span class="item-name">
+                {item.content.name}
+                {item.content.favorite ? (
+                  <span class="favourite" title="Favourite">
+                    {' '}★<span class="visually-hidden"> (favourite)</span>
+                  </span>
+                ) : null}
+              </span>
+              <span class="item-sub">{subtitle(item.content)}</span>
+              <span class="item-type">{TYPE_LABELS[item.content.type]}</span>
+            </a>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}

@@ -1,0 +1,88 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, type Page, chromium } from 'playwright-core';
+
+/** Debian's Chromium; never a downloaded browser. */
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'];
+export const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
+
+export interface TestBrowser {
+  context: BrowserContext;
+  /** A new tab, watched for CSP violations and uncaught errors. */
+  newPage(): Promise<Page>;
+  /** Everything the browser reported as a Content-Security-Policy violation, from any watched tab. */
+  cspViolations: string[];
+  /** Uncaught exceptions in the page. */
+  pageErrors: string[];
+  screenshot(page: Page, name: string, options?: { fullPage?: boolean }): Promise<void>;
+  close(): Promise<void>;
+}
+
+const CSP_TEXT = /Content[- ]Security[- ]Policy|Refused to (load|execute|apply|evaluate|connect|frame|create|compile)/i;
+
+/**
+ * One Chromium per test file, on a fresh user-data directory. CSP violations are collected three ways, since a page
+ * under a strict CSP cannot run a listener of ours: console messages, the CDP Log domain (source `security`), and
+ * the CDP Audits domain (`ContentSecurityPolicyIssue`).
+ */
+export async function launchBrowser(): Promise<TestBrowser> {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'ww-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 860 },
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+  });
+  const cspViolations: string[] = [];
+  const pageErrors: string[] = [];
+  const watch = async (page: Page) => {
+    page.on('console', (message) => {
+      if (CSP_TEXT.test(message.text())) cspViolations.push(`console: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    const cdp = await context.newCDPSession(page);
+    cdp.on('Log.entryAdded', ({ entry }) => {
+      if (entry.source === 'security' || CSP_TEXT.test(entry.text)) cspViolations.push(`log: ${entry.text}`);
+    });
+    cdp.on('Audits.issueAdded', ({ issue }) => {
+      if (issue.code === 'ContentSecurityPolicyIssue') cspViolations.push(`audit: ${JSON.stringify(issue.details.contentSecurityPolicyIssueDetails)}`);
+    });
+    await cdp.send('Log.enable');
+    await cdp.send('Audits.enable');
+  };
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return {
+    context,
+    cspViolations,
+    pageErrors,
+    async newPage() {
+      const page = await context.newPage();
+      // Fail fast: nothing in the page should take long (Argon2id logins take about half a second).
+      page.setDefaultTimeout(15_000);
+      await watch(page);
+      return page;
+    },
+    async screenshot(page, name, options = {}) {
+      await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: options.fullPage ?? false, animations: 'disabled' });
+    },
+    async close() {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What the page keeps in browser storage (all of it: the test asserts nothing secret is there). */
+export async function browserStorage(page: Page): Promise<{ local: Record<string, string>; session: Record<string, string>; cookies: string; indexedDb: string[]; caches: string[] }> {
+  return page.evaluate(async () => ({
+    local: { ...localStorage },
+    session: { ...sessionStorage },
+    cookies: document.cookie,
+    indexedDb: (await indexedDB.databases()).map((d) => d.name ?? ''),
+    caches: await caches.keys(),
+  }));
+}

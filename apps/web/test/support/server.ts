@@ -1,0 +1,80 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ServerProcess, freePort, startServerProcess } from '../../../../packages/server/test/support/server-process.ts';
+
+export interface VaultServer {
+  /** http://localhost:<port>: WebAuthn needs a host name as RP ID (an IP address is refused), and DPoP proofs and the
+   * links in mails must name the origin the browser uses, so PUBLIC_URL and the page agree on it. */
+  url: string;
+  dataDir: string;
+  process: ServerProcess;
+  /** The link of the newest not yet seen mail of this kind to this address (mail is sent in the background: polled). */
+  mailLink(to: string, kind: 'verify-email' | 'recover'): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** A real `ww-server serve` process on a fresh SQLite data directory, serving the built web vault. */
+export async function startVaultServer(env: Record<string, string> = {}): Promise<VaultServer> {
+  const port = await freePort();
+  const url = `http://localhost:${port}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'ww-web-e2e-'));
+  const process = await startServerProcess({
+    PORT: String(port),
+    PUBLIC_URL: url,
+    DATA_DIR: dataDir,
+    // Profile 0 is allowed for accounts the tests create outside the page; the page itself uses the real profile 1.
+    ALLOWED_KDF_VERSIONS: '0,1',
+    // One address (127.0.0.1) does every login of the suite; the per-account throttling stays on.
+    RATE_LIMIT_AUTH_PER_MINUTE: '10000',
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+  const seen = new Set<string>();
+  return {
+    url,
+    dataDir,
+    process,
+    mailLink: (to, kind) =>
+      waitFor(`a ${kind} mail to ${to}`, () => {
+        const outbox = join(dataDir, 'outbox');
+        if (!existsSync(outbox)) return undefined;
+        for (const name of readdirSync(outbox).filter((n) => n.endsWith('.eml') && !seen.has(n)).sort().reverse()) {
+          const mail = decodeMail(readFileSync(join(outbox, name), 'utf8'));
+          const link = new RegExp(`(http://\\S+/#/${kind}\\?token=[A-Za-z0-9_-]+)`).exec(mail.body)?.[1];
+          if (mail.to === to && link) {
+            seen.add(name);
+            return link;
+          }
+        }
+        return undefined;
+      }),
+    async stop() {
+      await process.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The body of an .eml from the outbox, quoted-printable or base64 decoded (RFC 2045 §6.7, §6.8). */
+function decodeMail(raw: string): { to: string; body: string } {
+  const split = raw.indexOf('\r\n\r\n');
+  const headers = raw.slice(0, split);
+  let body = raw.slice(split + 4);
+  if (/^Content-Transfer-Encoding: quoted-printable$/im.test(headers)) {
+    body = Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
+  } else if (/^Content-Transfer-Encoding: base64$/im.test(headers)) {
+    body = Buffer.from(body, 'base64').toString('utf8');
+  }
+  return { to: /^To: (.*)$/im.exec(headers)?.[1]?.trim() ?? '', body };
+}
