@@ -76,7 +76,7 @@ export async function build(config: Config, deps: AppDeps, options: { metrics?: 
     },
     bodyLimit: config.bodyLimitBytes,
     // WebAuthn credential ids may be up to 1023 bytes (WebAuthn L3 §5.1 credential id): 1364 base64url characters.
-    maxParamLength: 1400,
+    routerOptions: { maxParamLength: 1400 },
     // Native TLS (TLS_CERT/TLS_KEY). RFC 8996 §4, §5: "TLS 1.0 MUST NOT be used", "TLS 1.1 MUST NOT be used".
     ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.2' as const } } : {}),
     // Request ids are ours: a client-supplied id would let callers forge log correlation.
