@@ -31,20 +31,7 @@ export function createAuditRepository(db: Kysely<Database>): AuditRepository {
         .orderBy('id', 'desc')
         .limit(limit)
         .execute();
-      return rows.map(
-        (r): AuditEventRecord => ({
-          id: r.id,
-          at: r.at,
-          actorId: r.actor_id,
-          action: r.action,
-          targetId: r.target_id,
-          ip: r.ip,
-          userAgent: r.user_agent,
-          outcome: r.outcome as AuditEventRecord['outcome'],
-          requestId: r.request_id,
-          context: JSON.parse(r.context) as AuditEventRecord['context'],
-        }),
-      );
+      return rows.map(toAuditEvent);
     },
     async query(filters, cursor, limit) {
       let q = db.selectFrom('audit_events').selectAll();

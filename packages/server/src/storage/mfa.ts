@@ -1,8 +1,8 @@
 /** Second-factor state. Each "use" is one conditional UPDATE: a code or an assertion counts once, even across instances. */
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { isUniqueViolation } from './errors.ts';
-import type { Database } from './schema.ts';
+import type { Database, WebauthnCredentialsTable } from './schema.ts';
 import type { MfaRepository } from './types.ts';
 
 export function createMfaRepository(db: Kysely<Database>): MfaRepository {
@@ -132,18 +132,7 @@ export function createMfaRepository(db: Kysely<Database>): MfaRepository {
   };
 }
 
-function toCredential(row: {
-  id: string;
-  user_id: string;
-  name: string;
-  public_key: string;
-  counter: number;
-  transports: string;
-  aaguid: string;
-  backed_up: number;
-  created_at: number;
-  last_used_at: number | null;
-}) {
+function toCredential(row: Selectable<WebauthnCredentialsTable>) {
   return {
     id: row.id,
     userId: row.user_id,
