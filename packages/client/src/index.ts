@@ -7,3 +7,4 @@ export { WatchwordClient } from './client.ts';
 export { AdminClient } from './admin.ts';
 export * from './password-policy.ts';
 export { WatchwordError, generatePassword, VAULT_RESET_CONFIRMATION, type ItemContent } from '@watchword/protocol';
+export { ImportFileError, IMPORT_CSV_COLUMNS, parseCsv, parseImport } from './import-file.ts';
