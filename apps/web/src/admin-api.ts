@@ -1,11 +1,11 @@
-import type { Session } from '@watchword/client';
+import { AdminClient, type Session } from '@watchword/client';
 import { WatchwordError } from '@watchword/client';
+import type { AuditFilters as SdkAuditFilters } from '@watchword/protocol';
 import { createStore } from './lib/store.ts';
 
 /**
- * The admin API, called through the signed-in session (DPoP and token refresh included). The SDK's `AdminClient`
- * (WatchwordClient.admin()) covers the same routes; this module is the one place the pages call them from. Answers are read defensively: the pages show what is
- * there and never assume a field beyond the ones named below.
+ * The admin API, called through the signed-in session (DPoP and token refresh included). It delegates to the SDK's
+ * `AdminClient` and adapts the answers to what the pages show (flat second-factor fields, pages of items).
  *
  *   GET    /api/v1/admin/users?query&cursor&limit          users:read
  *   POST   /api/v1/admin/users/:id/disable | /enable       users:disable
@@ -75,21 +75,16 @@ export interface AdminAccess {
 export const NO_ADMIN: AdminAccess = { users: false, roles: false, audit: false };
 export const adminAccess = createStore<AdminAccess>(NO_ADMIN);
 
-const seg = encodeURIComponent;
-const list = <T>(body: unknown, key: string): T[] => {
-  const value = (body as Record<string, unknown> | null)?.[key];
-  return Array.isArray(value) ? (value as T[]) : [];
-};
-const cursorOf = (body: unknown): string | null => {
-  const value = (body as { nextCursor?: unknown } | null)?.nextCursor;
-  return typeof value === 'string' && value !== '' ? value : null;
-};
-const str = (v: string | number | undefined): string | undefined => (v === undefined || v === '' ? undefined : String(v));
+
+/** Empty form fields mean "no filter", not "match the empty string". */
+function withoutBlanks<T extends object>(input: T): T {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== '')) as T;
+}
 
 export class AdminApi {
-  readonly #session: Session;
+  readonly #admin: AdminClient;
   constructor(session: Session) {
-    this.#session = session;
+    this.#admin = new AdminClient(session);
   }
 
   /**
@@ -103,66 +98,49 @@ export class AdminApi {
         () => true,
         () => false,
       );
-    if (!(await ok(this.#session.request('GET', '/api/v1/admin/roles')))) return NO_ADMIN;
-    const [users, audit] = await Promise.all([
-      ok(this.#session.request('GET', '/api/v1/admin/users', { query: { limit: '1' } })),
-      ok(this.#session.request('GET', '/api/v1/admin/audit', { query: { limit: '1' } })),
-    ]);
+    if (!(await ok(this.#admin.roles()))) return NO_ADMIN;
+    const [users, audit] = await Promise.all([ok(this.#admin.users({ limit: 1 })), ok(this.#admin.audit({}, { limit: 1 }))]);
     return { users, roles: true, audit };
   }
 
   async users(input: { query?: string; cursor?: string; limit?: number } = {}): Promise<Page<AdminUser>> {
-    const body = await this.#session.request('GET', '/api/v1/admin/users', {
-      query: { query: str(input.query), cursor: str(input.cursor), limit: str(input.limit) },
-    });
+    const body = await this.#admin.users(withoutBlanks(input));
     // The API nests second factors under `factors`; the pages read them flat.
-    const items = list<AdminUser & { factors?: { totp?: boolean; webauthnKeys?: number } }>(body, 'users').map(({ factors, ...user }) => ({
-      ...user,
-      ...(factors?.totp !== undefined ? { totp: factors.totp } : {}),
-      ...(factors?.webauthnKeys !== undefined ? { webauthnKeys: factors.webauthnKeys } : {}),
-    }));
-    return { items, nextCursor: cursorOf(body) };
+    const items = body.users.map(({ factors, ...user }) => ({ ...user, totp: factors.totp, webauthnKeys: factors.webauthnKeys }));
+    return { items, nextCursor: body.nextCursor };
   }
 
   async setDisabled(userId: string, disabled: boolean): Promise<void> {
-    await this.#session.request('POST', `/api/v1/admin/users/${seg(userId)}/${disabled ? 'disable' : 'enable'}`, { body: {} });
+    await (disabled ? this.#admin.disable(userId) : this.#admin.enable(userId));
   }
 
   async deleteUser(userId: string, confirmEmail: string): Promise<void> {
-    await this.#session.request('DELETE', `/api/v1/admin/users/${seg(userId)}`, { body: { confirmEmail } });
+    await this.#admin.deleteUser(userId, confirmEmail);
   }
 
   async revokeSessions(userId: string): Promise<void> {
-    await this.#session.request('POST', `/api/v1/admin/users/${seg(userId)}/sessions/revoke`, { body: {} });
+    await this.#admin.revokeSessions(userId);
   }
 
   async setRole(userId: string, role: string, held: boolean): Promise<void> {
-    await this.#session.request(held ? 'PUT' : 'DELETE', `/api/v1/admin/users/${seg(userId)}/roles/${seg(role)}`, { body: {} });
+    await (held ? this.#admin.grantRole(userId, role) : this.#admin.revokeRole(userId, role));
   }
 
-  async roles(): Promise<AdminRole[]> {
-    return list<AdminRole>(await this.#session.request('GET', '/api/v1/admin/roles'), 'roles');
+  roles(): Promise<AdminRole[]> {
+    return this.#admin.roles();
   }
 
   async audit(filters: AuditFilters & { cursor?: string; limit?: number }): Promise<Page<AuditEvent>> {
-    const body = await this.#session.request('GET', '/api/v1/admin/audit', {
-      query: {
-        since: str(filters.since),
-        until: str(filters.until),
-        action: str(filters.action),
-        actorId: str(filters.actorId),
-        targetId: str(filters.targetId),
-        outcome: str(filters.outcome),
-        cursor: str(filters.cursor),
-        limit: str(filters.limit),
-      },
-    });
-    return { items: list<AuditEvent>(body, 'events'), nextCursor: cursorOf(body) };
+    const { cursor, limit, ...rest } = withoutBlanks(filters);
+    const page = { ...(cursor !== undefined ? { cursor } : {}), ...(limit !== undefined ? { limit } : {}) };
+    // The outcome comes from a select of the three outcomes the API knows.
+    const body = await this.#admin.audit(rest as SdkAuditFilters, page);
+    return { items: body.events, nextCursor: body.nextCursor };
   }
 
   /** The whole audit log as JSON Lines or CSV text (a file download in the page). */
   exportAudit(format: 'jsonl' | 'csv'): Promise<string> {
-    return this.#session.request<string>('GET', '/api/v1/admin/audit/export', { query: { format }, responseType: 'text' });
+    return this.#admin.exportAudit(format);
   }
 }
 
