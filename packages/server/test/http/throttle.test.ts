@@ -13,6 +13,7 @@ import { dialectsUnderTest } from '../support/pg.ts';
 import { type StateKind, stateKindsUnderTest } from '../support/redis.ts';
 
 const PUBLIC = 'http://watchword.test';
+const DAY_MS = 86_400_000;
 const PASSWORD = 'the owner knows this one';
 const setups = stateKindsUnderTest().map((state) => [state, state === 'redis' && dialectsUnderTest().includes('postgres') ? 'postgres' : 'sqlite'] as const);
 
@@ -29,7 +30,9 @@ describe.each(setups)('credential throttling (%s state, %s)', (state: StateKind,
     await ensureOpaqueReady();
     wrongStart = opaqueClient.startLogin('a wrong guess').startLoginRequest;
     // Volume limits (20 auth requests per minute per IP) are out of the way here: rate-limit.test.ts covers them.
-    t = await createTestApp(dialect, env, { state });
+    // The fake clock starts just after the start of a failure window (fixed UTC-day windows by default), so a test
+    // that advances it by the better part of an hour never crosses into the next window, whatever the real time.
+    t = await createTestApp(dialect, env, { state, clockStart: Math.floor(Date.now() / DAY_MS) * DAY_MS + 1_000 });
     return t;
   };
   afterEach(async () => t?.close());

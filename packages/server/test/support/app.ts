@@ -44,7 +44,7 @@ export const GENEROUS_LIMITS: Record<string, string> = {
 export const REALISTIC_LIMITS: Record<string, string> = { RATE_LIMIT_AUTH_PER_MINUTE: '', RATE_LIMIT_WRITE_PER_MINUTE: '', RATE_LIMIT_READ_PER_MINUTE: '' };
 
 /** A freshly migrated app on the given dialect, in-memory state (or Redis), secrets in a temp data dir. */
-export async function createTestApp(dialect: Dialect, env: Record<string, string> = {}, options: { state?: StateKind } = {}): Promise<TestApp> {
+export async function createTestApp(dialect: Dialect, env: Record<string, string> = {}, options: { state?: StateKind; clockStart?: number } = {}): Promise<TestApp> {
   const tmp = await createTempDir();
   const db = dialect === 'postgres' ? await createTestDatabase() : undefined;
   const config = loadConfig({
@@ -70,7 +70,7 @@ export async function createTestApp(dialect: Dialect, env: Record<string, string
     },
   });
   const clock = {
-    now: Date.now(),
+    now: options.clockStart ?? Date.now(),
     advance(ms: number) {
       clock.now += ms;
     },
