@@ -10,6 +10,7 @@ import { registerErrorHandling } from './http/errors.ts';
 import { registerCors } from './http/cors.ts';
 import { frameworkErrorHandler } from './http/framework-errors.ts';
 import { registerJsonBody } from './http/json-body.ts';
+import { lazyChildLoggerFactory } from './http/request-logger.ts';
 import { type Metrics, createMetrics, metricsEnabled, metricsRoutes, registerRequestMetrics } from './http/metrics.ts';
 import { registerProductionGuards } from './http/production.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
@@ -81,6 +82,7 @@ export async function build(config: Config, deps: AppDeps, options: { metrics?: 
     ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.2' as const } } : {}),
     // Request ids are ours: a client-supplied id would let callers forge log correlation.
     genReqId: () => randomUUID(),
+    childLoggerFactory: lazyChildLoggerFactory,
     requestIdHeader: false,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     return503OnClosing: true,
