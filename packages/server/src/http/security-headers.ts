@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { Config } from '../config.ts';
 import type { App } from './types.ts';
 
@@ -115,20 +115,56 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
  */
 export const CROSS_ORIGIN_READABLE_ROUTES: ReadonlySet<string> = new Set(['/.well-known/jwks.json']);
 
+/** The full set for one kind of answer: built once, so a request pays for copying it and nothing else. */
+function headerSet(csp: 'api' | 'web-vault', crossOriginReadable: boolean): Readonly<Record<string, string>> {
+  return Object.freeze({
+    ...SECURITY_HEADERS,
+    'content-security-policy': csp === 'web-vault' ? WEB_VAULT_CSP : API_CSP,
+    'cross-origin-resource-policy': crossOriginReadable ? 'cross-origin' : 'same-origin',
+  });
+}
+
+const API_HEADERS = headerSet('api', false);
+
+/** The set a route answers with; the API's unless the route is a web-vault page or readable cross-origin. */
+function routeHeaders(url: string | undefined, csp: 'api' | 'web-vault' | undefined): Readonly<Record<string, string>> {
+  const crossOriginReadable = url !== undefined && CROSS_ORIGIN_READABLE_ROUTES.has(url);
+  return csp === 'web-vault' || crossOriginReadable ? headerSet(csp ?? 'api', crossOriginReadable) : API_HEADERS;
+}
+
 /**
- * Sets the security headers on a reply. `hsts` is sent only when the request arrived over HTTPS:
+ * Sets the security headers on a reply (the hook-less framework-error path; the hooks below do the same per route).
+ * `hsts` is sent only when the request arrived over HTTPS:
  * RFC 6797 §7.2: "An HSTS Host MUST NOT include the STS header field in HTTP responses conveyed over non-secure
  * transport." request.protocol is 'https' for native TLS, or from a trusted proxy's X-Forwarded-Proto only.
  */
 export function applySecurityHeaders(request: FastifyRequest, reply: FastifyReply, hsts: string): void {
-  reply.headers(SECURITY_HEADERS);
-  const route = request.routeOptions.url;
-  reply.header('content-security-policy', request.routeOptions.config?.csp === 'web-vault' ? WEB_VAULT_CSP : API_CSP);
-  reply.header('cross-origin-resource-policy', route !== undefined && CROSS_ORIGIN_READABLE_ROUTES.has(route) ? 'cross-origin' : 'same-origin');
+  const route = request.routeOptions;
+  reply.headers(routeHeaders(route.url, route.config?.csp));
   if (request.protocol === 'https') reply.header('strict-transport-security', hsts);
 }
 
-export function registerSecurityHeaders(app: App, config: Pick<Config, 'hstsPreload'>): void {
+/**
+ * Every answer gets the API's set from the first global hook (so guards, CORS preflights, errors and 404s carry
+ * it); the few routes whose set differs get theirs from a route hook, which runs after the global ones. Both hooks
+ * are synchronous. Without native TLS or a trusted proxy a request can never be HTTPS, so HSTS is not even looked at.
+ */
+export function registerSecurityHeaders(app: App, config: Pick<Config, 'hstsPreload' | 'tlsCert' | 'trustedProxies'>): void {
   const hsts = hstsValue(config.hstsPreload);
-  app.addHook('onRequest', async (request, reply) => applySecurityHeaders(request, reply, hsts));
+  const mayBeHttps = config.tlsCert !== undefined || config.trustedProxies.length > 0;
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(API_HEADERS);
+    if (mayBeHttps && request.protocol === 'https') reply.header('strict-transport-security', hsts);
+    done();
+  });
+  app.addHook('onRoute', (route) => {
+    const headers = routeHeaders(route.url, route.config?.csp);
+    if (headers === API_HEADERS) return;
+    const own: onRequestHookHandler = (_request, reply, done) => {
+      reply.headers(headers);
+      done();
+    };
+    // A new array: Fastify copies a GET route's options for its HEAD route.
+    route.onRequest = [...(route.onRequest ? [route.onRequest].flat() : []), own];
+  });
 }

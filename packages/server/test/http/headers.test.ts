@@ -127,7 +127,7 @@ describe('the web vault policy (static responses)', () => {
 
   it("a static route declaring csp: 'web-vault' gets the vault CSP and the same other headers", async () => {
     const app = Fastify() as unknown as App;
-    registerSecurityHeaders(app, { hstsPreload: false });
+    registerSecurityHeaders(app, { hstsPreload: false, tlsCert: undefined, trustedProxies: [] });
     app.get('/', { config: { csp: 'web-vault' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send('<!doctype html><title>vault</title>'));
     app.get('/app.js', { config: { csp: 'web-vault' } }, async (_request, reply) => reply.type('text/javascript').send('export {};'));
     try {
