@@ -7,6 +7,18 @@ import type { CompiledQuery, Kysely } from 'kysely';
  * each execution binds the real values at the markers' parameter positions. SQL text still comes only from the
  * builder, and every value is still a bound parameter.
  */
+/**
+ * Runs a compiled read synchronously on the embedded database, or answers undefined when the query must take the
+ * query builder's own path (storage/sqlite.ts says when). SQL text and parameters are the builder's, unchanged.
+ */
+export type DirectReader = (sql: string, parameters: readonly unknown[]) => unknown[] | undefined;
+const directReaders = new WeakMap<object, DirectReader>();
+
+/** Lets the hot reads compiled on `db` run through `reader` (the embedded SQLite database only). */
+export function attachDirectReader(db: Kysely<any>, reader: DirectReader): void {
+  directReaders.set(db, reader);
+}
+
 const MARKER = /^\u0000ww-param-(\d+)\u0000$/;
 const marker = (index: number) => `\u0000ww-param-${index}\u0000`;
 
@@ -22,11 +34,14 @@ export function preparedQuery<Row, Args extends readonly unknown[]>(
   });
   const used = new Set(slots.filter((s) => s >= 0));
   if (used.size !== arity) throw new Error('preparedQuery: every argument must appear as a parameter');
+  const direct = directReaders.get(db);
   return async (...args: Args) => {
     const parameters = compiled.parameters.map((p, i) => {
       const slot = slots[i] as number;
       return slot >= 0 ? args[slot] : p;
     });
+    const rows = direct?.(compiled.sql, parameters);
+    if (rows !== undefined) return rows as Row[];
     const result = await db.executeQuery<Row>({ ...compiled, parameters });
     return result.rows;
   };

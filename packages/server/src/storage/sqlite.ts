@@ -2,7 +2,8 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
+import { type DirectReader, attachDirectReader } from './prepared.ts';
 import type { Database as Schema } from './schema.ts';
 
 export const SQLITE_FILE_NAME = 'watchword.db';
@@ -24,7 +25,10 @@ export function openSqlite(dataDir: string): Kysely<Schema> {
     database.close();
     throw error;
   }
-  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const cached = withStatementCache(database);
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cached }) });
+  attachDirectReader(db, directReader(database, cached));
+  return db;
 }
 
 /** How many distinct SQL texts keep a prepared statement (the server issues a few dozen shapes). */
@@ -35,29 +39,36 @@ const STATEMENT_CACHE_SIZE = 256;
  * profile (docs/performance.md). The SQL text of a query shape never changes (values are bound parameters), so
  * statements are cached by text. better-sqlite3 runs synchronously, so a cached statement is never in use twice at
  * once — except while an `iterate()` is open, which is why a busy statement is never handed out again.
+ * Kysely needs only `prepare` and `close` of the database (its SqliteDatabase interface).
  */
-export function withStatementCache(database: Database.Database): Database.Database {
+export function withStatementCache(database: Database.Database): SqliteDatabase & { prepare(source: string): Database.Statement } {
   const cache = new Map<string, Database.Statement>();
-  const prepare = database.prepare.bind(database);
-  return new Proxy(database, {
-    get(target, property, receiver) {
-      if (property !== 'prepare') {
-        const value: unknown = Reflect.get(target, property, receiver);
-        // Native methods must run with the real database as `this`.
-        return typeof value === 'function' ? value.bind(target) : value;
+  return {
+    prepare(source: string) {
+      const cached = cache.get(source);
+      if (cached && !cached.busy) return cached;
+      const statement = database.prepare(source);
+      if (!cached) {
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+        cache.set(source, statement);
       }
-      return (source: string) => {
-        const cached = cache.get(source);
-        if (cached && !cached.busy) return cached;
-        const statement = prepare(source);
-        if (!cached) {
-          if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-          cache.set(source, statement);
-        }
-        return statement;
-      };
+      return statement;
     },
-  });
+    close() {
+      database.close();
+    },
+  };
+}
+
+/**
+ * Hot reads run at once on the connection, synchronously, instead of queueing for Kysely's connection lock (a chain
+ * of promises per query; docs/performance.md). Safe only when no transaction is open on the connection: the read
+ * then runs in autocommit mode, as if it had been queued first (better-sqlite3 is synchronous, so nothing runs
+ * during it). While a transaction is open — between its BEGIN and COMMIT other queries wait for the lock — the
+ * reader answers undefined and the query takes Kysely's path, so it never sees uncommitted rows.
+ */
+function directReader(database: Database.Database, cached: ReturnType<typeof withStatementCache>): DirectReader {
+  return (source, parameters) => (database.inTransaction ? undefined : cached.prepare(source).all(parameters));
 }
 
 /** Creates the database file 0600 if missing; SQLite gives the -wal and -shm files the same mode. */

@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import Database from 'better-sqlite3';
 import { preparedQuery } from '../../src/storage/prepared.ts';
+import { openSqlite } from '../../src/storage/sqlite.ts';
+import { createTempDir } from '../support/tmp.ts';
 
 interface Db {
   t: { id: string; owner: string; n: number };
@@ -26,5 +28,35 @@ describe('preparedQuery', () => {
 
   it('refuses a shape that does not use every argument', () => {
     expect(() => preparedQuery(db, 2, (owner) => db.selectFrom('t').select('id').where('owner', '=', owner))).toThrow(/every argument/);
+  });
+
+  it('on the embedded database, runs hot reads at once but never inside an open transaction (no dirty reads)', async () => {
+    const dir = await createTempDir();
+    const file = openSqlite(dir.path) as unknown as Kysely<Db>;
+    try {
+      await sql`create table t (id text, owner text, n integer)`.execute(file);
+      await file.insertInto('t').values({ id: 'a', owner: 'x', n: 1 }).execute();
+      const q = preparedQuery<{ id: string }, [string]>(file, 1, (owner) => file.selectFrom('t').select('id').where('owner', '=', owner).orderBy('id'));
+      expect(await q('x')).toEqual([{ id: 'a' }]);
+      // A transaction inserts a row and, before it rolls back, yields to the event loop; a read issued meanwhile
+      // must wait for it (through the query builder's connection lock) and so never see the uncommitted row.
+      let readDuring: Promise<{ id: string }[]> | undefined;
+      const rolledBack = file.transaction().execute(async (trx) => {
+        await trx.insertInto('t').values({ id: 'b', owner: 'x', n: 2 }).execute();
+        readDuring = q('x');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        throw new Error('roll back');
+      });
+      await expect(rolledBack).rejects.toThrow('roll back');
+      expect(await readDuring).toEqual([{ id: 'a' }]);
+      // Committed rows are seen, whichever path the read takes.
+      await file.transaction().execute(async (trx) => {
+        await trx.insertInto('t').values({ id: 'c', owner: 'x', n: 3 }).execute();
+      });
+      expect(await q('x')).toEqual([{ id: 'a' }, { id: 'c' }]);
+    } finally {
+      await file.destroy();
+      await dir.remove();
+    }
   });
 });
