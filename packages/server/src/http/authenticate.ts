@@ -7,16 +7,23 @@ import type { App, Context, RoutePermission } from './types.ts';
 
 export const revokedSessionKey = (sessionId: string) => `revoked-session:${sessionId}`;
 
+type Scheme = 'Bearer' | 'DPoP';
+const CREDENTIALS = /^(Bearer|DPoP) ([A-Za-z0-9_.-]+)$/;
+
 /**
  * Access tokens are read from the Authorization header only (RFC 6750 §2.1, RFC 9449 §7.1) — never from the query
  * string (RFC 6750 §2.3 is deliberately not supported) nor from the body or cookies.
  */
-function credentials(request: FastifyRequest): { scheme: 'Bearer' | 'DPoP'; token: string } {
+function authorization(request: FastifyRequest): string {
   const header = request.headers.authorization;
   if (typeof header !== 'string') throw new WatchwordError('UNAUTHENTICATED');
-  const match = /^(Bearer|DPoP) ([A-Za-z0-9_.-]+)$/.exec(header);
+  return header;
+}
+
+function credentials(header: string): { scheme: Scheme; token: string } {
+  const match = CREDENTIALS.exec(header);
   if (!match?.[2]) throw new WatchwordError('INVALID_TOKEN');
-  return { scheme: match[1] as 'Bearer' | 'DPoP', token: match[2] };
+  return { scheme: match[1] as Scheme, token: match[2] };
 }
 
 export interface RouteEntry {
@@ -40,14 +47,17 @@ export function routeTable(app: App): readonly RouteEntry[] {
 export function registerAuthentication(app: App, ctx: Context): void {
   app.decorateRequest('auth', null);
   const cache = new VerifiedTokenCache();
-  const verify = (token: string) => {
+  /** The header parsed and its token verified, or the cached result for this exact header value. */
+  const verify = (header: string) => {
     const now = ctx.now();
-    const key = VerifiedTokenCache.key(token);
+    const key = VerifiedTokenCache.key(header);
     const hit = cache.get(key, now);
-    if (hit) return hit;
+    // A hit is a header value that parsed before: its scheme is its first word.
+    if (hit) return { scheme: header.startsWith('DPoP ') ? ('DPoP' as const) : ('Bearer' as const), claims: hit };
+    const { scheme, token } = credentials(header);
     const claims = verifyAccessToken(ctx.signingKeys, ctx.tokens, token, now);
     cache.set(key, claims);
-    return claims;
+    return { scheme, claims };
   };
   const table: RouteEntry[] = [];
   routeTables.set(app, table);
@@ -61,14 +71,14 @@ export function registerAuthentication(app: App, ctx: Context): void {
     const existing = route.preValidation ? (Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]) : [];
     route.preValidation = [
       async (request: FastifyRequest) => {
-        const { scheme, token } = credentials(request);
-        const claims = verify(token);
+        const header = authorization(request);
+        const { scheme, claims } = verify(header);
         if ((await ctx.state.get(revokedSessionKey(claims.sid))) !== null) throw new WatchwordError('INVALID_TOKEN');
         const boundTo = claims.cnf?.jkt;
         if (boundTo !== undefined) {
           // RFC 9449 §7.1: a DPoP-bound token is only accepted with the DPoP scheme and a proof from its key.
           if (scheme !== 'DPoP') throw new WatchwordError('INVALID_TOKEN');
-          if ((await ctx.dpop(request, { accessToken: token, expectedJkt: boundTo })) === null) {
+          if ((await ctx.dpop(request, { accessToken: header.slice('DPoP '.length), expectedJkt: boundTo })) === null) {
             throw new WatchwordError('INVALID_DPOP_PROOF', { cause: 'missing proof' });
           }
         } else if (scheme !== 'Bearer') {

@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AccessClaims } from './access-token.ts';
 
 /**
  * A bounded cache of access tokens whose signature and claims already verified, so a client sending the same token
- * many times pays for one signature check. Keyed by SHA-256 of the token (the cache never holds a usable token);
+ * many times pays for one signature check and one parse of its header. Keyed by SHA-256 of the Authorization
+ * value (the cache never holds a usable token);
  * an entry is never used past the token's `exp`. Revocation is NOT cached: callers still check the denylist.
  */
 export class VerifiedTokenCache {
@@ -14,8 +15,9 @@ export class VerifiedTokenCache {
     this.#max = max;
   }
 
-  static key(token: string): string {
-    return createHash('sha256').update(token).digest('base64url');
+  /** SHA-256 of what was verified (the whole Authorization value); the one-shot hash allocates no Hash object. */
+  static key(credential: string): string {
+    return hash('sha256', credential, 'base64url');
   }
 
   get(key: string, nowMs: number): AccessClaims | undefined {
