@@ -53,10 +53,10 @@ export interface AuditInput {
   context?: AuditEventRecord['context'];
 }
 
-/** Appends one event; a failure to audit is logged and re-thrown (an unaudited security change must not pass). */
-export async function audit(ctx: Context, request: FastifyRequest, input: AuditInput): Promise<void> {
+/** The event for `input`, stamped with the request's time, address, user agent and id. */
+export function auditEvent(ctx: Context, request: FastifyRequest, input: AuditInput): AuditEventRecord {
   const ua = request.headers['user-agent'];
-  const event: AuditEventRecord = {
+  return {
     id: randomUUID(),
     at: ctx.now(),
     actorId: input.actorId,
@@ -68,8 +68,12 @@ export async function audit(ctx: Context, request: FastifyRequest, input: AuditI
     requestId: request.id,
     context: input.context ?? {},
   };
+}
+
+/** Appends one event; a failure to audit is logged and re-thrown (an unaudited security change must not pass). */
+export async function audit(ctx: Context, request: FastifyRequest, input: AuditInput): Promise<void> {
   try {
-    await ctx.storage.audit.append(event);
+    await ctx.storage.audit.append(auditEvent(ctx, request, input));
   } catch (error) {
     ctx.log.error({ err: error, action: input.action }, 'audit write failed');
     throw error;

@@ -1,26 +1,31 @@
 /** The append-only audit log: insert and read, never update; old events go only through `prune`, the retention job (security spec "Audit"). */
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AuditEventsTable, Database } from './schema.ts';
 import type { AuditEventRecord, AuditRepository } from './types.ts';
+
+/** Inserts one event (in `db` or inside a caller's transaction). */
+export async function appendAuditEvent(db: Kysely<Database> | Transaction<Database>, e: AuditEventRecord): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values({
+      id: e.id,
+      at: e.at,
+      actor_id: e.actorId,
+      action: e.action,
+      target_id: e.targetId,
+      ip: e.ip,
+      user_agent: e.userAgent,
+      outcome: e.outcome,
+      request_id: e.requestId,
+      context: JSON.stringify(e.context),
+    })
+    .execute();
+}
 
 export function createAuditRepository(db: Kysely<Database>): AuditRepository {
   return {
     async append(e) {
-      await db
-        .insertInto('audit_events')
-        .values({
-          id: e.id,
-          at: e.at,
-          actor_id: e.actorId,
-          action: e.action,
-          target_id: e.targetId,
-          ip: e.ip,
-          user_agent: e.userAgent,
-          outcome: e.outcome,
-          request_id: e.requestId,
-          context: JSON.stringify(e.context),
-        })
-        .execute();
+      await appendAuditEvent(db, e);
     },
     async listForUser(userId, limit) {
       const rows = await db

@@ -7,6 +7,22 @@ import type { MfaRepository } from './types.ts';
 
 export function createMfaRepository(db: Kysely<Database>): MfaRepository {
   return {
+    async loginGate(userId) {
+      // The user row with two EXISTS probes: one round trip. No row (a deleted account) answers "disabled".
+      const row = await db
+        .selectFrom('users')
+        .select((eb) => [
+          'users.disabled_at',
+          eb.exists(eb.selectFrom('totp_factors').select('user_id').where('user_id', '=', userId).where('confirmed_at', 'is not', null)).as('totp'),
+          eb.exists(eb.selectFrom('webauthn_credentials').select('id').where('user_id', '=', userId)).as('webauthn'),
+        ])
+        .where('users.id', '=', userId)
+        .executeTakeFirst();
+      if (row === undefined) return { disabled: true, secondFactor: false };
+      // SQLite answers EXISTS with 0/1, PostgreSQL with a boolean.
+      return { disabled: row.disabled_at !== null, secondFactor: Boolean(row.totp) || Boolean(row.webauthn) };
+    },
+
     async getTotp(userId) {
       const row = await db.selectFrom('totp_factors').selectAll().where('user_id', '=', userId).executeTakeFirst();
       if (row === undefined) return undefined;

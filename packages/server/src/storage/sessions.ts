@@ -1,6 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, SessionsTable } from './schema.ts';
-import type { RotateResult, SessionRecord, SessionRepository } from './types.ts';
+import { appendAuditEvent } from './audit.ts';
+import type { NewSession, RotateResult, SessionRecord, SessionRepository } from './types.ts';
 import { transactionWithRollback } from './transaction.ts';
 
 /** A session is live while it is not revoked, not past its absolute expiry and not idle too long. */
@@ -13,26 +14,33 @@ async function loadSession(trx: Transaction<Database> | Kysely<Database>, id: st
   return row === undefined ? undefined : toSession(row);
 }
 
+/** The session row and its first refresh token (inside the caller's transaction). */
+async function insertSession(trx: Transaction<Database>, session: NewSession): Promise<void> {
+  await trx
+    .insertInto('sessions')
+    .values({
+      id: session.id,
+      user_id: session.userId,
+      device_name: session.deviceName,
+      ip: session.ip,
+      user_agent: session.userAgent,
+      created_at: session.createdAt,
+      last_used_at: session.createdAt,
+      expires_at: session.expiresAt,
+      revoked_at: null,
+      dpop_jkt: session.dpopJkt,
+    })
+    .execute();
+  await trx.insertInto('refresh_tokens').values({ hash: session.refreshHash, session_id: session.id, created_at: session.createdAt }).execute();
+}
+
 export function createSessionRepository(db: Kysely<Database>): SessionRepository {
   return {
-    async create(session) {
+    async create(session, loginEvent) {
       await db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('sessions')
-          .values({
-            id: session.id,
-            user_id: session.userId,
-            device_name: session.deviceName,
-            ip: session.ip,
-            user_agent: session.userAgent,
-            created_at: session.createdAt,
-            last_used_at: session.createdAt,
-            expires_at: session.expiresAt,
-            revoked_at: null,
-            dpop_jkt: session.dpopJkt,
-          })
-          .execute();
-        await trx.insertInto('refresh_tokens').values({ hash: session.refreshHash, session_id: session.id, created_at: session.createdAt }).execute();
+        await insertSession(trx, session);
+        await trx.updateTable('users').set({ last_login_at: session.createdAt }).where('id', '=', session.userId).execute();
+        await appendAuditEvent(trx, loginEvent);
       });
     },
 

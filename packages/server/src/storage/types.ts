@@ -106,7 +106,17 @@ export interface BackupCodeRecord {
 }
 
 /** Second factors. Every "use" is one conditional UPDATE, so a code or assertion counts once across instances. */
+/** What a login needs to know once the password is proven, read in one statement. */
+export interface LoginGate {
+  /** The account is disabled (or gone): no session. */
+  disabled: boolean;
+  /** A confirmed TOTP seed or a registered security key: the login needs a second factor. */
+  secondFactor: boolean;
+}
+
 export interface MfaRepository {
+  /** The account's login gate in one statement (disabled, second factor) — every login reads it. */
+  loginGate(userId: string): Promise<LoginGate>;
   getTotp(userId: string): Promise<TotpFactorRecord | undefined>;
   /** Starts (or restarts) an enrolment: replaces an unconfirmed seed; 'active' when a confirmed one exists. */
   putPendingTotp(userId: string, seedSealed: string, now: number): Promise<'pending' | 'active'>;
@@ -282,7 +292,6 @@ export interface UserRepository {
   summary(id: string): Promise<UserSummary | undefined>;
   /** Sets (a time) or clears (null) the disabled mark; false when the user does not exist. */
   setDisabled(id: string, at: number | null): Promise<boolean>;
-  touchLogin(id: string, now: number): Promise<void>;
   findByEmail(email: string): Promise<UserRecord | undefined>;
   findById(id: string): Promise<UserRecord | undefined>;
   count(): Promise<number>;
@@ -338,8 +347,11 @@ export interface ItemRepository {
 }
 
 export interface SessionRepository {
-  /** Creates the session and its first refresh token. */
-  create(session: NewSession): Promise<void>;
+  /**
+   * A login's writes in one transaction (one durable commit per login): the session and its first refresh token,
+   * the user's last login time, and the login's audit event.
+   */
+  create(session: NewSession, loginEvent: AuditEventRecord): Promise<void>;
   findById(id: string): Promise<SessionRecord | undefined>;
   /**
    * Rotates in one transaction: a conditional UPDATE marks the presented token rotated only if it was current

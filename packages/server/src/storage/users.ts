@@ -73,9 +73,6 @@ export function createUserRepository(db: Kysely<Database>): UserRepository {
       const row = await db.updateTable('users').set({ disabled_at: at }).where('id', '=', id).returning('id').executeTakeFirst();
       return row !== undefined;
     },
-    async touchLogin(id, now) {
-      await db.updateTable('users').set({ last_login_at: now }).where('id', '=', id).execute();
-    },
     async count() {
       const row = await db
         .selectFrom('users')

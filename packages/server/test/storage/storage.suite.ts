@@ -50,6 +50,11 @@ export function storageSuite(dialect: Dialect): void {
         return { user, vault };
       }
 
+      /** The audit event a login writes with its session. */
+      const loginEvent = (userId: string, at = T0) => ({
+        id: randomUUID(), at, actorId: userId, action: 'auth.login', targetId: userId, ip: '203.0.113.7', userAgent: 'ua', outcome: 'success' as const, requestId: randomUUID(), context: {},
+      });
+
       async function revisionOf(userId: string): Promise<number> {
         const user = await storage.users.findById(userId);
         if (user === undefined) throw new Error('user missing');
@@ -381,11 +386,41 @@ export function storageSuite(dialect: Dialect): void {
             expiresAt: overrides.expiresAt ?? T0 + HOUR,
             dpopJkt: overrides.dpopJkt ?? null,
           };
-          await storage.sessions.create(session);
+          await storage.sessions.create(session, loginEvent(userId));
           return session;
         }
         const rotate = (presentedHash: string, now: number, newHash = `h-${randomUUID()}`) =>
           storage.sessions.rotate({ presentedHash, newHash, sealedSuccessor: `sealed:${newHash}`, now, idleTimeoutMs: IDLE, graceMs: GRACE });
+
+        it('writes a login in one go: the session, the last login time and the audit event', async () => {
+          const { user } = await createUser();
+          expect((await storage.users.findById(user.id))?.lastLoginAt ?? null).toBeNull();
+          const session = await createSession(user.id);
+          expect((await storage.sessions.findById(session.id))?.id).toBe(session.id);
+          expect((await storage.users.findById(user.id))?.lastLoginAt).toBe(T0);
+          expect((await storage.audit.listForUser(user.id, 10)).map((e) => e.action)).toEqual(['auth.login']);
+          // A failed write leaves none of them: the same session id again.
+          await expect(storage.sessions.create({ ...session, refreshHash: `h-${randomUUID()}`, createdAt: T0 + 9 }, loginEvent(user.id, T0 + 9))).rejects.toThrow();
+          expect((await storage.users.findById(user.id))?.lastLoginAt).toBe(T0);
+          expect(await storage.audit.listForUser(user.id, 10)).toHaveLength(1);
+        });
+
+        it('reads the login gate in one statement: disabled, and whether a second factor is required', async () => {
+          const { user } = await createUser();
+          expect(await storage.mfa.loginGate(user.id)).toEqual({ disabled: false, secondFactor: false });
+          // An unconfirmed TOTP enrolment does not count; a confirmed one does.
+          await storage.mfa.putPendingTotp(user.id, 'sealed-seed', T0);
+          expect(await storage.mfa.loginGate(user.id)).toEqual({ disabled: false, secondFactor: false });
+          expect(await storage.mfa.confirmTotp(user.id, 'sealed-seed', 1, T0)).toBe(true);
+          expect(await storage.mfa.loginGate(user.id)).toEqual({ disabled: false, secondFactor: true });
+          expect(await storage.users.setDisabled(user.id, T0 + 1)).toBe(true);
+          expect(await storage.mfa.loginGate(user.id)).toEqual({ disabled: true, secondFactor: true });
+          // A security key alone counts too; an account that is gone is closed.
+          const other = await createUser();
+          expect(await storage.mfa.addWebauthn({ id: `cred-${randomUUID()}`, userId: other.user.id, name: 'Key', publicKey: 'cGs', counter: 0, transports: [], aaguid: '', backedUp: false, createdAt: T0 })).toBe('added');
+          expect(await storage.mfa.loginGate(other.user.id)).toEqual({ disabled: false, secondFactor: true });
+          expect(await storage.mfa.loginGate(randomUUID())).toEqual({ disabled: true, secondFactor: false });
+        });
 
         it('creates and reads a session', async () => {
           const { user } = await createUser();
@@ -498,7 +533,7 @@ export function storageSuite(dialect: Dialect): void {
             createdAt: T0,
             expiresAt: T0 + 3_600_000,
             dpopJkt: null,
-          });
+          }, loginEvent(user.id));
           return { user, vault, sessionId };
         }
         const creds = { opaqueRecord: 'bmV3LXJlY29yZA', kdfVersion: 1, kekSalt: 'bmV3LXNhbHQ', wrappedAccountKey: 'bmV3LXdyYXA', accountData: 'ZGF0YQ' };
@@ -507,7 +542,7 @@ export function storageSuite(dialect: Dialect): void {
           const { user, sessionId } = await userWithSession();
           const other = await userWithSession();
           const second = randomUUID();
-          await storage.sessions.create({ id: second, userId: user.id, refreshHash: `h-${randomUUID()}`, deviceName: 'Phone', ip: '::1', userAgent: 'ua/2', createdAt: T0, expiresAt: T0 + 3_600_000, dpopJkt: null });
+          await storage.sessions.create({ id: second, userId: user.id, refreshHash: `h-${randomUUID()}`, deviceName: 'Phone', ip: '::1', userAgent: 'ua/2', createdAt: T0, expiresAt: T0 + 3_600_000, dpopJkt: null }, loginEvent(user.id));
           expect(await storage.account.changePassword(user.id, creds, sessionId, T0 + 5)).toEqual([second]);
           const after = await storage.users.findById(user.id);
           expect(after).toMatchObject({ opaqueRecord: creds.opaqueRecord, kekSalt: creds.kekSalt, wrappedAccountKey: creds.wrappedAccountKey, accountData: 'ZGF0YQ', updatedAt: T0 + 5 });

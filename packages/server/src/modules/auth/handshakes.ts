@@ -27,8 +27,6 @@ export interface LoginHandshake {
   userId: string | null;
   /** The normalised e-mail: a successful finish resets its throttle counters. */
   email: string;
-  /** An administrator disabled the account: a correct password then gets ACCOUNT_DISABLED (never before). */
-  disabled?: boolean;
 }
 
 export interface RegistrationHandshake {

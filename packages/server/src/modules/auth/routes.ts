@@ -24,12 +24,13 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { requireAuth } from '../../http/authenticate.ts';
 import type { App, Context } from '../../http/types.ts';
+import type { LoginGate } from '../../storage/types.ts';
 import { type LoginHandshake, type RegistrationHandshake, saveHandshake, takeHandshake } from './handshakes.ts';
 import { type ClientInfo, closeAllSessions, closeSession, openSession, refreshSession } from './sessions.ts';
 import { assertAllowedKdf, assertUsableRecord, clientInfo, fakeUserId, finishLoginVerified, opaque, registrationResponse as registrationResponseFor, tokenRequestJkt } from './opaque-server.ts';
 import { completeMfa, startMfa } from './mfa-login.ts';
-import { factorSummary, hasSecondFactor } from '../mfa/second-factor.ts';
-import { audit } from '../../audit/audit.ts';
+import { factorSummary } from '../mfa/second-factor.ts';
+import { audit, auditEvent } from '../../audit/audit.ts';
 import { accountByEmail, throttled } from '../../audit/throttled.ts';
 import { notify, notifyIfNewDevice } from '../account/notify.ts';
 import * as templates from '../../mail/templates.ts';
@@ -49,18 +50,25 @@ async function taken<T>(ctx: Context, request: FastifyRequest, action: 'login' |
   }
 }
 
-/** Tokens for a fully authenticated login, with the new-device notice and the audit event. */
-async function completeLogin(ctx: Context, request: FastifyRequest, userId: string, email: string, client: ClientInfo) {
-  // Disabled while this login was in flight (after its start, or while a second factor was pending): no session.
-  if ((await ctx.storage.users.findById(userId))?.disabledAt != null) {
+/**
+ * The account's gate, read once the password (or the second factor) is proven — so only such a caller learns that
+ * the account is disabled, and an account disabled while the login was in flight gets no session.
+ */
+async function passGate(ctx: Context, request: FastifyRequest, userId: string): Promise<LoginGate> {
+  const gate = await ctx.storage.mfa.loginGate(userId);
+  if (gate.disabled) {
     await audit(ctx, request, { action: 'auth.login', actorId: userId, outcome: 'denied', context: { reason: 'disabled' } });
     throw new WatchwordError('ACCOUNT_DISABLED');
   }
+  return gate;
+}
+
+/** Tokens for a fully authenticated login past its gate, with the new-device notice and the audit event. */
+async function completeLogin(ctx: Context, request: FastifyRequest, userId: string, email: string, client: ClientInfo) {
   await notifyIfNewDevice(ctx, userId, email, client);
-  const tokens = await openSession(ctx, userId, client);
+  const event = auditEvent(ctx, request, { action: 'auth.login', actorId: userId, outcome: 'success', context: { device: client.deviceName, dpop: client.dpopJkt !== null } });
+  const tokens = await openSession(ctx, userId, client, event);
   ctx.metrics.login('success');
-  await ctx.storage.users.touchLogin(userId, ctx.now());
-  await audit(ctx, request, { action: 'auth.login', actorId: userId, outcome: 'success', context: { device: client.deviceName, dpop: client.dpopJkt !== null } });
   return tokens;
 }
 
@@ -140,7 +148,7 @@ export function authRoutes(app: App, ctx: Context): void {
         startLoginRequest: request.body.startLoginRequest,
       }),
     );
-    const handshake: LoginHandshake = { serverLoginState, userId: user ? user.id : null, email, ...(user?.disabledAt != null ? { disabled: true } : {}) };
+    const handshake: LoginHandshake = { serverLoginState, userId: user ? user.id : null, email };
     const loginId = await saveHandshake(ctx.state, 'login', handshake);
     return { loginId, loginResponse, kdfVersion: user?.kdfVersion ?? CURRENT_KDF_VERSION };
   });
@@ -162,14 +170,9 @@ export function authRoutes(app: App, ctx: Context): void {
     }
     // The password is proven: its counters reset; a second factor has its own (action 'mfa').
     await ctx.throttle.succeeded('login', { ip: request.ip, account: hs.email });
-    // Only a caller who proved the password learns that the account is disabled.
-    if (hs.disabled) {
-      await audit(ctx, request, { action: 'auth.login', actorId: hs.userId, outcome: 'denied', context: { reason: 'disabled' } });
-      throw new WatchwordError('ACCOUNT_DISABLED');
-    }
+    const gate = await passGate(ctx, request, hs.userId);
     const client = clientInfo(request, request.body.deviceName, jkt);
-    const factors = await factorSummary(ctx, hs.userId);
-    if (hasSecondFactor(factors)) return startMfa(ctx, hs.userId, hs.email, client, factors);
+    if (gate.secondFactor) return startMfa(ctx, hs.userId, hs.email, client, await factorSummary(ctx, hs.userId));
     return completeLogin(ctx, request, hs.userId, hs.email, client);
   });
 
@@ -180,6 +183,7 @@ export function authRoutes(app: App, ctx: Context): void {
     await throttled(ctx, request, 'mfa', ctx.throttle.assertIpOpen(request.ip));
     const jkt = await tokenRequestJkt(ctx, request);
     const pending = await completeMfa(ctx, request, request.body, jkt);
+    await passGate(ctx, request, pending.userId);
     return completeLogin(ctx, request, pending.userId, pending.email, pending.client);
   });
 

@@ -5,7 +5,7 @@ import { WatchwordError } from '@watchword/protocol';
 import { audit } from '../../audit/audit.ts';
 import { revokedSessionKey } from '../../http/authenticate.ts';
 import type { Context } from '../../http/types.ts';
-import type { SessionRecord } from '../../storage/types.ts';
+import type { AuditEventRecord, SessionRecord } from '../../storage/types.ts';
 import { signAccessToken } from '../../tokens/access-token.ts';
 import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, openSuccessor, sealSuccessor } from '../../tokens/refresh-token.ts';
 
@@ -29,8 +29,11 @@ function tokenResponse(ctx: Context, session: Pick<SessionRecord, 'userId' | 'id
   return { accessToken: token, refreshToken, expiresIn: ctx.tokens.ttlSeconds, tokenType: session.dpopJkt ? 'DPoP' : 'Bearer' };
 }
 
-/** Starts a new session (one refresh-token family per login/device). */
-export async function openSession(ctx: Context, userId: string, client: ClientInfo): Promise<TokenResponse> {
+/**
+ * Starts a new session (one refresh-token family per login/device). The login's audit event is written with it in
+ * one transaction, with the user's last login time.
+ */
+export async function openSession(ctx: Context, userId: string, client: ClientInfo, loginEvent: AuditEventRecord): Promise<TokenResponse> {
   const now = ctx.now();
   const { token, hash } = newRefreshToken();
   const session = {
@@ -44,7 +47,7 @@ export async function openSession(ctx: Context, userId: string, client: ClientIn
     expiresAt: now + ctx.config.refreshTokenTtlSeconds * 1000,
     dpopJkt: client.dpopJkt,
   };
-  await ctx.storage.sessions.create(session);
+  await ctx.storage.sessions.create(session, loginEvent);
   return tokenResponse(ctx, session, token);
 }
 
