@@ -26,7 +26,7 @@
  * - `assertIpOpen(ip)` for follow-up steps whose attempt was already counted (login finish).
  * - `failed(action, { ip })` also counts a failure no `begin` counted (e.g. an unknown handshake id).
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import { WatchwordError, toBase64Url } from '@watchword/protocol';
 import type { Config } from '../config.ts';
 import type { StateStore } from '../state/types.ts';
@@ -116,8 +116,9 @@ export function createCredentialThrottle(deps: {
   onRefusal?: (action: RefusedAction) => void;
 }): CredentialThrottle {
   const { state, now, settings: s } = deps;
-  const hash = (...parts: string[]) =>
-    toBase64Url(createHmac('sha256', deps.secret).update(`watchword/v1/throttle\0${parts.join('\0')}`).digest()).slice(0, 22);
+  // The key imported once: an HMAC over raw key bytes imports them again on every call (several per attempt).
+  const key = createSecretKey(deps.secret);
+  const hash = (...parts: string[]) => createHmac('sha256', key).update(`watchword/v1/throttle\0${parts.join('\0')}`).digest('base64url').slice(0, 22);
 
   /**
    * Each account's counters carry its generation; clearing an account bumps it, orphaning every counter and lock of
