@@ -14,7 +14,16 @@ export function fromUtf8(bytes: Uint8Array): string {
 
 const B64URL_RE = /^[A-Za-z0-9_-]*$/;
 
+/** Node's Buffer when there is one: its native base64url is several times faster than the portable path below. */
+const NodeBuffer = (globalThis as { Buffer?: { from(buffer: ArrayBufferLike, offset: number, length: number): { toString(encoding: 'base64url'): string } } }).Buffer;
+
+/** RFC 4648 §5 base64url without padding. */
 export function toBase64Url(bytes: Uint8Array): string {
+  return NodeBuffer ? NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url') : toBase64UrlPortable(bytes);
+}
+
+/** The browser path of toBase64Url (exported so that its tests run in Node too). */
+export function toBase64UrlPortable(bytes: Uint8Array): string {
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) {
     binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
