@@ -55,8 +55,8 @@ export function createMailer(options: MailerOptions, log: MailLog): Mailer {
   if (options.smtpUrl !== undefined) {
     const transport = createSmtpTransport(options.smtpUrl);
     kind = 'smtp';
-    deliver = (mail) => transport.sendMail(mail);
-    release = (force) => transport.close({ force });
+    deliver = async (mail) => (await transport.get()).sendMail(mail);
+    release = (force) => transport.close(force);
   } else {
     const outbox = createOutbox(options.outboxDir, log);
     kind = 'outbox';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
-import type { SendMailOptions } from 'nodemailer';
+import type { SendMailOptions, Transporter } from 'nodemailer';
+import { loadNodemailer } from './load.ts';
 import type { MailLog } from './mailer.ts';
 
 export const OUTBOX_LOG_MESSAGE = 'mail written to outbox (SMTP_URL not set)';
@@ -21,19 +21,16 @@ export interface Outbox {
  * Only the path is logged, never the message.
  */
 export function createOutbox(dir: string, log: MailLog): Outbox {
-  // newline 'windows': RFC 5322 §2.1 lines end in CRLF.
-  const composer = nodemailer.createTransport({
-    streamTransport: true,
-    buffer: true,
-    newline: 'windows',
-    disableFileAccess: true,
-    disableUrlAccess: true,
-    logger: false,
-  });
+  // newline 'windows': RFC 5322 §2.1 lines end in CRLF. Made on the first message (nodemailer loads then).
+  let composer: Promise<Transporter> | undefined;
+  const compose = () =>
+    (composer ??= loadNodemailer().then((nodemailer) =>
+      nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', disableFileAccess: true, disableUrlAccess: true, logger: false }),
+    ));
 
   return {
     async write(options) {
-      const info = await composer.sendMail(options);
+      const info = await (await compose()).sendMail(options);
       if (!Buffer.isBuffer(info.message)) throw new Error('the mail composer did not return a buffer');
       await mkdir(dir, { recursive: true, mode: 0o700 });
 

@@ -1,5 +1,5 @@
-import nodemailer from 'nodemailer';
 import type { SMTPPoolOptions, Transporter } from 'nodemailer';
+import { loadNodemailer } from './load.ts';
 
 /** Time allowed to open the TCP (or TLS) connection. */
 export const SMTP_CONNECTION_TIMEOUT_MS = 10_000;
@@ -53,9 +53,19 @@ export function smtpOptionsFromUrl(smtpUrl: string): SMTPPoolOptions & { pool: t
   };
 }
 
-/** A pooled nodemailer SMTP transport for `smtpUrl` (see {@link smtpOptionsFromUrl}). */
-export function createSmtpTransport(smtpUrl: string): Transporter {
-  return nodemailer.createTransport(smtpOptionsFromUrl(smtpUrl));
+/**
+ * A pooled nodemailer SMTP transport for `smtpUrl` (see {@link smtpOptionsFromUrl}): the URL is checked at once,
+ * nodemailer is loaded and the pool made on the first message.
+ */
+export function createSmtpTransport(smtpUrl: string): { get(): Promise<Transporter>; close(force: boolean): void } {
+  const options = smtpOptionsFromUrl(smtpUrl);
+  let transport: Promise<Transporter> | undefined;
+  return {
+    get: () => (transport ??= loadNodemailer().then((nodemailer) => nodemailer.createTransport(options))),
+    close(force) {
+      void transport?.then((t) => t.close({ force } as never));
+    },
+  };
 }
 
 function decodeComponent(text: string): string {
