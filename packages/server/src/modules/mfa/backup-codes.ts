@@ -4,7 +4,10 @@
  * Argon2id PHC strings (RFC 9106), each with its own salt. Every code works once; regenerating replaces the set.
  */
 import { randomInt } from 'node:crypto';
-import { hash, verify } from '@node-rs/argon2';
+
+/** The native Argon2 module, loaded on first use (most requests never touch a backup code). */
+let argon2: Promise<typeof import('@node-rs/argon2')> | undefined;
+const loadArgon2 = () => (argon2 ??= import('@node-rs/argon2'));
 
 export const BACKUP_CODE_COUNT = 10;
 const SYMBOLS = 12;
@@ -33,7 +36,8 @@ export function normaliseBackupCode(input: string): string | null {
   return code;
 }
 
-export function hashBackupCodes(codes: string[]): Promise<string[]> {
+export async function hashBackupCodes(codes: string[]): Promise<string[]> {
+  const { hash } = await loadArgon2();
   return Promise.all(codes.map((code) => hash(normaliseBackupCode(code) ?? '', ARGON2)));
 }
 
@@ -45,6 +49,7 @@ export async function matchBackupCode(input: string, stored: { id: string; hash:
   const code = normaliseBackupCode(input);
   // A malformed code still costs the same work as a wrong one.
   const candidate = code ?? '000000000000x';
+  const { verify } = await loadArgon2();
   const results = await Promise.all(stored.map((s) => verify(s.hash, candidate).catch(() => false)));
   if (code === null) return undefined;
   const index = results.indexOf(true);

@@ -11,12 +11,7 @@
  *
  * Challenges are returned to the caller, which must store them server-side, bound to the user and single-use.
  */
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from '@simplewebauthn/server';
+import type { verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server';
 import type {
   WebauthnAuthenticationOptions,
   WebauthnAuthenticationResponse,
@@ -25,6 +20,10 @@ import type {
   WebauthnRegistrationResponse,
 } from '@watchword/protocol';
 import { WatchwordError, fromBase64Url, fromHex, toBase64Url } from '@watchword/protocol';
+
+/** The library, loaded on the first ceremony: it cost ~140 ms and ~25 MB at start-up (docs/performance.md). */
+let library: Promise<typeof import('@simplewebauthn/server')> | undefined;
+const simplewebauthn = () => (library ??= import('@simplewebauthn/server'));
 
 export const WEBAUTHN_TIMEOUT_MS = 5 * 60 * 1000;
 /** ES256, EdDSA, RS256 (IANA COSE Algorithms). */
@@ -108,7 +107,7 @@ export async function registrationOptions(input: {
   /** The user's registered credentials, so the same authenticator is not enrolled twice. */
   existing: readonly StoredCredentialRef[];
 }): Promise<{ options: WebauthnRegistrationOptions; challenge: string }> {
-  const options = await generateRegistrationOptions({
+  const options = await (await simplewebauthn()).generateRegistrationOptions({
     rpID: input.rpId,
     rpName: input.rpName,
     userID: uuidBytes(input.userId),
@@ -141,7 +140,7 @@ export async function verifyRegistration(input: {
   assertOrigins(input.expectedOrigins);
   let result: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
   try {
-    result = await verifyRegistrationResponse({
+    result = await (await simplewebauthn()).verifyRegistrationResponse({
       response: input.response,
       expectedChallenge: input.expectedChallenge,
       expectedOrigin: [...input.expectedOrigins],
@@ -175,7 +174,7 @@ export async function authenticationOptions(input: {
   rpId: string;
   credentials: readonly StoredCredentialRef[];
 }): Promise<{ options: WebauthnAuthenticationOptions; challenge: string }> {
-  const options = await generateAuthenticationOptions({
+  const options = await (await simplewebauthn()).generateAuthenticationOptions({
     rpID: input.rpId,
     allowCredentials: descriptors(input.credentials),
     userVerification: 'preferred',
@@ -231,7 +230,7 @@ export async function verifyAuthentication(input: {
   }
   let result: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
   try {
-    result = await verifyAuthenticationResponse({
+    result = await (await simplewebauthn()).verifyAuthenticationResponse({
       response,
       expectedChallenge: input.expectedChallenge,
       expectedOrigin: [...input.expectedOrigins],
