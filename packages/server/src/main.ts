@@ -28,7 +28,7 @@ function fail(message: string, code = 1): never {
 async function serve(): Promise<void> {
   const config = loadConfig();
   const runtime = await openRuntime(config, { migrate: config.databaseUrl === undefined });
-  const metrics = createMetrics({ enabled: metricsEnabled(config), storage: runtime.storage });
+  const metrics = await createMetrics({ enabled: metricsEnabled(config), storage: runtime.storage });
   const app = await build(config, runtime, { metrics });
   // Audit retention (AUDIT_RETENTION_DAYS): now, then every 6 hours; an unref'd timer, stopped on shutdown.
   const retention = startAuditRetention({ storage: runtime.storage, retentionDays: config.auditRetentionDays, now: runtime.clock ?? Date.now, log: app.log });

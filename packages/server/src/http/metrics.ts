@@ -22,7 +22,6 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { onResponseHookHandler } from 'fastify';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../config.ts';
 import type { Storage } from '../storage/types.ts';
 import { sendError } from './errors.ts';
@@ -33,8 +32,8 @@ import type { App, Context } from './types.ts';
 export type LoginOutcome = 'success' | 'failure' | 'mfa_required' | 'mfa_failure';
 
 // Written as records so that a new outcome or throttled action fails to compile until it is listed here.
-const LOGIN_OUTCOMES = Object.keys({ success: 1, failure: 1, mfa_required: 1, mfa_failure: 1 } satisfies Record<LoginOutcome, 1>) as LoginOutcome[];
-const REFUSED_ACTIONS = Object.keys({
+export const LOGIN_OUTCOMES = Object.keys({ success: 1, failure: 1, mfa_required: 1, mfa_failure: 1 } satisfies Record<LoginOutcome, 1>) as LoginOutcome[];
+export const REFUSED_ACTIONS = Object.keys({
   login: 1, register: 1, refresh: 1, mfa: 1, reauth: 1, recovery: 1, email_token: 1, ip_block: 1,
 } satisfies Record<RefusedAction, 1>) as RefusedAction[];
 
@@ -44,8 +43,14 @@ export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 /** The route label of requests that matched no route (404s): one series whatever the path, so no label explosion. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
+/** What scraping needs of prom-client's Registry. */
+export interface MetricsRegistry {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
+
 export interface Metrics {
-  readonly registry: Registry;
+  readonly registry: MetricsRegistry;
   /** Metrics can be read (METRICS_TOKEN or METRICS_PORT set): only then are requests and the process measured. */
   readonly enabled: boolean;
   /** A login start (with OPAQUE a wrong password shows only on the client, which then never finishes). */
@@ -69,99 +74,25 @@ export function metricsEnabled(config: Pick<Config, 'metricsToken' | 'metricsPor
   return config.metricsToken !== undefined || config.metricsPort !== undefined;
 }
 
-export function createMetrics(options: MetricsOptions): Metrics {
-  const registry = new Registry();
-  const registers = [registry];
-  if (options.enabled) collectDefaultMetrics({ register: registry });
-
-  type Labels = { readonly method: string; readonly route: string; readonly status: string };
-  /** Every (method, route, status) seen, with its request count: counted here, handed to prom-client when scraped. */
-  const series: { readonly labels: Labels; count: number }[] = [];
-  new Counter({
-    name: 'http_requests_total',
-    help: 'Answered HTTP requests by method, route pattern and status.',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const { labels, count } of series) this.inc(labels, count);
-    },
-  });
-  const duration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Time from receiving a request to the end of its answer, by method, route pattern and status.',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: DURATION_BUCKETS,
-    registers,
-  });
-  const loginStarts = new Counter({
-    name: 'watchword_login_starts_total',
-    help: 'Login starts. A wrong password is detected by the client, which then does not finish: starts not followed by success or mfa_required are abandoned or failed logins.',
-    registers,
-  });
-  const logins = new Counter({
-    name: 'watchword_logins_total',
-    help: 'Login outcomes: success (tokens issued), failure (a finish whose proof failed), mfa_required (password proven, second factor asked), mfa_failure (a wrong second factor).',
-    labelNames: ['outcome'] as const,
-    registers,
-  });
-  const refusals = new Counter({
-    name: 'watchword_throttle_refusals_total',
-    help: 'Credential attempts refused by the brute-force throttle (429), by action; ip_block: a follow-up step refused because its IP is blocked.',
-    labelNames: ['action'] as const,
-    registers,
-  });
-  const reuse = new Counter({
-    name: 'watchword_refresh_reuse_total',
-    help: 'Refresh-token families revoked because a rotated token was presented again (or without its DPoP key).',
-    registers,
-  });
-  // Every outcome and action from zero: a rate over a series that appears only with its first event reads as no data.
-  for (const outcome of LOGIN_OUTCOMES) logins.inc({ outcome }, 0);
-  for (const action of REFUSED_ACTIONS) refusals.inc({ action }, 0);
-
-  const storage = options.storage;
-  if (storage?.poolStats) {
-    new Gauge({
-      name: 'watchword_db_pool_connections',
-      help: 'PostgreSQL pool when scraped: total open connections, idle ones, and queries waiting for one.',
-      labelNames: ['state'] as const,
-      registers,
-      collect() {
-        const stats = storage.poolStats?.();
-        if (!stats) return;
-        this.set({ state: 'total' }, stats.total);
-        this.set({ state: 'idle' }, stats.idle);
-        this.set({ state: 'waiting' }, stats.waiting);
-      },
-    });
-  }
-
+/** Metrics that are never read: counting is skipped (registerRequestMetrics adds no hook for them). */
+function disabledMetrics(): Metrics {
+  const nothing = () => {};
   return {
-    registry,
-    enabled: options.enabled,
-    loginStarted: () => loginStarts.inc(),
-    login: (outcome) => logins.inc({ outcome }),
-    throttleRefusal: (action) => refusals.inc({ action }),
-    refreshReuse: () => reuse.inc(),
-    forRoute(route) {
-      // method → status → series: made once each, so a request allocates nothing here; the request count is a
-      // plain increment (the counter reads it when scraped), the histogram is prom-client's own work.
-      const byMethod = new Map<string, Map<number, (typeof series)[number]>>();
-      return (method, status, elapsedMs) => {
-        let byStatus = byMethod.get(method);
-        if (byStatus === undefined) byMethod.set(method, (byStatus = new Map()));
-        let entry = byStatus.get(status);
-        if (entry === undefined) {
-          entry = { labels: { method, route, status: String(status) }, count: 0 };
-          byStatus.set(status, entry);
-          series.push(entry);
-        }
-        entry.count++;
-        duration.observe(entry.labels, elapsedMs / 1000);
-      };
-    },
+    registry: { contentType: 'text/plain; charset=utf-8', metrics: async () => '' },
+    enabled: false,
+    loginStarted: nothing,
+    login: nothing,
+    throttleRefusal: nothing,
+    refreshReuse: nothing,
+    forRoute: () => nothing,
   };
+}
+
+/** Prometheus metrics when they can be read (prom-client is loaded then); otherwise no-ops. */
+export async function createMetrics(options: MetricsOptions): Promise<Metrics> {
+  if (!options.enabled) return disabledMetrics();
+  const { createPrometheusMetrics } = await import('./prometheus.ts');
+  return createPrometheusMetrics(options);
 }
 
 /**

@@ -337,7 +337,7 @@ describe('the throttle tells its onRefusal callback about each refusal', () => {
 
 describe('METRICS_PORT: a listener of its own', () => {
   it('serves GET /metrics only, and checks METRICS_TOKEN when it is set', async () => {
-    const metrics = createMetrics({ enabled: true });
+    const metrics = await createMetrics({ enabled: true });
     metrics.login('success');
     const open = await listenMetrics(metrics, { port: 0, host: '127.0.0.1', token: undefined });
     const guarded = await listenMetrics(metrics, { port: 0, host: '127.0.0.1', token: TOKEN });
