@@ -11,6 +11,7 @@ import { registerCors } from './http/cors.ts';
 import { frameworkErrorHandler } from './http/framework-errors.ts';
 import { registerJsonBody } from './http/json-body.ts';
 import { lazyChildLoggerFactory } from './http/request-logger.ts';
+import { type LazySchemas, lazySchemas } from './http/lazy-schemas.ts';
 import { type Metrics, createMetrics, metricsEnabled, metricsRoutes, registerRequestMetrics } from './http/metrics.ts';
 import { registerProductionGuards } from './http/production.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
@@ -65,9 +66,17 @@ function serializeRequest(request: FastifyRequest) {
   };
 }
 
+const pendingSchemas = new WeakMap<App, LazySchemas>();
+
+/** Compiles every route schema the app has not compiled yet (its tests check they all compile); returns how many. */
+export function compileAllSchemas(app: App): number {
+  return pendingSchemas.get(app)?.compileAll() ?? 0;
+}
+
 /** Builds the app; never listens (style habit 8). main() listens; tests use inject(). */
 export async function build(config: Config, deps: AppDeps, options: { metrics?: Metrics } = {}): Promise<App> {
   await ensureOpaqueReady();
+  const schemas = lazySchemas();
   const app: App = Fastify({
     logger: {
       level: config.logLevel,
@@ -90,6 +99,8 @@ export async function build(config: Config, deps: AppDeps, options: { metrics?: 
     // Forwarded headers are believed only from the configured proxies (X-Forwarded-For walked right to left,
     // skipping trusted hops); with none configured they are ignored entirely.
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
+    // Validators and serializers compile on each route's first request (start-up time and idle memory).
+    schemaController: schemas.controller,
     ajv: {
       customOptions: {
         // Reject unknown fields instead of silently dropping them; never coerce types.
@@ -170,6 +181,7 @@ export async function build(config: Config, deps: AppDeps, options: { metrics?: 
   app.get('/api/openapi.json', { config: { permission: 'public', rateLimit: 'read' }, schema: { hide: true } }, async () => app.swagger());
 
   await app.ready();
+  pendingSchemas.set(app, schemas);
   // After a restart (in-memory state) the denylist is empty: rebuild it before serving.
   await primeDenylist(ctx);
   return app;
