@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import { type Kysely, type Selectable, type Transaction, type Updateable, sql } from 'kysely';
 import { WatchwordError } from '@watchword/protocol';
 import { isUniqueViolation } from './errors.ts';
 import { preparedQuery } from './prepared.ts';
@@ -11,6 +11,14 @@ export function createItemRepository(db: Kysely<Database>): ItemRepository {
   const getLive = preparedQuery<Selectable<ItemsTable>, [string, string]>(db, 2, (userId, id) =>
     db.selectFrom('items').selectAll().where('id', '=', id).where('user_id', '=', userId).where('purged', '=', 0),
   );
+
+  /**
+   * The user id of the sync queries, as `cast(? as text)`: SQLite (built with STAT4) otherwise re-plans — re-parses —
+   * these statements on every execution, as the bare parameter also bounds the items index through the join; that
+   * cost four times the query itself (docs/performance.md). The plan is the same: users by primary key, items by
+   * items_user_id_seq_idx. Ids are text columns on both dialects.
+   */
+  const sameUser = (userId: string) => sql<string>`cast(${userId} as text)`;
 
   // Sync: the user's cursor and the items in ONE statement (one snapshot on both dialects): the user row LEFT JOINed
   // to the matching items, so the cursor arrives even when nothing changed (one row with null item columns).
@@ -33,7 +41,7 @@ export function createItemRepository(db: Kysely<Database>): ItemRepository {
       .selectFrom('users')
       .leftJoin('items', (join) => join.onRef('items.user_id', '=', 'users.id').on('items.purged', '=', 0))
       .select(syncColumns)
-      .where('users.id', '=', userId)
+      .where('users.id', '=', sameUser(userId))
       .orderBy('items.seq'),
   );
   const changedItems = preparedQuery<SyncRow, [string, number]>(db, 2, (userId, since) =>
@@ -41,7 +49,7 @@ export function createItemRepository(db: Kysely<Database>): ItemRepository {
       .selectFrom('users')
       .leftJoin('items', (join) => join.onRef('items.user_id', '=', 'users.id').on('items.seq', '>', since as unknown as number))
       .select(syncColumns)
-      .where('users.id', '=', userId)
+      .where('users.id', '=', sameUser(userId))
       .orderBy('items.seq'),
   );
 
