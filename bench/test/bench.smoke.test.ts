@@ -32,7 +32,7 @@ describe('npm run bench -- --quick (smoke)', () => {
       expect(row.ratio, row.scenario).toBeCloseTo(row.rps / result.baseline.rps, 6);
       expect(row.non2xx, row.scenario).toBe(0);
     }
-    for (const fact of ['coldStartMs', 'idleRssMb', 'loadRssMb', 'serverCpuMsPerLogin', 'enumerationMedianDiffMs']) {
+    for (const fact of ['coldStartMs', 'firstStartMs', 'idleRssMb', 'loadRssMb', 'serverCpuMsPerLogin', 'enumerationMedianDiffMs']) {
       expect(Number.isFinite(sqlite?.facts[fact]), fact).toBe(true);
     }
   }, 180_000);
