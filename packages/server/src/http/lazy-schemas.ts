@@ -3,8 +3,8 @@
  * validator (Ajv) and serializer (fast-json-stringify) when the server starts; with ~100 routes that was about a
  * fifth of the start-up time and much of the idle memory, for routes most servers rarely see (admin, recovery,
  * WebAuthn). The compilers, and the Ajv options set in app.ts, are Fastify's own defaults; only the moment changes.
- * Every route is exercised by the test suite (test/http/permission-matrix.test.ts), so a broken schema still fails
- * there rather than in production.
+ * test/http/lazy-schemas.test.ts compiles every schema of every route, so a broken one still fails in CI rather than
+ * on its first request in production.
  */
 import ValidatorSelector from '@fastify/ajv-compiler';
 import SerializerSelector from '@fastify/fast-json-stringify-compiler';
@@ -12,17 +12,25 @@ import type { FastifyServerOptions } from 'fastify';
 
 type Validate = ((data: unknown) => unknown) & { errors?: unknown };
 
+/** `compile` run once, on the first call of the returned getter; listed in `pending` until then. */
+function deferred<T>(compile: () => T, pending: Set<() => void>): () => T {
+  let real: T | undefined;
+  const get = (): T => {
+    if (real === undefined) {
+      real = compile();
+      pending.delete(get);
+    }
+    return real;
+  };
+  pending.add(get);
+  return get;
+}
+
 /** A validator that compiles on its first call; Fastify reads `errors` off the function after a failed call. */
 function lazyValidator(compile: () => Validate, pending: Set<() => void>): Validate {
-  let real: Validate | undefined;
-  const force = () => {
-    real ??= compile();
-    pending.delete(force);
-  };
-  pending.add(force);
+  const get = deferred(compile, pending);
   const validate: Validate = (data) => {
-    if (real === undefined) force();
-    const compiled = real as Validate;
+    const compiled = get();
     const result = compiled(data);
     validate.errors = compiled.errors;
     return result;
@@ -31,16 +39,8 @@ function lazyValidator(compile: () => Validate, pending: Set<() => void>): Valid
 }
 
 function lazySerializer(compile: () => (data: unknown) => string, pending: Set<() => void>): (data: unknown) => string {
-  let real: ((data: unknown) => string) | undefined;
-  const force = () => {
-    real ??= compile();
-    pending.delete(force);
-  };
-  pending.add(force);
-  return (data) => {
-    if (real === undefined) force();
-    return (real as (data: unknown) => string)(data);
-  };
+  const get = deferred(compile, pending);
+  return (data) => get()(data);
 }
 
 const buildValidator = ValidatorSelector();
