@@ -116,20 +116,21 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
 export const CROSS_ORIGIN_READABLE_ROUTES: ReadonlySet<string> = new Set(['/.well-known/jwks.json']);
 
 /** The full set for one kind of answer: built once, so a request pays for copying it and nothing else. */
-function headerSet(csp: 'api' | 'web-vault', crossOriginReadable: boolean): Readonly<Record<string, string>> {
-  return Object.freeze({
-    ...SECURITY_HEADERS,
-    'content-security-policy': csp === 'web-vault' ? WEB_VAULT_CSP : API_CSP,
-    'cross-origin-resource-policy': crossOriginReadable ? 'cross-origin' : 'same-origin',
-  });
+function headerSet(csp: string, corp: 'same-origin' | 'cross-origin'): Readonly<Record<string, string>> {
+  return Object.freeze({ ...SECURITY_HEADERS, 'content-security-policy': csp, 'cross-origin-resource-policy': corp });
 }
 
-const API_HEADERS = headerSet('api', false);
+/** Every combination a route can declare: [csp][cross-origin readable]. */
+const HEADER_SETS = {
+  api: { own: headerSet(API_CSP, 'same-origin'), shared: headerSet(API_CSP, 'cross-origin') },
+  'web-vault': { own: headerSet(WEB_VAULT_CSP, 'same-origin'), shared: headerSet(WEB_VAULT_CSP, 'cross-origin') },
+} as const;
+const API_HEADERS = HEADER_SETS.api.own;
 
 /** The set a route answers with; the API's unless the route is a web-vault page or readable cross-origin. */
 function routeHeaders(url: string | undefined, csp: 'api' | 'web-vault' | undefined): Readonly<Record<string, string>> {
-  const crossOriginReadable = url !== undefined && CROSS_ORIGIN_READABLE_ROUTES.has(url);
-  return csp === 'web-vault' || crossOriginReadable ? headerSet(csp ?? 'api', crossOriginReadable) : API_HEADERS;
+  const sets = HEADER_SETS[csp ?? 'api'];
+  return url !== undefined && CROSS_ORIGIN_READABLE_ROUTES.has(url) ? sets.shared : sets.own;
 }
 
 /**
