@@ -5,7 +5,7 @@ import { migrations } from '../../src/storage/migrations/index.ts';
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NewUser, NewVault, Storage } from '../../src/storage/types.ts';
+import type { AuditEventRecord, NewUser, NewVault, Storage } from '../../src/storage/types.ts';
 import type { Dialect } from '../support/pg.ts';
 import { openFreshStorage, openMigratedStorage, sampleUser, sampleVault, type OpenedStorage } from '../support/storage.ts';
 
@@ -50,10 +50,11 @@ export function storageSuite(dialect: Dialect): void {
         return { user, vault };
       }
 
-      /** The audit event a login writes with its session. */
-      const loginEvent = (userId: string, at = T0) => ({
-        id: randomUUID(), at, actorId: userId, action: 'auth.login', targetId: userId, ip: '203.0.113.7', userAgent: 'ua', outcome: 'success' as const, requestId: randomUUID(), context: {},
+      const auditEvent = (at: number, action: string, actorId: string | null, targetId: string | null, context: AuditEventRecord['context'] = {}) => ({
+        id: randomUUID(), at, actorId, action, targetId, ip: '203.0.113.9', userAgent: 'ua', outcome: 'success' as const, requestId: randomUUID(), context,
       });
+      /** The audit event a login writes with its session. */
+      const loginEvent = (userId: string, at = T0) => auditEvent(at, 'auth.login', userId, userId);
 
       async function revisionOf(userId: string): Promise<number> {
         const user = await storage.users.findById(userId);
@@ -646,9 +647,7 @@ export function storageSuite(dialect: Dialect): void {
 
         it('audit: appends and lists a user\'s events newest first, as actor or target', async () => {
           const { user } = await createUser();
-          const event = (at: number, action: string, actorId: string | null, targetId: string | null) => ({
-            id: randomUUID(), at, actorId, action, targetId, ip: '203.0.113.9', userAgent: 'ua', outcome: 'success' as const, requestId: randomUUID(), context: { n: at, ok: true, none: null },
-          });
+          const event = (at: number, action: string, actorId: string | null, targetId: string | null) => auditEvent(at, action, actorId, targetId, { n: at, ok: true, none: null });
           await storage.audit.append(event(T0, 'auth.login', user.id, user.id));
           await storage.audit.append(event(T0 + 1, 'recovery.requested', null, user.id));
           await storage.audit.append(event(T0 + 2, 'auth.login', randomUUID(), randomUUID()));
