@@ -81,3 +81,24 @@ export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
 export function normaliseEmail(email: string): string {
   return email.trim().normalize('NFKC').toLowerCase();
 }
+
+/**
+ * Bytes as 5-bit symbols of a 32-character `alphabet`, most significant bits first; a final partial quantum is
+ * padded with zero bits on the right (RFC 4648 §6). No `=` padding. Shared by RFC 4648 base32 (TOTP seeds) and the
+ * Crockford-alphabet recovery key.
+ */
+export function packBase32(bytes: Uint8Array, alphabet: string): string {
+  let out = '';
+  let acc = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    acc = ((acc << 8) | byte) & 0xfff; // at most 12 live bits
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += alphabet[(acc >>> bits) & 0x1f];
+    }
+  }
+  if (bits > 0) out += alphabet[(acc << (5 - bits)) & 0x1f];
+  return out;
+}

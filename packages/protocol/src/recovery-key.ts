@@ -1,3 +1,4 @@
+import { packBase32 } from './encoding.ts';
 import { WatchwordError } from './errors.ts';
 
 /**
@@ -40,17 +41,8 @@ export function formatRecoveryKey(key: Uint8Array): string {
   bytes[KEY_LENGTH + 1] = (check >>> 8) & 0xff;
   bytes[KEY_LENGTH + 2] = check & 0xff;
 
-  let symbols = '';
-  let acc = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    acc = ((acc << 8) | byte) & 0xfff; // at most 12 live bits
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      symbols += ALPHABET[(acc >>> bits) & 31];
-    }
-  }
+  // 35 bytes = 280 bits: exactly 56 symbols, no partial quantum.
+  const symbols = packBase32(bytes, ALPHABET);
   bytes.fill(0);
   return symbols.match(/.{4}/g)!.join('-');
 }

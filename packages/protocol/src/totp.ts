@@ -1,4 +1,5 @@
 import { bufferSource } from './crypto/buffer-source.ts';
+import { packBase32 } from './encoding.ts';
 import { WatchwordError } from './errors.ts';
 
 /**
@@ -24,20 +25,7 @@ const BASE32_DECODE = new Map<string, number>([...BASE32_ALPHABET].map((c, i) =>
  * it when the length is known; authenticator apps expect it omitted).
  */
 export function encodeBase32(bytes: Uint8Array): string {
-  let out = '';
-  let acc = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    acc = ((acc << 8) | byte) & 0xfff; // at most 12 live bits
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += BASE32_ALPHABET[(acc >>> bits) & 0x1f];
-    }
-  }
-  // RFC 4648 §6: a final partial quantum is padded with zero bits on the right.
-  if (bits > 0) out += BASE32_ALPHABET[(acc << (5 - bits)) & 0x1f];
-  return out;
+  return packBase32(bytes, BASE32_ALPHABET);
 }
 
 /**
