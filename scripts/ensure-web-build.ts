@@ -4,12 +4,12 @@
  * to build anything. Without Vite (an install that skipped dev dependencies) an existing build is used as it is,
  * and a missing one only produces a warning: the server then answers `/` with a 503 that names the build command.
  *
- * Concurrent callers (two test workers, a test run and `npm start`) take turns through a lock directory.
+ * Concurrent callers take turns through a lock (build-freshness.ts).
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isFresh, withBuildLock } from './build-freshness.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 export const WEB_DIR = join(ROOT, 'apps', 'web');
@@ -24,46 +24,10 @@ const INPUTS = [
   join(ROOT, 'packages', 'protocol', 'src'),
   join(ROOT, 'package-lock.json'),
 ];
-const LOCK = join(tmpdir(), 'watchword-web-build.lock');
-const LOCK_STALE_MS = 5 * 60_000;
-
-function newest(path: string): number {
-  if (!existsSync(path)) return 0;
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let max = 0;
-  for (const name of readdirSync(path)) max = Math.max(max, newest(join(path, name)));
-  return max;
-}
 
 /** Whether dist/index.html exists and is newer than every input. */
 export function webBuildIsFresh(): boolean {
-  const index = join(WEB_DIST, 'index.html');
-  if (!existsSync(index)) return false;
-  const built = statSync(index).mtimeMs;
-  return INPUTS.every((input) => newest(input) <= built);
-}
-
-async function withLock<T>(fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    try {
-      mkdirSync(LOCK);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      // A crashed builder leaves the directory behind: take over once it is clearly abandoned.
-      const held = statSync(LOCK, { throwIfNoEntry: false });
-      if (held && Date.now() - held.mtimeMs > LOCK_STALE_MS) rmSync(LOCK, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${LOCK} (remove it if no build is running)`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(LOCK, { recursive: true, force: true });
-  }
+  return isFresh(join(WEB_DIST, 'index.html'), INPUTS);
 }
 
 export type BuildOutcome = 'fresh' | 'built' | 'unavailable';
@@ -71,7 +35,7 @@ export type BuildOutcome = 'fresh' | 'built' | 'unavailable';
 export async function ensureWebBuild(options: { log?: (line: string) => void } = {}): Promise<BuildOutcome> {
   const log = options.log ?? (() => undefined);
   if (webBuildIsFresh()) return 'fresh';
-  return withLock(async () => {
+  return withBuildLock('watchword-web-build', async () => {
     if (webBuildIsFresh()) return 'fresh';
     let vite: typeof import('vite');
     try {

@@ -12,7 +12,7 @@
  *   The page itself stays in the `read` class.
  * - Compressible files are gzipped on first request (RFC 9110 §8.4.1.3) and kept; `vary: accept-encoding`.
  * - Not built (no `index.html`): `/` answers 503 naming the command that builds it; `npm start` builds it first
- *   (scripts/ensure-web-build.mjs), so this is only seen when the server is started some other way.
+ *   (scripts/ensure-web-build.ts), so this is only seen when the server is started some other way.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
