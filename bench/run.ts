@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { type Vault, WatchwordClient } from '@watchword/client';
 import { runWorker, startServer, type Server } from './lib/processes.ts';
+import { SERVER_BUNDLE, ensureServerBuild } from '../scripts/ensure-server-build.ts';
 
 const quick = process.argv.includes('--quick');
 const outDir = process.argv.find((a) => a.startsWith('--out='))?.slice(6) ?? join(import.meta.dirname, 'results');
@@ -18,7 +19,9 @@ const D = quick ? 1 : 8; // seconds per throughput scenario
 const CONNECTIONS = 16;
 const SYNC_SMALL = quick ? 100 : 1_000;
 const SYNC_LARGE = quick ? 500 : 10_000;
-const MAIN = join(import.meta.dirname, '..', 'packages', 'server', 'src', 'main.ts');
+// The server as `npm start` runs it: the bundle (scripts/ensure-server-build.ts), built first if stale.
+await ensureServerBuild();
+const MAIN = SERVER_BUNDLE;
 const LOAD = join(import.meta.dirname, 'load-worker.ts');
 const DRIVER = join(import.meta.dirname, 'driver-worker.ts');
 

@@ -106,7 +106,10 @@ export interface Config {
   readonly webVaultDir: string;
 }
 
-/** apps/web/dist next to this package (packages/server/src → the repository root). */
+/**
+ * apps/web/dist of this checkout: three levels up from this file in the sources (packages/server/src) and from the
+ * bundle `npm start` runs (packages/server/dist/main.mjs; scripts/ensure-server-build.ts), which sit at the same depth.
+ */
 export const DEFAULT_WEB_VAULT_DIR = resolve(import.meta.dirname, '..', '..', '..', 'apps', 'web', 'dist');
 
 export class ConfigError extends Error {

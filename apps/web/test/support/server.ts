@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ServerProcess, freePort, startServerProcess } from '../../../../packages/server/test/support/server-process.ts';
+import { SERVER_BUNDLE, ensureServerBuild } from '../../../../scripts/ensure-server-build.ts';
 
 export interface VaultServer {
   /** http://localhost:<port>: WebAuthn needs a host name as RP ID (an IP address is refused), and DPoP proofs and the
@@ -14,8 +15,12 @@ export interface VaultServer {
   stop(): Promise<void>;
 }
 
-/** A real `ww-server serve` process on a fresh SQLite data directory, serving the built web vault. */
+/**
+ * A real `ww-server serve` process on a fresh SQLite data directory, serving the built web vault. It runs the server
+ * bundle, as `npm start` does for a user (scripts/ensure-server-build.ts).
+ */
 export async function startVaultServer(env: Record<string, string> = {}): Promise<VaultServer> {
+  await ensureServerBuild();
   const port = await freePort();
   const url = `http://localhost:${port}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'ww-web-e2e-'));
@@ -29,7 +34,7 @@ export async function startVaultServer(env: Record<string, string> = {}): Promis
     RATE_LIMIT_AUTH_PER_MINUTE: '10000',
     LOG_LEVEL: 'warn',
     ...env,
-  });
+  }, SERVER_BUNDLE);
   const seen = new Set<string>();
   return {
     url,

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FetchLike, WatchwordClient } from '@watchword/client';
 import { createDpopProof } from '@watchword/protocol';
+import { SERVER_BUNDLE, ensureServerBuild } from '../../../../scripts/ensure-server-build.ts';
 import { type Cluster, startCluster } from '../support/cluster.ts';
 import { dialectsUnderTest } from '../support/pg.ts';
 import { stateKindsUnderTest } from '../support/redis.ts';
-import type { ServerProcess } from '../support/server-process.ts';
+import { type ServerProcess, SOURCE_ENTRY } from '../support/server-process.ts';
 
 const PUBLIC = 'http://watchword.cluster';
 const enabled = dialectsUnderTest().includes('postgres') && stateKindsUnderTest().includes('redis');
@@ -12,6 +13,8 @@ const enabled = dialectsUnderTest().includes('postgres') && stateKindsUnderTest(
 /**
  * Design brief §2: with REDIS_URL set, N stateless instances behave as one. Three real server processes share one
  * PostgreSQL database and one Redis; the clients talk to PUBLIC_URL through a round-robin "load balancer".
+ * Instance 0 runs the sources and instances 1 and 2 the bundle `npm start` runs, so every flow below also crosses
+ * between the two builds, on PostgreSQL and Redis.
  */
 describe.runIf(enabled)('three instances on one PostgreSQL and one Redis behave as one', () => {
   let cluster: Cluster;
@@ -31,13 +34,14 @@ describe.runIf(enabled)('three instances on one PostgreSQL and one Redis behave 
   const to = (index: number, path: string, init: RequestInit = {}) => fetch(`${(instances[index] as ServerProcess).url}${path}`, init);
 
   beforeAll(async () => {
+    await ensureServerBuild();
     cluster = await startCluster(3, {
       PUBLIC_URL: PUBLIC,
       ALLOWED_KDF_VERSIONS: '0,1',
       REFRESH_REUSE_GRACE: '1',
       // 21 concurrent refreshes from one address below: above the default auth volume limit of 20/min/IP.
       RATE_LIMIT_AUTH_PER_MINUTE: '1000',
-    });
+    }, [SOURCE_ENTRY, SERVER_BUNDLE, SERVER_BUNDLE]);
     instances = cluster.instances;
   });
 

@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
+/** The sources, as most tests run them. `npm start` runs the bundle instead (scripts/ensure-server-build.ts). */
+export const SOURCE_ENTRY = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 
 export interface ServerProcess {
   url: string;
@@ -23,11 +24,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `ww-server serve` as a real process and waits until it answers /healthz. `env.PORT` picks the port. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Starts `ww-server serve` as a real process and waits until it answers /healthz. `env.PORT` picks the port;
+ * `entry` is the sources' main.ts or the bundle's main.mjs.
+ */
+export async function startServerProcess(env: Record<string, string>, entry: string = SOURCE_ENTRY): Promise<ServerProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [MAIN, 'serve'], {
+  const child = spawn(process.execPath, [entry, 'serve'], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
