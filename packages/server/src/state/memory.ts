@@ -63,6 +63,15 @@ export class MemoryStateStore implements StateStore {
   }
 
   async increment(key: string, ttlMs: number): Promise<number> {
+    return this.#increment(key, ttlMs);
+  }
+
+  async incrementAndRead(counterKey: string, ttlMs: number, readKeys: readonly string[]): Promise<{ count: number; values: (string | null)[] }> {
+    const count = this.#increment(counterKey, ttlMs);
+    return { count, values: readKeys.map((key) => this.#live(key)?.value ?? null) };
+  }
+
+  #increment(key: string, ttlMs: number): number {
     assertTtl(ttlMs);
     const entry = this.#live(key);
     if (entry === undefined) {

@@ -35,18 +35,41 @@ end
 return value
 `;
 
+/**
+ * The increment above, then GET of every further key, in one script (one round trip, one atomic step). A missing
+ * key reads as Lua false, which Redis returns as nil. All keys must live on one Redis server (no Redis Cluster,
+ * which this store does not support anyway: a script's keys would have to share a hash slot).
+ */
+const INCREMENT_AND_READ_SCRIPT = `
+local value = redis.call('INCR', KEYS[1])
+if value == 1 or redis.call('PTTL', KEYS[1]) == -1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+local out = { value }
+for i = 2, #KEYS do
+  out[i] = redis.call('GET', KEYS[i])
+end
+return out
+`;
+
+/** The scripts as named commands: ioredis sends EVALSHA (the script body once, then only its hash) and prefixes KEYS. */
+interface ScriptCommands {
+  wwIncrement(key: string, ttlMs: number): Promise<unknown>;
+  wwIncrementAndRead(numberOfKeys: number, ...keysThenTtl: (string | number)[]): Promise<unknown>;
+}
+
 export class RedisStateStore implements StateStore {
   readonly kind = 'redis';
-  readonly #client: Redis;
+  readonly #client: Redis & ScriptCommands;
 
-  private constructor(client: Redis) {
+  private constructor(client: Redis & ScriptCommands) {
     this.#client = client;
   }
 
   /** Connects and pings once; rejects with a one-line Error naming only host and port when unreachable. */
   static async open(url: string, options: RedisStateStoreOptions = {}): Promise<RedisStateStore> {
     const where = describe(url);
-    const client = new Redis(url, {
+    const redis = new Redis(url, {
       keyPrefix: options.keyPrefix ?? 'ww:',
       lazyConnect: true,
       enableOfflineQueue: false,
@@ -56,6 +79,10 @@ export class RedisStateStore implements StateStore {
       // Keep reconnecting with capped exponential backoff (plus jitter); commands fail fast meanwhile.
       retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 3000) + Math.floor(Math.random() * 100),
     });
+    redis.defineCommand('wwIncrement', { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
+    // Variable number of keys: the caller passes the count first.
+    redis.defineCommand('wwIncrementAndRead', { lua: INCREMENT_AND_READ_SCRIPT });
+    const client = redis as Redis & ScriptCommands;
     // Failures are reported to the callers of the commands; without a listener ioredis prints each one.
     // During start-up the socket error (e.g. ECONNREFUSED) explains more than "Connection is closed".
     let socketError: unknown;
@@ -92,9 +119,21 @@ export class RedisStateStore implements StateStore {
 
   async increment(key: string, ttlMs: number): Promise<number> {
     assertTtl(ttlMs);
-    const value = await this.#run(() => this.#client.eval(INCREMENT_SCRIPT, 1, key, ttlMs));
+    const value = await this.#run(() => this.#client.wwIncrement(key, ttlMs));
     if (typeof value !== 'number') throw new WatchwordError('STATE_UNAVAILABLE');
     return value;
+  }
+
+  async incrementAndRead(counterKey: string, ttlMs: number, readKeys: readonly string[]): Promise<{ count: number; values: (string | null)[] }> {
+    assertTtl(ttlMs);
+    const reply = await this.#run(() => this.#client.wwIncrementAndRead(1 + readKeys.length, counterKey, ...readKeys, ttlMs));
+    if (!Array.isArray(reply) || typeof reply[0] !== 'number') throw new WatchwordError('STATE_UNAVAILABLE');
+    // Lua drops trailing nils from a table: a missing last key shortens the reply.
+    const values = readKeys.map((_, i) => {
+      const value: unknown = reply[i + 1];
+      return typeof value === 'string' ? value : null;
+    });
+    return { count: reply[0], values };
   }
 
   async ping(): Promise<void> {

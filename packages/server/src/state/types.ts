@@ -13,6 +13,12 @@ export interface StateStore {
   delete(key: string): Promise<void>;
   /** Atomically increments a counter, creating it with ttlMs on first use; returns the new value. */
   increment(key: string, ttlMs: number): Promise<number>;
+  /**
+   * `increment(counterKey, ttlMs)` and a `get` of each of `readKeys`, as one operation (one round trip on Redis):
+   * the hot paths count a hit and read what decides it together (a rate-limit window and the one before it, a
+   * session's revocation). Returns the new count and the values in the order of `readKeys`.
+   */
+  incrementAndRead(counterKey: string, ttlMs: number, readKeys: readonly string[]): Promise<{ count: number; values: (string | null)[] }>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

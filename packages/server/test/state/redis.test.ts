@@ -51,6 +51,13 @@ describe.runIf(stateKindsUnderTest().includes('redis'))('state store (redis spec
       const ttl = await raw.pttl(`${keyPrefix}${k}-n`);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(60_000);
+      // The script's keys are prefixed too: it reads the prefixed value and counts under the prefix.
+      await raw.set(k, 'unprefixed');
+      expect(await store.incrementAndRead(`${k}-m`, 60_000, [k])).toEqual({ count: 1, values: ['v'] });
+      expect(await raw.get(`${keyPrefix}${k}-m`)).toBe('1');
+      expect(await raw.pttl(`${keyPrefix}${k}-m`)).toBeGreaterThan(0);
+      expect(await raw.exists(`${k}-m`)).toBe(0);
+      await raw.del(k);
     } finally {
       await raw.quit();
     }

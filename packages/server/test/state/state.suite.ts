@@ -95,6 +95,36 @@ export function stateSuite(kind: StateStore['kind'], open: () => Promise<OpenedS
       expect(values.sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, n) => n + 1));
     });
 
+    it('incrementAndRead counts like increment and reads each key in order, missing ones as null', async () => {
+      const [counter, a, b, missing] = [key(), key(), key(), key()];
+      await store.set(a, 'first', 60_000);
+      await store.set(b, 'second', 60_000);
+      expect(await store.incrementAndRead(counter, 60_000, [a, missing, b])).toEqual({ count: 1, values: ['first', null, 'second'] });
+      // A missing key last (Lua drops trailing nils from a reply) and none at all.
+      expect(await store.incrementAndRead(counter, 60_000, [b, missing])).toEqual({ count: 2, values: ['second', null] });
+      expect(await store.incrementAndRead(counter, 60_000, [])).toEqual({ count: 3, values: [] });
+      expect(await store.increment(counter, 60_000)).toBe(4);
+      // The counter may be one of the keys read: the value after the increment.
+      expect(await store.incrementAndRead(counter, 60_000, [counter])).toEqual({ count: 5, values: ['5'] });
+    });
+
+    it('incrementAndRead is atomic with increment: 40 concurrent hits of both kinds see 1..40 once each', async () => {
+      const k = key();
+      const hits = Array.from({ length: 40 }, (_, n) => (n % 2 ? store.increment(k, 60_000) : store.incrementAndRead(k, 60_000, [k]).then((r) => r.count)));
+      expect((await Promise.all(hits)).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, n) => n + 1));
+    });
+
+    it('incrementAndRead keeps the TTL of the first hit and rejects a bad TTL', async () => {
+      const k = key();
+      expect((await store.incrementAndRead(k, 200, [])).count).toBe(1);
+      await sleep(120);
+      expect((await store.incrementAndRead(k, 200, [])).count).toBe(2);
+      await sleep(120);
+      expect(await store.get(k)).toBeNull();
+      await expect(store.incrementAndRead(k, 0, [])).rejects.toThrow();
+      expect(await store.get(k)).toBeNull();
+    });
+
     it('keeps the TTL of the first increment (a window is not extended by later hits)', async () => {
       const k = key();
       expect(await store.increment(k, 200)).toBe(1);
