@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { WatchwordError, isPermission } from '@watchword/protocol';
 import { requirePermission } from '../rbac/permissions.ts';
+import { userLimit } from './rate-limit.ts';
+import { rateLimited } from './throttle.ts';
 import { verifyAccessToken } from '../tokens/access-token.ts';
 import { VerifiedTokenCache } from '../tokens/verified-cache.ts';
 import type { App, Context, RoutePermission } from './types.ts';
@@ -68,12 +70,13 @@ export function registerAuthentication(app: App, ctx: Context): void {
     }
     for (const method of [route.method].flat()) table.push({ method, url: route.url, permission });
     if (permission === 'public') return;
+    // The route's per-user volume limit (http/rate-limit.ts), counted here, where the user is first known.
+    const limit = userLimit(ctx, route.config?.rateLimit, permission);
     const existing = route.preValidation ? (Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]) : [];
     route.preValidation = [
       async (request: FastifyRequest) => {
         const header = authorization(request);
         const { scheme, claims } = verify(header);
-        if ((await ctx.state.get(revokedSessionKey(claims.sid))) !== null) throw new WatchwordError('INVALID_TOKEN');
         const boundTo = claims.cnf?.jkt;
         if (boundTo !== undefined) {
           // RFC 9449 §7.1: a DPoP-bound token is only accepted with the DPoP scheme and a proof from its key.
@@ -84,12 +87,30 @@ export function registerAuthentication(app: App, ctx: Context): void {
         } else if (scheme !== 'Bearer') {
           throw new WatchwordError('INVALID_TOKEN');
         }
+        // Only now is anything counted against the user: a DPoP-bound token stolen without its key cannot spend its
+        // owner's budget. (A bearer token's holder is its owner as far as anyone can tell: one whose session was
+        // revoked is refused below but its request still counts, which lasts only until the token expires.)
+        const wait = await revocationAndLimit(revokedSessionKey(claims.sid), claims.sub);
         request.auth = { userId: claims.sub, sessionId: claims.sid, jti: claims.jti, exp: claims.exp };
+        if (wait !== null) throw rateLimited(wait);
         // Every live account holds account:self (see rbac/permissions.ts); anything else is looked up, fresh.
         if (permission !== 'account:self') await requirePermission(ctx, claims.sub, permission);
       },
       ...existing,
     ];
+    /**
+     * Refuses a revoked session; counts the hit against the user's limit in the same state operation (one round
+     * trip on Redis) when the route has one. Returns the limit's wait (null: within it).
+     */
+    async function revocationAndLimit(revokedKey: string, userId: string): Promise<number | null> {
+      if (limit === undefined) {
+        if ((await ctx.state.get(revokedKey)) !== null) throw new WatchwordError('INVALID_TOKEN');
+        return null;
+      }
+      const { wait, values } = await limit(userId, [revokedKey]);
+      if (values[0] !== null) throw new WatchwordError('INVALID_TOKEN');
+      return wait;
+    }
   });
 }
 

@@ -5,13 +5,14 @@
  * - `auth` (login, registration, refresh): RATE_LIMIT_AUTH_PER_MINUTE (20) per client IP, checked on request
  *   (before the body is parsed);
  * - `write` / `read`: RATE_LIMIT_WRITE_PER_MINUTE (120) / RATE_LIMIT_READ_PER_MINUTE (600) per user on
- *   authenticated routes (checked after authentication), per client IP on public ones;
+ *   authenticated routes (counted by the authentication hook once the token verifies, in the same state operation
+ *   as its revocation check: `userLimit` below), per client IP on public ones;
  * - `none`: the health probes (constant work; load balancers poll them and must see the real state) and the web
  *   vault's content-hashed static files (served from memory; see modules/web/routes.ts).
  * Counters are a sliding-window estimate over two fixed one-minute windows in the shared StateStore (so they hold
  * across instances); the window comes from the injected clock. Every request counts, refused ones included.
  */
-import type { FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
+import type { FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { StateStore } from '../state/types.ts';
 import { rateLimited } from './throttle.ts';
 import type { App, Context, RateClass } from './types.ts';
@@ -22,14 +23,26 @@ const CLASSES: readonly RateClass[] = ['auth', 'write', 'read', 'none'];
 /**
  * Counts one hit and answers whether it is within `limit` per window. The estimate weighs the previous window by
  * the share of it still inside the sliding window: cur + prev · (1 − elapsed / window). The current counter is
- * incremented before it is compared, so concurrent hits cannot exceed the limit.
- * @returns null when allowed, else milliseconds until a hit would be allowed again.
+ * incremented before it is compared, so concurrent hits cannot exceed the limit. `alsoRead` are keys read in the
+ * same state operation (one round trip on Redis), returned in `values`.
+ * `wait` is null when allowed, else milliseconds until a hit would be allowed again.
  */
-export async function slidingWindowHit(state: StateStore, key: string, limit: number, now: number, windowMs = WINDOW_MS): Promise<number | null> {
+export async function slidingWindowHit(
+  state: StateStore,
+  key: string,
+  limit: number,
+  now: number,
+  windowMs = WINDOW_MS,
+  alsoRead: readonly string[] = [],
+): Promise<{ wait: number | null; values: (string | null)[] }> {
   const w = Math.floor(now / windowMs);
   const elapsed = now - w * windowMs;
-  const [current, previousRaw] = await Promise.all([state.increment(`${key}:${w}`, windowMs * 2), state.get(`${key}:${w - 1}`)]);
-  const previous = Number(previousRaw ?? 0);
+  const { count: current, values } = await state.incrementAndRead(`${key}:${w}`, windowMs * 2, [`${key}:${w - 1}`, ...alsoRead]);
+  const previous = Number(values[0] ?? 0);
+  return { wait: windowWait(current, previous, limit, elapsed, windowMs), values: values.slice(1) };
+}
+
+function windowWait(current: number, previous: number, limit: number, elapsed: number, windowMs: number): number | null {
   if (current + (previous * (windowMs - elapsed)) / windowMs <= limit) return null;
   // A hint for Retry-After: when the next hit would fit, assuming no one else hits meanwhile.
   const next = current + 1;
@@ -38,14 +51,34 @@ export async function slidingWindowHit(state: StateStore, key: string, limit: nu
   return windowMs - elapsed + Math.max(0, Math.ceil(windowMs * (1 - (limit - 1) / current)));
 }
 
+/** A route's per-user volume limit: counts one hit for `userId` and reads `alsoRead` in the same state operation. */
+export type UserLimit = (userId: string, alsoRead: readonly string[]) => Promise<{ wait: number | null; values: (string | null)[] }>;
+
+/** Whether a route's class is counted per user (authenticated, not `auth`, limits on) rather than per IP or not at all. */
+function limitedPerUser(ctx: Context, cls: RateClass | undefined, permission: string | undefined): cls is 'read' | 'write' {
+  return (cls === 'read' || cls === 'write') && permission !== undefined && permission !== 'public' && ctx.config.rateLimits !== 'off';
+}
+
+/**
+ * The per-user limit of an authenticated route, for the authentication hook (http/authenticate.ts) to apply: it
+ * knows the user only after the token verifies, and checks the session's revocation in the same operation.
+ * Undefined when the route is not limited per user.
+ */
+export function userLimit(ctx: Context, cls: RateClass | undefined, permission: string | undefined): UserLimit | undefined {
+  if (!limitedPerUser(ctx, cls, permission)) return undefined;
+  const limit = perMinute(ctx, cls);
+  const prefix = `rl:${cls}:u:`;
+  return (userId, alsoRead) => slidingWindowHit(ctx.state, prefix + userId, limit, ctx.now(), WINDOW_MS, alsoRead);
+}
+
+function perMinute(ctx: Context, cls: Exclude<RateClass, 'none'>): number {
+  if (cls === 'auth') return ctx.config.rateLimitAuthPerMinute;
+  return cls === 'write' ? ctx.config.rateLimitWritePerMinute : ctx.config.rateLimitReadPerMinute;
+}
+
 export function registerRateLimits(app: App, ctx: Context): void {
-  const limits: Record<Exclude<RateClass, 'none'>, number> = {
-    auth: ctx.config.rateLimitAuthPerMinute,
-    write: ctx.config.rateLimitWritePerMinute,
-    read: ctx.config.rateLimitReadPerMinute,
-  };
   const enforce = async (cls: Exclude<RateClass, 'none'>, subject: string) => {
-    const wait = await slidingWindowHit(ctx.state, `rl:${cls}:${subject}`, limits[cls], ctx.now());
+    const { wait } = await slidingWindowHit(ctx.state, `rl:${cls}:${subject}`, perMinute(ctx, cls), ctx.now());
     if (wait !== null) throw rateLimited(wait);
   };
 
@@ -54,16 +87,10 @@ export function registerRateLimits(app: App, ctx: Context): void {
     if (cls === undefined || !CLASSES.includes(cls)) {
       throw new Error(`route ${String(route.method)} ${route.url} does not declare its rate-limit class (config.rateLimit)`);
     }
-    if (cls === 'none' || ctx.config.rateLimits === 'off') return;
-    if (route.config?.permission !== undefined && route.config.permission !== 'public' && cls !== 'auth') {
-      // After authentication (which this hook's position does not matter for: it prepends itself).
-      const perUser: preHandlerHookHandler = async (request: FastifyRequest) => enforce(cls, `u:${request.auth?.userId ?? request.ip}`);
-      const existing = route.preHandler ? (Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]) : [];
-      route.preHandler = [...existing, perUser];
-    } else {
-      const perIp: onRequestHookHandler = async (request: FastifyRequest) => enforce(cls, `ip:${request.ip}`);
-      const existing = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
-      route.onRequest = [perIp, ...existing];
-    }
+    // Per-user classes are the authentication hook's (userLimit above).
+    if (cls === 'none' || ctx.config.rateLimits === 'off' || limitedPerUser(ctx, cls, route.config?.permission)) return;
+    const perIp: onRequestHookHandler = async (request: FastifyRequest) => enforce(cls, `ip:${request.ip}`);
+    const existing = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
+    route.onRequest = [perIp, ...existing];
   });
 }

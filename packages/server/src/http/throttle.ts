@@ -164,8 +164,8 @@ export function createCredentialThrottle(deps: {
   const countIp = async (ip: string, t: number, afterTheFact: boolean): Promise<boolean> => {
     const keys = ipKeys(ip, t);
     const ttl = s.ipBlockWindowMs * 2;
-    const [attempts, credits] = await Promise.all([state.increment(keys.attempts, ttl), state.get(keys.credits)]);
-    const failures = attempts - Number(credits ?? 0);
+    const { count: attempts, values } = await state.incrementAndRead(keys.attempts, ttl, [keys.credits]);
+    const failures = attempts - Number(values[0] ?? 0);
     if (afterTheFact ? failures < s.ipBlockFailures : failures <= s.ipBlockFailures) return true;
     await state.set(keys.block, String(t + s.ipBlockMs), s.ipBlockMs + ttl);
     return false;

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import Fastify from 'fastify';
 import { WatchwordClient } from '@watchword/client';
+import { createDpopProof } from '@watchword/protocol';
 import { registerRateLimits } from '../../src/http/rate-limit.ts';
 import type { App, Context } from '../../src/http/types.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
@@ -78,6 +79,29 @@ function volumeSuite(state: StateKind): void {
       t.clock.advance(120_000); // two windows later, everything is forgotten
       expect((await read(alice)).statusCode).toBe(200);
       expect((await write(alice)).statusCode).toBe(404);
+    });
+
+    it('counts a user only once their request is proven: a DPoP-bound token without its proof spends nothing; a revoked session is refused', async () => {
+      await open();
+      const c = new WatchwordClient({ passwordPolicy: false, serverUrl: PUBLIC, fetch: t.fetch, kdfVersion: 0 });
+      await c.register({ email: 'dora@example.com', password: 'a long enough passphrase' });
+      const vault = await c.login({ email: 'dora@example.com', password: 'a long enough passphrase' });
+      const token = vault.session.tokens.accessToken;
+      t.clock.advance(120_000); // a fresh minute
+      // The stolen token without its key: refused 1,000 times, none of them counted.
+      const stolen = await count(1000, () => t.app.inject({ method: 'GET', url: '/api/v1/account', headers: { authorization: `DPoP ${token}` } }));
+      expect(stolen).toEqual({ 401: 1000 });
+      // Proofs dated by the server's (test) clock.
+      const proven = async (method: 'GET' | 'POST' = 'GET', url = '/api/v1/account') => {
+        const proof = await createDpopProof(vault.session.dpopKey as CryptoKeyPair, { htm: method, htu: `${PUBLIC}${url}`, accessToken: token, iat: Math.floor(t.clock.now / 1000) });
+        return t.app.inject({ method, url, headers: { authorization: `DPoP ${token}`, dpop: proof }, ...(method === 'POST' ? { payload: {} } : {}) });
+      };
+      expect(await count(600, proven)).toEqual({ 200: 600 });
+      expect((await proven()).statusCode).toBe(429);
+      // Revocation is read in the same state operation as the count: the next minute's first request is refused.
+      t.clock.advance(120_000);
+      expect((await proven('POST', '/api/v1/auth/logout')).statusCode).toBe(200);
+      expect((await proven()).statusCode).toBe(401);
     });
 
     it('public reads are limited per IP; the health probes are exempt', async () => {
