@@ -2,7 +2,8 @@
 // baseline and Watchword (SQLite) pinned like the benchmark, seeds one item, drives GET /api/v1/items/:id (DELTA=1:
 // a delta sync) for D seconds and prints req/s, the ratio and server CPU µs per request. PROFILE=1 adds --cpu-prof;
 // NODE_FLAGS adds other flags to the server's node (e.g. --perf-basic-prof); PERF=1 records the server with
-// `perf record -g` during the load (perf.data in the working directory).
+// `perf record -g` during the load (perf.data in the working directory). DATABASE_URL and REDIS_URL, when set, are
+// passed to the server (a migrated, empty database: `npm run migrate`), to profile PostgreSQL + Redis.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -23,8 +24,9 @@ const base = await startServer(join(import.meta.dirname, 'baseline-server.ts'), 
 const b = await runWorker<{ rps: number }>(LOAD, { url: base.url, scenario: 'get', path: '/json', durationSeconds: D, connections: 16 }, LOAD_CPU);
 await base.stop();
 const dataDir = mkdtempSync(join(tmpdir(), 'ww-prof-'));
+const backends = Object.fromEntries(['DATABASE_URL', 'REDIS_URL'].flatMap((name) => (process.env[name] ? [[name, process.env[name] as string]] : [])));
 const extra = [...(process.env.PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), ...(process.env.NODE_FLAGS ?? '').split(' ').filter(Boolean)];
-const server = await startServer(extra.length ? extra[0] as string : MAIN, extra.length ? [...extra.slice(1), MAIN, 'serve'] : ['serve'], { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ALLOWED_KDF_VERSIONS: '0,1', ACCESS_TOKEN_TTL: '3600', RATE_LIMIT_READ_PER_MINUTE: '100000000' }, SERVER_CPU);
+const server = await startServer(extra.length ? extra[0] as string : MAIN, extra.length ? [...extra.slice(1), MAIN, 'serve'] : ['serve'], { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ALLOWED_KDF_VERSIONS: '0,1', ACCESS_TOKEN_TTL: '3600', RATE_LIMIT_READ_PER_MINUTE: '100000000', ...backends }, SERVER_CPU);
 console.log('cold start', server.coldStartMs.toFixed(0), 'ms; idle RSS', (server.rssBytes() / 2 ** 20).toFixed(1), 'MB');
 const c = new WatchwordClient({ passwordPolicy: false, serverUrl: server.url, kdfVersion: 0, dpop: false });
 await c.register({ email: 'p@example.com', password: 'profile password' });

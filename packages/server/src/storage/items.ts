@@ -8,8 +8,15 @@ import type { ItemRecord, ItemRepository, ItemUpdateResult } from './types.ts';
 
 export function createItemRepository(db: Kysely<Database>): ItemRepository {
   /** Hot reads: compiled once (see prepared.ts). */
+  // Columns named, not `*`: on PostgreSQL this runs as a named prepared statement (storage/postgres.ts), whose
+  // result type must not change when a later migration adds a column while this server still runs.
   const getLive = preparedQuery<Selectable<ItemsTable>, [string, string]>(db, 2, (userId, id) =>
-    db.selectFrom('items').selectAll().where('id', '=', id).where('user_id', '=', userId).where('purged', '=', 0),
+    db
+      .selectFrom('items')
+      .select(['id', 'user_id', 'vault_id', 'revision', 'seq', 'data', 'deleted_at', 'purged', 'created_at', 'updated_at'])
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .where('purged', '=', 0),
   );
 
   /**

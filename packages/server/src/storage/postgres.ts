@@ -1,6 +1,7 @@
 /** PostgreSQL dialect: a pg pool with its own type parsers (pg's global parsers are left untouched). */
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
+import { type DirectReader, attachDirectReader } from './prepared.ts';
 import type { Database } from './schema.ts';
 import type { PoolStats } from './types.ts';
 
@@ -33,9 +34,27 @@ export function openPostgresPool(options: PostgresOptions): { db: Kysely<Databas
   // An idle client losing its connection emits 'error' on the pool; without a listener that would crash the
   // process. The broken client is discarded by pg and the next query reports the failure to its caller.
   pool.on('error', () => {});
-  return {
-    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
-    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  attachDirectReader(db, namedStatements(pool));
+  return { db, poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }) };
+}
+
+/**
+ * The hot reads (storage/prepared.ts) as named prepared statements: each connection parses and plans one the first
+ * time it runs it and then only binds and executes, where Kysely's driver sends every query unnamed (parsed and
+ * planned on every request). One name per SQL text; the text is the query builder's and every value is bound.
+ * A read on `db` takes any free pooled connection, as Kysely's own path does; reads inside a transaction go through
+ * the transaction's instance and never come here.
+ */
+export function namedStatements(pool: pg.Pool): DirectReader {
+  const names = new Map<string, string>();
+  return (text, parameters) => {
+    let name = names.get(text);
+    if (name === undefined) {
+      name = `ww_hot_${names.size}`;
+      names.set(text, name);
+    }
+    return pool.query({ name, text, values: parameters as unknown[] }).then((result) => result.rows as unknown[]);
   };
 }
 

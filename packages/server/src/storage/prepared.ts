@@ -8,13 +8,14 @@ import type { CompiledQuery, Kysely } from 'kysely';
  * builder, and every value is still a bound parameter.
  */
 /**
- * Runs a compiled read synchronously on the embedded database, or answers undefined when the query must take the
- * query builder's own path (storage/sqlite.ts says when). SQL text and parameters are the builder's, unchanged.
+ * Runs a compiled read straight on the driver — synchronously on the embedded database (storage/sqlite.ts), as a
+ * named prepared statement on PostgreSQL (storage/postgres.ts) — or answers undefined when the query must take the
+ * query builder's own path. SQL text and parameters are the builder's, unchanged.
  */
-export type DirectReader = (sql: string, parameters: readonly unknown[]) => unknown[] | undefined;
+export type DirectReader = (sql: string, parameters: readonly unknown[]) => unknown[] | Promise<unknown[]> | undefined;
 const directReaders = new WeakMap<object, DirectReader>();
 
-/** Lets the hot reads compiled on `db` run through `reader` (the embedded SQLite database only). */
+/** Lets the hot reads compiled on `db` (never a transaction's) run through `reader`. */
 export function attachDirectReader(db: Kysely<any>, reader: DirectReader): void {
   directReaders.set(db, reader);
 }
@@ -41,7 +42,7 @@ export function preparedQuery<Row, Args extends readonly unknown[]>(
       return slot >= 0 ? args[slot] : p;
     });
     const rows = direct?.(compiled.sql, parameters);
-    if (rows !== undefined) return rows as Row[];
+    if (rows !== undefined) return rows as Row[] | Promise<Row[]>;
     const result = await db.executeQuery<Row>({ ...compiled, parameters });
     return result.rows;
   };

@@ -1,8 +1,8 @@
-/** PostgreSQL specifics: bigint parsing on the pool only (pg's global parsers untouched). */
+/** PostgreSQL specifics: bigint parsing on the pool only (pg's global parsers untouched); the hot reads' named statements. */
 import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgres } from '../../src/storage/postgres.ts';
+import { namedStatements, openPostgres } from '../../src/storage/postgres.ts';
 import { createTestDatabase, dialectsUnderTest, type TestDatabase } from '../support/pg.ts';
 
 describe.runIf(dialectsUnderTest().includes('postgres'))('storage (postgres specifics)', () => {
@@ -28,5 +28,24 @@ describe.runIf(dialectsUnderTest().includes('postgres'))('storage (postgres spec
 
   it("leaves pg's global type parsers alone", () => {
     expect(pg.types.getTypeParser(20, 'text')('42')).toBe('42');
+  });
+
+  it('runs the hot reads as named prepared statements: parsed once per connection, one name per SQL text, values bound', async () => {
+    // One connection, so that pg_prepared_statements (per session) shows what the reader prepared on it.
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    try {
+      const read = namedStatements(pool);
+      const byValue = 'select $1::text as v, $2::int as n';
+      expect(await read(byValue, ['a', 1])).toEqual([{ v: 'a', n: 1 }]);
+      expect(await read(byValue, ["b'; drop table x; --", 2])).toEqual([{ v: "b'; drop table x; --", n: 2 }]);
+      expect(await read('select $1::int + 1 as m', [41])).toEqual([{ m: 42 }]);
+      const { rows } = await pool.query<{ name: string; statement: string }>('select name, statement from pg_prepared_statements order by name');
+      expect(rows).toEqual([
+        { name: 'ww_hot_0', statement: byValue },
+        { name: 'ww_hot_1', statement: 'select $1::int + 1 as m' },
+      ]);
+    } finally {
+      await pool.end();
+    }
   });
 });
