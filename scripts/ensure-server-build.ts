@@ -4,7 +4,7 @@
  * `prestart` script) runs this, then starts the bundle; the benchmark does the same.
  *
  * Why a bundle, when Node 24 runs the TypeScript sources directly: one module instead of ~600 (Kysely alone is ~400)
- * makes start-up about twice as fast and idle memory about a quarter smaller (docs/performance.md). Nothing else
+ * restarts in 55–70 % of the time and idles in about a fifth less memory (docs/performance.md). Nothing else
  * changes: the tests run the sources, and the benchmark's smoke test (bench/test) drives the bundle through the
  * same register, login, read, write and sync paths, so a bundle that differs from its sources fails the suite.
  *
