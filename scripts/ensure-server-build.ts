@@ -3,10 +3,11 @@
  * packages/server/dist/main.mjs when the bundle is missing or older than its sources. `npm start` (the root
  * `prestart` script) runs this, then starts the bundle; the benchmark does the same.
  *
- * Why a bundle, when Node 24 runs the TypeScript sources directly: one module instead of ~600 (Kysely alone is ~400)
+ * Why a bundle, when Node 24 runs the TypeScript sources directly: one file instead of ~900 modules (Kysely ~220)
  * restarts in 55–70 % of the time and idles in about a fifth less memory (docs/performance.md). Nothing else
- * changes: the tests run the sources, and the benchmark's smoke test (bench/test) drives the bundle through the
- * same register, login, read, write and sync paths, so a bundle that differs from its sources fails the suite.
+ * changes: the unit tests run the sources, while the web-vault end-to-end suites, two of the three cluster-test
+ * instances (PostgreSQL + Redis) and the benchmark's smoke test run the bundle through the same flows, so a bundle
+ * that behaves differently from its sources fails the suite.
  *
  * The bundle is not minified (stack traces in logs keep readable names and code); packages that load native
  * code or read their own files at run time stay outside it and are imported from node_modules as usual.
