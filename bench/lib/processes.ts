@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../scripts/free-port.ts';
 // @ts-expect-error plain .mjs without types (it must run on any old Node)
 import { withCompileCache } from '../../scripts/launch.mjs';
 
@@ -8,17 +8,6 @@ import { withCompileCache } from '../../scripts/launch.mjs';
 export function pinned(cpu: number | undefined, command: string, args: string[]): [string, string[]] {
   if (cpu === undefined || !existsSync('/usr/bin/taskset')) return [command, args];
   return ['/usr/bin/taskset', ['-c', String(cpu), command, ...args]];
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export interface Server {

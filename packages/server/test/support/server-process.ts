@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../../../scripts/free-port.ts';
+
+export { freePort };
 
 /** The sources, as most tests run them. `npm start` runs the bundle instead (scripts/ensure-server-build.ts). */
 export const SOURCE_ENTRY = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
@@ -11,17 +13,6 @@ export interface ServerProcess {
   /** Everything the process wrote to stdout and stderr. */
   output: () => string;
   stop(): Promise<number | null>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /**
