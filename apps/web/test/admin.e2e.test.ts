@@ -86,8 +86,22 @@ describe('admin pages in the web vault', () => {
     // A controlled checkbox: it turns on once the server has granted the role (polled below).
     await dialog.getByLabel(/^auditor/).click();
     await expect.poll(() => dialog.getByLabel(/^auditor/).isChecked()).toBe(true);
+    // The answer to "Enable" is held until the dialog has been closed: it must update the list, not reopen the dialog.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/v1/admin/users/*/enable', async (route) => {
+      await held;
+      await route.continue();
+    });
     await dialog.getByRole('button', { name: 'Enable account' }).click();
     await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const enabled = page.waitForResponse('**/api/v1/admin/users/*/enable');
+    release();
+    expect((await enabled).status()).toBe(200);
+    await page.unroute('**/api/v1/admin/users/*/enable');
+    await page.waitForTimeout(200); // the answer has been handled
+    expect(await page.getByRole('dialog').count()).toBe(0);
     await page.getByRole('cell', { name: /auditor/ }).first().waitFor();
     await browser.screenshot(page, 'admin-users');
     await nav.getByRole('link', { name: 'Roles' }).click();

@@ -33,9 +33,11 @@ export function AdminUsersPage() {
     api.roles().then(setRoles, () => setRoles([]));
   }, []);
 
+  // Answers arrive after the click that asked: the dialog may be closed by then (or show someone else), and the list
+  // may have changed. Update from the current state, and never reopen a closed dialog.
   const replace = (user: AdminUser) => {
-    setUsers(users.map((u) => (u.id === user.id ? user : u)));
-    setSelected(user);
+    setUsers((list) => list.map((u) => (u.id === user.id ? user : u)));
+    setSelected((current) => (current?.id === user.id ? user : current));
   };
 
   return (
@@ -92,7 +94,7 @@ export function AdminUsersPage() {
           Show more
         </button>
       ) : null}
-      {selected ? <ManageUser api={api} user={selected} roles={roles} onChanged={replace} onDeleted={(id) => (setUsers(users.filter((u) => u.id !== id)), setSelected(null))} onClose={() => setSelected(null)} /> : null}
+      {selected ? <ManageUser api={api} user={selected} roles={roles} onChanged={replace} onDeleted={(id) => (setUsers((list) => list.filter((u) => u.id !== id)), setSelected(null))} onClose={() => setSelected(null)} /> : null}
     </section>
   );
 }
