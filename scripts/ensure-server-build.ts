@@ -9,13 +9,15 @@
  * instances (PostgreSQL + Redis) and the benchmark's smoke test run the bundle through the same flows, so a bundle
  * that behaves differently from its sources fails the suite.
  *
- * The bundle is not minified (stack traces in logs keep readable names and code); packages that load native
- * code or read their own files at run time stay outside it and are imported from node_modules as usual.
+ * The bundle is not minified (stack traces in logs keep readable names and code), but it is ASCII without JSDoc
+ * comments: V8 keeps a script's source in memory, as two bytes per character if one character needs it. Packages
+ * that load native code or read their own files at run time stay outside it and are imported from node_modules.
  * Concurrent callers take turns through a lock (build-freshness.ts).
  */
 import { renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'rolldown';
 import { isFresh, withBuildLock } from './build-freshness.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -36,10 +38,41 @@ const INPUTS = [
 
 /**
  * Left to Node's resolver at run time: native add-ons (better-sqlite3, @node-rs/argon2), the optional backends'
- * drivers (pg, whose `pg-native` is an optional require; ioredis), which load only when configured, and
- * @fastify/swagger, which reads its own package.json by path.
+ * drivers (pg, whose `pg-native` is an optional require; ioredis), which load only when configured,
+ * @fastify/swagger, which reads its own package.json by path, and nodemailer, whose CommonJS build mail/load.ts
+ * requires (its ES build would bring undici along; see there).
  */
-export const EXTERNAL: readonly (string | RegExp)[] = [/^node:/, 'better-sqlite3', '@node-rs/argon2', 'pg', 'ioredis', '@fastify/swagger'];
+export const EXTERNAL: readonly (string | RegExp)[] = [/^node:/, 'better-sqlite3', '@node-rs/argon2', 'pg', 'ioredis', '@fastify/swagger', 'nodemailer'];
+
+/**
+ * The WASM loader that wasm-bindgen generated for @serenity-kit/opaque asks `typeof Request` and `typeof Response`
+ * before instantiating the inline bytes it is always given. In Node the first touch of either global loads the whole
+ * fetch implementation (undici: ~16 MB of memory and ~30 ms of start-up), which the server never uses otherwise. In
+ * the bundle those two probes read `false`, which is what they decide for bytes. The build fails unless each is
+ * found exactly once in that file, so a new version of the package is looked at rather than patched wrong.
+ */
+const OPAQUE_LOADER = /@serenity-kit[\\/]opaque[\\/](?:cjs|esm)[\\/]index\.js$/;
+const FETCH_PROBES = ["typeof Request === 'function'", "typeof Response === 'function'"];
+
+function withoutFetchProbes(): Plugin {
+  let patched = false;
+  return {
+    name: 'watchword:opaque-without-fetch-probes',
+    transform(code, id) {
+      if (!OPAQUE_LOADER.test(id)) return null;
+      let out = code;
+      for (const probe of FETCH_PROBES) {
+        if (out.split(probe).length !== 2) throw new Error(`@serenity-kit/opaque: expected "${probe}" exactly once in ${id}; review its WASM loader`);
+        out = out.replace(probe, 'false');
+      }
+      patched = true;
+      return out;
+    },
+    buildEnd() {
+      if (!patched) throw new Error('@serenity-kit/opaque: its WASM loader (cjs/ or esm/index.js) was not bundled; review withoutFetchProbes');
+    },
+  };
+}
 
 export function serverBuildIsFresh(): boolean {
   return isFresh(SERVER_BUNDLE, INPUTS);
@@ -51,9 +84,10 @@ export async function bundleServer(outDir: string): Promise<void> {
   await build({
     input: { main: join(SERVER_DIR, 'src', 'main.ts') },
     platform: 'node',
+    plugins: [withoutFetchProbes()],
     external: [...EXTERNAL],
     logLevel: 'warn',
-    output: { dir: outDir, format: 'esm', entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs', cleanDir: true },
+    output: { dir: outDir, format: 'esm', entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs', cleanDir: true, comments: false, charset: 'ascii' },
   });
 }
 

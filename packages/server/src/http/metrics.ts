@@ -19,7 +19,7 @@
  * matched share the route label `unmatched`. The pool gauges are read when scraped, not kept up to date.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { onResponseHookHandler } from 'fastify';
 import type { Config } from '../config.ts';
@@ -27,6 +27,13 @@ import type { Storage } from '../storage/types.ts';
 import { sendError } from './errors.ts';
 import type { RefusedAction } from './throttle.ts';
 import type { App, Context } from './types.ts';
+
+/**
+ * node:http is required, not imported: an ESM import of a built-in makes Node read every one of its exports, and
+ * node:http's lazy WebSocket and event exports load the whole fetch implementation (undici: ~16 MB of memory and
+ * ~30 ms of start-up) that the server never uses (docs/performance.md).
+ */
+const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
 
 /** success: tokens issued; failure: a login finish whose proof failed; mfa_required: password proven, factor asked; mfa_failure: a wrong factor. */
 export type LoginOutcome = 'success' | 'failure' | 'mfa_required' | 'mfa_failure';
