@@ -4,7 +4,7 @@
  * `prestart` script) runs this, then starts the bundle; the benchmark does the same.
  *
  * Why a bundle, when Node 24 runs the TypeScript sources directly: one file instead of ~900 modules (Kysely ~220)
- * restarts in 55–70 % of the time and idles in about a fifth less memory (docs/performance.md). Nothing else
+ * starts faster and idles in less memory (figures in docs/performance.md). Nothing else
  * changes: the unit tests run the sources, while the web-vault end-to-end suites, two of the three cluster-test
  * instances (PostgreSQL + Redis) and the benchmark's smoke test run the bundle through the same flows, so a bundle
  * that behaves differently from its sources fails the suite.
