@@ -32,11 +32,17 @@ function procStat(pid: number): { rss: number; cpuMs: number } {
   return { rss: rssKb * 1024, cpuMs: (ticks * 1000) / CLK_TCK };
 }
 
-/** Starts a server process (`node <entry> …args`) pinned to `cpu`, waits for /healthz, measures the cold start. */
-export async function startServer(entry: string, args: string[], env: Record<string, string>, cpu: number | undefined): Promise<Server> {
+/** Starts a server process (`node …nodeFlags <entry> …args`) pinned to `cpu`, waits for /healthz, measures the cold start. */
+export async function startServer(
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+  cpu: number | undefined,
+  nodeFlags: readonly string[] = [],
+): Promise<Server> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const [cmd, argv] = pinned(cpu, process.execPath, [entry, ...args]);
+  const [cmd, argv] = pinned(cpu, process.execPath, [...nodeFlags, entry, ...args]);
   const started = performance.now();
   // Same as `npm start` through scripts/launch.mjs: the module compile cache on.
   const child = spawn(cmd, argv, {
