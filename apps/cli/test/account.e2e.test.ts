@@ -9,6 +9,7 @@ import { type ServerProcess, startServerProcess } from '../../../packages/server
 import { findSecrets } from '../../../packages/server/test/support/secret-scan.ts';
 import { GENEROUS_LIMITS } from '../../../packages/server/test/support/app.ts';
 import { type CreationOptionsInput, SoftAuthenticator } from '../../../packages/server/test/support/soft-authenticator.ts';
+import { outboxMail } from '../../../packages/server/test/support/mime.ts';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'main.ts');
 const PASSWORD = 'plum-Orbit-quiet-Lantern-93';
@@ -30,18 +31,6 @@ const RECOVERY_KEY_RE = /^ {4}((?:[0-9A-Z]{4}-){13}[0-9A-Z]{4})$/m;
 const BACKUP_CODE_RE = /^ {4}([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})$/gm;
 const EXPORT_RE = /^export WATCHWORD_SESSION=([A-Za-z0-9_-]{43})$/m;
 
-/** The body of an .eml from the outbox, quoted-printable decoded (RFC 2045 §6.7). */
-function decodeMail(raw: string): { to: string; body: string } {
-  const split = raw.indexOf('\r\n\r\n');
-  const headers = raw.slice(0, split);
-  let body = raw.slice(split + 4);
-  if (/^Content-Transfer-Encoding: quoted-printable$/im.test(headers)) {
-    body = Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
-  } else if (/^Content-Transfer-Encoding: base64$/im.test(headers)) {
-    body = Buffer.from(body, 'base64').toString('utf8');
-  }
-  return { to: /^To: (.*)$/im.exec(headers)?.[1]?.trim() ?? '', body };
-}
 
 describe('ww account security end to end against a real server process', () => {
   let server: ServerProcess;
@@ -94,7 +83,7 @@ describe('ww account security end to end against a real server process', () => {
     return waitFor(`a ${kind} mail to ${to}`, () => {
       if (!existsSync(outbox)) return undefined;
       for (const name of readdirSync(outbox).filter((n) => n.endsWith('.eml') && !seenMail.has(n)).sort().reverse()) {
-        const mail = decodeMail(readFileSync(join(outbox, name), 'utf8'));
+        const mail = outboxMail(readFileSync(join(outbox, name), 'utf8'));
         const link = new RegExp(`(http://\\S+/#/${kind}\\?token=[A-Za-z0-9_-]+)`).exec(mail.body)?.[1];
         if (mail.to === to && link) {
           seenMail.add(name);
@@ -108,7 +97,7 @@ describe('ww account security end to end against a real server process', () => {
   function mailsTo(to: string): number {
     const outbox = join(dataDir, 'outbox');
     if (!existsSync(outbox)) return 0;
-    return readdirSync(outbox).filter((n) => n.endsWith('.eml') && decodeMail(readFileSync(join(outbox, n), 'utf8')).to === to).length;
+    return readdirSync(outbox).filter((n) => n.endsWith('.eml') && outboxMail(readFileSync(join(outbox, n), 'utf8')).to === to).length;
   }
 
   /**

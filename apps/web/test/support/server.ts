@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ServerProcess, freePort, startServerProcess } from '../../../../packages/server/test/support/server-process.ts';
 import { SERVER_BUNDLE, ensureServerBuild } from '../../../../scripts/ensure-server-build.ts';
+import { outboxMail } from '../../../../packages/server/test/support/mime.ts';
 
 export interface VaultServer {
   /** http://localhost:<port>: WebAuthn needs a host name as RP ID (an IP address is refused), and DPoP proofs and the
@@ -45,7 +46,7 @@ export async function startVaultServer(env: Record<string, string> = {}): Promis
         const outbox = join(dataDir, 'outbox');
         if (!existsSync(outbox)) return undefined;
         for (const name of readdirSync(outbox).filter((n) => n.endsWith('.eml') && !seen.has(n)).sort().reverse()) {
-          const mail = decodeMail(readFileSync(join(outbox, name), 'utf8'));
+          const mail = outboxMail(readFileSync(join(outbox, name), 'utf8'));
           const link = new RegExp(`(http://\\S+/#/${kind}\\?token=[A-Za-z0-9_-]+)`).exec(mail.body)?.[1];
           if (mail.to === to && link) {
             seen.add(name);
@@ -71,15 +72,3 @@ export async function waitFor<T>(what: string, probe: () => T | undefined, timeo
   }
 }
 
-/** The body of an .eml from the outbox, quoted-printable or base64 decoded (RFC 2045 §6.7, §6.8). */
-function decodeMail(raw: string): { to: string; body: string } {
-  const split = raw.indexOf('\r\n\r\n');
-  const headers = raw.slice(0, split);
-  let body = raw.slice(split + 4);
-  if (/^Content-Transfer-Encoding: quoted-printable$/im.test(headers)) {
-    body = Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
-  } else if (/^Content-Transfer-Encoding: base64$/im.test(headers)) {
-    body = Buffer.from(body, 'base64').toString('utf8');
-  }
-  return { to: /^To: (.*)$/im.exec(headers)?.[1]?.trim() ?? '', body };
-}
