@@ -69,11 +69,7 @@ export function TextField(p: InputProps) {
         aria-invalid={p.invalid ? 'true' : undefined}
         aria-describedby={p.hint ? `${id}-hint` : undefined}
       />
-      {p.hint ? (
-        <p id={`${id}-hint`} class="hint">
-          {p.hint}
-        </p>
-      ) : null}
+      <Hint id={id}>{p.hint}</Hint>
     </div>
   );
 }
@@ -125,11 +121,7 @@ export function PasswordField(p: PasswordFieldProps) {
         </button>
         {p.children}
       </div>
-      {p.hint ? (
-        <p id={`${id}-hint`} class="hint">
-          {p.hint}
-        </p>
-      ) : null}
+      <Hint id={id}>{p.hint}</Hint>
     </div>
   );
 }
@@ -149,11 +141,7 @@ export function TextArea(p: { label: ComponentChildren; value: string; onInput(v
         spellcheck={false}
         aria-describedby={p.hint ? `${id}-hint` : undefined}
       />
-      {p.hint ? (
-        <p id={`${id}-hint`} class="hint">
-          {p.hint}
-        </p>
-      ) : null}
+      <Hint id={id}>{p.hint}</Hint>
     </div>
   );
 }
@@ -164,11 +152,7 @@ export function Checkbox(p: { label: ComponentChildren; checked: boolean; onChan
     <div class="field checkbox">
       <input id={id} type="checkbox" checked={p.checked} disabled={p.disabled} onChange={(e) => p.onChange(e.currentTarget.checked)} aria-describedby={p.hint ? `${id}-hint` : undefined} />
       <label for={id}>{p.label}</label>
-      {p.hint ? (
-        <p id={`${id}-hint`} class="hint">
-          {p.hint}
-        </p>
-      ) : null}
+      <Hint id={id}>{p.hint}</Hint>
     </div>
   );
 }
@@ -185,11 +169,17 @@ export function Select<T extends string>(p: { label: ComponentChildren; value: T
           </option>
         ))}
       </select>
-      {p.hint ? (
-        <p id={`${id}-hint`} class="hint">
-          {p.hint}
-        </p>
-      ) : null}
+      <Hint id={id}>{p.hint}</Hint>
     </div>
+  );
+}
+
+/** A field's hint, the target of its `aria-describedby` (`<id>-hint`); nothing when there is none. */
+function Hint({ id, children }: { id: string; children?: ComponentChildren }) {
+  if (!children) return null;
+  return (
+    <p id={`${id}-hint`} class="hint">
+      {children}
+    </p>
   );
 }
