@@ -9,7 +9,7 @@ import { type ServerProcess, startServerProcess } from '../../../packages/server
 import { findSecrets } from '../../../packages/server/test/support/secret-scan.ts';
 import { GENEROUS_LIMITS } from '../../../packages/server/test/support/app.ts';
 import { type CreationOptionsInput, SoftAuthenticator } from '../../../packages/server/test/support/soft-authenticator.ts';
-import { outboxMail } from '../../../packages/server/test/support/mime.ts';
+import { outboxMail, unseenMailLink } from '../../../packages/server/test/support/outbox.ts';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'main.ts');
 const PASSWORD = 'plum-Orbit-quiet-Lantern-93';
@@ -79,19 +79,7 @@ describe('ww account security end to end against a real server process', () => {
 
   /** The link of the newest unread mail of this kind to this address (mails are sent in the background: polled). */
   function mailLink(to: string, kind: 'verify-email' | 'recover'): Promise<string> {
-    const outbox = join(dataDir, 'outbox');
-    return waitFor(`a ${kind} mail to ${to}`, () => {
-      if (!existsSync(outbox)) return undefined;
-      for (const name of readdirSync(outbox).filter((n) => n.endsWith('.eml') && !seenMail.has(n)).sort().reverse()) {
-        const mail = outboxMail(readFileSync(join(outbox, name), 'utf8'));
-        const link = new RegExp(`(http://\\S+/#/${kind}\\?token=[A-Za-z0-9_-]+)`).exec(mail.body)?.[1];
-        if (mail.to === to && link) {
-          seenMail.add(name);
-          return link;
-        }
-      }
-      return undefined;
-    });
+    return waitFor(`a ${kind} mail to ${to}`, () => unseenMailLink(join(dataDir, 'outbox'), to, kind, seenMail));
   }
 
   function mailsTo(to: string): number {

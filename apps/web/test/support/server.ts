@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ServerProcess, freePort, startServerProcess } from '../../../../packages/server/test/support/server-process.ts';
 import { SERVER_BUNDLE, ensureServerBuild } from '../../../../scripts/ensure-server-build.ts';
-import { outboxMail } from '../../../../packages/server/test/support/mime.ts';
+import { unseenMailLink } from '../../../../packages/server/test/support/outbox.ts';
 
 export interface VaultServer {
   /** http://localhost:<port>: WebAuthn needs a host name as RP ID (an IP address is refused), and DPoP proofs and the
@@ -41,20 +41,7 @@ export async function startVaultServer(env: Record<string, string> = {}): Promis
     url,
     dataDir,
     process,
-    mailLink: (to, kind) =>
-      waitFor(`a ${kind} mail to ${to}`, () => {
-        const outbox = join(dataDir, 'outbox');
-        if (!existsSync(outbox)) return undefined;
-        for (const name of readdirSync(outbox).filter((n) => n.endsWith('.eml') && !seen.has(n)).sort().reverse()) {
-          const mail = outboxMail(readFileSync(join(outbox, name), 'utf8'));
-          const link = new RegExp(`(http://\\S+/#/${kind}\\?token=[A-Za-z0-9_-]+)`).exec(mail.body)?.[1];
-          if (mail.to === to && link) {
-            seen.add(name);
-            return link;
-          }
-        }
-        return undefined;
-      }),
+    mailLink: (to, kind) => waitFor(`a ${kind} mail to ${to}`, () => unseenMailLink(join(dataDir, 'outbox'), to, kind, seen)),
     async stop() {
       await process.stop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -95,9 +95,3 @@ function parameter(header: string, name: string): string | undefined {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
-
-/** An .eml from the outbox as the end-to-end tests read it: its recipient and its text. */
-export function outboxMail(raw: string): { to: string; body: string } {
-  const mail = parseMail(raw);
-  return { to: mail.headers.get('to')?.[0] ?? '', body: mail.text };
-}
