@@ -3,22 +3,13 @@
  * with mail delivered to a real in-process SMTP server (issue 5). Runs on SQLite + memory and PostgreSQL + Redis.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Vault, VAULT_RESET_CONFIRMATION, WatchwordClient, WatchwordError } from '@watchword/client';
+import { type Vault, VAULT_RESET_CONFIRMATION, WatchwordClient } from '@watchword/client';
 import { recoverAccountKey } from '@watchword/protocol';
 import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
 import { type SmtpCapture, startSmtpCapture } from '../support/smtp.ts';
+import { code } from '../support/error-code.ts';
 
 const BASE = 'http://watchword.test';
-
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof WatchwordError) return error.code;
-    throw error;
-  }
-  return 'no error';
-}
 
 /** The token of the newest mail to `to` whose subject matches. */
 async function tokenFrom(smtp: SmtpCapture, to: string, subject: RegExp, after = 0): Promise<string> {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FetchLike, type Vault, WatchwordClient, WatchwordError } from '@watchword/client';
+import { type FetchLike, type Vault, WatchwordClient } from '@watchword/client';
 import { ensureOpaqueReady, opaqueClient, parseOtpauthUri, totp } from '@watchword/protocol';
 import { AUDIT_ACTIONS } from '../../src/audit/audit.ts';
 import { AUDIT_RETENTION_INTERVAL_MS, pruneAuditLog, startAuditRetention } from '../../src/audit/retention.ts';
@@ -17,6 +17,7 @@ import { findSecrets } from '../support/secret-scan.ts';
 import { startServerProcess } from '../support/server-process.ts';
 import { type SmtpCapture, startSmtpCapture } from '../support/smtp.ts';
 import { createTempDir } from '../support/tmp.ts';
+import { code } from '../support/error-code.ts';
 
 const BASE = 'http://watchword.test';
 const UA = 'AuditProbe/7.3 (audit-events test)';
@@ -29,16 +30,6 @@ interface Exchange {
   path: string;
   status: number;
   requestId: string;
-}
-
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof WatchwordError) return error.code;
-    throw error;
-  }
-  return 'no error';
 }
 
 const sidOf = (accessToken: string) => (JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString()) as { sid: string }).sid;

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdminClient, type Vault, WatchwordClient, WatchwordError } from '@watchword/client';
 import { type AuditEvent, ensureOpaqueReady, opaqueClient } from '@watchword/protocol';
 import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
+import { code } from '../support/error-code.ts';
 
 const PUBLIC = 'http://watchword.test';
 const PASSWORD = 'an admin test passphrase';
@@ -23,17 +24,6 @@ interface Reply {
 }
 
 const errorOf = (r: Reply) => (JSON.parse(r.body) as { error?: { code: string } }).error?.code;
-
-/** The error code a promise rejects with ('no error' if it resolves). */
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof WatchwordError) return error.code;
-    throw error;
-  }
-  return 'no error';
-}
 
 /** RFC 4180 parser (quoted fields, doubled quotes, CRLF or LF inside quotes). */
 function parseCsv(text: string): string[][] {

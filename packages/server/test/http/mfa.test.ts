@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SecondFactorAnswer, SecondFactorRequiredError, type Vault, WatchwordClient, WatchwordError, reauthenticate } from '@watchword/client';
+import { type SecondFactorAnswer, SecondFactorRequiredError, type Vault, WatchwordClient, reauthenticate } from '@watchword/client';
 import {
   type MfaChallengeResponse,
   type TokenResponse,
@@ -22,6 +22,7 @@ import {
 import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
 import { findSecrets } from '../support/secret-scan.ts';
 import { type SoftAuthenticationResponse, SoftAuthenticator } from '../support/soft-authenticator.ts';
+import { code } from '../support/error-code.ts';
 
 const PUBLIC = 'http://watchword.test';
 /** The web vault's origin: PUBLIC_URL in createTestApp (RP ID watchword.test). */
@@ -42,17 +43,6 @@ const body = (r: Reply) => JSON.parse(r.body) as Record<string, unknown>;
 const errorOf = (r: Reply) => (JSON.parse(r.body) as { error?: { code: string } }).error?.code;
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as Record<string, unknown>;
 const bogusToken = () => toBase64Url(randomBytes(32));
-
-/** The error code a promise rejects with ('no error' if it resolves). */
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof WatchwordError) return error.code;
-    throw error;
-  }
-  return 'no error';
-}
 
 function expectError(r: Reply, status: number, errorCode: string): void {
   expect({ status: r.statusCode, code: errorOf(r) }).toEqual({ status, code: errorCode });

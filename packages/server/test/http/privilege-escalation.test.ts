@@ -6,22 +6,13 @@
  * Runs on SQLite + memory and on PostgreSQL (+ Redis) when available.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FetchLike, type Vault, WatchwordClient, WatchwordError } from '@watchword/client';
+import { type FetchLike, type Vault, WatchwordClient } from '@watchword/client';
 import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
+import { code } from '../support/error-code.ts';
 
 const BASE = 'http://watchword.test';
 /** Fields a mass-assignment attack would add to a body. */
 const EXTRAS: Record<string, unknown>[] = [{ role: 'owner' }, { roles: ['owner'] }, { permissions: ['roles:manage', 'settings:write'] }, { isAdmin: true }];
-
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof WatchwordError) return error.code;
-    throw error;
-  }
-  return 'no error';
-}
 
 describe.each(backendsUnderTest())('privilege escalation ($name)', ({ dialect, state }) => {
   let t: TestApp;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WatchwordClient, WatchwordError, type Vault } from '@watchword/client';
 import { opaqueClient } from '@watchword/protocol';
 import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
+import { code } from '../support/error-code.ts';
 
 /** Bearer sessions here, because these tests also make raw requests with the tokens; DPoP has its own file. */
 const login = (t: TestApp, email: string, password: string, dpop: 'generate' | false = false) =>
@@ -10,16 +11,6 @@ const login = (t: TestApp, email: string, password: string, dpop: 'generate' | f
 async function registerAndLogin(t: TestApp, email: string, password: string, dpop: 'generate' | false = false): Promise<Vault> {
   await new WatchwordClient({ passwordPolicy: false,  serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0 }).register({ email, password });
   return login(t, email, password, dpop);
-}
-
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof WatchwordError) return error.code;
-    throw error;
-  }
-  return 'no error';
 }
 
 describe.each(backendsUnderTest())('vault API end to end through the SDK ($name)', ({ dialect, state }) => {
