@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { type Vault, WatchwordClient } from '@watchword/client';
 import { runWorker, startServer, type Server } from './lib/processes.ts';
@@ -174,6 +175,27 @@ async function withPostgres<T>(adminUrl: string, fn: (url: string) => Promise<T>
   }
 }
 
+/** Runs `fn` with a fresh Redis key prefix, then deletes every key under it (the throttle keeps failure counters for a day). */
+async function withRedisPrefix<T>(redisUrl: string, fn: (prefix: string) => Promise<T>): Promise<T> {
+  const prefix = `ww_bench_${randomBytes(4).toString('hex')}:`;
+  try {
+    return await fn(prefix);
+  } finally {
+    const client = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+    try {
+      let cursor = '0';
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        if (keys.length > 0) await client.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    } finally {
+      await client.quit();
+    }
+  }
+}
+
 const fmt = (n: number | undefined, d = 0) => (n === undefined ? '' : n.toFixed(d));
 
 log(`${quick ? 'quick' : 'full'} run; server on CPU ${SERVER_CPU ?? 'any'}, load on CPU ${LOAD_CPU ?? 'any'}`);
@@ -185,10 +207,12 @@ const runs: { label: string; rows: Row[]; facts: Record<string, number> }[] = []
 runs.push({ label: 'sqlite + memory', ...(await measureWatchword('sqlite + memory', {}, baseline)) });
 if (process.env.BENCH_DATABASE_URL && process.env.BENCH_REDIS_URL) {
   const redisUrl = process.env.BENCH_REDIS_URL;
-  const prefix = `ww_bench_${randomBytes(4).toString('hex')}:`;
+  const databaseUrl = process.env.BENCH_DATABASE_URL;
   runs.push({
     label: 'postgres + redis',
-    ...(await withPostgres(process.env.BENCH_DATABASE_URL, (url) => measureWatchword('postgres + redis', { DATABASE_URL: url, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix }, baseline))),
+    ...(await withRedisPrefix(redisUrl, (prefix) =>
+      withPostgres(databaseUrl, (url) => measureWatchword('postgres + redis', { DATABASE_URL: url, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix }, baseline)),
+    )),
   });
 }
 
