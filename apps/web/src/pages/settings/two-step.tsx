@@ -1,4 +1,5 @@
 import type { MfaStatusResponse, TotpEnrolResponse } from '@watchword/protocol';
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { Dialog } from '../../components/dialog.tsx';
 import { ErrorMessage, Notice, SubmitButton } from '../../components/feedback.tsx';
@@ -119,16 +120,7 @@ function TotpPanel({ status, onChanged, onBackupCodes }: { status: MfaStatusResp
         </button>
       ) : null}
       {step === 'password' ? (
-        <form onSubmit={start}>
-          <PasswordField label="Master password (to confirm it is you)" value={password} onInput={setPassword} autoComplete="current-password" required autoFocus />
-          <ErrorMessage message={action.error} />
-          <div class="button-row">
-            <SubmitButton busy={action.busy}>Continue</SubmitButton>
-            <button type="button" class="secondary" onClick={() => setStep('idle')}>
-              Cancel
-            </button>
-          </div>
-        </form>
+        <ConfirmWithPassword onSubmit={start} password={password} onPassword={setPassword} action={action} submit="Continue" onCancel={() => setStep('idle')} />
       ) : null}
       {step === 'scan' && enrolment ? (
         <form onSubmit={confirm}>
@@ -252,34 +244,13 @@ function KeysPanel({ status, onChanged, onBackupCodes }: { status: MfaStatusResp
         </button>
       ) : null}
       {adding ? (
-        <form onSubmit={add}>
+        <ConfirmWithPassword onSubmit={add} password={password} onPassword={setPassword} action={action} submit="Add key" busyText="Waiting for the key…" onCancel={() => setAdding(false)}>
           <TextField label="Name for the key" value={name} onInput={setName} maxLength={64} required autoFocus hint="E.g. “YubiKey on my keyring” or “Laptop passkey”." />
-          <PasswordField label="Master password (to confirm it is you)" value={password} onInput={setPassword} autoComplete="current-password" required />
-          <ErrorMessage message={action.error} />
-          <div class="button-row">
-            <SubmitButton busy={action.busy} busyText="Waiting for the key…">
-              Add key
-            </SubmitButton>
-            <button type="button" class="secondary" onClick={() => setAdding(false)}>
-              Cancel
-            </button>
-          </div>
-        </form>
+        </ConfirmWithPassword>
       ) : null}
       {removing ? (
         <Dialog title={`Remove “${removing.name}”?`} onCancel={() => setRemoving(null)}>
-          <form onSubmit={remove}>
-            <PasswordField label="Master password (to confirm it is you)" value={password} onInput={setPassword} autoComplete="current-password" required autoFocus />
-            <ErrorMessage message={action.error} />
-            <div class="button-row">
-              <SubmitButton busy={action.busy} kind="danger">
-                Remove key
-              </SubmitButton>
-              <button type="button" class="secondary" onClick={() => setRemoving(null)}>
-                Cancel
-              </button>
-            </div>
-          </form>
+          <ConfirmWithPassword onSubmit={remove} password={password} onPassword={setPassword} action={action} submit="Remove key" kind="danger" onCancel={() => setRemoving(null)} />
         </Dialog>
       ) : null}
     </section>
@@ -309,21 +280,44 @@ function BackupCodesPanel({ status, onBackupCodes }: { status: MfaStatusResponse
         {status.backupCodes.remaining <= 3 ? ' Make a new set soon.' : ''}
       </p>
       {open ? (
-        <form onSubmit={submit}>
-          <PasswordField label="Master password (to confirm it is you)" value={password} onInput={setPassword} autoComplete="current-password" required autoFocus />
-          <ErrorMessage message={action.error} />
-          <div class="button-row">
-            <SubmitButton busy={action.busy}>Make new backup codes</SubmitButton>
-            <button type="button" class="secondary" onClick={() => setOpen(false)}>
-              Cancel
-            </button>
-          </div>
-        </form>
+        <ConfirmWithPassword onSubmit={submit} password={password} onPassword={setPassword} action={action} submit="Make new backup codes" onCancel={() => setOpen(false)} />
       ) : (
         <button type="button" class="secondary" onClick={() => setOpen(true)}>
           Make a new set of backup codes
         </button>
       )}
     </section>
+  );
+}
+
+/**
+ * The master password asked again before a change to the second factors (the server's fresh authentication),
+ * with the form's own fields (`children`) first; the password field takes the focus when there are none.
+ */
+function ConfirmWithPassword(p: {
+  onSubmit(e: Event): void;
+  password: string;
+  onPassword(value: string): void;
+  action: { busy: boolean; error: string | null };
+  submit: string;
+  busyText?: string;
+  kind?: 'primary' | 'danger';
+  onCancel(): void;
+  children?: ComponentChildren;
+}) {
+  return (
+    <form onSubmit={p.onSubmit}>
+      {p.children}
+      <PasswordField label="Master password (to confirm it is you)" value={p.password} onInput={p.onPassword} autoComplete="current-password" required autoFocus={!p.children} />
+      <ErrorMessage message={p.action.error} />
+      <div class="button-row">
+        <SubmitButton busy={p.action.busy} busyText={p.busyText} kind={p.kind ?? 'primary'}>
+          {p.submit}
+        </SubmitButton>
+        <button type="button" class="secondary" onClick={p.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
   );
 }
