@@ -14,7 +14,7 @@
  * that load native code or read their own files at run time stay outside it and are imported from node_modules.
  * Concurrent callers take turns through a lock (build-freshness.ts).
  */
-import { renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'rolldown';
@@ -74,6 +74,32 @@ function withoutFetchProbes(): Plugin {
   };
 }
 
+const ENTRY = 'main.mjs';
+const BUILDS = 'builds.json';
+
+/**
+ * Moves a finished build from `staging` into `dist`. A server started from an earlier build is still running
+ * (until its restart) and imports its lazy chunks (WebAuthn, metrics, the PostgreSQL and Redis drivers) on first
+ * use: those files must stay. So the content-hashed chunks go in beside the old ones, the entry is replaced by a
+ * rename last, and a chunk is deleted only once none of the last `keep` builds uses it (`builds.json` lists them).
+ */
+export function installBuild(staging: string, dist: string, keep = 3): void {
+  mkdirSync(dist, { recursive: true });
+  const chunks = readdirSync(staging).filter((name) => name !== ENTRY).sort();
+  for (const name of chunks) renameSync(join(staging, name), join(dist, name));
+  renameSync(join(staging, ENTRY), join(dist, ENTRY));
+  let builds: string[][] = [];
+  try {
+    builds = JSON.parse(readFileSync(join(dist, BUILDS), 'utf8')) as string[][];
+  } catch {
+    // No record (a first build, or one from before the record existed): nothing older is known to be in use.
+  }
+  builds = [chunks, ...builds].slice(0, keep);
+  writeFileSync(join(dist, BUILDS), `${JSON.stringify(builds)}\n`);
+  const used = new Set([ENTRY, BUILDS, ...builds.flat()]);
+  for (const name of readdirSync(dist)) if (!used.has(name)) rmSync(join(dist, name), { force: true });
+}
+
 export function serverBuildIsFresh(): boolean {
   return isFresh(SERVER_BUNDLE, INPUTS);
 }
@@ -97,12 +123,11 @@ export async function ensureServerBuild(options: { log?: (line: string) => void 
   return withBuildLock('watchword-server-build', async () => {
     if (serverBuildIsFresh()) return 'fresh';
     const started = Date.now();
-    // Built next to dist/ and swapped in at the end, so a server starting meanwhile never finds half a bundle.
+    // Built next to dist/ and moved in at the end, so a server starting meanwhile never finds half a bundle.
     const staging = `${SERVER_DIST}.building-${process.pid}`;
     try {
       await bundleServer(staging);
-      rmSync(SERVER_DIST, { recursive: true, force: true });
-      renameSync(staging, SERVER_DIST);
+      installBuild(staging, SERVER_DIST);
     } finally {
       rmSync(staging, { recursive: true, force: true });
     }
