@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { type Vault, WatchwordClient } from '@watchword/client';
 import { runWorker, startServer, type Server } from './lib/processes.ts';
+import { type TargetCheck, checkTargets, formatTargets } from './lib/targets.ts';
 import { SERVER_BUNDLE, ensureServerBuild } from '../scripts/ensure-server-build.ts';
 
 const quick = process.argv.includes('--quick');
@@ -111,7 +112,10 @@ async function measureWatchword(label: string, env: Record<string, string>, base
 
     log(`${label}: sync`);
     rows.push(row(`full sync ${SYNC_SMALL} items`, await runWorker<LoadResult>(LOAD, { url: server.url, scenario: 'get', path: '/api/v1/items', headers: auth(a), durationSeconds: D, connections: 4 }, LOAD_CPU)));
-    rows.push(row(`full sync ${SYNC_LARGE} items`, await runWorker<LoadResult>(LOAD, { url: server.url, scenario: 'get', path: '/api/v1/items', headers: auth(b), durationSeconds: D, connections: 2 }, LOAD_CPU)));
+    const bigSync = await runWorker<LoadResult>(LOAD, { url: server.url, scenario: 'get', path: '/api/v1/items', headers: auth(b), durationSeconds: D, connections: 2 }, LOAD_CPU);
+    rows.push(row(`full sync ${SYNC_LARGE} items`, bigSync));
+    facts.fullSyncLargeItems = SYNC_LARGE;
+    facts.fullSyncLargeP50Ms = bigSync.p50;
     const before = (await a.sync()).revision;
     await a.update(item.id, { ...item.content, notes: 'changed' }, item.revision);
     const delta = await load({ url: server.url, scenario: 'get', path: `/api/v1/items?since=${before}`, headers: auth(a) });
@@ -203,7 +207,7 @@ const baseServer = await startServer(join(import.meta.dirname, 'baseline-server.
 const baseline = await load({ url: baseServer.url, scenario: 'get', path: '/json' });
 await baseServer.stop();
 
-const runs: { label: string; rows: Row[]; facts: Record<string, number> }[] = [];
+const runs: { label: string; rows: Row[]; facts: Record<string, number>; targets?: TargetCheck[] }[] = [];
 runs.push({ label: 'sqlite + memory', ...(await measureWatchword('sqlite + memory', {}, baseline)) });
 if (process.env.BENCH_DATABASE_URL && process.env.BENCH_REDIS_URL) {
   const redisUrl = process.env.BENCH_REDIS_URL;
@@ -216,6 +220,11 @@ if (process.env.BENCH_DATABASE_URL && process.env.BENCH_REDIS_URL) {
   });
 }
 
+for (const run of runs) {
+  const read = run.rows.find((r) => r.scenario.startsWith('item read'));
+  run.targets = checkTargets({ backend: run.label.startsWith('postgres') ? 'postgres' : 'sqlite', readRatio: read?.ratio ?? Number.NaN, facts: run.facts });
+}
+
 const lines = [`baseline (bare Fastify GET /json): ${fmt(baseline.rps)} req/s, p50 ${fmt(baseline.p50, 2)} ms, p99 ${fmt(baseline.p99, 2)} ms`];
 for (const run of runs) {
   lines.push('', `Watchword on ${run.label}`, `${'scenario'.padEnd(40)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'× base'.padStart(7)}  notes`);
@@ -226,6 +235,8 @@ for (const run of runs) {
   lines.push(
     `cold start ${fmt(f.coldStartMs)} ms (first start on an empty data directory ${fmt(f.firstStartMs)} ms) · idle RSS ${fmt(f.idleRssMb, 1)} MB · RSS under load ${fmt(f.loadRssMb, 1)} MB · seeding ${fmt(f.seedItemsPerSecond)} items/s`,
     `login start, unknown − known e-mail: median ${fmt(f.enumerationMedianDiffMs, 3)} ms, p99 ${fmt(f.enumerationP99DiffMs, 3)} ms`,
+    'targets (the benchmark issue; bulk add is measured with `ww import`):',
+    ...formatTargets(run.targets ?? []),
   );
 }
 process.stdout.write(`${lines.join('\n')}\n`);

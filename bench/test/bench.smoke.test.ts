@@ -17,7 +17,7 @@ describe('npm run bench -- --quick (smoke)', () => {
     const result = JSON.parse(readFileSync(join(out, file as string), 'utf8')) as {
       quick: boolean;
       baseline: { rps: number };
-      runs: { label: string; rows: { scenario: string; rps: number; ratio: number; non2xx: number }[]; facts: Record<string, number> }[];
+      runs: { label: string; rows: { scenario: string; rps: number; ratio: number; non2xx: number }[]; facts: Record<string, number>; targets: { target: string; measured: string; met: boolean | null }[] }[];
     };
     expect(result.quick).toBe(true);
     expect(result.baseline.rps).toBeGreaterThan(0);
@@ -35,5 +35,9 @@ describe('npm run bench -- --quick (smoke)', () => {
     for (const fact of ['coldStartMs', 'firstStartMs', 'idleRssMb', 'loadRssMb', 'serverCpuMsPerLogin', 'enumerationMedianDiffMs']) {
       expect(Number.isFinite(sqlite?.facts[fact]), fact).toBe(true);
     }
+    // Every target is checked (met or missed: no timing is asserted), except the 10,000-item sync a quick run skips.
+    expect(sqlite?.targets).toHaveLength(7);
+    for (const check of sqlite?.targets ?? []) expect(check.met === null, check.target).toBe(check.target.startsWith('full sync of 10,000'));
+    expect(r.stdout).toMatch(/^targets \(the benchmark issue/m);
   }, 180_000);
 });
