@@ -1,6 +1,6 @@
 import { AdminClient, type Session } from '@watchword/client';
 import { WatchwordError } from '@watchword/client';
-import type { AuditFilters as SdkAuditFilters } from '@watchword/protocol';
+import type { AdminRole, AdminUser as ApiAdminUser, AuditEvent, AuditFilters as SdkAuditFilters } from '@watchword/protocol';
 import { createStore } from './lib/store.ts';
 
 /**
@@ -17,48 +17,12 @@ import { createStore } from './lib/store.ts';
  *   GET    /api/v1/admin/audit/export?format=jsonl|csv     audit:export
  */
 
-export interface AdminUser {
-  id: string;
-  email: string;
-  createdAt: number;
-  lastLoginAt: number | null;
-  disabledAt: number | null;
-  emailVerified?: boolean;
-  totp?: boolean;
-  webauthnKeys?: number;
-  roles: string[];
-}
+/** An account as the pages show it: the API's, with its second factors flat. */
+export type AdminUser = Omit<ApiAdminUser, 'factors'> & { totp: boolean; webauthnKeys: number };
+export type { AdminRole, AuditEvent };
 
-export interface AdminRole {
-  name: string;
-  parent: string | null;
-  description: string;
-  builtin?: boolean;
-  permissions: string[];
-}
-
-export interface AuditEvent {
-  id: string;
-  at: number;
-  actorId: string | null;
-  action: string;
-  targetId: string | null;
-  ip: string;
-  userAgent: string;
-  outcome: string;
-  requestId?: string;
-  context?: Record<string, unknown>;
-}
-
-export interface AuditFilters {
-  /** Milliseconds since the epoch. */
-  since?: number;
-  until?: number;
-  action?: string;
-  actorId?: string;
-  targetId?: string;
-  outcome?: string;
-}
+/** The audit filters as the form holds them: the outcome is a select's value ('' for any). */
+export type AuditFilters = Omit<SdkAuditFilters, 'outcome'> & { outcome?: string };
 
 export interface Page<T> {
   items: T[];
