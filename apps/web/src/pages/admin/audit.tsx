@@ -7,6 +7,7 @@ import { announce } from '../../lib/announce.ts';
 import { downloadText } from '../../lib/download.ts';
 import { describeUserAgent, formatTime } from '../../lib/format.ts';
 import { currentVault } from '../../lib/session.ts';
+import { TableHead } from '../../components/table.tsx';
 
 const PAGE = 50;
 
@@ -88,18 +89,7 @@ export function AdminAuditPage() {
       <ErrorMessage message={load.error ?? exporting.error} />
       <div class="table-scroll">
         <table class="audit">
-          <caption class="visually-hidden">Audit events</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Action</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Target</th>
-              <th scope="col">IP address</th>
-              <th scope="col">Client</th>
-            </tr>
-          </thead>
+          <TableHead caption="Audit events" columns={['When', 'Action', 'Outcome', 'Actor', 'Target', 'IP address', 'Client']} />
           <tbody>
             {events.map((e) => (
               <tr key={e.id} class={e.outcome === 'success' ? undefined : 'failed'}>

@@ -3,6 +3,7 @@ import { type AdminRole, AdminApi } from '../../admin-api.ts';
 import { ErrorMessage, PageTitle } from '../../components/feedback.tsx';
 import { useAction } from '../../lib/action.ts';
 import { currentVault } from '../../lib/session.ts';
+import { TableHead } from '../../components/table.tsx';
 
 /** Roles and their permissions; each role also holds everything of its parent. */
 export function AdminRolesPage() {
@@ -20,15 +21,7 @@ export function AdminRolesPage() {
       ) : (
         <div class="table-scroll">
           <table>
-            <caption class="visually-hidden">Roles</caption>
-            <thead>
-              <tr>
-                <th scope="col">Role</th>
-                <th scope="col">Inherits from</th>
-                <th scope="col">Description</th>
-                <th scope="col">Own permissions</th>
-              </tr>
-            </thead>
+            <TableHead caption="Roles" columns={['Role', 'Inherits from', 'Description', 'Own permissions']} />
             <tbody>
               {roles.map((r) => (
                 <tr key={r.name}>

@@ -9,6 +9,7 @@ import { announce } from '../../lib/announce.ts';
 import { UserError } from '../../lib/errors.ts';
 import { formatTime } from '../../lib/format.ts';
 import { currentVault } from '../../lib/session.ts';
+import { TableHead } from '../../components/table.tsx';
 
 const PAGE = 25;
 
@@ -57,19 +58,7 @@ export function AdminUsersPage() {
       <ErrorMessage message={action.error} />
       <div class="table-scroll">
         <table>
-          <caption class="visually-hidden">Users</caption>
-          <thead>
-            <tr>
-              <th scope="col">E-mail</th>
-              <th scope="col">Roles</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last login</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead caption="Users" columns={['E-mail', 'Roles', 'Status', 'Created', 'Last login']} actions />
           <tbody>
             {users.map((u) => (
               <tr key={u.id}>

@@ -4,6 +4,7 @@ import { ErrorMessage } from '../../components/feedback.tsx';
 import { useAction } from '../../lib/action.ts';
 import { describeUserAgent, formatTime } from '../../lib/format.ts';
 import { client, currentVault } from '../../lib/session.ts';
+import { TableHead } from '../../components/table.tsx';
 
 /** Names for the audit actions an account sees about itself (unknown ones are shown as they are). */
 const ACTIONS: Record<string, string> = {
@@ -42,16 +43,7 @@ export function ActivitySection() {
       ) : (
         <div class="table-scroll">
           <table>
-            <caption class="visually-hidden">Security activity</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Event</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">IP address</th>
-                <th scope="col">Client</th>
-              </tr>
-            </thead>
+            <TableHead caption="Security activity" columns={['When', 'Event', 'Outcome', 'IP address', 'Client']} />
             <tbody>
               {events.map((e, i) => (
                 <tr key={`${e.at}-${i}`} class={e.outcome === 'success' ? undefined : 'failed'}>

@@ -5,6 +5,7 @@ import { useAction } from '../../lib/action.ts';
 import { announce } from '../../lib/announce.ts';
 import { describeUserAgent, formatTime } from '../../lib/format.ts';
 import { currentVault, logout } from '../../lib/session.ts';
+import { TableHead } from '../../components/table.tsx';
 
 /** The devices logged in to this account (`ww sessions`), each with a button that ends it at once. */
 export function SessionsSection() {
@@ -29,19 +30,7 @@ export function SessionsSection() {
       ) : (
         <div class="table-scroll">
           <table>
-            <caption class="visually-hidden">Devices logged in</caption>
-            <thead>
-              <tr>
-                <th scope="col">Device</th>
-                <th scope="col">Client</th>
-                <th scope="col">IP address</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Logged in</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead caption="Devices logged in" columns={['Device', 'Client', 'IP address', 'Last used', 'Logged in']} actions />
             <tbody>
               {list.map((s) => (
                 <tr key={s.id}>

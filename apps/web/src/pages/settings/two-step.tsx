@@ -11,6 +11,7 @@ import { UserError } from '../../lib/errors.ts';
 import { formatTime } from '../../lib/format.ts';
 import { client, currentVault } from '../../lib/session.ts';
 import { createCredential, webauthnSupported } from '../../lib/webauthn.ts';
+import { TableHead } from '../../components/table.tsx';
 
 /**
  * Second factors: authenticator app (TOTP), security keys and passkeys (WebAuthn), backup codes. Adding a factor or
@@ -210,17 +211,7 @@ function KeysPanel({ status, onChanged, onBackupCodes }: { status: MfaStatusResp
         <p>None added.</p>
       ) : (
         <table>
-          <caption class="visually-hidden">Security keys</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Added</th>
-              <th scope="col">Last used</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead caption="Security keys" columns={['Name', 'Added', 'Last used']} actions />
           <tbody>
             {status.webauthn.map((k) => (
               <tr key={k.id}>
