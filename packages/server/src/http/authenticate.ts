@@ -107,8 +107,8 @@ export function registerAuthentication(app: App, ctx: Context): void {
         if ((await ctx.state.get(revokedKey)) !== null) throw new WatchwordError('INVALID_TOKEN');
         return null;
       }
-      const { wait, values } = await limit(userId, [revokedKey]);
-      if (values[0] !== null) throw new WatchwordError('INVALID_TOKEN');
+      const { wait, also: revoked } = await limit(userId, revokedKey);
+      if (revoked !== null) throw new WatchwordError('INVALID_TOKEN');
       return wait;
     }
   });

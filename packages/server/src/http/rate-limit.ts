@@ -23,8 +23,8 @@ const CLASSES: readonly RateClass[] = ['auth', 'write', 'read', 'none'];
 /**
  * Counts one hit and answers whether it is within `limit` per window. The estimate weighs the previous window by
  * the share of it still inside the sliding window: cur + prev · (1 − elapsed / window). The current counter is
- * incremented before it is compared, so concurrent hits cannot exceed the limit. `alsoRead` are keys read in the
- * same state operation (one round trip on Redis), returned in `values`.
+ * incremented before it is compared, so concurrent hits cannot exceed the limit. `alsoRead` is a key read in the
+ * same state operation (one round trip on Redis); its value comes back as `also`.
  * `wait` is null when allowed, else milliseconds until a hit would be allowed again.
  */
 export async function slidingWindowHit(
@@ -33,13 +33,13 @@ export async function slidingWindowHit(
   limit: number,
   now: number,
   windowMs = WINDOW_MS,
-  alsoRead: readonly string[] = [],
-): Promise<{ wait: number | null; values: (string | null)[] }> {
+  alsoRead?: string,
+): Promise<{ wait: number | null; also: string | null }> {
   const w = Math.floor(now / windowMs);
   const elapsed = now - w * windowMs;
-  const { count: current, values } = await state.incrementAndRead(`${key}:${w}`, windowMs * 2, [`${key}:${w - 1}`, ...alsoRead]);
-  const previous = Number(values[0] ?? 0);
-  return { wait: windowWait(current, previous, limit, elapsed, windowMs), values: values.slice(1) };
+  const previousKey = `${key}:${w - 1}`;
+  const { count, values } = await state.incrementAndRead(`${key}:${w}`, windowMs * 2, alsoRead === undefined ? [previousKey] : [previousKey, alsoRead]);
+  return { wait: windowWait(count, Number(values[0] ?? 0), limit, elapsed, windowMs), also: values[1] ?? null };
 }
 
 function windowWait(current: number, previous: number, limit: number, elapsed: number, windowMs: number): number | null {
@@ -52,7 +52,7 @@ function windowWait(current: number, previous: number, limit: number, elapsed: n
 }
 
 /** A route's per-user volume limit: counts one hit for `userId` and reads `alsoRead` in the same state operation. */
-export type UserLimit = (userId: string, alsoRead: readonly string[]) => Promise<{ wait: number | null; values: (string | null)[] }>;
+export type UserLimit = (userId: string, alsoRead: string) => Promise<{ wait: number | null; also: string | null }>;
 
 /** Whether a route's class is counted per user (authenticated, not `auth`, limits on) rather than per IP or not at all. */
 function limitedPerUser(ctx: Context, cls: RateClass | undefined, permission: string | undefined): cls is 'read' | 'write' {
