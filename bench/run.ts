@@ -5,12 +5,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { type Vault, WatchwordClient } from '@watchword/client';
 import { runWorker, startServer, type Server } from './lib/processes.ts';
 import { type TargetCheck, checkTargets, formatTargets } from './lib/targets.ts';
 import { SERVER_BUNDLE, ensureServerBuild } from '../scripts/ensure-server-build.ts';
+import { deleteKeysWithPrefix } from '../scripts/redis-prefix.ts';
 
 const quick = process.argv.includes('--quick');
 const outDir = process.argv.find((a) => a.startsWith('--out='))?.slice(6) ?? join(import.meta.dirname, 'results');
@@ -185,18 +185,7 @@ async function withRedisPrefix<T>(redisUrl: string, fn: (prefix: string) => Prom
   try {
     return await fn(prefix);
   } finally {
-    const client = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    await client.connect();
-    try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        if (keys.length > 0) await client.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-    } finally {
-      await client.quit();
-    }
+    await deleteKeysWithPrefix(redisUrl, prefix);
   }
 }
 

@@ -1,6 +1,7 @@
 /** Redis for tests: a unique key prefix per harness, and its keys deleted afterwards. */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix as deleteKeysUnder } from '../../../../scripts/redis-prefix.ts';
 import { serviceUrl } from './env.ts';
 
 export const testRedisUrl: string | undefined = process.env.TEST_REDIS_URL || undefined;
@@ -23,18 +24,8 @@ export function rawRedis(): Redis {
   return new Redis(testRedisUrl, { maxRetriesPerRequest: 1 });
 }
 
-/** Deletes every key under prefix (SCAN + DEL; the prefix is generated from hex digits, so it has no glob characters). */
+/** Deletes every key under prefix (what a harness wrote). */
 export async function deleteKeysWithPrefix(prefix: string): Promise<void> {
-  if (!/^[\w:]+$/.test(prefix)) throw new Error('unexpected characters in the test key prefix');
-  const client = rawRedis();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length > 0) await client.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    await client.quit();
-  }
+  if (testRedisUrl === undefined) throw new Error('TEST_REDIS_URL is not set');
+  await deleteKeysUnder(testRedisUrl, prefix);
 }
