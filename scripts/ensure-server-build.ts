@@ -54,7 +54,7 @@ export const EXTERNAL: readonly (string | RegExp)[] = [/^node:/, 'better-sqlite3
 const OPAQUE_LOADER = /@serenity-kit[\\/]opaque[\\/](?:cjs|esm)[\\/]index\.js$/;
 const FETCH_PROBES = ["typeof Request === 'function'", "typeof Response === 'function'"];
 
-function withoutFetchProbes(): Plugin {
+export function withoutFetchProbes(): Plugin {
   let patched = false;
   return {
     name: 'watchword:opaque-without-fetch-probes',

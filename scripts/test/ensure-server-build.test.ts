@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { installBuild } from '../ensure-server-build.ts';
+import { installBuild, withoutFetchProbes } from '../ensure-server-build.ts';
 
 describe('installing a server build', () => {
   const root = mkdtempSync(join(tmpdir(), 'ww-install-'));
@@ -31,5 +31,25 @@ describe('installing a server build', () => {
     installBuild(stage(['runtime-c.mjs', 'webauthn-d.mjs']), dist);
     expect(readdirSync(dist).sort()).toEqual(['builds.json', 'main.mjs', 'runtime-a.mjs', 'runtime-c.mjs', 'webauthn-b.mjs', 'webauthn-c.mjs', 'webauthn-d.mjs']);
     expect(readFileSync(join(dist, 'main.mjs'), 'utf8')).toBe('build 4');
+  });
+});
+
+describe('the OPAQUE loader patch', () => {
+  const id = '/repo/node_modules/@serenity-kit/opaque/cjs/index.js';
+  const loader = "if (typeof Request === 'function' && x instanceof Request) f(); if (typeof Response === 'function' && y instanceof Response) g();";
+  type Hooks = { transform(code: string, id: string): string | null; buildEnd(): void };
+  const plugin = () => withoutFetchProbes() as unknown as Hooks;
+
+  it('reads false for both fetch probes of the loader, and leaves every other module alone', () => {
+    const p = plugin();
+    expect(p.transform('typeof Request === \'function\'', '/repo/src/other.ts')).toBeNull();
+    expect(p.transform(loader, id)).toBe('if (false && x instanceof Request) f(); if (false && y instanceof Response) g();');
+    expect(() => p.buildEnd()).not.toThrow();
+  });
+
+  it('fails the build when the loader changed or was not bundled at all', () => {
+    expect(() => plugin().transform(loader.replace("typeof Response === 'function'", 'true'), id)).toThrow(/expected "typeof Response === 'function'" exactly once/);
+    expect(() => plugin().transform(`${loader} ${loader}`, id)).toThrow(/exactly once/);
+    expect(() => plugin().buildEnd()).toThrow(/was not bundled/);
   });
 });
