@@ -38,11 +38,10 @@ const INPUTS = [
 
 /**
  * Left to Node's resolver at run time: native add-ons (better-sqlite3, @node-rs/argon2), the optional backends'
- * drivers (pg, whose `pg-native` is an optional require; ioredis), which load only when configured,
- * @fastify/swagger, which reads its own package.json by path, and nodemailer, whose CommonJS build mail/load.ts
- * requires (its ES build would bring undici along; see there).
+ * drivers (pg, whose `pg-native` is an optional require; ioredis), which load only when configured, and nodemailer,
+ * whose CommonJS build mail/load.ts requires (its ES build would bring undici along; see there).
  */
-export const EXTERNAL: readonly (string | RegExp)[] = [/^node:/, 'better-sqlite3', '@node-rs/argon2', 'pg', 'ioredis', '@fastify/swagger', 'nodemailer'];
+export const EXTERNAL: readonly (string | RegExp)[] = [/^node:/, 'better-sqlite3', '@node-rs/argon2', 'pg', 'ioredis', 'nodemailer'];
 
 /**
  * The WASM loader that wasm-bindgen generated for @serenity-kit/opaque asks `typeof Request` and `typeof Response`

