@@ -21,7 +21,9 @@ await ensureServerBuild();
 const MAIN = process.env.SERVER_ENTRY ?? SERVER_BUNDLE;
 const LOAD = join(import.meta.dirname, 'load-worker.ts');
 const base = await startServer(join(import.meta.dirname, 'baseline-server.ts'), [], {}, SERVER_CPU);
+const baseCpu0 = base.cpuMs();
 const b = await runWorker<{ rps: number }>(LOAD, { url: base.url, scenario: 'get', path: '/json', durationSeconds: D, connections: 16 }, LOAD_CPU);
+const baseCpuUs = ((base.cpuMs() - baseCpu0) * 1000) / (b.rps * D);
 await base.stop();
 const dataDir = mkdtempSync(join(tmpdir(), 'ww-prof-'));
 const backends = Object.fromEntries(['DATABASE_URL', 'REDIS_URL'].flatMap((name) => (process.env[name] ? [[name, process.env[name] as string]] : [])));
@@ -43,4 +45,4 @@ console.log('server CPU use', ((server.cpuMs() - cpu0) / (performance.now() - t0
 await perfDone;
 await server.stop();
 rmSync(dataDir, { recursive: true, force: true });
-console.log(`baseline ${b.rps.toFixed(0)} req/s; watchword ${r.rps.toFixed(0)} req/s (${r.non2xx} non-2xx); ratio ${(r.rps / b.rps).toFixed(3)}`);
+console.log(`baseline ${b.rps.toFixed(0)} req/s (${baseCpuUs.toFixed(1)} µs CPU per request); watchword ${r.rps.toFixed(0)} req/s (${r.non2xx} non-2xx); ratio ${(r.rps / b.rps).toFixed(3)}`);
