@@ -37,11 +37,13 @@ const INPUTS = [
 ];
 
 /**
- * Left to Node's resolver at run time: native add-ons (better-sqlite3, @node-rs/argon2), the optional backends'
- * drivers (pg, whose `pg-native` is an optional require; ioredis), which load only when configured, and nodemailer,
- * whose CommonJS build mail/load.ts requires (its ES build would bring undici along; see there).
+ * Left to Node's resolver at run time: native add-ons (better-sqlite3, @node-rs/argon2, and `pg-native`, which pg
+ * requires only if asked for its native client, never here), and nodemailer, whose CommonJS build mail/load.ts
+ * requires (its ES build would bring undici along; see there). The PostgreSQL and Redis drivers are bundled, into
+ * the chunks that load only when DATABASE_URL / REDIS_URL are set: as ~100 modules of their own they held ~7 MB
+ * more of an idle server's memory (docs/performance.md).
  */
-export const EXTERNAL: readonly (string | RegExp)[] = [/^node:/, 'better-sqlite3', '@node-rs/argon2', 'pg', 'ioredis', 'nodemailer'];
+export const EXTERNAL: readonly (string | RegExp)[] = [/^node:/, 'better-sqlite3', '@node-rs/argon2', 'pg-native', 'nodemailer'];
 
 /**
  * The WASM loader that wasm-bindgen generated for @serenity-kit/opaque asks `typeof Request` and `typeof Response`
