@@ -1,5 +1,8 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import preact from '@preact/preset-vite';
-import { defineConfig } from 'vite';
+import { type Plugin, defineConfig } from 'vite';
 
 /**
  * The web vault build (docs/web-vault.md). `vite build` writes dist/: index.html plus content-hashed files in
@@ -21,12 +24,39 @@ function chunkName(moduleIds: readonly string[]): string {
   return 'chunk';
 }
 
+/** Text files worth compressing; smaller files gain too little for the header. */
+const TEXT_FILE = /\.(?:html|m?js|css|json|svg|txt|wasm)$/;
+const MIN_GZIP_BYTES = 1024;
+
+/**
+ * Writes a gzipped copy (`<name>.gz`, best compression) beside each text file of the build that gzip makes smaller.
+ * The server then holds only the copies in memory and compresses nothing at run time (server:
+ * modules/web/routes.ts); written after the files themselves, so a copy is never older than its file.
+ */
+function gzippedCopies(): Plugin {
+  return {
+    name: 'watchword-gzipped-copies',
+    apply: 'build',
+    writeBundle(options, bundle) {
+      const dir = options.dir ?? 'dist';
+      for (const name of Object.keys(bundle)) {
+        if (!TEXT_FILE.test(name)) continue;
+        const path = join(dir, name);
+        const body = readFileSync(path);
+        if (body.length < MIN_GZIP_BYTES) continue;
+        const zipped = gzipSync(body, { level: 9 });
+        if (zipped.length < body.length) writeFileSync(`${path}.gz`, zipped);
+      }
+    },
+  };
+}
+
 export default defineConfig({
   root: import.meta.dirname,
   base: '/',
   // Preact's JSX through Vite's own (Oxc) transform; in dev also Prefresh (hot updates keep the in-memory session:
   // a full reload would log out, since tokens live in memory only) and the Preact devtools hook.
-  plugins: [preact({ reactAliasesEnabled: false })],
+  plugins: [preact({ reactAliasesEnabled: false }), gzippedCopies()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -6,10 +6,12 @@
  * be left in browser storage.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { decodeBase32, totp } from '@watchword/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureWebBuild } from '../../../scripts/ensure-web-build.ts';
+import { WEB_DIST, ensureWebBuild } from '../../../scripts/ensure-web-build.ts';
 import { type TestBrowser, browserStorage, launchBrowser } from './support/browser.ts';
 import { addLoginItem, confirmRecoveryKeySaved, itemPane, login, openItem, register, unlabelledControls, vaultShown } from './support/flows.ts';
 import { type VaultServer, startVaultServer } from './support/server.ts';
@@ -63,8 +65,12 @@ describe('web vault in Chromium', () => {
     const asset = await fetch(`${server.url}${script}`);
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    // The build wrote a gzipped copy, which the server sends as it is (fetch unzips it again).
+    expect(asset.headers.get('content-encoding')).toBe('gzip');
+    const built = readFileSync(join(WEB_DIST, script as string));
+    expect(gunzipSync(readFileSync(join(WEB_DIST, `${script as string}.gz`))).equals(built)).toBe(true);
     // Read it all: an unread body keeps the connection (and the server's shutdown) waiting.
-    expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(0);
+    expect(Buffer.from(await asset.arrayBuffer()).equals(built)).toBe(true);
   });
 
   it('registers with a strength meter and shows the recovery key once, with copy and download', async () => {

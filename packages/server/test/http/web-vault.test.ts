@@ -1,6 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_CSP, WEB_VAULT_CSP } from '../../src/http/security-headers.ts';
 import { ASSET_CACHE_CONTROL, BUILD_COMMAND } from '../../src/modules/web/routes.ts';
@@ -127,6 +127,56 @@ describe('web vault static files', () => {
   it('keeps the static routes out of the OpenAPI document', async () => {
     const doc = JSON.parse((await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).body) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths).filter((p) => p === '/' || p.startsWith('/assets') || p === '/index.html')).toEqual([]);
+  });
+});
+
+describe('web vault with the gzipped copies the build writes', () => {
+  let t: TestApp;
+  let fixture: Awaited<ReturnType<typeof fixtureDist>>;
+  const script = `export const y = ${JSON.stringify('b'.repeat(8000))};`;
+
+  beforeAll(async () => {
+    fixture = await fixtureDist();
+    const assets = join(fixture.dist, 'assets');
+    writeFileSync(join(assets, 'main-Q1.js'), script);
+    writeFileSync(join(assets, 'main-Q1.js.gz'), gzipSync(script, { level: 9 }));
+    // A copy older than its file (the file was replaced after the build) is not used.
+    writeFileSync(join(assets, 'stale-Q2.js'), script);
+    writeFileSync(join(assets, 'stale-Q2.js.gz'), gzipSync('export const stale = true;'.repeat(100)));
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(join(assets, 'stale-Q2.js.gz'), past, past);
+    // A copy with no file of its own is not a file either.
+    writeFileSync(join(assets, 'orphan-Q3.js.gz'), gzipSync('export {};'));
+    t = await createTestApp('sqlite', { WEB_VAULT_DIR: fixture.dist });
+  });
+  afterAll(async () => {
+    await t.close();
+    await fixture.tmp.remove();
+  });
+
+  it('sends the copy as it is to clients that take gzip, and its unzipped bytes to those that do not, under one validator', async () => {
+    const copy = readFileSync(join(fixture.dist, 'assets', 'main-Q1.js.gz'));
+    const zipped = await t.app.inject({ method: 'GET', url: '/assets/main-Q1.js', headers: { 'accept-encoding': 'gzip' } });
+    expect(zipped.statusCode).toBe(200);
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers.vary).toBe('accept-encoding');
+    expect(zipped.rawPayload.equals(copy)).toBe(true);
+    const plain = await t.app.inject({ method: 'GET', url: '/assets/main-Q1.js' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(plain.body).toBe(script);
+    expect(plain.headers.etag).toBe(zipped.headers.etag);
+    const notModified = await t.app.inject({ method: 'GET', url: '/assets/main-Q1.js', headers: { 'if-none-match': plain.headers.etag as string } });
+    expect(notModified.statusCode).toBe(304);
+  });
+
+  it('ignores a copy older than its file, and never serves a copy under its own name', async () => {
+    const stale = await t.app.inject({ method: 'GET', url: '/assets/stale-Q2.js', headers: { 'accept-encoding': 'gzip' } });
+    expect(stale.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(stale.rawPayload).toString('utf8')).toBe(script);
+    for (const url of ['/assets/main-Q1.js.gz', '/assets/stale-Q2.js.gz', '/assets/orphan-Q3.js.gz', '/assets/orphan-Q3.js']) {
+      expect((await t.app.inject({ method: 'GET', url })).statusCode, url).toBe(404);
+    }
   });
 });
 
