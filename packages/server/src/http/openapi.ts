@@ -48,14 +48,27 @@ export interface OpenApiInfo {
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** A route schema as plain JSON: own enumerable keys only (TypeBox's `~kind` markers are not), functions dropped, `$id` dropped, `nullable` folded into `type`. */
+/** Keywords whose value maps names to schemas (JSON Schema 2020-12 §10.3.2, §8.2.4): the names are data. */
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', 'dependentSchemas', '$defs', 'definitions']);
+/** Keywords whose value is data, not a schema: copied as they are. */
+const LITERALS = new Set(['const', 'enum', 'default', 'examples', 'required', 'dependentRequired']);
+
+/** Plain JSON data (own enumerable keys; TypeBox's `~kind` markers are not). */
+const jsonCopy = (value: unknown): Json => JSON.parse(JSON.stringify(value)) as Json;
+
+/**
+ * A route schema as plain JSON Schema: own enumerable keys only, `$id` dropped, `nullable: true` folded into `type`.
+ * Only keywords are rewritten: a property that happens to be called `nullable` or `$id` is kept.
+ */
 export function toJsonSchema(value: unknown): Json {
   if (Array.isArray(value)) return value.map(toJsonSchema);
-  if (!isObject(value)) return typeof value === 'function' || value === undefined ? null : (value as Json);
+  if (!isObject(value)) return jsonCopy(value ?? null);
   const out: JsonObject = {};
   for (const [key, child] of Object.entries(value)) {
     if (key === '$id' || key === 'nullable' || typeof child === 'function' || child === undefined) continue;
-    out[key] = toJsonSchema(child);
+    if (LITERALS.has(key)) out[key] = jsonCopy(child);
+    else if (SCHEMA_MAPS.has(key) && isObject(child)) out[key] = Object.fromEntries(Object.entries(child).map(([name, schema]) => [name, toJsonSchema(schema)]));
+    else out[key] = toJsonSchema(child);
   }
   if (value.nullable === true && out.type !== undefined) {
     const types = [out.type].flat();
@@ -85,14 +98,14 @@ function admitsNull(schema: Json): boolean {
 
 function operation(schema: RecordedRoute['schema']): JsonObject {
   const op: JsonObject = {};
-  for (const key of ['tags', 'summary', 'description'] as const) if (schema[key] !== undefined) op[key] = toJsonSchema(schema[key]);
+  for (const key of ['tags', 'summary', 'description'] as const) if (schema[key] !== undefined) op[key] = jsonCopy(schema[key]);
   if (schema.body !== undefined) {
     const body = toJsonSchema(schema.body);
     op.requestBody = { required: !admitsNull(body), content: { 'application/json': { schema: body } } };
   }
   const params = [...parameters(schema.params, 'path'), ...parameters(schema.querystring, 'query'), ...parameters(schema.headers, 'header')];
   if (params.length > 0) op.parameters = params;
-  if (schema.security !== undefined) op.security = toJsonSchema(schema.security);
+  if (schema.security !== undefined) op.security = jsonCopy(schema.security);
   const responses: JsonObject = {};
   for (const [status, response] of Object.entries(isObject(schema.response) ? schema.response : {})) {
     const body = toJsonSchema(response);

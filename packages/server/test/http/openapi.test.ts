@@ -130,6 +130,10 @@ describe('OpenAPI document and route declarations', () => {
     expect(toJsonSchema({ type: 'object', nullable: true, properties: {} })).toEqual({ type: ['object', 'null'], properties: {} });
     expect(toJsonSchema({ type: ['string', 'null'], nullable: true })).toEqual({ type: ['string', 'null'] });
     expect(toJsonSchema({ anyOf: [{ $id: 'A', type: 'string' }, { type: 'integer' }] })).toEqual({ anyOf: [{ type: 'string' }, { type: 'integer' }] });
+    // Only keywords are rewritten: properties named like them, and literal values, are data.
+    const named = { type: 'object', required: ['nullable', '$id'], properties: { nullable: { type: 'boolean' }, $id: { type: 'string', nullable: true } } };
+    expect(toJsonSchema(named)).toEqual({ type: 'object', required: ['nullable', '$id'], properties: { nullable: { type: 'boolean' }, $id: { type: ['string', 'null'] } } });
+    expect(toJsonSchema({ const: { $id: 'x', nullable: true } })).toEqual({ const: { $id: 'x', nullable: true } });
     expect(openApiPath('/api/v1/admin/users/:id/roles/:role')).toBe('/api/v1/admin/users/{id}/roles/{role}');
   });
 
