@@ -126,14 +126,15 @@ export function createCredentialThrottle(deps: {
    */
   const generationKey = (account: string) => `thr:g:${hash('gen', account)}`;
   const generationTtl = () => s.failureWindowMs * 2 + s.backoffMaxMs;
-  const scopes = async (action: CredentialAction, subjects: CredentialSubjects): Promise<Scope[]> => {
+  const scopesOf = (action: CredentialAction, subjects: CredentialSubjects, gen: string | null | undefined): Scope[] => {
     if (subjects.account === undefined) return [];
-    const gen = (await state.get(generationKey(subjects.account))) ?? '0';
     return [
-      { id: `${action}:ai:${hash(subjects.account, subjects.ip, gen)}`, free: s.freeAttempts },
-      { id: `${action}:a:${hash(subjects.account, gen)}`, free: s.accountFreeAttempts },
+      { id: `${action}:ai:${hash(subjects.account, subjects.ip, gen ?? '0')}`, free: s.freeAttempts },
+      { id: `${action}:a:${hash(subjects.account, gen ?? '0')}`, free: s.accountFreeAttempts },
     ];
   };
+  const scopes = async (action: CredentialAction, subjects: CredentialSubjects): Promise<Scope[]> =>
+    subjects.account === undefined ? [] : scopesOf(action, subjects, await state.get(generationKey(subjects.account)));
   const failKey = (scope: Scope, t: number) => `thr:f:${scope.id}:${Math.floor(t / s.failureWindowMs)}`;
   const lockKey = (scope: Scope) => `thr:l:${scope.id}`;
   const ipKeys = (ip: string, t: number) => {
@@ -151,9 +152,18 @@ export function createCredentialThrottle(deps: {
     return state.set(lockKey(scope), `${until} ${toBase64Url(randomBytes(12))}`, until - t + s.failureWindowMs);
   };
 
-  const assertIpOpen = async (ip: string, t = now()) => {
-    const until = Number((await state.get(ipKeys(ip, t).block)) ?? 0);
+  const assertUnblocked = (block: string | null | undefined, t: number) => {
+    const until = Number(block ?? 0);
     if (t < until) throw rateLimited(until - t);
+  };
+  const assertIpOpen = async (ip: string, t = now()) => assertUnblocked(await state.get(ipKeys(ip, t).block), t);
+
+  /** assertIpOpen, then the subjects' scopes: the IP's block and the account's generation read in one operation. */
+  const openScopes = async (action: CredentialAction, subjects: CredentialSubjects, t: number): Promise<Scope[]> => {
+    const keys = [ipKeys(subjects.ip, t).block, ...(subjects.account === undefined ? [] : [generationKey(subjects.account)])];
+    const [block, gen] = await state.getMany(keys);
+    assertUnblocked(block, t);
+    return scopesOf(action, subjects, gen);
   };
 
   /**
@@ -173,7 +183,7 @@ export function createCredentialThrottle(deps: {
 
   /** Rejects while any scope is in backoff; returns the locks seen (a lock that has expired may be claimed). */
   const assertScopesOpen = async (list: Scope[], t: number): Promise<(Lock | null)[]> => {
-    const locks = (await Promise.all(list.map((scope) => state.get(lockKey(scope))))).map(parseLock);
+    const locks = list.length === 0 ? [] : (await state.getMany(list.map(lockKey))).map(parseLock);
     const wait = Math.max(0, ...locks.map((lock) => (lock ? lock.until - t : 0)));
     if (wait > 0) throw rateLimited(wait);
     return locks;
@@ -205,8 +215,7 @@ export function createCredentialThrottle(deps: {
       if (!s.enabled) return;
       const t = now();
       // Reads first: a throttled client is refused before anything is counted or computed.
-      await assertIpOpen(subjects.ip, t);
-      const list = await scopes(action, subjects);
+      const list = await openScopes(action, subjects, t);
       const seen = await assertScopesOpen(list, t);
       if (!(await countIp(subjects.ip, t, false))) throw rateLimited(s.ipBlockMs);
       for (const [i, scope] of list.entries()) await count(scope, seen[i] ?? null, t);
@@ -218,15 +227,14 @@ export function createCredentialThrottle(deps: {
       const list = await scopes(action, subjects);
       await Promise.all([
         state.increment(ipKeys(subjects.ip, t).credits, s.ipBlockWindowMs * 2),
-        ...list.flatMap((scope) => [state.delete(failKey(scope, t)), state.delete(lockKey(scope))]),
+        state.delete(...list.flatMap((scope) => [failKey(scope, t), lockKey(scope)])),
       ]);
     },
 
     async check(action, subjects) {
       if (!s.enabled) return;
       const t = now();
-      await assertIpOpen(subjects.ip, t);
-      await assertScopesOpen(await scopes(action, subjects), t);
+      await assertScopesOpen(await openScopes(action, subjects, t), t);
     },
 
     async failed(action, subjects) {

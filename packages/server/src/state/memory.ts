@@ -58,8 +58,12 @@ export class MemoryStateStore implements StateStore {
     return entry.value;
   }
 
-  async delete(key: string): Promise<void> {
-    this.#entries.delete(key);
+  async getMany(keys: readonly string[]): Promise<(string | null)[]> {
+    return keys.map((key) => this.#live(key)?.value ?? null);
+  }
+
+  async delete(...keys: readonly string[]): Promise<void> {
+    for (const key of keys) this.#entries.delete(key);
   }
 
   async increment(key: string, ttlMs: number): Promise<number> {

@@ -113,8 +113,14 @@ export class RedisStateStore implements StateStore {
     return this.#run(() => this.#client.getdel(key));
   }
 
-  async delete(key: string): Promise<void> {
-    await this.#run(() => this.#client.del(key));
+  async getMany(keys: readonly string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    return this.#run(() => this.#client.mget(...keys));
+  }
+
+  async delete(...keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.#run(() => this.#client.del(...keys));
   }
 
   async increment(key: string, ttlMs: number): Promise<number> {

@@ -8,9 +8,12 @@ export interface StateStore {
   /** Stores value under key for ttlMs milliseconds (overwrites). */
   set(key: string, value: string, ttlMs: number): Promise<void>;
   get(key: string): Promise<string | null>;
+  /** `get` of several keys as one operation (one round trip on Redis); the values in the order of `keys`. */
+  getMany(keys: readonly string[]): Promise<(string | null)[]>;
   /** Atomically reads and deletes: a value can be taken once only, even by concurrent callers on several instances. */
   take(key: string): Promise<string | null>;
-  delete(key: string): Promise<void>;
+  /** Deletes every key given, as one operation (one round trip on Redis). */
+  delete(...keys: readonly string[]): Promise<void>;
   /** Atomically increments a counter, creating it with ttlMs on first use; returns the new value. */
   increment(key: string, ttlMs: number): Promise<number>;
   /**

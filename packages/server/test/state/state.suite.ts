@@ -41,6 +41,20 @@ export function stateSuite(kind: StateStore['kind'], open: () => Promise<OpenedS
       await store.delete(k); // deleting a missing key is fine
     });
 
+    it('getMany reads several keys in order, missing and expired ones as null; delete takes several keys', async () => {
+      const [a, b, c, gone] = [key(), key(), key(), key()];
+      await store.set(a, 'A', 60_000);
+      await store.set(c, 'C', 60_000);
+      await store.set(gone, 'G', 20);
+      await sleep(60);
+      expect(await store.getMany([a, b, c, gone])).toEqual(['A', null, 'C', null]);
+      expect(await store.getMany([c, a])).toEqual(['C', 'A']);
+      expect(await store.getMany([])).toEqual([]);
+      await store.delete(a, b, c);
+      expect(await store.getMany([a, c])).toEqual([null, null]);
+      await store.delete();
+    });
+
     it('keeps keys apart', async () => {
       const a = key();
       const b = key();
