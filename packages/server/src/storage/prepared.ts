@@ -8,14 +8,15 @@ import type { CompiledQuery, Kysely } from 'kysely';
  * builder, and every value is still a bound parameter.
  */
 /**
- * Runs a compiled read straight on the driver — synchronously on the embedded database (storage/sqlite.ts), as a
- * named prepared statement on PostgreSQL (storage/postgres.ts) — or answers undefined when the query must take the
- * query builder's own path. SQL text and parameters are the builder's, unchanged.
+ * Runs a compiled statement straight on the driver — synchronously on the embedded database (storage/sqlite.ts), as
+ * a named prepared statement on PostgreSQL (storage/postgres.ts) — or answers undefined when the query must take the
+ * query builder's own path. SQL text and parameters are the builder's, unchanged. Mostly the hot reads; a write
+ * answers its RETURNING rows, or none.
  */
 export type DirectReader = (sql: string, parameters: readonly unknown[]) => unknown[] | Promise<unknown[]> | undefined;
 const directReaders = new WeakMap<object, DirectReader>();
 
-/** Lets the hot reads compiled on `db` (never a transaction's) run through `reader`. */
+/** Lets the hot statements compiled on `db` (never a transaction's) run through `reader`. */
 export function attachDirectReader(db: Kysely<any>, reader: DirectReader): void {
   directReaders.set(db, reader);
 }

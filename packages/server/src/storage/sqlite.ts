@@ -61,14 +61,21 @@ export function withStatementCache(database: Database.Database): SqliteDatabase 
 }
 
 /**
- * Hot reads run at once on the connection, synchronously, instead of queueing for Kysely's connection lock (a chain
+ * Hot statements (storage/prepared.ts) run at once on the connection, synchronously, instead of queueing for Kysely's connection lock (a chain
  * of promises per query; docs/performance.md). Safe only when no transaction is open on the connection: the read
  * then runs in autocommit mode, as if it had been queued first (better-sqlite3 is synchronous, so nothing runs
  * during it). While a transaction is open — between its BEGIN and COMMIT other queries wait for the lock — the
  * reader answers undefined and the query takes Kysely's path, so it never sees uncommitted rows.
  */
 function directReader(database: Database.Database, cached: ReturnType<typeof withStatementCache>): DirectReader {
-  return (source, parameters) => (database.inTransaction ? undefined : cached.prepare(source).all(parameters));
+  return (source, parameters) => {
+    if (database.inTransaction) return undefined;
+    const statement = cached.prepare(source);
+    // A statement that returns no rows (a write without RETURNING) is run; better-sqlite3 refuses `all` on it.
+    if (statement.reader) return statement.all(parameters);
+    statement.run(parameters);
+    return [];
+  };
 }
 
 /** Creates the database file 0600 if missing; SQLite gives the -wal and -shm files the same mode. */

@@ -54,6 +54,10 @@ describe('preparedQuery', () => {
         await trx.insertInto('t').values({ id: 'c', owner: 'x', n: 3 }).execute();
       });
       expect(await q('x')).toEqual([{ id: 'a' }, { id: 'c' }]);
+      // A write without RETURNING runs on the direct path too, and answers no rows.
+      const add = preparedQuery<never, [string, string]>(file, 2, (id, owner) => file.insertInto('t').values({ id, owner, n: 9 }));
+      expect(await add('d', 'x')).toEqual([]);
+      expect(await q('x')).toEqual([{ id: 'a' }, { id: 'c' }, { id: 'd' }]);
     } finally {
       await file.destroy();
       await dir.remove();
