@@ -3,23 +3,23 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AuditEventsTable, Database } from './schema.ts';
 import type { AuditEventRecord, AuditRepository } from './types.ts';
 
+/** An event as its row. */
+export const auditRow = (e: AuditEventRecord) => ({
+  id: e.id,
+  at: e.at,
+  actor_id: e.actorId,
+  action: e.action,
+  target_id: e.targetId,
+  ip: e.ip,
+  user_agent: e.userAgent,
+  outcome: e.outcome,
+  request_id: e.requestId,
+  context: JSON.stringify(e.context),
+});
+
 /** Inserts one event (in `db` or inside a caller's transaction). */
 export async function appendAuditEvent(db: Kysely<Database> | Transaction<Database>, e: AuditEventRecord): Promise<void> {
-  await db
-    .insertInto('audit_events')
-    .values({
-      id: e.id,
-      at: e.at,
-      actor_id: e.actorId,
-      action: e.action,
-      target_id: e.targetId,
-      ip: e.ip,
-      user_agent: e.userAgent,
-      outcome: e.outcome,
-      request_id: e.requestId,
-      context: JSON.stringify(e.context),
-    })
-    .execute();
+  await db.insertInto('audit_events').values(auditRow(e)).execute();
 }
 
 export function createAuditRepository(db: Kysely<Database>): AuditRepository {

@@ -44,7 +44,7 @@ function createStorage(dialect: Storage['dialect'], db: Kysely<Database>): Stora
     users: createUserRepository(db),
     vaults: createVaultRepository(db),
     items: createItemRepository(db),
-    sessions: createSessionRepository(db),
+    sessions: createSessionRepository(db, dialect),
     meta: createMetaRepository(db),
     account: createAccountRepository(db),
     mfa: createMfaRepository(db),

@@ -2,22 +2,26 @@
 import type { Kysely, Selectable } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { isUniqueViolation } from './errors.ts';
+import { preparedQuery } from './prepared.ts';
 import type { Database, WebauthnCredentialsTable } from './schema.ts';
 import type { MfaRepository } from './types.ts';
 
 export function createMfaRepository(db: Kysely<Database>): MfaRepository {
+  // The user row with two EXISTS probes: one round trip, compiled once (every login reads it).
+  const gate = preparedQuery<{ disabled_at: number | null; totp: unknown; webauthn: unknown }, [string]>(db, 1, (userId) =>
+    db
+      .selectFrom('users')
+      .select((eb) => [
+        'users.disabled_at',
+        eb.exists(eb.selectFrom('totp_factors').select('user_id').where('user_id', '=', userId).where('confirmed_at', 'is not', null)).as('totp'),
+        eb.exists(eb.selectFrom('webauthn_credentials').select('id').where('user_id', '=', userId)).as('webauthn'),
+      ])
+      .where('users.id', '=', userId),
+  );
   return {
     async loginGate(userId) {
-      // The user row with two EXISTS probes: one round trip. No row (a deleted account) answers "disabled".
-      const row = await db
-        .selectFrom('users')
-        .select((eb) => [
-          'users.disabled_at',
-          eb.exists(eb.selectFrom('totp_factors').select('user_id').where('user_id', '=', userId).where('confirmed_at', 'is not', null)).as('totp'),
-          eb.exists(eb.selectFrom('webauthn_credentials').select('id').where('user_id', '=', userId)).as('webauthn'),
-        ])
-        .where('users.id', '=', userId)
-        .executeTakeFirst();
+      const [row] = await gate(userId);
+      // No row (a deleted account) answers "disabled".
       if (row === undefined) return { disabled: true, secondFactor: false };
       // SQLite answers EXISTS with 0/1, PostgreSQL with a boolean.
       return { disabled: row.disabled_at !== null, secondFactor: Boolean(row.totp) || Boolean(row.webauthn) };

@@ -40,11 +40,11 @@ export function openPostgresPool(options: PostgresOptions): { db: Kysely<Databas
 }
 
 /**
- * The hot reads (storage/prepared.ts) as named prepared statements: each connection parses and plans one the first
- * time it runs it and then only binds and executes, where Kysely's driver sends every query unnamed (parsed and
- * planned on every request). One name per SQL text; the text is the query builder's and every value is bound.
- * A read on `db` takes any free pooled connection, as Kysely's own path does; reads inside a transaction go through
- * the transaction's instance and never come here.
+ * The hot statements (storage/prepared.ts: the hot reads, and a login's one-statement write) as named prepared
+ * statements: each connection parses and plans one the first time it runs it and then only binds and executes, where
+ * Kysely's driver sends every query unnamed (parsed and planned on every request). One name per SQL text; the text is the query builder's and every value is bound.
+ * A statement on `db` takes any free pooled connection, as Kysely's own path does; statements inside a transaction
+ * go through the transaction's instance and never come here.
  */
 export function namedStatements(pool: pg.Pool): DirectReader {
   const names = new Map<string, string>();

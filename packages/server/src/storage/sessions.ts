@@ -1,7 +1,8 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, SessionsTable } from './schema.ts';
-import { appendAuditEvent } from './audit.ts';
-import type { NewSession, RotateResult, SessionRecord, SessionRepository } from './types.ts';
+import { appendAuditEvent, auditRow } from './audit.ts';
+import { preparedQuery } from './prepared.ts';
+import type { AuditEventRecord, NewSession, RotateResult, SessionRecord, SessionRepository, Storage } from './types.ts';
 import { transactionWithRollback } from './transaction.ts';
 
 /** A session is live while it is not revoked, not past its absolute expiry and not idle too long. */
@@ -14,29 +15,63 @@ async function loadSession(trx: Transaction<Database> | Kysely<Database>, id: st
   return row === undefined ? undefined : toSession(row);
 }
 
+const sessionRow = (session: NewSession) => ({
+  id: session.id,
+  user_id: session.userId,
+  device_name: session.deviceName,
+  ip: session.ip,
+  user_agent: session.userAgent,
+  created_at: session.createdAt,
+  last_used_at: session.createdAt,
+  expires_at: session.expiresAt,
+  revoked_at: null,
+  dpop_jkt: session.dpopJkt,
+});
+
 /** The session row and its first refresh token (inside the caller's transaction). */
 async function insertSession(trx: Transaction<Database>, session: NewSession): Promise<void> {
-  await trx
-    .insertInto('sessions')
-    .values({
-      id: session.id,
-      user_id: session.userId,
-      device_name: session.deviceName,
-      ip: session.ip,
-      user_agent: session.userAgent,
-      created_at: session.createdAt,
-      last_used_at: session.createdAt,
-      expires_at: session.expiresAt,
-      revoked_at: null,
-      dpop_jkt: session.dpopJkt,
-    })
-    .execute();
+  await trx.insertInto('sessions').values(sessionRow(session)).execute();
   await trx.insertInto('refresh_tokens').values({ hash: session.refreshHash, session_id: session.id, created_at: session.createdAt }).execute();
 }
 
-export function createSessionRepository(db: Kysely<Database>): SessionRepository {
+type OpenArgs = [session: NewSession, event: AuditEventRecord];
+
+/**
+ * PostgreSQL: a login's writes — the session, its first refresh token, the user's last login time and the login's
+ * audit event — as ONE statement of data-modifying CTEs, which PostgreSQL runs atomically as a whole (PostgreSQL
+ * manual §7.8.4; the foreign keys are checked at the end of the statement, when the session row exists). Compiled
+ * once and run as a named prepared statement (storage/postgres.ts): one round trip per login instead of BEGIN, four
+ * statements and COMMIT. SQLite has no data-modifying CTEs and no round trips; it keeps the transaction.
+ */
+function postgresOpenSession(db: Kysely<Database>): (...args: OpenArgs) => Promise<unknown> {
+  const SESSION = ['id', 'userId', 'refreshHash', 'deviceName', 'ip', 'userAgent', 'createdAt', 'expiresAt', 'dpopJkt'] as const;
+  const EVENT = ['id', 'at', 'actorId', 'action', 'targetId', 'ip', 'userAgent', 'outcome', 'requestId', 'context'] as const;
+  const run = preparedQuery<never, unknown[]>(db, SESSION.length + EVENT.length, (...markers) => {
+    // Every value a marker (bound at each run); the builder's column types do not apply to markers.
+    const session = Object.fromEntries(SESSION.map((field, i) => [field, markers[i]])) as unknown as NewSession;
+    const event = Object.fromEntries(EVENT.map((field, i) => [field, markers[SESSION.length + i]])) as unknown as AuditEventRecord;
+    return db
+      .with('new_session', (q) => q.insertInto('sessions').values(sessionRow(session)))
+      .with('first_token', (q) => q.insertInto('refresh_tokens').values({ hash: session.refreshHash, session_id: session.id, created_at: session.createdAt }))
+      .with('last_login', (q) => q.updateTable('users').set({ last_login_at: session.createdAt }).where('id', '=', session.userId))
+      .insertInto('audit_events')
+      .values({ ...auditRow(event), context: event.context as unknown as string });
+  });
+  return (session, event) => run(...SESSION.map((field) => session[field]), ...EVENT.map((field) => (field === 'context' ? JSON.stringify(event.context) : event[field])));
+}
+
+export function createSessionRepository(db: Kysely<Database>, dialect: Storage['dialect']): SessionRepository {
+  const openOnPostgres = dialect === 'postgres' ? postgresOpenSession(db) : undefined;
+  // Every login asks whether it comes from a known device: compiled once.
+  const sameDevice = preparedQuery<{ id: string }, [string, string, string]>(db, 3, (userId, deviceName, userAgent) =>
+    db.selectFrom('sessions').select('id').where('user_id', '=', userId).where('device_name', '=', deviceName).where('user_agent', '=', userAgent).limit(1),
+  );
   return {
     async create(session, loginEvent) {
+      if (openOnPostgres) {
+        await openOnPostgres(session, loginEvent);
+        return;
+      }
       await db.transaction().execute(async (trx) => {
         await insertSession(trx, session);
         await trx.updateTable('users').set({ last_login_at: session.createdAt }).where('id', '=', session.userId).execute();
@@ -90,15 +125,7 @@ export function createSessionRepository(db: Kysely<Database>): SessionRepository
     },
 
     async deviceHistory(userId, deviceName, userAgent) {
-      const same = await db
-        .selectFrom('sessions')
-        .select('id')
-        .where('user_id', '=', userId)
-        .where('device_name', '=', deviceName)
-        .where('user_agent', '=', userAgent)
-        .limit(1)
-        .executeTakeFirst();
-      if (same !== undefined) return 'known';
+      if ((await sameDevice(userId, deviceName, userAgent)).length > 0) return 'known';
       const any = await db.selectFrom('sessions').select('id').where('user_id', '=', userId).limit(1).executeTakeFirst();
       return any === undefined ? 'first' : 'new';
     },

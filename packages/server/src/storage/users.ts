@@ -1,9 +1,27 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { isUniqueViolation } from './errors.ts';
 import type { Database, UsersTable } from './schema.ts';
+import { preparedQuery } from './prepared.ts';
 import type { UserRecord, UserRepository, UserSummary } from './types.ts';
 
+/**
+ * Every column of `users`, named: the hot lookups below run as prepared statements, and a `select *` prepared
+ * before a migration that adds a column would fail on PostgreSQL afterwards ("cached plan must not change result
+ * type"). The type check below fails the build when a column is added to the schema but not here.
+ */
+const USER_COLUMNS = [
+  'id', 'email', 'opaque_record', 'kdf_version', 'kek_salt', 'wrapped_account_key', 'recovery_salt', 'recovery_wrapped_key',
+  'x25519_public_key', 'ed25519_public_key', 'wrapped_x25519_private_key', 'wrapped_ed25519_private_key', 'revision',
+  'created_at', 'updated_at', 'recovery_verifier_hash', 'account_data', 'email_verified_at', 'disabled_at', 'last_login_at',
+] as const satisfies readonly (keyof UsersTable)[];
+const allColumnsNamed: Exclude<keyof UsersTable, (typeof USER_COLUMNS)[number]> extends never ? true : false = true;
+void allColumnsNamed;
+
 export function createUserRepository(db: Kysely<Database>): UserRepository {
+  // Every login looks the account up by e-mail, and every authenticated account read by id: compiled once.
+  const byEmail = preparedQuery<Selectable<UsersTable>, [string]>(db, 1, (email) => db.selectFrom('users').select(USER_COLUMNS).where('email', '=', email));
+  const byId = preparedQuery<Selectable<UsersTable>, [string]>(db, 1, (id) => db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id));
+  const first = (rows: Selectable<UsersTable>[]) => (rows[0] === undefined ? undefined : toUser(rows[0]));
   return {
     async create(user, personalVault, now) {
       try {
@@ -50,14 +68,8 @@ export function createUserRepository(db: Kysely<Database>): UserRepository {
         throw error;
       }
     },
-    async findByEmail(email) {
-      const row = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
-      return row === undefined ? undefined : toUser(row);
-    },
-    async findById(id) {
-      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-      return row === undefined ? undefined : toUser(row);
-    },
+    findByEmail: async (email) => first(await byEmail(email)),
+    findById: async (id) => first(await byId(id)),
     async search({ query, after, limit }) {
       let q = db.selectFrom('users').select('id').orderBy('email').limit(limit);
       // ESCAPE spelled out: SQLite has no default LIKE escape character (PostgreSQL's is the same backslash).

@@ -393,13 +393,22 @@ export function storageSuite(dialect: Dialect): void {
         const rotate = (presentedHash: string, now: number, newHash = `h-${randomUUID()}`) =>
           storage.sessions.rotate({ presentedHash, newHash, sealedSuccessor: `sealed:${newHash}`, now, idleTimeoutMs: IDLE, graceMs: GRACE });
 
-        it('writes a login in one go: the session, the last login time and the audit event', async () => {
+        it('writes a login in one go: the session, its first refresh token, the last login time and the audit event', async () => {
           const { user } = await createUser();
           expect((await storage.users.findById(user.id))?.lastLoginAt ?? null).toBeNull();
-          const session = await createSession(user.id);
-          expect((await storage.sessions.findById(session.id))?.id).toBe(session.id);
+          const session = {
+            id: randomUUID(), userId: user.id, refreshHash: `h-${randomUUID()}`, deviceName: 'Laptop', ip: '203.0.113.7', userAgent: 'test-agent/1',
+            createdAt: T0, expiresAt: T0 + HOUR, dpopJkt: 'jkt-1',
+          };
+          const event = auditEvent(T0, 'auth.login', user.id, user.id, { method: 'password', newDevice: true, n: 2, none: null });
+          await storage.sessions.create(session, event);
+          expect(await storage.sessions.findById(session.id)).toEqual({
+            id: session.id, userId: user.id, deviceName: 'Laptop', ip: '203.0.113.7', userAgent: 'test-agent/1',
+            createdAt: T0, lastUsedAt: T0, expiresAt: T0 + HOUR, revokedAt: null, dpopJkt: 'jkt-1',
+          });
+          expect((await rotate(session.refreshHash, T0 + 1)).status).toBe('rotated');
           expect((await storage.users.findById(user.id))?.lastLoginAt).toBe(T0);
-          expect((await storage.audit.listForUser(user.id, 10)).map((e) => e.action)).toEqual(['auth.login']);
+          expect(await storage.audit.listForUser(user.id, 10)).toEqual([event]);
           // A failed write leaves none of them: the same session id again.
           await expect(storage.sessions.create({ ...session, refreshHash: `h-${randomUUID()}`, createdAt: T0 + 9 }, loginEvent(user.id, T0 + 9))).rejects.toThrow();
           expect((await storage.users.findById(user.id))?.lastLoginAt).toBe(T0);
