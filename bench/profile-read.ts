@@ -5,12 +5,14 @@
 // `perf record -g` during the load (perf.data in the working directory). DATABASE_URL and REDIS_URL, when set, are
 // passed to the server (a migrated, empty database: `npm run migrate`), to profile PostgreSQL + Redis.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WatchwordClient } from '@watchword/client';
 import { runWorker, startServer } from './lib/processes.ts';
 import { SERVER_BUNDLE, ensureServerBuild } from '../scripts/ensure-server-build.ts';
+import { deleteKeysWithPrefix } from '../scripts/redis-prefix.ts';
 
 const D = Number(process.env.D ?? 5);
 const twoCores = cpus().length >= 2;
@@ -28,7 +30,9 @@ await base.stop();
 const dataDir = mkdtempSync(join(tmpdir(), 'ww-prof-'));
 const backends = Object.fromEntries(['DATABASE_URL', 'REDIS_URL'].flatMap((name) => (process.env[name] ? [[name, process.env[name] as string]] : [])));
 const extra = [...(process.env.PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), ...(process.env.NODE_FLAGS ?? '').split(' ').filter(Boolean)];
-const serverEnv = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ALLOWED_KDF_VERSIONS: '0,1', ACCESS_TOKEN_TTL: '3600', RATE_LIMIT_READ_PER_MINUTE: '100000000', ...backends };
+// Its own Redis key prefix, deleted afterwards.
+const prefix = `ww_prof_${randomBytes(4).toString('hex')}:`;
+const serverEnv = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ALLOWED_KDF_VERSIONS: '0,1', ACCESS_TOKEN_TTL: '3600', RATE_LIMIT_READ_PER_MINUTE: '100000000', REDIS_KEY_PREFIX: prefix, ...backends };
 const server = await startServer(MAIN, ['serve'], serverEnv, SERVER_CPU, extra);
 console.log('cold start', server.coldStartMs.toFixed(0), 'ms; idle RSS', (server.rssBytes() / 2 ** 20).toFixed(1), 'MB');
 const c = new WatchwordClient({ passwordPolicy: false, serverUrl: server.url, kdfVersion: 0, dpop: false });
@@ -45,4 +49,5 @@ console.log('server CPU use', ((server.cpuMs() - cpu0) / (performance.now() - t0
 await perfDone;
 await server.stop();
 rmSync(dataDir, { recursive: true, force: true });
+if (process.env.REDIS_URL) await deleteKeysWithPrefix(process.env.REDIS_URL, prefix);
 console.log(`baseline ${b.rps.toFixed(0)} req/s (${baseCpuUs.toFixed(1)} µs CPU per request); watchword ${r.rps.toFixed(0)} req/s (${r.non2xx} non-2xx); ratio ${(r.rps / b.rps).toFixed(3)}`);
