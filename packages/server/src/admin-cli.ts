@@ -11,7 +11,7 @@ import { BASE_ROLE, normaliseEmail } from '@watchword/protocol';
 import type { AuditAction } from './audit/audit.ts';
 import type { Config } from './config.ts';
 import { openStorage } from './storage/index.ts';
-import { SQLITE_FILE_NAME } from './storage/sqlite.ts';
+import { SQLITE_FILE_NAME } from './storage/sqlite-file.ts';
 import type { AuditEventRecord, Storage, UserSummary } from './storage/types.ts';
 
 export const ADMIN_USAGE = `usage: ww-server admin <command>

@@ -10,7 +10,6 @@ import { createMetaRepository } from './meta.ts';
 import { migrateToLatest, pendingMigrations } from './migrate.ts';
 import type { Database } from './schema.ts';
 import { createSessionRepository } from './sessions.ts';
-import { openSqlite } from './sqlite.ts';
 import type { Storage, StorageOptions } from './types.ts';
 import { createUserRepository } from './users.ts';
 import { createVaultRepository } from './vaults.ts';
@@ -21,7 +20,11 @@ const DEFAULT_POOL_SIZE = 30;
 
 export async function openStorage(options: StorageOptions): Promise<Storage> {
   const url = options.databaseUrl;
-  if (url === undefined) return createStorage('sqlite', openSqlite(options.dataDir));
+  if (url === undefined) {
+    // Loaded only when used, as pg is below: a server on PostgreSQL never loads better-sqlite3.
+    const { openSqlite } = await import('./sqlite.ts');
+    return createStorage('sqlite', openSqlite(options.dataDir));
+  }
   if (!/^postgres(ql)?:\/\//i.test(url)) {
     // Never echo the URL: it may carry a password.
     throw new Error('DATABASE_URL must be a postgres:// or postgresql:// URL (or unset for the embedded SQLite database)');

@@ -5,8 +5,7 @@ import Database from 'better-sqlite3';
 import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
 import { type DirectReader, attachDirectReader } from './prepared.ts';
 import type { Database as Schema } from './schema.ts';
-
-export const SQLITE_FILE_NAME = 'watchword.db';
+import { SQLITE_FILE_NAME } from './sqlite-file.ts';
 
 export function openSqlite(dataDir: string): Kysely<Schema> {
   // Only the server's user may read the vault data directory (no-op when it exists already).

@@ -5,7 +5,8 @@ import Database from 'better-sqlite3';
 import { sql, type RawBuilder } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStorage } from '../../src/storage/index.ts';
-import { openSqlite, SQLITE_FILE_NAME } from '../../src/storage/sqlite.ts';
+import { openSqlite } from '../../src/storage/sqlite.ts';
+import { SQLITE_FILE_NAME } from '../../src/storage/sqlite-file.ts';
 import { createTempDir, type TempDir } from '../support/tmp.ts';
 
 describe('storage (sqlite specifics)', () => {
