@@ -35,6 +35,10 @@ interface Row {
   p50?: number;
   p99?: number;
   ratio?: number;
+  /** Server CPU time per request, µs: steadier than req/s on a shared machine. */
+  cpuUs?: number;
+  /** The baseline's CPU per request over this one's: the throughput ratio if both servers were CPU-bound. */
+  cpuRatio?: number;
   note?: string;
   non2xx?: number;
 }
@@ -47,12 +51,20 @@ interface LoadResult {
   non2xx?: number;
   errors?: number;
   failures?: number;
+  cpuUs?: number;
 }
 
 const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 
 function load(job: Record<string, unknown>): Promise<LoadResult> {
   return runWorker<LoadResult>(LOAD, { durationSeconds: D, connections: CONNECTIONS, ...job }, LOAD_CPU);
+}
+
+/** Runs a load against `server` and adds the server's CPU time per request over it (µs). */
+async function withCpu(server: Pick<Server, 'cpuMs'>, run: () => Promise<LoadResult>): Promise<LoadResult> {
+  const cpu0 = server.cpuMs();
+  const result = await run();
+  return { ...result, cpuUs: ((server.cpuMs() - cpu0) * 1000) / Math.max(result.total, 1) };
 }
 
 async function seed(vault: Vault, count: number, prefix: string): Promise<void> {
@@ -96,43 +108,54 @@ async function measureWatchword(label: string, env: Record<string, string>, base
     const item = (await a.list())[0];
     if (!item) throw new Error('no item');
     const ratio = (r: LoadResult) => r.rps / baseline.rps;
-    const row = (scenario: string, r: LoadResult, note?: string): Row => ({ scenario, rps: r.rps, p50: r.p50, p99: r.p99, ratio: ratio(r), non2xx: (r.non2xx ?? 0) + (r.errors ?? 0) + (r.failures ?? 0), ...(note ? { note } : {}) });
+    const cpuRatio = (r: LoadResult) => (baseline.cpuUs !== undefined && r.cpuUs ? baseline.cpuUs / r.cpuUs : undefined);
+    const row = (scenario: string, r: LoadResult, note?: string): Row => ({
+      scenario,
+      rps: r.rps,
+      p50: r.p50,
+      p99: r.p99,
+      ratio: ratio(r),
+      cpuUs: r.cpuUs,
+      cpuRatio: cpuRatio(r),
+      non2xx: (r.non2xx ?? 0) + (r.errors ?? 0) + (r.failures ?? 0),
+      ...(note ? { note } : {}),
+    });
+    const measured = (run: () => Promise<LoadResult>) => withCpu(server, run);
 
     log(`${label}: single-item read`);
     let peakRss = 0;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, server.rssBytes())), 100);
-    const read = await load({ url: server.url, scenario: 'get', path: `/api/v1/items/${item.id}`, headers: auth(a) });
+    const read = await measured(() => load({ url: server.url, scenario: 'get', path: `/api/v1/items/${item.id}`, headers: auth(a) }));
     clearInterval(sampler);
     facts.loadRssMb = peakRss / 2 ** 20;
     rows.push(row('item read (JWT + revocation + DB)', read));
 
     log(`${label}: create / update`);
     const blob = (await c.session.request<{ item: { data: string } }>('GET', `/api/v1/items/${(await c.add({ type: 'note', name: 'x', fields: [] })).id}`)).item.data;
-    rows.push(row('item create', await load({ url: server.url, scenario: 'create', headers: auth(c), vaultId: c.personalVaultId, blob })));
+    rows.push(row('item create', await measured(() => load({ url: server.url, scenario: 'create', headers: auth(c), vaultId: c.personalVaultId, blob }))));
     const targets = await c.addMany(Array.from({ length: CONNECTIONS * 16 }, () => ({ type: 'note' as const, name: 'u', fields: [] })));
-    rows.push(row('item update (revision check)', await load({ url: server.url, scenario: 'update', headers: auth(c), blob, items: targets.map((t) => ({ id: t.id, revision: t.revision })) })));
+    rows.push(row('item update (revision check)', await measured(() => load({ url: server.url, scenario: 'update', headers: auth(c), blob, items: targets.map((t) => ({ id: t.id, revision: t.revision })) }))));
 
     log(`${label}: sync`);
-    rows.push(row(`full sync ${SYNC_SMALL} items`, await runWorker<LoadResult>(LOAD, { url: server.url, scenario: 'get', path: '/api/v1/items', headers: auth(a), durationSeconds: D, connections: 4 }, LOAD_CPU)));
-    const bigSync = await runWorker<LoadResult>(LOAD, { url: server.url, scenario: 'get', path: '/api/v1/items', headers: auth(b), durationSeconds: D, connections: 2 }, LOAD_CPU);
+    rows.push(row(`full sync ${SYNC_SMALL} items`, await measured(() => load({ url: server.url, scenario: 'get', path: '/api/v1/items', headers: auth(a), connections: 4 }))));
+    const bigSync = await measured(() => load({ url: server.url, scenario: 'get', path: '/api/v1/items', headers: auth(b), connections: 2 }));
     rows.push(row(`full sync ${SYNC_LARGE} items`, bigSync));
     facts.fullSyncLargeItems = SYNC_LARGE;
     facts.fullSyncLargeP50Ms = bigSync.p50;
     const before = (await a.sync()).revision;
     await a.update(item.id, { ...item.content, notes: 'changed' }, item.revision);
-    const delta = await load({ url: server.url, scenario: 'get', path: `/api/v1/items?since=${before}`, headers: auth(a) });
+    const delta = await measured(() => load({ url: server.url, scenario: 'get', path: `/api/v1/items?since=${before}`, headers: auth(a) }));
     facts.deltaCostVsRead = read.rps / delta.rps;
     rows.push(row('delta sync, one change', delta, `costs ${facts.deltaCostVsRead.toFixed(2)}× a single read`));
 
     log(`${label}: login`);
-    const cpu0 = server.cpuMs();
-    const login = await runWorker<LoadResult>(DRIVER, { url: server.url, scenario: 'login', durationMs: D * 1000, concurrency: 8, kdfVersion: 0, accounts }, LOAD_CPU);
-    facts.serverCpuMsPerLogin = (server.cpuMs() - cpu0) / Math.max(login.total, 1);
+    const login = await measured(() => runWorker<LoadResult>(DRIVER, { url: server.url, scenario: 'login', durationMs: D * 1000, concurrency: 8, kdfVersion: 0, accounts }, LOAD_CPU));
+    facts.serverCpuMsPerLogin = (login.cpuUs ?? Number.NaN) / 1000;
     rows.push(row('full login (start + finish + tokens)', login, `server CPU ${facts.serverCpuMsPerLogin.toFixed(2)} ms/login → ≤ ${(1000 / facts.serverCpuMsPerLogin).toFixed(0)}/s on one core`));
 
     log(`${label}: refresh`);
     const sessions = await Promise.all(Array.from({ length: 8 }, () => client().login(accounts[3] as { email: string; password: string })));
-    rows.push(row('refresh (rotation)', await runWorker<LoadResult>(DRIVER, { url: server.url, scenario: 'refresh', durationMs: D * 1000, concurrency: 8, kdfVersion: 0, refreshTokens: sessions.map((s) => s.session.tokens.refreshToken) }, LOAD_CPU)));
+    rows.push(row('refresh (rotation)', await measured(() => runWorker<LoadResult>(DRIVER, { url: server.url, scenario: 'refresh', durationMs: D * 1000, concurrency: 8, kdfVersion: 0, refreshTokens: sessions.map((s) => s.session.tokens.refreshToken) }, LOAD_CPU))));
 
     log(`${label}: login-start timing, known vs unknown e-mail`);
     const enumeration = await runWorker<{ medianDiffMs: number; p99DiffMs: number; known: { p50: number; n: number }; unknown: { p50: number; n: number }; failures: number }>(
@@ -241,7 +264,7 @@ const fmt = (n: number | undefined, d = 0) => (n === undefined ? '' : n.toFixed(
 
 log(`${quick ? 'quick' : 'full'} run; server on CPU ${SERVER_CPU ?? 'any'}, load on CPU ${LOAD_CPU ?? 'any'}`);
 const baseServer = await startServer(join(import.meta.dirname, 'baseline-server.ts'), [], {}, SERVER_CPU);
-const baseline = await load({ url: baseServer.url, scenario: 'get', path: '/json' });
+const baseline = await withCpu(baseServer, () => load({ url: baseServer.url, scenario: 'get', path: '/json' }));
 await baseServer.stop();
 
 const runs: { label: string; rows: Row[]; facts: Record<string, number>; targets?: TargetCheck[] }[] = [];
@@ -262,11 +285,11 @@ for (const run of runs) {
   run.targets = checkTargets({ backend: run.label.startsWith('postgres') ? 'postgres' : 'sqlite', readRatio: read?.ratio ?? Number.NaN, facts: run.facts });
 }
 
-const lines = [`baseline (bare Fastify GET /json): ${fmt(baseline.rps)} req/s, p50 ${fmt(baseline.p50, 2)} ms, p99 ${fmt(baseline.p99, 2)} ms`];
+const lines = [`baseline (bare Fastify GET /json): ${fmt(baseline.rps)} req/s, p50 ${fmt(baseline.p50, 2)} ms, p99 ${fmt(baseline.p99, 2)} ms, server CPU ${fmt(baseline.cpuUs, 1)} µs/request`];
 for (const run of runs) {
-  lines.push('', `Watchword on ${run.label}`, `${'scenario'.padEnd(40)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'× base'.padStart(7)}  notes`);
+  lines.push('', `Watchword on ${run.label}`, `${'scenario'.padEnd(40)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'× base'.padStart(7)} ${'CPU µs'.padStart(8)} ${'× CPU'.padStart(6)}  notes`);
   for (const r of run.rows) {
-    lines.push(`${r.scenario.padEnd(40)} ${fmt(r.rps).padStart(8)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.ratio, 2).padStart(7)}  ${r.note ?? ''}${r.non2xx ? ` (${r.non2xx} failed)` : ''}`);
+    lines.push(`${r.scenario.padEnd(40)} ${fmt(r.rps).padStart(8)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.ratio, 2).padStart(7)} ${fmt(r.cpuUs, 1).padStart(8)} ${fmt(r.cpuRatio, 2).padStart(6)}  ${r.note ?? ''}${r.non2xx ? ` (${r.non2xx} failed)` : ''}`);
   }
   const f = run.facts;
   lines.push(

@@ -16,8 +16,8 @@ describe('npm run bench -- --quick (smoke)', () => {
     const [file] = readdirSync(out);
     const result = JSON.parse(readFileSync(join(out, file as string), 'utf8')) as {
       quick: boolean;
-      baseline: { rps: number };
-      runs: { label: string; rows: { scenario: string; rps: number; ratio: number; non2xx: number }[]; facts: Record<string, number>; targets: { target: string; measured: string; met: boolean | null }[] }[];
+      baseline: { rps: number; cpuUs: number };
+      runs: { label: string; rows: { scenario: string; rps: number; ratio: number; cpuUs: number; cpuRatio: number; non2xx: number }[]; facts: Record<string, number>; targets: { target: string; measured: string; met: boolean | null }[] }[];
     };
     expect(result.quick).toBe(true);
     expect(result.baseline.rps).toBeGreaterThan(0);
@@ -27,9 +27,13 @@ describe('npm run bench -- --quick (smoke)', () => {
     for (const name of ['item read', 'item create', 'item update', 'full sync', 'delta sync', 'full login', 'refresh']) {
       expect(scenarios.some((s) => s.startsWith(name)), name).toBe(true);
     }
+    expect(result.baseline.cpuUs).toBeGreaterThan(0);
     for (const row of sqlite?.rows ?? []) {
       expect(row.rps, row.scenario).toBeGreaterThan(0);
       expect(row.ratio, row.scenario).toBeCloseTo(row.rps / result.baseline.rps, 6);
+      // Server CPU per request, from /proc, and the baseline's over it.
+      expect(row.cpuUs, row.scenario).toBeGreaterThan(0);
+      expect(row.cpuRatio, row.scenario).toBeCloseTo(result.baseline.cpuUs / row.cpuUs, 6);
       expect(row.non2xx, row.scenario).toBe(0);
     }
     for (const fact of ['coldStartMs', 'firstStartMs', 'idleRssMb', 'loadRssMb', 'serverCpuMsPerLogin', 'enumerationMedianDiffMs', 'bulkImportSeconds']) {
