@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { type Vault, WatchwordClient } from '@watchword/client';
-import { pinned, runWorker, startServer, type Server } from './lib/processes.ts';
+import { pinned, runWorker, startServer, type Server, withCpu } from './lib/processes.ts';
 import { type TargetCheck, checkTargets, formatTargets } from './lib/targets.ts';
 import { SERVER_BUNDLE, ensureServerBuild } from '../scripts/ensure-server-build.ts';
 import { deleteKeysWithPrefix } from '../scripts/redis-prefix.ts';
@@ -58,13 +58,6 @@ const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 
 function load(job: Record<string, unknown>): Promise<LoadResult> {
   return runWorker<LoadResult>(LOAD, { durationSeconds: D, connections: CONNECTIONS, ...job }, LOAD_CPU);
-}
-
-/** Runs a load against `server` and adds the server's CPU time per request over it (µs). */
-async function withCpu(server: Pick<Server, 'cpuMs'>, run: () => Promise<LoadResult>): Promise<LoadResult> {
-  const cpu0 = server.cpuMs();
-  const result = await run();
-  return { ...result, cpuUs: ((server.cpuMs() - cpu0) * 1000) / Math.max(result.total, 1) };
 }
 
 async function seed(vault: Vault, count: number, prefix: string): Promise<void> {

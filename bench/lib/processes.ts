@@ -79,6 +79,13 @@ export async function startServer(
   };
 }
 
+/** Runs a load against `server` and adds the server's CPU time per request over it (µs): steadier than req/s. */
+export async function withCpu<T extends { total: number }>(server: Pick<Server, 'cpuMs'>, run: () => Promise<T>): Promise<T & { cpuUs: number }> {
+  const cpu0 = server.cpuMs();
+  const result = await run();
+  return { ...result, cpuUs: ((server.cpuMs() - cpu0) * 1000) / Math.max(result.total, 1) };
+}
+
 /** Runs a worker script (pinned to `cpu`) that prints one JSON line, and returns it parsed. */
 export function runWorker<T>(entry: string, input: unknown, cpu: number | undefined): Promise<T> {
   const [cmd, argv] = pinned(cpu, process.execPath, [entry]);
