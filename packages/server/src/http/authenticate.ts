@@ -87,9 +87,8 @@ export function registerAuthentication(app: App, ctx: Context): void {
         } else if (scheme !== 'Bearer') {
           throw new WatchwordError('INVALID_TOKEN');
         }
-        // Only now is anything counted against the user: a DPoP-bound token stolen without its key cannot spend its
-        // owner's budget. (A bearer token's holder is its owner as far as anyone can tell: one whose session was
-        // revoked is refused below but its request still counts, which lasts only until the token expires.)
+        // Only now can anything be counted against the user: a DPoP-bound token stolen without its key cannot spend
+        // its owner's budget, nor can a token whose session was revoked (refused by the same state operation).
         const wait = await revocationAndLimit(revokedSessionKey(claims.sid), claims.sub);
         request.auth = { userId: claims.sub, sessionId: claims.sid, jti: claims.jti, exp: claims.exp };
         if (wait !== null) throw rateLimited(wait);
@@ -99,17 +98,17 @@ export function registerAuthentication(app: App, ctx: Context): void {
       ...existing,
     ];
     /**
-     * Refuses a revoked session; counts the hit against the user's limit in the same state operation (one round
-     * trip on Redis) when the route has one. Returns the limit's wait (null: within it).
+     * Refuses a revoked session; otherwise counts the hit against the user's limit, in the same state operation (one
+     * round trip on Redis) when the route has one. Returns the limit's wait (null: within it).
      */
     async function revocationAndLimit(revokedKey: string, userId: string): Promise<number | null> {
       if (limit === undefined) {
         if ((await ctx.state.get(revokedKey)) !== null) throw new WatchwordError('INVALID_TOKEN');
         return null;
       }
-      const { wait, also: revoked } = await limit(userId, revokedKey);
-      if (revoked !== null) throw new WatchwordError('INVALID_TOKEN');
-      return wait;
+      const hit = await limit(userId, revokedKey);
+      if (hit.guard !== null) throw new WatchwordError('INVALID_TOKEN');
+      return hit.wait;
     }
   });
 }

@@ -10,7 +10,9 @@
  * - `none`: the health probes (constant work; load balancers poll them and must see the real state) and the web
  *   vault's content-hashed static files (served from memory; see modules/web/routes.ts).
  * Counters are a sliding-window estimate over two fixed one-minute windows in the shared StateStore (so they hold
- * across instances); the window comes from the injected clock. Every request counts, refused ones included.
+ * across instances); the window comes from the injected clock. Every request counts, refused ones included, except
+ * where the user is not yet known to be the caller: on authenticated routes nothing is counted for a token that does
+ * not verify, a DPoP-bound token without its proof, or a revoked session.
  */
 import type { FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { StateStore } from '../state/types.ts';
@@ -23,23 +25,37 @@ const CLASSES: readonly RateClass[] = ['auth', 'write', 'read', 'none'];
 /**
  * Counts one hit and answers whether it is within `limit` per window. The estimate weighs the previous window by
  * the share of it still inside the sliding window: cur + prev · (1 − elapsed / window). The current counter is
- * incremented before it is compared, so concurrent hits cannot exceed the limit. `alsoRead` is a key read in the
- * same state operation (one round trip on Redis); its value comes back as `also`.
- * `wait` is null when allowed, else milliseconds until a hit would be allowed again.
+ * incremented before it is compared, so concurrent hits cannot exceed the limit.
+ * Returns null when allowed, else milliseconds until a hit would be allowed again.
  */
-export async function slidingWindowHit(
+export async function slidingWindowHit(state: StateStore, key: string, limit: number, now: number, windowMs = WINDOW_MS): Promise<number | null> {
+  const window = windowOf(key, now, windowMs);
+  const { count, values } = await state.incrementAndRead(window.current, windowMs * 2, [window.previous]);
+  return windowWait(count, Number(values[0] ?? 0), limit, window.elapsed, windowMs);
+}
+
+/**
+ * `slidingWindowHit`, unless `guardKey` holds a value: then nothing is counted and that value comes back as `guard`
+ * (one state operation, one round trip on Redis).
+ */
+export async function slidingWindowHitUnless(
   state: StateStore,
+  guardKey: string,
   key: string,
   limit: number,
   now: number,
   windowMs = WINDOW_MS,
-  alsoRead?: string,
-): Promise<{ wait: number | null; also: string | null }> {
+): Promise<{ guard: string } | { guard: null; wait: number | null }> {
+  const window = windowOf(key, now, windowMs);
+  const hit = await state.incrementAndReadUnless(guardKey, window.current, windowMs * 2, [window.previous]);
+  if (hit.guard !== null) return { guard: hit.guard };
+  return { guard: null, wait: windowWait(hit.count, Number(hit.values[0] ?? 0), limit, window.elapsed, windowMs) };
+}
+
+/** The counter keys of the fixed window `now` falls in and of the one before it, and how far into it `now` is. */
+function windowOf(key: string, now: number, windowMs: number): { current: string; previous: string; elapsed: number } {
   const w = Math.floor(now / windowMs);
-  const elapsed = now - w * windowMs;
-  const previousKey = `${key}:${w - 1}`;
-  const { count, values } = await state.incrementAndRead(`${key}:${w}`, windowMs * 2, alsoRead === undefined ? [previousKey] : [previousKey, alsoRead]);
-  return { wait: windowWait(count, Number(values[0] ?? 0), limit, elapsed, windowMs), also: values[1] ?? null };
+  return { current: `${key}:${w}`, previous: `${key}:${w - 1}`, elapsed: now - w * windowMs };
 }
 
 function windowWait(current: number, previous: number, limit: number, elapsed: number, windowMs: number): number | null {
@@ -51,8 +67,11 @@ function windowWait(current: number, previous: number, limit: number, elapsed: n
   return windowMs - elapsed + Math.max(0, Math.ceil(windowMs * (1 - (limit - 1) / current)));
 }
 
-/** A route's per-user volume limit: counts one hit for `userId` and reads `alsoRead` in the same state operation. */
-export type UserLimit = (userId: string, alsoRead: string) => Promise<{ wait: number | null; also: string | null }>;
+/**
+ * A route's per-user volume limit: counts one hit for `userId` unless `guardKey` (the session's revocation) holds a
+ * value, in one state operation: a request of a revoked session is refused without being counted.
+ */
+export type UserLimit = (userId: string, guardKey: string) => Promise<{ guard: string } | { guard: null; wait: number | null }>;
 
 /** Whether a route's class is counted per user (authenticated, not `auth`, limits on) rather than per IP or not at all. */
 function limitedPerUser(ctx: Context, cls: RateClass | undefined, permission: string | undefined): cls is 'read' | 'write' {
@@ -68,7 +87,7 @@ export function userLimit(ctx: Context, cls: RateClass | undefined, permission: 
   if (!limitedPerUser(ctx, cls, permission)) return undefined;
   const limit = perMinute(ctx, cls);
   const prefix = `rl:${cls}:u:`;
-  return (userId, alsoRead) => slidingWindowHit(ctx.state, prefix + userId, limit, ctx.now(), WINDOW_MS, alsoRead);
+  return (userId, guardKey) => slidingWindowHitUnless(ctx.state, guardKey, prefix + userId, limit, ctx.now());
 }
 
 function perMinute(ctx: Context, cls: Exclude<RateClass, 'none'>): number {
@@ -78,7 +97,7 @@ function perMinute(ctx: Context, cls: Exclude<RateClass, 'none'>): number {
 
 export function registerRateLimits(app: App, ctx: Context): void {
   const enforce = async (cls: Exclude<RateClass, 'none'>, subject: string) => {
-    const { wait } = await slidingWindowHit(ctx.state, `rl:${cls}:${subject}`, perMinute(ctx, cls), ctx.now());
+    const wait = await slidingWindowHit(ctx.state, `rl:${cls}:${subject}`, perMinute(ctx, cls), ctx.now());
     if (wait !== null) throw rateLimited(wait);
   };
 

@@ -4,7 +4,7 @@
  * so memory stays bounded by what is live.
  */
 import { assertTtl } from './ttl.ts';
-import type { StateStore } from './types.ts';
+import type { GuardedCount, StateStore } from './types.ts';
 
 interface Entry {
   value: string;
@@ -71,6 +71,17 @@ export class MemoryStateStore implements StateStore {
   }
 
   async incrementAndRead(counterKey: string, ttlMs: number, readKeys: readonly string[]): Promise<{ count: number; values: (string | null)[] }> {
+    return this.#incrementAndRead(counterKey, ttlMs, readKeys);
+  }
+
+  async incrementAndReadUnless(guardKey: string, counterKey: string, ttlMs: number, readKeys: readonly string[]): Promise<GuardedCount> {
+    assertTtl(ttlMs);
+    const guard = this.#live(guardKey)?.value;
+    if (guard !== undefined) return { guard };
+    return { guard: null, ...this.#incrementAndRead(counterKey, ttlMs, readKeys) };
+  }
+
+  #incrementAndRead(counterKey: string, ttlMs: number, readKeys: readonly string[]): { count: number; values: (string | null)[] } {
     const count = this.#increment(counterKey, ttlMs);
     return { count, values: readKeys.map((key) => this.#live(key)?.value ?? null) };
   }

@@ -11,7 +11,7 @@
 import { Redis } from 'ioredis';
 import { WatchwordError } from '@watchword/protocol';
 import { assertTtl } from './ttl.ts';
-import type { StateStore } from './types.ts';
+import type { GuardedCount, StateStore } from './types.ts';
 
 export interface RedisStateStoreOptions {
   /** Prefix for every key (default "ww:"). */
@@ -52,10 +52,31 @@ end
 return out
 `;
 
+/**
+ * The script above unless KEYS[1] (the guard) holds a value: then only { false, guard } (nothing counted). Otherwise
+ * { count, KEYS[3]…, } with KEYS[2] the counter. Lua false comes back as nil.
+ */
+const INCREMENT_AND_READ_UNLESS_SCRIPT = `
+local guard = redis.call('GET', KEYS[1])
+if guard then
+  return { false, guard }
+end
+local value = redis.call('INCR', KEYS[2])
+if value == 1 or redis.call('PTTL', KEYS[2]) == -1 then
+  redis.call('PEXPIRE', KEYS[2], ARGV[1])
+end
+local out = { value }
+for i = 3, #KEYS do
+  out[i - 1] = redis.call('GET', KEYS[i])
+end
+return out
+`;
+
 /** The scripts as named commands: ioredis sends EVALSHA (the script body once, then only its hash) and prefixes KEYS. */
 interface ScriptCommands {
   wwIncrement(key: string, ttlMs: number): Promise<unknown>;
   wwIncrementAndRead(numberOfKeys: number, ...keysThenTtl: (string | number)[]): Promise<unknown>;
+  wwIncrementAndReadUnless(numberOfKeys: number, ...keysThenTtl: (string | number)[]): Promise<unknown>;
 }
 
 export class RedisStateStore implements StateStore {
@@ -82,6 +103,7 @@ export class RedisStateStore implements StateStore {
     redis.defineCommand('wwIncrement', { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
     // Variable number of keys: the caller passes the count first.
     redis.defineCommand('wwIncrementAndRead', { lua: INCREMENT_AND_READ_SCRIPT });
+    redis.defineCommand('wwIncrementAndReadUnless', { lua: INCREMENT_AND_READ_UNLESS_SCRIPT });
     const client = redis as Redis & ScriptCommands;
     // Failures are reported to the callers of the commands; without a listener ioredis prints each one.
     // During start-up the socket error (e.g. ECONNREFUSED) explains more than "Connection is closed".
@@ -133,13 +155,14 @@ export class RedisStateStore implements StateStore {
   async incrementAndRead(counterKey: string, ttlMs: number, readKeys: readonly string[]): Promise<{ count: number; values: (string | null)[] }> {
     assertTtl(ttlMs);
     const reply = await this.#run(() => this.#client.wwIncrementAndRead(1 + readKeys.length, counterKey, ...readKeys, ttlMs));
-    if (!Array.isArray(reply) || typeof reply[0] !== 'number') throw new WatchwordError('STATE_UNAVAILABLE');
-    // Lua drops trailing nils from a table: a missing last key shortens the reply.
-    const values = readKeys.map((_, i) => {
-      const value: unknown = reply[i + 1];
-      return typeof value === 'string' ? value : null;
-    });
-    return { count: reply[0], values };
+    return counted(reply, readKeys.length);
+  }
+
+  async incrementAndReadUnless(guardKey: string, counterKey: string, ttlMs: number, readKeys: readonly string[]): Promise<GuardedCount> {
+    assertTtl(ttlMs);
+    const reply = await this.#run(() => this.#client.wwIncrementAndReadUnless(2 + readKeys.length, guardKey, counterKey, ...readKeys, ttlMs));
+    if (Array.isArray(reply) && reply[0] === null && typeof reply[1] === 'string') return { guard: reply[1] };
+    return { guard: null, ...counted(reply, readKeys.length) };
   }
 
   async ping(): Promise<void> {
@@ -163,6 +186,17 @@ export class RedisStateStore implements StateStore {
       throw new WatchwordError('STATE_UNAVAILABLE', { cause: new Error(reason(error)) });
     }
   }
+}
+
+/** A counting script's reply: the new count, then the value of each key read (missing: null). */
+function counted(reply: unknown, readCount: number): { count: number; values: (string | null)[] } {
+  if (!Array.isArray(reply) || typeof reply[0] !== 'number') throw new WatchwordError('STATE_UNAVAILABLE');
+  // Lua drops trailing nils from a table: a missing last key shortens the reply.
+  const values = Array.from({ length: readCount }, (_, i) => {
+    const value: unknown = reply[i + 1];
+    return typeof value === 'string' ? value : null;
+  });
+  return { count: reply[0], values };
 }
 
 function describe(url: string): string {

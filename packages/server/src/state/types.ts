@@ -22,9 +22,18 @@ export interface StateStore {
    * session's revocation). Returns the new count and the values in the order of `readKeys`.
    */
   incrementAndRead(counterKey: string, ttlMs: number, readKeys: readonly string[]): Promise<{ count: number; values: (string | null)[] }>;
+  /**
+   * `incrementAndRead`, unless `guardKey` holds a value: then nothing is counted and only that value comes back, as
+   * `guard`. One atomic operation (one round trip on Redis). The authentication hook's: a revoked session's requests
+   * are refused without spending its owner's volume limit.
+   */
+  incrementAndReadUnless(guardKey: string, counterKey: string, ttlMs: number, readKeys: readonly string[]): Promise<GuardedCount>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** What `incrementAndReadUnless` did: refused by its guard (nothing counted), or counted and read. */
+export type GuardedCount = { guard: string } | { guard: null; count: number; values: (string | null)[] };
 
 export interface StateOptions {
   /** redis://… → Redis; undefined → in-memory. */

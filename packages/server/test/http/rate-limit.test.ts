@@ -104,6 +104,27 @@ function volumeSuite(state: StateKind): void {
       expect((await proven()).statusCode).toBe(401);
     });
 
+    it("a revoked session's bearer token is refused without spending its owner's budget", async () => {
+      await open();
+      const revoked = await session('rex@example.com');
+      const live = await new WatchwordClient({ passwordPolicy: false, serverUrl: PUBLIC, fetch: t.fetch, kdfVersion: 0, dpop: false }).login({
+        email: 'rex@example.com',
+        password: 'a long enough passphrase',
+      });
+      const logout = await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: revoked, payload: {} });
+      expect(logout.statusCode).toBe(200);
+      t.clock.advance(120_000); // a fresh minute
+      const read = (headers: Record<string, string>) => t.app.inject({ method: 'GET', url: '/api/v1/account', headers });
+      // Whoever holds the revoked token (still within its lifetime) is refused 1,000 times, none of them counted ...
+      const refused = await count(1000, () => read(revoked));
+      expect(refused).toEqual({ 401: 1000 });
+      // ... so the owner's live session still has its whole minute.
+      const owner = { authorization: `Bearer ${live.session.tokens.accessToken}` };
+      expect(await count(600, () => read(owner))).toEqual({ 200: 600 });
+      expect((await read(owner)).statusCode).toBe(429);
+      expect((await read(revoked)).statusCode).toBe(401); // revocation still wins over the limit
+    });
+
     it('public reads are limited per IP; the health probes are exempt', async () => {
       await open();
       const jwks = (remoteAddress = '127.0.0.1') => t.app.inject({ method: 'GET', url: '/.well-known/jwks.json', remoteAddress });

@@ -57,6 +57,12 @@ describe.runIf(stateKindsUnderTest().includes('redis'))('state store (redis spec
       expect(await raw.get(`${keyPrefix}${k}-m`)).toBe('1');
       expect(await raw.pttl(`${keyPrefix}${k}-m`)).toBeGreaterThan(0);
       expect(await raw.exists(`${k}-m`)).toBe(0);
+      // The guard is read under the prefix as well: the unprefixed key does not stop the count, the prefixed one does.
+      await raw.set(`${k}-g`, 'unprefixed');
+      expect(await store.incrementAndReadUnless(`${k}-g`, `${k}-m`, 60_000, [])).toEqual({ guard: null, count: 2, values: [] });
+      expect(await store.incrementAndReadUnless(k, `${k}-m`, 60_000, [])).toEqual({ guard: 'v' });
+      expect(await raw.get(`${keyPrefix}${k}-m`)).toBe('2');
+      await raw.del(`${k}-g`);
       await raw.del(k);
     } finally {
       await raw.quit();
@@ -72,6 +78,9 @@ describe.runIf(stateKindsUnderTest().includes('redis'))('state store (redis spec
       () => store.take(k),
       () => store.set(k, 'w', 60_000),
       () => store.increment(k, 60_000),
+      () => store.incrementAndRead(`${k}-n`, 60_000, [k]),
+      () => store.incrementAndReadUnless(k, `${k}-n`, 60_000, []),
+      () => store.getMany([k]),
       () => store.delete(k),
       () => store.ping(),
     ]) {

@@ -139,6 +139,33 @@ export function stateSuite(kind: StateStore['kind'], open: () => Promise<OpenedS
       expect(await store.get(k)).toBeNull();
     });
 
+    it('incrementAndReadUnless counts and reads while its guard is absent, and counts nothing once it is present', async () => {
+      const [guard, counter, a, missing] = [key(), key(), key(), key()];
+      await store.set(a, 'first', 60_000);
+      expect(await store.incrementAndReadUnless(guard, counter, 60_000, [a, missing])).toEqual({ guard: null, count: 1, values: ['first', null] });
+      expect(await store.incrementAndReadUnless(guard, counter, 60_000, [])).toEqual({ guard: null, count: 2, values: [] });
+      await store.set(guard, 'revoked', 60_000);
+      expect(await store.incrementAndReadUnless(guard, counter, 60_000, [a])).toEqual({ guard: 'revoked' });
+      expect(await store.incrementAndReadUnless(guard, counter, 60_000, [])).toEqual({ guard: 'revoked' });
+      expect(await store.get(counter)).toBe('2');
+      // A guarded call creates nothing either.
+      const untouched = key();
+      expect(await store.incrementAndReadUnless(guard, untouched, 60_000, [])).toEqual({ guard: 'revoked' });
+      expect(await store.get(untouched)).toBeNull();
+      await store.delete(guard);
+      expect(await store.incrementAndReadUnless(guard, counter, 60_000, [counter])).toEqual({ guard: null, count: 3, values: ['3'] });
+      await expect(store.incrementAndReadUnless(guard, counter, 0, [])).rejects.toThrow();
+      expect(await store.get(counter)).toBe('3');
+    });
+
+    it('incrementAndReadUnless is atomic with increment: 40 concurrent hits of both kinds see 1..40 once each', async () => {
+      const [guard, k] = [key(), key()];
+      const hits = Array.from({ length: 40 }, (_, n) =>
+        n % 2 ? store.increment(k, 60_000) : store.incrementAndReadUnless(guard, k, 60_000, []).then((r) => (r.guard === null ? r.count : -1)),
+      );
+      expect((await Promise.all(hits)).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, n) => n + 1));
+    });
+
     it('keeps the TTL of the first increment (a window is not extended by later hits)', async () => {
       const k = key();
       expect(await store.increment(k, 200)).toBe(1);
