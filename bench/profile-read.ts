@@ -3,12 +3,13 @@
 // a delta sync) for D seconds and prints req/s, the ratio and server CPU µs per request. PROFILE=1 adds --cpu-prof;
 // NODE_FLAGS adds other flags to the server's node (e.g. --perf-basic-prof); PERF=1 records the server with
 // `perf record -g` during the load (perf.data in the working directory). DATABASE_URL and REDIS_URL, when set, are
-// passed to the server (a migrated, empty database: `npm run migrate`), to profile PostgreSQL + Redis.
+// passed to the server (a migrated, empty database: `npm run migrate`), to profile PostgreSQL + Redis. LOAD=wrk drives
+// both servers with wrk instead of autocannon (when installed), to check that the load generator is not the limit.
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { WatchwordClient } from '@watchword/client';
-import { runWorker, startServer, withCpu } from './lib/processes.ts';
+import { runWorker, runWrk, startServer, withCpu } from './lib/processes.ts';
 import { startProfiledServer } from './lib/profiling.ts';
 
 const D = Number(process.env.D ?? 5);
@@ -21,8 +22,12 @@ interface LoadResult {
   total: number;
   non2xx: number;
 }
+const get = (url: string, path: string, headers: Record<string, string> = {}): Promise<LoadResult> =>
+  process.env.LOAD === 'wrk'
+    ? runWrk(`${url}${path}`, headers, D, 16, LOAD_CPU)
+    : runWorker<LoadResult>(LOAD, { url, scenario: 'get', path, headers, durationSeconds: D, connections: 16 }, LOAD_CPU);
 const base = await startServer(join(import.meta.dirname, 'baseline-server.ts'), [], {}, SERVER_CPU);
-const b = await withCpu(base, () => runWorker<LoadResult>(LOAD, { url: base.url, scenario: 'get', path: '/json', durationSeconds: D, connections: 16 }, LOAD_CPU));
+const b = await withCpu(base, () => get(base.url, '/json'));
 await base.stop();
 // The bundle, as `npm start` and the benchmark run it; SERVER_ENTRY=packages/server/src/main.ts profiles the sources.
 const profiled = await startProfiledServer({ ACCESS_TOKEN_TTL: '3600', RATE_LIMIT_READ_PER_MINUTE: '100000000' }, SERVER_CPU);
@@ -36,9 +41,7 @@ const path = process.env.DELTA ? `/api/v1/items?since=${(await v.sync()).revisio
 const perf = process.env.PERF ? spawn('perf', ['record', '-o', 'perf.data', '-g', '-p', String(server.child.pid), '--', 'sleep', String(D)], { stdio: ['ignore', 'ignore', 'inherit'] }) : undefined;
 const perfDone = perf && new Promise((resolve) => perf.once('exit', resolve));
 const t0 = performance.now();
-const r = await withCpu(server, () =>
-  runWorker<LoadResult>(LOAD, { url: server.url, scenario: 'get', path, headers: { authorization: `Bearer ${v.session.tokens.accessToken}` }, durationSeconds: D, connections: 16 }, LOAD_CPU),
-);
+const r = await withCpu(server, () => get(server.url, path, { authorization: `Bearer ${v.session.tokens.accessToken}` }));
 const elapsedMs = performance.now() - t0;
 console.log('server CPU use', (((r.cpuUs / 1000) * r.total) / elapsedMs * 100).toFixed(0), '%; µs CPU per request', r.cpuUs.toFixed(1));
 await perfDone;

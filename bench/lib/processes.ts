@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { freePort } from '../../scripts/free-port.ts';
 // @ts-expect-error plain .mjs without types (it must run on any old Node)
@@ -102,5 +102,23 @@ export function runWorker<T>(entry: string, input: unknown, cpu: number | undefi
       }
     });
     child.stdin.end(JSON.stringify(input));
+  });
+}
+
+/**
+ * `wrk` (C, one thread) instead of the autocannon worker, for GET load: a cross-check that the JavaScript load generator
+ * is not what limits a figure. Only when wrk is installed (`apt-get install wrk`); the benchmark itself uses autocannon.
+ */
+export function runWrk(url: string, headers: Record<string, string>, durationSeconds: number, connections: number, cpu: number | undefined): Promise<{ rps: number; total: number; non2xx: number }> {
+  const args = ['-t1', `-c${connections}`, `-d${durationSeconds}s`, ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
+  const [cmd, argv] = pinned(cpu, 'wrk', args);
+  return new Promise((resolve, reject) => {
+    execFile(cmd, argv, (error, out) => {
+      if (error) return reject(new Error(`wrk failed: ${error.message}`));
+      const total = Number(/(\d+) requests in/.exec(out)?.[1]);
+      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+      if (!Number.isFinite(total) || !Number.isFinite(rps)) return reject(new Error(`unexpected wrk output: ${out}`));
+      resolve({ rps, total, non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) });
+    });
   });
 }
