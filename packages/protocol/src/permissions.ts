@@ -43,6 +43,9 @@ export const BUILTIN_ROLES: readonly { name: string; parent: string | null; desc
 /** The base role every account holds; it cannot be removed. */
 export const BASE_ROLE = 'user';
 
+/** The top role. The server always keeps one active holder of it (LAST_OWNER). */
+export const OWNER_ROLE = 'owner';
+
 /** Resolves inheritance: the permissions of `roles` and all their ancestors (cycles and unknown parents are ignored). */
 export function effectivePermissions(
   roles: readonly string[],

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BASE_ROLE, normaliseEmail } from '@watchword/protocol';
+import { KEEP_AN_OWNER } from './rbac/permissions.ts';
 import type { AuditAction } from './audit/audit.ts';
 import type { Config } from './config.ts';
 import { openStorage } from './storage/index.ts';
@@ -34,8 +35,6 @@ export class AdminCommandError extends Error {
     this.exitCode = exitCode;
   }
 }
-
-const OWNER_ROLE = 'owner';
 
 interface Parsed {
   email?: string;
@@ -113,11 +112,10 @@ async function revoke(storage: Storage, args: readonly string[], now: number): P
   if (role === BASE_ROLE) throw new AdminCommandError(`admin revoke: every account holds the role ${BASE_ROLE}; it cannot be taken away`);
   const user = await accountAndRole(storage, 'revoke', email, role);
   if (!user.roles.includes(role)) return `${email} does not hold the role ${role}\n`;
-  if (role === OWNER_ROLE && user.disabledAt === null && (await storage.roles.holders(OWNER_ROLE, true)) <= 1) {
+  if ((await storage.roles.revoke(user.id, role, KEEP_AN_OWNER)) === 'last_holder') {
     await hostAudit(storage, now, 'admin.role_revoked', user.id, 'denied', { role, reason: 'last_owner' });
     throw new AdminCommandError(`admin revoke: ${email} is the last active owner; grant the owner role to another account first`);
   }
-  await storage.roles.revoke(user.id, role);
   await hostAudit(storage, now, 'admin.role_revoked', user.id, 'success', { role });
   return `revoked the role ${role} from ${email}\n`;
 }

@@ -5,8 +5,15 @@
  * (the hot path) need no lookup: every account holds the base role, and disabling an account revokes its sessions,
  * so a live access token already implies it.
  */
-import { type Permission, WatchwordError, effectivePermissions } from '@watchword/protocol';
+import { OWNER_ROLE, type Permission, WatchwordError, effectivePermissions } from '@watchword/protocol';
 import type { Context } from '../http/types.ts';
+
+/**
+ * The guard of every change that could leave the server without an active owner: the last one must keep the role,
+ * stay enabled and exist (LAST_OWNER). The storage checks it inside the change's own transaction (KeepHolder), so
+ * two owners removing each other at the same instant cannot both succeed.
+ */
+export const KEEP_AN_OWNER = { keepActiveHolder: OWNER_ROLE } as const;
 
 export async function permissionsOf(ctx: Context, userId: string): Promise<Set<Permission>> {
   const [user, held, catalogue] = await Promise.all([ctx.storage.users.findById(userId), ctx.storage.roles.rolesOf(userId), ctx.storage.roles.list()]);

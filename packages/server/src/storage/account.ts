@@ -1,5 +1,6 @@
 /** Account-wide changes (password change, recovery, vault reset, deletion), each in one transaction. */
 import type { Kysely, Transaction } from 'kysely';
+import { isOnlyActiveHolder } from './roles.ts';
 import type { Database } from './schema.ts';
 import type { AccountRepository, PasswordCredentials } from './types.ts';
 
@@ -87,8 +88,9 @@ export function createAccountRepository(db: Kysely<Database>): AccountRepository
       });
     },
 
-    delete(userId, now) {
+    delete(userId, now, keep) {
       return db.transaction().execute(async (trx) => {
+        if (keep !== undefined && (await isOnlyActiveHolder(trx, keep.keepActiveHolder, userId))) return 'last_holder' as const;
         const live = await revokeSessions(trx, userId, now);
         // Children first (explicitly, not relying on cascades), then the user row.
         await removeFactors(trx, userId);

@@ -1,8 +1,28 @@
 /** Roles, their permissions and who holds them (RBAC, issue 6). */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { isUniqueViolation } from './errors.ts';
 import type { Database } from './schema.ts';
 import type { RoleRepository } from './types.ts';
+
+/**
+ * Whether `userId` is the only active holder of `role` (KeepHolder), inside the caller's transaction. The role's row is
+ * written first (a no-op update): that write lock puts every guarded change in a queue. On PostgreSQL a second
+ * transaction waits for the row until the first commits, and its next statement (READ COMMITTED) sees what the first
+ * did; on SQLite the write takes the database's single write lock before anything is read. Grants are not held up:
+ * inserting a holder only needs a key-share lock on the role's row.
+ */
+export async function isOnlyActiveHolder(trx: Transaction<Database>, role: string, userId: string): Promise<boolean> {
+  await trx.updateTable('roles').set((eb) => ({ description: eb.ref('description') })).where('name', '=', role).execute();
+  const holders = await trx
+    .selectFrom('user_roles')
+    .innerJoin('users', 'users.id', 'user_roles.user_id')
+    .select('users.id')
+    .where('user_roles.role', '=', role)
+    .where('users.disabled_at', 'is', null)
+    .limit(2)
+    .execute();
+  return holders.length === 1 && holders[0]?.id === userId;
+}
 
 export function createRoleRepository(db: Kysely<Database>): RoleRepository {
   return {
@@ -59,9 +79,13 @@ export function createRoleRepository(db: Kysely<Database>): RoleRepository {
       });
     },
 
-    async revoke(userId, role) {
-      const row = await db.deleteFrom('user_roles').where('user_id', '=', userId).where('role', '=', role).returning('role').executeTakeFirst();
-      return row !== undefined;
+    async revoke(userId, role, keep) {
+      return db.transaction().execute(async (trx) => {
+        // Only the guarded role itself matters: taking another role away leaves its holders as they were.
+        if (role === keep?.keepActiveHolder && (await isOnlyActiveHolder(trx, role, userId))) return 'last_holder' as const;
+        const row = await trx.deleteFrom('user_roles').where('user_id', '=', userId).where('role', '=', role).returning('role').executeTakeFirst();
+        return row !== undefined;
+      });
     },
 
     async holders(role, activeOnly) {

@@ -74,8 +74,11 @@ export interface AccountRepository {
   recover(userId: string, credentials: PasswordCredentials & RecoveryCredentials, now: number): Promise<string[] | undefined>;
   /** "Reset and lose the vault": every item and vault deleted, all keys replaced, factors removed, sessions revoked. */
   resetVault(userId: string, credentials: ResetCredentials, personalVault: NewVault, now: number): Promise<string[] | undefined>;
-  /** Deletes the account and everything that hangs off it; returns the session ids that were live. */
-  delete(userId: string, now: number): Promise<string[] | undefined>;
+  /**
+   * Deletes the account and everything that hangs off it; returns the session ids that were live. With `keep`, the
+   * role's only active holder is not deleted ('last_holder', nothing changed).
+   */
+  delete(userId: string, now: number, keep?: KeepHolder): Promise<string[] | undefined | 'last_holder'>;
   markEmailVerified(userId: string, now: number): Promise<void>;
 }
 
@@ -290,8 +293,11 @@ export interface UserRepository {
   /** Users by e-mail substring (case-insensitive), ordered by e-mail, after `cursor` (an e-mail), at most `limit`. */
   search(input: { query?: string | undefined; after?: string | undefined; limit: number }): Promise<UserSummary[]>;
   summary(id: string): Promise<UserSummary | undefined>;
-  /** Sets (a time) or clears (null) the disabled mark; false when the user does not exist. */
-  setDisabled(id: string, at: number | null): Promise<boolean>;
+  /**
+   * Sets (a time) or clears (null) the disabled mark; false when the user does not exist. With `keep`, disabling
+   * the role's only active holder is refused ('last_holder', nothing changed).
+   */
+  setDisabled(id: string, at: number | null, keep?: KeepHolder): Promise<boolean | 'last_holder'>;
   findByEmail(email: string): Promise<UserRecord | undefined>;
   findById(id: string): Promise<UserRecord | undefined>;
   count(): Promise<number>;
@@ -376,6 +382,16 @@ export interface MetaRepository {
   set(key: string, value: string): Promise<void>;
 }
 
+/**
+ * A role that must keep at least one active (not disabled) holder: a change guarded by it is refused with
+ * 'last_holder' when it would take the role, the account's activity or the account itself from the role's only active
+ * holder. Decided inside the change's transaction, after the role's row is locked (see `isOnlyActiveHolder`), so two
+ * concurrent changes cannot each leave the other as the holder and then remove it.
+ */
+export interface KeepHolder {
+  keepActiveHolder: string;
+}
+
 export interface RoleRecord {
   name: string;
   parent: string | null;
@@ -392,7 +408,8 @@ export interface RoleRepository {
   rolesOf(userId: string): Promise<string[]>;
   /** 'no_role' / 'no_user' when either does not exist; 'exists' when already held. */
   grant(userId: string, role: string, grantedBy: string | null, now: number): Promise<'granted' | 'exists' | 'no_role' | 'no_user'>;
-  revoke(userId: string, role: string): Promise<boolean>;
+  /** false when the role was not held. With `keep`, taking a role from its only active holder is refused ('last_holder'). */
+  revoke(userId: string, role: string, keep?: KeepHolder): Promise<boolean | 'last_holder'>;
   /** How many accounts hold the role (active ones only when `activeOnly`). */
   holders(role: string, activeOnly: boolean): Promise<number>;
 }

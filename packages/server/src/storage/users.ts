@@ -2,6 +2,7 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import { isUniqueViolation } from './errors.ts';
 import type { Database, UsersTable } from './schema.ts';
 import { preparedQuery } from './prepared.ts';
+import { isOnlyActiveHolder } from './roles.ts';
 import type { UserRecord, UserRepository, UserSummary } from './types.ts';
 
 /**
@@ -81,9 +82,12 @@ export function createUserRepository(db: Kysely<Database>): UserRepository {
     async summary(id) {
       return (await summaries(db, [id]))[0];
     },
-    async setDisabled(id, at) {
-      const row = await db.updateTable('users').set({ disabled_at: at }).where('id', '=', id).returning('id').executeTakeFirst();
-      return row !== undefined;
+    async setDisabled(id, at, keep) {
+      return db.transaction().execute(async (trx) => {
+        if (at !== null && keep !== undefined && (await isOnlyActiveHolder(trx, keep.keepActiveHolder, id))) return 'last_holder' as const;
+        const row = await trx.updateTable('users').set({ disabled_at: at }).where('id', '=', id).returning('id').executeTakeFirst();
+        return row !== undefined;
+      });
     },
     async count() {
       const row = await db

@@ -295,6 +295,11 @@ describe.each(backendsUnderTest())('admin API ($name)', ({ dialect, state }) => 
     expect(await code(rooty.admin.disable(owner.id))).toBe('LAST_OWNER');
     expect(await code(rooty.admin.deleteUser(owner.id, 'owner@example.com'))).toBe('LAST_OWNER');
     expect(await code(rooty.admin.revokeRole(owner.id, 'owner'))).toBe('LAST_OWNER');
+    // Nor can the last owner delete their own account: they must hand the role on first.
+    expect(await code(client().security(owner.vault.session).deleteAccount(PASSWORD, 'owner@example.com'))).toBe('LAST_OWNER');
+    expect((await t.storage.users.summary(owner.id))?.roles).toContain('owner');
+    const selfDelete = (await owner.admin.audit({ actorId: owner.id, action: 'account.deleted' })).events;
+    expect(selfDelete.map((e) => [e.outcome, e.context.reason])).toEqual([['denied', 'last_owner']]);
     // Other operations on the owner are fine for a role above it.
     expect(await rooty.admin.revokeSessions(owner.id)).toBeGreaterThanOrEqual(0);
     owner.vault = await login('owner@example.com');

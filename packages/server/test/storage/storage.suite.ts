@@ -675,6 +675,59 @@ export function storageSuite(dialect: Dialect): void {
         });
       });
 
+      describe('roles: a role that keeps an active holder (KeepHolder)', () => {
+        /** A fresh custom role (the built-in owner role is shared by other tests) and `n` accounts holding it. */
+        async function roleHeldBy(n: number) {
+          const role = `keep-${randomUUID().slice(0, 8)}`;
+          expect(await storage.roles.create({ name: role, parent: 'user', description: 'guarded', permissions: [] }, T0)).toBe('created');
+          const holders: string[] = [];
+          for (let i = 0; i < n; i++) {
+            const { user } = await createUser();
+            expect(await storage.roles.grant(user.id, role, null, T0)).toBe('granted');
+            holders.push(user.id);
+          }
+          return { role, keep: { keepActiveHolder: role }, holders };
+        }
+
+        it('refuses to revoke, disable or delete the only active holder, and changes nothing', async () => {
+          const { role, keep, holders } = await roleHeldBy(2);
+          const [last, disabled] = holders as [string, string];
+          expect(await storage.users.setDisabled(disabled, T0 + 1, keep)).toBe(true); // two active: allowed
+          expect(await storage.roles.revoke(last, role, keep)).toBe('last_holder');
+          expect(await storage.users.setDisabled(last, T0 + 2, keep)).toBe('last_holder');
+          expect(await storage.account.delete(last, T0 + 3, keep)).toBe('last_holder');
+          expect(await storage.roles.rolesOf(last)).toEqual([role, 'user'].sort());
+          expect((await storage.users.summary(last))?.disabledAt).toBeNull();
+          expect(await storage.roles.holders(role, true)).toBe(1);
+          // A disabled holder is not the one that keeps the role: it may lose it.
+          expect(await storage.roles.revoke(disabled, role, keep)).toBe(true);
+          // Another role of the last holder, and enabling, are not guarded.
+          expect(await storage.roles.grant(last, 'auditor', null, T0)).toBe('granted');
+          expect(await storage.roles.revoke(last, 'auditor', keep)).toBe(true);
+          expect(await storage.users.setDisabled(last, null, keep)).toBe(true);
+          // Unguarded, the same changes go through (the host's break-glass tools, tests).
+          expect(await storage.users.setDisabled(last, T0 + 4)).toBe(true);
+          expect(await storage.roles.holders(role, true)).toBe(0);
+        });
+
+        it('with two active holders, concurrent removals of each other leave exactly one (10 rounds, each kind of change)', async () => {
+          const changes = [
+            (id: string, role: string, keep: { keepActiveHolder: string }) => storage.roles.revoke(id, role, keep),
+            (id: string, _role: string, keep: { keepActiveHolder: string }) => storage.users.setDisabled(id, T0 + 5, keep),
+            (id: string, _role: string, keep: { keepActiveHolder: string }) => storage.account.delete(id, T0 + 5, keep),
+          ];
+          for (let round = 0; round < 10; round++) {
+            const { role, keep, holders } = await roleHeldBy(2);
+            const [a, b] = holders as [string, string];
+            const first = changes[round % 3] as (typeof changes)[number];
+            const second = changes[(round + 1) % 3] as (typeof changes)[number];
+            const results = await Promise.all([first(a, role, keep), second(b, role, keep)]);
+            expect(results.filter((r) => r === 'last_holder')).toHaveLength(1);
+            expect(await storage.roles.holders(role, true)).toBe(1);
+          }
+        });
+      });
+
       describe('meta', () => {
         it('gets undefined for a missing key, then stores and overwrites', async () => {
           const key = `k-${randomUUID()}`;

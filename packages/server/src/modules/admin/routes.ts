@@ -50,7 +50,7 @@ import { type AuditAction, audit } from '../../audit/audit.ts';
 import { redactConfig } from '../../config.ts';
 import { requireAuth } from '../../http/authenticate.ts';
 import type { App, Context } from '../../http/types.ts';
-import { mayActOn, mayAssign, permissionsOf } from '../../rbac/permissions.ts';
+import { KEEP_AN_OWNER, mayActOn, mayAssign, permissionsOf } from '../../rbac/permissions.ts';
 import type { AuditCursor, AuditEventRecord, AuditQueryFilters, RoleRecord, UserSummary } from '../../storage/types.ts';
 import { closeAllSessions, denySessions } from '../auth/sessions.ts';
 
@@ -61,7 +61,6 @@ const DEFAULT_USERS_PAGE = 50;
 const DEFAULT_AUDIT_PAGE = 100;
 /** The export reads the log in pages of this many rows and streams each out: never the whole log in memory. */
 export const AUDIT_EXPORT_PAGE = 1000;
-const OWNER_ROLE = 'owner';
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface Actor {
@@ -104,11 +103,6 @@ async function rolePermissionsOf(ctx: Context, userId: string): Promise<Set<Perm
   return effectivePermissions(held, catalogueOf(catalogue));
 }
 
-/** Whether the account is the only active holder of the owner role (it must keep it, stay enabled, exist). */
-async function isLastActiveOwner(ctx: Context, target: UserSummary): Promise<boolean> {
-  if (!target.roles.includes(OWNER_ROLE) || target.disabledAt !== null) return false;
-  return (await ctx.storage.roles.holders(OWNER_ROLE, true)) <= 1;
-}
 
 /** Settings as the API shows them: the redacted configuration, every value a string, number, boolean, null or list. */
 export function settingsView(config: Context['config']): Record<string, SettingValue> {
@@ -238,7 +232,7 @@ export function adminRoutes(app: App, ctx: Context): void {
   };
 
   /** The target account, after the checks every operation on an account needs. */
-  const target = async (request: FastifyRequest, actor: Actor, action: AuditAction, targetId: string, options: { lastOwner?: boolean } = {}): Promise<UserSummary> => {
+  const target = async (request: FastifyRequest, actor: Actor, action: AuditAction, targetId: string): Promise<UserSummary> => {
     const user = await ctx.storage.users.summary(targetId);
     if (!user) {
       auditedRefusals.add(request);
@@ -248,11 +242,12 @@ export function adminRoutes(app: App, ctx: Context): void {
     if (!mayActOn(actor, { id: targetId, permissions: await rolePermissionsOf(ctx, targetId) })) {
       await refuse(request, { action, actorId: actor.id, targetId, reason: actor.id === targetId ? 'self' : 'not_subordinate' }, new WatchwordError('FORBIDDEN'));
     }
-    if (options.lastOwner && (await isLastActiveOwner(ctx, user))) {
-      await refuse(request, { action, actorId: actor.id, targetId, reason: 'last_owner' }, new WatchwordError('LAST_OWNER'));
-    }
     return user;
   };
+
+  /** A change the storage refused because the target is the last active owner (KEEP_AN_OWNER): audited, then 409. */
+  const lastOwner = (request: FastifyRequest, actor: Actor, action: AuditAction, targetId: string, context?: Record<string, string>) =>
+    refuse(request, { action, actorId: actor.id, targetId, reason: 'last_owner', ...(context ? { context } : {}) }, new WatchwordError('LAST_OWNER'));
 
   const summaryOf = async (id: string): Promise<AdminUser> => {
     const user = await ctx.storage.users.summary(id);
@@ -284,8 +279,10 @@ export function adminRoutes(app: App, ctx: Context): void {
     schema: { ...secured, params: AdminUserParams, body: EmptyBody, response: { 200: AdminUserResponse, ...errors } },
   }, async (request) => {
     const actor = await actorOf(request);
-    const user = await target(request, actor, 'admin.user_disabled', request.params.id, { lastOwner: true });
-    if (user.disabledAt === null) await ctx.storage.users.setDisabled(user.id, ctx.now());
+    const user = await target(request, actor, 'admin.user_disabled', request.params.id);
+    if (user.disabledAt === null && (await ctx.storage.users.setDisabled(user.id, ctx.now(), KEEP_AN_OWNER)) === 'last_holder') {
+      await lastOwner(request, actor, 'admin.user_disabled', user.id);
+    }
     const revoked = await closeAllSessions(ctx, user.id);
     await audit(ctx, request, { action: 'admin.user_disabled', actorId: actor.id, targetId: user.id, outcome: 'success', context: { sessionsRevoked: revoked } });
     return { user: await summaryOf(user.id) };
@@ -310,9 +307,10 @@ export function adminRoutes(app: App, ctx: Context): void {
     schema: { ...secured, params: AdminUserParams, body: AdminDeleteUserRequest, response: { 200: OkResponse, ...errors } },
   }, async (request) => {
     const actor = await actorOf(request);
-    const user = await target(request, actor, 'admin.user_deleted', request.params.id, { lastOwner: true });
+    const user = await target(request, actor, 'admin.user_deleted', request.params.id);
     if (normaliseEmail(request.body.confirmEmail) !== user.email) throw new WatchwordError('VALIDATION_FAILED', { details: { field: '/confirmEmail' } });
-    const live = await ctx.storage.account.delete(user.id, ctx.now());
+    const live = await ctx.storage.account.delete(user.id, ctx.now(), KEEP_AN_OWNER);
+    if (live === 'last_holder') return lastOwner(request, actor, 'admin.user_deleted', user.id);
     if (live === undefined) throw new WatchwordError('USER_NOT_FOUND');
     await denySessions(ctx, live);
     await audit(ctx, request, { action: 'admin.user_deleted', actorId: actor.id, targetId: user.id, outcome: 'success', context: { sessionsRevoked: live.length } });
@@ -352,7 +350,7 @@ export function adminRoutes(app: App, ctx: Context): void {
       await audit(ctx, request, { action, actorId: actor.id, targetId, outcome: 'failure', context: { role, reason: 'no_role' } });
       throw new WatchwordError('ROLE_NOT_FOUND');
     }
-    const user = await target(request, actor, action, targetId, { lastOwner: action === 'admin.role_revoked' && role === OWNER_ROLE });
+    const user = await target(request, actor, action, targetId);
     if (!mayAssign(actor.permissions, effectivePermissions([role], catalogue))) {
       await refuse(request, { action, actorId: actor.id, targetId, reason: 'role_above_actor', context: { role } }, new WatchwordError('FORBIDDEN'));
     }
@@ -383,7 +381,8 @@ export function adminRoutes(app: App, ctx: Context): void {
     const { id, role } = request.params;
     if (role === BASE_ROLE) throw new WatchwordError('VALIDATION_FAILED', { message: 'Every account holds the base role.', details: { in: 'params', field: 'role' } });
     await roleChange(request, actor, 'admin.role_revoked', id, role);
-    const removed = await ctx.storage.roles.revoke(id, role);
+    const removed = await ctx.storage.roles.revoke(id, role, KEEP_AN_OWNER);
+    if (removed === 'last_holder') return lastOwner(request, actor, 'admin.role_revoked', id, { role });
     await audit(ctx, request, { action: 'admin.role_revoked', actorId: actor.id, targetId: id, outcome: 'success', context: { role, changed: removed } });
     return { user: await summaryOf(id) };
   });
