@@ -43,12 +43,23 @@ if (job.scenario === 'get') {
   });
 }
 
-const result = await autocannon({ url: job.url, connections: job.connections, duration: job.durationSeconds, requests });
+// autocannon's own histogram keeps whole milliseconds (a sub-millisecond read shows as p50 0): the latencies of the
+// 2xx answers (as autocannon counts them) are kept here at full resolution instead.
+const latencies: number[] = [];
+const result = await new Promise<autocannon.Result>((resolve, reject) => {
+  const instance = autocannon({ url: job.url, connections: job.connections, duration: job.durationSeconds, requests }, (error, r) => (error ? reject(error) : resolve(r)));
+  instance.on('response', (_client, statusCode, _bytes, ms) => {
+    if (statusCode >= 200 && statusCode < 300) latencies.push(ms);
+  });
+});
+const sorted = Float64Array.from(latencies).sort();
+/** The nearest-rank percentile (NaN without samples). */
+const percentile = (p: number) => (sorted.length === 0 ? Number.NaN : (sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] as number));
 process.stdout.write(
   `${JSON.stringify({
     rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
+    p50: percentile(50),
+    p99: percentile(99),
     total: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
