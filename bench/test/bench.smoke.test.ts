@@ -16,8 +16,8 @@ describe('npm run bench -- --quick (smoke)', () => {
     const [file] = readdirSync(out);
     const result = JSON.parse(readFileSync(join(out, file as string), 'utf8')) as {
       quick: boolean;
-      baseline: { rps: number; cpuUs: number };
-      runs: { label: string; rows: { scenario: string; rps: number; ratio: number; cpuUs: number; cpuRatio: number; non2xx: number }[]; facts: Record<string, number>; targets: { target: string; measured: string; met: boolean | null }[] }[];
+      baseline: { rps: number; cpuUs: number; p50: number; p99: number };
+      runs: { label: string; rows: { scenario: string; rps: number; ratio: number; cpuUs: number; cpuRatio: number; non2xx: number; p50: number; p99: number }[]; facts: Record<string, number>; targets: { target: string; measured: string; met: boolean | null }[] }[];
     };
     expect(result.quick).toBe(true);
     expect(result.baseline.rps).toBeGreaterThan(0);
@@ -28,8 +28,12 @@ describe('npm run bench -- --quick (smoke)', () => {
       expect(scenarios.some((s) => s.startsWith(name)), name).toBe(true);
     }
     expect(result.baseline.cpuUs).toBeGreaterThan(0);
+    // Latencies at full resolution: no request takes zero time (autocannon's whole-millisecond histogram said 0).
+    expect(result.baseline.p50).toBeGreaterThan(0);
     for (const row of sqlite?.rows ?? []) {
       expect(row.rps, row.scenario).toBeGreaterThan(0);
+      expect(row.p50, row.scenario).toBeGreaterThan(0);
+      expect(row.p99, row.scenario).toBeGreaterThanOrEqual(row.p50);
       expect(row.ratio, row.scenario).toBeCloseTo(row.rps / result.baseline.rps, 6);
       // Server CPU per request, from /proc, and the baseline's over it.
       expect(row.cpuUs, row.scenario).toBeGreaterThan(0);
