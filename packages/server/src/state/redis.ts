@@ -36,41 +36,35 @@ return value
 `;
 
 /**
- * The increment above, then GET of every further key, in one script (one round trip, one atomic step). A missing
- * key reads as Lua false, which Redis returns as nil. All keys must live on one Redis server (no Redis Cluster,
- * which this store does not support anyway: a script's keys would have to share a hash slot).
+ * Lua: the increment above of KEYS[counter], then GET of every key after it; returns { count, values… }. A missing
+ * key reads as Lua false, which Redis returns as nil. All keys must live on one Redis server (no Redis Cluster, which
+ * this store does not support anyway: a script's keys would have to share a hash slot).
  */
-const INCREMENT_AND_READ_SCRIPT = `
-local value = redis.call('INCR', KEYS[1])
-if value == 1 or redis.call('PTTL', KEYS[1]) == -1 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+const countThenRead = (counter: number) => `
+local value = redis.call('INCR', KEYS[${counter}])
+if value == 1 or redis.call('PTTL', KEYS[${counter}]) == -1 then
+  redis.call('PEXPIRE', KEYS[${counter}], ARGV[1])
 end
 local out = { value }
-for i = 2, #KEYS do
-  out[i] = redis.call('GET', KEYS[i])
+for i = ${counter + 1}, #KEYS do
+  out[i - ${counter - 1}] = redis.call('GET', KEYS[i])
 end
 return out
 `;
 
+/** Count KEYS[1] and read the rest, in one script (one round trip, one atomic step). */
+const INCREMENT_AND_READ_SCRIPT = countThenRead(1);
+
 /**
- * The script above unless KEYS[1] (the guard) holds a value: then only { false, guard } (nothing counted). Otherwise
- * { count, KEYS[3]…, } with KEYS[2] the counter. Lua false comes back as nil.
+ * The same unless KEYS[1] (the guard) holds a value: then only { false, guard } (nothing counted). Otherwise KEYS[2]
+ * is the counter and the keys after it are read.
  */
 const INCREMENT_AND_READ_UNLESS_SCRIPT = `
 local guard = redis.call('GET', KEYS[1])
 if guard then
   return { false, guard }
 end
-local value = redis.call('INCR', KEYS[2])
-if value == 1 or redis.call('PTTL', KEYS[2]) == -1 then
-  redis.call('PEXPIRE', KEYS[2], ARGV[1])
-end
-local out = { value }
-for i = 3, #KEYS do
-  out[i - 1] = redis.call('GET', KEYS[i])
-end
-return out
-`;
+${countThenRead(2)}`;
 
 /** The scripts as named commands: ioredis sends EVALSHA (the script body once, then only its hash) and prefixes KEYS. */
 interface ScriptCommands {
