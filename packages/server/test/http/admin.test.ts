@@ -300,6 +300,8 @@ describe.each(backendsUnderTest())('admin API ($name)', ({ dialect, state }) => 
     expect((await t.storage.users.summary(owner.id))?.roles).toContain('owner');
     const selfDelete = (await owner.admin.audit({ actorId: owner.id, action: 'account.deleted' })).events;
     expect(selfDelete.map((e) => [e.outcome, e.context.reason])).toEqual([['denied', 'last_owner']]);
+    const openapi = JSON.parse((await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).body) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    expect(openapi.paths['/api/v1/account']?.delete?.responses['409']).toBeDefined();
     // Other operations on the owner are fine for a role above it.
     expect(await rooty.admin.revokeSessions(owner.id)).toBeGreaterThanOrEqual(0);
     owner.vault = await login('owner@example.com');

@@ -130,7 +130,7 @@ export function accountRoutes(app: App, ctx: Context): void {
   /** Account deletion after fresh authentication and the address typed again; the audit event stays. */
   app.delete('/api/v1/account', {
     config: { permission: 'account:self', rateLimit: 'write' },
-    schema: { ...secured, body: DeleteAccountRequest, response: { 200: OkResponse, ...errors } },
+    schema: { ...secured, body: DeleteAccountRequest, response: { 200: OkResponse, ...errors, 409: ErrorResponse } },
   }, async (request) => {
     const auth = requireAuth(request);
     const user = await ctx.storage.users.findById(auth.userId);
