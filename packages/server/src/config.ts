@@ -37,6 +37,8 @@ export interface Config {
   readonly dbConnectTimeoutMs: number;
   /** PostgreSQL statement_timeout of every pooled connection, milliseconds (0: none). */
   readonly dbStatementTimeoutMs: number;
+  /** A pooled PostgreSQL connection is recycled (closed and replaced) once this old, seconds (0: never). */
+  readonly dbPoolMaxLifetimeSeconds: number;
   /** Redis: each command fails (503 STATE_UNAVAILABLE) when unanswered this long, milliseconds. */
   readonly redisCommandTimeoutMs: number;
   /** Redis: longest wait for the connection to open (at start-up and on each reconnect), milliseconds. */
@@ -231,6 +233,7 @@ const FIELDS = {
   auditRetentionDays: int('AUDIT_RETENTION_DAYS', 365, 1, 3650),
   dbConnectTimeoutMs: int('DB_CONNECT_TIMEOUT', 5000, 100, 600_000),
   dbStatementTimeoutMs: int('DB_STATEMENT_TIMEOUT', 30_000, 0, 3_600_000),
+  dbPoolMaxLifetimeSeconds: int('DB_POOL_MAX_LIFETIME', 1800, 0, 7 * 24 * 3600),
   redisCommandTimeoutMs: int('REDIS_COMMAND_TIMEOUT', 2000, 50, 600_000),
   redisConnectTimeoutMs: int('REDIS_CONNECT_TIMEOUT', 5000, 100, 600_000),
   // Metrics (README "Monitoring"): never public — a bearer token, or a listener of their own.

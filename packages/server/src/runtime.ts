@@ -40,6 +40,7 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
     poolSize: config.dbPoolSize,
     connectTimeoutMs: config.dbConnectTimeoutMs,
     statementTimeoutMs: config.dbStatementTimeoutMs,
+    maxLifetimeSeconds: config.dbPoolMaxLifetimeSeconds,
   });
   try {
     if (options.migrate) await storage.migrateToLatest();

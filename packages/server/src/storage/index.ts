@@ -36,6 +36,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
     connectTimeoutMs: options.connectTimeoutMs,
     statementTimeoutMs: options.statementTimeoutMs,
+    maxLifetimeSeconds: options.maxLifetimeSeconds,
   });
   return { ...createStorage('postgres', db), poolStats };
 }

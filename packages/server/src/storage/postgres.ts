@@ -14,6 +14,8 @@ export interface PostgresOptions {
   connectTimeoutMs?: number;
   /** Server-side statement_timeout of every connection, ms (0 or unset: none). */
   statementTimeoutMs?: number;
+  /** Recycling: a connection this old is closed once it is free and replaced on demand, seconds (0 or unset: never). */
+  maxLifetimeSeconds?: number;
 }
 
 export function openPostgres(options: PostgresOptions): Kysely<Database> {
@@ -27,6 +29,7 @@ export function openPostgresPool(options: PostgresOptions): { db: Kysely<Databas
     max: options.poolSize,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,
+    maxLifetimeSeconds: options.maxLifetimeSeconds ?? 0,
     // Sent as a start-up parameter: the server cancels any statement running longer (error 57014).
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     types: { getTypeParser },
@@ -36,7 +39,7 @@ export function openPostgresPool(options: PostgresOptions): { db: Kysely<Databas
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   attachDirectReader(db, namedStatements(pool));
-  return { db, poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }) };
+  return { db, poolStats: () => ({ max: options.poolSize, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }) };
 }
 
 /**

@@ -437,6 +437,8 @@ export interface Storage {
 }
 
 export interface PoolStats {
+  /** The pool's size: the most connections it opens. */
+  readonly max: number;
   /** Open connections, busy or idle. */
   readonly total: number;
   readonly idle: number;
@@ -454,4 +456,6 @@ export interface StorageOptions {
   connectTimeoutMs?: number;
   /** PostgreSQL statement_timeout, ms (default and 0: none — migrations run without one). */
   statementTimeoutMs?: number;
+  /** PostgreSQL: a connection is closed and replaced once it is this old, seconds (default and 0: never). */
+  maxLifetimeSeconds?: number;
 }

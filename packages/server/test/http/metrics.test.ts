@@ -437,8 +437,28 @@ describe('metrics and pool configuration', () => {
       const shown = await sql<{ statement_timeout: string }>`show statement_timeout`.execute(db);
       expect(shown.rows[0]?.statement_timeout).toBe('200ms');
       await expect(sql`select pg_sleep(2)`.execute(db)).rejects.toMatchObject({ code: '57014' });
-      expect(poolStats()).toMatchObject({ waiting: 0 });
+      expect(poolStats()).toMatchObject({ max: 2, waiting: 0 });
       expect(poolStats().total).toBeLessThanOrEqual(2);
+    } finally {
+      await db.destroy();
+      await database.drop();
+    }
+  });
+
+  it.skipIf(!dialectsUnderTest().includes('postgres'))('PostgreSQL: a pooled connection is recycled once DB_POOL_MAX_LIFETIME has passed', async () => {
+    expect(loadConfig({ ...base }).dbPoolMaxLifetimeSeconds).toBe(1800);
+    expect(loadConfig({ ...base, DB_POOL_MAX_LIFETIME: '0' }).dbPoolMaxLifetimeSeconds).toBe(0);
+    expect(() => loadConfig({ ...base, DB_POOL_MAX_LIFETIME: '-1' })).toThrow(/DB_POOL_MAX_LIFETIME/);
+    const database = await createTestDatabase();
+    const { db } = openPostgresPool({ url: database.url, poolSize: 1, maxLifetimeSeconds: 1 });
+    try {
+      const backend = async () => (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db)).rows[0]?.pid;
+      const first = await backend();
+      expect(await backend()).toBe(first); // the same connection while it is young
+      await new Promise((resolve) => setTimeout(resolve, 1300));
+      const later = await backend();
+      expect(later).toBeDefined();
+      expect(later).not.toBe(first);
     } finally {
       await db.destroy();
       await database.drop();

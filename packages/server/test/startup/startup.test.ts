@@ -56,6 +56,8 @@ describe('server start-up', () => {
     // The right setup given as a secret starts fine (and a login still works).
     writeFileSync(setupFile, original, { mode: 0o600 });
     const again = await startServerProcess({ DATA_DIR: dir.path, ALLOWED_KDF_VERSIONS: '0' });
+    // The embedded database has no pool to report.
+    expect(await (await fetch(`${again.url}/readyz`)).json()).toEqual({ status: 'ready', checks: { database: 'ok', state: 'ok', migrations: 'ok' }, pools: { database: null } });
     const vault = await new WatchwordClient({ passwordPolicy: false,  serverUrl: again.url }).login({ email: 'a@example.com', password: 'some long password' });
     expect(vault.account.email).toBe('a@example.com');
     expect(await again.stop()).toBe(0);
@@ -75,9 +77,19 @@ describe('server start-up', () => {
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`applied ${count} migration`));
       expect(run(['migrate'], env).stdout).toMatch(/up to date/);
-      const server = await startServerProcess({ DATA_DIR: dir.path, DATABASE_URL: db.url });
+      const server = await startServerProcess({ DATA_DIR: dir.path, DATABASE_URL: db.url, DB_POOL_SIZE: '7' });
       const ready = await fetch(`${server.url}/readyz`);
-      expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', state: 'ok', migrations: 'ok' } });
+      // The pool is reported too (security spec "Pools"): its size, the connections start-up and the probe left open
+      // (idle once the probe is answered), and no query waiting.
+      const body = (await ready.json()) as { pools: { database: { total: number; idle: number } } };
+      expect(body).toEqual({
+        status: 'ready',
+        checks: { database: 'ok', state: 'ok', migrations: 'ok' },
+        pools: { database: { max: 7, total: expect.any(Number), idle: expect.any(Number), waiting: 0 } },
+      });
+      expect(body.pools.database.total).toBeGreaterThanOrEqual(1);
+      expect(body.pools.database.total).toBeLessThanOrEqual(7);
+      expect(body.pools.database.idle).toBeLessThanOrEqual(body.pools.database.total);
       expect(await server.stop()).toBe(0);
     } finally {
       await db.drop();

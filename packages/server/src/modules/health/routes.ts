@@ -2,8 +2,18 @@ import Type from 'typebox';
 import type { App, Context } from '../../http/types.ts';
 
 const Check = Type.Union([Type.Literal('ok'), Type.Literal('fail'), Type.Literal('pending')]);
+const Count = Type.Integer({ minimum: 0 });
+/** The PostgreSQL pool (security spec "Pools": /readyz reports them); null on the embedded SQLite database. */
+const DatabasePool = Type.Union([
+  Type.Object({ max: Count, total: Count, idle: Count, waiting: Count }, { additionalProperties: false, description: 'size, open connections, idle ones, queries waiting for one' }),
+  Type.Null(),
+]);
 const Ready = Type.Object(
-  { status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]), checks: Type.Object({ database: Check, state: Check, migrations: Check }) },
+  {
+    status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
+    checks: Type.Object({ database: Check, state: Check, migrations: Check }, { additionalProperties: false }),
+    pools: Type.Object({ database: DatabasePool }, { additionalProperties: false }),
+  },
   { additionalProperties: false },
 );
 
@@ -63,6 +73,7 @@ export function healthRoutes(app: App, ctx: Context): void {
     return reply.code(ready ? 200 : 503).send({
       status: ready ? 'ready' : 'unavailable',
       checks: { database: database ? 'ok' : 'fail', state: state ? 'ok' : 'fail', migrations },
+      pools: { database: ctx.storage.poolStats?.() ?? null },
     });
   });
 
