@@ -21,6 +21,7 @@ export const ERRORS = {
   REAUTH_REQUIRED: { status: 401, message: 'Confirm your master password again to do this.' },
   INVALID_EMAIL_TOKEN: { status: 400, message: 'The link or code is invalid, expired or already used.' },
   FORBIDDEN: { status: 403, message: 'You are not allowed to do this.' },
+  SECOND_FACTOR_REQUIRED: { status: 403, message: 'Administration needs a session signed in with a second factor: enable one, then log in again.' },
   USER_NOT_FOUND: { status: 404, message: 'The account does not exist.' },
   ROLE_NOT_FOUND: { status: 404, message: 'The role does not exist.' },
   ROLE_EXISTS: { status: 409, message: 'A role with this name already exists.' },

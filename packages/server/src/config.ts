@@ -58,6 +58,11 @@ export interface Config {
   /** DPoP proofs must carry a server-issued nonce (RFC 9449 §8). */
   readonly dpopRequireNonce: boolean;
   /**
+   * Whether administration (every permission beyond account:self) needs a session signed in with a second factor.
+   * ADMIN_SECOND_FACTOR=auto (the default) is `required` in production mode and `optional` otherwise.
+   */
+  readonly adminSecondFactor: 'required' | 'optional';
+  /**
    * Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (CIDRs). Empty: forwarded headers are
    * ignored entirely and the client is the socket's peer.
    */
@@ -244,6 +249,7 @@ const FIELDS = {
   serverSecret: str('SERVER_SECRET', undefined, (v) => (/^[A-Za-z0-9_-]{43,}$/.test(v) ? undefined : 'must be at least 32 random bytes, base64url'), true),
   dpopRequired: bool('DPOP_REQUIRED', false),
   dpopRequireNonce: bool('DPOP_REQUIRE_NONCE', false),
+  adminSecondFactor: oneOf('ADMIN_SECOND_FACTOR', 'auto', ['auto', 'required', 'optional'] as const),
   redisKeyPrefix: str('REDIS_KEY_PREFIX', 'ww:', (v) => (/^[A-Za-z0-9_:.-]{1,64}$/.test(v) ? undefined : 'may hold letters, digits and _ : . - (at most 64)')),
   trustedProxies: {
     env: 'TRUSTED_PROXIES',
@@ -331,6 +337,7 @@ export function loadConfig(env: Source = process.env): Config {
   }
   if (values.metricsPort !== undefined && values.metricsPort !== 0 && values.metricsPort === port) throw new ConfigError('METRICS_PORT must differ from PORT');
   if ((values.tlsCert === undefined) !== (values.tlsKey === undefined)) throw new ConfigError('TLS_CERT and TLS_KEY must be set together (file paths) or not at all');
+  if (values.adminSecondFactor === 'auto') values.adminSecondFactor = values.nodeEnv === 'production' ? 'required' : 'optional';
   values.dataDir = resolve(values.dataDir as string);
   values.publicUrl = ((values.publicUrl as string | undefined) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
   values.mailFrom = (values.mailFrom as string | undefined) ?? `Watchword <watchword@${new URL(values.publicUrl as string).hostname.replace(/^\[|\]$/g, '')}>`;

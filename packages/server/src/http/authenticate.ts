@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { WatchwordError, isPermission } from '@watchword/protocol';
-import { requirePermission } from '../rbac/permissions.ts';
+import { requirePermission, requireSecondFactorSession } from '../rbac/permissions.ts';
 import { userLimit } from './rate-limit.ts';
 import { rateLimited } from './throttle.ts';
 import { verifyAccessToken } from '../tokens/access-token.ts';
@@ -93,7 +93,10 @@ export function registerAuthentication(app: App, ctx: Context): void {
         request.auth = { userId: claims.sub, sessionId: claims.sid, jti: claims.jti, exp: claims.exp };
         if (wait !== null) throw rateLimited(wait);
         // Every live account holds account:self (see rbac/permissions.ts); anything else is looked up, fresh.
-        if (permission !== 'account:self') await requirePermission(ctx, claims.sub, permission);
+        if (permission !== 'account:self') {
+          await requirePermission(ctx, claims.sub, permission);
+          if (ctx.config.adminSecondFactor === 'required') await requireSecondFactorSession(ctx, claims.sid);
+        }
       },
       ...existing,
     ];

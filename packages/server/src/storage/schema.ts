@@ -66,6 +66,8 @@ export interface SessionsTable {
   expires_at: number;
   revoked_at: number | null;
   dpop_jkt: string | null;
+  /** The second factor the session was signed in with ('totp' | 'backup_code' | 'webauthn'); null: password only. */
+  second_factor: string | null;
 }
 
 /** Every refresh token of every family, hashed; rotated ones stay so their replay is recognised as reuse. */

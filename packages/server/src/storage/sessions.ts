@@ -2,7 +2,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, SessionsTable } from './schema.ts';
 import { appendAuditEvent, auditRow } from './audit.ts';
 import { preparedQuery } from './prepared.ts';
-import type { AuditEventRecord, NewSession, RotateResult, SessionRecord, SessionRepository, Storage } from './types.ts';
+import type { AuditEventRecord, NewSession, RotateResult, SessionRecord, SessionRepository, SessionSecondFactor, Storage } from './types.ts';
 import { transactionWithRollback } from './transaction.ts';
 
 /** A session is live while it is not revoked, not past its absolute expiry and not idle too long. */
@@ -26,6 +26,7 @@ const sessionRow = (session: NewSession) => ({
   expires_at: session.expiresAt,
   revoked_at: null,
   dpop_jkt: session.dpopJkt,
+  second_factor: session.secondFactor,
 });
 
 /** The session row and its first refresh token (inside the caller's transaction). */
@@ -44,7 +45,10 @@ type OpenArgs = [session: NewSession, event: AuditEventRecord];
  * statements and COMMIT. SQLite has no data-modifying CTEs and no round trips; it keeps the transaction.
  */
 function postgresOpenSession(db: Kysely<Database>): (...args: OpenArgs) => Promise<unknown> {
-  const SESSION = ['id', 'userId', 'refreshHash', 'deviceName', 'ip', 'userAgent', 'createdAt', 'expiresAt', 'dpopJkt'] as const;
+  const SESSION = ['id', 'userId', 'refreshHash', 'deviceName', 'ip', 'userAgent', 'createdAt', 'expiresAt', 'dpopJkt', 'secondFactor'] as const;
+  // Every field of a new session is bound: one left out here would silently be stored as null.
+  const complete: Exclude<keyof NewSession, (typeof SESSION)[number]> extends never ? true : never = true;
+  void complete;
   const EVENT = ['id', 'at', 'actorId', 'action', 'targetId', 'ip', 'userAgent', 'outcome', 'requestId', 'context'] as const;
   const run = preparedQuery<never, unknown[]>(db, SESSION.length + EVENT.length, (...markers) => {
     // Every value a marker (bound at each run); the builder's column types do not apply to markers.
@@ -180,5 +184,12 @@ function toSession(row: Selectable<SessionsTable>): SessionRecord {
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
     dpopJkt: row.dpop_jkt,
+    secondFactor: toSecondFactor(row.second_factor),
   };
+}
+
+function toSecondFactor(value: string | null): SessionSecondFactor | null {
+  if (value === null) return null;
+  if (value === 'totp' || value === 'backup_code' || value === 'webauthn') return value;
+  throw new Error(`sessions.second_factor holds an unknown value`);
 }

@@ -243,7 +243,11 @@ export interface SessionRecord {
   revokedAt: number | null;
   /** RFC 7638 thumbprint of the DPoP key the session is bound to (RFC 9449 §5), or null for bearer sessions. */
   dpopJkt: string | null;
+  /** The second factor the login passed; null for a password-only login. Kept by every refresh of the session. */
+  secondFactor: SessionSecondFactor | null;
 }
+
+export type SessionSecondFactor = 'totp' | 'backup_code' | 'webauthn';
 
 export type NewSession = Omit<SessionRecord, 'lastUsedAt' | 'revokedAt'> & {
   /** SHA-256 of the first refresh token of the family, base64url. */

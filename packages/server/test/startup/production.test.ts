@@ -98,6 +98,14 @@ describe('checkProductionConfig', () => {
     expect(checkProductionConfig(loadConfig({ LOG_LEVEL: 'trace', ALLOWED_KDF_VERSIONS: '0' }))).toEqual([]);
   });
 
+  it('ADMIN_SECOND_FACTOR: required by default in production mode, optional otherwise; either can be set', () => {
+    expect(loadConfig(SAFE).adminSecondFactor).toBe('required');
+    expect(loadConfig({ ...SAFE, ADMIN_SECOND_FACTOR: 'optional' }).adminSecondFactor).toBe('optional');
+    expect(loadConfig({}).adminSecondFactor).toBe('optional');
+    expect(loadConfig({ ADMIN_SECOND_FACTOR: 'required' }).adminSecondFactor).toBe('required');
+    expect(() => loadConfig({ ADMIN_SECOND_FACTOR: 'yes' })).toThrow(/ADMIN_SECOND_FACTOR/);
+  });
+
   it('refuses through loadConfig with a ConfigError', () => {
     expect(() => loadConfig({ ...SAFE, LOG_LEVEL: 'debug' })).toThrow(ConfigError);
     expect(loadConfig(SAFE).nodeEnv).toBe('production');

@@ -386,6 +386,7 @@ export function storageSuite(dialect: Dialect): void {
             createdAt: T0,
             expiresAt: overrides.expiresAt ?? T0 + HOUR,
             dpopJkt: overrides.dpopJkt ?? null,
+            secondFactor: null,
           };
           await storage.sessions.create(session, loginEvent(userId));
           return session;
@@ -398,15 +399,18 @@ export function storageSuite(dialect: Dialect): void {
           expect((await storage.users.findById(user.id))?.lastLoginAt ?? null).toBeNull();
           const session = {
             id: randomUUID(), userId: user.id, refreshHash: `h-${randomUUID()}`, deviceName: 'Laptop', ip: '203.0.113.7', userAgent: 'test-agent/1',
-            createdAt: T0, expiresAt: T0 + HOUR, dpopJkt: 'jkt-1',
+            createdAt: T0, expiresAt: T0 + HOUR, dpopJkt: 'jkt-1', secondFactor: 'webauthn' as const,
           };
           const event = auditEvent(T0, 'auth.login', user.id, user.id, { method: 'password', newDevice: true, n: 2, none: null });
           await storage.sessions.create(session, event);
           expect(await storage.sessions.findById(session.id)).toEqual({
             id: session.id, userId: user.id, deviceName: 'Laptop', ip: '203.0.113.7', userAgent: 'test-agent/1',
-            createdAt: T0, lastUsedAt: T0, expiresAt: T0 + HOUR, revokedAt: null, dpopJkt: 'jkt-1',
+            createdAt: T0, lastUsedAt: T0, expiresAt: T0 + HOUR, revokedAt: null, dpopJkt: 'jkt-1', secondFactor: 'webauthn',
           });
-          expect((await rotate(session.refreshHash, T0 + 1)).status).toBe('rotated');
+          // A rotation keeps the session's second factor (the session row is not rewritten).
+          const rotated = await rotate(session.refreshHash, T0 + 1);
+          expect(rotated).toMatchObject({ status: 'rotated', session: { secondFactor: 'webauthn' } });
+          expect((await storage.sessions.findById(session.id))?.secondFactor).toBe('webauthn');
           expect((await storage.users.findById(user.id))?.lastLoginAt).toBe(T0);
           expect(await storage.audit.listForUser(user.id, 10)).toEqual([event]);
           // A failed write leaves none of them: the same session id again.
@@ -543,6 +547,7 @@ export function storageSuite(dialect: Dialect): void {
             createdAt: T0,
             expiresAt: T0 + 3_600_000,
             dpopJkt: null,
+            secondFactor: null,
           }, loginEvent(user.id));
           return { user, vault, sessionId };
         }
@@ -552,7 +557,7 @@ export function storageSuite(dialect: Dialect): void {
           const { user, sessionId } = await userWithSession();
           const other = await userWithSession();
           const second = randomUUID();
-          await storage.sessions.create({ id: second, userId: user.id, refreshHash: `h-${randomUUID()}`, deviceName: 'Phone', ip: '::1', userAgent: 'ua/2', createdAt: T0, expiresAt: T0 + 3_600_000, dpopJkt: null }, loginEvent(user.id));
+          await storage.sessions.create({ id: second, userId: user.id, refreshHash: `h-${randomUUID()}`, deviceName: 'Phone', ip: '::1', userAgent: 'ua/2', createdAt: T0, expiresAt: T0 + 3_600_000, dpopJkt: null, secondFactor: null }, loginEvent(user.id));
           expect(await storage.account.changePassword(user.id, creds, sessionId, T0 + 5)).toEqual([second]);
           const after = await storage.users.findById(user.id);
           expect(after).toMatchObject({ opaqueRecord: creds.opaqueRecord, kekSalt: creds.kekSalt, wrappedAccountKey: creds.wrappedAccountKey, accountData: 'ZGF0YQ', updatedAt: T0 + 5 });

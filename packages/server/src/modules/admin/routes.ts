@@ -217,13 +217,16 @@ export function adminRoutes(app: App, ctx: Context): void {
   };
 
   /**
-   * An authenticated caller without the route's permission is refused before the handler runs: audited here, with
-   * the target named in the path when it is a well-formed id.
+   * An authenticated caller without the route's permission, or without a second factor where administration needs
+   * one, is refused before the handler runs: audited here, with the target named in the path when it is a
+   * well-formed id.
    */
   const auditPermissionRefusal = (action: AuditAction): onErrorAsyncHookHandler => async (request, _reply, error) => {
-    if (!(error instanceof WatchwordError) || error.code !== 'FORBIDDEN' || !request.auth || auditedRefusals.has(request)) return;
+    if (!(error instanceof WatchwordError) || !request.auth || auditedRefusals.has(request)) return;
+    const reason = error.code === 'FORBIDDEN' ? 'permission' : error.code === 'SECOND_FACTOR_REQUIRED' ? 'second_factor' : undefined;
+    if (reason === undefined) return;
     const id = (request.params as { id?: unknown } | undefined)?.id;
-    await audit(ctx, request, { action, actorId: request.auth.userId, targetId: typeof id === 'string' && UUID_RE.test(id) ? id : null, outcome: 'denied', context: { reason: 'permission' } });
+    await audit(ctx, request, { action, actorId: request.auth.userId, targetId: typeof id === 'string' && UUID_RE.test(id) ? id : null, outcome: 'denied', context: { reason } });
   };
 
   const actorOf = async (request: FastifyRequest): Promise<Actor> => {

@@ -24,7 +24,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { requireAuth } from '../../http/authenticate.ts';
 import type { App, Context } from '../../http/types.ts';
-import type { LoginGate } from '../../storage/types.ts';
+import type { LoginGate, SessionSecondFactor } from '../../storage/types.ts';
 import { type LoginHandshake, type RegistrationHandshake, saveHandshake, takeHandshake } from './handshakes.ts';
 import { type ClientInfo, closeAllSessions, closeSession, openSession, refreshSession } from './sessions.ts';
 import { assertAllowedKdf, assertUsableRecord, clientInfo, fakeUserId, finishLoginVerified, opaque, registrationResponse as registrationResponseFor, tokenRequestJkt } from './opaque-server.ts';
@@ -63,11 +63,19 @@ async function passGate(ctx: Context, request: FastifyRequest, userId: string): 
   return gate;
 }
 
-/** Tokens for a fully authenticated login past its gate, with the new-device notice and the audit event. */
-async function completeLogin(ctx: Context, request: FastifyRequest, userId: string, email: string, client: ClientInfo) {
+/**
+ * Tokens for a fully authenticated login past its gate, with the new-device notice and the audit event.
+ * `secondFactor`: the factor the login passed, null for a password-only login (the session remembers it).
+ */
+async function completeLogin(ctx: Context, request: FastifyRequest, userId: string, email: string, client: ClientInfo, secondFactor: SessionSecondFactor | null) {
   await notifyIfNewDevice(ctx, userId, email, client);
-  const event = auditEvent(ctx, request, { action: 'auth.login', actorId: userId, outcome: 'success', context: { device: client.deviceName, dpop: client.dpopJkt !== null } });
-  const tokens = await openSession(ctx, userId, client, event);
+  const event = auditEvent(ctx, request, {
+    action: 'auth.login',
+    actorId: userId,
+    outcome: 'success',
+    context: { device: client.deviceName, dpop: client.dpopJkt !== null, secondFactor },
+  });
+  const tokens = await openSession(ctx, userId, client, event, secondFactor);
   ctx.metrics.login('success');
   return tokens;
 }
@@ -173,7 +181,7 @@ export function authRoutes(app: App, ctx: Context): void {
     const gate = await passGate(ctx, request, hs.userId);
     const client = clientInfo(request, request.body.deviceName, jkt);
     if (gate.secondFactor) return startMfa(ctx, hs.userId, hs.email, client, await factorSummary(ctx, hs.userId));
-    return completeLogin(ctx, request, hs.userId, hs.email, client);
+    return completeLogin(ctx, request, hs.userId, hs.email, client, null);
   });
 
   app.post('/api/v1/auth/mfa', {
@@ -184,7 +192,7 @@ export function authRoutes(app: App, ctx: Context): void {
     const jkt = await tokenRequestJkt(ctx, request);
     const pending = await completeMfa(ctx, request, request.body, jkt);
     await passGate(ctx, request, pending.userId);
-    return completeLogin(ctx, request, pending.userId, pending.email, pending.client);
+    return completeLogin(ctx, request, pending.userId, pending.email, pending.client, request.body.method);
   });
 
   app.post('/api/v1/auth/verify-email', {

@@ -5,7 +5,7 @@ import { WatchwordError } from '@watchword/protocol';
 import { audit } from '../../audit/audit.ts';
 import { revokedSessionKey } from '../../http/authenticate.ts';
 import type { Context } from '../../http/types.ts';
-import type { AuditEventRecord, SessionRecord } from '../../storage/types.ts';
+import type { AuditEventRecord, SessionRecord, SessionSecondFactor } from '../../storage/types.ts';
 import { signAccessToken } from '../../tokens/access-token.ts';
 import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, openSuccessor, sealSuccessor } from '../../tokens/refresh-token.ts';
 
@@ -31,9 +31,10 @@ function tokenResponse(ctx: Context, session: Pick<SessionRecord, 'userId' | 'id
 
 /**
  * Starts a new session (one refresh-token family per login/device). The login's audit event is written with it in
- * one transaction, with the user's last login time.
+ * one transaction, with the user's last login time. `secondFactor`: the factor the login passed (null: password only),
+ * kept with the session for as long as it lives.
  */
-export async function openSession(ctx: Context, userId: string, client: ClientInfo, loginEvent: AuditEventRecord): Promise<TokenResponse> {
+export async function openSession(ctx: Context, userId: string, client: ClientInfo, loginEvent: AuditEventRecord, secondFactor: SessionSecondFactor | null): Promise<TokenResponse> {
   const now = ctx.now();
   const { token, hash } = newRefreshToken();
   const session = {
@@ -46,6 +47,7 @@ export async function openSession(ctx: Context, userId: string, client: ClientIn
     createdAt: now,
     expiresAt: now + ctx.config.refreshTokenTtlSeconds * 1000,
     dpopJkt: client.dpopJkt,
+    secondFactor,
   };
   await ctx.storage.sessions.create(session, loginEvent);
   return tokenResponse(ctx, session, token);

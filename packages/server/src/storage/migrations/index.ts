@@ -8,12 +8,14 @@ import * as initial from './2026-11-23T0001-initial.ts';
 import * as refreshTokenFamilies from './2026-11-23T0002-refresh-token-families.ts';
 import * as accountSecurity from './2026-11-23T0003-account-security.ts';
 import * as rbac from './2026-11-23T0004-rbac.ts';
+import * as sessionSecondFactor from './2026-11-24T0005-session-second-factor.ts';
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-11-23T0001-initial': initial,
   '2026-11-23T0002-refresh-token-families': refreshTokenFamilies,
   '2026-11-23T0003-account-security': accountSecurity,
   '2026-11-23T0004-rbac': rbac,
+  '2026-11-24T0005-session-second-factor': sessionSecondFactor,
 });
 
 export const migrationProvider: MigrationProvider = {
