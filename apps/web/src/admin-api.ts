@@ -34,9 +34,11 @@ export interface AdminAccess {
   users: boolean;
   roles: boolean;
   audit: boolean;
+  /** The account administers, but the server wants a session signed in with a second factor (ADMIN_SECOND_FACTOR). */
+  secondFactorNeeded: boolean;
 }
 
-export const NO_ADMIN: AdminAccess = { users: false, roles: false, audit: false };
+export const NO_ADMIN: AdminAccess = { users: false, roles: false, audit: false, secondFactorNeeded: false };
 export const adminAccess = createStore<AdminAccess>(NO_ADMIN);
 
 
@@ -54,7 +56,9 @@ export class AdminApi {
   /**
    * Which admin pages to show: a page is shown only when its listing answers. 403 (no permission) and 404 (a server
    * without the admin API) both mean "not for you". Every role with admin rights can read the roles, so an ordinary
-   * account costs one request (one 403) and only an administrator's session asks for the other two.
+   * account costs one request (one 403) and only an administrator's session asks for the other two. An administrator
+   * whose session was signed in without a second factor, where the server requires one, hears so
+   * (SECOND_FACTOR_REQUIRED: only holders of the permission get it) and is shown how to get there.
    */
   async probe(): Promise<AdminAccess> {
     const ok = (p: Promise<unknown>) =>
@@ -62,9 +66,14 @@ export class AdminApi {
         () => true,
         () => false,
       );
-    if (!(await ok(this.#admin.roles()))) return NO_ADMIN;
+    const roles = await this.#admin.roles().then(
+      () => 'ok' as const,
+      (error: unknown) => (error instanceof WatchwordError && error.code === 'SECOND_FACTOR_REQUIRED' ? ('second-factor' as const) : ('no' as const)),
+    );
+    if (roles === 'second-factor') return { ...NO_ADMIN, secondFactorNeeded: true };
+    if (roles === 'no') return NO_ADMIN;
     const [users, audit] = await Promise.all([ok(this.#admin.users({ limit: 1 })), ok(this.#admin.audit({}, { limit: 1 }))]);
-    return { users, roles: true, audit };
+    return { users, roles: true, audit, secondFactorNeeded: false };
   }
 
   async users(input: { query?: string; cursor?: string; limit?: number } = {}): Promise<Page<AdminUser>> {

@@ -58,10 +58,25 @@ function SignedIn({ top, parts }: { top: string; parts: readonly string[] }) {
       if (parts[1] === 'roles' && access.roles) return <AdminRolesPage />;
       if (parts[1] === 'audit' && access.audit) return <AdminAuditPage />;
       if (parts[1] === 'users' && access.users) return <AdminUsersPage />;
+      if (access.secondFactorNeeded) return <SecondFactorNeeded />;
       return <NoAccess />;
     default:
       return <VaultPage itemId={parts[1]} mode={parts[2]} />;
   }
+}
+
+/** An administrator signed in without a second factor, on a server that requires one for administration. */
+function SecondFactorNeeded() {
+  return (
+    <section class="page">
+      <PageTitle title="Administration">Administration needs a second factor</PageTitle>
+      <p>
+        This server lets administrators in only from a session signed in with a second factor. Turn on an authenticator
+        app or a security key under <a href="#/settings/two-step">Settings → Two-step login</a>, then log out and log in
+        again with it.
+      </p>
+    </section>
+  );
 }
 
 function NoAccess() {

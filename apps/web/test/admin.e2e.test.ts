@@ -128,6 +128,30 @@ describe('admin pages in the web vault', () => {
     for (const line of lines) expect(JSON.parse(line)).toHaveProperty('action');
   });
 
+  it('where administration needs a second factor, a password-only owner is told how to get there', async () => {
+    const strict = await startVaultServer({ ADMIN_SECOND_FACTOR: 'required' });
+    try {
+      await new WatchwordClient({ serverUrl: strict.url, kdfVersion: 0, passwordPolicy: false }).register({ email: OWNER, password: PASSWORD });
+      const db = new Database(join(strict.dataDir, 'watchword.db'));
+      try {
+        const owner = db.prepare('SELECT id FROM users WHERE email = ?').get(OWNER) as { id: string };
+        db.prepare('INSERT INTO user_roles (user_id, role, granted_by, granted_at) VALUES (?, ?, NULL, ?)').run(owner.id, 'owner', Date.now());
+      } finally {
+        db.close();
+      }
+      await login(page, strict.url, OWNER, PASSWORD);
+      const nav = page.getByRole('navigation', { name: 'Main' });
+      await nav.getByRole('link', { name: 'Administration' }).click();
+      await page.getByRole('heading', { name: 'Administration needs a second factor' }).waitFor();
+      for (const name of ['Users', 'Roles', 'Audit log']) expect(await nav.getByRole('link', { name }).count()).toBe(0);
+      await page.getByRole('link', { name: 'Settings → Two-step login' }).click();
+      await page.waitForURL(/#\/settings\/two-step$/);
+      await logout(page);
+    } finally {
+      await strict.stop();
+    }
+  });
+
   it('the browser reported no CSP violation', () => {
     expect(browser.cspViolations).toEqual([]);
     expect(browser.pageErrors).toEqual([]);
