@@ -18,6 +18,17 @@ const OWNER = 'owner@example.com';
 const BOB = 'bob@example.com';
 const PASSWORD = 'admin pages need strong 88 passwords';
 
+/** Grants the owner role in the server's database (the admin API has no bootstrap of its own). */
+function grantOwner(dataDir: string, email: string): void {
+  const db = new Database(join(dataDir, 'watchword.db'));
+  try {
+    const user = db.prepare('SELECT id FROM users WHERE email = ?').get(email) as { id: string };
+    db.prepare('INSERT INTO user_roles (user_id, role, granted_by, granted_at) VALUES (?, ?, NULL, ?)').run(user.id, 'owner', Date.now());
+  } finally {
+    db.close();
+  }
+}
+
 describe('admin pages in the web vault', () => {
   let server: VaultServer;
   let browser: TestBrowser;
@@ -33,14 +44,7 @@ describe('admin pages in the web vault', () => {
     const client = new WatchwordClient({ serverUrl: server.url, kdfVersion: 0, passwordPolicy: false });
     for (const email of [OWNER, BOB]) await client.register({ email, password: PASSWORD });
     await client.login({ email: BOB, password: PASSWORD, deviceName: 'bob laptop' });
-    // Roles are granted in the database here; the admin API has no bootstrap of its own.
-    const db = new Database(join(server.dataDir, 'watchword.db'));
-    try {
-      const owner = db.prepare('SELECT id FROM users WHERE email = ?').get(OWNER) as { id: string };
-      db.prepare('INSERT INTO user_roles (user_id, role, granted_by, granted_at) VALUES (?, ?, NULL, ?)').run(owner.id, 'owner', Date.now());
-    } finally {
-      db.close();
-    }
+    grantOwner(server.dataDir, OWNER);
     // The admin API answers 401 (not 404) without a token: the pages below run against the real routes.
     adminApi = (await fetch(`${server.url}/api/v1/admin/roles`)).status === 401;
   });
@@ -132,13 +136,7 @@ describe('admin pages in the web vault', () => {
     const strict = await startVaultServer({ ADMIN_SECOND_FACTOR: 'required' });
     try {
       await new WatchwordClient({ serverUrl: strict.url, kdfVersion: 0, passwordPolicy: false }).register({ email: OWNER, password: PASSWORD });
-      const db = new Database(join(strict.dataDir, 'watchword.db'));
-      try {
-        const owner = db.prepare('SELECT id FROM users WHERE email = ?').get(OWNER) as { id: string };
-        db.prepare('INSERT INTO user_roles (user_id, role, granted_by, granted_at) VALUES (?, ?, NULL, ?)').run(owner.id, 'owner', Date.now());
-      } finally {
-        db.close();
-      }
+      grantOwner(strict.dataDir, OWNER);
       await login(page, strict.url, OWNER, PASSWORD);
       const nav = page.getByRole('navigation', { name: 'Main' });
       await nav.getByRole('link', { name: 'Administration' }).click();
