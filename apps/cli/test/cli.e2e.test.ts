@@ -183,11 +183,15 @@ describe('ww CLI end to end against a real server process', () => {
       const login2 = await ww(['login', '--no-dpop', '--email', 'me@example.com', '--password-stdin'], { stdin: `${PASSWORD}\n`, env: { WATCHWORD_HOME: other } });
       expect(login2.code, login2.stderr).toBe(0);
       const r = await ww(['sessions', '--json']);
-      const list = JSON.parse(r.stdout) as { id: string; current: boolean }[];
+      const list = JSON.parse(r.stdout) as { id: string; current: boolean; secondFactor: string | null }[];
       expect(list.filter((s) => s.current)).toHaveLength(1);
+      // Password-only logins: the 2FA column says so.
+      expect(list.map((s) => s.secondFactor)).toEqual(list.map(() => null));
       const foreign = list.find((s) => !s.current);
       expect(foreign).toBeDefined();
-      expect((await ww(['sessions'])).stdout).toMatch(/\(this one\)/);
+      const table = (await ww(['sessions'])).stdout;
+      expect(table).toMatch(/\(this one\)/);
+      expect(table.split('\n')[0]).toMatch(/\b2FA\b/);
       const otherToken = (await ww(['token'], { env: { WATCHWORD_HOME: other } })).stdout.trim();
       expect((await ww(['sessions', 'revoke', foreign?.id ?? ''])).code).toBe(0);
       const res = await fetch(`${server.url}/api/v1/account`, { headers: { authorization: `Bearer ${otherToken}` } });

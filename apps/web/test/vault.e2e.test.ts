@@ -433,6 +433,8 @@ describe('web vault in Chromium', () => {
     // Header + this tab + the second tab (the conflict test's second tab logged out by reloading: its session is
     // still listed until it expires, so count the live ones by their buttons instead).
     await rows.getByRole('button', { name: /^End session/ }).first().waitFor();
+    // How each session was signed in: these logins used the password only.
+    await rows.getByRole('cell', { name: 'None (password only)' }).first().waitFor();
     await browser.screenshot(page, 'settings-devices');
     const before = await rows.getByRole('button', { name: /^End session/ }).count();
     await rows.getByRole('button', { name: /^End session/ }).last().click();

@@ -111,8 +111,16 @@ export function authCommands(program: Command, context: Ctx): void {
       if (ctx.json) return ctx.out(JSON.stringify(list));
       ctx.out(
         renderTable(
-          ['ID', 'DEVICE', 'IP', 'LAST USED', 'CREATED', ''],
-          list.map((s) => [s.id, s.deviceName, s.ip, new Date(s.lastUsedAt).toISOString(), new Date(s.createdAt).toISOString(), s.current ? '(this one)' : '']),
+          ['ID', 'DEVICE', 'IP', 'LAST USED', 'CREATED', '2FA', ''],
+          list.map((s) => [
+            s.id,
+            s.deviceName,
+            s.ip,
+            new Date(s.lastUsedAt).toISOString(),
+            new Date(s.createdAt).toISOString(),
+            s.secondFactor ?? '-',
+            s.current ? '(this one)' : '',
+          ]),
         ),
       );
     });

@@ -14,6 +14,8 @@ export const SessionInfo = Type.Object(
     current: Type.Boolean(),
     /** True when the session's tokens are bound to a DPoP key. */
     dpopBound: Type.Boolean(),
+    /** The second factor the session's login passed; null for a password-only login. */
+    secondFactor: Type.Union([Type.Literal('totp'), Type.Literal('backup_code'), Type.Literal('webauthn'), Type.Null()]),
   },
   strict,
 );

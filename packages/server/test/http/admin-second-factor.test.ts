@@ -54,6 +54,10 @@ describe.each(backendsUnderTest())('administration needs a second factor ($name)
       secondFactor: async () => ({ method: 'totp', code: await totp(secret, t.clock.now) }),
     });
     expect((await admin(signedIn).users()).users.map((u) => u.email)).toEqual(expect.arrayContaining(['abe@example.com', 'olga@example.com']));
+    // The devices list says how each session was signed in.
+    const devices = await signedIn.session.listSessions();
+    expect(devices.find((s) => s.current)?.secondFactor).toBe('totp');
+    expect(devices.find((s) => !s.current)?.secondFactor).toBeNull();
 
     // A refreshed access token belongs to the same session: still allowed.
     const refreshed = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: signedIn.session.tokens.refreshToken } });

@@ -7,6 +7,14 @@ import { describeUserAgent, formatTime } from '../../lib/format.ts';
 import { currentVault, logout } from '../../lib/session.ts';
 import { TableHead } from '../../components/table.tsx';
 
+/** How each session's login was proven, as the devices table says it. */
+const SECOND_FACTOR: Record<NonNullable<SessionInfo['secondFactor']> | 'none', string> = {
+  totp: 'Authenticator code',
+  backup_code: 'Backup code',
+  webauthn: 'Security key',
+  none: 'None (password only)',
+};
+
 /** The devices logged in to this account (`ww sessions`), each with a button that ends it at once. */
 export function SessionsSection() {
   const session = currentVault().session;
@@ -30,7 +38,7 @@ export function SessionsSection() {
       ) : (
         <div class="table-scroll">
           <table>
-            <TableHead caption="Devices logged in" columns={['Device', 'Client', 'IP address', 'Last used', 'Logged in']} actions />
+            <TableHead caption="Devices logged in" columns={['Device', 'Client', 'IP address', 'Last used', 'Logged in', 'Second factor']} actions />
             <tbody>
               {list.map((s) => (
                 <tr key={s.id}>
@@ -42,6 +50,7 @@ export function SessionsSection() {
                   <td>{s.ip}</td>
                   <td>{formatTime(s.lastUsedAt)}</td>
                   <td>{formatTime(s.createdAt)}</td>
+                  <td>{SECOND_FACTOR[s.secondFactor ?? 'none']}</td>
                   <td>
                     {s.current ? (
                       <button type="button" class="secondary" onClick={() => void logout()}>

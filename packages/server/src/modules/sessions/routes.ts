@@ -27,6 +27,7 @@ export function sessionRoutes(app: App, ctx: Context): void {
         userAgent: s.userAgent,
         current: s.id === auth.sessionId,
         dpopBound: s.dpopJkt !== null,
+        secondFactor: s.secondFactor,
       }));
     return { sessions };
   });
