@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { MfaMethod } from './auth.ts';
 import { Timestamp, Uuid, strict } from './common.ts';
 
 export const SessionInfo = Type.Object(
@@ -15,7 +16,7 @@ export const SessionInfo = Type.Object(
     /** True when the session's tokens are bound to a DPoP key. */
     dpopBound: Type.Boolean(),
     /** The second factor the session's login passed; null for a password-only login. */
-    secondFactor: Type.Union([Type.Literal('totp'), Type.Literal('backup_code'), Type.Literal('webauthn'), Type.Null()]),
+    secondFactor: Type.Union([MfaMethod, Type.Null()]),
   },
   strict,
 );

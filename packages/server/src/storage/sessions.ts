@@ -1,8 +1,9 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { MfaMethod } from '@watchword/protocol';
 import type { Database, SessionsTable } from './schema.ts';
 import { appendAuditEvent, auditRow } from './audit.ts';
 import { preparedQuery } from './prepared.ts';
-import type { AuditEventRecord, NewSession, RotateResult, SessionRecord, SessionRepository, SessionSecondFactor, Storage } from './types.ts';
+import type { AuditEventRecord, NewSession, RotateResult, SessionRecord, SessionRepository, Storage } from './types.ts';
 import { transactionWithRollback } from './transaction.ts';
 
 /** A session is live while it is not revoked, not past its absolute expiry and not idle too long. */
@@ -188,7 +189,7 @@ function toSession(row: Selectable<SessionsTable>): SessionRecord {
   };
 }
 
-function toSecondFactor(value: string | null): SessionSecondFactor | null {
+function toSecondFactor(value: string | null): MfaMethod | null {
   if (value === null) return null;
   if (value === 'totp' || value === 'backup_code' || value === 'webauthn') return value;
   throw new Error(`sessions.second_factor holds an unknown value`);

@@ -4,6 +4,7 @@
  * All timestamps are integer milliseconds since the epoch. All ids are UUID strings.
  * Opaque strings (records, wrapped keys, encrypted item data) are base64url and never interpreted here.
  */
+import type { MfaMethod } from '@watchword/protocol';
 
 export interface UserRecord {
   id: string;
@@ -244,10 +245,8 @@ export interface SessionRecord {
   /** RFC 7638 thumbprint of the DPoP key the session is bound to (RFC 9449 §5), or null for bearer sessions. */
   dpopJkt: string | null;
   /** The second factor the login passed; null for a password-only login. Kept by every refresh of the session. */
-  secondFactor: SessionSecondFactor | null;
+  secondFactor: MfaMethod | null;
 }
-
-export type SessionSecondFactor = 'totp' | 'backup_code' | 'webauthn';
 
 export type NewSession = Omit<SessionRecord, 'lastUsedAt' | 'revokedAt'> & {
   /** SHA-256 of the first refresh token of the family, base64url. */

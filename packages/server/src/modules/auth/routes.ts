@@ -18,13 +18,14 @@ import {
   LogoutRequest,
   LogoutAllResponse,
   LoginFinishResponse,
+  type MfaMethod,
   MfaRequest,
   VerifyEmailRequest,
 } from '@watchword/protocol';
 import type { FastifyRequest } from 'fastify';
 import { requireAuth } from '../../http/authenticate.ts';
 import type { App, Context } from '../../http/types.ts';
-import type { LoginGate, SessionSecondFactor } from '../../storage/types.ts';
+import type { LoginGate } from '../../storage/types.ts';
 import { type LoginHandshake, type RegistrationHandshake, saveHandshake, takeHandshake } from './handshakes.ts';
 import { type ClientInfo, closeAllSessions, closeSession, openSession, refreshSession } from './sessions.ts';
 import { assertAllowedKdf, assertUsableRecord, clientInfo, fakeUserId, finishLoginVerified, opaque, registrationResponse as registrationResponseFor, tokenRequestJkt } from './opaque-server.ts';
@@ -67,7 +68,7 @@ async function passGate(ctx: Context, request: FastifyRequest, userId: string): 
  * Tokens for a fully authenticated login past its gate, with the new-device notice and the audit event.
  * `secondFactor`: the factor the login passed, null for a password-only login (the session remembers it).
  */
-async function completeLogin(ctx: Context, request: FastifyRequest, userId: string, email: string, client: ClientInfo, secondFactor: SessionSecondFactor | null) {
+async function completeLogin(ctx: Context, request: FastifyRequest, userId: string, email: string, client: ClientInfo, secondFactor: MfaMethod | null) {
   await notifyIfNewDevice(ctx, userId, email, client);
   const event = auditEvent(ctx, request, {
     action: 'auth.login',

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { TokenResponse } from '@watchword/protocol';
+import type { MfaMethod, TokenResponse } from '@watchword/protocol';
 import { WatchwordError } from '@watchword/protocol';
 import { audit } from '../../audit/audit.ts';
 import { revokedSessionKey } from '../../http/authenticate.ts';
 import type { Context } from '../../http/types.ts';
-import type { AuditEventRecord, SessionRecord, SessionSecondFactor } from '../../storage/types.ts';
+import type { AuditEventRecord, SessionRecord } from '../../storage/types.ts';
 import { signAccessToken } from '../../tokens/access-token.ts';
 import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, openSuccessor, sealSuccessor } from '../../tokens/refresh-token.ts';
 
@@ -34,7 +34,7 @@ function tokenResponse(ctx: Context, session: Pick<SessionRecord, 'userId' | 'id
  * one transaction, with the user's last login time. `secondFactor`: the factor the login passed (null: password only),
  * kept with the session for as long as it lives.
  */
-export async function openSession(ctx: Context, userId: string, client: ClientInfo, loginEvent: AuditEventRecord, secondFactor: SessionSecondFactor | null): Promise<TokenResponse> {
+export async function openSession(ctx: Context, userId: string, client: ClientInfo, loginEvent: AuditEventRecord, secondFactor: MfaMethod | null): Promise<TokenResponse> {
   const now = ctx.now();
   const { token, hash } = newRefreshToken();
   const session = {
