@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ensureOpaqueReady, opaqueServer, toBase64Url } from '@watchword/protocol';
+import { OWNER_ROLE, ensureOpaqueReady, opaqueServer, toBase64Url } from '@watchword/protocol';
 import { AdminCommandError, runAdminCommand } from './admin-cli.ts';
 import { build } from './app.ts';
 import { startAuditRetention } from './audit/retention.ts';
@@ -50,7 +50,7 @@ async function serve(): Promise<void> {
   }
   app.log.info({ config: redactConfig(config), database: runtime.storage.dialect, state: runtime.state.kind, tls: runtime.tls !== undefined }, 'Watchword is ready');
   // No default credentials: nobody administers the server until the owner role is granted on this host.
-  if ((await runtime.storage.roles.holders('owner', false)) === 0) {
+  if ((await runtime.storage.roles.holders(OWNER_ROLE, false)) === 0) {
     app.log.warn('no account holds the owner role yet: register one, then run `ww-server admin grant --email ADDRESS --role owner` on this host');
   }
 }
