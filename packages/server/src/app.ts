@@ -16,6 +16,7 @@ import { type Metrics, createMetrics, metricsEnabled, metricsRoutes, registerReq
 import { registerProductionGuards } from './http/production.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import { registerStrictSchemas } from './http/strict-schemas.ts';
+import { registerWriteBatching } from './http/write-batching.ts';
 import { registerRateLimits } from './http/rate-limit.ts';
 import { createCredentialThrottle, throttleSettings } from './http/throttle.ts';
 import type { App, AppDeps, Context } from './http/types.ts';
@@ -144,6 +145,8 @@ export async function build(config: Config, deps: AppDeps, options: { metrics?: 
     done();
   });
 
+  // Answers go out together at the end of each event-loop turn (a global onSend hook: every route, error and 404).
+  registerWriteBatching(app);
   // Before any route is declared (CORS adds one): it hooks each route as it is declared.
   registerRequestMetrics(app, metrics);
   // Security headers first, so every answer after them (guards, CORS preflights, errors, 404s) carries them.
