@@ -5,6 +5,7 @@
 // `perf record -g` during the load (perf.data in the working directory). DATABASE_URL and REDIS_URL, when set, are
 // passed to the server (a migrated, empty database: `npm run migrate`), to profile PostgreSQL + Redis. LOAD=wrk drives
 // both servers with wrk instead of autocannon (when installed), to check that the load generator is not the limit.
+// C sets the number of connections (default 16; C=1 measures one request at a time, i.e. latency).
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { runWorker, runWrk, startServer, withCpu } from './lib/processes.ts';
 import { startProfiledServer } from './lib/profiling.ts';
 
 const D = Number(process.env.D ?? 5);
+const C = Number(process.env.C ?? 16);
 const twoCores = cpus().length >= 2;
 const SERVER_CPU = twoCores ? 0 : undefined;
 const LOAD_CPU = twoCores ? 1 : undefined;
@@ -24,8 +26,8 @@ interface LoadResult {
 }
 const get = (url: string, path: string, headers: Record<string, string> = {}): Promise<LoadResult> =>
   process.env.LOAD === 'wrk'
-    ? runWrk(`${url}${path}`, headers, D, 16, LOAD_CPU)
-    : runWorker<LoadResult>(LOAD, { url, scenario: 'get', path, headers, durationSeconds: D, connections: 16 }, LOAD_CPU);
+    ? runWrk(`${url}${path}`, headers, D, C, LOAD_CPU)
+    : runWorker<LoadResult>(LOAD, { url, scenario: 'get', path, headers, durationSeconds: D, connections: C }, LOAD_CPU);
 const base = await startServer(join(import.meta.dirname, 'baseline-server.ts'), [], {}, SERVER_CPU);
 const b = await withCpu(base, () => get(base.url, '/json'));
 await base.stop();
