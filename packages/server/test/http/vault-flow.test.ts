@@ -3,6 +3,7 @@ import { WatchwordClient, WatchwordError, type Vault } from '@watchword/client';
 import { opaqueClient } from '@watchword/protocol';
 import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
 import { code } from '../support/error-code.ts';
+import { secretKey } from '../../src/state/secret-keys.ts';
 
 /** Bearer sessions here, because these tests also make raw requests with the tokens; DPoP has its own file. */
 const login = (t: TestApp, email: string, password: string, dpop: 'generate' | false = false) =>
@@ -235,7 +236,7 @@ describe.each(backendsUnderTest())('vault API end to end through the SDK ($name)
     const { loginId, loginResponse, kdfVersion } = JSON.parse(start.body);
     const { finishLoginRequest } = await opaqueClient.finishLogin({ clientLoginState, loginResponse, password, kdfVersion });
     await new Promise((r) => setTimeout(r, 10));
-    await t.state.delete(`login:${loginId}`); // what the TTL does; the TTL itself is covered by the state-store suite
+    await t.state.delete(secretKey('login', loginId)); // what the TTL does; the TTL itself is covered by the state-store suite
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login/finish', payload: { loginId, finishLoginRequest } });
     expect(JSON.parse(res.body).error.code).toBe('HANDSHAKE_EXPIRED');
   });

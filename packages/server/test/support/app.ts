@@ -21,6 +21,8 @@ export interface TestApp {
   config: Config;
   storage: Storage;
   state: StateStore;
+  /** The Redis key prefix of this app's state (Redis state only). */
+  redisPrefix?: string;
   dataDir: string;
   /** Every log line the app wrote. */
   logs: string[];
@@ -94,6 +96,7 @@ export async function createTestApp(dialect: Dialect, env: Record<string, string
     config,
     storage,
     state,
+    ...(redisPrefix === undefined ? {} : { redisPrefix }),
     dataDir: tmp.path,
     logs,
     fetch,

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { WatchwordError, toBase64Url } from '@watchword/protocol';
+import { secretKey } from '../../state/secret-keys.ts';
 import type { StateStore } from '../../state/types.ts';
 
 /**
  * Handshake state (registration and login) lives in the shared state store — any instance can finish what another
- * started — with a short TTL, and is taken atomically so each handshake finishes at most once.
+ * started — with a short TTL, and is taken atomically so each handshake finishes at most once. It is kept under the
+ * hash of its id (state/secret-keys.ts): the id is what finishes it.
  */
 export const LOGIN_TTL_MS = 60_000;
 export const REGISTRATION_TTL_MS = 10 * 60_000;
@@ -40,12 +42,12 @@ const newId = () => toBase64Url(randomBytes(32));
 
 export async function saveHandshake(state: StateStore, kind: HandshakeKind, value: object): Promise<string> {
   const id = newId();
-  await state.set(`${kind}:${id}`, JSON.stringify(value), TTL_MS[kind]);
+  await state.set(secretKey(kind, id), JSON.stringify(value), TTL_MS[kind]);
   return id;
 }
 
 export async function takeHandshake<T>(state: StateStore, kind: HandshakeKind, id: string): Promise<T> {
-  const raw = await state.take(`${kind}:${id}`);
+  const raw = await state.take(secretKey(kind, id));
   if (raw === null) throw new WatchwordError('HANDSHAKE_EXPIRED');
   return JSON.parse(raw) as T;
 }

@@ -19,12 +19,13 @@ import { requireAuth } from '../../http/authenticate.ts';
 import type { App, AuthInfo, Context } from '../../http/types.ts';
 import { audit } from '../../audit/audit.ts';
 import { throttled } from '../../audit/throttled.ts';
+import { secretKey } from '../../state/secret-keys.ts';
 import { saveHandshake, takeHandshake } from './handshakes.ts';
 import { finishLoginVerified, opaque } from './opaque-server.ts';
 
 export const REAUTH_TTL_MS = 5 * 60_000;
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
-const reauthKey = (token: string) => `reauth-token:${token}`;
+const reauthKey = (token: string) => secretKey('reauth-token', token);
 
 interface ReauthHandshake {
   serverLoginState: string;
