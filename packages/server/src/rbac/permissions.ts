@@ -15,6 +15,16 @@ import type { Context } from '../http/types.ts';
  */
 export const KEEP_AN_OWNER = { keepActiveHolder: OWNER_ROLE } as const;
 
+/**
+ * Whether `userId` is, right now, the only active owner: an early answer, read outside any transaction, so a change
+ * can be refused before it uses anything up (a fresh authentication). The guarded change still decides inside its
+ * transaction (KEEP_AN_OWNER).
+ */
+export async function isLastActiveOwner(ctx: Context, userId: string): Promise<boolean> {
+  const [held, owners] = await Promise.all([ctx.storage.roles.rolesOf(userId), ctx.storage.roles.holders(OWNER_ROLE, true)]);
+  return held.includes(OWNER_ROLE) && owners === 1;
+}
+
 export async function permissionsOf(ctx: Context, userId: string): Promise<Set<Permission>> {
   const [user, held, catalogue] = await Promise.all([ctx.storage.users.findById(userId), ctx.storage.roles.rolesOf(userId), ctx.storage.roles.list()]);
   if (!user || user.disabledAt !== null) return new Set();

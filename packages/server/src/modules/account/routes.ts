@@ -13,7 +13,7 @@ import {
   normaliseEmail,
 } from '@watchword/protocol';
 import { requireAuth } from '../../http/authenticate.ts';
-import { KEEP_AN_OWNER } from '../../rbac/permissions.ts';
+import { KEEP_AN_OWNER, isLastActiveOwner } from '../../rbac/permissions.ts';
 import type { App, Context } from '../../http/types.ts';
 import { audit } from '../../audit/audit.ts';
 import * as templates from '../../mail/templates.ts';
@@ -136,13 +136,17 @@ export function accountRoutes(app: App, ctx: Context): void {
     const user = await ctx.storage.users.findById(auth.userId);
     if (!user) throw new WatchwordError('INVALID_TOKEN');
     if (normaliseEmail(request.body.confirmEmail) !== user.email) throw new WatchwordError('VALIDATION_FAILED', { details: { field: '/confirmEmail' } });
-    await consumeReauth(ctx, auth, request.body.reauthToken);
     // The server's last active owner must hand the role on first (LAST_OWNER), as they would through the admin API.
-    const live = await ctx.storage.account.delete(auth.userId, ctx.now(), KEEP_AN_OWNER);
-    if (live === 'last_holder') {
+    const lastOwner = async () => {
       await audit(ctx, request, { action: 'account.deleted', actorId: auth.userId, outcome: 'denied', context: { reason: 'last_owner' } });
-      throw new WatchwordError('LAST_OWNER');
-    }
+      return new WatchwordError('LAST_OWNER');
+    };
+    // Refused before the fresh authentication is used up, so it still serves to hand the role on; the deletion's
+    // own transaction decides again (an owner removed meanwhile cannot slip past).
+    if (await isLastActiveOwner(ctx, auth.userId)) throw await lastOwner();
+    await consumeReauth(ctx, auth, request.body.reauthToken);
+    const live = await ctx.storage.account.delete(auth.userId, ctx.now(), KEEP_AN_OWNER);
+    if (live === 'last_holder') throw await lastOwner();
     if (live === undefined) throw new WatchwordError('INVALID_TOKEN');
     // Every session that existed is denied (the rows are gone, so the denylist cannot be rebuilt from them later;
     // their tokens fail anyway: the user no longer exists).
