@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ensureOpaqueReady, fromBase64Url, opaqueServer, toBase64Url } from '@watchword/protocol';
 import type { Config } from '../config.ts';
 import type { Storage } from '../storage/types.ts';
+import { sha256Base64Url } from '../tokens/sha256.ts';
 import { readSecretFile, writeSecretFile } from './files.ts';
 
 /**
@@ -26,7 +27,7 @@ export function secretPaths(dataDir: string) {
 }
 
 function fingerprint(setup: string): string {
-  return toBase64Url(createHash('sha256').update(`watchword/v1/opaque-setup\0${setup}`).digest());
+  return sha256Base64Url(`watchword/v1/opaque-setup\0${setup}`);
 }
 
 export async function loadServerSecrets(config: Config, storage: Storage): Promise<ServerSecrets> {

@@ -1,8 +1,8 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { toBase64Url } from '@watchword/protocol';
 import { DEFAULT_CLOCK_TOLERANCE_SECONDS } from '../tokens/access-token.ts';
+import { sha256Base64Url } from '../tokens/sha256.ts';
 import { writeSecretFile } from './files.ts';
 
 /**
@@ -113,7 +113,7 @@ export function jwkThumbprint(jwk: JsonWebKey): string {
   else if (jwk.kty === 'OKP') required = { crv: jwk.crv, kty: jwk.kty, x: jwk.x }; // RFC 8037 §2
   else throw new Error(`no thumbprint for key type ${String(jwk.kty)}`);
   if (Object.values(required).some((v) => typeof v !== 'string')) throw new Error('JWK lacks a required member');
-  return toBase64Url(createHash('sha256').update(JSON.stringify(required)).digest());
+  return sha256Base64Url(JSON.stringify(required));
 }
 
 function generatePrivateKey(alg: SigningAlg): KeyObject {

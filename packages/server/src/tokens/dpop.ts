@@ -1,7 +1,8 @@
-import { createHash, createHmac, createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { createHmac, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { WatchwordError, equalBytes, fromBase64Url, jwkThumbprintInput, toBase64Url, utf8 } from '@watchword/protocol';
 import type { ThumbprintJwk } from '@watchword/protocol';
 import { parseCompactJws } from './compact-jws.ts';
+import { sha256Base64Url as sha256 } from './sha256.ts';
 import type { StateStore } from '../state/types.ts';
 
 /**
@@ -64,10 +65,6 @@ function invalid(reason: string): WatchwordError {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function sha256(text: string): string {
-  return toBase64Url(createHash('sha256').update(text).digest());
 }
 
 /** RFC 7638 §3 thumbprint, synchronously; the canonical member set comes from the protocol package. */

@@ -4,9 +4,10 @@
  * A guessed or forged token has a 2^-256 chance — there is nothing to sign: possession of the random value is the
  * proof, and the purpose and expiry live in the row, not in the token.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { WatchwordError, toBase64Url } from '@watchword/protocol';
 import type { Context } from '../http/types.ts';
+import { sha256Base64Url } from './sha256.ts';
 import type { EmailTokenPurpose } from '../storage/types.ts';
 
 export const EMAIL_TOKEN_TTL_MS: Record<EmailTokenPurpose, number> = {
@@ -15,7 +16,7 @@ export const EMAIL_TOKEN_TTL_MS: Record<EmailTokenPurpose, number> = {
   recovery: 30 * 60_000,
 };
 
-export const hashEmailToken = (token: string) => toBase64Url(createHash('sha256').update(token).digest());
+export const hashEmailToken = (token: string) => sha256Base64Url(token);
 
 /** Issues a new token for the purpose; earlier unused ones of the same purpose stop working. */
 export async function issueEmailToken(ctx: Context, userId: string, purpose: EmailTokenPurpose): Promise<string> {

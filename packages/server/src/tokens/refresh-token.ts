@@ -1,5 +1,6 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { fromBase64Url, toBase64Url } from '@watchword/protocol';
+import { sha256Base64Url } from './sha256.ts';
 
 /**
  * Refresh tokens are opaque 256-bit random values. Only their SHA-256 is stored: a database dump reveals no usable token.
@@ -13,7 +14,7 @@ export function newRefreshToken(): { token: string; hash: string } {
 }
 
 export function hashRefreshToken(token: string): string {
-  return toBase64Url(createHash('sha256').update(token).digest());
+  return sha256Base64Url(token);
 }
 
 export function looksLikeRefreshToken(token: string): boolean {

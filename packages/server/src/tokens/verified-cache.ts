@@ -1,5 +1,5 @@
-import { hash } from 'node:crypto';
 import type { AccessClaims } from './access-token.ts';
+import { sha256Base64Url } from './sha256.ts';
 
 /**
  * A bounded cache of access tokens whose signature and claims already verified, so a client sending the same token
@@ -17,7 +17,7 @@ export class VerifiedTokenCache {
 
   /** SHA-256 of what was verified (the whole Authorization value); the one-shot hash allocates no Hash object. */
   static key(credential: string): string {
-    return hash('sha256', credential, 'base64url');
+    return sha256Base64Url(credential);
   }
 
   get(key: string, nowMs: number): AccessClaims | undefined {

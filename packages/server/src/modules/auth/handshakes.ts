@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { WatchwordError, toBase64Url } from '@watchword/protocol';
-import { secretKey } from '../../state/secret-keys.ts';
+import { sha256Base64Url } from '../../tokens/sha256.ts';
 import type { StateStore } from '../../state/types.ts';
 
 /**
  * Handshake state (registration and login) lives in the shared state store — any instance can finish what another
  * started — with a short TTL, and is taken atomically so each handshake finishes at most once. It is kept under the
- * hash of its id (state/secret-keys.ts): the id is what finishes it.
+ * hash of its id (`secretKey` below): the id is what finishes it.
  */
 export const LOGIN_TTL_MS = 60_000;
 export const REGISTRATION_TTL_MS = 10 * 60_000;
@@ -36,6 +36,15 @@ export interface RegistrationHandshake {
   email: string;
   /** The address already had an account: finishing creates nothing (no enumeration). */
   existing: boolean;
+}
+
+/**
+ * The state-store key of a value found by a bearer secret (a handshake id, a pending second-factor login's token, a
+ * fresh-authentication token): its kind and the secret's SHA-256. The store, and whatever reads it (a replica, a
+ * snapshot, `MONITOR`), never holds a usable secret, only what it leads to.
+ */
+export function secretKey(kind: string, secret: string): string {
+  return `${kind}:${sha256Base64Url(secret)}`;
 }
 
 const newId = () => toBase64Url(randomBytes(32));

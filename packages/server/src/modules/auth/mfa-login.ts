@@ -10,9 +10,9 @@ import type { FastifyRequest } from 'fastify';
 import type { Context } from '../../http/types.ts';
 import { audit } from '../../audit/audit.ts';
 import { throttled } from '../../audit/throttled.ts';
-import { secretKey } from '../../state/secret-keys.ts';
 import { authenticationOptions } from '../mfa/webauthn.ts';
 import { type FactorSummary, methodsOf, useBackupCode, useTotpCode, useWebauthnAssertion, webauthnRelyingParty } from '../mfa/second-factor.ts';
+import { secretKey } from './handshakes.ts';
 import type { ClientInfo } from './sessions.ts';
 
 export const MFA_TTL_MS = 5 * 60_000;

@@ -19,8 +19,7 @@ import { requireAuth } from '../../http/authenticate.ts';
 import type { App, AuthInfo, Context } from '../../http/types.ts';
 import { audit } from '../../audit/audit.ts';
 import { throttled } from '../../audit/throttled.ts';
-import { secretKey } from '../../state/secret-keys.ts';
-import { saveHandshake, takeHandshake } from './handshakes.ts';
+import { saveHandshake, secretKey, takeHandshake } from './handshakes.ts';
 import { finishLoginVerified, opaque } from './opaque-server.ts';
 
 export const REAUTH_TTL_MS = 5 * 60_000;

@@ -3,11 +3,11 @@
  * 256-bit recovery key (protocol keys.ts); the server keeps only its SHA-256 — a fast hash is enough for a
  * full-entropy input (no guessing is possible), and the comparison is constant-time.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { toBase64Url } from '@watchword/protocol';
+import { timingSafeEqual } from 'node:crypto';
+import { sha256Base64Url } from '../../tokens/sha256.ts';
 
 export function hashRecoveryVerifier(verifier: string): string {
-  return toBase64Url(createHash('sha256').update(`watchword/v1/recovery-verifier\0${verifier}`).digest());
+  return sha256Base64Url(`watchword/v1/recovery-verifier\0${verifier}`);
 }
 
 export function recoveryVerifierMatches(stored: string | null, presented: string): boolean {
