@@ -7,24 +7,30 @@ import type { Database, WebauthnCredentialsTable } from './schema.ts';
 import type { MfaRepository } from './types.ts';
 
 export function createMfaRepository(db: Kysely<Database>): MfaRepository {
-  // The user row with two EXISTS probes: one round trip, compiled once (every login reads it).
-  const gate = preparedQuery<{ disabled_at: number | null; totp: unknown; webauthn: unknown }, [string]>(db, 1, (userId) =>
+  // The user row with four EXISTS probes: one round trip, compiled once (every login reads it).
+  type GateRow = { disabled_at: number | null; totp: unknown; webauthn: unknown; same_device: unknown; any_session: unknown };
+  const gate = preparedQuery<GateRow, [string, string, string]>(db, 3, (userId, deviceName, userAgent) =>
     db
       .selectFrom('users')
       .select((eb) => [
         'users.disabled_at',
         eb.exists(eb.selectFrom('totp_factors').select('user_id').where('user_id', '=', userId).where('confirmed_at', 'is not', null)).as('totp'),
         eb.exists(eb.selectFrom('webauthn_credentials').select('id').where('user_id', '=', userId)).as('webauthn'),
+        eb
+          .exists(eb.selectFrom('sessions').select('id').where('user_id', '=', userId).where('device_name', '=', deviceName).where('user_agent', '=', userAgent))
+          .as('same_device'),
+        eb.exists(eb.selectFrom('sessions').select('id').where('user_id', '=', userId)).as('any_session'),
       ])
       .where('users.id', '=', userId),
   );
   return {
-    async loginGate(userId) {
-      const [row] = await gate(userId);
+    async loginGate(userId, device) {
+      const [row] = await gate(userId, device.name, device.userAgent);
       // No row (a deleted account) answers "disabled".
-      if (row === undefined) return { disabled: true, secondFactor: false };
+      if (row === undefined) return { disabled: true, secondFactor: false, device: 'first' };
       // SQLite answers EXISTS with 0/1, PostgreSQL with a boolean.
-      return { disabled: row.disabled_at !== null, secondFactor: Boolean(row.totp) || Boolean(row.webauthn) };
+      const history = Boolean(row.same_device) ? 'known' : Boolean(row.any_session) ? 'new' : 'first';
+      return { disabled: row.disabled_at !== null, secondFactor: Boolean(row.totp) || Boolean(row.webauthn), device: history };
     },
 
     async getTotp(userId) {

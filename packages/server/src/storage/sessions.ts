@@ -67,10 +67,6 @@ function postgresOpenSession(db: Kysely<Database>): (...args: OpenArgs) => Promi
 
 export function createSessionRepository(db: Kysely<Database>, dialect: Storage['dialect']): SessionRepository {
   const openOnPostgres = dialect === 'postgres' ? postgresOpenSession(db) : undefined;
-  // Every login asks whether it comes from a known device: compiled once.
-  const sameDevice = preparedQuery<{ id: string }, [string, string, string]>(db, 3, (userId, deviceName, userAgent) =>
-    db.selectFrom('sessions').select('id').where('user_id', '=', userId).where('device_name', '=', deviceName).where('user_agent', '=', userAgent).limit(1),
-  );
   return {
     async create(session, loginEvent) {
       if (openOnPostgres) {
@@ -127,12 +123,6 @@ export function createSessionRepository(db: Kysely<Database>, dialect: Storage['
     async listForUser(userId) {
       const rows = await db.selectFrom('sessions').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
       return rows.map(toSession);
-    },
-
-    async deviceHistory(userId, deviceName, userAgent) {
-      if ((await sameDevice(userId, deviceName, userAgent)).length > 0) return 'known';
-      const any = await db.selectFrom('sessions').select('id').where('user_id', '=', userId).limit(1).executeTakeFirst();
-      return any === undefined ? 'first' : 'new';
     },
 
     async revoke(userId, id, now) {

@@ -110,17 +110,28 @@ export interface BackupCodeRecord {
 }
 
 /** Second factors. Every "use" is one conditional UPDATE, so a code or assertion counts once across instances. */
+/** Whether the user has logged in before at all ('first'), with this device name and user agent ('known'), or not ('new'). */
+export type DeviceHistory = 'first' | 'known' | 'new';
+
+/** The device a login comes from, as its sessions record it. */
+export interface LoginDevice {
+  readonly name: string;
+  readonly userAgent: string;
+}
+
 /** What a login needs to know once the password is proven, read in one statement. */
 export interface LoginGate {
   /** The account is disabled (or gone): no session. */
   disabled: boolean;
   /** A confirmed TOTP seed or a registered security key: the login needs a second factor. */
   secondFactor: boolean;
+  /** The login's device against the account's sessions (the new-device notice). */
+  device: DeviceHistory;
 }
 
 export interface MfaRepository {
-  /** The account's login gate in one statement (disabled, second factor) — every login reads it. */
-  loginGate(userId: string): Promise<LoginGate>;
+  /** The account's login gate in one statement (disabled, second factor, device history) — every login reads it. */
+  loginGate(userId: string, device: LoginDevice): Promise<LoginGate>;
   getTotp(userId: string): Promise<TotpFactorRecord | undefined>;
   /** Starts (or restarts) an enrolment: replaces an unconfirmed seed; 'active' when a confirmed one exists. */
   putPendingTotp(userId: string, seedSealed: string, now: number): Promise<'pending' | 'active'>;
@@ -369,8 +380,6 @@ export interface SessionRepository {
   rotate(input: RotateInput): Promise<RotateResult>;
   /** Every session of the user (revoked and expired ones too), oldest first. */
   listForUser(userId: string): Promise<SessionRecord[]>;
-  /** Whether the user has logged in before at all ('first'), with this device name and user agent ('known'), or not ('new'). */
-  deviceHistory(userId: string, deviceName: string, userAgent: string): Promise<'first' | 'known' | 'new'>;
   /** Sets revokedAt if not yet revoked; returns whether the session is (now) revoked and belongs to userId. */
   revoke(userId: string, id: string, now: number): Promise<boolean>;
   /** Revokes every live session of the user; returns the ids newly revoked. */

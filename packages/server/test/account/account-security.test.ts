@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Vault, VAULT_RESET_CONFIRMATION, WatchwordClient } from '@watchword/client';
-import { recoverAccountKey } from '@watchword/protocol';
+import { parseOtpauthUri, recoverAccountKey, totp } from '@watchword/protocol';
 import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
 import { type SmtpCapture, startSmtpCapture } from '../support/smtp.ts';
 import { code } from '../support/error-code.ts';
@@ -343,6 +343,27 @@ describe.each(backendsUnderTest())('account security ($name)', ({ dialect, state
     expect(mail.headers.has('bcc')).toBe(false);
     expect(smtp.messages.slice(count).filter((m) => /New sign-in/.test(m.subject))).toHaveLength(1);
     count = smtp.messages.length;
+  });
+
+  it('tells the owner about a new device on a login that passed a second factor too', async () => {
+    const password = 'two-step passphrase';
+    await client().register({ email: 'two@example.com', password });
+    const vault = await login('two@example.com', password, 'laptop');
+    const security = client().security(vault.session);
+    const secret = parseOtpauthUri((await security.enrolTotp(password)).otpauthUri).secret;
+    await security.confirmTotp(await totp(secret, t.clock.now));
+    // Each login's code from a step of its own (a step is used once).
+    const withCode = (deviceName: string) => {
+      t.clock.advance(30_000);
+      return client().login({ email: 'two@example.com', password, deviceName, secondFactor: async () => ({ method: 'totp', code: await totp(secret, t.clock.now) }) });
+    };
+    const newSignIns = (after: number) => smtp.messages.slice(after).filter((m) => m.to.includes('two@example.com') && /New sign-in/.test(m.subject));
+    const count = smtp.messages.length;
+    await withCode('laptop');
+    await withCode('tablet');
+    const mail = await smtp.waitFor((m) => smtp.messages.indexOf(m) >= count && m.to.includes('two@example.com') && /New sign-in/.test(m.subject));
+    expect(mail.text).toContain('tablet');
+    expect(newSignIns(count)).toHaveLength(1);
   });
 
   it('every mail and log line is free of tokens and keys the flows used', async () => {

@@ -421,19 +421,20 @@ export function storageSuite(dialect: Dialect): void {
 
         it('reads the login gate in one statement: disabled, and whether a second factor is required', async () => {
           const { user } = await createUser();
-          expect(await storage.mfa.loginGate(user.id)).toEqual({ disabled: false, secondFactor: false });
+          const laptop = { name: 'Laptop', userAgent: 'ua/1' };
+          expect(await storage.mfa.loginGate(user.id, laptop)).toEqual({ disabled: false, secondFactor: false, device: 'first' });
           // An unconfirmed TOTP enrolment does not count; a confirmed one does.
           await storage.mfa.putPendingTotp(user.id, 'sealed-seed', T0);
-          expect(await storage.mfa.loginGate(user.id)).toEqual({ disabled: false, secondFactor: false });
+          expect(await storage.mfa.loginGate(user.id, laptop)).toEqual({ disabled: false, secondFactor: false, device: 'first' });
           expect(await storage.mfa.confirmTotp(user.id, 'sealed-seed', 1, T0)).toBe(true);
-          expect(await storage.mfa.loginGate(user.id)).toEqual({ disabled: false, secondFactor: true });
+          expect(await storage.mfa.loginGate(user.id, laptop)).toEqual({ disabled: false, secondFactor: true, device: 'first' });
           expect(await storage.users.setDisabled(user.id, T0 + 1)).toBe(true);
-          expect(await storage.mfa.loginGate(user.id)).toEqual({ disabled: true, secondFactor: true });
+          expect(await storage.mfa.loginGate(user.id, laptop)).toEqual({ disabled: true, secondFactor: true, device: 'first' });
           // A security key alone counts too; an account that is gone is closed.
           const other = await createUser();
           expect(await storage.mfa.addWebauthn({ id: `cred-${randomUUID()}`, userId: other.user.id, name: 'Key', publicKey: 'cGs', counter: 0, transports: [], aaguid: '', backedUp: false, createdAt: T0 })).toBe('added');
-          expect(await storage.mfa.loginGate(other.user.id)).toEqual({ disabled: false, secondFactor: true });
-          expect(await storage.mfa.loginGate(randomUUID())).toEqual({ disabled: true, secondFactor: false });
+          expect(await storage.mfa.loginGate(other.user.id, laptop)).toEqual({ disabled: false, secondFactor: true, device: 'first' });
+          expect(await storage.mfa.loginGate(randomUUID(), laptop)).toEqual({ disabled: true, secondFactor: false, device: 'first' });
         });
 
         it('creates and reads a session', async () => {
@@ -671,12 +672,16 @@ export function storageSuite(dialect: Dialect): void {
           expect(await storage.audit.listForUser(user.id, 1)).toHaveLength(1);
         });
 
-        it('tells a first login, a known device and a new one apart', async () => {
+        it('the login gate tells a first login, a known device and a new one apart (same name and user agent)', async () => {
           const { user } = await createUser();
-          expect(await storage.sessions.deviceHistory(user.id, 'Laptop', 'ua/1')).toBe('first');
+          const device = async (userId: string, name: string, userAgent: string) => (await storage.mfa.loginGate(userId, { name, userAgent })).device;
+          expect(await device(user.id, 'Laptop', 'ua/1')).toBe('first');
           const { user: seen } = await userWithSession('Laptop');
-          expect(await storage.sessions.deviceHistory(seen.id, 'Laptop', 'ua/1')).toBe('known');
-          expect(await storage.sessions.deviceHistory(seen.id, 'Laptop', 'ua/2')).toBe('new');
+          expect(await device(seen.id, 'Laptop', 'ua/1')).toBe('known');
+          expect(await device(seen.id, 'Laptop', 'ua/2')).toBe('new');
+          expect(await device(seen.id, 'Phone', 'ua/1')).toBe('new');
+          // Another account's sessions do not count.
+          expect(await device(user.id, 'Laptop', 'ua/1')).toBe('first');
         });
       });
 

@@ -6,6 +6,7 @@ import type { Context } from '../../http/types.ts';
 import { sendInBackground } from '../../mail/mailer.ts';
 import * as templates from '../../mail/templates.ts';
 import type { ClientInfo } from '../auth/sessions.ts';
+import type { DeviceHistory } from '../../storage/types.ts';
 
 export type Template = { subject: string; text: string };
 
@@ -14,10 +15,10 @@ export function notify(ctx: Context, to: string, message: Template): Promise<voi
 }
 
 /**
- * "New device" = a device name and user agent this account has not logged in with before. The first login after
- * registration is not announced (there is nothing to compare with).
+ * "New device" = a device name and user agent this account has not logged in with before (the login gate reads it,
+ * storage `loginGate`). The first login after registration is not announced (there is nothing to compare with).
  */
-export async function notifyIfNewDevice(ctx: Context, userId: string, email: string, client: ClientInfo): Promise<void> {
-  if ((await ctx.storage.sessions.deviceHistory(userId, client.deviceName, client.userAgent)) !== 'new') return;
+export function notifyIfNewDevice(ctx: Context, email: string, client: ClientInfo, history: DeviceHistory): void {
+  if (history !== 'new') return;
   void notify(ctx, email, templates.newDeviceLogin({ deviceName: client.deviceName, ip: client.ip, userAgent: client.userAgent, at: new Date(ctx.now()) }));
 }

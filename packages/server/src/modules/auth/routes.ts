@@ -25,7 +25,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { requireAuth } from '../../http/authenticate.ts';
 import type { App, Context } from '../../http/types.ts';
-import type { LoginGate } from '../../storage/types.ts';
+import type { DeviceHistory, LoginGate } from '../../storage/types.ts';
 import { type LoginHandshake, type RegistrationHandshake, saveHandshake, takeHandshake } from './handshakes.ts';
 import { type ClientInfo, closeAllSessions, closeSession, openSession, refreshSession } from './sessions.ts';
 import { assertAllowedKdf, assertUsableRecord, clientInfo, fakeUserId, finishLoginVerified, opaque, registrationResponse as registrationResponseFor, tokenRequestJkt } from './opaque-server.ts';
@@ -55,8 +55,8 @@ async function taken<T>(ctx: Context, request: FastifyRequest, action: 'login' |
  * The account's gate, read once the password (or the second factor) is proven — so only such a caller learns that
  * the account is disabled, and an account disabled while the login was in flight gets no session.
  */
-async function passGate(ctx: Context, request: FastifyRequest, userId: string): Promise<LoginGate> {
-  const gate = await ctx.storage.mfa.loginGate(userId);
+async function passGate(ctx: Context, request: FastifyRequest, userId: string, client: ClientInfo): Promise<LoginGate> {
+  const gate = await ctx.storage.mfa.loginGate(userId, { name: client.deviceName, userAgent: client.userAgent });
   if (gate.disabled) {
     await audit(ctx, request, { action: 'auth.login', actorId: userId, outcome: 'denied', context: { reason: 'disabled' } });
     throw new WatchwordError('ACCOUNT_DISABLED');
@@ -66,10 +66,11 @@ async function passGate(ctx: Context, request: FastifyRequest, userId: string): 
 
 /**
  * Tokens for a fully authenticated login past its gate, with the new-device notice and the audit event.
- * `secondFactor`: the factor the login passed, null for a password-only login (the session remembers it).
+ * `secondFactor`: the factor the login passed, null for a password-only login (the session remembers it);
+ * `device`: what the gate read of the login's device.
  */
-async function completeLogin(ctx: Context, request: FastifyRequest, userId: string, email: string, client: ClientInfo, secondFactor: MfaMethod | null) {
-  await notifyIfNewDevice(ctx, userId, email, client);
+async function completeLogin(ctx: Context, request: FastifyRequest, userId: string, email: string, client: ClientInfo, secondFactor: MfaMethod | null, device: DeviceHistory) {
+  notifyIfNewDevice(ctx, email, client, device);
   const event = auditEvent(ctx, request, {
     action: 'auth.login',
     actorId: userId,
@@ -179,10 +180,10 @@ export function authRoutes(app: App, ctx: Context): void {
     }
     // The password is proven: its counters reset; a second factor has its own (action 'mfa').
     await ctx.throttle.succeeded('login', { ip: request.ip, account: hs.email });
-    const gate = await passGate(ctx, request, hs.userId);
     const client = clientInfo(request, request.body.deviceName, jkt);
+    const gate = await passGate(ctx, request, hs.userId, client);
     if (gate.secondFactor) return startMfa(ctx, hs.userId, hs.email, client, await factorSummary(ctx, hs.userId));
-    return completeLogin(ctx, request, hs.userId, hs.email, client, null);
+    return completeLogin(ctx, request, hs.userId, hs.email, client, null, gate.device);
   });
 
   app.post('/api/v1/auth/mfa', {
@@ -192,8 +193,8 @@ export function authRoutes(app: App, ctx: Context): void {
     await throttled(ctx, request, 'mfa', ctx.throttle.assertIpOpen(request.ip));
     const jkt = await tokenRequestJkt(ctx, request);
     const pending = await completeMfa(ctx, request, request.body, jkt);
-    await passGate(ctx, request, pending.userId);
-    return completeLogin(ctx, request, pending.userId, pending.email, pending.client, request.body.method);
+    const gate = await passGate(ctx, request, pending.userId, pending.client);
+    return completeLogin(ctx, request, pending.userId, pending.email, pending.client, request.body.method, gate.device);
   });
 
   app.post('/api/v1/auth/verify-email', {
