@@ -167,7 +167,7 @@ export function authRoutes(app: App, ctx: Context): void {
     config: { permission: 'public', rateLimit: 'auth' },
     schema: { tags: ['auth'], body: LoginFinishRequest, response: { 200: LoginFinishResponse, ...errors } },
   }, async (request) => {
-    // The proof is checked before the handshake is consumed: a bad proof does not burn the login.
+    // The handshake is taken before the proof is checked: one finish per start, right or wrong.
     await throttled(ctx, request, 'login', ctx.throttle.assertIpOpen(request.ip));
     const jkt = await tokenRequestJkt(ctx, request);
     const hs = await taken(ctx, request, 'login', () => takeHandshake<LoginHandshake>(ctx.state, 'login', request.body.loginId));
