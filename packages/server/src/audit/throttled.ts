@@ -18,9 +18,9 @@ export interface ThrottledParties {
   targetId?: string | null | (() => Promise<string | null>);
 }
 
-export async function throttled(ctx: Context, request: FastifyRequest, step: CredentialAction, gate: Promise<void>, parties: ThrottledParties = {}): Promise<void> {
+export async function throttled<T>(ctx: Context, request: FastifyRequest, step: CredentialAction, gate: Promise<T>, parties: ThrottledParties = {}): Promise<T> {
   try {
-    await gate;
+    return await gate;
   } catch (error) {
     if (error instanceof WatchwordError && error.code === 'RATE_LIMITED') {
       const retryAfter = error.details?.retryAfter;

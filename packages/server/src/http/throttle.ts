@@ -18,9 +18,11 @@
  * API for every credential route (MFA, reset and recovery reuse it):
  * - `begin(action, { ip, account })` before any work for a GUESSABLE secret (password via OPAQUE, TOTP, backup
  *   code, reset code): counts the attempt first (increment-then-check, so N parallel attempts cannot exceed the
- *   limit) and throws RATE_LIMITED (429, `details.retryAfter` seconds → `Retry-After`) when over.
- * - `succeeded(action, { ip, account })` after the secret proved right: resets the account and account+IP
- *   counters and credits the IP (an attempt that succeeded is not a failure).
+ *   limit) and throws RATE_LIMITED (429, `details.retryAfter` seconds → `Retry-After`) when over. Returns the
+ *   `Attempt` it counted.
+ * - `succeeded(action, { ip, account }, attempt?)` after the secret proved right: resets the account and account+IP
+ *   counters and credits the IP (an attempt that succeeded is not a failure). Given the `Attempt` from `begin` (the
+ *   login and registration handshakes keep it), it does not read the account's generation again.
  * - `check(action, { ip, account })` before work for an UNGUESSABLE secret (refresh tokens): only refuses when
  *   blocked or in backoff; `failed(action, { ip, account })` then counts a failure after the fact.
  * - `assertIpOpen(ip)` for follow-up steps whose attempt was already counted (login finish).
@@ -44,9 +46,14 @@ export interface CredentialSubjects {
   readonly account?: string;
 }
 
+/** What `begin` counted: the account's generation its counters were under (JSON, so a handshake can keep it). */
+export interface Attempt {
+  readonly generation: string | null;
+}
+
 export interface CredentialThrottle {
-  begin(action: CredentialAction, subjects: CredentialSubjects): Promise<void>;
-  succeeded(action: CredentialAction, subjects: CredentialSubjects): Promise<void>;
+  begin(action: CredentialAction, subjects: CredentialSubjects): Promise<Attempt>;
+  succeeded(action: CredentialAction, subjects: CredentialSubjects, attempt?: Attempt): Promise<void>;
   check(action: CredentialAction, subjects: CredentialSubjects): Promise<void>;
   failed(action: CredentialAction, subjects: CredentialSubjects): Promise<void>;
   assertIpOpen(ip: string): Promise<void>;
@@ -158,12 +165,12 @@ export function createCredentialThrottle(deps: {
   };
   const assertIpOpen = async (ip: string, t = now()) => assertUnblocked(await state.get(ipKeys(ip, t).block), t);
 
-  /** assertIpOpen, then the subjects' scopes: the IP's block and the account's generation read in one operation. */
-  const openScopes = async (action: CredentialAction, subjects: CredentialSubjects, t: number): Promise<Scope[]> => {
+  /** assertIpOpen, then the account's generation and its scopes: the IP's block and the generation read in one operation. */
+  const openScopes = async (action: CredentialAction, subjects: CredentialSubjects, t: number): Promise<{ list: Scope[]; generation: string | null }> => {
     const keys = [ipKeys(subjects.ip, t).block, ...(subjects.account === undefined ? [] : [generationKey(subjects.account)])];
     const [block, gen] = await state.getMany(keys);
     assertUnblocked(block, t);
-    return scopesOf(action, subjects, gen);
+    return { list: scopesOf(action, subjects, gen), generation: gen ?? null };
   };
 
   /**
@@ -212,19 +219,20 @@ export function createCredentialThrottle(deps: {
 
   const throttle: CredentialThrottle = {
     async begin(action, subjects) {
-      if (!s.enabled) return;
+      if (!s.enabled) return { generation: null };
       const t = now();
       // Reads first: a throttled client is refused before anything is counted or computed.
-      const list = await openScopes(action, subjects, t);
+      const { list, generation } = await openScopes(action, subjects, t);
       const seen = await assertScopesOpen(list, t);
       if (!(await countIp(subjects.ip, t, false))) throw rateLimited(s.ipBlockMs);
       for (const [i, scope] of list.entries()) await count(scope, seen[i] ?? null, t);
+      return { generation };
     },
 
-    async succeeded(action, subjects) {
+    async succeeded(action, subjects, attempt) {
       if (!s.enabled) return;
       const t = now();
-      const list = await scopes(action, subjects);
+      const list = attempt === undefined ? await scopes(action, subjects) : scopesOf(action, subjects, attempt.generation);
       await Promise.all([
         state.increment(ipKeys(subjects.ip, t).credits, s.ipBlockWindowMs * 2),
         state.delete(...list.flatMap((scope) => [failKey(scope, t), lockKey(scope)])),
@@ -234,7 +242,7 @@ export function createCredentialThrottle(deps: {
     async check(action, subjects) {
       if (!s.enabled) return;
       const t = now();
-      await assertScopesOpen(await openScopes(action, subjects, t), t);
+      await assertScopesOpen((await openScopes(action, subjects, t)).list, t);
     },
 
     async failed(action, subjects) {

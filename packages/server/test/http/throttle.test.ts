@@ -4,9 +4,12 @@
  * sleeps. The volume limits are lifted here (they have their own file) so that only the throttle answers 429.
  * Runs on SQLite + memory state, and on PostgreSQL + Redis when those are available (CI).
  */
+import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WatchwordClient } from '@watchword/client';
 import { ensureOpaqueReady, opaqueClient } from '@watchword/protocol';
+import { createCredentialThrottle } from '../../src/http/throttle.ts';
+import { MemoryStateStore } from '../../src/state/memory.ts';
 import { newRefreshToken } from '../../src/tokens/refresh-token.ts';
 import { type TestApp, createTestApp } from '../support/app.ts';
 import { dialectsUnderTest } from '../support/pg.ts';
@@ -211,5 +214,51 @@ describe.each(setups)('credential throttling (%s state, %s)', (state: StateKind,
   it('RATE_LIMITS=off turns throttling and volume limits off (never in production)', async () => {
     await open({ RATE_LIMITS: 'off' });
     expect(await statuses(30, () => loginStart('ann@example.com'))).toEqual(Array.from({ length: 30 }, () => 200));
+  });
+});
+
+describe('an attempt kept from begin (the login and registration handshakes keep it)', () => {
+  const settings = { enabled: true, freeAttempts: 2, accountFreeAttempts: 10, backoffBaseMs: 1000, backoffMaxMs: 60_000, failureWindowMs: 3_600_000, ipBlockFailures: 50, ipBlockWindowMs: 60_000, ipBlockMs: 60_000 };
+  const who = { ip: '192.0.2.1', account: 'ann@example.com' };
+
+  /** A real in-memory store that records every key read. */
+  const recordingStore = () => {
+    const state = new MemoryStateStore();
+    const reads: string[] = [];
+    const get = state.get.bind(state);
+    const getMany = state.getMany.bind(state);
+    Object.assign(state, {
+      get: (key: string) => (reads.push(key), get(key)),
+      getMany: (keys: readonly string[]) => (reads.push(...keys), getMany(keys)),
+    });
+    return { state, reads };
+  };
+
+  it('lets succeeded reset what begin counted without reading the account generation again', async () => {
+    const { state, reads } = recordingStore();
+    const throttle = createCredentialThrottle({ state, now: () => 1_000_000, secret: randomBytes(32), settings });
+    await throttle.begin('login', who);
+    const attempt = await throttle.begin('login', who);
+    await expect(throttle.begin('login', who)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    reads.length = 0;
+    await throttle.succeeded('login', who, attempt);
+    expect(reads.filter((key) => key.startsWith('thr:g:'))).toEqual([]);
+    // The backoff is gone: the free attempts are back.
+    await throttle.begin('login', who);
+    await throttle.begin('login', who);
+    await expect(throttle.begin('login', who)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+  });
+
+  it('without one (a handshake an earlier version started) succeeded reads the generation and resets the same', async () => {
+    const { state, reads } = recordingStore();
+    const throttle = createCredentialThrottle({ state, now: () => 1_000_000, secret: randomBytes(32), settings });
+    await throttle.begin('login', who);
+    await throttle.begin('login', who);
+    reads.length = 0;
+    await throttle.succeeded('login', who);
+    expect(reads.filter((key) => key.startsWith('thr:g:'))).toHaveLength(1);
+    await throttle.begin('login', who);
+    await throttle.begin('login', who);
+    await expect(throttle.begin('login', who)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
   });
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { WatchwordError, toBase64Url } from '@watchword/protocol';
 import { sha256Base64Url } from '../../tokens/sha256.ts';
 import type { StateStore } from '../../state/types.ts';
+import type { Attempt } from '../../http/throttle.ts';
 
 /**
  * Handshake state (registration and login) lives in the shared state store — any instance can finish what another
@@ -29,11 +30,15 @@ export interface LoginHandshake {
   userId: string | null;
   /** The normalised e-mail: a successful finish resets its throttle counters. */
   email: string;
+  /** The start's throttle attempt (absent in a handshake an earlier version started). */
+  attempt?: Attempt;
 }
 
 export interface RegistrationHandshake {
   userId: string;
   email: string;
+  /** As in LoginHandshake. */
+  attempt?: Attempt;
   /** The address already had an account: finishing creates nothing (no enumeration). */
   existing: boolean;
 }

@@ -105,12 +105,12 @@ export function authRoutes(app: App, ctx: Context): void {
   }, async (request) => {
     const email = normaliseEmail(request.body.email);
     // Counted before any work, keyed on the address as sent (existing or not: no enumeration).
-    await throttled(ctx, request, 'register', ctx.throttle.begin('register', { ip: request.ip, account: email }));
+    const attempt = await throttled(ctx, request, 'register', ctx.throttle.begin('register', { ip: request.ip, account: email }));
     const existing = await ctx.storage.users.findByEmail(email);
     // An existing address gets a throw-away id and the same work; finishing it creates nothing.
     const userId = randomUUID();
     const registrationResponse = registrationResponseFor(ctx, userId, request.body.registrationRequest);
-    const handshake: RegistrationHandshake = { userId, email, existing: existing !== undefined };
+    const handshake: RegistrationHandshake = { userId, email, existing: existing !== undefined, attempt };
     const registrationId = await saveHandshake(ctx.state, 'register', handshake);
     return { registrationId, userId, registrationResponse };
   });
@@ -134,7 +134,7 @@ export function authRoutes(app: App, ctx: Context): void {
       // The address's owner learns that someone tried; the caller learns nothing (design brief §1).
       void notify(ctx, hs.email, templates.registrationAttempt());
     }
-    await ctx.throttle.succeeded('register', { ip: request.ip, account: hs.email });
+    await ctx.throttle.succeeded('register', { ip: request.ip, account: hs.email }, hs.attempt);
     return reply.code(201).send({ userId: hs.userId });
   });
 
@@ -145,7 +145,7 @@ export function authRoutes(app: App, ctx: Context): void {
     const email = normaliseEmail(request.body.email);
     // With OPAQUE a wrong password only shows on the client: every start counts as a failure until its finish
     // succeeds. Counted atomically before the lookup and the OPAQUE work; unknown addresses alike (no enumeration).
-    await throttled(ctx, request, 'login', ctx.throttle.begin('login', { ip: request.ip, account: email }), { targetId: accountByEmail(ctx, email) });
+    const attempt = await throttled(ctx, request, 'login', ctx.throttle.begin('login', { ip: request.ip, account: email }), { targetId: accountByEmail(ctx, email) });
     ctx.metrics.loginStarted();
     const user = await ctx.storage.users.findByEmail(email);
     // Unknown address: a fake record (registrationRecord null) — same status, same size, same work (RFC 9807 §10.9).
@@ -158,7 +158,7 @@ export function authRoutes(app: App, ctx: Context): void {
         startLoginRequest: request.body.startLoginRequest,
       }),
     );
-    const handshake: LoginHandshake = { serverLoginState, userId: user ? user.id : null, email };
+    const handshake: LoginHandshake = { serverLoginState, userId: user ? user.id : null, email, attempt };
     const loginId = await saveHandshake(ctx.state, 'login', handshake);
     return { loginId, loginResponse, kdfVersion: user?.kdfVersion ?? CURRENT_KDF_VERSION };
   });
@@ -179,7 +179,7 @@ export function authRoutes(app: App, ctx: Context): void {
       throw new WatchwordError('INVALID_CREDENTIALS');
     }
     // The password is proven: its counters reset; a second factor has its own (action 'mfa').
-    await ctx.throttle.succeeded('login', { ip: request.ip, account: hs.email });
+    await ctx.throttle.succeeded('login', { ip: request.ip, account: hs.email }, hs.attempt);
     const client = clientInfo(request, request.body.deviceName, jkt);
     const gate = await passGate(ctx, request, hs.userId, client);
     if (gate.secondFactor) return startMfa(ctx, hs.userId, hs.email, client, await factorSummary(ctx, hs.userId));
