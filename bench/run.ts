@@ -9,6 +9,7 @@ import pg from 'pg';
 import { type Vault, WatchwordClient } from '@watchword/client';
 import { pinned, runWorker, startServer, type Server, withCpu } from './lib/processes.ts';
 import { type TargetCheck, checkTargets, formatTargets } from './lib/targets.ts';
+import { againstBaseline, chooseBaseline } from './lib/baseline.ts';
 import { SERVER_BUNDLE, ensureServerBuild } from '../scripts/ensure-server-build.ts';
 import { deleteKeysWithPrefix } from '../scripts/redis-prefix.ts';
 
@@ -72,7 +73,8 @@ async function seed(vault: Vault, count: number, prefix: string): Promise<void> 
   );
 }
 
-async function measureWatchword(label: string, env: Record<string, string>, baseline: LoadResult): Promise<{ rows: Row[]; facts: Record<string, number> }> {
+/** Every scenario of one backend; `ratio` and `cpuRatio` are added afterwards, against the baseline measured around the run. */
+async function measureWatchword(label: string, env: Record<string, string>): Promise<{ rows: Row[]; facts: Record<string, number> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ww-bench-'));
   const rows: Row[] = [];
   const facts: Record<string, number> = {};
@@ -100,16 +102,12 @@ async function measureWatchword(label: string, env: Record<string, string>, base
     const auth = (v: Vault) => ({ authorization: `Bearer ${v.session.tokens.accessToken}` });
     const item = (await a.list())[0];
     if (!item) throw new Error('no item');
-    const ratio = (r: LoadResult) => r.rps / baseline.rps;
-    const cpuRatio = (r: LoadResult) => (baseline.cpuUs !== undefined && r.cpuUs ? baseline.cpuUs / r.cpuUs : undefined);
     const row = (scenario: string, r: LoadResult, note?: string): Row => ({
       scenario,
       rps: r.rps,
       p50: r.p50,
       p99: r.p99,
-      ratio: ratio(r),
       cpuUs: r.cpuUs,
-      cpuRatio: cpuRatio(r),
       non2xx: (r.non2xx ?? 0) + (r.errors ?? 0) + (r.failures ?? 0),
       ...(note ? { note } : {}),
     });
@@ -256,21 +254,50 @@ async function withRedisPrefix<T>(redisUrl: string, fn: (prefix: string) => Prom
 const fmt = (n: number | undefined, d = 0) => (n === undefined ? '' : n.toFixed(d));
 
 log(`${quick ? 'quick' : 'full'} run; server on CPU ${SERVER_CPU ?? 'any'}, load on CPU ${LOAD_CPU ?? 'any'}`);
-const baseServer = await startServer(join(import.meta.dirname, 'baseline-server.ts'), [], {}, SERVER_CPU);
-const baseline = await withCpu(baseServer, () => load({ url: baseServer.url, scenario: 'get', path: '/json' }));
-await baseServer.stop();
+/** One measurement of the bare route (lib/baseline.ts: taken before and after each backend's run). */
+async function measureBaseline(when: string): Promise<LoadResult & { when: string }> {
+  log(`baseline (${when})`);
+  const baseServer = await startServer(join(import.meta.dirname, 'baseline-server.ts'), [], {}, SERVER_CPU);
+  try {
+    return { when, ...(await withCpu(baseServer, () => load({ url: baseServer.url, scenario: 'get', path: '/json' }))) };
+  } finally {
+    await baseServer.stop();
+  }
+}
 
-const runs: { label: string; rows: Row[]; facts: Record<string, number>; targets?: TargetCheck[] }[] = [];
-runs.push({ label: 'sqlite + memory', ...(await measureWatchword('sqlite + memory', {}, baseline)) });
+type Baseline = Awaited<ReturnType<typeof measureBaseline>>;
+interface Run {
+  label: string;
+  rows: Row[];
+  facts: Record<string, number>;
+  /** The measurement ratios are taken against, the spread between those around the run, and whether it was too wide. */
+  baseline?: Baseline;
+  baselineSpread?: number;
+  disturbed?: boolean;
+  targets?: TargetCheck[];
+}
+const baselines: Baseline[] = [await measureBaseline('before sqlite + memory')];
+const runs: Run[] = [];
+/** Measures one backend, then the baseline again, and takes its ratios against the faster of the two around it. */
+async function bracketed(label: string, measure: () => Promise<{ rows: Row[]; facts: Record<string, number> }>, after: string): Promise<void> {
+  const before = baselines.at(-1) as Baseline;
+  const run: Run = { label, ...(await measure()) };
+  const next = await measureBaseline(after);
+  baselines.push(next);
+  const chosen = chooseBaseline([before, next]);
+  Object.assign(run, { baseline: chosen.baseline, baselineSpread: chosen.spread, disturbed: chosen.disturbed });
+  for (const row of run.rows) if (row.rps !== undefined) Object.assign(row, againstBaseline({ rps: row.rps, cpuUs: row.cpuUs }, chosen.baseline));
+  runs.push(run);
+}
+await bracketed('sqlite + memory', () => measureWatchword('sqlite + memory', {}), 'after sqlite + memory');
 if (process.env.BENCH_DATABASE_URL && process.env.BENCH_REDIS_URL) {
   const redisUrl = process.env.BENCH_REDIS_URL;
   const databaseUrl = process.env.BENCH_DATABASE_URL;
-  runs.push({
-    label: 'postgres + redis',
-    ...(await withRedisPrefix(redisUrl, (prefix) =>
-      withPostgres(databaseUrl, (url) => measureWatchword('postgres + redis', { DATABASE_URL: url, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix }, baseline)),
-    )),
-  });
+  await bracketed(
+    'postgres + redis',
+    () => withRedisPrefix(redisUrl, (prefix) => withPostgres(databaseUrl, (url) => measureWatchword('postgres + redis', { DATABASE_URL: url, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix }))),
+    'after postgres + redis',
+  );
 }
 
 for (const run of runs) {
@@ -278,9 +305,12 @@ for (const run of runs) {
   run.targets = checkTargets({ backend: run.label.startsWith('postgres') ? 'postgres' : 'sqlite', readRatio: read?.ratio ?? Number.NaN, facts: run.facts });
 }
 
-const lines = [`baseline (bare Fastify GET /json): ${fmt(baseline.rps)} req/s, p50 ${fmt(baseline.p50, 2)} ms, p99 ${fmt(baseline.p99, 2)} ms, server CPU ${fmt(baseline.cpuUs, 1)} µs/request`];
+const lines = baselines.map((b) => `baseline (bare Fastify GET /json), ${b.when}: ${fmt(b.rps)} req/s, p50 ${fmt(b.p50, 2)} ms, p99 ${fmt(b.p99, 2)} ms, server CPU ${fmt(b.cpuUs, 1)} µs/request`);
 for (const run of runs) {
-  lines.push('', `Watchword on ${run.label}`, `${'scenario'.padEnd(40)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'× base'.padStart(7)} ${'CPU µs'.padStart(8)} ${'× CPU'.padStart(6)}  notes`);
+  const against = `against the faster baseline around it, ${fmt(run.baseline?.rps)} req/s (the two differ by ${fmt((run.baselineSpread ?? 0) * 100)} %)`;
+  // A quick run's one-second measurements include warm-up: its baselines always move, and it is a smoke pass anyway.
+  const warning = run.disturbed && !quick ? ['DISTURBED: the baseline moved by more than 15 % during this run; the machine was not steady, so rerun before trusting its ratios.'] : [];
+  lines.push('', `Watchword on ${run.label}, ${against}`, ...warning, `${'scenario'.padEnd(40)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'× base'.padStart(7)} ${'CPU µs'.padStart(8)} ${'× CPU'.padStart(6)}  notes`);
   for (const r of run.rows) {
     lines.push(`${r.scenario.padEnd(40)} ${fmt(r.rps).padStart(8)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.ratio, 2).padStart(7)} ${fmt(r.cpuUs, 1).padStart(8)} ${fmt(r.cpuRatio, 2).padStart(6)}  ${r.note ?? ''}${r.non2xx ? ` (${r.non2xx} failed)` : ''}`);
   }
@@ -300,6 +330,6 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const file = join(outDir, `${stamp}${quick ? '-quick' : ''}.json`);
 writeFileSync(
   file,
-  `${JSON.stringify({ date: new Date().toISOString(), quick, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, pinned: twoCores }, baseline, runs }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), quick, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, pinned: twoCores }, baselines, runs }, null, 2)}\n`,
 );
 log(`results written to ${file}`);
