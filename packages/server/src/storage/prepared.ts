@@ -24,27 +24,81 @@ export function attachDirectReader(db: Kysely<any>, reader: DirectReader): void 
 const MARKER = /^\u0000ww-param-(\d+)\u0000$/;
 const marker = (index: number) => `\u0000ww-param-${index}\u0000`;
 
+const markers = (arity: number) => Array.from({ length: arity }, (_, i) => marker(i));
+
+/** For each parameter of a query compiled with markers: the argument it takes (-1: a constant of the shape). */
+function markerSlots(compiled: CompiledQuery<unknown>): number[] {
+  return compiled.parameters.map((p) => {
+    const match = typeof p === 'string' ? MARKER.exec(p) : null;
+    return match ? Number(match[1]) : -1;
+  });
+}
+
+function bind(compiled: CompiledQuery<unknown>, slots: readonly number[], args: readonly unknown[]): unknown[] {
+  return compiled.parameters.map((p, i) => {
+    const slot = slots[i] as number;
+    return slot >= 0 ? args[slot] : p;
+  });
+}
+
+function assertEveryArgumentUsed(name: string, arity: number, slotLists: readonly (readonly number[])[]): void {
+  const used = new Set(slotLists.flat().filter((s) => s >= 0));
+  if (used.size !== arity) throw new Error(`${name}: every argument must appear as a parameter`);
+}
+
 export function preparedQuery<Row, Args extends readonly unknown[]>(
   db: Kysely<never> | Kysely<any>,
   arity: Args['length'],
   build: (...markers: string[]) => { compile(): CompiledQuery<Row> },
 ): (...args: Args) => Promise<Row[]> {
-  const compiled = build(...Array.from({ length: arity }, (_, i) => marker(i))).compile();
-  const slots = compiled.parameters.map((p) => {
-    const match = typeof p === 'string' ? MARKER.exec(p) : null;
-    return match ? Number(match[1]) : -1;
-  });
-  const used = new Set(slots.filter((s) => s >= 0));
-  if (used.size !== arity) throw new Error('preparedQuery: every argument must appear as a parameter');
+  const compiled = build(...markers(arity)).compile();
+  const slots = markerSlots(compiled);
+  assertEveryArgumentUsed('preparedQuery', arity, [slots]);
   const direct = directReaders.get(db);
   return async (...args: Args) => {
-    const parameters = compiled.parameters.map((p, i) => {
-      const slot = slots[i] as number;
-      return slot >= 0 ? args[slot] : p;
-    });
+    const parameters = bind(compiled, slots, args);
     const rows = direct?.(compiled.sql, parameters);
     if (rows !== undefined) return rows as Row[] | Promise<Row[]>;
     const result = await db.executeQuery<Row>({ ...compiled, parameters });
     return result.rows;
+  };
+}
+
+/**
+ * Runs several compiled writes as one transaction straight on the driver — synchronously, in one better-sqlite3
+ * transaction on the embedded database (storage/sqlite.ts) — and answers true; or answers false when it cannot now
+ * (a transaction of the query builder is open on the connection), and the writes take the query builder's path.
+ */
+export type DirectTransaction = (statements: readonly { readonly sql: string; readonly parameters: readonly unknown[] }[]) => boolean;
+const directTransactions = new WeakMap<object, DirectTransaction>();
+
+/** Lets the write groups compiled on `db` (preparedWrites) run through `run`. */
+export function attachDirectTransaction(db: Kysely<any>, run: DirectTransaction): void {
+  directTransactions.set(db, run);
+}
+
+/**
+ * Writes built once by the query builder, as `preparedQuery` builds a read, and run together atomically: through
+ * the driver's own transaction where one is attached (SQLite), otherwise in a query-builder transaction. A login's
+ * writes on the embedded database (storage/sessions.ts): Kysely's transaction and compiling four queries per call
+ * cost more CPU than the four statements themselves (docs/performance.md, sixth pass).
+ */
+export function preparedWrites<Args extends readonly unknown[]>(
+  db: Kysely<any>,
+  arity: Args['length'],
+  build: (...markers: string[]) => readonly { compile(): CompiledQuery<unknown> }[],
+): (...args: Args) => Promise<void> {
+  const shapes = build(...markers(arity)).map((query) => {
+    const compiled = query.compile();
+    return { compiled, slots: markerSlots(compiled) };
+  });
+  assertEveryArgumentUsed('preparedWrites', arity, shapes.map((shape) => shape.slots));
+  const direct = directTransactions.get(db);
+  return async (...args: Args) => {
+    const statements = shapes.map(({ compiled, slots }) => ({ ...compiled, parameters: bind(compiled, slots, args) }));
+    if (direct?.(statements)) return;
+    await db.transaction().execute(async (trx) => {
+      for (const statement of statements) await trx.executeQuery(statement);
+    });
   };
 }

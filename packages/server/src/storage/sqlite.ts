@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
-import { type DirectReader, attachDirectReader } from './prepared.ts';
+import { type DirectReader, type DirectTransaction, attachDirectReader, attachDirectTransaction } from './prepared.ts';
 import type { Database as Schema } from './schema.ts';
 import { SQLITE_FILE_NAME } from './sqlite-file.ts';
 
@@ -27,6 +27,7 @@ export function openSqlite(dataDir: string): Kysely<Schema> {
   const cached = withStatementCache(database);
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cached }) });
   attachDirectReader(db, directReader(database, cached));
+  attachDirectTransaction(db, directTransaction(database, cached));
   return db;
 }
 
@@ -74,6 +75,23 @@ function directReader(database: Database.Database, cached: ReturnType<typeof wit
     if (statement.reader) return statement.all(parameters);
     statement.run(parameters);
     return [];
+  };
+}
+
+/**
+ * Write groups (storage/prepared.ts `preparedWrites`) run as one better-sqlite3 transaction: BEGIN, the statements,
+ * COMMIT, synchronously, so nothing else runs in between; a statement that throws rolls the whole group back and the
+ * error goes to the caller. As for reads, never while a query-builder transaction is open on the connection: then
+ * the group answers false and takes the query builder's path, queued behind that transaction.
+ */
+function directTransaction(database: Database.Database, cached: ReturnType<typeof withStatementCache>): DirectTransaction {
+  const runAll = database.transaction((statements: Parameters<DirectTransaction>[0]) => {
+    for (const { sql, parameters } of statements) cached.prepare(sql).run(parameters);
+  });
+  return (statements) => {
+    if (database.inTransaction) return false;
+    runAll(statements);
+    return true;
   };
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import Database from 'better-sqlite3';
-import { preparedQuery } from '../../src/storage/prepared.ts';
+import { preparedQuery, preparedWrites } from '../../src/storage/prepared.ts';
 import { openSqlite } from '../../src/storage/sqlite.ts';
 import { createTempDir } from '../support/tmp.ts';
 
@@ -60,6 +60,75 @@ describe('preparedQuery', () => {
       expect(await q('x')).toEqual([{ id: 'a' }, { id: 'c' }, { id: 'd' }]);
     } finally {
       await file.destroy();
+      await dir.remove();
+    }
+  });
+});
+
+describe('preparedWrites', () => {
+  interface Pair {
+    a: { id: string; n: number };
+    b: { id: string; a_id: string };
+  }
+  const schema = async (db: Kysely<Pair>) => {
+    await sql`create table a (id text primary key, n integer not null)`.execute(db);
+    await sql`create table b (id text primary key, a_id text not null)`.execute(db);
+  };
+  const pairWrites = (db: Kysely<Pair>) =>
+    preparedWrites<[string, number, string]>(db, 3, (id, n, bId) => [
+      db.insertInto('a').values({ id, n: n as unknown as number }),
+      db.insertInto('b').values({ id: bId, a_id: id }),
+    ]);
+  const contents = async (db: Kysely<Pair>) => ({
+    a: await db.selectFrom('a').selectAll().orderBy('id').execute(),
+    b: await db.selectFrom('b').selectAll().orderBy('id').execute(),
+  });
+
+  it('refuses a shape that does not use every argument', () => {
+    const db = new Kysely<Pair>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
+    expect(() => preparedWrites(db, 2, (id) => [db.insertInto('a').values({ id, n: 1 })])).toThrow(/every argument/);
+  });
+
+  // The embedded database (the driver's own synchronous transaction) and a plain query builder (its transaction).
+  for (const kind of ['embedded database', 'query builder'] as const) {
+    it(`binds each call's values and writes all or nothing (${kind})`, async () => {
+      const dir = await createTempDir();
+      const db = kind === 'embedded database' ? (openSqlite(dir.path) as unknown as Kysely<Pair>) : new Kysely<Pair>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
+      try {
+        await schema(db);
+        const write = pairWrites(db);
+        await write('a1', 1, 'b1');
+        await write("x' or '1'='1", 2, 'b2');
+        expect(await contents(db)).toEqual({ a: [{ id: 'a1', n: 1 }, { id: "x' or '1'='1", n: 2 }], b: [{ id: 'b1', a_id: 'a1' }, { id: 'b2', a_id: "x' or '1'='1" }] });
+        // The second statement fails (b1 exists): the first one's row is rolled back with it.
+        await expect(write('a3', 3, 'b1')).rejects.toThrow(/UNIQUE/);
+        expect((await contents(db)).a.map((row) => row.id)).toEqual(['a1', "x' or '1'='1"]);
+      } finally {
+        await db.destroy();
+        await dir.remove();
+      }
+    });
+  }
+
+  it('on the embedded database, never runs inside an open transaction: it waits for it (here one that rolls back)', async () => {
+    const dir = await createTempDir();
+    const db = openSqlite(dir.path) as unknown as Kysely<Pair>;
+    try {
+      await schema(db);
+      const write = pairWrites(db);
+      let during: Promise<void> | undefined;
+      const rolledBack = db.transaction().execute(async (trx) => {
+        await trx.insertInto('a').values({ id: 'tx', n: 0 }).execute();
+        during = write('w1', 1, 'wb1');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        throw new Error('roll back');
+      });
+      await expect(rolledBack).rejects.toThrow('roll back');
+      await during;
+      // The group was not part of the rolled-back transaction: its rows are there, the transaction's are not.
+      expect(await contents(db)).toEqual({ a: [{ id: 'w1', n: 1 }], b: [{ id: 'wb1', a_id: 'w1' }] });
+    } finally {
+      await db.destroy();
       await dir.remove();
     }
   });
