@@ -1,8 +1,8 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { MfaMethod } from '@watchword/protocol';
 import type { Database, SessionsTable } from './schema.ts';
-import { appendAuditEvent, auditRow } from './audit.ts';
-import { preparedQuery } from './prepared.ts';
+import { auditRow } from './audit.ts';
+import { preparedQuery, preparedWrites } from './prepared.ts';
 import type { AuditEventRecord, NewSession, RotateResult, SessionRecord, SessionRepository, Storage } from './types.ts';
 import { transactionWithRollback } from './transaction.ts';
 
@@ -30,54 +30,75 @@ const sessionRow = (session: NewSession) => ({
   second_factor: session.secondFactor,
 });
 
-/** The session row and its first refresh token (inside the caller's transaction). */
-async function insertSession(trx: Transaction<Database>, session: NewSession): Promise<void> {
-  await trx.insertInto('sessions').values(sessionRow(session)).execute();
-  await trx.insertInto('refresh_tokens').values({ hash: session.refreshHash, session_id: session.id, created_at: session.createdAt }).execute();
+type OpenArgs = [session: NewSession, event: AuditEventRecord];
+
+/** A login's values, in the order of the markers below: every field of the new session, then of its audit event. */
+const SESSION = ['id', 'userId', 'refreshHash', 'deviceName', 'ip', 'userAgent', 'createdAt', 'expiresAt', 'dpopJkt', 'secondFactor'] as const;
+// Every field of a new session is bound: one left out here would silently be stored as null.
+const complete: Exclude<keyof NewSession, (typeof SESSION)[number]> extends never ? true : never = true;
+void complete;
+const EVENT = ['id', 'at', 'actorId', 'action', 'targetId', 'ip', 'userAgent', 'outcome', 'requestId', 'context'] as const;
+const LOGIN_ARITY = SESSION.length + EVENT.length;
+
+/** The markers as the session and the event the statements are built from (each value a marker, bound at each run). */
+function loginMarkers(markers: readonly string[]): { session: NewSession; event: AuditEventRecord } {
+  // The builder's column types do not apply to markers.
+  const session = Object.fromEntries(SESSION.map((field, i) => [field, markers[i]])) as unknown as NewSession;
+  const event = Object.fromEntries(EVENT.map((field, i) => [field, markers[SESSION.length + i]])) as unknown as AuditEventRecord;
+  return { session, event };
 }
 
-type OpenArgs = [session: NewSession, event: AuditEventRecord];
+/** One login's values for those markers (the event's context as the JSON text it is stored as). */
+const loginValues = (session: NewSession, event: AuditEventRecord): unknown[] => [
+  ...SESSION.map((field) => session[field]),
+  ...EVENT.map((field) => (field === 'context' ? JSON.stringify(event.context) : event[field])),
+];
+
+/** The audit row with its context already the marker of the JSON text (auditRow would encode the marker). */
+const markedAuditRow = (event: AuditEventRecord) => ({ ...auditRow(event), context: event.context as unknown as string });
 
 /**
  * PostgreSQL: a login's writes — the session, its first refresh token, the user's last login time and the login's
  * audit event — as ONE statement of data-modifying CTEs, which PostgreSQL runs atomically as a whole (PostgreSQL
  * manual §7.8.4; the foreign keys are checked at the end of the statement, when the session row exists). Compiled
  * once and run as a named prepared statement (storage/postgres.ts): one round trip per login instead of BEGIN, four
- * statements and COMMIT. SQLite has no data-modifying CTEs and no round trips; it keeps the transaction.
+ * statements and COMMIT. SQLite has no data-modifying CTEs: see sqliteOpenSession.
  */
 function postgresOpenSession(db: Kysely<Database>): (...args: OpenArgs) => Promise<unknown> {
-  const SESSION = ['id', 'userId', 'refreshHash', 'deviceName', 'ip', 'userAgent', 'createdAt', 'expiresAt', 'dpopJkt', 'secondFactor'] as const;
-  // Every field of a new session is bound: one left out here would silently be stored as null.
-  const complete: Exclude<keyof NewSession, (typeof SESSION)[number]> extends never ? true : never = true;
-  void complete;
-  const EVENT = ['id', 'at', 'actorId', 'action', 'targetId', 'ip', 'userAgent', 'outcome', 'requestId', 'context'] as const;
-  const run = preparedQuery<never, unknown[]>(db, SESSION.length + EVENT.length, (...markers) => {
-    // Every value a marker (bound at each run); the builder's column types do not apply to markers.
-    const session = Object.fromEntries(SESSION.map((field, i) => [field, markers[i]])) as unknown as NewSession;
-    const event = Object.fromEntries(EVENT.map((field, i) => [field, markers[SESSION.length + i]])) as unknown as AuditEventRecord;
+  const run = preparedQuery<never, unknown[]>(db, LOGIN_ARITY, (...markers) => {
+    const { session, event } = loginMarkers(markers);
     return db
       .with('new_session', (q) => q.insertInto('sessions').values(sessionRow(session)))
       .with('first_token', (q) => q.insertInto('refresh_tokens').values({ hash: session.refreshHash, session_id: session.id, created_at: session.createdAt }))
       .with('last_login', (q) => q.updateTable('users').set({ last_login_at: session.createdAt }).where('id', '=', session.userId))
       .insertInto('audit_events')
-      .values({ ...auditRow(event), context: event.context as unknown as string });
+      .values(markedAuditRow(event));
   });
-  return (session, event) => run(...SESSION.map((field) => session[field]), ...EVENT.map((field) => (field === 'context' ? JSON.stringify(event.context) : event[field])));
+  return (session, event) => run(...loginValues(session, event));
+}
+
+/**
+ * SQLite: the same four writes, compiled once, as one transaction run synchronously by the driver
+ * (storage/prepared.ts `preparedWrites`): no query building and no asynchronous transaction per login.
+ */
+function sqliteOpenSession(db: Kysely<Database>): (...args: OpenArgs) => Promise<unknown> {
+  const run = preparedWrites<unknown[]>(db, LOGIN_ARITY, (...markers) => {
+    const { session, event } = loginMarkers(markers);
+    return [
+      db.insertInto('sessions').values(sessionRow(session)),
+      db.insertInto('refresh_tokens').values({ hash: session.refreshHash, session_id: session.id, created_at: session.createdAt }),
+      db.updateTable('users').set({ last_login_at: session.createdAt }).where('id', '=', session.userId),
+      db.insertInto('audit_events').values(markedAuditRow(event)),
+    ];
+  });
+  return (session, event) => run(...loginValues(session, event));
 }
 
 export function createSessionRepository(db: Kysely<Database>, dialect: Storage['dialect']): SessionRepository {
-  const openOnPostgres = dialect === 'postgres' ? postgresOpenSession(db) : undefined;
+  const open = dialect === 'postgres' ? postgresOpenSession(db) : sqliteOpenSession(db);
   return {
     async create(session, loginEvent) {
-      if (openOnPostgres) {
-        await openOnPostgres(session, loginEvent);
-        return;
-      }
-      await db.transaction().execute(async (trx) => {
-        await insertSession(trx, session);
-        await trx.updateTable('users').set({ last_login_at: session.createdAt }).where('id', '=', session.userId).execute();
-        await appendAuditEvent(trx, loginEvent);
-      });
+      await open(session, loginEvent);
     },
 
     findById: (id) => loadSession(db, id),
