@@ -3,6 +3,7 @@
  * (no await between the read and the write). Expired entries are dropped on read and by a periodic sweep,
  * so memory stays bounded by what is live.
  */
+import { assertLimits } from './limits.ts';
 import { assertTtl } from './ttl.ts';
 import type { GuardedCount, StateStore } from './types.ts';
 
@@ -68,6 +69,24 @@ export class MemoryStateStore implements StateStore {
 
   async increment(key: string, ttlMs: number): Promise<number> {
     return this.#increment(key, ttlMs);
+  }
+
+  async incrementWhile(keys: readonly string[], ttlMs: number, limits: readonly number[]): Promise<number[]> {
+    assertTtl(ttlMs);
+    assertLimits(keys, limits);
+    const counts: number[] = [];
+    for (const [i, key] of keys.entries()) {
+      const count = this.#increment(key, ttlMs);
+      counts.push(count);
+      if (count > (limits[i] as number)) break;
+    }
+    return counts;
+  }
+
+  async incrementAndDelete(counterKey: string, ttlMs: number, deleteKeys: readonly string[]): Promise<number> {
+    const count = this.#increment(counterKey, ttlMs);
+    for (const key of deleteKeys) this.#entries.delete(key);
+    return count;
   }
 
   async incrementAndRead(counterKey: string, ttlMs: number, readKeys: readonly string[]): Promise<{ count: number; values: (string | null)[] }> {

@@ -10,6 +10,7 @@
  */
 import { Redis } from 'ioredis';
 import { WatchwordError } from '@watchword/protocol';
+import { assertLimits } from './limits.ts';
 import { assertTtl } from './ttl.ts';
 import type { GuardedCount, StateStore } from './types.ts';
 
@@ -23,33 +24,55 @@ export interface RedisStateStoreOptions {
 }
 
 /**
- * INCR and, only when the counter was just created, PEXPIRE: one atomic script, so the window starts at the first
- * hit and later hits never extend it. A counter found without an expiry (should never happen) gets one too,
- * so it cannot live forever.
+ * Lua: INCR of `key` into `value` and, only when the counter was just created, PEXPIRE by ARGV[1]: so a window
+ * starts at its first hit and later hits never extend it. A counter found without an expiry (should never happen)
+ * gets one too, so it cannot live forever. Every counting script below starts with it; each runs as one atomic step.
  */
-const INCREMENT_SCRIPT = `
-local value = redis.call('INCR', KEYS[1])
-if value == 1 or redis.call('PTTL', KEYS[1]) == -1 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-end
+const countInto = (value: string, key: string) => `
+local ${value} = redis.call('INCR', ${key})
+if ${value} == 1 or redis.call('PTTL', ${key}) == -1 then
+  redis.call('PEXPIRE', ${key}, ARGV[1])
+end`;
+
+const INCREMENT_SCRIPT = `${countInto('value', 'KEYS[1]')}
 return value
 `;
 
 /**
- * Lua: the increment above of KEYS[counter], then GET of every key after it; returns { count, values… }. A missing
- * key reads as Lua false, which Redis returns as nil. All keys must live on one Redis server (no Redis Cluster, which
- * this store does not support anyway: a script's keys would have to share a hash slot).
+ * The count of KEYS[counter], then GET of every key after it; returns { count, values… }. A missing key reads as Lua
+ * false, which Redis returns as nil. All keys must live on one Redis server (no Redis Cluster, which this store does
+ * not support anyway: a script's keys would have to share a hash slot).
  */
-const countThenRead = (counter: number) => `
-local value = redis.call('INCR', KEYS[${counter}])
-if value == 1 or redis.call('PTTL', KEYS[${counter}]) == -1 then
-  redis.call('PEXPIRE', KEYS[${counter}], ARGV[1])
-end
+const countThenRead = (counter: number) => `${countInto('value', `KEYS[${counter}]`)}
 local out = { value }
 for i = ${counter + 1}, #KEYS do
   out[i - ${counter - 1}] = redis.call('GET', KEYS[i])
 end
 return out
+`;
+
+/**
+ * The count of each key in order (ARGV[1 + i] the limit of KEYS[i]), stopping after the first whose new value
+ * exceeds its limit; returns the new values of the keys counted.
+ */
+const INCREMENT_WHILE_SCRIPT = `
+local out = {}
+for i = 1, #KEYS do
+  ${countInto('value', 'KEYS[i]').trim().replaceAll('\n', '\n  ')}
+  out[i] = value
+  if value > tonumber(ARGV[i + 1]) then
+    break
+  end
+end
+return out
+`;
+
+/** The count of KEYS[1], then DEL of the keys after it; returns the new value. */
+const INCREMENT_AND_DELETE_SCRIPT = `${countInto('value', 'KEYS[1]')}
+if #KEYS > 1 then
+  redis.call('DEL', unpack(KEYS, 2))
+end
+return value
 `;
 
 /** Count KEYS[1] and read the rest, in one script (one round trip, one atomic step). */
@@ -69,6 +92,8 @@ ${countThenRead(2)}`;
 /** The scripts as named commands: ioredis sends EVALSHA (the script body once, then only its hash) and prefixes KEYS. */
 interface ScriptCommands {
   wwIncrement(key: string, ttlMs: number): Promise<unknown>;
+  wwIncrementWhile(numberOfKeys: number, ...keysThenTtlAndLimits: (string | number)[]): Promise<unknown>;
+  wwIncrementAndDelete(numberOfKeys: number, ...keysThenTtl: (string | number)[]): Promise<unknown>;
   wwIncrementAndRead(numberOfKeys: number, ...keysThenTtl: (string | number)[]): Promise<unknown>;
   wwIncrementAndReadUnless(numberOfKeys: number, ...keysThenTtl: (string | number)[]): Promise<unknown>;
 }
@@ -96,6 +121,8 @@ export class RedisStateStore implements StateStore {
     });
     redis.defineCommand('wwIncrement', { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
     // Variable number of keys: the caller passes the count first.
+    redis.defineCommand('wwIncrementWhile', { lua: INCREMENT_WHILE_SCRIPT });
+    redis.defineCommand('wwIncrementAndDelete', { lua: INCREMENT_AND_DELETE_SCRIPT });
     redis.defineCommand('wwIncrementAndRead', { lua: INCREMENT_AND_READ_SCRIPT });
     redis.defineCommand('wwIncrementAndReadUnless', { lua: INCREMENT_AND_READ_UNLESS_SCRIPT });
     const client = redis as Redis & ScriptCommands;
@@ -142,6 +169,24 @@ export class RedisStateStore implements StateStore {
   async increment(key: string, ttlMs: number): Promise<number> {
     assertTtl(ttlMs);
     const value = await this.#run(() => this.#client.wwIncrement(key, ttlMs));
+    if (typeof value !== 'number') throw new WatchwordError('STATE_UNAVAILABLE');
+    return value;
+  }
+
+  async incrementWhile(keys: readonly string[], ttlMs: number, limits: readonly number[]): Promise<number[]> {
+    assertTtl(ttlMs);
+    assertLimits(keys, limits);
+    if (keys.length === 0) return [];
+    const reply = await this.#run(() => this.#client.wwIncrementWhile(keys.length, ...keys, ttlMs, ...limits));
+    if (!Array.isArray(reply) || reply.length === 0 || reply.length > keys.length || !reply.every((value) => typeof value === 'number')) {
+      throw new WatchwordError('STATE_UNAVAILABLE');
+    }
+    return reply as number[];
+  }
+
+  async incrementAndDelete(counterKey: string, ttlMs: number, deleteKeys: readonly string[]): Promise<number> {
+    assertTtl(ttlMs);
+    const value = await this.#run(() => this.#client.wwIncrementAndDelete(1 + deleteKeys.length, counterKey, ...deleteKeys, ttlMs));
     if (typeof value !== 'number') throw new WatchwordError('STATE_UNAVAILABLE');
     return value;
   }

@@ -17,6 +17,15 @@ export interface StateStore {
   /** Atomically increments a counter, creating it with ttlMs on first use; returns the new value. */
   increment(key: string, ttlMs: number): Promise<number>;
   /**
+   * `increment` of each of `keys` in order (all with `ttlMs`), stopping after the first whose new value exceeds its
+   * entry in `limits`: one atomic operation (one round trip on Redis). Returns the new values of the keys it counted,
+   * in order. The credential throttle counts an attempt in its scopes one after the other, and a scope past its free
+   * attempts must decide (claim or refuse) before the next one counts.
+   */
+  incrementWhile(keys: readonly string[], ttlMs: number, limits: readonly number[]): Promise<number[]>;
+  /** `increment(counterKey, ttlMs)` and `delete(...deleteKeys)` as one atomic operation (one round trip on Redis); returns the new count. */
+  incrementAndDelete(counterKey: string, ttlMs: number, deleteKeys: readonly string[]): Promise<number>;
+  /**
    * `increment(counterKey, ttlMs)` and a `get` of each of `readKeys`, as one operation (one round trip on Redis):
    * the hot paths count a hit and read what decides it together (a rate-limit window and the one before it, a
    * session's revocation). Returns the new count and the values in the order of `readKeys`.

@@ -109,6 +109,50 @@ export function stateSuite(kind: StateStore['kind'], open: () => Promise<OpenedS
       expect(values.sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, n) => n + 1));
     });
 
+    it('incrementWhile counts the keys in order and stops after the first past its limit', async () => {
+      const [a, b, c] = [key(), key(), key()];
+      expect(await store.incrementWhile([a, b, c], 60_000, [1, 1, 1])).toEqual([1, 1, 1]);
+      // a is now past its limit (2 > 1): b and c are not counted.
+      expect(await store.incrementWhile([a, b, c], 60_000, [1, 5, 5])).toEqual([2]);
+      // At the limit still goes on (2 ≤ 2); a key past it is counted itself, then the rest is not.
+      expect(await store.incrementWhile([b, c, a], 60_000, [2, 1, 9])).toEqual([2, 2]);
+      expect([await store.get(a), await store.get(b), await store.get(c)]).toEqual(['2', '2', '2']);
+      expect(await store.incrementWhile([], 60_000, [])).toEqual([]);
+      // Bad arguments count nothing.
+      await expect(store.incrementWhile([a, b], 60_000, [1])).rejects.toThrow();
+      await expect(store.incrementWhile([a], 60_000, [1.5])).rejects.toThrow();
+      await expect(store.incrementWhile([a], 0, [1])).rejects.toThrow();
+      expect(await store.get(a)).toBe('2');
+    });
+
+    it('incrementWhile is atomic with increment and keeps the TTL of each key\'s first hit', async () => {
+      const [a, b] = [key(), key()];
+      const hits = Array.from({ length: 40 }, (_, n) => (n % 2 ? store.increment(a, 60_000) : store.incrementWhile([a, b], 60_000, [1000, 1000]).then(([x]) => x as number)));
+      expect((await Promise.all(hits)).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, n) => n + 1));
+      expect(await store.get(b)).toBe('20');
+      const [old, late] = [key(), key()];
+      expect(await store.incrementWhile([old], 200, [9])).toEqual([1]);
+      await sleep(120);
+      expect(await store.incrementWhile([old, late], 200, [9, 9])).toEqual([2, 1]);
+      await sleep(120); // 240 ms after the first hit of `old`, 120 ms after that of `late`
+      expect([await store.get(old), await store.get(late)]).toEqual([null, '1']);
+    });
+
+    it('incrementAndDelete counts like increment and deletes the other keys, in one operation', async () => {
+      const [counter, a, b, missing] = [key(), key(), key(), key()];
+      await store.set(a, 'x', 60_000);
+      await store.set(b, 'y', 60_000);
+      expect(await store.incrementAndDelete(counter, 60_000, [a, missing, b])).toBe(1);
+      expect(await store.getMany([a, b])).toEqual([null, null]);
+      expect(await store.incrementAndDelete(counter, 60_000, [])).toBe(2);
+      expect(await store.increment(counter, 60_000)).toBe(3);
+      await store.set(a, 'x', 60_000);
+      await expect(store.incrementAndDelete(counter, 0, [a])).rejects.toThrow();
+      expect([await store.get(counter), await store.get(a)]).toEqual(['3', 'x']);
+      const hits = Array.from({ length: 20 }, (_, n) => (n % 2 ? store.increment(counter, 60_000) : store.incrementAndDelete(counter, 60_000, [a])));
+      expect((await Promise.all(hits)).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, n) => n + 4));
+    });
+
     it('incrementAndRead counts like increment and reads each key in order, missing ones as null', async () => {
       const [counter, a, b, missing] = [key(), key(), key(), key()];
       await store.set(a, 'first', 60_000);
