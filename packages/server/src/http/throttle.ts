@@ -202,12 +202,12 @@ export function createCredentialThrottle(deps: {
   };
 
   /**
-   * Increment-then-check for one scope. Attempts up to `free` pass; the last free one arms the first backoff.
-   * Beyond, one attempt per expired lock passes: the one that claims the lock's epoch (an atomic increment that
-   * returns 1), and it arms the next, longer, lock. Every other concurrent attempt is refused.
+   * Check-after-increment for one scope, `n` being this attempt's count in it. Attempts up to `free` pass; the last
+   * free one arms the first backoff. Beyond, one attempt per expired lock passes: the one that claims the lock's
+   * epoch (an atomic increment that returns 1), and it arms the next, longer, lock. Every other concurrent attempt is
+   * refused.
    */
-  const count = async (scope: Scope, seen: Lock | null, t: number): Promise<void> => {
-    const n = await state.increment(failKey(scope, t), s.failureWindowMs);
+  const settle = async (scope: Scope, n: number, seen: Lock | null, t: number): Promise<void> => {
     if (n < scope.free) return;
     if (n === scope.free) return setLock(scope, t, 0);
     const excess = n - scope.free;
@@ -215,6 +215,20 @@ export function createCredentialThrottle(deps: {
       throw rateLimited(await remaining(scope, t, excess));
     }
     await setLock(scope, t, excess);
+  };
+
+  /**
+   * Increment-then-check, scope after scope (account+IP, then account): a scope that refuses the attempt stops it
+   * before the next one counts it, so one address's refused guesses do not push the account-wide backoff. All scopes
+   * within their free attempts are counted in one state operation; one past them decides before the rest is counted.
+   */
+  const countScopes = async (list: Scope[], seen: (Lock | null)[], t: number): Promise<void> => {
+    if (list.length === 0) return;
+    const counts = await state.incrementWhile(list.map((scope) => failKey(scope, t)), s.failureWindowMs, list.map((scope) => scope.free));
+    for (const [i, scope] of list.entries()) {
+      const n = counts[i] ?? (await state.increment(failKey(scope, t), s.failureWindowMs));
+      await settle(scope, n, seen[i] ?? null, t);
+    }
   };
 
   const throttle: CredentialThrottle = {
@@ -225,7 +239,7 @@ export function createCredentialThrottle(deps: {
       const { list, generation } = await openScopes(action, subjects, t);
       const seen = await assertScopesOpen(list, t);
       if (!(await countIp(subjects.ip, t, false))) throw rateLimited(s.ipBlockMs);
-      for (const [i, scope] of list.entries()) await count(scope, seen[i] ?? null, t);
+      await countScopes(list, seen, t);
       return { generation };
     },
 
@@ -233,10 +247,8 @@ export function createCredentialThrottle(deps: {
       if (!s.enabled) return;
       const t = now();
       const list = attempt === undefined ? await scopes(action, subjects) : scopesOf(action, subjects, attempt.generation);
-      await Promise.all([
-        state.increment(ipKeys(subjects.ip, t).credits, s.ipBlockWindowMs * 2),
-        state.delete(...list.flatMap((scope) => [failKey(scope, t), lockKey(scope)])),
-      ]);
+      // One operation: the IP is credited and the account's counters and locks go.
+      await state.incrementAndDelete(ipKeys(subjects.ip, t).credits, s.ipBlockWindowMs * 2, list.flatMap((scope) => [failKey(scope, t), lockKey(scope)]));
     },
 
     async check(action, subjects) {

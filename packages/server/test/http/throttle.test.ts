@@ -262,3 +262,22 @@ describe('an attempt kept from begin (the login and registration handshakes keep
     await expect(throttle.begin('login', who)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
   });
 });
+
+describe('the account scope counts every attempt the account+IP scope lets through', () => {
+  it('including one that claims an expired backoff, in the same or a later state operation', async () => {
+    let now = 1_000_000;
+    const settings = { enabled: true, freeAttempts: 2, accountFreeAttempts: 3, backoffBaseMs: 1000, backoffMaxMs: 60_000, failureWindowMs: 3_600_000, ipBlockFailures: 50, ipBlockWindowMs: 60_000, ipBlockMs: 60_000 };
+    const throttle = createCredentialThrottle({ state: new MemoryStateStore({ now: () => now }), now: () => now, secret: randomBytes(32), settings });
+    const from = (ip: string) => ({ ip, account: 'ann@example.com' });
+    await throttle.begin('login', from('192.0.2.1'));
+    await throttle.begin('login', from('192.0.2.1'));
+    await expect(throttle.begin('login', from('192.0.2.1'))).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    // The refused attempt counted nowhere: the account has had 2 of its 3.
+    now += 1000;
+    // The first address's backoff has passed: its next attempt claims it (account+IP count 3, past its 2), and is the
+    // account's third, which arms the account-wide backoff...
+    await throttle.begin('login', from('192.0.2.1'));
+    // ...so a third address is refused.
+    await expect(throttle.begin('login', from('192.0.2.3'))).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+  });
+});
