@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Kysely, QueryCreator, Selectable, Transaction } from 'kysely';
 import type { MfaMethod } from '@watchword/protocol';
 import type { Database, SessionsTable } from './schema.ts';
 import { auditRow } from './audit.ts';
@@ -57,6 +57,12 @@ const loginValues = (session: NewSession, event: AuditEventRecord): unknown[] =>
 /** The audit row with its context already the marker of the JSON text (auditRow would encode the marker). */
 const markedAuditRow = (event: AuditEventRecord) => ({ ...auditRow(event), context: event.context as unknown as string });
 
+/** A login's first three writes, on either dialect (`q`: the database, or a PostgreSQL CTE's query creator). */
+const insertSession = (q: QueryCreator<Database>, session: NewSession) => q.insertInto('sessions').values(sessionRow(session));
+const insertFirstToken = (q: QueryCreator<Database>, session: NewSession) =>
+  q.insertInto('refresh_tokens').values({ hash: session.refreshHash, session_id: session.id, created_at: session.createdAt });
+const touchLastLogin = (q: QueryCreator<Database>, session: NewSession) => q.updateTable('users').set({ last_login_at: session.createdAt }).where('id', '=', session.userId);
+
 /**
  * PostgreSQL: a login's writes — the session, its first refresh token, the user's last login time and the login's
  * audit event — as ONE statement of data-modifying CTEs, which PostgreSQL runs atomically as a whole (PostgreSQL
@@ -68,9 +74,9 @@ function postgresOpenSession(db: Kysely<Database>): (...args: OpenArgs) => Promi
   const run = preparedQuery<never, unknown[]>(db, LOGIN_ARITY, (...markers) => {
     const { session, event } = loginMarkers(markers);
     return db
-      .with('new_session', (q) => q.insertInto('sessions').values(sessionRow(session)))
-      .with('first_token', (q) => q.insertInto('refresh_tokens').values({ hash: session.refreshHash, session_id: session.id, created_at: session.createdAt }))
-      .with('last_login', (q) => q.updateTable('users').set({ last_login_at: session.createdAt }).where('id', '=', session.userId))
+      .with('new_session', (q) => insertSession(q, session))
+      .with('first_token', (q) => insertFirstToken(q, session))
+      .with('last_login', (q) => touchLastLogin(q, session))
       .insertInto('audit_events')
       .values(markedAuditRow(event));
   });
@@ -84,12 +90,7 @@ function postgresOpenSession(db: Kysely<Database>): (...args: OpenArgs) => Promi
 function sqliteOpenSession(db: Kysely<Database>): (...args: OpenArgs) => Promise<unknown> {
   const run = preparedWrites<unknown[]>(db, LOGIN_ARITY, (...markers) => {
     const { session, event } = loginMarkers(markers);
-    return [
-      db.insertInto('sessions').values(sessionRow(session)),
-      db.insertInto('refresh_tokens').values({ hash: session.refreshHash, session_id: session.id, created_at: session.createdAt }),
-      db.updateTable('users').set({ last_login_at: session.createdAt }).where('id', '=', session.userId),
-      db.insertInto('audit_events').values(markedAuditRow(event)),
-    ];
+    return [insertSession(db, session), insertFirstToken(db, session), touchLastLogin(db, session), db.insertInto('audit_events').values(markedAuditRow(event))];
   });
   return (session, event) => run(...loginValues(session, event));
 }
