@@ -109,7 +109,6 @@ export interface BackupCodeRecord {
   hash: string;
 }
 
-/** Second factors. Every "use" is one conditional UPDATE, so a code or assertion counts once across instances. */
 /** Whether the user has logged in before at all ('first'), with this device name and user agent ('known'), or not ('new'). */
 export type DeviceHistory = 'first' | 'known' | 'new';
 
@@ -129,6 +128,7 @@ export interface LoginGate {
   device: DeviceHistory;
 }
 
+/** Second factors. Every "use" is one conditional UPDATE, so a code or assertion counts once across instances. */
 export interface MfaRepository {
   /** The account's login gate in one statement (disabled, second factor, device history) — every login reads it. */
   loginGate(userId: string, device: LoginDevice): Promise<LoginGate>;
