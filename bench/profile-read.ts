@@ -5,10 +5,13 @@
 // `perf record -g` during the load (perf.data in the working directory). DATABASE_URL and REDIS_URL, when set, are
 // passed to the server (a migrated, empty database: `npm run migrate`), to profile PostgreSQL + Redis. LOAD=wrk drives
 // both servers with wrk instead of autocannon (when installed), to check that the load generator is not the limit.
-// C sets the number of connections (default 16; C=1 measures one request at a time, i.e. latency).
+// C sets the number of connections (default 16; C=1 measures one request at a time, i.e. latency). CEILING=1 then
+// stops Watchword and measures bench/ceiling-server.ts on the data it left (the same row, token, database and Redis
+// keys): the cheapest server that does what the design asks of a read (not with DELTA).
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { SQLITE_FILE_NAME } from '../packages/server/src/storage/sqlite-file.ts';
 import { WatchwordClient } from '@watchword/client';
 import { runWorker, runWrk, startServer, withCpu } from './lib/processes.ts';
 import { startProfiledServer } from './lib/profiling.ts';
@@ -47,5 +50,44 @@ const r = await withCpu(server, () => get(server.url, path, { authorization: `Be
 const elapsedMs = performance.now() - t0;
 console.log('server CPU use', (((r.cpuUs / 1000) * r.total) / elapsedMs * 100).toFixed(0), '%; µs CPU per request', r.cpuUs.toFixed(1));
 await perfDone;
-await profiled.close();
+let ceiling: Awaited<ReturnType<typeof measureCeiling>> | undefined;
+try {
+  if (process.env.CEILING && !process.env.DELTA) ceiling = await measureCeiling();
+} finally {
+  await profiled.close();
+}
 console.log(`baseline ${b.rps.toFixed(0)} req/s (${b.cpuUs.toFixed(1)} µs CPU per request); watchword ${r.rps.toFixed(0)} req/s (${r.non2xx} non-2xx); ratio ${(r.rps / b.rps).toFixed(3)}`);
+if (ceiling) {
+  console.log(`ceiling ${ceiling.rps.toFixed(0)} req/s (${ceiling.non2xx} non-2xx; ${ceiling.cpuUs.toFixed(1)} µs CPU per request); ratio ${(ceiling.rps / b.rps).toFixed(3)}; watchword / ceiling ${(r.rps / ceiling.rps).toFixed(3)}`);
+}
+
+/** One answer to the read: status, body and header names (what the ceiling must match). */
+async function answerShape(url: string, authorization: string) {
+  const response = await fetch(`${url}${path}`, { headers: { authorization } });
+  return { status: response.status, body: await response.text(), headers: [...response.headers.keys()].sort().join(' ') };
+}
+
+/**
+ * Stops Watchword and drives the same read against bench/ceiling-server.ts, on the same data, after checking that the
+ * ceiling answers it with the same status, body and headers.
+ */
+async function measureCeiling() {
+  const authorization = `Bearer ${v.session.tokens.accessToken}`;
+  const expected = await answerShape(server.url, authorization);
+  await server.stop();
+  const claims = JSON.parse(Buffer.from(v.session.tokens.accessToken.split('.')[1] ?? '', 'base64url').toString()) as { sub: string; sid: string };
+  const env: Record<string, string> = { CEILING_AUTHORIZATION: authorization, CEILING_USER: claims.sub, CEILING_SESSION: claims.sid };
+  if (process.env.DATABASE_URL) env.DATABASE_URL = process.env.DATABASE_URL;
+  else env.SQLITE_FILE = join(profiled.dataDir, SQLITE_FILE_NAME);
+  if (process.env.REDIS_URL) Object.assign(env, { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: profiled.keyPrefix });
+  const ceilingServer = await startServer(join(import.meta.dirname, 'ceiling-server.ts'), [], env, SERVER_CPU);
+  try {
+    const shape = await answerShape(ceilingServer.url, authorization);
+    if (JSON.stringify(shape) !== JSON.stringify(expected)) {
+      throw new Error(`the ceiling answers differently:\n${JSON.stringify(shape)}\nWatchword:\n${JSON.stringify(expected)}`);
+    }
+    return await withCpu(ceilingServer, () => get(ceilingServer.url, path, { authorization }));
+  } finally {
+    await ceilingServer.stop();
+  }
+}

@@ -10,6 +10,10 @@ import { deleteKeysWithPrefix } from '../../scripts/redis-prefix.ts';
 
 export interface ProfiledServer {
   readonly server: Server;
+  /** Its data directory (the SQLite file is `watchword.db` in it unless DATABASE_URL is set). */
+  readonly dataDir: string;
+  /** The prefix of its Redis keys (when REDIS_URL is set). */
+  readonly keyPrefix: string;
   /** Stops the server and removes its data directory and Redis keys. */
   close(): Promise<void>;
 }
@@ -29,6 +33,8 @@ export async function startProfiledServer(env: Record<string, string>, cpu: numb
   const server = await startServer(process.env.SERVER_ENTRY ?? SERVER_BUNDLE, ['serve'], serverEnv, cpu, flags);
   return {
     server,
+    dataDir,
+    keyPrefix: prefix,
     async close() {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
