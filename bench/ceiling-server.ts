@@ -11,7 +11,9 @@
 // No framework, no logger, no schema validation, no metrics, no error catalogue: not a server to run, a bound. Any
 // server that meets the design on this machine costs at least this much CPU per read.
 // Env: PORT; CEILING_AUTHORIZATION, CEILING_USER, CEILING_SESSION (the one token it accepts and its claims); SQLITE_FILE
-// or DATABASE_URL; REDIS_URL with REDIS_KEY_PREFIX (else the in-memory state store).
+// or DATABASE_URL; REDIS_URL with REDIS_KEY_PREFIX (else the in-memory state store). CEILING_WITHOUT (comma-separated)
+// removes parts, to see what each costs: `state` (no revocation check or count), `store` (the first answer's row
+// replayed from memory), `headers` (content type and length only).
 import { randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import { API_CSP, SECURITY_HEADERS } from '../packages/server/src/http/security-headers.ts';
@@ -59,18 +61,27 @@ async function itemReader(): Promise<(id: string, userId: string) => Row | undef
   return (id, userId) => get.get(id, userId);
 }
 
+const WITHOUT = new Set((process.env.CEILING_WITHOUT ?? '').split(',').filter(Boolean));
+for (const part of WITHOUT) if (!['state', 'store', 'headers'].includes(part)) throw new Error(`CEILING_WITHOUT: unknown part ${part}`);
 const state = await openStateStore(
   process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL, keyPrefix: process.env.REDIS_KEY_PREFIX } : {},
 );
-const readItem = await itemReader();
+const storeReader = await itemReader();
+let replayed: Row | undefined;
+const readItem = WITHOUT.has('store') ? async (id: string, userId: string) => (replayed ??= await storeReader(id, userId)) : storeReader;
 
-const HEADERS: readonly string[] = Object.entries({
-  ...SECURITY_HEADERS,
-  'content-security-policy': API_CSP,
-  'cross-origin-resource-policy': 'same-origin',
-  'cache-control': 'no-store',
-  'content-type': 'application/json; charset=utf-8',
-}).flat();
+const HEADERS: readonly string[] = Object.entries(
+  WITHOUT.has('headers')
+    ? { 'content-type': 'application/json; charset=utf-8' }
+    : {
+        ...SECURITY_HEADERS,
+        'content-security-policy': API_CSP,
+        'cross-origin-resource-policy': 'same-origin',
+        'cache-control': 'no-store',
+        'content-type': 'application/json; charset=utf-8',
+      },
+).flat();
+const requestId: () => string[] = WITHOUT.has('headers') ? () => [] : () => ['x-request-id', randomUUID()];
 
 let held: Array<() => void> = [];
 function answer(res: ServerResponse, status: number, body: string): void {
@@ -82,13 +93,13 @@ function answer(res: ServerResponse, status: number, body: string): void {
     });
   }
   held.push(() => {
-    res.writeHead(status, [...HEADERS, 'x-request-id', randomUUID(), 'content-length', String(Buffer.byteLength(body))]);
+    res.writeHead(status, [...HEADERS, ...requestId(), 'content-length', String(Buffer.byteLength(body))]);
     res.end(body);
   });
 }
 
 async function read(res: ServerResponse, id: string): Promise<void> {
-  const hit = await slidingWindowHitUnless(state, REVOKED_KEY, LIMIT_KEY, Number.MAX_SAFE_INTEGER, Date.now());
+  const hit = WITHOUT.has('state') ? { guard: null } : await slidingWindowHitUnless(state, REVOKED_KEY, LIMIT_KEY, Number.MAX_SAFE_INTEGER, Date.now());
   if (hit.guard !== null) return answer(res, 401, '{"error":{"code":"INVALID_TOKEN"}}');
   const row = await readItem(id, USER);
   if (row === undefined) return answer(res, 404, '{"error":{"code":"NOT_FOUND"}}');

@@ -7,7 +7,8 @@
 // both servers with wrk instead of autocannon (when installed), to check that the load generator is not the limit.
 // C sets the number of connections (default 16; C=1 measures one request at a time, i.e. latency). CEILING=1 then
 // stops Watchword and measures bench/ceiling-server.ts on the data it left (the same row, token, database and Redis
-// keys): the cheapest server that does what the design asks of a read (not with DELTA).
+// keys): the cheapest server that does what the design asks of a read (not with DELTA). CEILING_WITHOUT=state,store,
+// headers removes parts of it (bench/ceiling-server.ts).
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -77,12 +78,15 @@ async function measureCeiling() {
   await server.stop();
   const claims = JSON.parse(Buffer.from(v.session.tokens.accessToken.split('.')[1] ?? '', 'base64url').toString()) as { sub: string; sid: string };
   const env: Record<string, string> = { CEILING_AUTHORIZATION: authorization, CEILING_USER: claims.sub, CEILING_SESSION: claims.sid };
+  if (process.env.CEILING_WITHOUT) env.CEILING_WITHOUT = process.env.CEILING_WITHOUT;
   if (process.env.DATABASE_URL) env.DATABASE_URL = process.env.DATABASE_URL;
   else env.SQLITE_FILE = join(profiled.dataDir, SQLITE_FILE_NAME);
   if (process.env.REDIS_URL) Object.assign(env, { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: profiled.keyPrefix });
   const ceilingServer = await startServer(join(import.meta.dirname, 'ceiling-server.ts'), [], env, SERVER_CPU);
   try {
     const shape = await answerShape(ceilingServer.url, authorization);
+    // Without its headers the ceiling answers with fewer, on purpose; status and body must still match.
+    if (process.env.CEILING_WITHOUT?.includes('headers')) shape.headers = expected.headers;
     if (JSON.stringify(shape) !== JSON.stringify(expected)) {
       throw new Error(`the ceiling answers differently:\n${JSON.stringify(shape)}\nWatchword:\n${JSON.stringify(expected)}`);
     }
