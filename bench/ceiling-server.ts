@@ -1,4 +1,4 @@
-// The read path's ceiling (docs/performance.md "The read path's ceiling"; `CEILING=1 node bench/profile-read.ts`):
+// The read path's ceiling (docs/performance.md, "The seventh pass"; `CEILING=1 node bench/profile-read.ts`):
 // a hand-written node:http server that does only what the design asks of an authenticated item read, each part at
 // its cheapest, on the data a Watchword server has just left:
 // - the Authorization header looked up whole in a map (Watchword's verified-token cache hit, without its hash);
@@ -8,8 +8,8 @@
 // - the answer with the security headers Watchword sends (imported, so the two cannot drift), a request id and
 //   `cache-control`, written with one writeHead, and a turn's answers written together at its end (as
 //   http/write-batching.ts does).
-// No framework, no logger, no schema validation, no metrics, no error catalogue: not a server to run, a bound. Any
-// server that meets the design on this machine costs at least this much CPU per read.
+// No framework, no logger, no schema validation, no metrics, no error catalogue: not a server to run, a bound. A
+// Node.js server that meets the design costs at least this much CPU per read on the machine it is measured on.
 // Env: PORT; CEILING_AUTHORIZATION, CEILING_USER, CEILING_SESSION (the one token it accepts and its claims); SQLITE_FILE
 // or DATABASE_URL; REDIS_URL with REDIS_KEY_PREFIX (else the in-memory state store). CEILING_WITHOUT (comma-separated)
 // removes parts, to see what each costs: `state` (no revocation check or count), `store` (the first answer's row

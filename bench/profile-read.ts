@@ -12,8 +12,8 @@
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { SQLITE_FILE_NAME } from '../packages/server/src/storage/sqlite-file.ts';
 import { WatchwordClient } from '@watchword/client';
+import { SQLITE_FILE_NAME } from '../packages/server/src/storage/sqlite-file.ts';
 import { runWorker, runWrk, startServer, withCpu } from './lib/processes.ts';
 import { startProfiledServer } from './lib/profiling.ts';
 
