@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { WatchwordClient } from '@watchword/client';
-import { SQLITE_FILE_NAME } from '../packages/server/src/storage/sqlite-file.ts';
+import { answerShape, assertSameAnswer, startCeiling } from './lib/ceiling.ts';
 import { runWorker, runWrk, startServer, withCpu } from './lib/processes.ts';
 import { startProfiledServer } from './lib/profiling.ts';
 
@@ -62,34 +62,19 @@ if (ceiling) {
   console.log(`ceiling ${ceiling.rps.toFixed(0)} req/s (${ceiling.non2xx} non-2xx; ${ceiling.cpuUs.toFixed(1)} µs CPU per request); ratio ${(ceiling.rps / b.rps).toFixed(3)}; watchword / ceiling ${(r.rps / ceiling.rps).toFixed(3)}`);
 }
 
-/** One answer to the read: status, body and header names (what the ceiling must match). */
-async function answerShape(url: string, authorization: string) {
-  const response = await fetch(`${url}${path}`, { headers: { authorization } });
-  return { status: response.status, body: await response.text(), headers: [...response.headers.keys()].sort().join(' ') };
-}
-
 /**
  * Stops Watchword and drives the same read against bench/ceiling-server.ts, on the same data, after checking that the
  * ceiling answers it with the same status, body and headers.
  */
 async function measureCeiling() {
-  const authorization = `Bearer ${v.session.tokens.accessToken}`;
-  const expected = await answerShape(server.url, authorization);
+  const token = v.session.tokens.accessToken;
+  const authorization = `Bearer ${token}`;
+  const expected = await answerShape(server.url, path, authorization);
   await server.stop();
-  const claims = JSON.parse(Buffer.from(v.session.tokens.accessToken.split('.')[1] ?? '', 'base64url').toString()) as { sub: string; sid: string };
-  const env: Record<string, string> = { CEILING_AUTHORIZATION: authorization, CEILING_USER: claims.sub, CEILING_SESSION: claims.sid };
-  if (process.env.CEILING_WITHOUT) env.CEILING_WITHOUT = process.env.CEILING_WITHOUT;
-  if (process.env.DATABASE_URL) env.DATABASE_URL = process.env.DATABASE_URL;
-  else env.SQLITE_FILE = join(profiled.dataDir, SQLITE_FILE_NAME);
-  if (process.env.REDIS_URL) Object.assign(env, { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: profiled.keyPrefix });
-  const ceilingServer = await startServer(join(import.meta.dirname, 'ceiling-server.ts'), [], env, SERVER_CPU);
+  const without = process.env.CEILING_WITHOUT ?? '';
+  const ceilingServer = await startCeiling(profiled, token, SERVER_CPU, without);
   try {
-    const shape = await answerShape(ceilingServer.url, authorization);
-    // Without its headers the ceiling answers with fewer, on purpose; status and body must still match.
-    if (process.env.CEILING_WITHOUT?.includes('headers')) shape.headers = expected.headers;
-    if (JSON.stringify(shape) !== JSON.stringify(expected)) {
-      throw new Error(`the ceiling answers differently:\n${JSON.stringify(shape)}\nWatchword:\n${JSON.stringify(expected)}`);
-    }
+    assertSameAnswer(await answerShape(ceilingServer.url, path, authorization), expected, without);
     return await withCpu(ceilingServer, () => get(ceilingServer.url, path, { authorization }));
   } finally {
     await ceilingServer.stop();

@@ -14,20 +14,33 @@ export interface ProfiledServer {
   readonly dataDir: string;
   /** The prefix of its Redis keys (when REDIS_URL is set). */
   readonly keyPrefix: string;
+  /** The shared stores it runs on (none: SQLite and in-memory state). */
+  readonly backends: Backends;
   /** Stops the server and removes its data directory and Redis keys. */
   close(): Promise<void>;
 }
 
+export interface Backends {
+  /** A migrated, empty PostgreSQL database (`npm run migrate`). */
+  readonly DATABASE_URL?: string;
+  readonly REDIS_URL?: string;
+}
+
+/** DATABASE_URL and REDIS_URL from the environment, where set. */
+export function backendsFromEnv(): Backends {
+  return Object.fromEntries(['DATABASE_URL', 'REDIS_URL'].flatMap((name) => (process.env[name] ? [[name, process.env[name] as string]] : [])));
+}
+
 /**
  * Starts the server bundle (built first if stale), or `SERVER_ENTRY`, on `cpu`, with `env` added to a fresh data
- * directory. `PROFILE=1` adds `--cpu-prof` (profiles in /tmp/prof), `NODE_FLAGS` other node flags; `DATABASE_URL` and
- * `REDIS_URL` are passed on (a migrated, empty database), Redis under a key prefix of its own that `close` deletes.
+ * directory. `PROFILE=1` adds `--cpu-prof` (profiles in /tmp/prof), `NODE_FLAGS` other node flags. `backends`
+ * (default: DATABASE_URL and REDIS_URL from the environment) are passed on, Redis under a key prefix of its own that
+ * `close` deletes.
  */
-export async function startProfiledServer(env: Record<string, string>, cpu: number | undefined): Promise<ProfiledServer> {
+export async function startProfiledServer(env: Record<string, string>, cpu: number | undefined, backends = backendsFromEnv()): Promise<ProfiledServer> {
   await ensureServerBuild();
   const dataDir = mkdtempSync(join(tmpdir(), 'ww-prof-'));
   const prefix = `ww_prof_${randomBytes(4).toString('hex')}:`;
-  const backends = Object.fromEntries(['DATABASE_URL', 'REDIS_URL'].flatMap((name) => (process.env[name] ? [[name, process.env[name] as string]] : [])));
   const flags = [...(process.env.PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), ...(process.env.NODE_FLAGS ?? '').split(' ').filter(Boolean)];
   const serverEnv = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ALLOWED_KDF_VERSIONS: '0,1', REDIS_KEY_PREFIX: prefix, ...env, ...backends };
   const server = await startServer(process.env.SERVER_ENTRY ?? SERVER_BUNDLE, ['serve'], serverEnv, cpu, flags);
@@ -35,10 +48,11 @@ export async function startProfiledServer(env: Record<string, string>, cpu: numb
     server,
     dataDir,
     keyPrefix: prefix,
+    backends,
     async close() {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
-      if (process.env.REDIS_URL) await deleteKeysWithPrefix(process.env.REDIS_URL, prefix);
+      if (backends.REDIS_URL) await deleteKeysWithPrefix(backends.REDIS_URL, prefix);
     },
   };
 }
