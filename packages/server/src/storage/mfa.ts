@@ -8,12 +8,13 @@ import type { MfaRepository } from './types.ts';
 
 export function createMfaRepository(db: Kysely<Database>): MfaRepository {
   // The user row with four EXISTS probes: one round trip, compiled once (every login reads it).
-  type GateRow = { disabled_at: number | null; totp: unknown; webauthn: unknown; same_device: unknown; any_session: unknown };
+  type GateRow = { disabled_at: number | null; opaque_record: string; totp: unknown; webauthn: unknown; same_device: unknown; any_session: unknown };
   const gate = preparedQuery<GateRow, [string, string, string]>(db, 3, (userId, deviceName, userAgent) =>
     db
       .selectFrom('users')
       .select((eb) => [
         'users.disabled_at',
+        'users.opaque_record',
         eb.exists(eb.selectFrom('totp_factors').select('user_id').where('user_id', '=', userId).where('confirmed_at', 'is not', null)).as('totp'),
         eb.exists(eb.selectFrom('webauthn_credentials').select('id').where('user_id', '=', userId)).as('webauthn'),
         eb
@@ -27,10 +28,10 @@ export function createMfaRepository(db: Kysely<Database>): MfaRepository {
     async loginGate(userId, device) {
       const [row] = await gate(userId, device.name, device.userAgent);
       // No row (a deleted account) answers "disabled".
-      if (row === undefined) return { disabled: true, secondFactor: false, device: 'first' };
+      if (row === undefined) return { disabled: true, secondFactor: false, device: 'first', opaqueRecord: null };
       // SQLite answers EXISTS with 0/1, PostgreSQL with a boolean.
       const history = Boolean(row.same_device) ? 'known' : Boolean(row.any_session) ? 'new' : 'first';
-      return { disabled: row.disabled_at !== null, secondFactor: Boolean(row.totp) || Boolean(row.webauthn), device: history };
+      return { disabled: row.disabled_at !== null, secondFactor: Boolean(row.totp) || Boolean(row.webauthn), device: history, opaqueRecord: row.opaque_record };
     },
 
     async getTotp(userId) {

@@ -126,11 +126,16 @@ export interface LoginGate {
   secondFactor: boolean;
   /** The login's device against the account's sessions (the new-device notice). */
   device: DeviceHistory;
+  /**
+   * The account's OPAQUE record now (null: no account). A login proven against another record (one its start read
+   * before a password change, recovery or vault reset) must not open a session.
+   */
+  opaqueRecord: string | null;
 }
 
 /** Second factors. Every "use" is one conditional UPDATE, so a code or assertion counts once across instances. */
 export interface MfaRepository {
-  /** The account's login gate in one statement (disabled, second factor, device history) — every login reads it. */
+  /** The account's login gate in one statement (disabled, second factor, device history, record) — every login reads it. */
   loginGate(userId: string, device: LoginDevice): Promise<LoginGate>;
   getTotp(userId: string): Promise<TotpFactorRecord | undefined>;
   /** Starts (or restarts) an enrolment: replaces an unconfirmed seed; 'active' when a confirmed one exists. */

@@ -145,6 +145,67 @@ describe.each(backendsUnderTest())('account security ($name)', ({ dialect, state
     });
   });
 
+  describe('a login in flight when the password changes', () => {
+    const post = (url: string, body: unknown) => t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    /** A raw login start with `password`; `finish` later proves it (as a client that kept the start pending would). */
+    async function startLogin(email: string, password: string) {
+      const { opaqueClient } = await import('@watchword/protocol');
+      const { clientLoginState, startLoginRequest } = opaqueClient.startLogin(password);
+      const start = (await post('/api/v1/auth/login/start', { email, startLoginRequest })).json();
+      return () => {
+        const { finishLoginRequest } = opaqueClient.finishLogin({ clientLoginState, loginResponse: start.loginResponse, password, kdfVersion: start.kdfVersion });
+        return post('/api/v1/auth/login/finish', { loginId: start.loginId, finishLoginRequest, deviceName: 'kept pending' });
+      };
+    }
+    const credentialChanged = async (userId: string) =>
+      (await t.storage.audit.listForUser(userId, 50)).filter((e) => e.action === 'auth.login' && e.outcome === 'failure' && e.context.reason === 'credential_changed');
+
+    it('cannot finish after a password change: the old password proves nothing any more', async () => {
+      await client().register({ email: 'pending@example.com', password: 'pending old passphrase' });
+      const vault = await login('pending@example.com', 'pending old passphrase');
+      const control = await startLogin('pending@example.com', 'pending old passphrase');
+      expect((await control()).statusCode).toBe(200);
+      const finish = await startLogin('pending@example.com', 'pending old passphrase');
+      await client().changePassword(vault, { currentPassword: 'pending old passphrase', newPassword: 'pending new passphrase' });
+      const res = await finish();
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error.code).toBe('INVALID_CREDENTIALS');
+      expect(await credentialChanged(vault.userId)).toHaveLength(1);
+      // The new password works; the refused finish opened no session (the one there is the control's).
+      await login('pending@example.com', 'pending new passphrase');
+      expect((await t.storage.sessions.listForUser(vault.userId)).filter((s) => s.deviceName === 'kept pending')).toHaveLength(1);
+    });
+
+    it('cannot finish after a recovery either', async () => {
+      const { recoveryKey } = await client().register({ email: 'pending-rec@example.com', password: 'pending rec passphrase' });
+      const finish = await startLogin('pending-rec@example.com', 'pending rec passphrase');
+      const count = smtp.messages.length;
+      await client().requestRecovery('pending-rec@example.com');
+      const token = await tokenFrom(smtp, 'pending-rec@example.com', /Recover your/, count);
+      await client().recover({ token, recoveryKey, newPassword: 'pending rec new passphrase', email: 'pending-rec@example.com' });
+      const res = await finish();
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error.code).toBe('INVALID_CREDENTIALS');
+    });
+
+    it('a login waiting for its second factor cannot complete after a password change', async () => {
+      const password = 'pending two-step passphrase';
+      await client().register({ email: 'pending-2fa@example.com', password });
+      const vault = await login('pending-2fa@example.com', password);
+      const security = client().security(vault.session);
+      const secret = parseOtpauthUri((await security.enrolTotp(password)).otpauthUri).secret;
+      await security.confirmTotp(await totp(secret, t.clock.now));
+      const pending = (await (await startLogin('pending-2fa@example.com', password))()).json();
+      expect(pending.mfaRequired).toBe(true);
+      await client().changePassword(vault, { currentPassword: password, newPassword: 'pending two-step new passphrase' });
+      t.clock.advance(30_000);
+      const res = await post('/api/v1/auth/mfa', { mfaToken: pending.mfaToken, method: 'totp', code: await totp(secret, t.clock.now) });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error.code).toBe('INVALID_CREDENTIALS');
+      expect(await credentialChanged(vault.userId)).toHaveLength(1);
+    });
+  });
+
   describe('recovery', () => {
     let owner: Vault;
     let recoveryKey: string;

@@ -419,22 +419,23 @@ export function storageSuite(dialect: Dialect): void {
           expect(await storage.audit.listForUser(user.id, 10)).toHaveLength(1);
         });
 
-        it('reads the login gate in one statement: disabled, and whether a second factor is required', async () => {
+        it('reads the login gate in one statement: disabled, whether a second factor is required, and the current record', async () => {
           const { user } = await createUser();
           const laptop = { name: 'Laptop', userAgent: 'ua/1' };
-          expect(await storage.mfa.loginGate(user.id, laptop)).toEqual({ disabled: false, secondFactor: false, device: 'first' });
+          const opaqueRecord = user.opaqueRecord;
+          expect(await storage.mfa.loginGate(user.id, laptop)).toEqual({ disabled: false, secondFactor: false, device: 'first', opaqueRecord });
           // An unconfirmed TOTP enrolment does not count; a confirmed one does.
           await storage.mfa.putPendingTotp(user.id, 'sealed-seed', T0);
-          expect(await storage.mfa.loginGate(user.id, laptop)).toEqual({ disabled: false, secondFactor: false, device: 'first' });
+          expect(await storage.mfa.loginGate(user.id, laptop)).toEqual({ disabled: false, secondFactor: false, device: 'first', opaqueRecord });
           expect(await storage.mfa.confirmTotp(user.id, 'sealed-seed', 1, T0)).toBe(true);
-          expect(await storage.mfa.loginGate(user.id, laptop)).toEqual({ disabled: false, secondFactor: true, device: 'first' });
+          expect(await storage.mfa.loginGate(user.id, laptop)).toEqual({ disabled: false, secondFactor: true, device: 'first', opaqueRecord });
           expect(await storage.users.setDisabled(user.id, T0 + 1)).toBe(true);
-          expect(await storage.mfa.loginGate(user.id, laptop)).toEqual({ disabled: true, secondFactor: true, device: 'first' });
+          expect(await storage.mfa.loginGate(user.id, laptop)).toEqual({ disabled: true, secondFactor: true, device: 'first', opaqueRecord });
           // A security key alone counts too; an account that is gone is closed.
           const other = await createUser();
           expect(await storage.mfa.addWebauthn({ id: `cred-${randomUUID()}`, userId: other.user.id, name: 'Key', publicKey: 'cGs', counter: 0, transports: [], aaguid: '', backedUp: false, createdAt: T0 })).toBe('added');
-          expect(await storage.mfa.loginGate(other.user.id, laptop)).toEqual({ disabled: false, secondFactor: true, device: 'first' });
-          expect(await storage.mfa.loginGate(randomUUID(), laptop)).toEqual({ disabled: true, secondFactor: false, device: 'first' });
+          expect(await storage.mfa.loginGate(other.user.id, laptop)).toEqual({ disabled: false, secondFactor: true, device: 'first', opaqueRecord: other.user.opaqueRecord });
+          expect(await storage.mfa.loginGate(randomUUID(), laptop)).toEqual({ disabled: true, secondFactor: false, device: 'first', opaqueRecord: null });
         });
 
         it('creates and reads a session', async () => {

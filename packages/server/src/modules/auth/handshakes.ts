@@ -32,6 +32,11 @@ export interface LoginHandshake {
   email: string;
   /** The start's throttle attempt (absent in a handshake an earlier version started). */
   attempt?: Attempt;
+  /**
+   * `credentialFingerprint` of the OPAQUE record the start ran against (absent for an unknown e-mail, and in a
+   * handshake an earlier version started): the finish opens no session if the record has changed since.
+   */
+  credential?: string;
 }
 
 export interface RegistrationHandshake {
@@ -50,6 +55,15 @@ export interface RegistrationHandshake {
  */
 export function secretKey(kind: string, secret: string): string {
   return `${kind}:${sha256Base64Url(secret)}`;
+}
+
+/**
+ * What a pending login keeps of the OPAQUE record its password was proven against: the record's SHA-256. The record
+ * changes with the password (change, recovery, vault reset), so a login started before that cannot finish after it
+ * (a login kept pending by someone who knew the old password must not outlive the change meant to lock them out).
+ */
+export function credentialFingerprint(opaqueRecord: string): string {
+  return sha256Base64Url(opaqueRecord);
 }
 
 const newId = () => toBase64Url(randomBytes(32));

@@ -27,9 +27,18 @@ interface PendingLogin {
   challenge: string | null;
   attempts: number;
   expiresAt: number;
+  /** The login handshake's `credential` (absent in a pending login an earlier version started). */
+  credential?: string;
 }
 
-export async function startMfa(ctx: Context, userId: string, email: string, client: ClientInfo, factors: FactorSummary): Promise<MfaChallengeResponse> {
+export async function startMfa(
+  ctx: Context,
+  userId: string,
+  email: string,
+  client: ClientInfo,
+  factors: FactorSummary,
+  credential: string,
+): Promise<MfaChallengeResponse> {
   let webauthn: MfaChallengeResponse['webauthn'];
   let challenge: string | null = null;
   if (factors.webauthn.length > 0) {
@@ -38,7 +47,7 @@ export async function startMfa(ctx: Context, userId: string, email: string, clie
     challenge = generated.challenge;
   }
   const mfaToken = toBase64Url(randomBytes(32));
-  const pending: PendingLogin = { userId, email, client, challenge, attempts: 0, expiresAt: ctx.now() + MFA_TTL_MS };
+  const pending: PendingLogin = { userId, email, client, challenge, attempts: 0, expiresAt: ctx.now() + MFA_TTL_MS, credential };
   await ctx.state.set(key(mfaToken), JSON.stringify(pending), MFA_TTL_MS);
   ctx.metrics.login('mfa_required');
   return { mfaRequired: true, mfaToken, expiresIn: MFA_TTL_MS / 1000, methods: methodsOf(factors), ...(webauthn ? { webauthn } : {}) };

@@ -26,7 +26,7 @@ import type { FastifyRequest } from 'fastify';
 import { requireAuth } from '../../http/authenticate.ts';
 import type { App, Context } from '../../http/types.ts';
 import type { DeviceHistory, LoginGate } from '../../storage/types.ts';
-import { type LoginHandshake, type RegistrationHandshake, saveHandshake, takeHandshake } from './handshakes.ts';
+import { type LoginHandshake, type RegistrationHandshake, credentialFingerprint, saveHandshake, takeHandshake } from './handshakes.ts';
 import { type ClientInfo, closeAllSessions, closeSession, openSession, refreshSession } from './sessions.ts';
 import { assertAllowedKdf, assertUsableRecord, clientInfo, fakeUserId, finishLoginVerified, opaque, registrationResponse as registrationResponseFor, tokenRequestJkt } from './opaque-server.ts';
 import { completeMfa, startMfa } from './mfa-login.ts';
@@ -53,10 +53,20 @@ async function taken<T>(ctx: Context, request: FastifyRequest, action: 'login' |
 
 /**
  * The account's gate, read once the password (or the second factor) is proven — so only such a caller learns that
- * the account is disabled, and an account disabled while the login was in flight gets no session.
+ * the account is disabled, and an account disabled while the login was in flight gets no session. `credential` is
+ * the fingerprint of the record the login's start ran against: if the password has changed since (change, recovery,
+ * vault reset), the proof was of a former password and the login fails like a wrong one.
  */
-async function passGate(ctx: Context, request: FastifyRequest, userId: string, client: ClientInfo): Promise<LoginGate> {
+async function passGate(ctx: Context, request: FastifyRequest, userId: string, client: ClientInfo, credential: string | undefined): Promise<LoginGate> {
+  // Started by an earlier version, which did not record the credential: start again (once, on upgrade).
+  if (credential === undefined) throw new WatchwordError('HANDSHAKE_EXPIRED');
   const gate = await ctx.storage.mfa.loginGate(userId, { name: client.deviceName, userAgent: client.userAgent });
+  if (gate.opaqueRecord !== null && credentialFingerprint(gate.opaqueRecord) !== credential) {
+    // The password was proven against a record that has since been replaced: it is not the account's password.
+    await audit(ctx, request, { action: 'auth.login', actorId: userId, outcome: 'failure', context: { reason: 'credential_changed' } });
+    ctx.metrics.login('failure');
+    throw new WatchwordError('INVALID_CREDENTIALS');
+  }
   if (gate.disabled) {
     await audit(ctx, request, { action: 'auth.login', actorId: userId, outcome: 'denied', context: { reason: 'disabled' } });
     throw new WatchwordError('ACCOUNT_DISABLED');
@@ -158,7 +168,7 @@ export function authRoutes(app: App, ctx: Context): void {
         startLoginRequest: request.body.startLoginRequest,
       }),
     );
-    const handshake: LoginHandshake = { serverLoginState, userId: user ? user.id : null, email, attempt };
+    const handshake: LoginHandshake = { serverLoginState, userId: user ? user.id : null, email, attempt, ...(user ? { credential: credentialFingerprint(user.opaqueRecord) } : {}) };
     const loginId = await saveHandshake(ctx.state, 'login', handshake);
     return { loginId, loginResponse, kdfVersion: user?.kdfVersion ?? CURRENT_KDF_VERSION };
   });
@@ -178,11 +188,11 @@ export function authRoutes(app: App, ctx: Context): void {
       ctx.metrics.login('failure');
       throw new WatchwordError('INVALID_CREDENTIALS');
     }
-    // The password is proven: its counters reset; a second factor has its own (action 'mfa').
-    await ctx.throttle.succeeded('login', { ip: request.ip, account: hs.email }, hs.attempt);
     const client = clientInfo(request, request.body.deviceName, jkt);
-    const gate = await passGate(ctx, request, hs.userId, client);
-    if (gate.secondFactor) return startMfa(ctx, hs.userId, hs.email, client, await factorSummary(ctx, hs.userId));
+    const gate = await passGate(ctx, request, hs.userId, client, hs.credential);
+    // The password is proven (and still the account's): its counters reset; a second factor has its own ('mfa').
+    await ctx.throttle.succeeded('login', { ip: request.ip, account: hs.email }, hs.attempt);
+    if (gate.secondFactor) return startMfa(ctx, hs.userId, hs.email, client, await factorSummary(ctx, hs.userId), hs.credential as string);
     return completeLogin(ctx, request, hs.userId, hs.email, client, null, gate.device);
   });
 
@@ -193,7 +203,7 @@ export function authRoutes(app: App, ctx: Context): void {
     await throttled(ctx, request, 'mfa', ctx.throttle.assertIpOpen(request.ip));
     const jkt = await tokenRequestJkt(ctx, request);
     const pending = await completeMfa(ctx, request, request.body, jkt);
-    const gate = await passGate(ctx, request, pending.userId, pending.client);
+    const gate = await passGate(ctx, request, pending.userId, pending.client, pending.credential);
     return completeLogin(ctx, request, pending.userId, pending.email, pending.client, request.body.method, gate.device);
   });
 
