@@ -136,8 +136,9 @@ export function createSessionRepository(db: Kysely<Database>, dialect: Storage['
             .where('rotated_at', 'is', null)
             .executeTakeFirst();
           if (successor !== undefined) return { status: 'grace', session, sealedSuccessor: token.successor_sealed };
-          return { status: 'invalid' };
         }
+        // A rotated token again, and not a duplicate of a rotation still in progress (its successor has been used, or
+        // the grace window is over): someone holds a copy. Reuse, whose caller revokes the family (design brief).
         return { status: 'reused', session };
       });
     },

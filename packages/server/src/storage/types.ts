@@ -288,7 +288,10 @@ export type RotateResult =
   | { status: 'rotated'; session: SessionRecord }
   /** Rotated moments ago (within graceMs) and its successor is still current: hand out that same successor. */
   | { status: 'grace'; session: SessionRecord; sealedSuccessor: string }
-  /** A rotated token presented again outside the grace window: the caller revokes the family (RFC 9700 §4.14.2). */
+  /**
+   * A rotated token presented again, outside the grace window or after its successor was used: the caller revokes
+   * the family (RFC 9700 §4.14.2).
+   */
   | { status: 'reused'; session: SessionRecord }
   /** Unknown token, or its session is revoked, expired or idle. Nothing changed. */
   | { status: 'invalid' };

@@ -163,9 +163,13 @@ describe.each(backendsUnderTest())('vault API end to end through the SDK ($name)
     // The successor is the family's one current token: it rotates normally.
     const next = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: successor } });
     expect(next.statusCode).toBe(200);
-    // Once the successor has moved on, the old token gets nothing (not even inside the window).
+    // Once the successor has moved on, the old token gets nothing (not even inside the window): it is a copy, and
+    // the family ends, so whoever moved it on (a thief refreshing fast) loses the session too.
     const late = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken } });
     expect(late.statusCode).toBe(401);
+    const thief = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: JSON.parse(next.body).refreshToken } });
+    expect(thief.statusCode).toBe(401);
+    expect(t.logs.filter((l) => l.includes('"event":"refresh_token_reuse"'))).not.toHaveLength(0);
   });
 
   it('lists sessions, revokes one (its tokens die at once), and logout-all ends every other session', async () => {
