@@ -2,8 +2,9 @@
  * Effective permissions of an account (security spec "RBAC": resource:action permissions, role inheritance, deny by
  * default). Read from the database on every check that needs more than `account:self`, so a role change or a
  * disabled account takes effect at once on every instance — there is no cache to go stale. `account:self` routes
- * (the hot path) need no lookup: every account holds the base role, and disabling an account revokes its sessions,
- * so a live access token already implies it.
+ * (the hot path) need no lookup: every account holds the base role, and disabling an account revokes its sessions.
+ * A login whose gate was read just before the disable can still open one session after the revocation; that session
+ * cannot refresh (storage `rotate` refuses a disabled account), so its access token is the most it keeps: minutes.
  */
 import { OWNER_ROLE, type Permission, WatchwordError, effectivePermissions } from '@watchword/protocol';
 import type { Context } from '../http/types.ts';

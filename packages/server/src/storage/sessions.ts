@@ -16,6 +16,23 @@ async function loadSession(trx: Transaction<Database> | Kysely<Database>, id: st
   return row === undefined ? undefined : toSession(row);
 }
 
+/**
+ * The session, for a rotation: undefined when it is gone or its account is disabled. Disabling revokes an account's
+ * sessions, but a login whose gate was read just before may still insert one afterwards; it must not refresh.
+ */
+async function loadRotatable(trx: Transaction<Database>, id: string): Promise<SessionRecord | undefined> {
+  const row = await trx
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('sessions')
+    .select('users.disabled_at as user_disabled_at')
+    .where('sessions.id', '=', id)
+    .executeTakeFirst();
+  if (row === undefined || row.user_disabled_at !== null) return undefined;
+  const { user_disabled_at: _, ...session } = row;
+  return toSession(session);
+}
+
 const sessionRow = (session: NewSession) => ({
   id: session.id,
   user_id: session.userId,
@@ -116,7 +133,7 @@ export function createSessionRepository(db: Kysely<Database>, dialect: Storage['
           .returning('session_id')
           .executeTakeFirst();
         if (won !== undefined) {
-          const session = await loadSession(trx, won.session_id);
+          const session = await loadRotatable(trx, won.session_id);
           if (!session || !isLive(session, now, idleTimeoutMs)) return rollbackWith({ status: 'invalid' });
           await trx.insertInto('refresh_tokens').values({ hash: newHash, session_id: session.id, created_at: now }).execute();
           await trx.updateTable('sessions').set({ last_used_at: now }).where('id', '=', session.id).execute();
@@ -124,7 +141,7 @@ export function createSessionRepository(db: Kysely<Database>, dialect: Storage['
         }
         const token = await trx.selectFrom('refresh_tokens').selectAll().where('hash', '=', presentedHash).executeTakeFirst();
         if (token === undefined || token.rotated_at === null) return { status: 'invalid' };
-        const session = await loadSession(trx, token.session_id);
+        const session = await loadRotatable(trx, token.session_id);
         if (!session) return { status: 'invalid' };
         if (session.revokedAt !== null) return { status: 'reused', session };
         if (now - token.rotated_at <= graceMs && token.successor_hash !== null && token.successor_sealed !== null && isLive(session, now, idleTimeoutMs)) {

@@ -383,7 +383,8 @@ export interface SessionRepository {
   findById(id: string): Promise<SessionRecord | undefined>;
   /**
    * Rotates in one transaction: a conditional UPDATE marks the presented token rotated only if it was current
-   * (so of N concurrent rotations exactly one wins), inserts the successor and touches the session.
+   * (so of N concurrent rotations exactly one wins), inserts the successor and touches the session. A session of a
+   * disabled account does not rotate ('invalid').
    */
   rotate(input: RotateInput): Promise<RotateResult>;
   /** Every session of the user (revoked and expired ones too), oldest first. */

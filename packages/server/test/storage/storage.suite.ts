@@ -477,6 +477,19 @@ export function storageSuite(dialect: Dialect): void {
           expect(await rotate(session.refreshHash, T0 + 13)).toMatchObject({ status: 'reused', session: { id: session.id } });
         });
 
+        it("a disabled account's session does not rotate, nor does a duplicate get its successor; enabled again, it does", async () => {
+          const { user } = await createUser();
+          const session = await createSession(user.id);
+          const h2 = `h-${randomUUID()}`;
+          expect(await rotate(session.refreshHash, T0 + 10, h2)).toMatchObject({ status: 'rotated' });
+          expect(await storage.users.setDisabled(user.id, T0 + 11)).toBe(true);
+          expect(await rotate(h2, T0 + 12)).toEqual({ status: 'invalid' });
+          expect(await rotate(session.refreshHash, T0 + 12)).toEqual({ status: 'invalid' });
+          // Refused before anything changed: the current token is still the current one.
+          expect(await storage.users.setDisabled(user.id, null)).toBe(true);
+          expect(await rotate(h2, T0 + 13)).toMatchObject({ status: 'rotated', session: { id: session.id } });
+        });
+
         it('of 10 concurrent rotations of one token exactly one rotates; the rest get the same successor', async () => {
           const { user } = await createUser();
           const session = await createSession(user.id);
