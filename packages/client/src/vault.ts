@@ -4,6 +4,7 @@ import {
   type ItemContent,
   type ItemResponse,
   type ItemsBatchResponse,
+  MAX_BATCH_BYTES,
   MAX_BATCH_ITEMS,
   type ListItemsResponse,
   WatchwordError,
@@ -171,8 +172,8 @@ export class Vault {
   }
 
   /**
-   * Adds many items (an import): encrypted here, sent in batches of MAX_BATCH_ITEMS; each batch is all or nothing.
-   * `onProgress` is called after each batch with the number stored so far.
+   * Adds many items (an import): encrypted here, sent in batches of at most MAX_BATCH_ITEMS items and MAX_BATCH_BYTES
+   * of body; each batch is all or nothing. `onProgress` is called after each batch with the number stored so far.
    */
   async addMany(contents: ItemContent[], options: { vaultId?: string; onProgress?: (done: number, total: number) => void } = {}): Promise<VaultItem[]> {
     const vaultId = options.vaultId ?? this.personalVaultId;
@@ -186,12 +187,14 @@ export class Vault {
           return { id, vaultId, data: await encryptItem({ vaultKey: key, userId: this.userId, vaultId, itemId: id, revision: 1, content }) };
         }),
       );
-      const response = await this.session.request<ItemsBatchResponse>('POST', '/api/v1/items/batch', { body: { items } });
-      for (const item of response.items) {
-        const decrypted = await this.#remember(item);
-        if (decrypted) added.push(decrypted);
+      for (const batch of bySize(items, MAX_BATCH_BYTES)) {
+        const response = await this.session.request<ItemsBatchResponse>('POST', '/api/v1/items/batch', { body: { items: batch } });
+        for (const item of response.items) {
+          const decrypted = await this.#remember(item);
+          if (decrypted) added.push(decrypted);
+        }
+        options.onProgress?.(added.length, contents.length);
       }
-      options.onProgress?.(added.length, contents.length);
     }
     return added;
   }
@@ -222,4 +225,29 @@ export class Vault {
     await this.session.request<ItemResponse>('DELETE', `/api/v1/items/${encodeURIComponent(id)}`, { query: { purge: 'true' } });
     this.#items.delete(id);
   }
+}
+
+/**
+ * Splits `items` into runs whose request body `{"items":[…]}` stays within `limit` bytes, in order. The items are
+ * ASCII JSON (ids and base64url ciphertext), so a character is a byte. One item never exceeds it: the item schema
+ * bounds its data far below the limit.
+ */
+export function bySize<T>(items: readonly T[], limit: number): T[][] {
+  const envelope = '{"items":[]}'.length;
+  const runs: T[][] = [];
+  let run: T[] = [];
+  let size = envelope;
+  for (const item of items) {
+    const itemSize = JSON.stringify(item).length;
+    // A run's body: the envelope, its items and a comma between each two.
+    if (run.length > 0 && size + 1 + itemSize > limit) {
+      runs.push(run);
+      run = [];
+      size = envelope;
+    }
+    size += (run.length > 0 ? 1 : 0) + itemSize;
+    run.push(item);
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
 }

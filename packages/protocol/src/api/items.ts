@@ -57,6 +57,11 @@ export type ItemResponse = Static<typeof ItemResponse>;
 
 /** Bulk import: up to this many items per request (the SDK splits larger imports). */
 export const MAX_BATCH_ITEMS = 500;
+/**
+ * Bulk import: and up to this many bytes of request body (the SDK also splits by size). A full batch of the largest
+ * items would be ~200 MB; no request should make the server hold that much. One largest item fits many times over.
+ */
+export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 
 export const CreateItemsBatchRequest = Type.Object(
   { items: Type.Array(CreateItemRequest, { minItems: 1, maxItems: MAX_BATCH_ITEMS }) },

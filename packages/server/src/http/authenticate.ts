@@ -44,7 +44,8 @@ export function routeTable(app: App): readonly RouteEntry[] {
 /**
  * Enforces each route's declared permission (security spec "RBAC": every protected endpoint checks one). A route
  * without a declaration, or with a name outside the closed list, makes start-up fail: deny by default. The check
- * runs before the body is validated, so a caller without the permission learns nothing about the route's schema.
+ * runs before the body is even read (onRequest), so a caller without the permission learns nothing about the route's
+ * schema and cannot make the server buffer or parse a body.
  */
 export function registerAuthentication(app: App, ctx: Context): void {
   app.decorateRequest('auth', null);
@@ -72,8 +73,11 @@ export function registerAuthentication(app: App, ctx: Context): void {
     if (permission === 'public') return;
     // The route's per-user volume limit (http/rate-limit.ts), counted here, where the user is first known.
     const limit = userLimit(ctx, route.config?.rateLimit, permission);
-    const existing = route.preValidation ? (Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]) : [];
-    route.preValidation = [
+    // onRequest, after the route's own onRequest hooks: before its body is read, so nobody without a valid token
+    // makes the server buffer or parse a body (the import route takes megabytes).
+    const existing = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
+    route.onRequest = [
+      ...existing,
       async (request: FastifyRequest) => {
         const header = authorization(request);
         const { scheme, claims } = verify(header);
@@ -98,7 +102,6 @@ export function registerAuthentication(app: App, ctx: Context): void {
           if (ctx.config.adminSecondFactor === 'required') await requireSecondFactorSession(ctx, claims.sid);
         }
       },
-      ...existing,
     ];
     /**
      * Refuses a revoked session; otherwise counts the hit against the user's limit, in the same state operation (one

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WatchwordClient, type Vault } from '@watchword/client';
+import { MAX_BATCH_BYTES } from '@watchword/protocol';
 import { type TestApp, createTestApp } from '../support/app.ts';
 
 describe('bulk import: POST /api/v1/items/batch', () => {
@@ -44,6 +46,41 @@ describe('bulk import: POST /api/v1/items/batch', () => {
     const tooMany = await post(Array.from({ length: 501 }, () => one()));
     expect(tooMany.statusCode).toBe(400);
     expect((await post([])).statusCode).toBe(400);
+    expect((await vault.sync()).revision).toBe(before);
+  });
+
+  it('splits an import by size too: every request within MAX_BATCH_BYTES, every item stored', async () => {
+    // 60 items of ~160 KB of incompressible content each: ~13 MB of ciphertext, far fewer than MAX_BATCH_ITEMS items.
+    const random = (n: number) => randomBytes(n).toString('base64').slice(0, n);
+    const contents = Array.from({ length: 60 }, (_, i) => ({
+      type: 'note' as const,
+      name: `big ${i}`,
+      notes: `${i}:${random(9_000)}`,
+      fields: Array.from({ length: 50 }, (_, f) => ({ name: `f${f}`, value: random(3_000), hidden: false })),
+    }));
+    const sent = t.requests.length;
+    const progress: number[] = [];
+    const added = await vault.addMany(contents, { onProgress: (done) => progress.push(done) });
+    expect(added).toHaveLength(60);
+    const batches = t.requests.slice(sent).filter((r) => r.url.endsWith('/api/v1/items/batch'));
+    expect(batches.length).toBeGreaterThan(1);
+    for (const batch of batches) expect(Buffer.byteLength(batch.body)).toBeLessThanOrEqual(MAX_BATCH_BYTES);
+    expect(progress.at(-1)).toBe(60);
+    expect((await vault.get(added[59]!.id)).content.notes?.startsWith('59:')).toBe(true);
+  });
+
+  it('reads no body before the token verifies; an authenticated body over MAX_BATCH_BYTES is refused unread', async () => {
+    const post = (headers: Record<string, string>, payload: string) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/items/batch', headers: { 'content-type': 'application/json', ...headers }, payload });
+    // Malformed JSON: without a token the answer is 401, not a parse error — the body was never parsed.
+    const anonymous = await post({}, '{"items": [ not json');
+    expect([anonymous.statusCode, anonymous.json().error.code]).toEqual([401, 'UNAUTHENTICATED']);
+    const forged = await post({ authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.e30.AAAA' }, '{"items": [ not json');
+    expect(forged.statusCode).toBe(401);
+    const headers = { authorization: `Bearer ${vault.session.tokens.accessToken}` };
+    const before = (await vault.sync()).revision;
+    const tooLarge = await post(headers, `{"items":[${'"x",'.repeat(MAX_BATCH_BYTES / 4)}"x"]}`);
+    expect([tooLarge.statusCode, tooLarge.json().error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
     expect((await vault.sync()).revision).toBe(before);
   });
 });
