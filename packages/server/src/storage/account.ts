@@ -1,5 +1,6 @@
 /** Account-wide changes (password change, recovery, vault reset, deletion), each in one transaction. */
 import type { Kysely, Transaction } from 'kysely';
+import { BASE_ROLE } from '@watchword/protocol';
 import { isOnlyActiveHolder } from './roles.ts';
 import type { Database } from './schema.ts';
 import type { AccountRepository, PasswordCredentials } from './types.ts';
@@ -84,7 +85,8 @@ export function createAccountRepository(db: Kysely<Database>): AccountRepository
           .values({ id: personalVault.id, owner_id: userId, kind: personalVault.kind, wrapped_key: personalVault.wrappedKey, created_at: now })
           .execute();
         await removeFactors(trx, userId);
-        return revokeSessions(trx, userId, now);
+        const roles = await trx.deleteFrom('user_roles').where('user_id', '=', userId).where('role', '!=', BASE_ROLE).returning('role').execute();
+        return { revoked: await revokeSessions(trx, userId, now), rolesRemoved: roles.map((r) => r.role).sort() };
       });
     },
 

@@ -73,8 +73,12 @@ export interface AccountRepository {
    * removed (the recovery key plus the mailbox replace them) and every session revoked.
    */
   recover(userId: string, credentials: PasswordCredentials & RecoveryCredentials, now: number): Promise<string[] | undefined>;
-  /** "Reset and lose the vault": every item and vault deleted, all keys replaced, factors removed, sessions revoked. */
-  resetVault(userId: string, credentials: ResetCredentials, personalVault: NewVault, now: number): Promise<string[] | undefined>;
+  /**
+   * "Reset and lose the vault": every item and vault deleted, all keys replaced, factors removed, sessions revoked,
+   * and every granted role taken away (the reset needs only the mailbox, which must not be enough to keep
+   * administration; the base role stays, as it always does). Returns the revoked session ids and the roles removed.
+   */
+  resetVault(userId: string, credentials: ResetCredentials, personalVault: NewVault, now: number): Promise<{ revoked: string[]; rolesRemoved: string[] } | undefined>;
   /**
    * Deletes the account and everything that hangs off it; returns the session ids that were live. With `keep`, the
    * role's only active holder is not deleted ('last_holder', nothing changed).

@@ -353,6 +353,24 @@ describe.each(backendsUnderTest())('account security ($name)', ({ dialect, state
       expect((await t.storage.audit.listForUser(userId, 50)).map((e) => e.action)).toContain('recovery.vault_reset');
     });
 
+    it("takes an administrator's granted roles: the mailbox alone must not keep administration", async () => {
+      await client().register({ email: 'ada@example.com', password: 'ada passphrase' });
+      const vault = await login('ada@example.com', 'ada passphrase');
+      expect(await t.storage.roles.grant(vault.userId, 'admin', null, t.clock.now)).toBe('granted');
+      const adminHeaders = async (v: Vault) => ({ authorization: `Bearer ${await v.session.accessToken()}` });
+      expect((await t.app.inject({ method: 'GET', url: '/api/v1/admin/users', headers: await adminHeaders(vault) })).statusCode).toBe(200);
+      const count = smtp.messages.length;
+      await client().requestRecovery('ada@example.com');
+      const token = await tokenFrom(smtp, 'ada@example.com', /Recover your/, count);
+      await client().resetVault({ token, newPassword: 'ada new passphrase', email: 'ada@example.com', confirm: VAULT_RESET_CONFIRMATION });
+      const fresh = await login('ada@example.com', 'ada new passphrase');
+      const denied = await t.app.inject({ method: 'GET', url: '/api/v1/admin/users', headers: await adminHeaders(fresh) });
+      expect([denied.statusCode, denied.json().error.code]).toEqual([403, 'FORBIDDEN']);
+      expect(await t.storage.roles.rolesOf(vault.userId)).toEqual(['user']);
+      const reset = (await t.storage.audit.listForUser(vault.userId, 50)).find((e) => e.action === 'recovery.vault_reset');
+      expect(reset?.context).toMatchObject({ rolesRemoved: 'admin' });
+    });
+
     it('a raw reset without the phrase is refused by the schema', async () => {
       const res = await t.app.inject({
         method: 'POST',

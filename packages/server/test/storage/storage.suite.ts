@@ -594,13 +594,21 @@ export function storageSuite(dialect: Dialect): void {
           expect(await storage.mfa.listUnusedBackupCodes(user.id)).toEqual([]);
         });
 
-        it('a vault reset deletes every item and vault, installs the new keys and a new personal vault', async () => {
-          const { user, vault } = await userWithSession();
+        it('a vault reset deletes every item and vault, installs the new keys and a new personal vault, and takes the granted roles', async () => {
+          const { user, vault, sessionId } = await userWithSession();
           await createItem(user.id, vault.id);
+          const bystander = await createUser();
+          for (const role of ['owner', 'admin']) expect(await storage.roles.grant(user.id, role, null, T0)).toBe('granted');
+          expect(await storage.roles.grant(bystander.user.id, 'admin', null, T0)).toBe('granted');
           const before = await revisionOf(user.id);
           const fresh = sampleVault();
           const keys = { x25519PublicKey: 'eA', ed25519PublicKey: 'ZQ', wrappedX25519PrivateKey: 'd3g', wrappedEd25519PrivateKey: 'd2U' };
-          expect(await storage.account.resetVault(user.id, { ...creds, ...keys, recoverySalt: 'cnM', recoveryWrappedKey: 'cnc', recoveryVerifierHash: 'cnY' }, fresh, T0 + 2)).toHaveLength(1);
+          expect(await storage.account.resetVault(user.id, { ...creds, ...keys, recoverySalt: 'cnM', recoveryWrappedKey: 'cnc', recoveryVerifierHash: 'cnY' }, fresh, T0 + 2)).toEqual({
+            revoked: [sessionId],
+            rolesRemoved: ['admin', 'owner'],
+          });
+          expect(await storage.roles.rolesOf(user.id)).toEqual(['user']);
+          expect(await storage.roles.rolesOf(bystander.user.id)).toEqual(['admin', 'user']);
           expect((await storage.items.list(user.id)).items).toEqual([]);
           expect((await storage.vaults.listForUser(user.id)).map((v) => v.id)).toEqual([fresh.id]);
           expect(await storage.users.findById(user.id)).toMatchObject(keys);

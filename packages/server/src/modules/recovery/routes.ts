@@ -140,7 +140,7 @@ export function recoveryRoutes(app: App, ctx: Context): void {
     const hs = await takeRecovery(ctx, request, body.recoveryId);
     assertUsableRecord(ctx, hs.userId, body.registrationRecord);
     const { personalVault, recoveryVerifier, ...keys } = body.keys;
-    const revoked = await ctx.storage.account.resetVault(
+    const reset = await ctx.storage.account.resetVault(
       hs.userId,
       {
         opaqueRecord: body.registrationRecord,
@@ -152,10 +152,15 @@ export function recoveryRoutes(app: App, ctx: Context): void {
       { id: personalVault.id, kind: 'personal', wrappedKey: personalVault.wrappedKey },
       ctx.now(),
     );
-    if (revoked === undefined) throw new WatchwordError('INVALID_EMAIL_TOKEN');
-    await denySessions(ctx, revoked);
+    if (reset === undefined) throw new WatchwordError('INVALID_EMAIL_TOKEN');
+    await denySessions(ctx, reset.revoked);
     await ctx.throttle.succeeded('recovery', { ip: request.ip, account: hs.email });
-    await audit(ctx, request, { action: 'recovery.vault_reset', actorId: hs.userId, outcome: 'success', context: { sessionsRevoked: revoked.length } });
+    await audit(ctx, request, {
+      action: 'recovery.vault_reset',
+      actorId: hs.userId,
+      outcome: 'success',
+      context: { sessionsRevoked: reset.revoked.length, rolesRemoved: reset.rolesRemoved.join(',') },
+    });
     void notify(ctx, hs.email, templates.vaultReset({ at: new Date(ctx.now()), ip: request.ip }));
     return { ok: true as const };
   });
