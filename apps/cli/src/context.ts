@@ -24,7 +24,7 @@ import {
 } from '@watchword/protocol';
 import { CliError, EXIT } from './errors.ts';
 import { nextStdinLine, promptHidden, promptVisible, readStdinLine } from './prompt.ts';
-import { type SessionFile, readSession, removeSession, writeSession } from './session-file.ts';
+import { type SessionFile, readSession, removeSession, withRefreshedTokens, writeSession } from './session-file.ts';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
 
@@ -102,6 +102,7 @@ export class CliContext {
   }
 
   client(dpop: CryptoKeyPair | false = false): WatchwordClient {
+    assertSecureTransport(this.server, this.env);
     return new WatchwordClient({
       serverUrl: this.server,
       dpop,
@@ -110,10 +111,28 @@ export class CliContext {
     });
   }
 
+  /**
+   * After a refresh: the new tokens go into the session file as it is NOW, and only if it still holds this session.
+   * Another ww process may have locked the vault, logged out or logged in meanwhile; writing back the snapshot this
+   * process read at its start would undo that (bring a sealed key back after `ww lock`, a file back after logout).
+   */
   #saveTokens(tokens: StoredTokens): void {
     if (!this.stored) return;
+    const next = withRefreshedTokens(readSession(this.env), this.stored.tokens.refreshToken, tokens);
     this.stored = { ...this.stored, tokens };
-    writeSession(this.stored, this.env);
+    if (next !== undefined) writeSession(next, this.env);
+  }
+
+  /**
+   * The stored session's tokens go to the server they were issued by, never elsewhere: a --server or WATCHWORD_SERVER
+   * naming another server (a staging host, a typo) is refused before anything is sent.
+   */
+  #assertSessionServer(stored: SessionFile): void {
+    if (sameServer(stored.server, this.server)) return;
+    throw new CliError(
+      `the stored session belongs to ${stored.server}, not ${this.server}: log in there first (ww login --server ${this.server}), or drop --server / WATCHWORD_SERVER`,
+      EXIT.usage,
+    );
   }
 
   /** The master password: --password-stdin, then WATCHWORD_PASSWORD, then a no-echo prompt. */
@@ -275,6 +294,7 @@ export class CliContext {
     const stored = this.requireLogin();
     const sessionKey = this.env.WATCHWORD_SESSION;
     if (sessionKey && stored.sealedAccountKey) {
+      this.#assertSessionServer(stored);
       let accountKey: Uint8Array;
       try {
         accountKey = await openBytes(await importAesKey(fromBase64Url(sessionKey)), stored.sealedAccountKey, sessionAad(stored.userId));
@@ -284,8 +304,10 @@ export class CliContext {
       return this.client().resume(stored.tokens, accountKey, await this.#dpopKey(stored));
     }
     if (options.password !== undefined || !this.interactivePassword || process.stdin.isTTY) {
-      const { vault, sessionKey: key } = await this.loginAndSeal(stored.email, options);
-      this.info(`Vault unlocked. To skip the password next time: export WATCHWORD_SESSION=${key}`);
+      const { vault } = await this.loginAndSeal(stored.email, options);
+      // Never the session key here: this path also runs unattended (WATCHWORD_PASSWORD, --password-stdin), where
+      // standard error ends up in logs, and the key opens the sealed account key in the session file.
+      this.info('Vault unlocked for this command. To keep it unlocked in this shell: eval "$(ww unlock)"');
       return vault;
     }
     throw new CliError('the vault is locked: run `eval "$(ww unlock)"` or set WATCHWORD_SESSION', EXIT.auth);
@@ -297,6 +319,7 @@ export class CliContext {
 
   /** The stored session (tokens and, when bound, its DPoP key) without unlocking the vault. */
   async session(stored: SessionFile = this.requireLogin()): Promise<Session> {
+    this.#assertSessionServer(stored);
     return this.client().session(stored.tokens, await this.#dpopKey(stored));
   }
 
@@ -309,4 +332,36 @@ export class CliContext {
   forgetIfAccount(email: string): void {
     if (this.stored && this.stored.server === this.server && this.stored.email === email) this.forget();
   }
+}
+
+/** Two spellings of one server URL (a trailing slash, the case of the scheme and host) are the same server. */
+function sameServer(a: string, b: string): boolean {
+  const canonical = (url: string) => {
+    try {
+      return new URL(url).href.replace(/\/+$/, '');
+    } catch {
+      return url;
+    }
+  };
+  return canonical(a) === canonical(b);
+}
+
+const LOOPBACK = /^(localhost|.*\.localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * Tokens, OPAQUE messages and refresh tokens must not cross a network in clear: plain http:// is for this machine
+ * only (the README's quick start), unless WATCHWORD_INSECURE_HTTP=1 says the network in between is trusted.
+ */
+export function assertSecureTransport(server: string, env: NodeJS.ProcessEnv): void {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    throw new CliError(`invalid server URL: ${server}`, EXIT.usage);
+  }
+  if (url.protocol !== 'http:' || LOOPBACK.test(url.hostname) || env.WATCHWORD_INSECURE_HTTP === '1') return;
+  throw new CliError(
+    `refusing plain http to ${url.host}: use its https:// address (or set WATCHWORD_INSECURE_HTTP=1 for a network you trust)`,
+    EXIT.usage,
+  );
 }

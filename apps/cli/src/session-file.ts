@@ -60,6 +60,17 @@ export function writeSession(session: SessionFile, env: NodeJS.ProcessEnv = proc
   renameSync(tmp, path);
 }
 
+/**
+ * The session file to write after this process refreshed its tokens: the file as it is on disk now with the new
+ * tokens, if it still holds the session whose refresh token was `previousRefreshToken`; undefined (leave it alone)
+ * if it is gone (logged out) or holds another session (logged in again). What else it holds now, such as a lock,
+ * stays.
+ */
+export function withRefreshedTokens(onDisk: SessionFile | undefined, previousRefreshToken: string, tokens: StoredTokens): SessionFile | undefined {
+  if (onDisk === undefined || onDisk.tokens.refreshToken !== previousRefreshToken) return undefined;
+  return { ...onDisk, tokens };
+}
+
 export function removeSession(env: NodeJS.ProcessEnv = process.env): void {
   rmSync(sessionPath(env), { force: true });
 }

@@ -166,6 +166,36 @@ describe('ww CLI end to end against a real server process', () => {
     for (const r of [notFound, usage, wrong, locked, badKey]) expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("sends the session's tokens only to its own server, and plain http only to this machine", async () => {
+    // Another server named by the environment or --server: refused before anything is sent.
+    const elsewhere = await unlocked(['list', '--server', 'http://127.0.0.2:9']);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toMatch(/^ww: the stored session belongs to http:\/\/127\.0\.0\.1:\d+, not http:\/\/127\.0\.0\.2:9/);
+    const viaEnv = await ww(['sessions'], { env: { WATCHWORD_SERVER: `${server.url}/other` } });
+    expect(viaEnv.code).toBe(1);
+    expect(viaEnv.stderr).toMatch(/belongs to/);
+    // The same server spelled with a trailing slash is the same server.
+    expect((await unlocked(['list', '--server', `${server.url}/`])).code).toBe(0);
+    // Plain http to another host is refused unless the network is declared trusted.
+    const plain = await ww(['register', '--email', 'far@example.com', '--password-stdin'], { stdin: `${PASSWORD}\n`, env: { WATCHWORD_SERVER: 'http://vault.example.com' } });
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toMatch(/refusing plain http to vault\.example\.com/);
+    const trusted = await ww(['register', '--email', 'far@example.com', '--password-stdin'], {
+      stdin: `${PASSWORD}\n`,
+      env: { WATCHWORD_SERVER: 'http://vault.invalid', WATCHWORD_INSECURE_HTTP: '1' },
+    });
+    expect(trusted.stderr).not.toMatch(/refusing plain http/);
+    expect(trusted.code).not.toBe(0);
+  });
+
+  it('an unattended unlock (WATCHWORD_PASSWORD) never prints the session key', async () => {
+    const r = await ww(['get', 'github', '--field', 'password'], { env: { WATCHWORD_PASSWORD: PASSWORD } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${EDITED_SECRET}\n`);
+    expect(r.stderr).not.toMatch(/WATCHWORD_SESSION=/);
+    expect(r.stderr).not.toMatch(/[A-Za-z0-9_-]{43}/);
+  });
+
   it('unlock re-authenticates and prints a fresh session key', async () => {
     const r = await ww(['unlock', '--password-stdin'], { stdin: `${PASSWORD}\n` });
     expect(r.code, r.stderr).toBe(0);
