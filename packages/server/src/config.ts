@@ -365,8 +365,15 @@ export function redactConfig(config: Config): Record<string, unknown> {
   return out;
 }
 
+/**
+ * A connection URL without its secrets: the password of `user:password@`, and every query parameter whose name says
+ * it holds one (pg reads `?password=`, ioredis merges query parameters into its options, TLS keys can be named there).
+ */
 function maskUrl(value: string): string {
   const u = new URL(value);
   if (u.password) u.password = '[redacted]';
+  for (const name of [...u.searchParams.keys()]) {
+    if (/pass|secret|token|key|auth|cred/i.test(name)) u.searchParams.set(name, '[redacted]');
+  }
   return u.toString();
 }

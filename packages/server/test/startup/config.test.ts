@@ -62,6 +62,18 @@ describe('configuration', () => {
     expect(redactConfig(c).serverSecret).toBe('[redacted]');
   });
 
+  it('redacts passwords given as query parameters too (pg reads ?password=, ioredis merges the query into its options)', () => {
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://ww@db.internal/ww?password=q-db-pa55&sslmode=require&sslkey=/keys/client.key',
+      REDIS_URL: 'rediss://cache.internal:6380/0?password=q-redis-pa55&db=0',
+      SERVER_SECRET: 'A'.repeat(43),
+    });
+    const { databaseUrl, redisUrl } = redactConfig(c) as { databaseUrl: string; redisUrl: string };
+    expect(`${databaseUrl} ${redisUrl}`).not.toMatch(/q-db-pa55|q-redis-pa55|client\.key/);
+    expect(new URL(databaseUrl).searchParams.get('sslmode')).toBe('require');
+    expect(new URL(redisUrl).searchParams.get('db')).toBe('0');
+  });
+
   it('reads CONFIG_FILE, lets the environment win, and rejects unknown keys', () => {
     const file = join(tmp.path, 'ww.json');
     writeFileSync(file, JSON.stringify({ PORT: 9000, LOG_LEVEL: 'warn' }));
