@@ -42,6 +42,8 @@ export const AUDIT_ACTIONS = [
   'admin.role_revoked',
   'admin.role_created',
   'admin.audit_exported',
+  /** A read of the admin API (users, roles, settings, the audit log) refused for want of permission or second factor. */
+  'admin.read_refused',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

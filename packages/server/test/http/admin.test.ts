@@ -158,6 +158,11 @@ describe.each(backendsUnderTest())('admin API ($name)', ({ dialect, state }) => 
     // The refused attempt is in the audit log.
     const denied = await owner.admin.audit({ action: 'admin.user_disabled', actorId: auditor.id, outcome: 'denied' });
     expect(denied.events[0]).toMatchObject({ targetId: alice.id, context: { reason: 'permission' } });
+    // Refused reads are audited too: alice's users and roles, the auditor's settings.
+    const refusedReads = await owner.admin.audit({ action: 'admin.read_refused', outcome: 'denied' });
+    expect(refusedReads.events.map((e) => [e.actorId, e.context.reason]).sort()).toEqual(
+      [[alice.id, 'permission'], [alice.id, 'permission'], [auditor.id, 'permission']].sort(),
+    );
   });
 
   it('disable: live tokens fail at once, refresh fails, the right password answers ACCOUNT_DISABLED; enable restores login', async () => {

@@ -246,6 +246,8 @@ describe.each(backendsUnderTest())('second factors ($name)', ({ dialect, state }
     it('confirming with a wrong code fails; the right code enables TOTP and returns ten backup codes, once', async () => {
       expect(await code(h.security(tess).confirmTotp(await h.wrongCode(secret)))).toBe('INVALID_SECOND_FACTOR');
       expect((await h.security(tess).status()).totp).toEqual({ enabled: false, pending: true });
+      const failed = (await t.storage.audit.listForUser(tess.userId, 50)).filter((e) => e.action === 'mfa.totp_enabled' && e.outcome === 'failure');
+      expect(failed.map((e) => e.context.reason)).toEqual(['wrong_code']);
 
       const codes = await h.security(tess).confirmTotp(await h.totpAt(secret));
       expect(codes).toHaveLength(10);
@@ -745,6 +747,7 @@ describe.each(backendsUnderTest())('second factors ($name)', ({ dialect, state }
     const added = await h.addKey(audi, key, 'Audit key');
     await h.security(audi).removeWebauthn(added.credential.id, PASSWORD);
     t.clock.advance(STEP);
+    expect(await code(h.security(audi).disableTotp(await h.wrongCode(factor.secret)))).toBe('INVALID_SECOND_FACTOR');
     await h.security(audi).disableTotp(await h.totpAt(factor.secret));
 
     const rows = await t.storage.audit.listForUser(audi.userId, 100);
@@ -758,6 +761,7 @@ describe.each(backendsUnderTest())('second factors ($name)', ({ dialect, state }
       'mfa.webauthn_added:success',
       'mfa.webauthn_removed:success',
       'mfa.totp_disabled:success',
+      'mfa.totp_disabled:failure',
     ]) {
       expect(seen).toContain(expected);
     }

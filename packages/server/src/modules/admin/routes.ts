@@ -260,6 +260,7 @@ export function adminRoutes(app: App, ctx: Context): void {
 
   app.get(`${PREFIX}/users`, {
     config: { permission: 'users:read', rateLimit: 'read' },
+    onError: auditPermissionRefusal('admin.read_refused'),
     schema: { ...secured, querystring: AdminUsersQuery, response: { 200: AdminUsersResponse, ...errors } },
   }, async (request) => {
     const { query, cursor, limit } = request.query;
@@ -272,6 +273,7 @@ export function adminRoutes(app: App, ctx: Context): void {
 
   app.get(`${PREFIX}/users/:id`, {
     config: { permission: 'users:read', rateLimit: 'read' },
+    onError: auditPermissionRefusal('admin.read_refused'),
     schema: { ...secured, params: AdminUserParams, response: { 200: AdminUserResponse, ...errors } },
   }, async (request) => ({ user: await summaryOf(request.params.id) }));
 
@@ -392,6 +394,7 @@ export function adminRoutes(app: App, ctx: Context): void {
 
   app.get(`${PREFIX}/roles`, {
     config: { permission: 'roles:read', rateLimit: 'read' },
+    onError: auditPermissionRefusal('admin.read_refused'),
     schema: { ...secured, response: { 200: AdminRolesResponse, ...errors } },
   }, async () => {
     const roles = await ctx.storage.roles.list();
@@ -426,11 +429,13 @@ export function adminRoutes(app: App, ctx: Context): void {
 
   app.get(`${PREFIX}/settings`, {
     config: { permission: 'settings:read', rateLimit: 'read' },
+    onError: auditPermissionRefusal('admin.read_refused'),
     schema: { ...secured, response: { 200: AdminSettingsResponse, ...errors } },
   }, async () => ({ settings: settingsView(ctx.config) }));
 
   app.get(`${PREFIX}/audit`, {
     config: { permission: 'audit:read', rateLimit: 'read' },
+    onError: auditPermissionRefusal('admin.read_refused'),
     schema: { ...secured, querystring: AuditQuery, response: { 200: AuditQueryResponse, ...errors } },
   }, async (request) => {
     const { cursor, limit, ...filters } = request.query;

@@ -105,6 +105,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
       seed.fill(0);
     }
     if (step === null || !(await ctx.storage.mfa.confirmTotp(userId, factor.seedSealed, step, ctx.now()))) {
+      await audit(ctx, request, { action: 'mfa.totp_enabled', actorId: userId, outcome: 'failure', context: { reason: 'wrong_code' } });
       throw new WatchwordError('INVALID_SECOND_FACTOR');
     }
     await ctx.throttle.succeeded('mfa', { ip: request.ip, account: userId });
@@ -122,7 +123,10 @@ export function mfaRoutes(app: App, ctx: Context): void {
     const factor = await ctx.storage.mfa.getTotp(userId);
     if (!factor || factor.confirmedAt === null) throw new WatchwordError('FACTOR_NOT_FOUND');
     // Only with a fresh code (single use like any other).
-    if (!(await useTotpCode(ctx, userId, request.body.code))) throw new WatchwordError('INVALID_SECOND_FACTOR');
+    if (!(await useTotpCode(ctx, userId, request.body.code))) {
+      await audit(ctx, request, { action: 'mfa.totp_disabled', actorId: userId, outcome: 'failure', context: { reason: 'wrong_code' } });
+      throw new WatchwordError('INVALID_SECOND_FACTOR');
+    }
     await ctx.throttle.succeeded('mfa', { ip: request.ip, account: userId });
     await ctx.storage.mfa.deleteTotp(userId);
     await dropOrphanedBackupCodes(ctx, userId);
