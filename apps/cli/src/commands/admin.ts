@@ -175,7 +175,7 @@ export function adminCommands(program: Command, context: Ctx): void {
 
   admin
     .command('clear-throttle <email>')
-    .description('lift the login backoff of an account (after failed attempts)')
+    .description('lift the backoff of an account after failed attempts (login, codes, fresh authentication)')
     .action(async (email: string, _opts: unknown, cmd: Command) => {
       const { ctx, api } = await open(cmd);
       const user = await api.userByEmail(email);

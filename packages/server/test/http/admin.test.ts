@@ -254,6 +254,12 @@ describe.each(backendsUnderTest())('admin API ($name)', ({ dialect, state }) => 
     expect((await login('carol@example.com')).userId).toBe(carol.id);
     const [cleared] = (await auditor.admin.audit({ action: 'admin.throttle_cleared', targetId: carol.id })).events;
     expect(cleared).toMatchObject({ actorId: adm.id, outcome: 'success' });
+    // Counters keyed by the account's id (fresh authentication, second-factor codes) are lifted too.
+    const carolVault = await login('carol@example.com');
+    for (let i = 0; i < 3; i++) expect(await code(reauthenticate(carolVault.session, 'not her password'))).toBe('INVALID_CREDENTIALS');
+    expect(await code(reauthenticate(carolVault.session, PASSWORD))).toBe('RATE_LIMITED');
+    await adm.admin.clearThrottle(carol.id);
+    expect(await reauthenticate(carolVault.session, PASSWORD)).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
   it('roles: an admin grants auditor but not owner, cannot act on an owner, and nobody changes their own roles', async () => {

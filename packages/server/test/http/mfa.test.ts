@@ -839,6 +839,17 @@ describe.each(backendsUnderTest())('second-factor throttling ($name)', ({ dialec
     expect((await h.mfa({ mfaToken: c.mfaToken, method: 'totp', code: await h.totpAt(otherFactor.secret, 1) })).statusCode).toBe(200);
   });
 
+  it("the login's code step and turning TOTP off share one budget of guesses", async () => {
+    const email = 'tobi@example.com';
+    const tobi = await h.signUp(email);
+    const { secret } = await h.enableTotp(tobi);
+    const wrong = await h.wrongCode(secret);
+    for (let i = 0; i < 3; i++) expectError(await h.mfa({ mfaToken: (await h.challenge(email)).mfaToken, method: 'totp', code: wrong }), 401, 'INVALID_SECOND_FACTOR');
+    // The fourth guess, through another door (a stolen session turning TOTP off), is refused before it is checked.
+    expect(await code(h.security(tobi).disableTotp(wrong))).toBe('RATE_LIMITED');
+    expect((await h.security(tobi).status()).totp).toMatchObject({ enabled: true });
+  });
+
   it('confirming an enrolment is throttled like a login code', async () => {
     const vault = await h.signUp('tara@example.com');
     const enrolment = await h.security(vault).enrolTotp(PASSWORD);

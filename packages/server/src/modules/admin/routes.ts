@@ -334,7 +334,10 @@ export function adminRoutes(app: App, ctx: Context): void {
     return { ok: true as const, revoked };
   });
 
-  /** Lifts the account's login backoff (every action, every IP); IP blocks stay. */
+  /**
+   * Lifts the account's backoff (every action, every IP): the counters keyed by its address (login, recovery) and by
+   * its id (second factors, fresh authentication). IP blocks stay.
+   */
   app.post(`${PREFIX}/users/:id/throttle/clear`, {
     config: { permission: 'throttle:clear', rateLimit: 'write' },
     onError: auditPermissionRefusal('admin.throttle_cleared'),
@@ -343,6 +346,7 @@ export function adminRoutes(app: App, ctx: Context): void {
     const actor = await actorOf(request);
     const user = await target(request, actor, 'admin.throttle_cleared', request.params.id);
     await ctx.throttle.clearAccount(normaliseEmail(user.email));
+    await ctx.throttle.clearAccount(user.id);
     await audit(ctx, request, { action: 'admin.throttle_cleared', actorId: actor.id, targetId: user.id, outcome: 'success' });
     return { ok: true as const };
   });

@@ -81,7 +81,8 @@ export async function completeMfa(ctx: Context, request: FastifyRequest, body: M
   // TOTP and backup codes are guessable: counted before checking, per account and IP like a password. A refusal
   // checked nothing, so the login stays open: retrying after Retry-After with the same token must work.
   try {
-    await throttled(ctx, request, 'mfa', ctx.throttle.begin('mfa', { ip: request.ip, account: pending.email }), { targetId: pending.userId });
+    // Keyed by the user id, as the account's other code checks are (TOTP confirm and disable): one budget of guesses.
+    await throttled(ctx, request, 'mfa', ctx.throttle.begin('mfa', { ip: request.ip, account: pending.userId }), { targetId: pending.userId });
   } catch (error) {
     await keep(pending.attempts);
     throw error;
@@ -97,7 +98,7 @@ export async function completeMfa(ctx: Context, request: FastifyRequest, body: M
     await keep(pending.attempts + 1);
     throw new WatchwordError('INVALID_SECOND_FACTOR');
   }
-  await ctx.throttle.succeeded('mfa', { ip: request.ip, account: pending.email });
+  await ctx.throttle.succeeded('mfa', { ip: request.ip, account: pending.userId });
   await audit(ctx, request, { action: 'auth.mfa', actorId: pending.userId, outcome: 'success', context: { method: body.method } });
   if (body.method === 'backup_code') await audit(ctx, request, { action: 'mfa.backup_code_used', actorId: pending.userId, outcome: 'success' });
   return pending;
