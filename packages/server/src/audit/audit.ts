@@ -72,7 +72,11 @@ export function auditEvent(ctx: Context, request: FastifyRequest, input: AuditIn
   };
 }
 
-/** Appends one event; a failure to audit is logged and re-thrown (an unaudited security change must not pass). */
+/**
+ * Appends one event; a failure to audit is logged and re-thrown, so the caller answers 500 rather than success.
+ * Most changes are committed before their event is appended (a login's event is written in its own transaction):
+ * if the database takes the change and then refuses the event, the change stands and the log line is its record.
+ */
 export async function audit(ctx: Context, request: FastifyRequest, input: AuditInput): Promise<void> {
   try {
     await ctx.storage.audit.append(auditEvent(ctx, request, input));
