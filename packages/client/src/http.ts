@@ -65,10 +65,18 @@ export class HttpClient {
       response = await this.#fetch(`${this.baseUrl}${path}${qs ? `?${qs}` : ''}`, {
         method,
         headers,
+        // Never followed: a redirect would resend the body (a refresh token, a login message) to wherever it points.
+        redirect: 'manual',
         ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
       });
     } catch (cause) {
       throw new WatchwordError('SERVICE_UNAVAILABLE', { message: `cannot reach the server at ${this.baseUrl}`, cause });
+    }
+    if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
+      const location = response.headers.get('location');
+      throw new WatchwordError('SERVICE_UNAVAILABLE', {
+        message: `the server at ${this.baseUrl} answered with a redirect${location ? ` to ${location}` : ''}: use the address it names (https?)`,
+      });
     }
     const nonce = response.headers.get('dpop-nonce');
     if (nonce) this.#dpopNonce = nonce;
