@@ -4,7 +4,7 @@
  * running server process: accounts, disable/enable, roles, settings, the audit log and its export.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -194,6 +194,9 @@ describe('administration end to end: ww-server admin on the host, ww admin again
     expect((await ww(['admin', 'audit', '--outcome', 'maybe'])).code).toBe(1);
 
     const csvFile = join(home, 'audit.csv');
+    // Over an existing file that others can read: the export still ends up readable by its owner only.
+    writeFileSync(csvFile, 'old', { mode: 0o644 });
+    chmodSync(csvFile, 0o644);
     const csv = await ww(['admin', 'audit', 'export', '--format', 'csv', '--output', csvFile, '--since', '1d']);
     expect(csv.code, csv.stderr).toBe(0);
     expect(statSync(csvFile).mode & 0o777).toBe(0o600);

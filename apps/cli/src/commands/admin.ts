@@ -3,7 +3,7 @@
  * holds an admin role (auditor, admin, owner or a custom one); the vault stays locked — admins never see its contents.
  * Accounts are named by e-mail address and resolved to ids through the users search (exact match).
  */
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { AdminClient } from '@watchword/client';
 import { type AdminUser, type AuditEvent, type AuditFilters, type AuditOutcome, PERMISSIONS, WatchwordError, isPermission, normaliseEmail } from '@watchword/protocol';
@@ -284,7 +284,10 @@ export function adminCommands(program: Command, context: Ctx): void {
       if (opts.format !== 'jsonl' && opts.format !== 'csv') throw new CliError('--format: jsonl or csv', EXIT.usage);
       const text = await api.exportAudit(opts.format, await filtersFrom(api, opts));
       if (opts.output === undefined) return void process.stdout.write(text);
-      writeFileSync(opts.output, text, { mode: 0o600 });
+      // A new 0600 file renamed over the target: writing into an existing file would keep its mode (0644, say).
+      const tmp = `${opts.output}.${process.pid}.tmp`;
+      writeFileSync(tmp, text, { mode: 0o600 });
+      renameSync(tmp, opts.output);
       const lines = text.split('\n').filter((l) => l !== '').length;
       // CSV has a header row (and may have line breaks inside quoted fields): count what was asked for.
       ctx.info(`Wrote the audit log (${opts.format}${opts.format === 'jsonl' ? `, ${lines} event(s)` : ''}) to ${opts.output}.`);
