@@ -65,9 +65,14 @@ describe.each(backendsUnderTest())('administration needs a second factor ($name)
     const next = await t.app.inject({ method: 'GET', url: '/api/v1/admin/users', headers: bearer((JSON.parse(refreshed.body) as { accessToken: string }).accessToken) });
     expect(next.statusCode).toBe(200);
 
-    // The refused state change is in the audit log, with its reason; the login says which factor it passed.
+    // The refused state change and the two refused reads are in the audit log, with their reason; the login says
+    // which factor it passed.
     const denied = (await admin(signedIn).audit({ actorId: owner.userId, outcome: 'denied' })).events;
-    expect(denied.map((e) => [e.action, e.targetId, e.context.reason])).toEqual([['admin.user_disabled', abe.userId, 'second_factor']]);
+    expect(denied.map((e) => [e.action, e.targetId, e.context.reason]).sort()).toEqual([
+      ['admin.read_refused', owner.userId, 'second_factor'],
+      ['admin.read_refused', owner.userId, 'second_factor'],
+      ['admin.user_disabled', abe.userId, 'second_factor'],
+    ]);
     const logins = (await admin(signedIn).audit({ actorId: owner.userId, action: 'auth.login', outcome: 'success' })).events;
     expect(logins.map((e) => e.context.secondFactor)).toEqual(['totp', null]);
   });
