@@ -33,6 +33,9 @@ describe.runIf(dialectsUnderTest().includes('postgres'))('storage (postgres spec
   it('runs the hot reads as named prepared statements: parsed once per connection, one name per SQL text, values bound', async () => {
     // One connection, so that pg_prepared_statements (per session) shows what the reader prepared on it.
     const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    // pool.end() can resolve before the server has seen the connection's Terminate; the database's drop (afterAll)
+    // then ends that backend, and its FATAL reaches a client nobody listens to any more: an uncaught error.
+    pool.on('connect', (client) => client.on('error', () => {}));
     try {
       const read = namedStatements(pool);
       const byValue = 'select $1::text as v, $2::int as n';
