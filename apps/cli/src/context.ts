@@ -272,7 +272,7 @@ export class CliContext {
   async loginAndSeal(email: string, options: LoginOptions = {}): Promise<{ vault: Vault; sessionKey: string }> {
     const password = options.password ?? (await this.password());
     const previous = this.stored;
-    const previousSession = previous && previous.server === this.server ? await this.session(previous) : undefined;
+    const previousSession = previous && sameServer(previous.server, this.server) ? await this.session(previous) : undefined;
     this.stored = undefined; // no write of tokens before the new file exists
     const dpop = options.dpop === false ? null : await generateStorableDpopKeyPair();
     const client = this.client(dpop ? await importDpopKeyPair(dpop) : false);
@@ -330,7 +330,7 @@ export class CliContext {
 
   /** Forgets the stored session if it belongs to this account on this server (after a recovery ended it). */
   forgetIfAccount(email: string): void {
-    if (this.stored && this.stored.server === this.server && this.stored.email === email) this.forget();
+    if (this.stored && sameServer(this.stored.server, this.server) && this.stored.email === email) this.forget();
   }
 }
 
