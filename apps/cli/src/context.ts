@@ -16,6 +16,7 @@ import {
   generateStorableDpopKeyPair,
   importAesKey,
   importDpopKeyPair,
+  isLoopbackHost,
   openBytes,
   randomBytes,
   sealBytes,
@@ -346,8 +347,6 @@ function sameServer(a: string, b: string): boolean {
   return canonical(a) === canonical(b);
 }
 
-const LOOPBACK = /^(localhost|.*\.localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
-
 /**
  * Tokens, OPAQUE messages and refresh tokens must not cross a network in clear: plain http:// is for this machine
  * only (the README's quick start), unless WATCHWORD_INSECURE_HTTP=1 says the network in between is trusted.
@@ -359,7 +358,7 @@ export function assertSecureTransport(server: string, env: NodeJS.ProcessEnv): v
   } catch {
     throw new CliError(`invalid server URL: ${server}`, EXIT.usage);
   }
-  if (url.protocol !== 'http:' || LOOPBACK.test(url.hostname) || env.WATCHWORD_INSECURE_HTTP === '1') return;
+  if (url.protocol !== 'http:' || isLoopbackHost(url.hostname) || env.WATCHWORD_INSECURE_HTTP === '1') return;
   throw new CliError(
     `refusing plain http to ${url.host}: use its https:// address (or set WATCHWORD_INSECURE_HTTP=1 for a network you trust)`,
     EXIT.usage,

@@ -13,3 +13,4 @@ export * from './api/index.ts';
 export * from './dpop.ts';
 export * from './totp.ts';
 export * from './permissions.ts';
+export * from './hosts.ts';

@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '@watchword/protocol';
 import type { Config } from '../config.ts';
 import { sendError } from './errors.ts';
 import type { App } from './types.ts';
@@ -42,7 +43,7 @@ export function checkProductionConfig(config: Config): string[] {
   if (config.metricsToken !== undefined && new Set(config.metricsToken).size < MIN_DISTINCT_TOKEN_CHARACTERS) {
     problems.push('METRICS_TOKEN is not random enough (use e.g. `openssl rand -base64 32`)');
   }
-  if (config.metricsPort !== undefined && config.metricsToken === undefined && !isLoopback(config.metricsHost)) {
+  if (config.metricsPort !== undefined && config.metricsToken === undefined && !isLoopbackHost(config.metricsHost)) {
     problems.push(`METRICS_HOST ${config.metricsHost} is reachable from other machines: set METRICS_TOKEN too, or bind the metrics listener to 127.0.0.1`);
   }
   const plainOrigins = config.corsOrigins.filter((origin) => !origin.startsWith('https://'));
@@ -52,10 +53,6 @@ export function checkProductionConfig(config: Config): string[] {
 
 /** A random 32-character token has ~25 distinct characters (hex: 15–16); `aaaa…` or `abab…` has one or two. */
 const MIN_DISTINCT_TOKEN_CHARACTERS = 10;
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
 
 function isWeakSecret(base64url: string): boolean {
   const bytes = Buffer.from(base64url, 'base64url');
