@@ -28,9 +28,7 @@ async function loadRotatable(trx: Transaction<Database>, id: string): Promise<Se
     .select('users.disabled_at as user_disabled_at')
     .where('sessions.id', '=', id)
     .executeTakeFirst();
-  if (row === undefined || row.user_disabled_at !== null) return undefined;
-  const { user_disabled_at: _, ...session } = row;
-  return toSession(session);
+  return row === undefined || row.user_disabled_at !== null ? undefined : toSession(row);
 }
 
 const sessionRow = (session: NewSession) => ({

@@ -51,15 +51,19 @@ async function taken<T>(ctx: Context, request: FastifyRequest, action: 'login' |
   }
 }
 
+/** The credential a login's start recorded; a login an earlier version started has none: start again (once, on upgrade). */
+function startedAgainst(credential: string | undefined): string {
+  if (credential === undefined) throw new WatchwordError('HANDSHAKE_EXPIRED');
+  return credential;
+}
+
 /**
  * The account's gate, read once the password (or the second factor) is proven — so only such a caller learns that
  * the account is disabled, and an account disabled while the login was in flight gets no session. `credential` is
  * the fingerprint of the record the login's start ran against: if the password has changed since (change, recovery,
  * vault reset), the proof was of a former password and the login fails like a wrong one.
  */
-async function passGate(ctx: Context, request: FastifyRequest, userId: string, client: ClientInfo, credential: string | undefined): Promise<LoginGate> {
-  // Started by an earlier version, which did not record the credential: start again (once, on upgrade).
-  if (credential === undefined) throw new WatchwordError('HANDSHAKE_EXPIRED');
+async function passGate(ctx: Context, request: FastifyRequest, userId: string, client: ClientInfo, credential: string): Promise<LoginGate> {
   const gate = await ctx.storage.mfa.loginGate(userId, { name: client.deviceName, userAgent: client.userAgent });
   if (gate.opaqueRecord !== null && credentialFingerprint(gate.opaqueRecord) !== credential) {
     // The password was proven against a record that has since been replaced: it is not the account's password.
@@ -189,10 +193,11 @@ export function authRoutes(app: App, ctx: Context): void {
       throw new WatchwordError('INVALID_CREDENTIALS');
     }
     const client = clientInfo(request, request.body.deviceName, jkt);
-    const gate = await passGate(ctx, request, hs.userId, client, hs.credential);
+    const credential = startedAgainst(hs.credential);
+    const gate = await passGate(ctx, request, hs.userId, client, credential);
     // The password is proven (and still the account's): its counters reset; a second factor has its own ('mfa').
     await ctx.throttle.succeeded('login', { ip: request.ip, account: hs.email }, hs.attempt);
-    if (gate.secondFactor) return startMfa(ctx, hs.userId, hs.email, client, await factorSummary(ctx, hs.userId), hs.credential as string);
+    if (gate.secondFactor) return startMfa(ctx, hs.userId, hs.email, client, await factorSummary(ctx, hs.userId), credential);
     return completeLogin(ctx, request, hs.userId, hs.email, client, null, gate.device);
   });
 
@@ -203,7 +208,7 @@ export function authRoutes(app: App, ctx: Context): void {
     await throttled(ctx, request, 'mfa', ctx.throttle.assertIpOpen(request.ip));
     const jkt = await tokenRequestJkt(ctx, request);
     const pending = await completeMfa(ctx, request, request.body, jkt);
-    const gate = await passGate(ctx, request, pending.userId, pending.client, pending.credential);
+    const gate = await passGate(ctx, request, pending.userId, pending.client, startedAgainst(pending.credential));
     return completeLogin(ctx, request, pending.userId, pending.email, pending.client, request.body.method, gate.device);
   });
 
