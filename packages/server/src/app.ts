@@ -12,14 +12,16 @@ import { registerJsonBody } from './http/json-body.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { lazyChildLoggerFactory } from './http/request-logger.ts';
 import { type LazySchemas, lazySchemas } from './http/lazy-schemas.ts';
-import { type Metrics, createMetrics, metricsEnabled, metricsRoutes, registerRequestMetrics } from './http/metrics.ts';
+import { type Metrics, createMetrics, metricsEnabled, registerRequestMetrics } from './http/metrics.ts';
+import { metricsRoutes } from './modules/metrics/routes.ts';
 import { registerProductionGuards } from './http/production.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import { registerStrictSchemas } from './http/strict-schemas.ts';
 import { registerWriteBatching } from './http/write-batching.ts';
 import { registerRateLimits } from './http/rate-limit.ts';
-import { createCredentialThrottle, throttleSettings } from './http/throttle.ts';
-import type { App, AppDeps, Context } from './http/types.ts';
+import { createCredentialThrottle, throttleSettings } from './lib/throttle.ts';
+import type { App } from './http/types.ts';
+import type { AppDeps, Context } from './context.ts';
 import { accountRoutes } from './modules/account/routes.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
@@ -31,7 +33,7 @@ import { reauthRoutes } from './modules/auth/reauth.ts';
 import { recoveryRoutes } from './modules/recovery/routes.ts';
 import { webRoutes } from './modules/web/routes.ts';
 import { createMailer } from './mail/mailer.ts';
-import { primeDenylist } from './modules/auth/sessions.ts';
+import { primeDenylist } from './lib/sessions.ts';
 
 /** Fields that hold secrets: redacted at the top of a logged object and one level down (`{ body: { password } }`). */
 const SECRET_FIELDS = ['password', 'refreshToken', 'accessToken', 'reauthToken', 'mfaToken', 'token', 'code', 'backupCodes', 'secret', 'otpauthUri', 'recoveryVerifier', 'recoveryKey'];

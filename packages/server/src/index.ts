@@ -1,4 +1,4 @@
 export { build } from './app.ts';
 export { loadConfig, redactConfig, type Config } from './config.ts';
 export { openRuntime } from './runtime.ts';
-export type { AppDeps } from './http/types.ts';
+export type { AppDeps } from './context.ts';

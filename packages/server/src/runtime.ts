@@ -4,7 +4,7 @@ import { createSecureContext } from 'node:tls';
 import type { Config } from './config.ts';
 import { loadServerSecrets } from './keys/server-secrets.ts';
 import { loadSigningKeys } from './keys/signing-keys.ts';
-import type { AppDeps } from './http/types.ts';
+import type { AppDeps } from './context.ts';
 import { openStateStore } from './state/index.ts';
 import { openStorage } from './storage/index.ts';
 

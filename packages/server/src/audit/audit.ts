@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { Context } from '../http/types.ts';
+import type { Context } from '../context.ts';
 import type { AuditEventRecord } from '../storage/types.ts';
 
 export const AUDIT_ACTIONS = [

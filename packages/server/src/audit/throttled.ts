@@ -7,8 +7,8 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { WatchwordError } from '@watchword/protocol';
-import type { Context } from '../http/types.ts';
-import type { CredentialAction } from '../http/throttle.ts';
+import type { Context } from '../context.ts';
+import type { CredentialAction } from '../lib/throttle.ts';
 import { audit } from './audit.ts';
 
 export interface ThrottledParties {

@@ -2,10 +2,11 @@ import type { FastifyRequest } from 'fastify';
 import { WatchwordError, isPermission } from '@watchword/protocol';
 import { requirePermission, requireSecondFactorSession } from '../rbac/permissions.ts';
 import { userLimit } from './rate-limit.ts';
-import { rateLimited } from './throttle.ts';
+import { rateLimited } from '../lib/throttle.ts';
 import { verifyAccessToken } from '../tokens/access-token.ts';
 import { VerifiedTokenCache } from '../tokens/verified-cache.ts';
-import type { App, Context, RoutePermission } from './types.ts';
+import type { App, RoutePermission } from './types.ts';
+import type { Context } from '../context.ts';
 
 export const revokedSessionKey = (sessionId: string) => `revoked-session:${sessionId}`;
 

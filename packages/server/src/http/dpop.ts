@@ -1,7 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import { WatchwordError } from '@watchword/protocol';
 import { DPOP_DEFAULT_CLOCK_SKEW_SECONDS, DPOP_DEFAULT_MAX_AGE_SECONDS, checkDpopReplay, createNonceIssuer, verifyDpopProof } from '../tokens/dpop.ts';
-import type { Context } from './types.ts';
+import type { Config } from '../config.ts';
+import type { ServerSecrets } from '../keys/server-secrets.ts';
+import type { StateStore } from '../state/types.ts';
 
 export interface DpopCheck {
   /** The access token the proof must be bound to (`ath`, RFC 9449 §4.3 step 11); absent at the token endpoints. */
@@ -15,7 +17,7 @@ const REPLAY_TTL_MS = (DPOP_DEFAULT_MAX_AGE_SECONDS + DPOP_DEFAULT_CLOCK_SKEW_SE
 /** Verifies the request's DPoP proof, if any, and returns its key thumbprint (null when the request has no proof). */
 export type DpopVerifier = (request: FastifyRequest, check?: DpopCheck) => Promise<string | null>;
 
-export function createDpopVerifier(ctx: Pick<Context, 'config' | 'secrets' | 'state' | 'now'>): DpopVerifier & { nonce(): string } {
+export function createDpopVerifier(ctx: { config: Config; secrets: ServerSecrets; state: StateStore; now: () => number }): DpopVerifier & { nonce(): string } {
   const issuer = createNonceIssuer(ctx.secrets.serverSecret);
   const origin = new URL(ctx.config.publicUrl).origin;
   const verifier = async (request: FastifyRequest, check: DpopCheck = {}) => {

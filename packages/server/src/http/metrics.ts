@@ -24,9 +24,8 @@ import type { AddressInfo } from 'node:net';
 import type { onResponseHookHandler } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Storage } from '../storage/types.ts';
-import { sendError } from './errors.ts';
-import type { RefusedAction } from './throttle.ts';
-import type { App, Context } from './types.ts';
+import type { App } from './types.ts';
+import type { RefusedAction } from '../lib/throttle.ts';
 
 /**
  * node:http is required, not imported: an ESM import of a built-in makes Node read every one of its exports, and
@@ -129,21 +128,6 @@ export function registerRequestMetrics(app: App, metrics: Metrics): void {
 export function bearerCheck(token: string): (header: string | undefined) => boolean {
   const expected = createHash('sha256').update(`Bearer ${token}`).digest();
   return (header) => header !== undefined && timingSafeEqual(createHash('sha256').update(header).digest(), expected);
-}
-
-/** `GET /metrics` on the API listener, only when METRICS_TOKEN is set; anything but the right token: 404. */
-export function metricsRoutes(app: App, ctx: Context): void {
-  if (ctx.config.metricsToken === undefined) return;
-  const authorised = bearerCheck(ctx.config.metricsToken);
-  app.get('/metrics', {
-    // Public to the access system: the handler checks its own token (and answers 404, never 401, without it).
-    config: { permission: 'public', rateLimit: 'none' },
-    schema: { hide: true },
-  }, async (request, reply) => {
-    if (!authorised(request.headers.authorization)) return sendError(reply, request, 'NOT_FOUND');
-    const body = await ctx.metrics.registry.metrics();
-    return reply.type(ctx.metrics.registry.contentType).send(body);
-  });
 }
 
 export interface MetricsListener {

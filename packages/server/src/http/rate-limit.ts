@@ -16,8 +16,9 @@
  */
 import type { FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { StateStore } from '../state/types.ts';
-import { rateLimited } from './throttle.ts';
-import type { App, Context, RateClass } from './types.ts';
+import { rateLimited } from '../lib/throttle.ts';
+import type { App, RateClass } from './types.ts';
+import type { Context } from '../context.ts';
 
 const WINDOW_MS = 60_000;
 const CLASSES: readonly RateClass[] = ['auth', 'write', 'read', 'none'];

@@ -1,9 +1,12 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_CLOCK_TOLERANCE_SECONDS } from '../tokens/access-token.ts';
 import { sha256Base64Url } from '../tokens/sha256.ts';
 import { writeSecretFile } from './files.ts';
+
+
+/** The clock tolerance the server uses; a retiring signing key keeps verifying for the TTL plus this. */
+export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
 
 /**
  * Access-token signing keys and their lifecycle.

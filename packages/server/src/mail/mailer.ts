@@ -1,5 +1,8 @@
 import type { SendMailOptions } from 'nodemailer';
+import type { MailLog } from './mail-log.ts';
 import { createOutbox } from './outbox.ts';
+
+export type { MailLog } from './mail-log.ts';
 import { createSmtpTransport } from './smtp.ts';
 
 /**
@@ -21,12 +24,6 @@ export interface Mailer {
   send(message: MailMessage): Promise<void>;
   /** Waits (briefly) for messages still being sent, then releases connections. */
   close(): Promise<void>;
-}
-
-/** The subset of the server's (pino) logger the mail module uses. */
-export interface MailLog {
-  info(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
 }
 
 export interface MailerOptions {

@@ -3,7 +3,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SendMailOptions, Transporter } from 'nodemailer';
 import { loadNodemailer } from './load.ts';
-import type { MailLog } from './mailer.ts';
+import type { MailLog } from './mail-log.ts';
 
 export const OUTBOX_LOG_MESSAGE = 'mail written to outbox (SMTP_URL not set)';
 

@@ -7,7 +7,7 @@
  * cannot refresh (storage `rotate` refuses a disabled account), so its access token is the most it keeps: minutes.
  */
 import { OWNER_ROLE, type Permission, WatchwordError, effectivePermissions } from '@watchword/protocol';
-import type { Context } from '../http/types.ts';
+import type { Context } from '../context.ts';
 
 /**
  * The guard of every change that could leave the server without an active owner: the last one must keep the role,

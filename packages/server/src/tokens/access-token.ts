@@ -37,9 +37,6 @@ export interface TokenSettings {
   clockToleranceSeconds: number;
 }
 
-/** The clock tolerance the server uses; a retiring signing key keeps verifying for the TTL plus this. */
-export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
-
 const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'];
 const MAX_TOKEN_LENGTH = 4096;
 /** A SHA-256 JWK thumbprint, base64url (RFC 7638 §3, RFC 9449 §6.1). */

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { WatchwordError, toBase64Url } from '@watchword/protocol';
-import type { Context } from '../http/types.ts';
+import type { Context } from '../context.ts';
 import { sha256Base64Url } from './sha256.ts';
 import type { EmailTokenPurpose } from '../storage/types.ts';
 

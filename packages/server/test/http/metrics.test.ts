@@ -11,7 +11,7 @@ import { type Vault, WatchwordClient } from '@watchword/client';
 import { ensureOpaqueReady, opaqueClient, opaqueServer } from '@watchword/protocol';
 import { ConfigError, loadConfig, redactConfig } from '../../src/config.ts';
 import { DURATION_BUCKETS, UNMATCHED_ROUTE, createMetrics, listenMetrics } from '../../src/http/metrics.ts';
-import { type RefusedAction, createCredentialThrottle } from '../../src/http/throttle.ts';
+import { type RefusedAction, createCredentialThrottle } from '../../src/lib/throttle.ts';
 import { MemoryStateStore } from '../../src/state/memory.ts';
 import { openPostgresPool } from '../../src/storage/postgres.ts';
 import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';

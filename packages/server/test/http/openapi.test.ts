@@ -7,7 +7,8 @@ import ajvFormats from 'ajv-formats';
 import Type from 'typebox';
 import { openApiPath, toJsonSchema } from '../../src/http/openapi.ts';
 import { registerAuthentication } from '../../src/http/authenticate.ts';
-import type { App, Context } from '../../src/http/types.ts';
+import type { App } from '../../src/http/types.ts';
+import type { Context } from '../../src/context.ts';
 import { type TestApp, createTestApp } from '../support/app.ts';
 
 // A CommonJS module whose function is also its `default` export.

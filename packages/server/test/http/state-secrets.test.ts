@@ -1,5 +1,5 @@
 /**
- * The shared state store never holds a usable bearer secret (`secretKey` in modules/auth/handshakes.ts): a login handshake's id, a pending
+ * The shared state store never holds a usable bearer secret (`secretKey` in lib/handshakes.ts): a login handshake's id, a pending
  * second-factor login's token and a fresh-authentication token are each looked at while still live, in Redis itself
  * (every key and value this app wrote), and none of them is there in any encoding; what they lead to is.
  */

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WatchwordClient } from '@watchword/client';
 import { ensureOpaqueReady, opaqueClient } from '@watchword/protocol';
-import { createCredentialThrottle } from '../../src/http/throttle.ts';
+import { createCredentialThrottle } from '../../src/lib/throttle.ts';
 import { MemoryStateStore } from '../../src/state/memory.ts';
 import { newRefreshToken } from '../../src/tokens/refresh-token.ts';
 import { type TestApp, createTestApp } from '../support/app.ts';

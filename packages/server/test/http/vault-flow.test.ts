@@ -3,7 +3,7 @@ import { WatchwordClient, WatchwordError, type Vault } from '@watchword/client';
 import { opaqueClient } from '@watchword/protocol';
 import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
 import { code } from '../support/error-code.ts';
-import { secretKey } from '../../src/modules/auth/handshakes.ts';
+import { secretKey } from '../../src/lib/handshakes.ts';
 
 /** Bearer sessions here, because these tests also make raw requests with the tokens; DPoP has its own file. */
 const login = (t: TestApp, email: string, password: string, dpop: 'generate' | false = false) =>

@@ -19,7 +19,7 @@ import {
   verifyAuthentication,
   verifyRegistration,
   type StoredCredential,
-} from '../../src/modules/mfa/webauthn.ts';
+} from '../../src/lib/second-factor/webauthn.ts';
 import { SoftAuthenticator, type Tamper } from '../support/soft-authenticator.ts';
 
 const { rpId, origin } = rpFromPublicUrl('https://vault.example.com');

@@ -14,15 +14,16 @@ import {
 } from '@watchword/protocol';
 import { requireAuth } from '../../http/authenticate.ts';
 import { KEEP_AN_OWNER, isLastActiveOwner } from '../../rbac/permissions.ts';
-import type { App, Context } from '../../http/types.ts';
+import type { App } from '../../http/types.ts';
+import type { Context } from '../../context.ts';
 import { audit } from '../../audit/audit.ts';
 import * as templates from '../../mail/templates.ts';
 import { EMAIL_TOKEN_TTL_MS, emailLink, issueEmailToken } from '../../tokens/email-token.ts';
-import { saveHandshake, takeHandshake } from '../auth/handshakes.ts';
-import { assertAllowedKdf, assertUsableRecord, registrationResponse } from '../auth/opaque-server.ts';
-import { consumeReauth } from '../auth/reauth.ts';
-import { denySessions } from '../auth/sessions.ts';
-import { notify } from './notify.ts';
+import { saveHandshake, takeHandshake } from '../../lib/handshakes.ts';
+import { assertAllowedKdf, assertUsableRecord, registrationResponse } from '../../lib/opaque-steps.ts';
+import { consumeReauth } from '../../lib/reauth.ts';
+import { denySessions } from '../../lib/sessions.ts';
+import { notify } from '../../lib/notify.ts';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
 const secured = { tags: ['account'], security: [{ bearer: [] }] };

@@ -49,10 +49,11 @@ import type { FastifyRequest, onErrorAsyncHookHandler } from 'fastify';
 import { type AuditAction, audit } from '../../audit/audit.ts';
 import { redactConfig } from '../../config.ts';
 import { requireAuth } from '../../http/authenticate.ts';
-import type { App, Context } from '../../http/types.ts';
+import type { App } from '../../http/types.ts';
+import type { Context } from '../../context.ts';
 import { KEEP_AN_OWNER, mayActOn, mayAssign, permissionsOf } from '../../rbac/permissions.ts';
 import type { AuditCursor, AuditEventRecord, AuditQueryFilters, RoleRecord, UserSummary } from '../../storage/types.ts';
-import { closeAllSessions, denySessions } from '../auth/sessions.ts';
+import { closeAllSessions, denySessions } from '../../lib/sessions.ts';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
 const secured = { tags: ['admin'], security: [{ bearer: [] }] };

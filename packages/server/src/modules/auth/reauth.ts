@@ -16,28 +16,20 @@ import {
   toBase64Url,
 } from '@watchword/protocol';
 import { requireAuth } from '../../http/authenticate.ts';
-import type { App, AuthInfo, Context } from '../../http/types.ts';
+import type { App, AuthInfo } from '../../http/types.ts';
+import type { Context } from '../../context.ts';
 import { audit } from '../../audit/audit.ts';
 import { throttled } from '../../audit/throttled.ts';
-import { saveHandshake, secretKey, takeHandshake } from './handshakes.ts';
-import { finishLoginVerified, opaque } from './opaque-server.ts';
+import { saveHandshake, takeHandshake } from '../../lib/handshakes.ts';
+import { REAUTH_TTL_MS, reauthKey } from '../../lib/reauth.ts';
+import { finishLoginVerified, opaque } from '../../lib/opaque-steps.ts';
 
-export const REAUTH_TTL_MS = 5 * 60_000;
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
-const reauthKey = (token: string) => secretKey('reauth-token', token);
 
 interface ReauthHandshake {
   serverLoginState: string;
   userId: string;
   sessionId: string;
-}
-
-/** Uses up a reauth token; REAUTH_REQUIRED unless it was issued to this very session in the last 5 minutes. */
-export async function consumeReauth(ctx: Context, auth: AuthInfo, token: string): Promise<void> {
-  const raw = await ctx.state.take(reauthKey(token));
-  if (raw === null) throw new WatchwordError('REAUTH_REQUIRED');
-  const bound = JSON.parse(raw) as { userId: string; sessionId: string };
-  if (bound.userId !== auth.userId || bound.sessionId !== auth.sessionId) throw new WatchwordError('REAUTH_REQUIRED');
 }
 
 export function reauthRoutes(app: App, ctx: Context): void {

@@ -24,19 +24,20 @@ import {
 } from '@watchword/protocol';
 import type { FastifyRequest } from 'fastify';
 import { requireAuth } from '../../http/authenticate.ts';
-import type { App, Context } from '../../http/types.ts';
+import type { App } from '../../http/types.ts';
+import type { Context } from '../../context.ts';
 import type { DeviceHistory, LoginGate } from '../../storage/types.ts';
-import { type LoginHandshake, type RegistrationHandshake, credentialFingerprint, saveHandshake, takeHandshake } from './handshakes.ts';
-import { type ClientInfo, closeAllSessions, closeSession, openSession, refreshSession } from './sessions.ts';
-import { assertAllowedKdf, assertUsableRecord, clientInfo, fakeUserId, finishLoginVerified, opaque, registrationResponse as registrationResponseFor, tokenRequestJkt } from './opaque-server.ts';
-import { completeMfa, startMfa } from './mfa-login.ts';
-import { factorSummary } from '../mfa/second-factor.ts';
+import { type LoginHandshake, type RegistrationHandshake, credentialFingerprint, saveHandshake, takeHandshake } from '../../lib/handshakes.ts';
+import { type ClientInfo, closeAllSessions, closeSession, openSession, refreshSession } from '../../lib/sessions.ts';
+import { assertAllowedKdf, assertUsableRecord, clientInfo, fakeUserId, finishLoginVerified, opaque, registrationResponse as registrationResponseFor, tokenRequestJkt } from '../../lib/opaque-steps.ts';
+import { completeMfa, startMfa } from '../../lib/second-factor/login-step.ts';
+import { factorSummary } from '../../lib/second-factor/factors.ts';
 import { audit, auditEvent } from '../../audit/audit.ts';
 import { accountByEmail, throttled } from '../../audit/throttled.ts';
-import { notify, notifyIfNewDevice } from '../account/notify.ts';
+import { notify, notifyIfNewDevice } from '../../lib/notify.ts';
 import * as templates from '../../mail/templates.ts';
 import { EMAIL_TOKEN_TTL_MS, consumeEmailToken, emailLink, issueEmailToken } from '../../tokens/email-token.ts';
-import { hashRecoveryVerifier } from '../recovery/verifier.ts';
+import { hashRecoveryVerifier } from '../../lib/recovery-verifier.ts';
 import { hashRefreshToken } from '../../tokens/refresh-token.ts';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };

@@ -1,5 +1,6 @@
 import Type from 'typebox';
-import type { App, Context } from '../../http/types.ts';
+import type { App } from '../../http/types.ts';
+import type { Context } from '../../context.ts';
 
 const Check = Type.Union([Type.Literal('ok'), Type.Literal('fail'), Type.Literal('pending')]);
 const Count = Type.Integer({ minimum: 0 });

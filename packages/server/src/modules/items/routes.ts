@@ -14,7 +14,8 @@ import {
   WatchwordError,
 } from '@watchword/protocol';
 import { requireAuth } from '../../http/authenticate.ts';
-import type { App, Context } from '../../http/types.ts';
+import type { App } from '../../http/types.ts';
+import type { Context } from '../../context.ts';
 import type { ItemRecord } from '../../storage/types.ts';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };

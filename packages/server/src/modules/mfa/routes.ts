@@ -20,16 +20,17 @@ import {
 } from '@watchword/protocol';
 import type { FastifyRequest } from 'fastify';
 import { requireAuth } from '../../http/authenticate.ts';
-import type { App, Context } from '../../http/types.ts';
+import type { App } from '../../http/types.ts';
+import type { Context } from '../../context.ts';
 import { audit } from '../../audit/audit.ts';
 import { throttled } from '../../audit/throttled.ts';
 import * as templates from '../../mail/templates.ts';
 import type { WebauthnCredentialRecord } from '../../storage/types.ts';
-import { notify } from '../account/notify.ts';
-import { consumeReauth } from '../auth/reauth.ts';
-import { factorSummary, issueBackupCodes, totpSeedCipher, useTotpCode, webauthnRelyingParty } from './second-factor.ts';
-import { enrolmentFor, matchTotp, newTotpSeed } from './totp.ts';
-import { registrationOptions, verifyRegistration } from './webauthn.ts';
+import { notify } from '../../lib/notify.ts';
+import { consumeReauth } from '../../lib/reauth.ts';
+import { factorSummary, issueBackupCodes, totpSeedCipher, useTotpCode, webauthnRelyingParty } from '../../lib/second-factor/factors.ts';
+import { enrolmentFor, matchTotp, newTotpSeed } from '../../lib/second-factor/totp.ts';
+import { registrationOptions, verifyRegistration } from '../../lib/second-factor/webauthn.ts';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
 const secured = { tags: ['mfa'], security: [{ bearer: [] }] };

@@ -20,16 +20,17 @@ import {
   normaliseEmail,
 } from '@watchword/protocol';
 import type { FastifyRequest } from 'fastify';
-import type { App, Context } from '../../http/types.ts';
+import type { App } from '../../http/types.ts';
+import type { Context } from '../../context.ts';
 import { audit } from '../../audit/audit.ts';
 import { accountByEmail, throttled } from '../../audit/throttled.ts';
 import * as templates from '../../mail/templates.ts';
 import { EMAIL_TOKEN_TTL_MS, consumeEmailToken, emailLink, issueEmailToken } from '../../tokens/email-token.ts';
-import { saveHandshake, takeHandshake } from '../auth/handshakes.ts';
-import { assertAllowedKdf, assertUsableRecord, registrationResponse } from '../auth/opaque-server.ts';
-import { denySessions } from '../auth/sessions.ts';
-import { notify } from '../account/notify.ts';
-import { hashRecoveryVerifier, recoveryVerifierMatches } from './verifier.ts';
+import { saveHandshake, takeHandshake } from '../../lib/handshakes.ts';
+import { assertAllowedKdf, assertUsableRecord, registrationResponse } from '../../lib/opaque-steps.ts';
+import { denySessions } from '../../lib/sessions.ts';
+import { notify } from '../../lib/notify.ts';
+import { hashRecoveryVerifier, recoveryVerifierMatches } from '../../lib/recovery-verifier.ts';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
 

@@ -1,7 +1,8 @@
 import { ErrorResponse, ListSessionsResponse, OkResponse, SessionParams, WatchwordError } from '@watchword/protocol';
 import { requireAuth } from '../../http/authenticate.ts';
-import type { App, Context } from '../../http/types.ts';
-import { closeSession } from '../auth/sessions.ts';
+import type { App } from '../../http/types.ts';
+import type { Context } from '../../context.ts';
+import { closeSession } from '../../lib/sessions.ts';
 import { audit } from '../../audit/audit.ts';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };

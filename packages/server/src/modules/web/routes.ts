@@ -24,7 +24,8 @@ import { extname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { WatchwordError } from '@watchword/protocol';
-import type { App, Context } from '../../http/types.ts';
+import type { App } from '../../http/types.ts';
+import type { Context } from '../../context.ts';
 
 export const BUILD_COMMAND = 'npm run build -w @watchword/web';
 export const ASSET_CACHE_CONTROL = 'public, max-age=31536000, immutable';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { WatchwordError, toBase64Url } from '@watchword/protocol';
-import { sha256Base64Url } from '../../tokens/sha256.ts';
-import type { StateStore } from '../../state/types.ts';
-import type { Attempt } from '../../http/throttle.ts';
+import { sha256Base64Url } from '../tokens/sha256.ts';
+import type { StateStore } from '../state/types.ts';
+import type { Attempt } from './throttle.ts';
 
 /**
  * Handshake state (registration and login) lives in the shared state store — any instance can finish what another

@@ -4,7 +4,7 @@
  * full-entropy input (no guessing is possible), and the comparison is constant-time.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { sha256Base64Url } from '../../tokens/sha256.ts';
+import { sha256Base64Url } from '../tokens/sha256.ts';
 
 export function hashRecoveryVerifier(verifier: string): string {
   return sha256Base64Url(`watchword/v1/recovery-verifier\0${verifier}`);

@@ -7,13 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import { type MfaChallengeResponse, type MfaRequest, WatchwordError, toBase64Url } from '@watchword/protocol';
 import type { FastifyRequest } from 'fastify';
-import type { Context } from '../../http/types.ts';
+import type { Context } from '../../context.ts';
 import { audit } from '../../audit/audit.ts';
 import { throttled } from '../../audit/throttled.ts';
-import { authenticationOptions } from '../mfa/webauthn.ts';
-import { type FactorSummary, methodsOf, useBackupCode, useTotpCode, useWebauthnAssertion, webauthnRelyingParty } from '../mfa/second-factor.ts';
-import { secretKey } from './handshakes.ts';
-import type { ClientInfo } from './sessions.ts';
+import { authenticationOptions } from './webauthn.ts';
+import { type FactorSummary, methodsOf, useBackupCode, useTotpCode, useWebauthnAssertion, webauthnRelyingParty } from './factors.ts';
+import { secretKey } from '../handshakes.ts';
+import type { ClientInfo } from '../sessions.ts';
 
 export const MFA_TTL_MS = 5 * 60_000;
 const MAX_ATTEMPTS = 5;

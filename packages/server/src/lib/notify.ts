@@ -2,11 +2,11 @@
  * Security notifications by e-mail. Always sent in the background: a response never waits for (or reveals) a
  * mail, which keeps enumeration-sensitive answers (registration, recovery request) identical in time too.
  */
-import type { Context } from '../../http/types.ts';
-import { sendInBackground } from '../../mail/mailer.ts';
-import * as templates from '../../mail/templates.ts';
-import type { ClientInfo } from '../auth/sessions.ts';
-import type { DeviceHistory } from '../../storage/types.ts';
+import type { Context } from '../context.ts';
+import { sendInBackground } from '../mail/mailer.ts';
+import * as templates from '../mail/templates.ts';
+import type { ClientInfo } from './sessions.ts';
+import type { DeviceHistory } from '../storage/types.ts';
 
 export type Template = { subject: string; text: string };
 

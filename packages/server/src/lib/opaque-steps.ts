@@ -2,7 +2,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { WatchwordError, opaqueClient, opaqueServer } from '@watchword/protocol';
 import type { FastifyRequest } from 'fastify';
-import type { Context } from '../../http/types.ts';
+import type { Context } from '../context.ts';
 
 /**
  * The OPAQUE identifier of an unknown address: a keyed hash of the normalised e-mail, formatted like a user id, so

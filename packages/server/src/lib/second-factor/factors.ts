@@ -3,7 +3,7 @@
  * UPDATE, so a TOTP step, a backup code or a WebAuthn signature counter counts once, even across instances.
  */
 import type { MfaMethod, WebauthnAuthenticationResponse } from '@watchword/protocol';
-import type { Context } from '../../http/types.ts';
+import type { Context } from '../../context.ts';
 import { type SeedCipher, createSeedCipher } from '../../keys/seed-cipher.ts';
 import type { WebauthnCredentialRecord } from '../../storage/types.ts';
 import { generateBackupCodes, hashBackupCodes, matchBackupCode } from './backup-codes.ts';

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { MfaMethod, TokenResponse } from '@watchword/protocol';
 import { WatchwordError } from '@watchword/protocol';
-import { audit } from '../../audit/audit.ts';
-import { revokedSessionKey } from '../../http/authenticate.ts';
-import type { Context } from '../../http/types.ts';
-import type { AuditEventRecord, SessionRecord } from '../../storage/types.ts';
-import { signAccessToken } from '../../tokens/access-token.ts';
-import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, openSuccessor, sealSuccessor } from '../../tokens/refresh-token.ts';
+import { audit } from '../audit/audit.ts';
+import { revokedSessionKey } from '../http/authenticate.ts';
+import type { Context } from '../context.ts';
+import type { AuditEventRecord, SessionRecord } from '../storage/types.ts';
+import { signAccessToken } from '../tokens/access-token.ts';
+import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, openSuccessor, sealSuccessor } from '../tokens/refresh-token.ts';
 
 export interface ClientInfo {
   ip: string;
