@@ -127,7 +127,7 @@ export async function build(config: Config, deps: AppDeps, options: { metrics?: 
   };
   // main() passes the metrics when it also serves them on a listener of their own (METRICS_PORT).
   const metrics = options.metrics ?? await createMetrics({ enabled: metricsEnabled(config), storage: deps.storage });
-  const throttle = createCredentialThrottle({ state: deps.state, now: base.now, secret: deps.secrets.serverSecret, settings: throttleSettings(config), onRefusal: metrics.throttleRefusal });
+  const throttle = createCredentialThrottle({ state: deps.state, now: base.now, secret: deps.secrets.serverSecret, settings: throttleSettings(config) });
   const mailer = deps.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, outboxDir: config.mailOutboxDir }, app.log);
   const ctx: Context = { ...base, dpop: createDpopVerifier(base), throttle, mailer, metrics };
   app.addHook('onClose', async () => {

@@ -119,8 +119,6 @@ export function createCredentialThrottle(deps: {
   now: () => number;
   secret: Uint8Array;
   settings: ThrottleSettings;
-  /** Told about every attempt refused with RATE_LIMITED (metrics). */
-  onRefusal?: (action: RefusedAction) => void;
 }): CredentialThrottle {
   const { state, now, settings: s } = deps;
   // The key imported once: an HMAC over raw key bytes imports them again on every call (several per attempt).
@@ -277,19 +275,5 @@ export function createCredentialThrottle(deps: {
       await state.increment(generationKey(account), generationTtl());
     },
   };
-  return deps.onRefusal ? reportingRefusals(throttle, deps.onRefusal) : throttle;
-}
-
-/** The same throttle, telling `onRefusal` about each RATE_LIMITED it throws; the refusal itself is unchanged. */
-function reportingRefusals(throttle: CredentialThrottle, onRefusal: (action: RefusedAction) => void): CredentialThrottle {
-  const report = (action: RefusedAction) => (error: unknown): never => {
-    if (error instanceof WatchwordError && error.code === 'RATE_LIMITED') onRefusal(action);
-    throw error;
-  };
-  return {
-    ...throttle,
-    begin: (action, subjects) => throttle.begin(action, subjects).catch(report(action)),
-    check: (action, subjects) => throttle.check(action, subjects).catch(report(action)),
-    assertIpOpen: (ip) => throttle.assertIpOpen(ip).catch(report('ip_block')),
-  };
+  return throttle;
 }

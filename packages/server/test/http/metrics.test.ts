@@ -11,12 +11,16 @@ import { type Vault, WatchwordClient } from '@watchword/client';
 import { ensureOpaqueReady, opaqueClient, opaqueServer } from '@watchword/protocol';
 import { ConfigError, loadConfig, redactConfig } from '../../src/config.ts';
 import { DURATION_BUCKETS, UNMATCHED_ROUTE, createMetrics, listenMetrics } from '../../src/http/metrics.ts';
+import type { FastifyRequest } from 'fastify';
+import type { Context } from '../../src/context.ts';
+import { credentialAttempt } from '../../src/lib/credential-attempt.ts';
 import { type RefusedAction, createCredentialThrottle } from '../../src/lib/throttle.ts';
 import { MemoryStateStore } from '../../src/state/memory.ts';
 import { openPostgresPool } from '../../src/storage/postgres.ts';
 import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
 import { createTestDatabase, dialectsUnderTest } from '../support/pg.ts';
 import { freePort, startServerProcess } from '../support/server-process.ts';
+import { openMigratedStorage } from '../support/storage.ts';
 import { createTempDir } from '../support/tmp.ts';
 
 const PUBLIC = 'http://watchword.test';
@@ -312,24 +316,40 @@ describe.each(backendsUnderTest())('metrics count requests and security events (
   });
 });
 
-describe('the throttle tells its onRefusal callback about each refusal', () => {
+describe('a credential attempt reports each refusal to the metrics and the audit log', () => {
   it('per action, ip_block for follow-up steps, and nothing for other errors', async () => {
-    const refused: RefusedAction[] = [];
-    const settings = { enabled: true, freeAttempts: 1, accountFreeAttempts: 10, backoffBaseMs: 1000, backoffMaxMs: 60_000, failureWindowMs: 3_600_000, ipBlockFailures: 2, ipBlockWindowMs: 60_000, ipBlockMs: 60_000 };
-    const throttle = createCredentialThrottle({ state: new MemoryStateStore(), now: () => 1_000_000, secret: randomBytes(32), settings, onRefusal: (a) => refused.push(a) });
-    await throttle.begin('mfa', { ip: '192.0.2.1', account: 'a@example.com' });
-    await expect(throttle.begin('mfa', { ip: '192.0.2.1', account: 'a@example.com' })).rejects.toMatchObject({ code: 'RATE_LIMITED' });
-    expect(refused).toEqual(['mfa']);
-    await throttle.failed('login', { ip: '192.0.2.2' });
-    await throttle.failed('login', { ip: '192.0.2.2' });
-    await expect(throttle.assertIpOpen('192.0.2.2')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
-    await expect(throttle.check('refresh', { ip: '192.0.2.2' })).rejects.toMatchObject({ code: 'RATE_LIMITED' });
-    expect(refused).toEqual(['mfa', 'ip_block', 'refresh']);
+    const opened = await openMigratedStorage('sqlite');
+    try {
+      const refused: RefusedAction[] = [];
+      const settings = { enabled: true, freeAttempts: 1, accountFreeAttempts: 10, backoffBaseMs: 1000, backoffMaxMs: 60_000, failureWindowMs: 3_600_000, ipBlockFailures: 2, ipBlockWindowMs: 60_000, ipBlockMs: 60_000 };
+      const disabled = await createMetrics({ enabled: false });
+      const contextWith = (state: MemoryStateStore) =>
+        ({
+          storage: opened.storage,
+          now: () => 1_000_000,
+          log: { error: () => undefined },
+          metrics: { ...disabled, throttleRefusal: (a: RefusedAction) => refused.push(a) },
+          throttle: createCredentialThrottle({ state, now: () => 1_000_000, secret: randomBytes(32), settings }),
+        }) as unknown as Context;
+      const ctx = contextWith(new MemoryStateStore());
+      const from = (ip: string) => ({ ip, id: `req-${ip}`, headers: { 'user-agent': 'test' } }) as unknown as FastifyRequest;
+      await credentialAttempt(ctx, from('192.0.2.1'), 'mfa', { account: 'a@example.com' }).begin();
+      await expect(credentialAttempt(ctx, from('192.0.2.1'), 'mfa', { account: 'a@example.com' }).begin()).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+      expect(refused).toEqual(['mfa']);
+      await credentialAttempt(ctx, from('192.0.2.2'), 'login').failed();
+      await credentialAttempt(ctx, from('192.0.2.2'), 'login').failed();
+      await expect(credentialAttempt(ctx, from('192.0.2.2'), 'login').ipOpen()).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+      await expect(credentialAttempt(ctx, from('192.0.2.2'), 'refresh').check()).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+      expect(refused).toEqual(['mfa', 'ip_block', 'refresh']);
+      const events = await opened.storage.audit.query({ action: 'auth.throttled' }, undefined, 10);
+      expect(events.map((e) => [e.ip, e.context['step']]).sort()).toEqual([['192.0.2.1', 'mfa'], ['192.0.2.2', 'login'], ['192.0.2.2', 'refresh']]);
 
-    const down = Object.assign(new MemoryStateStore(), { get: () => Promise.reject(new Error('down')) });
-    const failing = createCredentialThrottle({ state: down, now: () => 0, secret: randomBytes(32), settings, onRefusal: (a) => refused.push(a) });
-    await expect(failing.assertIpOpen('192.0.2.3')).rejects.toThrow('down');
-    expect(refused).toHaveLength(3);
+      const down = Object.assign(new MemoryStateStore(), { get: () => Promise.reject(new Error('down')) });
+      await expect(credentialAttempt(contextWith(down), from('192.0.2.3'), 'login').ipOpen()).rejects.toThrow('down');
+      expect(refused).toHaveLength(3);
+    } finally {
+      await opened.dispose();
+    }
   });
 });
 

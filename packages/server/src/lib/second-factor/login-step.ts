@@ -9,7 +9,7 @@ import { type MfaChallengeResponse, type MfaRequest, WatchwordError, toBase64Url
 import type { FastifyRequest } from 'fastify';
 import type { Context } from '../../context.ts';
 import { audit } from '../../audit/audit.ts';
-import { throttled } from '../../audit/throttled.ts';
+import { credentialAttempt } from '../../lib/credential-attempt.ts';
 import { authenticationOptions } from './webauthn.ts';
 import { type FactorSummary, methodsOf, useBackupCode, useTotpCode, useWebauthnAssertion, webauthnRelyingParty } from './factors.ts';
 import { secretKey } from '../handshakes.ts';
@@ -61,7 +61,7 @@ export async function startMfa(
 export async function completeMfa(ctx: Context, request: FastifyRequest, body: MfaRequest, dpopJkt: string | null): Promise<PendingLogin> {
   const raw = await ctx.state.take(key(body.mfaToken));
   if (raw === null) {
-    await ctx.throttle.failed('mfa', { ip: request.ip });
+    await credentialAttempt(ctx, request, 'mfa').failed();
     throw new WatchwordError('HANDSHAKE_EXPIRED');
   }
   const pending = JSON.parse(raw) as PendingLogin;
@@ -82,7 +82,7 @@ export async function completeMfa(ctx: Context, request: FastifyRequest, body: M
   // checked nothing, so the login stays open: retrying after Retry-After with the same token must work.
   try {
     // Keyed by the user id, as the account's other code checks are (TOTP confirm and disable): one budget of guesses.
-    await throttled(ctx, request, 'mfa', ctx.throttle.begin('mfa', { ip: request.ip, account: pending.userId }), { targetId: pending.userId });
+    await credentialAttempt(ctx, request, 'mfa', { account: pending.userId, targetId: pending.userId }).begin();
   } catch (error) {
     await keep(pending.attempts);
     throw error;
@@ -98,7 +98,7 @@ export async function completeMfa(ctx: Context, request: FastifyRequest, body: M
     await keep(pending.attempts + 1);
     throw new WatchwordError('INVALID_SECOND_FACTOR');
   }
-  await ctx.throttle.succeeded('mfa', { ip: request.ip, account: pending.userId });
+  await credentialAttempt(ctx, request, 'mfa', { account: pending.userId }).succeeded();
   await audit(ctx, request, { action: 'auth.mfa', actorId: pending.userId, outcome: 'success', context: { method: body.method } });
   if (body.method === 'backup_code') await audit(ctx, request, { action: 'mfa.backup_code_used', actorId: pending.userId, outcome: 'success' });
   return pending;

@@ -19,7 +19,7 @@ import { requireAuth } from '../../http/authenticate.ts';
 import type { App, AuthInfo } from '../../http/types.ts';
 import type { Context } from '../../context.ts';
 import { audit } from '../../audit/audit.ts';
-import { throttled } from '../../audit/throttled.ts';
+import { credentialAttempt } from '../../lib/credential-attempt.ts';
 import { saveHandshake, takeHandshake } from '../../lib/handshakes.ts';
 import { REAUTH_TTL_MS, reauthKey } from '../../lib/reauth.ts';
 import { finishLoginVerified, opaque } from '../../lib/opaque-steps.ts';
@@ -39,7 +39,7 @@ export function reauthRoutes(app: App, ctx: Context): void {
   }, async (request) => {
     const auth = requireAuth(request);
     // A guessable secret (the password): counted before any work, per user and IP.
-    await throttled(ctx, request, 'reauth', ctx.throttle.begin('reauth', { ip: request.ip, account: auth.userId }), { actorId: auth.userId });
+    await credentialAttempt(ctx, request, 'reauth', { account: auth.userId, actorId: auth.userId }).begin();
     const user = await ctx.storage.users.findById(auth.userId);
     if (!user) throw new WatchwordError('INVALID_TOKEN');
     const { serverLoginState, loginResponse } = opaque(() =>
@@ -60,14 +60,14 @@ export function reauthRoutes(app: App, ctx: Context): void {
     schema: { tags: ['auth'], security: [{ bearer: [] }], body: ReauthFinishRequest, response: { 200: ReauthFinishResponse, ...errors } },
   }, async (request) => {
     const auth = requireAuth(request);
-    await throttled(ctx, request, 'reauth', ctx.throttle.assertIpOpen(request.ip), { actorId: auth.userId });
+    await credentialAttempt(ctx, request, 'reauth', { actorId: auth.userId }).ipOpen();
     const hs = await takeHandshake<ReauthHandshake>(ctx.state, 'reauth', request.body.loginId);
     const verified = hs.userId === auth.userId && hs.sessionId === auth.sessionId && finishLoginVerified(hs.serverLoginState, request.body.finishLoginRequest);
     if (!verified) {
       await audit(ctx, request, { action: 'auth.reauth', actorId: auth.userId, outcome: 'failure' });
       throw new WatchwordError('INVALID_CREDENTIALS');
     }
-    await ctx.throttle.succeeded('reauth', { ip: request.ip, account: auth.userId });
+    await credentialAttempt(ctx, request, 'reauth', { account: auth.userId }).succeeded();
     const reauthToken = toBase64Url(randomBytes(32));
     await ctx.state.set(reauthKey(reauthToken), JSON.stringify({ userId: auth.userId, sessionId: auth.sessionId }), REAUTH_TTL_MS);
     return { reauthToken, expiresIn: REAUTH_TTL_MS / 1000 };

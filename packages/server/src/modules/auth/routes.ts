@@ -33,7 +33,7 @@ import { assertAllowedKdf, assertUsableRecord, clientInfo, fakeUserId, finishLog
 import { completeMfa, startMfa } from '../../lib/second-factor/login-step.ts';
 import { factorSummary } from '../../lib/second-factor/factors.ts';
 import { audit, auditEvent } from '../../audit/audit.ts';
-import { accountByEmail, throttled } from '../../audit/throttled.ts';
+import { accountByEmail, credentialAttempt } from '../../lib/credential-attempt.ts';
 import { notify, notifyIfNewDevice } from '../../lib/notify.ts';
 import * as templates from '../../mail/templates.ts';
 import { EMAIL_TOKEN_TTL_MS, consumeEmailToken, emailLink, issueEmailToken } from '../../tokens/email-token.ts';
@@ -47,7 +47,7 @@ async function taken<T>(ctx: Context, request: FastifyRequest, action: 'login' |
   try {
     return await take();
   } catch (error) {
-    if (error instanceof WatchwordError && error.code === 'HANDSHAKE_EXPIRED') await ctx.throttle.failed(action, { ip: request.ip });
+    if (error instanceof WatchwordError && error.code === 'HANDSHAKE_EXPIRED') await credentialAttempt(ctx, request, action).failed();
     throw error;
   }
 }
@@ -120,7 +120,7 @@ export function authRoutes(app: App, ctx: Context): void {
   }, async (request) => {
     const email = normaliseEmail(request.body.email);
     // Counted before any work, keyed on the address as sent (existing or not: no enumeration).
-    const attempt = await throttled(ctx, request, 'register', ctx.throttle.begin('register', { ip: request.ip, account: email }));
+    const attempt = await credentialAttempt(ctx, request, 'register', { account: email }).begin();
     const existing = await ctx.storage.users.findByEmail(email);
     // An existing address gets a throw-away id and the same work; finishing it creates nothing.
     const userId = randomUUID();
@@ -136,7 +136,7 @@ export function authRoutes(app: App, ctx: Context): void {
   }, async (request, reply) => {
     const { registrationId, registrationRecord, kdfVersion, keys, accountData } = request.body;
     assertAllowedKdf(ctx, kdfVersion);
-    await throttled(ctx, request, 'register', ctx.throttle.assertIpOpen(request.ip));
+    await credentialAttempt(ctx, request, 'register').ipOpen();
     const hs = await taken(ctx, request, 'register', () => takeHandshake<RegistrationHandshake>(ctx.state, 'register', registrationId));
     assertUsableRecord(ctx, hs.userId, registrationRecord);
     // 'exists' (a concurrent registration won) answers exactly like success: no enumeration.
@@ -149,7 +149,7 @@ export function authRoutes(app: App, ctx: Context): void {
       // The address's owner learns that someone tried; the caller learns nothing (design brief §1).
       void notify(ctx, hs.email, templates.registrationAttempt());
     }
-    await ctx.throttle.succeeded('register', { ip: request.ip, account: hs.email }, hs.attempt);
+    await credentialAttempt(ctx, request, 'register', { account: hs.email }).succeeded(hs.attempt);
     return reply.code(201).send({ userId: hs.userId });
   });
 
@@ -160,7 +160,7 @@ export function authRoutes(app: App, ctx: Context): void {
     const email = normaliseEmail(request.body.email);
     // With OPAQUE a wrong password only shows on the client: every start counts as a failure until its finish
     // succeeds. Counted atomically before the lookup and the OPAQUE work; unknown addresses alike (no enumeration).
-    const attempt = await throttled(ctx, request, 'login', ctx.throttle.begin('login', { ip: request.ip, account: email }), { targetId: accountByEmail(ctx, email) });
+    const attempt = await credentialAttempt(ctx, request, 'login', { account: email, targetId: accountByEmail(ctx, email) }).begin();
     ctx.metrics.loginStarted();
     const user = await ctx.storage.users.findByEmail(email);
     // Unknown address: a fake record (registrationRecord null) — same status, same size, same work (RFC 9807 §10.9).
@@ -183,7 +183,7 @@ export function authRoutes(app: App, ctx: Context): void {
     schema: { tags: ['auth'], body: LoginFinishRequest, response: { 200: LoginFinishResponse, ...errors } },
   }, async (request) => {
     // The handshake is taken before the proof is checked: one finish per start, right or wrong.
-    await throttled(ctx, request, 'login', ctx.throttle.assertIpOpen(request.ip));
+    await credentialAttempt(ctx, request, 'login').ipOpen();
     const jkt = await tokenRequestJkt(ctx, request);
     const hs = await taken(ctx, request, 'login', () => takeHandshake<LoginHandshake>(ctx.state, 'login', request.body.loginId));
     const verified = finishLoginVerified(hs.serverLoginState, request.body.finishLoginRequest);
@@ -197,7 +197,7 @@ export function authRoutes(app: App, ctx: Context): void {
     const credential = startedAgainst(hs.credential);
     const gate = await passGate(ctx, request, hs.userId, client, credential);
     // The password is proven (and still the account's): its counters reset; a second factor has its own ('mfa').
-    await ctx.throttle.succeeded('login', { ip: request.ip, account: hs.email }, hs.attempt);
+    await credentialAttempt(ctx, request, 'login', { account: hs.email }).succeeded(hs.attempt);
     if (gate.secondFactor) return startMfa(ctx, hs.userId, hs.email, client, await factorSummary(ctx, hs.userId), credential);
     return completeLogin(ctx, request, hs.userId, hs.email, client, null, gate.device);
   });
@@ -206,7 +206,7 @@ export function authRoutes(app: App, ctx: Context): void {
     config: { permission: 'public', rateLimit: 'auth' },
     schema: { tags: ['auth'], body: MfaRequest, response: { 200: TokenResponse, ...errors } },
   }, async (request) => {
-    await throttled(ctx, request, 'mfa', ctx.throttle.assertIpOpen(request.ip));
+    await credentialAttempt(ctx, request, 'mfa').ipOpen();
     const jkt = await tokenRequestJkt(ctx, request);
     const pending = await completeMfa(ctx, request, request.body, jkt);
     const gate = await passGate(ctx, request, pending.userId, pending.client, startedAgainst(pending.credential));
@@ -218,14 +218,7 @@ export function authRoutes(app: App, ctx: Context): void {
     schema: { tags: ['auth'], body: VerifyEmailRequest, response: { 200: OkResponse, ...errors } },
   }, async (request) => {
     // The token is unguessable (256 bits): refused while the IP is blocked, failures counted after the fact.
-    await throttled(ctx, request, 'email_token', ctx.throttle.check('email_token', { ip: request.ip }));
-    let userId: string;
-    try {
-      userId = await consumeEmailToken(ctx, request.body.token, 'verify_email');
-    } catch (error) {
-      await ctx.throttle.failed('email_token', { ip: request.ip });
-      throw error;
-    }
+    const userId = await credentialAttempt(ctx, request, 'email_token').guard(() => consumeEmailToken(ctx, request.body.token, 'verify_email'));
     await ctx.storage.account.markEmailVerified(userId, ctx.now());
     await audit(ctx, request, { action: 'account.email_verified', actorId: userId, outcome: 'success' });
     return { ok: true as const };
@@ -237,14 +230,8 @@ export function authRoutes(app: App, ctx: Context): void {
   }, async (request) => {
     // Refresh tokens cannot be guessed: refused while blocked or in backoff, failures counted after the fact
     // (per IP, and per presented token and IP) — so concurrent refreshes of one token (grace window) all pass.
-    const subjects = { ip: request.ip, account: hashRefreshToken(request.body.refreshToken) };
-    await throttled(ctx, request, 'refresh', ctx.throttle.check('refresh', subjects));
-    try {
-      return await refreshSession(ctx, request.body.refreshToken, await tokenRequestJkt(ctx, request), request);
-    } catch (error) {
-      if (error instanceof WatchwordError && error.code === 'INVALID_REFRESH_TOKEN') await ctx.throttle.failed('refresh', subjects);
-      throw error;
-    }
+    const attempt = credentialAttempt(ctx, request, 'refresh', { account: hashRefreshToken(request.body.refreshToken) });
+    return attempt.guard(async () => refreshSession(ctx, request.body.refreshToken, await tokenRequestJkt(ctx, request), request), ['INVALID_REFRESH_TOKEN']);
   });
 
   app.post('/api/v1/auth/logout', {

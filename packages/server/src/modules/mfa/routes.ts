@@ -23,7 +23,7 @@ import { requireAuth } from '../../http/authenticate.ts';
 import type { App } from '../../http/types.ts';
 import type { Context } from '../../context.ts';
 import { audit } from '../../audit/audit.ts';
-import { throttled } from '../../audit/throttled.ts';
+import { credentialAttempt } from '../../lib/credential-attempt.ts';
 import * as templates from '../../mail/templates.ts';
 import type { WebauthnCredentialRecord } from '../../storage/types.ts';
 import { notify } from '../../lib/notify.ts';
@@ -94,7 +94,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
   }, async (request) => {
     const { userId } = requireAuth(request);
     // A code is a guessable secret: counted like one.
-    await throttled(ctx, request, 'mfa', ctx.throttle.begin('mfa', { ip: request.ip, account: userId }), { actorId: userId });
+    await credentialAttempt(ctx, request, 'mfa', { account: userId, actorId: userId }).begin();
     const factor = await ctx.storage.mfa.getTotp(userId);
     if (!factor) throw new WatchwordError('FACTOR_NOT_FOUND');
     if (factor.confirmedAt !== null) throw new WatchwordError('FACTOR_ALREADY_ENABLED');
@@ -109,7 +109,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
       await audit(ctx, request, { action: 'mfa.totp_enabled', actorId: userId, outcome: 'failure', context: { reason: 'wrong_code' } });
       throw new WatchwordError('INVALID_SECOND_FACTOR');
     }
-    await ctx.throttle.succeeded('mfa', { ip: request.ip, account: userId });
+    await credentialAttempt(ctx, request, 'mfa', { account: userId }).succeeded();
     await audit(ctx, request, { action: 'mfa.totp_enabled', actorId: userId, outcome: 'success' });
     void notify(ctx, await emailOf(ctx, userId), templates.factorAdded({ kind: 'totp' }));
     return { ok: true as const, ...(await firstFactorCodes(ctx, request, userId)) };
@@ -120,7 +120,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
     schema: { ...secured, body: TotpCodeRequest, response: { 200: OkResponse, ...errors } },
   }, async (request) => {
     const { userId } = requireAuth(request);
-    await throttled(ctx, request, 'mfa', ctx.throttle.begin('mfa', { ip: request.ip, account: userId }), { actorId: userId });
+    await credentialAttempt(ctx, request, 'mfa', { account: userId, actorId: userId }).begin();
     const factor = await ctx.storage.mfa.getTotp(userId);
     if (!factor || factor.confirmedAt === null) throw new WatchwordError('FACTOR_NOT_FOUND');
     // Only with a fresh code (single use like any other).
@@ -128,7 +128,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
       await audit(ctx, request, { action: 'mfa.totp_disabled', actorId: userId, outcome: 'failure', context: { reason: 'wrong_code' } });
       throw new WatchwordError('INVALID_SECOND_FACTOR');
     }
-    await ctx.throttle.succeeded('mfa', { ip: request.ip, account: userId });
+    await credentialAttempt(ctx, request, 'mfa', { account: userId }).succeeded();
     await ctx.storage.mfa.deleteTotp(userId);
     await dropOrphanedBackupCodes(ctx, userId);
     await audit(ctx, request, { action: 'mfa.totp_disabled', actorId: userId, outcome: 'success' });

@@ -23,7 +23,7 @@ import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/types.ts';
 import type { Context } from '../../context.ts';
 import { audit } from '../../audit/audit.ts';
-import { accountByEmail, throttled } from '../../audit/throttled.ts';
+import { accountByEmail, credentialAttempt } from '../../lib/credential-attempt.ts';
 import * as templates from '../../mail/templates.ts';
 import { EMAIL_TOKEN_TTL_MS, consumeEmailToken, emailLink, issueEmailToken } from '../../tokens/email-token.ts';
 import { saveHandshake, takeHandshake } from '../../lib/handshakes.ts';
@@ -44,7 +44,7 @@ async function takeRecovery(ctx: Context, request: FastifyRequest, recoveryId: s
   try {
     return await takeHandshake<RecoveryHandshake>(ctx.state, 'recovery', recoveryId);
   } catch (error) {
-    await ctx.throttle.failed('email_token', { ip: request.ip });
+    await credentialAttempt(ctx, request, 'email_token').failed();
     throw error;
   }
 }
@@ -56,7 +56,7 @@ export function recoveryRoutes(app: App, ctx: Context): void {
   }, async (request, reply) => {
     const email = normaliseEmail(request.body.email);
     // Counted per address and IP (known or not): bounds the mail one can make the server send.
-    await throttled(ctx, request, 'recovery', ctx.throttle.begin('recovery', { ip: request.ip, account: email }), { targetId: accountByEmail(ctx, email) });
+    await credentialAttempt(ctx, request, 'recovery', { account: email, targetId: accountByEmail(ctx, email) }).begin();
     const user = await ctx.storage.users.findByEmail(email);
     if (user) {
       const token = await issueEmailToken(ctx, user.id, 'recovery');
@@ -70,14 +70,7 @@ export function recoveryRoutes(app: App, ctx: Context): void {
     config: { permission: 'public', rateLimit: 'auth' },
     schema: { tags: ['recovery'], body: RecoveryStartRequest, response: { 200: RecoveryStartResponse, ...errors } },
   }, async (request) => {
-    await throttled(ctx, request, 'email_token', ctx.throttle.check('email_token', { ip: request.ip }));
-    let userId: string;
-    try {
-      userId = await consumeEmailToken(ctx, request.body.token, 'recovery');
-    } catch (error) {
-      await ctx.throttle.failed('email_token', { ip: request.ip });
-      throw error;
-    }
+    const userId = await credentialAttempt(ctx, request, 'email_token').guard(() => consumeEmailToken(ctx, request.body.token, 'recovery'));
     const user = await ctx.storage.users.findById(userId);
     if (!user) throw new WatchwordError('INVALID_EMAIL_TOKEN');
     const response = registrationResponse(ctx, user.id, request.body.registrationRequest);
@@ -99,12 +92,12 @@ export function recoveryRoutes(app: App, ctx: Context): void {
   }, async (request) => {
     const body = request.body;
     assertAllowedKdf(ctx, body.kdfVersion);
-    await throttled(ctx, request, 'recovery', ctx.throttle.assertIpOpen(request.ip));
+    await credentialAttempt(ctx, request, 'recovery').ipOpen();
     const hs = await takeRecovery(ctx, request, body.recoveryId);
     const user = await ctx.storage.users.findById(hs.userId);
     if (!user || !recoveryVerifierMatches(user.recoveryVerifierHash, body.recoveryVerifier)) {
       // The e-mail token is used up with this exchange: a wrong recovery key means requesting a new mail.
-      await ctx.throttle.failed('recovery', { ip: request.ip, account: hs.email });
+      await credentialAttempt(ctx, request, 'recovery', { account: hs.email }).failed();
       await audit(ctx, request, { action: 'recovery.completed', actorId: hs.userId, outcome: 'failure', context: { reason: 'recovery key' } });
       throw new WatchwordError('INVALID_CREDENTIALS');
     }
@@ -125,7 +118,7 @@ export function recoveryRoutes(app: App, ctx: Context): void {
     );
     if (revoked === undefined) throw new WatchwordError('INVALID_EMAIL_TOKEN');
     await denySessions(ctx, revoked);
-    await ctx.throttle.succeeded('recovery', { ip: request.ip, account: hs.email });
+    await credentialAttempt(ctx, request, 'recovery', { account: hs.email }).succeeded();
     await audit(ctx, request, { action: 'recovery.completed', actorId: hs.userId, outcome: 'success', context: { sessionsRevoked: revoked.length } });
     void notify(ctx, hs.email, templates.recoveryUsed({ at: new Date(ctx.now()), ip: request.ip }));
     return { ok: true as const };
@@ -137,7 +130,7 @@ export function recoveryRoutes(app: App, ctx: Context): void {
   }, async (request) => {
     const body = request.body;
     assertAllowedKdf(ctx, body.kdfVersion);
-    await throttled(ctx, request, 'recovery', ctx.throttle.assertIpOpen(request.ip));
+    await credentialAttempt(ctx, request, 'recovery').ipOpen();
     const hs = await takeRecovery(ctx, request, body.recoveryId);
     assertUsableRecord(ctx, hs.userId, body.registrationRecord);
     const { personalVault, recoveryVerifier, ...keys } = body.keys;
@@ -155,7 +148,7 @@ export function recoveryRoutes(app: App, ctx: Context): void {
     );
     if (reset === undefined) throw new WatchwordError('INVALID_EMAIL_TOKEN');
     await denySessions(ctx, reset.revoked);
-    await ctx.throttle.succeeded('recovery', { ip: request.ip, account: hs.email });
+    await credentialAttempt(ctx, request, 'recovery', { account: hs.email }).succeeded();
     await audit(ctx, request, {
       action: 'recovery.vault_reset',
       actorId: hs.userId,
