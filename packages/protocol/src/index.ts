@@ -14,3 +14,4 @@ export * from './dpop.ts';
 export * from './totp.ts';
 export * from './permissions.ts';
 export * from './hosts.ts';
+export * from './routes/index.ts';

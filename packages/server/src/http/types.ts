@@ -10,18 +10,9 @@ export type App = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
-/**
- * Each route declares the permission it needs (deny by default: a route without a declaration fails at start-up):
- * `public` (no authentication) or one `resource:action` permission from the closed list in @watchword/protocol.
- */
-export type RoutePermission = 'public' | Permission;
-
-/**
- * Each route declares its volume-limit class (see http/rate-limit.ts); a route without one fails at start-up.
- * auth ≪ write < read; `none` is for the health probes and the web vault's content-hashed static files only (constant
- * work from memory; see modules/web/routes.ts).
- */
-export type RateClass = 'auth' | 'write' | 'read' | 'none';
+/** Each route declares its permission and volume-limit class in its descriptor (@watchword/protocol routes/). */
+export type { RateClass, RoutePermission } from '@watchword/protocol';
+import type { RateClass, RoutePermission } from '@watchword/protocol';
 
 export interface AuthInfo {
   readonly userId: string;

@@ -1,17 +1,9 @@
 import {
-  AccountResponse,
-  DeleteAccountRequest,
-  ErrorResponse,
-  EmptyBody,
-  OkResponse,
-  PasswordChangeFinishRequest,
-  PasswordChangeFinishResponse,
-  PasswordChangeStartRequest,
-  PasswordChangeStartResponse,
-  SecurityActivityResponse,
-  WatchwordError,
+  api,
   normaliseEmail,
+  WatchwordError,
 } from '@watchword/protocol';
+import { route } from '../../http/route.ts';
 import { requireAuth } from '../../http/authenticate.ts';
 import { KEEP_AN_OWNER, isLastActiveOwner } from '../../rbac/permissions.ts';
 import type { App } from '../../http/types.ts';
@@ -25,8 +17,6 @@ import { consumeReauth } from '../../lib/reauth.ts';
 import { denySessions } from '../../lib/sessions.ts';
 import { notify } from '../../lib/notify.ts';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
-const secured = { tags: ['account'], security: [{ bearer: [] }] };
 
 interface PasswordChangeHandshake {
   userId: string;
@@ -37,10 +27,7 @@ interface PasswordChangeHandshake {
 const ACTIVITY_LIMIT = 100;
 
 export function accountRoutes(app: App, ctx: Context): void {
-  app.get('/api/v1/account', {
-    config: { permission: 'account:self', rateLimit: 'read' },
-    schema: { ...secured, response: { 200: AccountResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.account.get, async (request) => {
     const { userId } = requireAuth(request);
     const user = await ctx.storage.users.findById(userId);
     if (!user) throw new WatchwordError('INVALID_TOKEN');
@@ -70,10 +57,7 @@ export function accountRoutes(app: App, ctx: Context): void {
    * the account key; the server swaps record and wrap in one transaction and ends every other session. No item is
    * re-encrypted. Strength and history are the client's job (the server never sees a password).
    */
-  app.post('/api/v1/account/password/start', {
-    config: { permission: 'account:self', rateLimit: 'write' },
-    schema: { ...secured, body: PasswordChangeStartRequest, response: { 200: PasswordChangeStartResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.account.passwordStart, async (request) => {
     const auth = requireAuth(request);
     await consumeReauth(ctx, auth, request.body.reauthToken);
     const response = registrationResponse(ctx, auth.userId, request.body.registrationRequest);
@@ -81,10 +65,7 @@ export function accountRoutes(app: App, ctx: Context): void {
     return { changeId: await saveHandshake(ctx.state, 'password', handshake), registrationResponse: response };
   });
 
-  app.post('/api/v1/account/password/finish', {
-    config: { permission: 'account:self', rateLimit: 'write' },
-    schema: { ...secured, body: PasswordChangeFinishRequest, response: { 200: PasswordChangeFinishResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.account.passwordFinish, async (request) => {
     const auth = requireAuth(request);
     const body = request.body;
     assertAllowedKdf(ctx, body.kdfVersion);
@@ -105,10 +86,7 @@ export function accountRoutes(app: App, ctx: Context): void {
     return { ok: true as const, revokedSessions: revoked.length };
   });
 
-  app.post('/api/v1/account/email/verify', {
-    config: { permission: 'account:self', rateLimit: 'write' },
-    schema: { ...secured, body: EmptyBody, response: { 200: OkResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.account.resendVerification, async (request) => {
     const { userId } = requireAuth(request);
     const user = await ctx.storage.users.findById(userId);
     if (!user) throw new WatchwordError('INVALID_TOKEN');
@@ -119,20 +97,14 @@ export function accountRoutes(app: App, ctx: Context): void {
     return { ok: true as const };
   });
 
-  app.get('/api/v1/account/activity', {
-    config: { permission: 'account:self', rateLimit: 'read' },
-    schema: { ...secured, response: { 200: SecurityActivityResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.account.activity, async (request) => {
     const { userId } = requireAuth(request);
     const events = await ctx.storage.audit.listForUser(userId, ACTIVITY_LIMIT);
     return { events: events.map((e) => ({ at: e.at, action: e.action, outcome: e.outcome, ip: e.ip, userAgent: e.userAgent })) };
   });
 
   /** Account deletion after fresh authentication and the address typed again; the audit event stays. */
-  app.delete('/api/v1/account', {
-    config: { permission: 'account:self', rateLimit: 'write' },
-    schema: { ...secured, body: DeleteAccountRequest, response: { 200: OkResponse, ...errors, 409: ErrorResponse } },
-  }, async (request) => {
+  route(app, api.account.delete, async (request) => {
     const auth = requireAuth(request);
     const user = await ctx.storage.users.findById(auth.userId);
     if (!user) throw new WatchwordError('INVALID_TOKEN');

@@ -14,37 +14,21 @@ import { Readable } from 'node:stream';
 import {
   type AdminRole,
   type AdminUser,
-  AdminDeleteUserRequest,
-  AdminRevokeSessionsResponse,
-  AdminRoleResponse,
-  AdminRolesResponse,
-  AdminSettingsResponse,
-  AdminUserParams,
-  AdminUserResponse,
-  AdminUserRoleParams,
-  AdminUsersQuery,
-  AdminUsersResponse,
-  AuditExportBody,
-  AuditExportQuery,
-  AuditQuery,
-  AuditQueryResponse,
+  api,
   BASE_ROLE,
-  CreateRoleRequest,
-  EmptyBody,
-  ErrorResponse,
-  MAX_ADMIN_USERS_PAGE,
-  MAX_AUDIT_PAGE,
-  OkResponse,
-  type Permission,
-  type SettingValue,
-  WatchwordError,
   effectivePermissions,
   fromBase64Url,
   isPermission,
+  MAX_ADMIN_USERS_PAGE,
+  MAX_AUDIT_PAGE,
   normaliseEmail,
+  type Permission,
+  type SettingValue,
   toBase64Url,
   utf8,
+  WatchwordError,
 } from '@watchword/protocol';
+import { route } from '../../http/route.ts';
 import type { FastifyRequest, onErrorAsyncHookHandler } from 'fastify';
 import { type AuditAction, audit } from '../../audit/audit.ts';
 import { redactConfig } from '../../config.ts';
@@ -55,9 +39,6 @@ import { KEEP_AN_OWNER, mayActOn, mayAssign, permissionsOf } from '../../rbac/pe
 import type { AuditCursor, AuditEventRecord, AuditQueryFilters, RoleRecord, UserSummary } from '../../storage/types.ts';
 import { closeAllSessions, denySessions } from '../../lib/sessions.ts';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
-const secured = { tags: ['admin'], security: [{ bearer: [] }] };
-const PREFIX = '/api/v1/admin';
 const DEFAULT_USERS_PAGE = 50;
 const DEFAULT_AUDIT_PAGE = 100;
 /** The export reads the log in pages of this many rows and streams each out: never the whole log in memory. */
@@ -259,10 +240,8 @@ export function adminRoutes(app: App, ctx: Context): void {
     return toAdminUser(user);
   };
 
-  app.get(`${PREFIX}/users`, {
-    config: { permission: 'users:read', rateLimit: 'read' },
+  route(app, api.admin.users, {
     onError: auditPermissionRefusal('admin.read_refused'),
-    schema: { ...secured, querystring: AdminUsersQuery, response: { 200: AdminUsersResponse, ...errors } },
   }, async (request) => {
     const { query, cursor, limit } = request.query;
     const size = Math.min(limit === undefined ? DEFAULT_USERS_PAGE : Number(limit), MAX_ADMIN_USERS_PAGE);
@@ -272,17 +251,13 @@ export function adminRoutes(app: App, ctx: Context): void {
     return { users: page.map(toAdminUser), nextCursor: found.length > size && last ? encodeUserCursor(last.email) : null };
   });
 
-  app.get(`${PREFIX}/users/:id`, {
-    config: { permission: 'users:read', rateLimit: 'read' },
+  route(app, api.admin.user, {
     onError: auditPermissionRefusal('admin.read_refused'),
-    schema: { ...secured, params: AdminUserParams, response: { 200: AdminUserResponse, ...errors } },
   }, async (request) => ({ user: await summaryOf(request.params.id) }));
 
   /** Disabling ends every session at once; the password then answers ACCOUNT_DISABLED (only when it is right). */
-  app.post(`${PREFIX}/users/:id/disable`, {
-    config: { permission: 'users:disable', rateLimit: 'write' },
+  route(app, api.admin.disableUser, {
     onError: auditPermissionRefusal('admin.user_disabled'),
-    schema: { ...secured, params: AdminUserParams, body: EmptyBody, response: { 200: AdminUserResponse, ...errors } },
   }, async (request) => {
     const actor = await actorOf(request);
     const user = await target(request, actor, 'admin.user_disabled', request.params.id);
@@ -294,10 +269,8 @@ export function adminRoutes(app: App, ctx: Context): void {
     return { user: await summaryOf(user.id) };
   });
 
-  app.post(`${PREFIX}/users/:id/enable`, {
-    config: { permission: 'users:disable', rateLimit: 'write' },
+  route(app, api.admin.enableUser, {
     onError: auditPermissionRefusal('admin.user_enabled'),
-    schema: { ...secured, params: AdminUserParams, body: EmptyBody, response: { 200: AdminUserResponse, ...errors } },
   }, async (request) => {
     const actor = await actorOf(request);
     const user = await target(request, actor, 'admin.user_enabled', request.params.id);
@@ -307,10 +280,8 @@ export function adminRoutes(app: App, ctx: Context): void {
   });
 
   /** Deletes the account with every item, vault, key, session and factor; the address must be typed again. */
-  app.delete(`${PREFIX}/users/:id`, {
-    config: { permission: 'users:delete', rateLimit: 'write' },
+  route(app, api.admin.deleteUser, {
     onError: auditPermissionRefusal('admin.user_deleted'),
-    schema: { ...secured, params: AdminUserParams, body: AdminDeleteUserRequest, response: { 200: OkResponse, ...errors } },
   }, async (request) => {
     const actor = await actorOf(request);
     const user = await target(request, actor, 'admin.user_deleted', request.params.id);
@@ -323,10 +294,8 @@ export function adminRoutes(app: App, ctx: Context): void {
     return { ok: true as const };
   });
 
-  app.post(`${PREFIX}/users/:id/sessions/revoke`, {
-    config: { permission: 'sessions:revoke', rateLimit: 'write' },
+  route(app, api.admin.revokeSessions, {
     onError: auditPermissionRefusal('admin.sessions_revoked'),
-    schema: { ...secured, params: AdminUserParams, body: EmptyBody, response: { 200: AdminRevokeSessionsResponse, ...errors } },
   }, async (request) => {
     const actor = await actorOf(request);
     const user = await target(request, actor, 'admin.sessions_revoked', request.params.id);
@@ -339,10 +308,8 @@ export function adminRoutes(app: App, ctx: Context): void {
    * Lifts the account's backoff (every action, every IP): the counters keyed by its address (login, recovery) and by
    * its id (second factors, fresh authentication). IP blocks stay.
    */
-  app.post(`${PREFIX}/users/:id/throttle/clear`, {
-    config: { permission: 'throttle:clear', rateLimit: 'write' },
+  route(app, api.admin.clearThrottle, {
     onError: auditPermissionRefusal('admin.throttle_cleared'),
-    schema: { ...secured, params: AdminUserParams, body: EmptyBody, response: { 200: OkResponse, ...errors } },
   }, async (request) => {
     const actor = await actorOf(request);
     const user = await target(request, actor, 'admin.throttle_cleared', request.params.id);
@@ -367,10 +334,8 @@ export function adminRoutes(app: App, ctx: Context): void {
     return user;
   };
 
-  app.put(`${PREFIX}/users/:id/roles/:role`, {
-    config: { permission: 'roles:assign', rateLimit: 'write' },
+  route(app, api.admin.grantRole, {
     onError: auditPermissionRefusal('admin.role_granted'),
-    schema: { ...secured, params: AdminUserRoleParams, body: EmptyBody, response: { 200: AdminUserResponse, ...errors } },
   }, async (request) => {
     const actor = await actorOf(request);
     const { id, role } = request.params;
@@ -382,10 +347,8 @@ export function adminRoutes(app: App, ctx: Context): void {
     return { user: await summaryOf(id) };
   });
 
-  app.delete(`${PREFIX}/users/:id/roles/:role`, {
-    config: { permission: 'roles:assign', rateLimit: 'write' },
+  route(app, api.admin.revokeRole, {
     onError: auditPermissionRefusal('admin.role_revoked'),
-    schema: { ...secured, params: AdminUserRoleParams, response: { 200: AdminUserResponse, ...errors } },
   }, async (request) => {
     const actor = await actorOf(request);
     const { id, role } = request.params;
@@ -397,10 +360,8 @@ export function adminRoutes(app: App, ctx: Context): void {
     return { user: await summaryOf(id) };
   });
 
-  app.get(`${PREFIX}/roles`, {
-    config: { permission: 'roles:read', rateLimit: 'read' },
+  route(app, api.admin.roles, {
     onError: auditPermissionRefusal('admin.read_refused'),
-    schema: { ...secured, response: { 200: AdminRolesResponse, ...errors } },
   }, async () => {
     const roles = await ctx.storage.roles.list();
     const catalogue = catalogueOf(roles);
@@ -408,10 +369,8 @@ export function adminRoutes(app: App, ctx: Context): void {
   });
 
   /** A custom role: any parent, any permissions — as long as everything it grants is the creator's own. */
-  app.post(`${PREFIX}/roles`, {
-    config: { permission: 'roles:manage', rateLimit: 'write' },
+  route(app, api.admin.createRole, {
     onError: auditPermissionRefusal('admin.role_created'),
-    schema: { ...secured, body: CreateRoleRequest, response: { 201: AdminRoleResponse, ...errors } },
   }, async (request, reply) => {
     const actor = await actorOf(request);
     const { name, parent, description, permissions } = request.body;
@@ -432,16 +391,12 @@ export function adminRoutes(app: App, ctx: Context): void {
     return reply.code(201).send({ role: toAdminRole(role, catalogueOf(roles)) });
   });
 
-  app.get(`${PREFIX}/settings`, {
-    config: { permission: 'settings:read', rateLimit: 'read' },
+  route(app, api.admin.settings, {
     onError: auditPermissionRefusal('admin.read_refused'),
-    schema: { ...secured, response: { 200: AdminSettingsResponse, ...errors } },
   }, async () => ({ settings: settingsView(ctx.config) }));
 
-  app.get(`${PREFIX}/audit`, {
-    config: { permission: 'audit:read', rateLimit: 'read' },
+  route(app, api.admin.audit, {
     onError: auditPermissionRefusal('admin.read_refused'),
-    schema: { ...secured, querystring: AuditQuery, response: { 200: AuditQueryResponse, ...errors } },
   }, async (request) => {
     const { cursor, limit, ...filters } = request.query;
     const size = Math.min(limit === undefined ? DEFAULT_AUDIT_PAGE : Number(limit), MAX_AUDIT_PAGE);
@@ -452,10 +407,8 @@ export function adminRoutes(app: App, ctx: Context): void {
   });
 
   /** The whole matching log as JSON Lines or CSV, streamed page by page (newest first). */
-  app.get(`${PREFIX}/audit/export`, {
-    config: { permission: 'audit:export', rateLimit: 'read' },
+  route(app, api.admin.auditExport, {
     onError: auditPermissionRefusal('admin.audit_exported'),
-    schema: { ...secured, querystring: AuditExportQuery, response: { 200: AuditExportBody, ...errors } },
   }, async (request, reply) => {
     const { userId } = requireAuth(request);
     const { format, ...raw } = request.query;

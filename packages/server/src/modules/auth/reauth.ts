@@ -6,15 +6,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  ErrorResponse,
-  LoginStartResponse,
-  ReauthFinishRequest,
-  ReauthFinishResponse,
-  ReauthStartRequest,
-  WatchwordError,
+  api,
   opaqueServer,
   toBase64Url,
+  WatchwordError,
 } from '@watchword/protocol';
+import { route } from '../../http/route.ts';
 import { requireAuth } from '../../http/authenticate.ts';
 import type { App, AuthInfo } from '../../http/types.ts';
 import type { Context } from '../../context.ts';
@@ -24,7 +21,6 @@ import { saveHandshake, takeHandshake } from '../../lib/handshakes.ts';
 import { REAUTH_TTL_MS, reauthKey } from '../../lib/reauth.ts';
 import { finishLoginVerified, opaque } from '../../lib/opaque-steps.ts';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
 
 interface ReauthHandshake {
   serverLoginState: string;
@@ -33,10 +29,7 @@ interface ReauthHandshake {
 }
 
 export function reauthRoutes(app: App, ctx: Context): void {
-  app.post('/api/v1/auth/reauth/start', {
-    config: { permission: 'account:self', rateLimit: 'auth' },
-    schema: { tags: ['auth'], security: [{ bearer: [] }], body: ReauthStartRequest, response: { 200: LoginStartResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.auth.reauthStart, async (request) => {
     const auth = requireAuth(request);
     // A guessable secret (the password): counted before any work, per user and IP.
     await credentialAttempt(ctx, request, 'reauth', { account: auth.userId, actorId: auth.userId }).begin();
@@ -55,10 +48,7 @@ export function reauthRoutes(app: App, ctx: Context): void {
     return { loginId, loginResponse, kdfVersion: user.kdfVersion };
   });
 
-  app.post('/api/v1/auth/reauth/finish', {
-    config: { permission: 'account:self', rateLimit: 'auth' },
-    schema: { tags: ['auth'], security: [{ bearer: [] }], body: ReauthFinishRequest, response: { 200: ReauthFinishResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.auth.reauthFinish, async (request) => {
     const auth = requireAuth(request);
     await credentialAttempt(ctx, request, 'reauth', { actorId: auth.userId }).ipOpen();
     const hs = await takeHandshake<ReauthHandshake>(ctx.state, 'reauth', request.body.loginId);

@@ -1,27 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import {
+  api,
   CURRENT_KDF_VERSION,
-  ErrorResponse,
-  LoginFinishRequest,
-  LoginStartRequest,
-  LoginStartResponse,
-  OkResponse,
-  RefreshRequest,
-  RegisterFinishRequest,
-  RegisterFinishResponse,
-  RegisterStartRequest,
-  RegisterStartResponse,
-  TokenResponse,
-  WatchwordError,
+  type MfaMethod,
   normaliseEmail,
   opaqueServer,
-  LogoutRequest,
-  LogoutAllResponse,
-  LoginFinishResponse,
-  type MfaMethod,
-  MfaRequest,
-  VerifyEmailRequest,
+  RegisterFinishRequest,
+  WatchwordError,
 } from '@watchword/protocol';
+import { route } from '../../http/route.ts';
 import type { FastifyRequest } from 'fastify';
 import { requireAuth } from '../../http/authenticate.ts';
 import type { App } from '../../http/types.ts';
@@ -40,7 +27,6 @@ import { EMAIL_TOKEN_TTL_MS, consumeEmailToken, emailLink, issueEmailToken } fro
 import { hashRecoveryVerifier } from '../../lib/recovery-verifier.ts';
 import { hashRefreshToken } from '../../tokens/refresh-token.ts';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
 
 /** Takes a handshake; an unknown or used id is a failure no start counted (probing), so it counts per IP. */
 async function taken<T>(ctx: Context, request: FastifyRequest, action: 'login' | 'register', take: () => Promise<T>): Promise<T> {
@@ -114,10 +100,7 @@ async function createAccount(
 }
 
 export function authRoutes(app: App, ctx: Context): void {
-  app.post('/api/v1/auth/register/start', {
-    config: { permission: 'public', rateLimit: 'auth' },
-    schema: { tags: ['auth'], body: RegisterStartRequest, response: { 200: RegisterStartResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.auth.registerStart, async (request) => {
     const email = normaliseEmail(request.body.email);
     // Counted before any work, keyed on the address as sent (existing or not: no enumeration).
     const attempt = await credentialAttempt(ctx, request, 'register', { account: email }).begin();
@@ -130,10 +113,7 @@ export function authRoutes(app: App, ctx: Context): void {
     return { registrationId, userId, registrationResponse };
   });
 
-  app.post('/api/v1/auth/register/finish', {
-    config: { permission: 'public', rateLimit: 'auth' },
-    schema: { tags: ['auth'], body: RegisterFinishRequest, response: { 201: RegisterFinishResponse, ...errors } },
-  }, async (request, reply) => {
+  route(app, api.auth.registerFinish, async (request, reply) => {
     const { registrationId, registrationRecord, kdfVersion, keys, accountData } = request.body;
     assertAllowedKdf(ctx, kdfVersion);
     await credentialAttempt(ctx, request, 'register').ipOpen();
@@ -153,10 +133,7 @@ export function authRoutes(app: App, ctx: Context): void {
     return reply.code(201).send({ userId: hs.userId });
   });
 
-  app.post('/api/v1/auth/login/start', {
-    config: { permission: 'public', rateLimit: 'auth' },
-    schema: { tags: ['auth'], body: LoginStartRequest, response: { 200: LoginStartResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.auth.loginStart, async (request) => {
     const email = normaliseEmail(request.body.email);
     // With OPAQUE a wrong password only shows on the client: every start counts as a failure until its finish
     // succeeds. Counted atomically before the lookup and the OPAQUE work; unknown addresses alike (no enumeration).
@@ -178,10 +155,7 @@ export function authRoutes(app: App, ctx: Context): void {
     return { loginId, loginResponse, kdfVersion: user?.kdfVersion ?? CURRENT_KDF_VERSION };
   });
 
-  app.post('/api/v1/auth/login/finish', {
-    config: { permission: 'public', rateLimit: 'auth' },
-    schema: { tags: ['auth'], body: LoginFinishRequest, response: { 200: LoginFinishResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.auth.loginFinish, async (request) => {
     // The handshake is taken before the proof is checked: one finish per start, right or wrong.
     await credentialAttempt(ctx, request, 'login').ipOpen();
     const jkt = await tokenRequestJkt(ctx, request);
@@ -202,10 +176,7 @@ export function authRoutes(app: App, ctx: Context): void {
     return completeLogin(ctx, request, hs.userId, hs.email, client, null, gate.device);
   });
 
-  app.post('/api/v1/auth/mfa', {
-    config: { permission: 'public', rateLimit: 'auth' },
-    schema: { tags: ['auth'], body: MfaRequest, response: { 200: TokenResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.auth.mfa, async (request) => {
     await credentialAttempt(ctx, request, 'mfa').ipOpen();
     const jkt = await tokenRequestJkt(ctx, request);
     const pending = await completeMfa(ctx, request, request.body, jkt);
@@ -213,10 +184,7 @@ export function authRoutes(app: App, ctx: Context): void {
     return completeLogin(ctx, request, pending.userId, pending.email, pending.client, request.body.method, gate.device);
   });
 
-  app.post('/api/v1/auth/verify-email', {
-    config: { permission: 'public', rateLimit: 'auth' },
-    schema: { tags: ['auth'], body: VerifyEmailRequest, response: { 200: OkResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.auth.verifyEmail, async (request) => {
     // The token is unguessable (256 bits): refused while the IP is blocked, failures counted after the fact.
     const userId = await credentialAttempt(ctx, request, 'email_token').guard(() => consumeEmailToken(ctx, request.body.token, 'verify_email'));
     await ctx.storage.account.markEmailVerified(userId, ctx.now());
@@ -224,30 +192,21 @@ export function authRoutes(app: App, ctx: Context): void {
     return { ok: true as const };
   });
 
-  app.post('/api/v1/auth/refresh', {
-    config: { permission: 'public', rateLimit: 'auth' },
-    schema: { tags: ['auth'], body: RefreshRequest, response: { 200: TokenResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.auth.refresh, async (request) => {
     // Refresh tokens cannot be guessed: refused while blocked or in backoff, failures counted after the fact
     // (per IP, and per presented token and IP) — so concurrent refreshes of one token (grace window) all pass.
     const attempt = credentialAttempt(ctx, request, 'refresh', { account: hashRefreshToken(request.body.refreshToken) });
     return attempt.guard(async () => refreshSession(ctx, request.body.refreshToken, await tokenRequestJkt(ctx, request), request), ['INVALID_REFRESH_TOKEN']);
   });
 
-  app.post('/api/v1/auth/logout', {
-    config: { permission: 'account:self', rateLimit: 'write' },
-    schema: { tags: ['auth'], body: LogoutRequest, security: [{ bearer: [] }], response: { 200: OkResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.auth.logout, async (request) => {
     const auth = requireAuth(request);
     await closeSession(ctx, auth.userId, auth.sessionId);
     await audit(ctx, request, { action: 'auth.logout', actorId: auth.userId, outcome: 'success', context: { session: auth.sessionId } });
     return { ok: true as const };
   });
 
-  app.post('/api/v1/auth/logout-all', {
-    config: { permission: 'account:self', rateLimit: 'write' },
-    schema: { tags: ['auth'], body: LogoutRequest, security: [{ bearer: [] }], response: { 200: LogoutAllResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.auth.logoutAll, async (request) => {
     const auth = requireAuth(request);
     const revoked = await closeAllSessions(ctx, auth.userId);
     await audit(ctx, request, { action: 'auth.logout_all', actorId: auth.userId, outcome: 'success', context: { sessionsRevoked: revoked } });

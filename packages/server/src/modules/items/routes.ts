@@ -1,25 +1,15 @@
 import {
-  CreateItemRequest,
-  CreateItemsBatchRequest,
-  ItemsBatchResponse,
-  MAX_BATCH_BYTES,
-  DeleteItemQuery,
-  ErrorResponse,
+  api,
   type Item,
-  ItemParams,
-  ItemResponse,
-  ListItemsQuery,
-  ListItemsResponse,
-  UpdateItemRequest,
+  MAX_BATCH_BYTES,
   WatchwordError,
 } from '@watchword/protocol';
+import { route } from '../../http/route.ts';
 import { requireAuth } from '../../http/authenticate.ts';
 import type { App } from '../../http/types.ts';
 import type { Context } from '../../context.ts';
 import type { ItemRecord } from '../../storage/types.ts';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
-const security = [{ bearer: [] }];
 
 /** The server sees ids, sizes, timestamps and revisions only: `data` is an envelope it cannot open. */
 function toItem(record: ItemRecord): Item {
@@ -43,10 +33,7 @@ function found(record: ItemRecord | undefined): { item: Item } {
 }
 
 export function itemRoutes(app: App, ctx: Context): void {
-  app.get('/api/v1/items', {
-    config: { permission: 'account:self', rateLimit: 'read' },
-    schema: { tags: ['items'], security, querystring: ListItemsQuery, response: { 200: ListItemsResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.items.list, async (request) => {
     const { userId } = requireAuth(request);
     const since = request.query.since === undefined ? undefined : Number(request.query.since);
     const result = await ctx.storage.items.list(userId, since);
@@ -58,10 +45,7 @@ export function itemRoutes(app: App, ctx: Context): void {
     return { revision: result.revision, full: since === undefined, items: result.items.map(toItem) };
   });
 
-  app.post('/api/v1/items', {
-    config: { permission: 'account:self', rateLimit: 'write' },
-    schema: { tags: ['items'], security, body: CreateItemRequest, response: { 201: ItemResponse, ...errors } },
-  }, async (request, reply) => {
+  route(app, api.items.create, async (request, reply) => {
     const { userId } = requireAuth(request);
     const { id, vaultId, data } = request.body;
     if (!(await ctx.storage.vaults.findForUser(userId, vaultId))) throw new WatchwordError('VAULT_NOT_FOUND');
@@ -70,11 +54,9 @@ export function itemRoutes(app: App, ctx: Context): void {
     return reply.code(201).send({ item: toItem(created) });
   });
 
-  app.post('/api/v1/items/batch', {
-    config: { permission: 'account:self', rateLimit: 'write' },
+  route(app, api.items.createMany, {
     // The one route that takes a larger body than BODY_LIMIT; read only once the token is verified (authenticate.ts).
     bodyLimit: MAX_BATCH_BYTES,
-    schema: { tags: ['items'], security, body: CreateItemsBatchRequest, response: { 201: ItemsBatchResponse, ...errors } },
   }, async (request, reply) => {
     const { userId } = requireAuth(request);
     const ids = new Set(request.body.items.map((i) => i.id));
@@ -84,15 +66,9 @@ export function itemRoutes(app: App, ctx: Context): void {
     return reply.code(201).send({ items: created.map(toItem) });
   });
 
-  app.get('/api/v1/items/:id', {
-    config: { permission: 'account:self', rateLimit: 'read' },
-    schema: { tags: ['items'], security, params: ItemParams, response: { 200: ItemResponse, ...errors } },
-  }, async (request) => found(await ctx.storage.items.get(requireAuth(request).userId, request.params.id)));
+  route(app, api.items.get, async (request) => found(await ctx.storage.items.get(requireAuth(request).userId, request.params.id)));
 
-  app.put('/api/v1/items/:id', {
-    config: { permission: 'account:self', rateLimit: 'write' },
-    schema: { tags: ['items'], security, params: ItemParams, body: UpdateItemRequest, response: { 200: ItemResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.items.update, async (request) => {
     const { userId } = requireAuth(request);
     const result = await ctx.storage.items.update({
       id: request.params.id,
@@ -106,18 +82,12 @@ export function itemRoutes(app: App, ctx: Context): void {
     return { item: toItem(result.item) };
   });
 
-  app.delete('/api/v1/items/:id', {
-    config: { permission: 'account:self', rateLimit: 'write' },
-    schema: { tags: ['items'], security, params: ItemParams, querystring: DeleteItemQuery, response: { 200: ItemResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.items.remove, async (request) => {
     const { userId } = requireAuth(request);
     const now = ctx.now();
     const purge = request.query.purge === 'true';
     return found(purge ? await ctx.storage.items.purge(userId, request.params.id, now) : await ctx.storage.items.trash(userId, request.params.id, now));
   });
 
-  app.post('/api/v1/items/:id/restore', {
-    config: { permission: 'account:self', rateLimit: 'write' },
-    schema: { tags: ['items'], security, params: ItemParams, response: { 200: ItemResponse, ...errors } },
-  }, async (request) => found(await ctx.storage.items.restore(requireAuth(request).userId, request.params.id, ctx.now())));
+  route(app, api.items.restore, async (request) => found(await ctx.storage.items.restore(requireAuth(request).userId, request.params.id, ctx.now())));
 }

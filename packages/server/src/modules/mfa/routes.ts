@@ -4,20 +4,10 @@
  * The first factor enabled comes with a set of backup codes, shown once.
  */
 import {
-  BackupCodesResponse,
-  ErrorResponse,
-  FactorEnabledResponse,
-  MfaStatusResponse,
-  OkResponse,
-  ReauthRequest,
-  TotpCodeRequest,
-  TotpEnrolResponse,
+  api,
   WatchwordError,
-  WebauthnAddRequest,
-  WebauthnAddResponse,
-  WebauthnOptionsResponse,
-  WebauthnParams,
 } from '@watchword/protocol';
+import { route } from '../../http/route.ts';
 import type { FastifyRequest } from 'fastify';
 import { requireAuth } from '../../http/authenticate.ts';
 import type { App } from '../../http/types.ts';
@@ -32,8 +22,6 @@ import { factorSummary, issueBackupCodes, totpSeedCipher, useTotpCode, webauthnR
 import { enrolmentFor, matchTotp, newTotpSeed } from '../../lib/second-factor/totp.ts';
 import { registrationOptions, verifyRegistration } from '../../lib/second-factor/webauthn.ts';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
-const secured = { tags: ['mfa'], security: [{ bearer: [] }] };
 const ISSUER = 'Watchword';
 /** A WebAuthn registration ceremony must finish within the options' timeout. */
 const WEBAUTHN_REGISTRATION_TTL_MS = 5 * 60_000;
@@ -63,19 +51,13 @@ async function dropOrphanedBackupCodes(ctx: Context, userId: string): Promise<vo
 }
 
 export function mfaRoutes(app: App, ctx: Context): void {
-  app.get('/api/v1/account/mfa', {
-    config: { permission: 'account:self', rateLimit: 'read' },
-    schema: { ...secured, response: { 200: MfaStatusResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.mfa.status, async (request) => {
     const { userId } = requireAuth(request);
     const s = await factorSummary(ctx, userId);
     return { totp: { enabled: s.totp, pending: s.totpPending }, webauthn: s.webauthn.map(credentialInfo), backupCodes: { remaining: s.backupCodes } };
   });
 
-  app.post('/api/v1/account/mfa/totp', {
-    config: { permission: 'account:self', rateLimit: 'write' },
-    schema: { ...secured, body: ReauthRequest, response: { 200: TotpEnrolResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.mfa.totpEnable, async (request) => {
     const auth = requireAuth(request);
     await consumeReauth(ctx, auth, request.body.reauthToken);
     const seed = newTotpSeed();
@@ -88,10 +70,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
     }
   });
 
-  app.post('/api/v1/account/mfa/totp/confirm', {
-    config: { permission: 'account:self', rateLimit: 'write' },
-    schema: { ...secured, body: TotpCodeRequest, response: { 200: FactorEnabledResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.mfa.totpConfirm, async (request) => {
     const { userId } = requireAuth(request);
     // A code is a guessable secret: counted like one.
     await credentialAttempt(ctx, request, 'mfa', { account: userId, actorId: userId }).begin();
@@ -115,10 +94,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
     return { ok: true as const, ...(await firstFactorCodes(ctx, request, userId)) };
   });
 
-  app.delete('/api/v1/account/mfa/totp', {
-    config: { permission: 'account:self', rateLimit: 'write' },
-    schema: { ...secured, body: TotpCodeRequest, response: { 200: OkResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.mfa.totpDisable, async (request) => {
     const { userId } = requireAuth(request);
     await credentialAttempt(ctx, request, 'mfa', { account: userId, actorId: userId }).begin();
     const factor = await ctx.storage.mfa.getTotp(userId);
@@ -136,10 +112,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
     return { ok: true as const };
   });
 
-  app.post('/api/v1/account/mfa/backup-codes', {
-    config: { permission: 'account:self', rateLimit: 'write' },
-    schema: { ...secured, body: ReauthRequest, response: { 200: BackupCodesResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.mfa.backupCodes, async (request) => {
     const auth = requireAuth(request);
     await consumeReauth(ctx, auth, request.body.reauthToken);
     const summary = await factorSummary(ctx, auth.userId);
@@ -150,10 +123,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
     return { backupCodes };
   });
 
-  app.post('/api/v1/account/mfa/webauthn/options', {
-    config: { permission: 'account:self', rateLimit: 'write' },
-    schema: { ...secured, body: ReauthRequest, response: { 200: WebauthnOptionsResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.mfa.webauthnOptions, async (request) => {
     const auth = requireAuth(request);
     await consumeReauth(ctx, auth, request.body.reauthToken);
     const existing = await ctx.storage.mfa.listWebauthn(auth.userId);
@@ -168,10 +138,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
     return { options };
   });
 
-  app.post('/api/v1/account/mfa/webauthn', {
-    config: { permission: 'account:self', rateLimit: 'write' },
-    schema: { ...secured, body: WebauthnAddRequest, response: { 200: WebauthnAddResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.mfa.webauthnAdd, async (request) => {
     const auth = requireAuth(request);
     const raw = await ctx.state.take(webauthnChallengeKey(auth.userId));
     const pending = raw === null ? null : (JSON.parse(raw) as { challenge: string; sessionId: string });
@@ -201,10 +168,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
     return { ok: true as const, credential: credentialInfo({ ...record, lastUsedAt: null }), ...(await firstFactorCodes(ctx, request, auth.userId)) };
   });
 
-  app.delete('/api/v1/account/mfa/webauthn/:id', {
-    config: { permission: 'account:self', rateLimit: 'write' },
-    schema: { ...secured, params: WebauthnParams, body: ReauthRequest, response: { 200: OkResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.mfa.webauthnRemove, async (request) => {
     const auth = requireAuth(request);
     await consumeReauth(ctx, auth, request.body.reauthToken);
     const removed = await ctx.storage.mfa.deleteWebauthn(auth.userId, request.params.id);

@@ -8,17 +8,11 @@
  * The request step answers the same whether or not the address has an account (no enumeration).
  */
 import {
-  AcceptedResponse,
-  ErrorResponse,
-  OkResponse,
-  RecoveryFinishRequest,
-  RecoveryRequest,
-  RecoveryStartRequest,
-  RecoveryStartResponse,
-  VaultResetRequest,
-  WatchwordError,
+  api,
   normaliseEmail,
+  WatchwordError,
 } from '@watchword/protocol';
+import { route } from '../../http/route.ts';
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/types.ts';
 import type { Context } from '../../context.ts';
@@ -32,7 +26,6 @@ import { denySessions } from '../../lib/sessions.ts';
 import { notify } from '../../lib/notify.ts';
 import { hashRecoveryVerifier, recoveryVerifierMatches } from '../../lib/recovery-verifier.ts';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
 
 interface RecoveryHandshake {
   userId: string;
@@ -50,10 +43,7 @@ async function takeRecovery(ctx: Context, request: FastifyRequest, recoveryId: s
 }
 
 export function recoveryRoutes(app: App, ctx: Context): void {
-  app.post('/api/v1/auth/recovery/request', {
-    config: { permission: 'public', rateLimit: 'auth' },
-    schema: { tags: ['recovery'], body: RecoveryRequest, response: { 202: AcceptedResponse, ...errors } },
-  }, async (request, reply) => {
+  route(app, api.recovery.request, async (request, reply) => {
     const email = normaliseEmail(request.body.email);
     // Counted per address and IP (known or not): bounds the mail one can make the server send.
     await credentialAttempt(ctx, request, 'recovery', { account: email, targetId: accountByEmail(ctx, email) }).begin();
@@ -66,10 +56,7 @@ export function recoveryRoutes(app: App, ctx: Context): void {
     return reply.code(202).send({ accepted: true as const });
   });
 
-  app.post('/api/v1/auth/recovery/start', {
-    config: { permission: 'public', rateLimit: 'auth' },
-    schema: { tags: ['recovery'], body: RecoveryStartRequest, response: { 200: RecoveryStartResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.recovery.start, async (request) => {
     const userId = await credentialAttempt(ctx, request, 'email_token').guard(() => consumeEmailToken(ctx, request.body.token, 'recovery'));
     const user = await ctx.storage.users.findById(userId);
     if (!user) throw new WatchwordError('INVALID_EMAIL_TOKEN');
@@ -86,10 +73,7 @@ export function recoveryRoutes(app: App, ctx: Context): void {
     };
   });
 
-  app.post('/api/v1/auth/recovery/finish', {
-    config: { permission: 'public', rateLimit: 'auth' },
-    schema: { tags: ['recovery'], body: RecoveryFinishRequest, response: { 200: OkResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.recovery.finish, async (request) => {
     const body = request.body;
     assertAllowedKdf(ctx, body.kdfVersion);
     await credentialAttempt(ctx, request, 'recovery').ipOpen();
@@ -124,10 +108,7 @@ export function recoveryRoutes(app: App, ctx: Context): void {
     return { ok: true as const };
   });
 
-  app.post('/api/v1/auth/recovery/reset-vault', {
-    config: { permission: 'public', rateLimit: 'auth' },
-    schema: { tags: ['recovery'], body: VaultResetRequest, response: { 200: OkResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.recovery.resetVault, async (request) => {
     const body = request.body;
     assertAllowedKdf(ctx, body.kdfVersion);
     await credentialAttempt(ctx, request, 'recovery').ipOpen();

@@ -1,18 +1,17 @@
-import { ErrorResponse, ListSessionsResponse, OkResponse, SessionParams, WatchwordError } from '@watchword/protocol';
+import {
+  api,
+  WatchwordError,
+} from '@watchword/protocol';
+import { route } from '../../http/route.ts';
 import { requireAuth } from '../../http/authenticate.ts';
 import type { App } from '../../http/types.ts';
 import type { Context } from '../../context.ts';
 import { closeSession } from '../../lib/sessions.ts';
 import { audit } from '../../audit/audit.ts';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
-const security = [{ bearer: [] }];
 
 export function sessionRoutes(app: App, ctx: Context): void {
-  app.get('/api/v1/sessions', {
-    config: { permission: 'account:self', rateLimit: 'read' },
-    schema: { tags: ['sessions'], security, response: { 200: ListSessionsResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.sessions.list, async (request) => {
     const auth = requireAuth(request);
     const now = ctx.now();
     const idleMs = ctx.config.refreshIdleTimeoutSeconds * 1000;
@@ -33,10 +32,7 @@ export function sessionRoutes(app: App, ctx: Context): void {
     return { sessions };
   });
 
-  app.delete('/api/v1/sessions/:id', {
-    config: { permission: 'account:self', rateLimit: 'write' },
-    schema: { tags: ['sessions'], security, params: SessionParams, response: { 200: OkResponse, ...errors } },
-  }, async (request) => {
+  route(app, api.sessions.revoke, async (request) => {
     const auth = requireAuth(request);
     // Another user's session answers exactly like a missing one.
     if (!(await closeSession(ctx, auth.userId, request.params.id))) throw new WatchwordError('NOT_FOUND');

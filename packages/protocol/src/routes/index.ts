@@ -1,0 +1,26 @@
+/** Every route of the HTTP API, by group: the contract the server registers and the SDK calls (see define.ts). */
+import { accountRoutes } from './account.ts';
+import { authRoutes } from './auth.ts';
+import { itemsRoutes } from './items.ts';
+import { mfaRoutes } from './mfa.ts';
+import { recoveryRoutes } from './recovery.ts';
+import { sessionsRoutes } from './sessions.ts';
+import { adminRoutes } from './admin.ts';
+import type { RouteSpec } from './define.ts';
+
+export * from './define.ts';
+
+export const api = {
+  account: accountRoutes,
+  auth: authRoutes,
+  items: itemsRoutes,
+  mfa: mfaRoutes,
+  recovery: recoveryRoutes,
+  sessions: sessionsRoutes,
+  admin: adminRoutes,
+} as const;
+
+/** Every descriptor, flattened (the server's route-coverage test and the OpenAPI check walk it). */
+export function allRoutes(): RouteSpec[] {
+  return Object.values(api).flatMap((group) => Object.values(group) as RouteSpec[]);
+}
