@@ -1,5 +1,6 @@
 // `npm run bench`: Watchword against a bare Fastify route measured in the same run (see docs/performance.md).
 // Server pinned to CPU 0 and the load generator to CPU 1 when taskset exists. `--quick` runs a short smoke pass.
+import { api } from '@watchword/protocol';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -122,7 +123,7 @@ async function measureWatchword(label: string, env: Record<string, string>): Pro
     rows.push(row('item read (JWT + revocation + DB)', read));
 
     log(`${label}: create / update`);
-    const blob = (await c.session.request<{ item: { data: string } }>('GET', `/api/v1/items/${(await c.add({ type: 'note', name: 'x', fields: [] })).id}`)).item.data;
+    const blob = (await c.session.call(api.items.get, { params: { id: (await c.add({ type: 'note', name: 'x', fields: [] })).id } })).item.data;
     rows.push(row('item create', await measured(() => load({ url: server.url, scenario: 'create', headers: auth(c), vaultId: c.personalVaultId, blob }))));
     const targets = await c.addMany(Array.from({ length: CONNECTIONS * 16 }, () => ({ type: 'note' as const, name: 'u', fields: [] })));
     rows.push(row('item update (revision check)', await measured(() => load({ url: server.url, scenario: 'update', headers: auth(c), blob, items: targets.map((t) => ({ id: t.id, revision: t.revision })) }))));

@@ -5,25 +5,12 @@
  */
 import {
   type AccountData,
-  type BackupCodesResponse,
-  CURRENT_KDF_VERSION,
-  type FactorEnabledResponse,
-  type LoginStartResponse,
-  type MfaStatusResponse,
-  type PasswordChangeFinishResponse,
-  type PasswordChangeStartResponse,
-  type ReauthFinishResponse,
-  type RecoveryStartResponse,
-  type SecurityActivityResponse,
-  type TotpEnrolResponse,
-  VAULT_RESET_CONFIRMATION,
-  WatchwordError,
-  type WebauthnAddResponse,
-  type WebauthnOptionsResponse,
-  type WebauthnRegistrationResponse,
+  api,
   createAccountKeys,
+  CURRENT_KDF_VERSION,
   emptyAccountData,
   ensureOpaqueReady,
+  type MfaStatusResponse,
   normaliseEmail,
   opaqueClient,
   openAccountData,
@@ -35,6 +22,13 @@ import {
   rewrapAccountKey,
   rotateRecoveryKey,
   sealAccountData,
+  type SecurityActivityResponse,
+  type TotpEnrolResponse,
+  VAULT_RESET_CONFIRMATION,
+  WatchwordError,
+  type WebauthnAddResponse,
+  type WebauthnOptionsResponse,
+  type WebauthnRegistrationResponse,
 } from '@watchword/protocol';
 import type { HttpClient } from './http.ts';
 import { assertPasswordAcceptable } from './password-policy.ts';
@@ -47,10 +41,10 @@ import type { Session } from './session.ts';
 export async function proveMasterPassword(session: Session, password: string): Promise<{ reauthToken: string; exportKey: string }> {
   await ensureOpaqueReady();
   const { clientLoginState, startLoginRequest } = await opaqueClient.startLogin(password);
-  const start = await session.request<LoginStartResponse>('POST', '/api/v1/auth/reauth/start', { body: { startLoginRequest } });
+  const start = await session.call(api.auth.reauthStart, { body: { startLoginRequest } });
   const finished = await opaqueClient.finishLogin({ clientLoginState, loginResponse: start.loginResponse, password, kdfVersion: start.kdfVersion });
   // A wrong password ends on the client with INVALID_CREDENTIALS (the server counted the attempt at start).
-  const done = await session.request<ReauthFinishResponse>('POST', '/api/v1/auth/reauth/finish', {
+  const done = await session.call(api.auth.reauthFinish, {
     body: { loginId: start.loginId, finishLoginRequest: finished.finishLoginRequest },
   });
   return { reauthToken: done.reauthToken, exportKey: finished.exportKey };
@@ -96,7 +90,7 @@ export async function changePassword(input: PasswordChangeInput): Promise<{ revo
   const reauthToken = await reauthenticate(input.session, input.currentPassword);
   const kdfVersion = input.kdfVersion ?? CURRENT_KDF_VERSION;
   const { clientRegistrationState, registrationRequest } = await opaqueClient.startRegistration(input.newPassword);
-  const start = await input.session.request<PasswordChangeStartResponse>('POST', '/api/v1/account/password/start', { body: { reauthToken, registrationRequest } });
+  const start = await input.session.call(api.account.passwordStart, { body: { reauthToken, registrationRequest } });
   const { registrationRecord, exportKey } = await opaqueClient.finishRegistration({
     password: input.newPassword,
     registrationResponse: start.registrationResponse,
@@ -104,7 +98,7 @@ export async function changePassword(input: PasswordChangeInput): Promise<{ revo
     kdfVersion,
   });
   const wrap = await rewrapAccountKey({ accountKey: input.accountKey, exportKey, userId: input.userId });
-  const done = await input.session.request<PasswordChangeFinishResponse>('POST', '/api/v1/account/password/finish', {
+  const done = await input.session.call(api.account.passwordFinish, {
     body: { changeId: start.changeId, registrationRecord, kdfVersion, ...wrap, accountData },
   });
   return { revokedSessions: done.revokedSessions };
@@ -118,72 +112,72 @@ export class AccountSecurity {
   }
 
   status(): Promise<MfaStatusResponse> {
-    return this.#session.request('GET', '/api/v1/account/mfa');
+    return this.#session.call(api.mfa.status, {});
   }
 
   /** Starts TOTP enrolment: the secret and otpauth:// URI to show (QR); active after confirmTotp. */
   async enrolTotp(password: string): Promise<TotpEnrolResponse> {
     const reauthToken = await reauthenticate(this.#session, password);
-    return this.#session.request('POST', '/api/v1/account/mfa/totp', { body: { reauthToken } });
+    return this.#session.call(api.mfa.totpEnable, { body: { reauthToken } });
   }
 
   /** Activates TOTP with a current code; the first factor comes with backup codes (show them once). */
   async confirmTotp(code: string): Promise<string[] | undefined> {
-    return (await this.#session.request<FactorEnabledResponse>('POST', '/api/v1/account/mfa/totp/confirm', { body: { code } })).backupCodes;
+    return (await this.#session.call(api.mfa.totpConfirm, { body: { code } })).backupCodes;
   }
 
   async disableTotp(code: string): Promise<void> {
-    await this.#session.request('DELETE', '/api/v1/account/mfa/totp', { body: { code } });
+    await this.#session.call(api.mfa.totpDisable, { body: { code } });
   }
 
   async regenerateBackupCodes(password: string): Promise<string[]> {
     const reauthToken = await reauthenticate(this.#session, password);
-    return (await this.#session.request<BackupCodesResponse>('POST', '/api/v1/account/mfa/backup-codes', { body: { reauthToken } })).backupCodes;
+    return (await this.#session.call(api.mfa.backupCodes, { body: { reauthToken } })).backupCodes;
   }
 
   /** Options for navigator.credentials.create() (JSON form). */
   async webauthnRegistrationOptions(password: string): Promise<WebauthnOptionsResponse['options']> {
     const reauthToken = await reauthenticate(this.#session, password);
-    return (await this.#session.request<WebauthnOptionsResponse>('POST', '/api/v1/account/mfa/webauthn/options', { body: { reauthToken } })).options;
+    return (await this.#session.call(api.mfa.webauthnOptions, { body: { reauthToken } })).options;
   }
 
   addWebauthn(name: string, response: WebauthnRegistrationResponse): Promise<WebauthnAddResponse> {
-    return this.#session.request('POST', '/api/v1/account/mfa/webauthn', { body: { name, response } });
+    return this.#session.call(api.mfa.webauthnAdd, { body: { name, response } });
   }
 
   async removeWebauthn(id: string, password: string): Promise<void> {
     const reauthToken = await reauthenticate(this.#session, password);
-    await this.#session.request('DELETE', `/api/v1/account/mfa/webauthn/${encodeURIComponent(id)}`, { body: { reauthToken } });
+    await this.#session.call(api.mfa.webauthnRemove, { params: { id }, body: { reauthToken } });
   }
 
   async resendVerification(): Promise<void> {
-    await this.#session.request('POST', '/api/v1/account/email/verify', { body: {} });
+    await this.#session.call(api.account.resendVerification, { body: {} });
   }
 
   async activity(): Promise<SecurityActivityResponse['events']> {
-    return (await this.#session.request<SecurityActivityResponse>('GET', '/api/v1/account/activity')).events;
+    return (await this.#session.call(api.account.activity, {})).events;
   }
 
   /** Deletes the account with everything in it. `confirmEmail` must repeat the account's address. */
   async deleteAccount(password: string, confirmEmail: string): Promise<void> {
     const reauthToken = await reauthenticate(this.#session, password);
-    await this.#session.request('DELETE', '/api/v1/account', { body: { reauthToken, confirmEmail } });
+    await this.#session.call(api.account.delete, { body: { reauthToken, confirmEmail } });
   }
 }
 
 export async function verifyEmail(http: HttpClient, token: string): Promise<void> {
-  await http.request('POST', '/api/v1/auth/verify-email', { body: { token } });
+  await http.call(api.auth.verifyEmail, { body: { token } });
 }
 
 /** Asks for a recovery mail. The answer is the same whether or not the address has an account. */
 export async function requestRecovery(http: HttpClient, email: string): Promise<void> {
-  await http.request('POST', '/api/v1/auth/recovery/request', { body: { email: normaliseEmail(email) } });
+  await http.call(api.recovery.request, { body: { email: normaliseEmail(email) } });
 }
 
 async function startRecovery(http: HttpClient, token: string, newPassword: string) {
   await ensureOpaqueReady();
   const { clientRegistrationState, registrationRequest } = await opaqueClient.startRegistration(newPassword);
-  const start = await http.request<RecoveryStartResponse>('POST', '/api/v1/auth/recovery/start', { body: { token, registrationRequest } });
+  const start = await http.call(api.recovery.start, { body: { token, registrationRequest } });
   return { start, clientRegistrationState };
 }
 
@@ -224,7 +218,7 @@ export async function recover(http: HttpClient, input: RecoverInput): Promise<{ 
     const rotated = await rotateRecoveryKey({ accountKey, userId });
     // History restarts with the new password (the old data's history stays unreadable to the server either way).
     const accountData = await sealAccountData({ accountKey, userId, data: recordPassword(emptyAccountData(), await passwordFingerprint(accountKey, input.newPassword)) });
-    await http.request('POST', '/api/v1/auth/recovery/finish', {
+    await http.call(api.recovery.finish, {
       body: {
         recoveryId: start.recoveryId,
         recoveryVerifier,
@@ -265,7 +259,7 @@ export async function resetVault(
       userId: start.userId,
       data: recordPassword(emptyAccountData(), await passwordFingerprint(accountKey, input.newPassword)),
     });
-    await http.request('POST', '/api/v1/auth/recovery/reset-vault', {
+    await http.call(api.recovery.resetVault, {
       body: { recoveryId: start.recoveryId, confirm: VAULT_RESET_CONFIRMATION, registrationRecord, kdfVersion, keys: material, accountData },
     });
     return { recoveryKey };

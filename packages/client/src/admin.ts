@@ -4,27 +4,21 @@
  * ones); no vault key is involved — admins never see vault contents.
  */
 import {
-  type AdminRevokeSessionsResponse,
   type AdminRole,
-  type AdminRoleResponse,
-  type AdminRolesResponse,
-  type AdminSettingsResponse,
   type AdminUser,
-  type AdminUserResponse,
   type AdminUsersResponse,
+  api,
   type AuditEvent,
   type AuditExportFormat,
   type AuditFilters,
   type AuditQueryResponse,
   type CreateRoleRequest,
+  normaliseEmail,
   type SettingValue,
   WatchwordError,
-  normaliseEmail,
 } from '@watchword/protocol';
 import type { Session } from './session.ts';
 
-const BASE = '/api/v1/admin';
-const id = (value: string) => encodeURIComponent(value);
 
 function filterQuery(filters: AuditFilters): Record<string, string | undefined> {
   return {
@@ -46,7 +40,7 @@ export class AdminClient {
 
   /** One page of accounts, ordered by e-mail; `query` matches part of the address. */
   users(options: { query?: string; cursor?: string; limit?: number } = {}): Promise<AdminUsersResponse> {
-    return this.#session.request<AdminUsersResponse>('GET', `${BASE}/users`, {
+    return this.#session.call(api.admin.users, {
       query: { query: options.query, cursor: options.cursor, limit: options.limit === undefined ? undefined : String(options.limit) },
     });
   }
@@ -62,7 +56,7 @@ export class AdminClient {
   }
 
   async user(userId: string): Promise<AdminUser> {
-    return (await this.#session.request<AdminUserResponse>('GET', `${BASE}/users/${id(userId)}`)).user;
+    return (await this.#session.call(api.admin.user, { params: { id: userId } })).user;
   }
 
   /** The account with exactly this address (USER_NOT_FOUND when there is none). */
@@ -74,52 +68,52 @@ export class AdminClient {
 
   /** Disables the account and ends every session of it at once. */
   async disable(userId: string): Promise<AdminUser> {
-    return (await this.#session.request<AdminUserResponse>('POST', `${BASE}/users/${id(userId)}/disable`, { body: {} })).user;
+    return (await this.#session.call(api.admin.disableUser, { params: { id: userId }, body: {} })).user;
   }
 
   async enable(userId: string): Promise<AdminUser> {
-    return (await this.#session.request<AdminUserResponse>('POST', `${BASE}/users/${id(userId)}/enable`, { body: {} })).user;
+    return (await this.#session.call(api.admin.enableUser, { params: { id: userId }, body: {} })).user;
   }
 
   /** Deletes the account and everything in it; `confirmEmail` must be its address. */
   async deleteUser(userId: string, confirmEmail: string): Promise<void> {
-    await this.#session.request('DELETE', `${BASE}/users/${id(userId)}`, { body: { confirmEmail } });
+    await this.#session.call(api.admin.deleteUser, { params: { id: userId }, body: { confirmEmail } });
   }
 
   /** Ends every session of the account; returns how many were ended. */
   async revokeSessions(userId: string): Promise<number> {
-    return (await this.#session.request<AdminRevokeSessionsResponse>('POST', `${BASE}/users/${id(userId)}/sessions/revoke`, { body: {} })).revoked;
+    return (await this.#session.call(api.admin.revokeSessions, { params: { id: userId }, body: {} })).revoked;
   }
 
   /** Lifts the account's login backoff. */
   async clearThrottle(userId: string): Promise<void> {
-    await this.#session.request('POST', `${BASE}/users/${id(userId)}/throttle/clear`, { body: {} });
+    await this.#session.call(api.admin.clearThrottle, { params: { id: userId }, body: {} });
   }
 
   async grantRole(userId: string, role: string): Promise<AdminUser> {
-    return (await this.#session.request<AdminUserResponse>('PUT', `${BASE}/users/${id(userId)}/roles/${id(role)}`, { body: {} })).user;
+    return (await this.#session.call(api.admin.grantRole, { params: { id: userId, role }, body: {} })).user;
   }
 
   async revokeRole(userId: string, role: string): Promise<AdminUser> {
-    return (await this.#session.request<AdminUserResponse>('DELETE', `${BASE}/users/${id(userId)}/roles/${id(role)}`)).user;
+    return (await this.#session.call(api.admin.revokeRole, { params: { id: userId, role } })).user;
   }
 
   async roles(): Promise<AdminRole[]> {
-    return (await this.#session.request<AdminRolesResponse>('GET', `${BASE}/roles`)).roles;
+    return (await this.#session.call(api.admin.roles, {})).roles;
   }
 
   async createRole(role: CreateRoleRequest): Promise<AdminRole> {
-    return (await this.#session.request<AdminRoleResponse>('POST', `${BASE}/roles`, { body: role })).role;
+    return (await this.#session.call(api.admin.createRole, { body: role })).role;
   }
 
   /** The server's effective configuration, secrets redacted. */
   async settings(): Promise<Record<string, SettingValue>> {
-    return (await this.#session.request<AdminSettingsResponse>('GET', `${BASE}/settings`)).settings;
+    return (await this.#session.call(api.admin.settings, {})).settings;
   }
 
   /** One page of audit events, newest first; pass `nextCursor` back for the next page. */
   audit(filters: AuditFilters = {}, page: { cursor?: string; limit?: number } = {}): Promise<AuditQueryResponse> {
-    return this.#session.request<AuditQueryResponse>('GET', `${BASE}/audit`, {
+    return this.#session.call(api.admin.audit, {
       query: { ...filterQuery(filters), cursor: page.cursor, limit: page.limit === undefined ? undefined : String(page.limit) },
     });
   }
@@ -142,6 +136,6 @@ export class AdminClient {
 
   /** The whole matching audit log as JSON Lines or CSV (with a header row), as text. */
   exportAudit(format: AuditExportFormat, filters: AuditFilters = {}): Promise<string> {
-    return this.#session.request<string>('GET', `${BASE}/audit/export`, { query: { ...filterQuery(filters), format }, responseType: 'text' });
+    return this.#session.call(api.admin.auditExport, { query: { ...filterQuery(filters), format } });
   }
 }

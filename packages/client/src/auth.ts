@@ -1,22 +1,19 @@
 import {
   type AccountResponse,
-  type LoginFinishResponse,
-  type MfaChallengeResponse,
-  type WebauthnAuthenticationResponse,
+  api,
+  createAccountKeys,
+  CURRENT_KDF_VERSION,
   emptyAccountData,
+  ensureOpaqueReady,
+  type MfaChallengeResponse,
+  normaliseEmail,
+  opaqueClient,
   passwordFingerprint,
   recordPassword,
   sealAccountData,
-  CURRENT_KDF_VERSION,
-  type LoginStartResponse,
-  type RegisterFinishResponse,
-  type RegisterStartResponse,
   type TokenResponse,
-  createAccountKeys,
-  ensureOpaqueReady,
-  normaliseEmail,
-  opaqueClient,
   WatchwordError,
+  type WebauthnAuthenticationResponse,
 } from '@watchword/protocol';
 import type { HttpClient } from './http.ts';
 import { assertPasswordAcceptable } from './password-policy.ts';
@@ -41,7 +38,7 @@ export async function register(
   // Strength is the client's job: the server never sees the password (design brief §1).
   if (input.passwordPolicy !== false) await assertPasswordAcceptable(input.password, { email });
   const { clientRegistrationState, registrationRequest } = await opaqueClient.startRegistration(input.password);
-  const start = await http.request<RegisterStartResponse>('POST', '/api/v1/auth/register/start', { body: { email, registrationRequest } });
+  const start = await http.call(api.auth.registerStart, { body: { email, registrationRequest } });
   const { registrationRecord, exportKey } = await opaqueClient.finishRegistration({
     password: input.password,
     registrationResponse: start.registrationResponse,
@@ -56,7 +53,7 @@ export async function register(
     data: recordPassword(emptyAccountData(), await passwordFingerprint(accountKey, input.password)),
   });
   accountKey.fill(0);
-  const done = await http.request<RegisterFinishResponse>('POST', '/api/v1/auth/register/finish', {
+  const done = await http.call(api.auth.registerFinish, {
     body: { registrationId: start.registrationId, registrationRecord, kdfVersion, keys: material, accountData },
   });
   return { userId: done.userId, recoveryKey };
@@ -94,7 +91,7 @@ export async function login(
   await ensureOpaqueReady();
   const email = normaliseEmail(input.email);
   const { clientLoginState, startLoginRequest } = await opaqueClient.startLogin(input.password);
-  const start = await http.request<LoginStartResponse>('POST', '/api/v1/auth/login/start', { body: { email, startLoginRequest } });
+  const start = await http.call(api.auth.loginStart, { body: { email, startLoginRequest } });
   const { finishLoginRequest, exportKey } = await opaqueClient.finishLogin({
     clientLoginState,
     loginResponse: start.loginResponse,
@@ -103,17 +100,16 @@ export async function login(
   });
   // With a DPoP key the session and every token are bound to it (RFC 9449 §5).
   const withKey = input.dpopKey ? { dpopKey: input.dpopKey } : {};
-  const finished = await http.request<LoginFinishResponse>('POST', '/api/v1/auth/login/finish', {
+  const finished = await http.call(api.auth.loginFinish, {
     body: { loginId: start.loginId, finishLoginRequest, ...(input.deviceName ? { deviceName: input.deviceName.slice(0, 128) } : {}) },
-    ...withKey,
-  });
+  }, withKey);
   if (!('mfaRequired' in finished)) return { tokens: finished, exportKey };
   if (!input.secondFactor) throw new SecondFactorRequiredError(finished);
   // A wrong factor may be retried with the same token (the server allows a few attempts).
   for (;;) {
     const answer = await input.secondFactor(finished);
     try {
-      const tokens = await http.request<TokenResponse>('POST', '/api/v1/auth/mfa', { body: { mfaToken: finished.mfaToken, ...answer }, ...withKey });
+      const tokens = await http.call(api.auth.mfa, { body: { mfaToken: finished.mfaToken, ...answer } }, withKey);
       return { tokens, exportKey };
     } catch (error) {
       if (!(error instanceof WatchwordError) || error.code !== 'INVALID_SECOND_FACTOR' || !input.secondFactorRetry) throw error;

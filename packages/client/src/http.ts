@@ -1,16 +1,34 @@
-import { type ErrorBody, WatchwordError, createDpopProof, isErrorCode } from '@watchword/protocol';
+import {
+  type ErrorBody,
+  type RouteInput,
+  type RouteResult,
+  type RouteSpec,
+  WatchwordError,
+  createDpopProof,
+  isErrorCode,
+  routePath,
+  successStatus,
+} from '@watchword/protocol';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 export interface RequestOptions {
   body?: unknown;
-  query?: Record<string, string | undefined>;
+  query?: Record<string, string | number | boolean | undefined>;
   /** Access token for the Authorization header (never put in the URL). */
   token?: string;
   /** Sign a DPoP proof (RFC 9449) with this key; the token is then sent with the DPoP scheme. */
   dpopKey?: CryptoKeyPair;
   /** 'text': a successful answer's body is returned as it is (exports), not parsed as JSON. */
   responseType?: 'json' | 'text';
+}
+
+/** The credentials of an authenticated call (Session adds them). */
+export type CallAuth = Pick<RequestOptions, 'token' | 'dpopKey'>;
+
+/** A text answer (an export) is returned as it is; anything else is JSON. */
+function responseTypeOf(spec: RouteSpec): 'json' | 'text' {
+  return (spec.response[successStatus(spec)] as { type?: unknown }).type === 'string' ? 'text' : 'json';
 }
 
 /** JSON over HTTP with errors mapped onto the shared catalogue. */
@@ -32,7 +50,18 @@ export class HttpClient {
     this.#fetch = fetchImpl;
   }
 
-  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  /** Calls one route of the API through its descriptor (the one HTTP contract, @watchword/protocol routes/). */
+  call<R extends RouteSpec>(spec: R, input: RouteInput<R>, auth: CallAuth = {}): Promise<RouteResult<R>> {
+    const { params, query, body } = input as { params?: Record<string, string>; query?: RequestOptions['query']; body?: unknown };
+    return this.#request<RouteResult<R>>(spec.method, routePath(spec, params), {
+      ...auth,
+      ...(query !== undefined ? { query } : {}),
+      ...(body !== undefined ? { body } : {}),
+      responseType: responseTypeOf(spec),
+    });
+  }
+
+  async #request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     try {
       return await this.#send<T>(method, path, options);
     } catch (error) {
@@ -47,7 +76,7 @@ export class HttpClient {
 
   async #send<T>(method: string, path: string, options: RequestOptions): Promise<T> {
     const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) params.set(k, v);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) params.set(k, String(v));
     const qs = params.toString();
     const headers: Record<string, string> = { accept: options.responseType === 'text' ? '*/*' : 'application/json' };
     if (options.body !== undefined) headers['content-type'] = 'application/json';

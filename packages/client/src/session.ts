@@ -1,5 +1,5 @@
-import { type ListSessionsResponse, type LogoutAllResponse, type SessionInfo, type TokenResponse, WatchwordError } from '@watchword/protocol';
-import type { HttpClient, RequestOptions } from './http.ts';
+import { type RouteInput, type RouteResult, type RouteSpec, type SessionInfo, type TokenResponse, WatchwordError, api } from '@watchword/protocol';
+import type { HttpClient } from './http.ts';
 
 export interface StoredTokens {
   accessToken: string;
@@ -44,10 +44,7 @@ export class Session {
   async refresh(): Promise<StoredTokens> {
     this.#refreshing ??= (async () => {
       try {
-        const response = await this.http.request<TokenResponse>('POST', '/api/v1/auth/refresh', {
-          body: { refreshToken: this.#tokens.refreshToken },
-          ...(this.dpopKey ? { dpopKey: this.dpopKey } : {}),
-        });
+        const response = await this.http.call(api.auth.refresh, { body: { refreshToken: this.#tokens.refreshToken } }, this.dpopKey ? { dpopKey: this.dpopKey } : {});
         this.#tokens = toStoredTokens(response);
         await this.#onTokens?.(this.#tokens);
         return this.#tokens;
@@ -58,33 +55,33 @@ export class Session {
     return this.#refreshing;
   }
 
-  /** An authenticated request; one retry after a refresh when the access token was rejected. */
-  async request<T>(method: string, path: string, options: Omit<RequestOptions, 'token' | 'dpopKey'> = {}): Promise<T> {
+  /** An authenticated call of one route; one retry after a refresh when the access token was rejected. */
+  async call<R extends RouteSpec>(spec: R, input: RouteInput<R>): Promise<RouteResult<R>> {
     const withKey = this.dpopKey ? { dpopKey: this.dpopKey } : {};
     try {
-      return await this.http.request<T>(method, path, { ...options, ...withKey, token: await this.accessToken() });
+      return await this.http.call(spec, input, { ...withKey, token: await this.accessToken() });
     } catch (error) {
       if (!(error instanceof WatchwordError) || error.code !== 'INVALID_TOKEN') throw error;
       await this.refresh();
-      return this.http.request<T>(method, path, { ...options, ...withKey, token: this.#tokens.accessToken });
+      return this.http.call(spec, input, { ...withKey, token: this.#tokens.accessToken });
     }
   }
 
   async logout(): Promise<void> {
-    await this.request('POST', '/api/v1/auth/logout', { body: {} });
+    await this.call(api.auth.logout, { body: {} });
   }
 
   /** Ends every session of the account, this one included; returns how many were ended. */
   async logoutAll(): Promise<number> {
-    return (await this.request<LogoutAllResponse>('POST', '/api/v1/auth/logout-all', { body: {} })).revoked;
+    return (await this.call(api.auth.logoutAll, { body: {} })).revoked;
   }
 
   /** The account's live sessions (devices), the current one marked. */
   async listSessions(): Promise<SessionInfo[]> {
-    return (await this.request<ListSessionsResponse>('GET', '/api/v1/sessions')).sessions;
+    return (await this.call(api.sessions.list, {})).sessions;
   }
 
   async revokeSession(id: string): Promise<void> {
-    await this.request('DELETE', `/api/v1/sessions/${encodeURIComponent(id)}`);
+    await this.call(api.sessions.revoke, { params: { id } });
   }
 }

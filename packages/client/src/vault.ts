@@ -1,17 +1,15 @@
 import {
   type AccountResponse,
-  type Item,
-  type ItemContent,
-  type ItemResponse,
-  type ItemsBatchResponse,
-  MAX_BATCH_BYTES,
-  MAX_BATCH_ITEMS,
-  type ListItemsResponse,
-  WatchwordError,
+  api,
   decryptItem,
   encryptItem,
+  type Item,
+  type ItemContent,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_ITEMS,
   unlockAccountKey,
   unwrapVaultKey,
+  WatchwordError,
 } from '@watchword/protocol';
 import type { Session } from './session.ts';
 
@@ -55,7 +53,7 @@ export class Vault {
 
   /** Unlocks with the OPAQUE export key (after a login) or with an account key kept from an earlier unlock. */
   static async open(session: Session, key: { exportKey: string } | { accountKey: Uint8Array }): Promise<Vault> {
-    const account = await session.request<AccountResponse>('GET', '/api/v1/account');
+    const account = await session.call(api.account.get, {});
     const accountKey =
       'accountKey' in key
         ? key.accountKey
@@ -135,7 +133,7 @@ export class Vault {
   /** Brings the local copy up to date: a full sync the first time, then only what changed (deletions included). */
   async sync(): Promise<SyncResult> {
     this.#assertUnlocked();
-    const response = await this.session.request<ListItemsResponse>('GET', '/api/v1/items', {
+    const response = await this.session.call(api.items.list, {
       query: { since: this.#revision === undefined ? undefined : String(this.#revision) },
     });
     if (response.full) this.#items.clear();
@@ -157,7 +155,7 @@ export class Vault {
   }
 
   async get(id: string): Promise<VaultItem> {
-    const response = await this.session.request<ItemResponse>('GET', `/api/v1/items/${encodeURIComponent(id)}`);
+    const response = await this.session.call(api.items.get, { params: { id } });
     const item = await this.#remember(response.item);
     if (!item) throw new WatchwordError('ITEM_NOT_FOUND');
     return item;
@@ -167,7 +165,7 @@ export class Vault {
     const vaultId = options.vaultId ?? this.personalVaultId;
     const id = crypto.randomUUID();
     const data = await encryptItem({ vaultKey: this.#vaultKey(vaultId), userId: this.userId, vaultId, itemId: id, revision: 1, content });
-    const response = await this.session.request<ItemResponse>('POST', '/api/v1/items', { body: { id, vaultId, data } });
+    const response = await this.session.call(api.items.create, { body: { id, vaultId, data } });
     return (await this.#remember(response.item)) as VaultItem;
   }
 
@@ -188,7 +186,7 @@ export class Vault {
         }),
       );
       for (const batch of bySize(items, MAX_BATCH_BYTES)) {
-        const response = await this.session.request<ItemsBatchResponse>('POST', '/api/v1/items/batch', { body: { items: batch } });
+        const response = await this.session.call(api.items.createMany, { body: { items: batch } });
         for (const item of response.items) {
           const decrypted = await this.#remember(item);
           if (decrypted) added.push(decrypted);
@@ -207,22 +205,22 @@ export class Vault {
     const current = this.#items.get(id);
     const vaultId = current?.vaultId ?? (await this.get(id)).vaultId;
     const data = await encryptItem({ vaultKey: this.#vaultKey(vaultId), userId: this.userId, vaultId, itemId: id, revision: baseRevision + 1, content });
-    const response = await this.session.request<ItemResponse>('PUT', `/api/v1/items/${encodeURIComponent(id)}`, { body: { revision: baseRevision, data } });
+    const response = await this.session.call(api.items.update, { params: { id }, body: { revision: baseRevision, data } });
     return (await this.#remember(response.item)) as VaultItem;
   }
 
   async trash(id: string): Promise<VaultItem> {
-    const response = await this.session.request<ItemResponse>('DELETE', `/api/v1/items/${encodeURIComponent(id)}`);
+    const response = await this.session.call(api.items.remove, { params: { id } });
     return (await this.#remember(response.item)) as VaultItem;
   }
 
   async restore(id: string): Promise<VaultItem> {
-    const response = await this.session.request<ItemResponse>('POST', `/api/v1/items/${encodeURIComponent(id)}/restore`);
+    const response = await this.session.call(api.items.restore, { params: { id } });
     return (await this.#remember(response.item)) as VaultItem;
   }
 
   async purge(id: string): Promise<void> {
-    await this.session.request<ItemResponse>('DELETE', `/api/v1/items/${encodeURIComponent(id)}`, { query: { purge: 'true' } });
+    await this.session.call(api.items.remove, { params: { id },  query: { purge: 'true' } });
     this.#items.delete(id);
   }
 }

@@ -1,3 +1,4 @@
+import { api } from '@watchword/protocol';
 import type { Command } from 'commander';
 import { VAULT_RESET_CONFIRMATION } from '@watchword/client';
 import { type AccountResponse, WatchwordError, emptyAccountData, normaliseEmail, openAccountData, parseRecoveryKey } from '@watchword/protocol';
@@ -71,7 +72,7 @@ export function accountCommands(program: Command, context: Ctx): void {
       if (opts.resend) {
         if (link !== undefined) throw new CliError('give either a link or --resend', EXIT.usage);
         const session = await ctx.session();
-        const account = await session.request<AccountResponse>('GET', '/api/v1/account');
+        const account = await session.call(api.account.get, {});
         if (account.emailVerified) {
           if (ctx.json) return ctx.out(JSON.stringify({ verified: true, sent: false }));
           return ctx.info(`${account.email} is already confirmed.`);

@@ -5,7 +5,7 @@ import { userLimit } from './rate-limit.ts';
 import { rateLimited } from '../lib/throttle.ts';
 import { verifyAccessToken } from '../tokens/access-token.ts';
 import { VerifiedTokenCache } from '../tokens/verified-cache.ts';
-import type { App, RoutePermission } from './types.ts';
+import type { App, RateClass, RoutePermission } from './types.ts';
 import type { Context } from '../context.ts';
 
 export const revokedSessionKey = (sessionId: string) => `revoked-session:${sessionId}`;
@@ -33,6 +33,7 @@ export interface RouteEntry {
   readonly method: string;
   readonly url: string;
   readonly permission: RoutePermission;
+  readonly rateLimit: RateClass | undefined;
 }
 
 const routeTables = new WeakMap<object, RouteEntry[]>();
@@ -70,7 +71,7 @@ export function registerAuthentication(app: App, ctx: Context): void {
     if (permission !== 'public' && !isPermission(permission)) {
       throw new Error(`route ${String(route.method)} ${route.url} does not declare a known permission (config.permission)`);
     }
-    for (const method of [route.method].flat()) table.push({ method, url: route.url, permission });
+    for (const method of [route.method].flat()) table.push({ method, url: route.url, permission, rateLimit: route.config?.rateLimit });
     if (permission === 'public') return;
     // The route's per-user volume limit (http/rate-limit.ts), counted here, where the user is first known.
     const limit = userLimit(ctx, route.config?.rateLimit, permission);

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdminClient, type Vault, WatchwordClient, WatchwordError, reauthenticate } from '@watchword/client';
-import { type AuditEvent, ensureOpaqueReady, opaqueClient } from '@watchword/protocol';
+import { type AuditEvent, api, ensureOpaqueReady, opaqueClient } from '@watchword/protocol';
 import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
 import { code } from '../support/error-code.ts';
 
@@ -313,11 +313,11 @@ describe.each(backendsUnderTest())('admin API ($name)', ({ dialect, state }) => 
     expect(selfDelete.map((e) => [e.outcome, e.context.reason])).toEqual([['denied', 'last_owner']]);
     // The refusal comes before the fresh authentication is used up: the same token still opens a step that needs it.
     const reauthToken = await reauthenticate(owner.vault.session, PASSWORD);
-    const deleteOwnAccount = owner.vault.session.request('DELETE', '/api/v1/account', { body: { reauthToken, confirmEmail: 'owner@example.com' } });
+    const deleteOwnAccount = owner.vault.session.call(api.account.delete, { body: { reauthToken, confirmEmail: 'owner@example.com' } });
     expect(await code(deleteOwnAccount)).toBe('LAST_OWNER');
     await ensureOpaqueReady();
     const { registrationRequest } = opaqueClient.startRegistration(PASSWORD);
-    const passwordStart = await owner.vault.session.request<{ changeId: string }>('POST', '/api/v1/account/password/start', { body: { reauthToken, registrationRequest } });
+    const passwordStart = await owner.vault.session.call(api.account.passwordStart, { body: { reauthToken, registrationRequest } });
     expect(passwordStart.changeId).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const openapi = JSON.parse((await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).body) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
     expect(openapi.paths['/api/v1/account']?.delete?.responses['409']).toBeDefined();

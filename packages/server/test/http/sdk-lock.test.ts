@@ -41,11 +41,4 @@ describe('SDK: lock, unlock on the same session, text responses', () => {
     expect(items.map((i) => [i.id, i.content.notes])).toEqual([[item.id, 'secret note']]);
     expect(await again.session.listSessions()).toHaveLength(1);
   });
-
-  it("responseType 'text' returns the body as it came", async () => {
-    const vault = await client.login({ email, password });
-    const text = await vault.session.request<string>('GET', '/.well-known/jwks.json', { responseType: 'text' });
-    expect(typeof text).toBe('string');
-    expect(JSON.parse(text)).toHaveProperty('keys');
-  });
 });
