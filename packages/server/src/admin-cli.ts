@@ -13,7 +13,9 @@ import type { AuditAction } from './audit/audit.ts';
 import type { Config } from './config.ts';
 import { openStorage } from './storage/index.ts';
 import { SQLITE_FILE_NAME } from './storage/sqlite-file.ts';
-import type { AuditEventRecord, Storage, UserSummary } from './storage/types.ts';
+import type { AuditEventRecord } from './storage/audit.ts';
+import type { Storage } from './storage/types.ts';
+import type { UserSummary } from './storage/users.ts';
 
 export const ADMIN_USAGE = `usage: ww-server admin <command>
 

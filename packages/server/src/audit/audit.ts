@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Context } from '../context.ts';
-import type { AuditEventRecord } from '../storage/types.ts';
+import type { AuditEventRecord } from '../storage/audit.ts';
 
 export const AUDIT_ACTIONS = [
   'account.register',

@@ -6,7 +6,7 @@ import type { Context } from '../context.ts';
 import { sendInBackground } from '../mail/mailer.ts';
 import * as templates from '../mail/templates.ts';
 import type { ClientInfo } from './sessions.ts';
-import type { DeviceHistory } from '../storage/types.ts';
+import type { DeviceHistory } from '../storage/mfa.ts';
 
 export type Template = { subject: string; text: string };
 

@@ -5,7 +5,8 @@ import { WatchwordError } from '@watchword/protocol';
 import { audit } from '../audit/audit.ts';
 import { revokedSessionKey } from '../http/authenticate.ts';
 import type { Context } from '../context.ts';
-import type { AuditEventRecord, SessionRecord } from '../storage/types.ts';
+import type { AuditEventRecord } from '../storage/audit.ts';
+import type { SessionRecord } from '../storage/sessions.ts';
 import { signAccessToken } from '../tokens/access-token.ts';
 import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, openSuccessor, sealSuccessor } from '../tokens/refresh-token.ts';
 

@@ -3,7 +3,56 @@ import type { Kysely, Transaction } from 'kysely';
 import { BASE_ROLE } from '@watchword/protocol';
 import { isOnlyActiveHolder } from './roles.ts';
 import type { Database } from './schema.ts';
-import type { AccountRepository, PasswordCredentials } from './types.ts';
+import type { KeepHolder } from './roles.ts';
+import type { UserRecord } from './users.ts';
+import type { NewVault } from './vaults.ts';
+
+/** The credential half of an account that a password change replaces (OPAQUE record and the password wrap). */
+export interface PasswordCredentials {
+  opaqueRecord: string;
+  kdfVersion: number;
+  kekSalt: string;
+  wrappedAccountKey: string;
+  accountData: string | null;
+}
+
+/** The recovery half: the recovery-key wrap and its verifier. */
+export interface RecoveryCredentials {
+  recoverySalt: string;
+  recoveryWrappedKey: string;
+  recoveryVerifierHash: string;
+}
+
+/** Everything a vault reset replaces (new account key: all wraps and key pairs are new). */
+export type ResetCredentials = PasswordCredentials &
+  RecoveryCredentials &
+  Pick<UserRecord, 'x25519PublicKey' | 'ed25519PublicKey' | 'wrappedX25519PrivateKey' | 'wrappedEd25519PrivateKey'>;
+
+/**
+ * Account-wide changes, each one transaction. Every one that ends sessions returns the ids it revoked, so the
+ * caller can deny their access tokens at once.
+ */
+export interface AccountRepository {
+  /** Swaps OPAQUE record and password wrap; revokes every other live session. undefined when the user is gone. */
+  changePassword(userId: string, credentials: PasswordCredentials, keepSessionId: string, now: number): Promise<string[] | undefined>;
+  /**
+   * Recovery with the recovery key: new password credentials and a rotated recovery wrap; every second factor is
+   * removed (the recovery key plus the mailbox replace them) and every session revoked.
+   */
+  recover(userId: string, credentials: PasswordCredentials & RecoveryCredentials, now: number): Promise<string[] | undefined>;
+  /**
+   * "Reset and lose the vault": every item and vault deleted, all keys replaced, factors removed, sessions revoked,
+   * and every granted role taken away (the reset needs only the mailbox, which must not be enough to keep
+   * administration; the base role stays, as it always does). Returns the revoked session ids and the roles removed.
+   */
+  resetVault(userId: string, credentials: ResetCredentials, personalVault: NewVault, now: number): Promise<{ revoked: string[]; rolesRemoved: string[] } | undefined>;
+  /**
+   * Deletes the account and everything that hangs off it; returns the session ids that were live. With `keep`, the
+   * role's only active holder is not deleted ('last_holder', nothing changed).
+   */
+  delete(userId: string, now: number, keep?: KeepHolder): Promise<string[] | undefined | 'last_holder'>;
+  markEmailVerified(userId: string, now: number): Promise<void>;
+}
 
 async function revokeSessions(trx: Transaction<Database>, userId: string, now: number, keep?: string): Promise<string[]> {
   let query = trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null);

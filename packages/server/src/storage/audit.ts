@@ -1,7 +1,52 @@
 /** The append-only audit log: insert and read, never update; old events go only through `prune`, the retention job (security spec "Audit"). */
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AuditEventsTable, Database } from './schema.ts';
-import type { AuditEventRecord, AuditRepository } from './types.ts';
+
+export interface AuditEventRecord {
+  id: string;
+  at: number;
+  actorId: string | null;
+  action: string;
+  targetId: string | null;
+  ip: string;
+  userAgent: string;
+  outcome: 'success' | 'failure' | 'denied';
+  requestId: string;
+  context: Record<string, string | number | boolean | null>;
+}
+
+/** Admin audit query: every field optional; `since` inclusive, `until` exclusive (ms). */
+export interface AuditQueryFilters {
+  since?: number | undefined;
+  until?: number | undefined;
+  action?: string | undefined;
+  actorId?: string | undefined;
+  targetId?: string | undefined;
+  outcome?: AuditEventRecord['outcome'] | undefined;
+}
+
+/** The position of the last event of a page. */
+export interface AuditCursor {
+  at: number;
+  id: string;
+}
+
+/** Append-only: there is no update here on purpose, and the only deletion is `prune` (the retention job). */
+export interface AuditRepository {
+  append(event: AuditEventRecord): Promise<void>;
+  /** Events where the user is actor or target, newest first. */
+  listForUser(userId: string, limit: number): Promise<AuditEventRecord[]>;
+  /**
+   * Events matching every given filter, newest first — ordered by (at, id) descending — strictly after `cursor` in
+   * that order (keyset pagination: no duplicates or gaps between pages), at most `limit`.
+   */
+  query(filters: AuditQueryFilters, cursor: AuditCursor | undefined, limit: number): Promise<AuditEventRecord[]>;
+  /**
+   * The retention job (AUDIT_RETENTION_DAYS, see audit/retention.ts) and nothing else: deletes every event older than
+   * `before` (ms, exclusive) and returns how many went.
+   */
+  prune(before: number): Promise<number>;
+}
 
 /** An event as its row. */
 export const auditRow = (e: AuditEventRecord) => ({

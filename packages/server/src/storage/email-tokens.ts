@@ -1,7 +1,16 @@
 /** Single-use, time-limited e-mail tokens, stored as SHA-256 hashes only (security spec "At rest"). */
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
-import type { EmailTokenRepository } from './types.ts';
+
+export type EmailTokenPurpose = 'verify_email' | 'recovery';
+
+export interface EmailTokenRepository {
+  create(input: { hash: string; userId: string; purpose: EmailTokenPurpose; expiresAt: number; now: number }): Promise<void>;
+  /** Marks the token used iff it exists for this purpose, is unused and unexpired; returns its user. */
+  consume(hash: string, purpose: EmailTokenPurpose, now: number): Promise<string | undefined>;
+  /** Invalidates every outstanding token of that purpose for the user (a new request supersedes old ones). */
+  revokeAll(userId: string, purpose: EmailTokenPurpose, now: number): Promise<void>;
+}
 
 export function createEmailTokenRepository(db: Kysely<Database>): EmailTokenRepository {
   return {

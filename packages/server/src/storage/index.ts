@@ -1,5 +1,5 @@
 /** Opens the storage picked by the configuration. Never migrates on its own: the server decides when. */
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { createAccountRepository } from './account.ts';
 import { createAuditRepository } from './audit.ts';
 import { createEmailTokenRepository } from './email-tokens.ts';
@@ -8,7 +8,7 @@ import { createMfaRepository } from './mfa.ts';
 import { createRoleRepository } from './roles.ts';
 import { createMetaRepository } from './meta.ts';
 import { migrateToLatest, pendingMigrations } from './migrate.ts';
-import type { Database } from './schema.ts';
+import type { StorageDriver } from './driver.ts';
 import { createSessionRepository } from './sessions.ts';
 import type { Storage, StorageOptions } from './types.ts';
 import { createUserRepository } from './users.ts';
@@ -23,7 +23,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   if (url === undefined) {
     // Loaded only when used, as pg is below: a server on PostgreSQL never loads better-sqlite3.
     const { openSqlite } = await import('./sqlite.ts');
-    return createStorage('sqlite', openSqlite(options.dataDir));
+    return createStorage(openSqlite(options.dataDir));
   }
   if (!/^postgres(ql)?:\/\//i.test(url)) {
     // Never echo the URL: it may carry a password.
@@ -31,27 +31,29 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   }
   // Loaded only when used: the embedded default never pays for the pg driver (start-up time and memory).
   const { openPostgresPool } = await import('./postgres.ts');
-  const { db, poolStats } = openPostgresPool({
+  const driver = openPostgresPool({
     url,
     poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
     connectTimeoutMs: options.connectTimeoutMs,
     statementTimeoutMs: options.statementTimeoutMs,
     maxLifetimeSeconds: options.maxLifetimeSeconds,
   });
-  return { ...createStorage('postgres', db), poolStats };
+  return createStorage(driver);
 }
 
-function createStorage(dialect: Storage['dialect'], db: Kysely<Database>): Storage {
+function createStorage(driver: StorageDriver): Storage {
+  const { db } = driver;
   let closed: Promise<void> | undefined;
   return {
-    dialect,
-    users: createUserRepository(db),
+    dialect: driver.dialect,
+    ...(driver.poolStats ? { poolStats: driver.poolStats } : {}),
+    users: createUserRepository(driver),
     vaults: createVaultRepository(db),
-    items: createItemRepository(db),
-    sessions: createSessionRepository(db, dialect),
+    items: createItemRepository(driver),
+    sessions: createSessionRepository(driver),
     meta: createMetaRepository(db),
     account: createAccountRepository(db),
-    mfa: createMfaRepository(db),
+    mfa: createMfaRepository(driver),
     emailTokens: createEmailTokenRepository(db),
     audit: createAuditRepository(db),
     roles: createRoleRepository(db),

@@ -1,16 +1,78 @@
 import { type Kysely, type Selectable, type Transaction, type Updateable, sql } from 'kysely';
 import { WatchwordError } from '@watchword/protocol';
 import { isUniqueViolation } from './errors.ts';
+import type { StorageDriver } from './driver.ts';
 import { preparedQuery } from './prepared.ts';
 import type { Database, ItemsTable } from './schema.ts';
 import { bumpUserRevision, transactionWithRollback } from './transaction.ts';
-import type { ItemRecord, ItemRepository, ItemUpdateResult } from './types.ts';
 
-export function createItemRepository(db: Kysely<Database>): ItemRepository {
+export interface ItemRecord {
+  id: string;
+  userId: string;
+  vaultId: string;
+  /** Per-item content revision, starts at 1, +1 on every content update. Bound into the ciphertext's AAD by clients. */
+  revision: number;
+  /** The owner's user revision at this item's last change (create, update, trash, restore, purge). */
+  seq: number;
+  /** Encrypted item envelope, base64url; null once purged. */
+  data: string | null;
+  /** Set while the item is in the trash. */
+  deletedAt: number | null;
+  /** True once purged: the row is a tombstone so delta sync can report the purge. */
+  purged: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type ItemUpdateResult =
+  | { status: 'updated'; item: ItemRecord }
+  | { status: 'conflict'; currentRevision: number }
+  | { status: 'not_found' };
+
+export interface ItemListResult {
+  /** The user's current revision (the cursor to pass as `since` next time). */
+  revision: number;
+  items: ItemRecord[];
+}
+
+export interface ItemRepository {
+  /**
+   * Inserts an item with revision 1 and seq = ++user.revision, in one transaction.
+   * 'exists' when the id is already used (by anyone); nothing changes then.
+   */
+  create(input: { id: string; userId: string; vaultId: string; data: string; now: number }): Promise<ItemRecord | 'exists'>;
+  /**
+   * Inserts many items at once (bulk import), all or nothing, in one transaction: one bump of the user's revision
+   * by the count, consecutive seqs in input order. 'exists' when any id is taken; VAULT_NOT_FOUND when any vault is
+   * not the user's. Nothing changes in either case.
+   */
+  createMany(input: { userId: string; items: { id: string; vaultId: string; data: string }[]; now: number }): Promise<ItemRecord[] | 'exists'>;
+  /**
+   * Replaces the data iff the item is the user's, not purged, and its revision equals expectedRevision
+   * (one conditional UPDATE: no lost update under concurrency). revision+1, seq = ++user.revision.
+   */
+  update(input: { id: string; userId: string; expectedRevision: number; data: string; now: number }): Promise<ItemUpdateResult>;
+  /** Moves to / out of the trash (deletedAt set / cleared), bumps seq; undefined when not the user's or purged. */
+  trash(userId: string, id: string, now: number): Promise<ItemRecord | undefined>;
+  restore(userId: string, id: string, now: number): Promise<ItemRecord | undefined>;
+  /** Purges: data = null, purged = true, bumps seq. undefined when not the user's or already purged. */
+  purge(userId: string, id: string, now: number): Promise<ItemRecord | undefined>;
+  /** The user's item (trashed included), undefined when missing, another user's, or purged. */
+  get(userId: string, id: string): Promise<ItemRecord | undefined>;
+  /**
+   * since undefined: every non-purged item of the user (trash included), ordered by seq.
+   * since = n: every item of the user with seq > n, purged tombstones included, ordered by seq.
+   * One query for the items (no N+1); the revision read in the same transaction/snapshot.
+   */
+  list(userId: string, since?: number): Promise<ItemListResult>;
+}
+
+export function createItemRepository(driver: StorageDriver): ItemRepository {
+  const { db } = driver;
   /** Hot reads: compiled once (see prepared.ts). */
   // Columns named, not `*`: on PostgreSQL this runs as a named prepared statement (storage/postgres.ts), whose
   // result type must not change when a later migration adds a column while this server still runs.
-  const getLive = preparedQuery<Selectable<ItemsTable>, [string, string]>(db, 2, (userId, id) =>
+  const getLive = preparedQuery<Selectable<ItemsTable>, [string, string]>(driver, 2, (userId, id) =>
     db
       .selectFrom('items')
       .select(['id', 'user_id', 'vault_id', 'revision', 'seq', 'data', 'deleted_at', 'purged', 'created_at', 'updated_at'])
@@ -43,7 +105,7 @@ export function createItemRepository(db: Kysely<Database>): ItemRepository {
     'items.updated_at as updated_at',
   ] as const;
   type SyncRow = { cursor: number } & { [K in keyof Selectable<ItemsTable>]: Selectable<ItemsTable>[K] | null };
-  const liveItems = preparedQuery<SyncRow, [string]>(db, 1, (userId) =>
+  const liveItems = preparedQuery<SyncRow, [string]>(driver, 1, (userId) =>
     db
       .selectFrom('users')
       .leftJoin('items', (join) => join.onRef('items.user_id', '=', 'users.id').on('items.purged', '=', 0))
@@ -51,7 +113,7 @@ export function createItemRepository(db: Kysely<Database>): ItemRepository {
       .where('users.id', '=', sameUser(userId))
       .orderBy('items.seq'),
   );
-  const changedItems = preparedQuery<SyncRow, [string, number]>(db, 2, (userId, since) =>
+  const changedItems = preparedQuery<SyncRow, [string, number]>(driver, 2, (userId, since) =>
     db
       .selectFrom('users')
       .leftJoin('items', (join) => join.onRef('items.user_id', '=', 'users.id').on('items.seq', '>', since as unknown as number))

@@ -1,6 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
-import type { MetaRepository } from './types.ts';
+
+/** Small key/value table for server metadata (e.g. the OPAQUE setup fingerprint). */
+export interface MetaRepository {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
+}
 
 export function createMetaRepository(db: Kysely<Database>): MetaRepository {
   return {

@@ -2,14 +2,93 @@
 import type { Kysely, Selectable } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { isUniqueViolation } from './errors.ts';
+import type { StorageDriver } from './driver.ts';
 import { preparedQuery } from './prepared.ts';
 import type { Database, WebauthnCredentialsTable } from './schema.ts';
-import type { MfaRepository } from './types.ts';
 
-export function createMfaRepository(db: Kysely<Database>): MfaRepository {
+export interface TotpFactorRecord {
+  userId: string;
+  seedSealed: string;
+  confirmedAt: number | null;
+  lastStep: number;
+  createdAt: number;
+}
+
+export interface WebauthnCredentialRecord {
+  id: string;
+  userId: string;
+  name: string;
+  publicKey: string;
+  counter: number;
+  transports: string[];
+  aaguid: string;
+  backedUp: boolean;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface BackupCodeRecord {
+  id: string;
+  hash: string;
+}
+
+/** Whether the user has logged in before at all ('first'), with this device name and user agent ('known'), or not ('new'). */
+export type DeviceHistory = 'first' | 'known' | 'new';
+
+/** The device a login comes from, as its sessions record it. */
+export interface LoginDevice {
+  readonly name: string;
+  readonly userAgent: string;
+}
+
+/** What a login needs to know once the password is proven, read in one statement. */
+export interface LoginGate {
+  /** The account is disabled (or gone): no session. */
+  disabled: boolean;
+  /** A confirmed TOTP seed or a registered security key: the login needs a second factor. */
+  secondFactor: boolean;
+  /** The login's device against the account's sessions (the new-device notice). */
+  device: DeviceHistory;
+  /**
+   * The account's OPAQUE record now (null: no account). A login proven against another record (one its start read
+   * before a password change, recovery or vault reset) must not open a session.
+   */
+  opaqueRecord: string | null;
+}
+
+/** Second factors. Every "use" is one conditional UPDATE, so a code or assertion counts once across instances. */
+export interface MfaRepository {
+  /** The account's login gate in one statement (disabled, second factor, device history, record) — every login reads it. */
+  loginGate(userId: string, device: LoginDevice): Promise<LoginGate>;
+  getTotp(userId: string): Promise<TotpFactorRecord | undefined>;
+  /** Starts (or restarts) an enrolment: replaces an unconfirmed seed; 'active' when a confirmed one exists. */
+  putPendingTotp(userId: string, seedSealed: string, now: number): Promise<'pending' | 'active'>;
+  /** Activates the pending seed and records `step` as used; false if there was none pending or it changed. */
+  confirmTotp(userId: string, seedSealed: string, step: number, now: number): Promise<boolean>;
+  /** Records `step` as used iff it is newer than the last used one (single use, RFC 6238 §5.2). */
+  useTotpStep(userId: string, step: number): Promise<boolean>;
+  deleteTotp(userId: string): Promise<boolean>;
+
+  /** Replaces every backup code of the user (regeneration invalidates the old set). */
+  replaceBackupCodes(userId: string, hashes: string[], now: number): Promise<void>;
+  listUnusedBackupCodes(userId: string): Promise<BackupCodeRecord[]>;
+  /** Marks one code used iff still unused. */
+  useBackupCode(userId: string, id: string, now: number): Promise<boolean>;
+  deleteBackupCodes(userId: string): Promise<void>;
+
+  listWebauthn(userId: string): Promise<WebauthnCredentialRecord[]>;
+  /** 'exists' when the credential id is already registered (to anyone). */
+  addWebauthn(credential: Omit<WebauthnCredentialRecord, 'lastUsedAt'>): Promise<'added' | 'exists'>;
+  /** Stores the new signature counter iff the stored one is still `expected` (no concurrent double use). */
+  useWebauthn(userId: string, id: string, expected: number, counter: number, now: number): Promise<boolean>;
+  deleteWebauthn(userId: string, id: string): Promise<WebauthnCredentialRecord | undefined>;
+}
+
+export function createMfaRepository(driver: StorageDriver): MfaRepository {
+  const { db } = driver;
   // The user row with four EXISTS probes: one round trip, compiled once (every login reads it).
   type GateRow = { disabled_at: number | null; opaque_record: string; totp: unknown; webauthn: unknown; same_device: unknown; any_session: unknown };
-  const gate = preparedQuery<GateRow, [string, string, string]>(db, 3, (userId, deviceName, userAgent) =>
+  const gate = preparedQuery<GateRow, [string, string, string]>(driver, 3, (userId, deviceName, userAgent) =>
     db
       .selectFrom('users')
       .select((eb) => [

@@ -1,9 +1,8 @@
 /** PostgreSQL dialect: a pg pool with its own type parsers (pg's global parsers are left untouched). */
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
-import { type DirectReader, attachDirectReader } from './prepared.ts';
+import type { DirectReader, PoolStats, StorageDriver } from './driver.ts';
 import type { Database } from './schema.ts';
-import type { PoolStats } from './types.ts';
 
 const INT8_OID = 20;
 
@@ -18,12 +17,8 @@ export interface PostgresOptions {
   maxLifetimeSeconds?: number;
 }
 
-export function openPostgres(options: PostgresOptions): Kysely<Database> {
-  return openPostgresPool(options).db;
-}
-
-/** The Kysely instance and its pool's current counts (for the metrics). */
-export function openPostgresPool(options: PostgresOptions): { db: Kysely<Database>; poolStats(): PoolStats } {
+/** The Kysely instance on a pool, with the pool's current counts (for the metrics). */
+export function openPostgresPool(options: PostgresOptions): StorageDriver & { poolStats(): PoolStats } {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize,
@@ -38,8 +33,15 @@ export function openPostgresPool(options: PostgresOptions): { db: Kysely<Databas
   // process. The broken client is discarded by pg and the next query reports the failure to its caller.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  attachDirectReader(db, namedStatements(pool));
-  return { db, poolStats: () => ({ max: options.poolSize, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }) };
+  return {
+    dialect: 'postgres',
+    db,
+    direct: namedStatements(pool),
+    // pg has no synchronous transactions: write groups run in a query-builder transaction.
+    directTransaction: undefined,
+    dataModifyingCtes: true,
+    poolStats: () => ({ max: options.poolSize, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+  };
 }
 
 /**

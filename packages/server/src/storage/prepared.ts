@@ -1,4 +1,5 @@
 import type { CompiledQuery, Kysely } from 'kysely';
+import type { DirectReader, DirectTransaction } from './driver.ts';
 
 /**
  * A query built once by the query builder and executed many times with new parameter values.
@@ -7,20 +8,6 @@ import type { CompiledQuery, Kysely } from 'kysely';
  * each execution binds the real values at the markers' parameter positions. SQL text still comes only from the
  * builder, and every value is still a bound parameter.
  */
-/**
- * Runs a compiled statement straight on the driver — synchronously on the embedded database (storage/sqlite.ts), as
- * a named prepared statement on PostgreSQL (storage/postgres.ts) — or answers undefined when the query must take the
- * query builder's own path. SQL text and parameters are the builder's, unchanged. Mostly the hot reads; a write
- * answers its RETURNING rows, or none.
- */
-export type DirectReader = (sql: string, parameters: readonly unknown[]) => unknown[] | Promise<unknown[]> | undefined;
-const directReaders = new WeakMap<object, DirectReader>();
-
-/** Lets the hot statements compiled on `db` (never a transaction's) run through `reader`. */
-export function attachDirectReader(db: Kysely<any>, reader: DirectReader): void {
-  directReaders.set(db, reader);
-}
-
 const MARKER = /^\u0000ww-param-(\d+)\u0000$/;
 const marker = (index: number) => `\u0000ww-param-${index}\u0000`;
 
@@ -47,14 +34,14 @@ function assertEveryArgumentUsed(name: string, arity: number, slotLists: readonl
 }
 
 export function preparedQuery<Row, Args extends readonly unknown[]>(
-  db: Kysely<never> | Kysely<any>,
+  driver: { readonly db: Kysely<any>; readonly direct?: DirectReader | undefined },
   arity: Args['length'],
   build: (...markers: string[]) => { compile(): CompiledQuery<Row> },
 ): (...args: Args) => Promise<Row[]> {
   const compiled = build(...markers(arity)).compile();
   const slots = markerSlots(compiled);
   assertEveryArgumentUsed('preparedQuery', arity, [slots]);
-  const direct = directReaders.get(db);
+  const { db, direct } = driver;
   return async (...args: Args) => {
     const parameters = bind(compiled, slots, args);
     const rows = direct?.(compiled.sql, parameters);
@@ -65,26 +52,13 @@ export function preparedQuery<Row, Args extends readonly unknown[]>(
 }
 
 /**
- * Runs several compiled writes as one transaction straight on the driver — synchronously, in one better-sqlite3
- * transaction on the embedded database (storage/sqlite.ts) — and answers true; or answers false when it cannot now
- * (a transaction of the query builder is open on the connection), and the writes take the query builder's path.
- */
-export type DirectTransaction = (statements: readonly { readonly sql: string; readonly parameters: readonly unknown[] }[]) => boolean;
-const directTransactions = new WeakMap<object, DirectTransaction>();
-
-/** Lets the write groups compiled on `db` (preparedWrites) run through `run`. */
-export function attachDirectTransaction(db: Kysely<any>, run: DirectTransaction): void {
-  directTransactions.set(db, run);
-}
-
-/**
  * Writes built once by the query builder, as `preparedQuery` builds a read, and run together atomically: through
  * the driver's own transaction where one is attached (SQLite), otherwise in a query-builder transaction. A login's
  * writes on the embedded database (storage/sessions.ts): Kysely's transaction and compiling four queries per call
  * cost more CPU than the four statements themselves (docs/performance.md, sixth pass).
  */
 export function preparedWrites<Args extends readonly unknown[]>(
-  db: Kysely<any>,
+  driver: { readonly db: Kysely<any>; readonly directTransaction?: DirectTransaction | undefined },
   arity: Args['length'],
   build: (...markers: string[]) => readonly { compile(): CompiledQuery<unknown> }[],
 ): (...args: Args) => Promise<void> {
@@ -93,7 +67,7 @@ export function preparedWrites<Args extends readonly unknown[]>(
     return { compiled, slots: markerSlots(compiled) };
   });
   assertEveryArgumentUsed('preparedWrites', arity, shapes.map((shape) => shape.slots));
-  const direct = directTransactions.get(db);
+  const { db, directTransaction: direct } = driver;
   return async (...args: Args) => {
     const statements = shapes.map(({ compiled, slots }) => ({ ...compiled, parameters: bind(compiled, slots, args) }));
     if (direct?.(statements)) return;

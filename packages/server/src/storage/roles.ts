@@ -2,7 +2,38 @@
 import type { Kysely, Transaction } from 'kysely';
 import { isUniqueViolation } from './errors.ts';
 import type { Database } from './schema.ts';
-import type { RoleRepository } from './types.ts';
+
+/**
+ * A role that must keep at least one active (not disabled) holder: a change guarded by it is refused with
+ * 'last_holder' when it would take the role, the account's activity or the account itself from the role's only active
+ * holder. Decided inside the change's transaction, after the role's row is locked (see `isOnlyActiveHolder`), so two
+ * concurrent changes cannot each leave the other as the holder and then remove it.
+ */
+export interface KeepHolder {
+  keepActiveHolder: string;
+}
+
+export interface RoleRecord {
+  name: string;
+  parent: string | null;
+  description: string;
+  builtin: boolean;
+  permissions: string[];
+}
+
+export interface RoleRepository {
+  /** Every role with its own (not inherited) permissions. */
+  list(): Promise<RoleRecord[]>;
+  /** 'exists' when the name is taken, 'no_parent' when the parent does not exist. */
+  create(role: Omit<RoleRecord, 'builtin'>, now: number): Promise<'created' | 'exists' | 'no_parent'>;
+  rolesOf(userId: string): Promise<string[]>;
+  /** 'no_role' / 'no_user' when either does not exist; 'exists' when already held. */
+  grant(userId: string, role: string, grantedBy: string | null, now: number): Promise<'granted' | 'exists' | 'no_role' | 'no_user'>;
+  /** false when the role was not held. With `keep`, taking a role from its only active holder is refused ('last_holder'). */
+  revoke(userId: string, role: string, keep?: KeepHolder): Promise<boolean | 'last_holder'>;
+  /** How many accounts hold the role (active ones only when `activeOnly`). */
+  holders(role: string, activeOnly: boolean): Promise<number>;
+}
 
 /**
  * Whether `userId` is the only active holder of `role` (KeepHolder), inside the caller's transaction. The role's row is

@@ -2,9 +2,83 @@ import type { Kysely, QueryCreator, Selectable, Transaction } from 'kysely';
 import type { MfaMethod } from '@watchword/protocol';
 import type { Database, SessionsTable } from './schema.ts';
 import { auditRow } from './audit.ts';
+import type { StorageDriver } from './driver.ts';
 import { preparedQuery, preparedWrites } from './prepared.ts';
-import type { AuditEventRecord, NewSession, RotateResult, SessionRecord, SessionRepository, Storage } from './types.ts';
+import type { AuditEventRecord } from './audit.ts';
 import { transactionWithRollback } from './transaction.ts';
+
+/** One login on one device: a refresh-token family. The tokens themselves live in `refresh_tokens`, hashed. */
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  deviceName: string;
+  ip: string;
+  userAgent: string;
+  createdAt: number;
+  lastUsedAt: number;
+  /** Absolute expiry. */
+  expiresAt: number;
+  revokedAt: number | null;
+  /** RFC 7638 thumbprint of the DPoP key the session is bound to (RFC 9449 §5), or null for bearer sessions. */
+  dpopJkt: string | null;
+  /** The second factor the login passed; null for a password-only login. Kept by every refresh of the session. */
+  secondFactor: MfaMethod | null;
+}
+
+export type NewSession = Omit<SessionRecord, 'lastUsedAt' | 'revokedAt'> & {
+  /** SHA-256 of the first refresh token of the family, base64url. */
+  refreshHash: string;
+};
+
+export interface RotateInput {
+  /** SHA-256 of the presented refresh token. */
+  presentedHash: string;
+  /** SHA-256 of its successor. */
+  newHash: string;
+  /** The successor sealed under a key only the presented token yields (returned again inside the grace window). */
+  sealedSuccessor: string;
+  now: number;
+  /** A session unused for this long is over. */
+  idleTimeoutMs: number;
+  /** How long a rotated token may still be presented to get the same successor (concurrent duplicates, retries). */
+  graceMs: number;
+}
+
+export type RotateResult =
+  /** The presented token was current: it is now rotated and newHash is the family's current token. */
+  | { status: 'rotated'; session: SessionRecord }
+  /** Rotated moments ago (within graceMs) and its successor is still current: hand out that same successor. */
+  | { status: 'grace'; session: SessionRecord; sealedSuccessor: string }
+  /**
+   * A rotated token presented again, outside the grace window or after its successor was used: the caller revokes
+   * the family (RFC 9700 §4.14.2).
+   */
+  | { status: 'reused'; session: SessionRecord }
+  /** Unknown token, or its session is revoked, expired or idle. Nothing changed. */
+  | { status: 'invalid' };
+
+export interface SessionRepository {
+  /**
+   * A login's writes in one transaction (one durable commit per login): the session and its first refresh token,
+   * the user's last login time, and the login's audit event.
+   */
+  create(session: NewSession, loginEvent: AuditEventRecord): Promise<void>;
+  findById(id: string): Promise<SessionRecord | undefined>;
+  /**
+   * Rotates in one transaction: a conditional UPDATE marks the presented token rotated only if it was current
+   * (so of N concurrent rotations exactly one wins), inserts the successor and touches the session. A session of a
+   * disabled account does not rotate ('invalid').
+   */
+  rotate(input: RotateInput): Promise<RotateResult>;
+  /** Every session of the user (revoked and expired ones too), oldest first. */
+  listForUser(userId: string): Promise<SessionRecord[]>;
+  /** Sets revokedAt if not yet revoked; returns whether the session is (now) revoked and belongs to userId. */
+  revoke(userId: string, id: string, now: number): Promise<boolean>;
+  /** Revokes every live session of the user; returns the ids newly revoked. */
+  revokeAllForUser(userId: string, now: number): Promise<string[]>;
+  /** Sessions revoked at or after `since` (to rebuild the access-token denylist after a restart). */
+  listRevokedSince(since: number): Promise<string[]>;
+}
 
 /** A session is live while it is not revoked, not past its absolute expiry and not idle too long. */
 function isLive(s: SessionRecord, now: number, idleTimeoutMs: number): boolean {
@@ -79,14 +153,15 @@ const insertFirstToken = (q: QueryCreator<Database>, session: NewSession) =>
 const touchLastLogin = (q: QueryCreator<Database>, session: NewSession) => q.updateTable('users').set({ last_login_at: session.createdAt }).where('id', '=', session.userId);
 
 /**
- * PostgreSQL: a login's writes — the session, its first refresh token, the user's last login time and the login's
+ * With data-modifying CTEs (PostgreSQL): a login's writes — the session, its first refresh token, the user's last login time and the login's
  * audit event — as ONE statement of data-modifying CTEs, which PostgreSQL runs atomically as a whole (PostgreSQL
  * manual §7.8.4; the foreign keys are checked at the end of the statement, when the session row exists). Compiled
  * once and run as a named prepared statement (storage/postgres.ts): one round trip per login instead of BEGIN, four
- * statements and COMMIT. SQLite has no data-modifying CTEs: see sqliteOpenSession.
+ * statements and COMMIT. Without them (SQLite): see groupedOpenSession.
  */
-function postgresOpenSession(db: Kysely<Database>): (...args: OpenArgs) => Promise<unknown> {
-  const run = preparedQuery<never, unknown[]>(db, LOGIN_ARITY, (...markers) => {
+function cteOpenSession(driver: StorageDriver): (...args: OpenArgs) => Promise<unknown> {
+  const { db } = driver;
+  const run = preparedQuery<never, unknown[]>(driver, LOGIN_ARITY, (...markers) => {
     const { session, event } = loginMarkers(markers);
     return db
       .with('new_session', (q) => insertSession(q, session))
@@ -99,19 +174,22 @@ function postgresOpenSession(db: Kysely<Database>): (...args: OpenArgs) => Promi
 }
 
 /**
- * SQLite: the same four writes, compiled once, as one transaction run synchronously by the driver
- * (storage/prepared.ts `preparedWrites`): no query building and no asynchronous transaction per login.
+ * Without data-modifying CTEs (SQLite): the same four writes, compiled once, as one write group — on SQLite one
+ * transaction run synchronously by the driver (storage/prepared.ts `preparedWrites`): no query building and no
+ * asynchronous transaction per login.
  */
-function sqliteOpenSession(db: Kysely<Database>): (...args: OpenArgs) => Promise<unknown> {
-  const run = preparedWrites<unknown[]>(db, LOGIN_ARITY, (...markers) => {
+function groupedOpenSession(driver: StorageDriver): (...args: OpenArgs) => Promise<unknown> {
+  const { db } = driver;
+  const run = preparedWrites<unknown[]>(driver, LOGIN_ARITY, (...markers) => {
     const { session, event } = loginMarkers(markers);
     return [insertSession(db, session), insertFirstToken(db, session), touchLastLogin(db, session), db.insertInto('audit_events').values(markedAuditRow(event))];
   });
   return (session, event) => run(...loginValues(session, event));
 }
 
-export function createSessionRepository(db: Kysely<Database>, dialect: Storage['dialect']): SessionRepository {
-  const open = dialect === 'postgres' ? postgresOpenSession(db) : sqliteOpenSession(db);
+export function createSessionRepository(driver: StorageDriver): SessionRepository {
+  const { db } = driver;
+  const open = driver.dataModifyingCtes ? cteOpenSession(driver) : groupedOpenSession(driver);
   return {
     async create(session, loginEvent) {
       await open(session, loginEvent);

@@ -3,11 +3,11 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
-import { type DirectReader, type DirectTransaction, attachDirectReader, attachDirectTransaction } from './prepared.ts';
+import type { DirectReader, DirectTransaction, StorageDriver } from './driver.ts';
 import type { Database as Schema } from './schema.ts';
 import { SQLITE_FILE_NAME } from './sqlite-file.ts';
 
-export function openSqlite(dataDir: string): Kysely<Schema> {
+export function openSqlite(dataDir: string): StorageDriver {
   // Only the server's user may read the vault data directory (no-op when it exists already).
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, SQLITE_FILE_NAME);
@@ -26,9 +26,15 @@ export function openSqlite(dataDir: string): Kysely<Schema> {
   }
   const cached = withStatementCache(database);
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cached }) });
-  attachDirectReader(db, directReader(database, cached));
-  attachDirectTransaction(db, directTransaction(database, cached));
-  return db;
+  return {
+    dialect: 'sqlite',
+    db,
+    direct: directReader(database, cached),
+    directTransaction: directTransaction(database, cached),
+    // SQLite has no data-modifying CTEs; a login's writes are a write group instead.
+    dataModifyingCtes: false,
+    poolStats: undefined,
+  };
 }
 
 /** How many distinct SQL texts keep a prepared statement (the server issues a few dozen shapes). */

@@ -1,9 +1,74 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { isUniqueViolation } from './errors.ts';
 import type { Database, UsersTable } from './schema.ts';
+import type { StorageDriver } from './driver.ts';
 import { preparedQuery } from './prepared.ts';
 import { isOnlyActiveHolder } from './roles.ts';
-import type { UserRecord, UserRepository, UserSummary } from './types.ts';
+import type { KeepHolder } from './roles.ts';
+import type { NewVault } from './vaults.ts';
+
+export interface UserRecord {
+  id: string;
+  /** Normalised e-mail (see normaliseEmail in @watchword/protocol); unique. */
+  email: string;
+  /** OPAQUE registration record (RFC 9807 §5.1.1 `record`), base64url. */
+  opaqueRecord: string;
+  /** Key-stretching profile the record was made with (see protocol KDF profiles). */
+  kdfVersion: number;
+  kekSalt: string;
+  wrappedAccountKey: string;
+  recoverySalt: string;
+  recoveryWrappedKey: string;
+  x25519PublicKey: string;
+  ed25519PublicKey: string;
+  wrappedX25519PrivateKey: string;
+  wrappedEd25519PrivateKey: string;
+  /** Per-user change counter: the sync cursor. Bumped by every item change. */
+  revision: number;
+  createdAt: number;
+  updatedAt: number;
+  /** SHA-256 of the recovery verifier (a value only the recovery key yields), base64url; null on old accounts. */
+  recoveryVerifierHash: string | null;
+  /** Client-sealed account data (password-history fingerprints), base64url; opaque to the server. */
+  accountData: string | null;
+  /** When the address was verified; null until then. */
+  emailVerifiedAt: number | null;
+  /** Set while an administrator has disabled the account. */
+  disabledAt: number | null;
+  lastLoginAt: number | null;
+}
+
+export type NewUser = Omit<UserRecord, 'revision' | 'createdAt' | 'updatedAt' | 'recoveryVerifierHash' | 'accountData' | 'emailVerifiedAt' | 'disabledAt' | 'lastLoginAt'> &
+  Partial<Pick<UserRecord, 'recoveryVerifierHash' | 'accountData'>>;
+
+/** What the admin API shows of an account: metadata only, never keys or vault contents. */
+export interface UserSummary {
+  id: string;
+  email: string;
+  createdAt: number;
+  lastLoginAt: number | null;
+  disabledAt: number | null;
+  emailVerified: boolean;
+  totp: boolean;
+  webauthnKeys: number;
+  roles: string[];
+}
+
+export interface UserRepository {
+  /** Creates the user (holding the base role) and their personal vault atomically. 'exists' when the e-mail or id is taken. */
+  create(user: NewUser, personalVault: NewVault, now: number): Promise<'created' | 'exists'>;
+  /** Users by e-mail substring (case-insensitive), ordered by e-mail, after `cursor` (an e-mail), at most `limit`. */
+  search(input: { query?: string | undefined; after?: string | undefined; limit: number }): Promise<UserSummary[]>;
+  summary(id: string): Promise<UserSummary | undefined>;
+  /**
+   * Sets (a time) or clears (null) the disabled mark; false when the user does not exist. With `keep`, disabling
+   * the role's only active holder is refused ('last_holder', nothing changed).
+   */
+  setDisabled(id: string, at: number | null, keep?: KeepHolder): Promise<boolean | 'last_holder'>;
+  findByEmail(email: string): Promise<UserRecord | undefined>;
+  findById(id: string): Promise<UserRecord | undefined>;
+  count(): Promise<number>;
+}
 
 /**
  * Every column of `users`, named: the hot lookups below run as prepared statements, and a `select *` prepared
@@ -18,10 +83,11 @@ const USER_COLUMNS = [
 const allColumnsNamed: Exclude<keyof UsersTable, (typeof USER_COLUMNS)[number]> extends never ? true : false = true;
 void allColumnsNamed;
 
-export function createUserRepository(db: Kysely<Database>): UserRepository {
+export function createUserRepository(driver: StorageDriver): UserRepository {
+  const { db } = driver;
   // Every login looks the account up by e-mail, and every authenticated account read by id: compiled once.
-  const byEmail = preparedQuery<Selectable<UsersTable>, [string]>(db, 1, (email) => db.selectFrom('users').select(USER_COLUMNS).where('email', '=', email));
-  const byId = preparedQuery<Selectable<UsersTable>, [string]>(db, 1, (id) => db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id));
+  const byEmail = preparedQuery<Selectable<UsersTable>, [string]>(driver, 1, (email) => db.selectFrom('users').select(USER_COLUMNS).where('email', '=', email));
+  const byId = preparedQuery<Selectable<UsersTable>, [string]>(driver, 1, (id) => db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id));
   const first = (rows: Selectable<UsersTable>[]) => (rows[0] === undefined ? undefined : toUser(rows[0]));
   return {
     async create(user, personalVault, now) {

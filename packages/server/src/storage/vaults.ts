@@ -1,6 +1,22 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, VaultsTable } from './schema.ts';
-import type { VaultRecord, VaultRepository } from './types.ts';
+
+export interface VaultRecord {
+  id: string;
+  ownerId: string;
+  kind: 'personal';
+  /** Vault key wrapped by the owner's account key, base64url. */
+  wrappedKey: string;
+  createdAt: number;
+}
+
+export type NewVault = Omit<VaultRecord, 'createdAt' | 'ownerId'>;
+
+export interface VaultRepository {
+  listForUser(userId: string): Promise<VaultRecord[]>;
+  /** undefined when the vault does not exist or is not the user's. */
+  findForUser(userId: string, vaultId: string): Promise<VaultRecord | undefined>;
+}
 
 export function createVaultRepository(db: Kysely<Database>): VaultRepository {
   return {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { WatchwordError, toBase64Url } from '@watchword/protocol';
 import type { Context } from '../context.ts';
 import { sha256Base64Url } from './sha256.ts';
-import type { EmailTokenPurpose } from '../storage/types.ts';
+import type { EmailTokenPurpose } from '../storage/email-tokens.ts';
 
 export const EMAIL_TOKEN_TTL_MS: Record<EmailTokenPurpose, number> = {
   verify_email: 24 * 60 * 60_000,

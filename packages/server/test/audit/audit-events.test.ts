@@ -11,7 +11,7 @@ import { AUDIT_ACTIONS } from '../../src/audit/audit.ts';
 import { AUDIT_RETENTION_INTERVAL_MS, pruneAuditLog, startAuditRetention } from '../../src/audit/retention.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { openStorage } from '../../src/storage/index.ts';
-import type { AuditEventRecord } from '../../src/storage/types.ts';
+import type { AuditEventRecord } from '../../src/storage/audit.ts';
 import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
 import { findSecrets } from '../support/secret-scan.ts';
 import { startServerProcess } from '../support/server-process.ts';

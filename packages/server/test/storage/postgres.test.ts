@@ -2,15 +2,15 @@
 import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { namedStatements, openPostgres } from '../../src/storage/postgres.ts';
+import { namedStatements, openPostgresPool } from '../../src/storage/postgres.ts';
 import { createTestDatabase, dialectsUnderTest, type TestDatabase } from '../support/pg.ts';
 
 describe.runIf(dialectsUnderTest().includes('postgres'))('storage (postgres specifics)', () => {
   let database: TestDatabase;
-  let db: ReturnType<typeof openPostgres>;
+  let db: ReturnType<typeof openPostgresPool>['db'];
   beforeAll(async () => {
     database = await createTestDatabase();
-    db = openPostgres({ url: database.url, poolSize: 2 });
+    db = openPostgresPool({ url: database.url, poolSize: 2 }).db;
   });
   afterAll(async () => {
     await db?.destroy();

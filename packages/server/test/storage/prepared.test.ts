@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import Database from 'better-sqlite3';
 import { preparedQuery, preparedWrites } from '../../src/storage/prepared.ts';
+import type { DirectTransaction } from '../../src/storage/driver.ts';
 import { openSqlite } from '../../src/storage/sqlite.ts';
 import { createTempDir } from '../support/tmp.ts';
 
@@ -16,7 +17,7 @@ describe('preparedQuery', () => {
   afterAll(() => db.destroy());
 
   it('binds each call’s values at the marker positions and keeps constants', async () => {
-    const q = preparedQuery<{ id: string }, [string, number]>(db, 2, (owner, min) =>
+    const q = preparedQuery<{ id: string }, [string, number]>({ db }, 2, (owner, min) =>
       db.selectFrom('t').select('id').where('owner', '=', owner).where('n', '>=', min as unknown as number).where('id', '!=', 'zzz').orderBy('id'),
     );
     expect(await q('x', 2)).toEqual([{ id: 'b' }]);
@@ -27,16 +28,17 @@ describe('preparedQuery', () => {
   });
 
   it('refuses a shape that does not use every argument', () => {
-    expect(() => preparedQuery(db, 2, (owner) => db.selectFrom('t').select('id').where('owner', '=', owner))).toThrow(/every argument/);
+    expect(() => preparedQuery({ db }, 2, (owner) => db.selectFrom('t').select('id').where('owner', '=', owner))).toThrow(/every argument/);
   });
 
   it('on the embedded database, runs hot reads at once but never inside an open transaction (no dirty reads)', async () => {
     const dir = await createTempDir();
-    const file = openSqlite(dir.path) as unknown as Kysely<Db>;
+    const driver = openSqlite(dir.path);
+    const file = driver.db as unknown as Kysely<Db>;
     try {
       await sql`create table t (id text, owner text, n integer)`.execute(file);
       await file.insertInto('t').values({ id: 'a', owner: 'x', n: 1 }).execute();
-      const q = preparedQuery<{ id: string }, [string]>(file, 1, (owner) => file.selectFrom('t').select('id').where('owner', '=', owner).orderBy('id'));
+      const q = preparedQuery<{ id: string }, [string]>(driver, 1, (owner) => file.selectFrom('t').select('id').where('owner', '=', owner).orderBy('id'));
       expect(await q('x')).toEqual([{ id: 'a' }]);
       // A transaction inserts a row and, before it rolls back, yields to the event loop; a read issued meanwhile
       // must wait for it (through the query builder's connection lock) and so never see the uncommitted row.
@@ -55,7 +57,7 @@ describe('preparedQuery', () => {
       });
       expect(await q('x')).toEqual([{ id: 'a' }, { id: 'c' }]);
       // A write without RETURNING runs on the direct path too, and answers no rows.
-      const add = preparedQuery<never, [string, string]>(file, 2, (id, owner) => file.insertInto('t').values({ id, owner, n: 9 }));
+      const add = preparedQuery<never, [string, string]>(driver, 2, (id, owner) => file.insertInto('t').values({ id, owner, n: 9 }));
       expect(await add('d', 'x')).toEqual([]);
       expect(await q('x')).toEqual([{ id: 'a' }, { id: 'c' }, { id: 'd' }]);
     } finally {
@@ -74,8 +76,8 @@ describe('preparedWrites', () => {
     await sql`create table a (id text primary key, n integer not null)`.execute(db);
     await sql`create table b (id text primary key, a_id text not null)`.execute(db);
   };
-  const pairWrites = (db: Kysely<Pair>) =>
-    preparedWrites<[string, number, string]>(db, 3, (id, n, bId) => [
+  const pairWrites = (db: Kysely<Pair>, driver: { db: Kysely<Pair>; directTransaction?: DirectTransaction | undefined } = { db }) =>
+    preparedWrites<[string, number, string]>(driver, 3, (id, n, bId) => [
       db.insertInto('a').values({ id, n: n as unknown as number }),
       db.insertInto('b').values({ id: bId, a_id: id }),
     ]);
@@ -86,17 +88,18 @@ describe('preparedWrites', () => {
 
   it('refuses a shape that does not use every argument', () => {
     const db = new Kysely<Pair>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
-    expect(() => preparedWrites(db, 2, (id) => [db.insertInto('a').values({ id, n: 1 })])).toThrow(/every argument/);
+    expect(() => preparedWrites({ db }, 2, (id) => [db.insertInto('a').values({ id, n: 1 })])).toThrow(/every argument/);
   });
 
   // The embedded database (the driver's own synchronous transaction) and a plain query builder (its transaction).
   for (const kind of ['embedded database', 'query builder'] as const) {
     it(`binds each call's values and writes all or nothing (${kind})`, async () => {
       const dir = await createTempDir();
-      const db = kind === 'embedded database' ? (openSqlite(dir.path) as unknown as Kysely<Pair>) : new Kysely<Pair>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
+      const driver = kind === 'embedded database' ? openSqlite(dir.path) : undefined;
+      const db = driver ? (driver.db as unknown as Kysely<Pair>) : new Kysely<Pair>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
       try {
         await schema(db);
-        const write = pairWrites(db);
+        const write = pairWrites(db, driver ? { db, directTransaction: driver.directTransaction } : { db });
         await write('a1', 1, 'b1');
         await write("x' or '1'='1", 2, 'b2');
         expect(await contents(db)).toEqual({ a: [{ id: 'a1', n: 1 }, { id: "x' or '1'='1", n: 2 }], b: [{ id: 'b1', a_id: 'a1' }, { id: 'b2', a_id: "x' or '1'='1" }] });
@@ -112,10 +115,11 @@ describe('preparedWrites', () => {
 
   it('on the embedded database, never runs inside an open transaction: it waits for it (here one that rolls back)', async () => {
     const dir = await createTempDir();
-    const db = openSqlite(dir.path) as unknown as Kysely<Pair>;
+    const driver = openSqlite(dir.path);
+    const db = driver.db as unknown as Kysely<Pair>;
     try {
       await schema(db);
-      const write = pairWrites(db);
+      const write = pairWrites(db, { db, directTransaction: driver.directTransaction });
       let during: Promise<void> | undefined;
       const rolledBack = db.transaction().execute(async (trx) => {
         await trx.insertInto('a').values({ id: 'tx', n: 0 }).execute();

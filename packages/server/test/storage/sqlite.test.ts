@@ -42,7 +42,7 @@ describe('storage (sqlite specifics)', () => {
 
   it('sets synchronous = FULL, foreign_keys = ON and busy_timeout = 5000 on the connection', async () => {
     const dir = await tempDir();
-    const db = openSqlite(dir.path);
+    const { db } = openSqlite(dir.path);
     cleanups.push(() => db.destroy());
     const value = async (query: RawBuilder<Record<string, unknown>>) => Object.values((await query.execute(db)).rows[0] ?? {})[0];
     expect(await value(sql`pragma synchronous`)).toBe(2); // FULL

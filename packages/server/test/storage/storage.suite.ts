@@ -5,7 +5,10 @@ import { migrations } from '../../src/storage/migrations/index.ts';
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEventRecord, NewUser, NewVault, Storage } from '../../src/storage/types.ts';
+import type { AuditEventRecord } from '../../src/storage/audit.ts';
+import type { Storage } from '../../src/storage/types.ts';
+import type { NewUser } from '../../src/storage/users.ts';
+import type { NewVault } from '../../src/storage/vaults.ts';
 import type { Dialect } from '../support/pg.ts';
 import { openFreshStorage, openMigratedStorage, sampleUser, sampleVault, type OpenedStorage } from '../support/storage.ts';
 

@@ -5,7 +5,7 @@
 import type { MfaMethod, WebauthnAuthenticationResponse } from '@watchword/protocol';
 import type { Context } from '../../context.ts';
 import { type SeedCipher, createSeedCipher } from '../../keys/seed-cipher.ts';
-import type { WebauthnCredentialRecord } from '../../storage/types.ts';
+import type { WebauthnCredentialRecord } from '../../storage/mfa.ts';
 import { generateBackupCodes, hashBackupCodes, matchBackupCode } from './backup-codes.ts';
 import { matchTotp } from './totp.ts';
 import { rpFromPublicUrl, verifyAuthentication } from './webauthn.ts';

@@ -6,7 +6,7 @@ import { audit } from '../../audit/audit.ts';
 import { requireAuth } from '../../http/authenticate.ts';
 import type { App } from '../../http/types.ts';
 import type { Context } from '../../context.ts';
-import type { AuditCursor, AuditEventRecord, AuditQueryFilters } from '../../storage/types.ts';
+import type { AuditCursor, AuditEventRecord, AuditQueryFilters } from '../../storage/audit.ts';
 import type { AdminGuard } from './guard.ts';
 import { auditFilters, toAuditEvent } from './audit.ts';
 

@@ -10,7 +10,7 @@ import { route } from '../../http/route.ts';
 import { audit } from '../../audit/audit.ts';
 import type { App } from '../../http/types.ts';
 import type { Context } from '../../context.ts';
-import type { AuditCursor, AuditEventRecord, AuditQueryFilters } from '../../storage/types.ts';
+import type { AuditCursor, AuditEventRecord, AuditQueryFilters } from '../../storage/audit.ts';
 import type { AdminGuard } from './guard.ts';
 import { UUID_RE, invalidCursor } from './views.ts';
 

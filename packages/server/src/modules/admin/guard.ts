@@ -6,7 +6,7 @@ import { type AuditAction, audit } from '../../audit/audit.ts';
 import { requireAuth } from '../../http/authenticate.ts';
 import type { Context } from '../../context.ts';
 import { KEEP_AN_OWNER, mayActOn, permissionsOf } from '../../rbac/permissions.ts';
-import type { UserSummary } from '../../storage/types.ts';
+import type { UserSummary } from '../../storage/users.ts';
 import { UUID_RE, catalogueOf, toAdminUser } from './views.ts';
 
 

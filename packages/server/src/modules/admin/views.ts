@@ -9,7 +9,8 @@ import {
 } from '@watchword/protocol';
 import { redactConfig } from '../../config.ts';
 import type { Context } from '../../context.ts';
-import type { RoleRecord, UserSummary } from '../../storage/types.ts';
+import type { RoleRecord } from '../../storage/roles.ts';
+import type { UserSummary } from '../../storage/users.ts';
 
 export function toAdminUser(s: UserSummary): AdminUser {
   return {

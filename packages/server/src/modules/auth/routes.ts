@@ -13,7 +13,7 @@ import type { FastifyRequest } from 'fastify';
 import { requireAuth } from '../../http/authenticate.ts';
 import type { App } from '../../http/types.ts';
 import type { Context } from '../../context.ts';
-import type { DeviceHistory, LoginGate } from '../../storage/types.ts';
+import type { DeviceHistory, LoginGate } from '../../storage/mfa.ts';
 import { type LoginHandshake, type RegistrationHandshake, credentialFingerprint, saveHandshake, takeHandshake } from '../../lib/handshakes.ts';
 import { type ClientInfo, closeAllSessions, closeSession, openSession, refreshSession } from '../../lib/sessions.ts';
 import { assertAllowedKdf, assertUsableRecord, clientInfo, fakeUserId, finishLoginVerified, opaque, registrationResponse as registrationResponseFor, tokenRequestJkt } from '../../lib/opaque-steps.ts';

@@ -8,7 +8,7 @@ import { route } from '../../http/route.ts';
 import { requireAuth } from '../../http/authenticate.ts';
 import type { App } from '../../http/types.ts';
 import type { Context } from '../../context.ts';
-import type { ItemRecord } from '../../storage/types.ts';
+import type { ItemRecord } from '../../storage/items.ts';
 
 
 /** The server sees ids, sizes, timestamps and revisions only: `data` is an envelope it cannot open. */

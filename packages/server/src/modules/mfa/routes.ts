@@ -15,7 +15,7 @@ import type { Context } from '../../context.ts';
 import { audit } from '../../audit/audit.ts';
 import { credentialAttempt } from '../../lib/credential-attempt.ts';
 import * as templates from '../../mail/templates.ts';
-import type { WebauthnCredentialRecord } from '../../storage/types.ts';
+import type { WebauthnCredentialRecord } from '../../storage/mfa.ts';
 import { notify } from '../../lib/notify.ts';
 import { consumeReauth } from '../../lib/reauth.ts';
 import { factorSummary, issueBackupCodes, totpSeedCipher, useTotpCode, webauthnRelyingParty } from '../../lib/second-factor/factors.ts';
