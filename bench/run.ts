@@ -320,7 +320,7 @@ for (const run of runs) {
     `cold start ${fmt(f.coldStartMs)} ms (first start on an empty data directory ${fmt(f.firstStartMs)} ms) · idle RSS ${fmt(f.idleRssMb, 1)} MB · RSS under load ${fmt(f.loadRssMb, 1)} MB · seeding ${fmt(f.seedItemsPerSecond)} items/s`,
     `login start, unknown − known e-mail: median ${fmt(f.enumerationMedianDiffMs, 3)} ms, p99 ${fmt(f.enumerationP99DiffMs, 3)} ms`,
     `bulk add: ${fmt(f.bulkImportItems)} items with \`ww import\` in ${fmt(f.bulkImportSeconds, 2)} s`,
-    'targets (the benchmark issue):',
+    'targets:',
     ...formatTargets(run.targets ?? []),
   );
 }

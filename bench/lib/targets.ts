@@ -1,4 +1,4 @@
-// The benchmark issue's targets, checked against one run's figures (docs/performance.md "Against the targets").
+// The performance targets, checked against one run's figures (docs/performance.md "Against the targets").
 
 export interface TargetCheck {
   target: string;

@@ -1,5 +1,5 @@
 /**
- * `ww-server admin …`: role bootstrap on the server host (issue 6). There are no default credentials: the first
+ * `ww-server admin …`: role bootstrap on the server host. There are no default credentials: the first
  * owner is an account that registered normally and was then given the owner role here, by someone with access to
  * the host and its database. Works straight on the configured database (DATA_DIR or DATABASE_URL) — no HTTP, no
  * login — and audits every change with actor null and context `{ via: 'host' }`.

@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics (issue "Observability"), with prom-client. Each app has its own Registry — never prom-client's
+ * Prometheus metrics, with prom-client. Each app has its own Registry — never prom-client's
  * global one, as several apps share a test process.
  *
  * Never public. Two ways to read them, either or both:

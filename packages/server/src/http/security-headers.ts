@@ -59,7 +59,7 @@ export const API_CSP = cspValue(API_CSP_DIRECTIVES);
 export const WEB_VAULT_CSP = cspValue(WEB_VAULT_CSP_DIRECTIVES);
 
 /**
- * Powerful features are off for this origin and anything it embeds. WebAuthn (passkeys, a later issue) stays
+ * Powerful features are off for this origin and anything it embeds. WebAuthn (passkeys) stays
  * available to the origin itself. Clipboard access is left at the browser default: the vault copies passwords.
  */
 export const PERMISSIONS_POLICY = [

@@ -3,8 +3,7 @@ import type { App } from './types.ts';
 type SendDone = (error: Error | null, payload?: unknown) => void;
 
 /**
- * Responses are written at the end of the event-loop turn that produced them, all together (docs/performance.md,
- * "The fifth pass").
+ * Responses are written at the end of the event-loop turn that produced them, all together (docs/performance.md).
  *
  * Node reads every socket that became readable in one turn, and a request that needs no other I/O (an item read on
  * the embedded database, a health probe, an error) is answered within its own socket's callback. Written there, each

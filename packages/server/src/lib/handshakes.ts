@@ -30,11 +30,11 @@ export interface LoginHandshake {
   userId: string | null;
   /** The normalised e-mail: a successful finish resets its throttle counters. */
   email: string;
-  /** The start's throttle attempt (absent in a handshake an earlier version started). */
+  /** The start's throttle attempt (absent in a handshake started before the server recorded it). */
   attempt?: Attempt;
   /**
    * `credentialFingerprint` of the OPAQUE record the start ran against (absent for an unknown e-mail, and in a
-   * handshake an earlier version started): the finish opens no session if the record has changed since.
+   * handshake started before the server recorded it): the finish opens no session if the record has changed since.
    */
   credential?: string;
 }

@@ -1,6 +1,5 @@
 /**
- * Credential throttling: progressive limits on every path that checks a secret (security spec "Brute force";
- * issue 4). All counters live in the shared StateStore, so memory and Redis behave alike and several instances
+ * Credential throttling: progressive limits on every path that checks a secret (security spec "Brute force"). All counters live in the shared StateStore, so memory and Redis behave alike and several instances
  * act as one; every time decision (window numbers, lock expiry) uses the injected clock — TTLs only collect garbage.
  *
  * Three dimensions, each keyed on a keyed hash (no e-mail addresses or tokens in the store):
@@ -13,7 +12,7 @@
  * account to no more than 100" while avoiding lockout of the legitimate claimant (waiting periods that increase
  * exponentially are its own example). With the defaults the owner always gets another attempt within 15 min, and a
  * guesser at most ~115 per account per day (10 free, 10 on the ramp, then one per 15 min). Requiring a second factor
- * after 100 consecutive failures is left to the MFA issue (it needs the factor to exist).
+ * after 100 consecutive failures is not done: accounts without a factor could not meet it.
  *
  * API for every credential route (MFA, reset and recovery reuse it):
  * - `begin(action, { ip, account })` before any work for a GUESSABLE secret (password via OPAQUE, TOTP, backup

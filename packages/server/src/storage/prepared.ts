@@ -55,7 +55,7 @@ export function preparedQuery<Row, Args extends readonly unknown[]>(
  * Writes built once by the query builder, as `preparedQuery` builds a read, and run together atomically: through
  * the driver's own transaction where one is attached (SQLite), otherwise in a query-builder transaction. A login's
  * writes on the embedded database (storage/sessions.ts): Kysely's transaction and compiling four queries per call
- * cost more CPU than the four statements themselves (docs/performance.md, sixth pass).
+ * cost more CPU than the four statements themselves (docs/performance.md).
  */
 export function preparedWrites<Args extends readonly unknown[]>(
   driver: { readonly db: Kysely<any>; readonly directTransaction?: DirectTransaction | undefined },

@@ -1,4 +1,4 @@
-/** Roles, their permissions and who holds them (RBAC, issue 6). */
+/** Roles, their permissions and who holds them (RBAC). */
 import type { Kysely, Transaction } from 'kysely';
 import { isUniqueViolation } from './errors.ts';
 import type { Database } from './schema.ts';

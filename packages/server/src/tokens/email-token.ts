@@ -12,7 +12,7 @@ import type { EmailTokenPurpose } from '../storage/email-tokens.ts';
 
 export const EMAIL_TOKEN_TTL_MS: Record<EmailTokenPurpose, number> = {
   verify_email: 24 * 60 * 60_000,
-  // Issue 5: recovery tokens live 30 minutes.
+  // Recovery tokens live 30 minutes.
   recovery: 30 * 60_000,
 };
 

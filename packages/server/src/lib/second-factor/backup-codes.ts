@@ -1,6 +1,6 @@
 /**
  * Backup codes (security spec "MFA": hashed backup codes; Watchword form: salted Argon2id). Ten codes of 12
- * Crockford-base32 symbols (60 bits each, ≥ 50 as the issue asks), shown once as XXXX-XXXX-XXXX and stored only as
+ * Crockford-base32 symbols (60 bits each, ≥ 50 bits each), shown once as XXXX-XXXX-XXXX and stored only as
  * Argon2id PHC strings (RFC 9106), each with its own salt. Every code works once; regenerating replaces the set.
  */
 import { randomInt } from 'node:crypto';

@@ -27,7 +27,7 @@ interface PendingLogin {
   challenge: string | null;
   attempts: number;
   expiresAt: number;
-  /** The login handshake's `credential` (absent in a pending login an earlier version started). */
+  /** The login handshake's `credential` (absent in a pending login started before the server recorded it). */
   credential?: string;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The admin API (issue 6), under /api/v1/admin: account metadata, disable/enable, deletion, ending sessions,
+ * The admin API, under /api/v1/admin: account metadata, disable/enable, deletion, ending sessions,
  * clearing throttling, roles, the (redacted) settings and the audit log.
  *
  * - Metadata only: no answer here carries a wrapped key, an OPAQUE record, item data or any other vault content.

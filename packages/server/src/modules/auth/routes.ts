@@ -38,7 +38,7 @@ async function taken<T>(ctx: Context, request: FastifyRequest, action: 'login' |
   }
 }
 
-/** The credential a login's start recorded; a login an earlier version started has none: start again (once, on upgrade). */
+/** The credential a login's start recorded; a login started before the server recorded credentials has none: start again. */
 function startedAgainst(credential: string | undefined): string {
   if (credential === undefined) throw new WatchwordError('HANDSHAKE_EXPIRED');
   return credential;

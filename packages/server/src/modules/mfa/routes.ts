@@ -1,5 +1,5 @@
 /**
- * Managing second factors (issue 5). Adding a factor or regenerating backup codes needs fresh authentication (a
+ * Managing second factors. Adding a factor or regenerating backup codes needs fresh authentication (a
  * stolen access token must not be able to bind an attacker's authenticator); turning TOTP off needs a current code.
  * The first factor enabled comes with a set of backup codes, shown once.
  */

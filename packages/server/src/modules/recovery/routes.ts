@@ -1,5 +1,5 @@
 /**
- * Account recovery (issue 5; design brief §1). The server cannot reset a password in a zero-knowledge design:
+ * Account recovery (design brief §1). The server cannot reset a password in a zero-knowledge design:
  * - with the RECOVERY KEY (a second wrap of the account key, shown once at registration) and a single-use e-mail
  *   token (30 min, stored as SHA-256), the client sets a new password: new OPAQUE record, new password wrap, and a
  *   rotated recovery key. Every item stays readable; every session ends; second factors are removed (the recovery

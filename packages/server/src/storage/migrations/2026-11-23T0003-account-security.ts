@@ -1,5 +1,5 @@
 /**
- * Account security (issue 5): second factors, e-mail tokens, recovery verifier, encrypted account data, and the
+ * Account security: second factors, e-mail tokens, recovery verifier, encrypted account data, and the
  * append-only audit table. Operational reason: login gains a second factor, the address gets verified, and a lost
  * password is recovered with the recovery key plus a single-use e-mail token — all need server-side state.
  * Append-only: never edit this file once shipped.

@@ -1,5 +1,5 @@
 /**
- * Role-based access control (issue 6): roles with a parent (inheritance), their permissions, and the roles held by
+ * Role-based access control: roles with a parent (inheritance), their permissions, and the roles held by
  * each account; account status (disabled) and last login for the admin API. The built-in roles are seeded here and
  * every existing account gets the base role `user`. Append-only: never edit this file once shipped.
  */
