@@ -3,9 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServerProcess, startServerProcess } from '../../../packages/server/test/support/server-process.ts';
-import { findSecrets } from '../../../packages/server/test/support/secret-scan.ts';
-import { GENEROUS_LIMITS } from '../../../packages/server/test/support/app.ts';
+import { findSecrets, GENEROUS_LIMITS, type ServerProcess, startServerProcess } from '@watchword/testkit';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'main.ts');
 const PASSWORD = 'plum-Orbit-quiet-Lantern-93';

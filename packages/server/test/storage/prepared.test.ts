@@ -3,7 +3,7 @@ import { Kysely, SqliteDialect, sql } from 'kysely';
 import Database from 'better-sqlite3';
 import { preparedQuery, preparedWrites } from '../../src/storage/prepared.ts';
 import { openSqlite } from '../../src/storage/sqlite.ts';
-import { createTempDir } from '../support/tmp.ts';
+import { createTempDir } from '@watchword/testkit';
 
 interface Db {
   t: { id: string; owner: string; n: number };

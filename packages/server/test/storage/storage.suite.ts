@@ -6,8 +6,8 @@ import { migrations } from '../../src/storage/migrations/index.ts';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEventRecord, NewUser, NewVault, Storage } from '../../src/storage/types.ts';
-import type { Dialect } from '../support/pg.ts';
-import { openFreshStorage, openMigratedStorage, sampleUser, sampleVault, type OpenedStorage } from '../support/storage.ts';
+import type { Dialect } from '@watchword/testkit';
+import { type OpenedStorage, openFreshStorage, openMigratedStorage, sampleUser, sampleVault } from '@watchword/testkit/app';
 
 const T0 = 1_763_900_000_000; // beyond 2^31 on purpose: bigint columns must come back as exact numbers
 
