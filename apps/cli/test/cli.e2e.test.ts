@@ -94,6 +94,20 @@ describe('ww CLI end to end against a real server process', () => {
     expect(r.stdout).not.toContain(ITEM_SECRET);
   });
 
+  it('an item named by its whole id is read alone, not with the whole vault', async () => {
+    const listed = JSON.parse((await unlocked(['list', '--json'])).stdout) as { id: string; name: string }[];
+    const id = listed.find((i) => i.name === 'github')?.id ?? '';
+    const before = server.output().length;
+    const r = await unlocked(['get', id.toUpperCase(), '--field', 'username']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('me\n');
+    const log = server.output().slice(before);
+    expect(log).toContain(`"url":"/api/v1/items/${id}"`);
+    expect(log).not.toMatch(/"url":"\/api\/v1\/items(\?[^"]*)?"/);
+    // A prefix still finds it, through the vault.
+    expect((await unlocked(['get', id.slice(0, 8), '--field', 'username'])).stdout).toBe('me\n');
+  });
+
   it('imports a CSV export with a progress line', async () => {
     const csv = join(home, 'export.csv');
     writeFileSync(csv, 'name,username,password,url\nimported-1,a,pw-1,https://one.example\nimported-2,b,pw-2,https://two.example\n');
