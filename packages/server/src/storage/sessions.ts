@@ -5,6 +5,7 @@ import { auditRow } from './audit.ts';
 import { preparedQuery, preparedWrites } from './prepared.ts';
 import type { AuditEventRecord, NewSession, RotateResult, SessionRecord, SessionRepository, Storage } from './types.ts';
 import { transactionWithRollback } from './transaction.ts';
+import { OperatorError } from '../operator-errors.ts';
 
 /** A session is live while it is not revoked, not past its absolute expiry and not idle too long. */
 function isLive(s: SessionRecord, now: number, idleTimeoutMs: number): boolean {
@@ -220,5 +221,5 @@ function toSession(row: Selectable<SessionsTable>): SessionRecord {
 function toSecondFactor(value: string | null): MfaMethod | null {
   if (value === null) return null;
   if (value === 'totp' || value === 'backup_code' || value === 'webauthn') return value;
-  throw new Error(`sessions.second_factor holds an unknown value`);
+  throw new OperatorError('WW_DATABASE_CONTENT_INVALID', 'sessions.second_factor holds an unknown value');
 }

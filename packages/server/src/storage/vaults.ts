@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, VaultsTable } from './schema.ts';
 import type { VaultRecord, VaultRepository } from './types.ts';
+import { OperatorError } from '../operator-errors.ts';
 
 export function createVaultRepository(db: Kysely<Database>): VaultRepository {
   return {
@@ -27,6 +28,6 @@ export function createVaultRepository(db: Kysely<Database>): VaultRepository {
 }
 
 function toVault(row: Selectable<VaultsTable>): VaultRecord {
-  if (row.kind !== 'personal') throw new Error(`Unknown vault kind in the database: ${row.kind}`);
+  if (row.kind !== 'personal') throw new OperatorError('WW_DATABASE_CONTENT_INVALID', `Unknown vault kind in the database: ${row.kind}`);
   return { id: row.id, ownerId: row.owner_id, kind: row.kind, wrappedKey: row.wrapped_key, createdAt: row.created_at };
 }
