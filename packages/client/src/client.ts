@@ -125,11 +125,6 @@ export class WatchwordClient {
     return Vault.open(session, { exportKey });
   }
 
-  /** Re-opens the vault from stored tokens and an account key kept from an earlier unlock. */
-  resume(tokens: StoredTokens, accountKey: Uint8Array, dpopKey?: CryptoKeyPair): Promise<Vault> {
-    return Vault.open(this.session(tokens, dpopKey), { accountKey });
-  }
-
   /** A session kept by Session.toStored(), in this or another process (no vault key). */
   async restoreSession(stored: StoredSession): Promise<Session> {
     const dpop: StoredDpopKeyPair | null = stored.dpop;
