@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStorage } from '../packages/server/src/storage/index.ts';
-import { sampleUser, sampleVault } from '../packages/server/test/support/storage.ts';
+import { sampleUser, sampleVault } from '@watchword/testkit/app';
 
 const N = Number(process.env.N ?? 3000);
 const dir = mkdtempSync(join(tmpdir(), 'ww-session-write-'));

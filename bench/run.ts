@@ -12,7 +12,7 @@ import { pinned, runWorker, startServer, type Server, withCpu } from './lib/proc
 import { type TargetCheck, checkTargets, formatTargets } from './lib/targets.ts';
 import { againstBaseline, chooseBaseline } from './lib/baseline.ts';
 import { SERVER_BUNDLE, ensureServerBuild } from '../scripts/ensure-server-build.ts';
-import { deleteKeysWithPrefix } from '../scripts/redis-prefix.ts';
+import { deleteRedisKeysWithPrefix } from '@watchword/testkit';
 
 const quick = process.argv.includes('--quick');
 const outDir = process.argv.find((a) => a.startsWith('--out='))?.slice(6) ?? join(import.meta.dirname, 'results');
@@ -248,7 +248,7 @@ async function withRedisPrefix<T>(redisUrl: string, fn: (prefix: string) => Prom
   try {
     return await fn(prefix);
   } finally {
-    await deleteKeysWithPrefix(redisUrl, prefix);
+    await deleteRedisKeysWithPrefix(redisUrl, prefix);
   }
 }
 

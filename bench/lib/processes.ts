@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { freePort } from '../../scripts/free-port.ts';
+import { freePort } from '@watchword/testkit';
 // @ts-expect-error plain .mjs without types (it must run on any old Node)
 import { withCompileCache } from '../../scripts/launch.mjs';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Server, startServer } from './processes.ts';
 import { SERVER_BUNDLE, ensureServerBuild } from '../../scripts/ensure-server-build.ts';
-import { deleteKeysWithPrefix } from '../../scripts/redis-prefix.ts';
+import { deleteRedisKeysWithPrefix } from '@watchword/testkit';
 
 export interface ProfiledServer {
   readonly server: Server;
@@ -52,7 +52,7 @@ export async function startProfiledServer(env: Record<string, string>, cpu: numb
     async close() {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
-      if (backends.REDIS_URL) await deleteKeysWithPrefix(backends.REDIS_URL, prefix);
+      if (backends.REDIS_URL) await deleteRedisKeysWithPrefix(backends.REDIS_URL, prefix);
     },
   };
 }

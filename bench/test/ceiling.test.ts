@@ -5,8 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { WatchwordClient } from '@watchword/client';
 import { type AnswerShape, answerShape, assertSameAnswer, startCeiling } from '../lib/ceiling.ts';
 import { type Backends, startProfiledServer } from '../lib/profiling.ts';
-import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../../packages/server/test/support/pg.ts';
-import { testRedisUrl } from '../../packages/server/test/support/redis.ts';
+import { createTestDatabase, type TestDatabase, testDatabaseUrl, testRedisUrl } from '@watchword/testkit';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WatchwordClient } from '@watchword/client';
-import { type ServerProcess, startServerProcess } from '../../packages/server/test/support/server-process.ts';
+import { type ServerProcess, startServerProcess } from '@watchword/testkit';
 import { SERVER_BUNDLE, ensureServerBuild } from '../ensure-server-build.ts';
 
 /**

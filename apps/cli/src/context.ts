@@ -5,24 +5,12 @@ import {
   type Session,
   type StoredTokens,
   type Vault,
-  type PasswordCheckOptions,
   PasswordPolicyError,
+  SealedResumeError,
   WatchwordClient,
   checkPassword,
 } from '@watchword/client';
-import {
-  type MfaMethod,
-  fromBase64Url,
-  generateStorableDpopKeyPair,
-  importAesKey,
-  importDpopKeyPair,
-  isLoopbackHost,
-  openBytes,
-  randomBytes,
-  sealBytes,
-  toBase64Url,
-  utf8,
-} from '@watchword/protocol';
+import { type MfaMethod, isLoopbackHost } from '@watchword/protocol';
 import { CliError, EXIT } from './errors.ts';
 import { nextStdinLine, promptHidden, promptVisible, readStdinLine } from './prompt.ts';
 import { type SessionFile, readSession, removeSession, withRefreshedTokens, writeSession } from './session-file.ts';
@@ -34,8 +22,6 @@ export interface GlobalOptions {
   json?: boolean;
   passwordStdin?: boolean;
 }
-
-const sessionAad = (userId: string) => utf8(`watchword/v1/cli-session\0${userId}`);
 
 /** How many codes an interactive login may try before giving up (the server allows 5 per password proof). */
 const MAX_CODE_ATTEMPTS = 3;
@@ -62,8 +48,8 @@ export interface NewPasswordOptions {
   repeat?: string;
   /** The current password: refused at the prompt. */
   current?: string;
-  /** The password history, so that the prompt can refuse a recent password at once. */
-  history?: PasswordCheckOptions['history'];
+  /** The unlocked vault of the account, so that the prompt can refuse one of its recent passwords at once. */
+  vault?: Vault;
 }
 
 export interface LoginOptions {
@@ -102,7 +88,7 @@ export class CliContext {
     process.stderr.write(`${text}\n`);
   }
 
-  client(dpop: CryptoKeyPair | false = false): WatchwordClient {
+  client(dpop: 'storable' | false = false): WatchwordClient {
     assertSecureTransport(this.server, this.env);
     return new WatchwordClient({
       serverUrl: this.server,
@@ -196,7 +182,7 @@ export class CliContext {
         this.info('Choose another one.');
         continue;
       }
-      const check = await checkPassword(candidate, { email, ...(options.history ? { history: options.history } : {}) });
+      const check = options.vault ? await options.vault.checkNewPassword(candidate) : await checkPassword(candidate, { email });
       if (!check.ok) {
         const error = new PasswordPolicyError(check);
         this.info(error.message);
@@ -275,16 +261,15 @@ export class CliContext {
     const previous = this.stored;
     const previousSession = previous && sameServer(previous.server, this.server) ? await this.session(previous) : undefined;
     this.stored = undefined; // no write of tokens before the new file exists
-    const dpop = options.dpop === false ? null : await generateStorableDpopKeyPair();
-    const client = this.client(dpop ? await importDpopKeyPair(dpop) : false);
+    const client = this.client(options.dpop === false ? false : 'storable');
     const vault = await client.login({ email, password, deviceName: `ww CLI on ${hostname()}`.slice(0, 128), ...this.secondFactor(options.code) });
-    const sessionKeyBytes = randomBytes(32);
-    const sealed = await sealBytes(await importAesKey(sessionKeyBytes), vault.exportAccountKey(), sessionAad(vault.userId));
-    this.stored = { version: 1, server: this.server, email, userId: vault.userId, tokens: vault.session.tokens, sealedAccountKey: sealed, dpop };
+    const { sealed, resumeKey } = await client.sealForResume(vault);
+    const { tokens, dpop } = vault.session.toStored();
+    this.stored = { version: 1, server: this.server, email, userId: vault.userId, tokens, sealedAccountKey: sealed, dpop };
     writeSession(this.stored, this.env);
     // The old CLI session is superseded: end it on the server (best effort — it may have expired already).
     await previousSession?.logout().catch(() => undefined);
-    return { vault, sessionKey: toBase64Url(sessionKeyBytes) };
+    return { vault, sessionKey: resumeKey };
   }
 
   /**
@@ -296,13 +281,18 @@ export class CliContext {
     const sessionKey = this.env.WATCHWORD_SESSION;
     if (sessionKey && stored.sealedAccountKey) {
       this.#assertSessionServer(stored);
-      let accountKey: Uint8Array;
       try {
-        accountKey = await openBytes(await importAesKey(fromBase64Url(sessionKey)), stored.sealedAccountKey, sessionAad(stored.userId));
-      } catch {
-        throw new CliError('WATCHWORD_SESSION does not unlock this session: run `eval "$(ww unlock)"`', EXIT.auth);
+        return await this.client().resumeSealed({
+          tokens: stored.tokens,
+          dpop: stored.dpop,
+          userId: stored.userId,
+          sealed: stored.sealedAccountKey,
+          resumeKey: sessionKey,
+        });
+      } catch (error) {
+        if (error instanceof SealedResumeError) throw new CliError('WATCHWORD_SESSION does not unlock this session: run `eval "$(ww unlock)"`', EXIT.auth);
+        throw error;
       }
-      return this.client().resume(stored.tokens, accountKey, await this.#dpopKey(stored));
     }
     if (options.password !== undefined || !this.interactivePassword || process.stdin.isTTY) {
       const { vault } = await this.loginAndSeal(stored.email, options);
@@ -314,14 +304,10 @@ export class CliContext {
     throw new CliError('the vault is locked: run `eval "$(ww unlock)"` or set WATCHWORD_SESSION', EXIT.auth);
   }
 
-  async #dpopKey(stored: SessionFile): Promise<CryptoKeyPair | undefined> {
-    return stored.dpop ? importDpopKeyPair(stored.dpop) : undefined;
-  }
-
   /** The stored session (tokens and, when bound, its DPoP key) without unlocking the vault. */
   async session(stored: SessionFile = this.requireLogin()): Promise<Session> {
     this.#assertSessionServer(stored);
-    return this.client().session(stored.tokens, await this.#dpopKey(stored));
+    return this.client().restoreSession({ tokens: stored.tokens, dpop: stored.dpop });
   }
 
   forget(): void {

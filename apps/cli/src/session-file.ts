@@ -1,8 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { StoredTokens } from '@watchword/client';
-import type { StoredDpopKeyPair } from '@watchword/protocol';
+import type { StoredDpopKeyPair, StoredTokens } from '@watchword/client';
 
 /**
  * The CLI's session file (mode 0600 in a 0700 directory). It holds the tokens and, when unlocked, the account key

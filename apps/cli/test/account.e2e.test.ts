@@ -5,11 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WatchwordClient } from '@watchword/client';
 import { decodeBase32, totp } from '@watchword/protocol';
-import { type ServerProcess, startServerProcess } from '../../../packages/server/test/support/server-process.ts';
-import { findSecrets } from '../../../packages/server/test/support/secret-scan.ts';
-import { GENEROUS_LIMITS } from '../../../packages/server/test/support/app.ts';
-import { type CreationOptionsInput, SoftAuthenticator } from '../../../packages/server/test/support/soft-authenticator.ts';
-import { outboxMail, unseenMailLink } from '../../../packages/server/test/support/outbox.ts';
+import { type CreationOptionsInput, findSecrets, GENEROUS_LIMITS, outboxMail, type ServerProcess, SoftAuthenticator, startServerProcess, unseenMailLink } from '@watchword/testkit';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'main.ts');
 const PASSWORD = 'plum-Orbit-quiet-Lantern-93';

@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminUser, AuditEvent } from '@watchword/protocol';
-import { type ServerProcess, startServerProcess } from '../../../packages/server/test/support/server-process.ts';
-import { GENEROUS_LIMITS } from '../../../packages/server/test/support/app.ts';
+import { GENEROUS_LIMITS, type ServerProcess, startServerProcess } from '@watchword/testkit';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'main.ts');
 const SERVER = join(import.meta.dirname, '..', '..', '..', 'packages', 'server', 'src', 'main.ts');

@@ -3,9 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServerProcess, startServerProcess } from '../../../packages/server/test/support/server-process.ts';
-import { findSecrets } from '../../../packages/server/test/support/secret-scan.ts';
-import { GENEROUS_LIMITS } from '../../../packages/server/test/support/app.ts';
+import { findSecrets, GENEROUS_LIMITS, type ServerProcess, startServerProcess } from '@watchword/testkit';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'main.ts');
 const PASSWORD = 'plum-Orbit-quiet-Lantern-93';
@@ -94,6 +92,20 @@ describe('ww CLI end to end against a real server process', () => {
     r = await unlocked(['get', 'github']);
     expect(r.stdout).toMatch(/username\s+me/);
     expect(r.stdout).not.toContain(ITEM_SECRET);
+  });
+
+  it('an item named by its whole id is read alone, not with the whole vault', async () => {
+    const listed = JSON.parse((await unlocked(['list', '--json'])).stdout) as { id: string; name: string }[];
+    const id = listed.find((i) => i.name === 'github')?.id ?? '';
+    const before = server.output().length;
+    const r = await unlocked(['get', id.toUpperCase(), '--field', 'username']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('me\n');
+    const log = server.output().slice(before);
+    expect(log).toContain(`"url":"/api/v1/items/${id}"`);
+    expect(log).not.toMatch(/"url":"\/api\/v1\/items(\?[^"]*)?"/);
+    // A prefix still finds it, through the vault.
+    expect((await unlocked(['get', id.slice(0, 8), '--field', 'username'])).stdout).toBe('me\n');
   });
 
   it('imports a CSV export with a progress line', async () => {

@@ -1,10 +1,11 @@
 import { type FetchLike, HttpClient } from './http.ts';
 import { type RegisterResult, type SecondFactorPrompt, login, register } from './auth.ts';
 import { type RecoverInput, AccountSecurity, changePassword, proveMasterPassword, recover, requestRecovery, resetVault, verifyEmail } from './account.ts';
-import { Session, type StoredTokens, toStoredTokens } from './session.ts';
+import { Session, type StoredSession, type StoredTokens, toStoredTokens } from './session.ts';
 import { Vault } from './vault.ts';
 import { AdminClient } from './admin.ts';
-import { generateDpopKeyPair } from '@watchword/protocol';
+import { type SealedAccountKey, SealedResumeError, openSealedAccountKey, sealAccountKey } from './resume.ts';
+import { DecryptionError, type StoredDpopKeyPair, generateDpopKeyPair, generateStorableDpopKeyPair, importDpopKeyPair } from '@watchword/protocol';
 
 export interface ClientOptions {
   serverUrl: string;
@@ -15,9 +16,11 @@ export interface ClientOptions {
   onTokens?: (tokens: StoredTokens) => void | Promise<void>;
   /**
    * Sender-constrain the session with DPoP (RFC 9449), on by default: 'generate' makes a non-extractable key at
-   * login; a CryptoKeyPair uses that key (e.g. one the CLI keeps); false asks for plain bearer tokens.
+   * login; 'storable' makes one whose private JWK the client can keep across processes (Session.toStored(), for a
+   * client without a non-extractable key store, such as the CLI); a CryptoKeyPair uses that key; false asks for
+   * plain bearer tokens.
    */
-  dpop?: 'generate' | CryptoKeyPair | false;
+  dpop?: 'generate' | 'storable' | CryptoKeyPair | false;
   /**
    * Enforce the master-password policy (length, zxcvbn strength, history) on register, password change and
    * recovery — on by default. The server cannot check it (it never sees the password); only tests and benchmarks
@@ -53,11 +56,17 @@ export class WatchwordClient {
    */
   async login(input: { email: string; password: string; deviceName?: string; secondFactor?: SecondFactorPrompt; secondFactorRetry?: boolean }): Promise<Vault> {
     const option = this.#options.dpop ?? 'generate';
-    const dpopKey = option === 'generate' ? await generateDpopKeyPair() : option === false ? undefined : option;
+    let dpopKey: CryptoKeyPair | undefined;
+    let storedDpopKey: StoredDpopKeyPair | undefined;
+    if (option === 'generate') dpopKey = await generateDpopKeyPair();
+    else if (option === 'storable') {
+      storedDpopKey = await generateStorableDpopKeyPair();
+      dpopKey = await importDpopKeyPair(storedDpopKey);
+    } else if (option !== false) dpopKey = option;
     const { tokens, exportKey } = await login(this.http, { ...input, ...(dpopKey ? { dpopKey } : {}) });
     const stored = toStoredTokens(tokens);
     await this.#options.onTokens?.(stored);
-    return Vault.open(new Session(this.http, stored, this.#options.onTokens, dpopKey), { exportKey });
+    return Vault.open(new Session(this.http, stored, this.#options.onTokens, dpopKey, storedDpopKey), { exportKey });
   }
 
   /** Changes the master password of an unlocked vault; every other session ends. */
@@ -116,8 +125,41 @@ export class WatchwordClient {
     return Vault.open(session, { exportKey });
   }
 
-  /** Re-opens the vault from stored tokens and an account key kept from an earlier unlock. */
-  resume(tokens: StoredTokens, accountKey: Uint8Array, dpopKey?: CryptoKeyPair): Promise<Vault> {
-    return Vault.open(this.session(tokens, dpopKey), { accountKey });
+  /** A session kept by Session.toStored(), in this or another process (no vault key). */
+  async restoreSession(stored: StoredSession): Promise<Session> {
+    const dpop: StoredDpopKeyPair | null = stored.dpop;
+    return new Session(this.http, stored.tokens, this.#options.onTokens, dpop ? await importDpopKeyPair(dpop) : undefined, dpop ?? undefined);
+  }
+
+  /**
+   * Seals the unlocked vault's account key for resumeSealed in a later process: store `sealed` with the session and
+   * keep `resumeKey` apart (module resume.ts). Each call makes a new resume key; earlier ones keep opening their own blob.
+   */
+  sealForResume(vault: Vault): Promise<SealedAccountKey> {
+    const accountKey = vault.exportAccountKey();
+    return sealAccountKey(accountKey, vault.userId).finally(() => accountKey.fill(0));
+  }
+
+  /**
+   * Re-opens the vault of a stored session from a sealed account key and its resume key, without the master password.
+   * The key is opened before anything is sent: a tampered blob, a wrong resume key or a blob of another account throws
+   * SealedResumeError, and so does an account key that does not open this session's vault keys.
+   */
+  async resumeSealed(input: StoredSession & { userId: string; sealed: string; resumeKey: string }): Promise<Vault> {
+    const accountKey = await openSealedAccountKey(input);
+    const session = await this.restoreSession(input);
+    let vault: Vault;
+    try {
+      vault = await Vault.open(session, { accountKey });
+    } catch (error) {
+      accountKey.fill(0);
+      if (error instanceof DecryptionError) throw new SealedResumeError();
+      throw error;
+    }
+    if (vault.userId !== input.userId) {
+      vault.lock();
+      throw new SealedResumeError();
+    }
+    return vault;
   }
 }

@@ -1,10 +1,11 @@
 export { HttpClient, type FetchLike } from './http.ts';
 export { register, login, SecondFactorRequiredError, type RegisterResult, type LoginResult, type SecondFactorAnswer, type SecondFactorPrompt } from './auth.ts';
 export { AccountSecurity, changePassword, proveMasterPassword, reauthenticate, recover, requestRecovery, resetVault, verifyEmail, type RecoverInput } from './account.ts';
-export { Session, toStoredTokens, type StoredTokens } from './session.ts';
+export { Session, toStoredTokens, type StoredSession, type StoredTokens } from './session.ts';
+export { SealedResumeError, type SealedAccountKey } from './resume.ts';
 export { Vault, type VaultItem, type SyncResult } from './vault.ts';
 export { WatchwordClient } from './client.ts';
 export { AdminClient } from './admin.ts';
 export * from './password-policy.ts';
-export { WatchwordError, generatePassword, VAULT_RESET_CONFIRMATION, type ItemContent } from '@watchword/protocol';
+export { WatchwordError, generatePassword, VAULT_RESET_CONFIRMATION, type ItemContent, type StoredDpopKeyPair } from '@watchword/protocol';
 export { ImportFileError, IMPORT_CSV_COLUMNS, parseCsv, parseImport } from './import-file.ts';

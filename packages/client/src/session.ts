@@ -1,4 +1,13 @@
-import { type RouteInput, type RouteResult, type RouteSpec, type SessionInfo, type TokenResponse, WatchwordError, api } from '@watchword/protocol';
+import {
+  type RouteInput,
+  type RouteResult,
+  type RouteSpec,
+  type SessionInfo,
+  type StoredDpopKeyPair,
+  type TokenResponse,
+  WatchwordError,
+  api,
+} from '@watchword/protocol';
 import type { HttpClient } from './http.ts';
 
 export interface StoredTokens {
@@ -6,6 +15,15 @@ export interface StoredTokens {
   refreshToken: string;
   /** Milliseconds since the epoch when the access token expires. */
   accessExpiresAt: number;
+}
+
+/**
+ * A session as a client keeps it between processes (JSON-safe): its tokens and the DPoP key pair they are bound to
+ * (null for bearer tokens). The private JWK is a secret like the refresh token; it opens no vault.
+ */
+export interface StoredSession {
+  tokens: StoredTokens;
+  dpop: StoredDpopKeyPair | null;
 }
 
 export function toStoredTokens(tokens: TokenResponse, now = Date.now()): StoredTokens {
@@ -23,16 +41,36 @@ export class Session {
   readonly #onTokens: ((tokens: StoredTokens) => void | Promise<void>) | undefined;
   /** The key the session's tokens are bound to (RFC 9449), if any. */
   readonly dpopKey: CryptoKeyPair | undefined;
+  readonly #storedDpopKey: StoredDpopKeyPair | undefined;
 
-  constructor(http: HttpClient, tokens: StoredTokens, onTokens?: (tokens: StoredTokens) => void | Promise<void>, dpopKey?: CryptoKeyPair) {
+  constructor(
+    http: HttpClient,
+    tokens: StoredTokens,
+    onTokens?: (tokens: StoredTokens) => void | Promise<void>,
+    dpopKey?: CryptoKeyPair,
+    storedDpopKey?: StoredDpopKeyPair,
+  ) {
     this.http = http;
     this.#tokens = tokens;
     this.#onTokens = onTokens;
     this.dpopKey = dpopKey;
+    this.#storedDpopKey = storedDpopKey;
   }
 
   get tokens(): StoredTokens {
     return this.#tokens;
+  }
+
+  /**
+   * What to keep to restore this session in another process (WatchwordClient.restoreSession). Only for a bearer
+   * session or one whose DPoP key was made storable (the client's `dpop: 'storable'`): a non-extractable key cannot
+   * be kept, and storing the tokens without it would store a session nobody can use.
+   */
+  toStored(): StoredSession {
+    if (this.dpopKey !== undefined && this.#storedDpopKey === undefined) {
+      throw new Error("this session's DPoP key is not storable: log in with the client's dpop option set to 'storable'");
+    }
+    return { tokens: this.#tokens, dpop: this.#storedDpopKey ?? null };
   }
 
   /** A valid access token, refreshed when it expires within 30 s. Concurrent callers share one refresh. */

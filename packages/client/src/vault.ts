@@ -2,15 +2,18 @@ import {
   type AccountResponse,
   api,
   decryptItem,
+  emptyAccountData,
   encryptItem,
   type Item,
   type ItemContent,
   MAX_BATCH_BYTES,
   MAX_BATCH_ITEMS,
+  openAccountData,
   unlockAccountKey,
   unwrapVaultKey,
   WatchwordError,
 } from '@watchword/protocol';
+import { type PasswordCheck, checkPassword } from './password-policy.ts';
 import type { Session } from './session.ts';
 
 /** A decrypted item as the SDK hands it out. */
@@ -73,6 +76,18 @@ export class Vault {
   exportAccountKey(): Uint8Array {
     this.#assertUnlocked();
     return this.#accountKey.slice();
+  }
+
+  /**
+   * Checks a candidate new master password for this account: the policy, the account's e-mail address as guessable,
+   * and the account's recent passwords (from its sealed account data), so that a prompt can refuse one as it is typed.
+   * changePassword checks again.
+   */
+  async checkNewPassword(password: string): Promise<PasswordCheck> {
+    this.#assertUnlocked();
+    const sealed = this.account.accountData;
+    const data = sealed === null ? emptyAccountData() : await openAccountData({ accountKey: this.#accountKey, userId: this.userId, sealed });
+    return checkPassword(password, { email: this.account.email, history: { accountKey: this.#accountKey, data } });
   }
 
   /**

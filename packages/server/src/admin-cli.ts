@@ -16,6 +16,7 @@ import { SQLITE_FILE_NAME } from './storage/sqlite-file.ts';
 import type { AuditEventRecord } from './storage/audit.ts';
 import type { Storage } from './storage/types.ts';
 import type { UserSummary } from './storage/users.ts';
+import { OperatorError } from './operator-errors.ts';
 
 export const ADMIN_USAGE = `usage: ww-server admin <command>
 
@@ -28,15 +29,6 @@ Runs on the server host against the configured database (DATA_DIR or DATABASE_UR
 The account must exist first (\`ww register\`). Built-in roles: user < auditor < admin < owner.
 Exit codes: 0 done (or nothing to change), 1 usage error or refused, 2 configuration error, 3 no such account or role.`;
 
-/** A failure of `ww-server admin`: one line, and the exit code to leave with. */
-export class AdminCommandError extends Error {
-  override name = 'AdminCommandError';
-  readonly exitCode: number;
-  constructor(message: string, exitCode = 1) {
-    super(message);
-    this.exitCode = exitCode;
-  }
-}
 
 interface Parsed {
   email?: string;
@@ -52,24 +44,24 @@ function parseArgs(command: string, args: readonly string[], allowed: readonly (
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const name = flag === '--email' ? 'email' : flag === '--role' ? 'role' : flag === '--search' ? 'search' : flag === '--json' ? 'json' : undefined;
     if (name === undefined || !allowed.includes(name)) {
-      throw new AdminCommandError(`admin ${command}: unknown ${arg.startsWith('-') ? 'option' : 'argument'} "${arg}" (see ww-server admin --help)`);
+      throw new OperatorError('WW_ADMIN_USAGE', `admin ${command}: unknown ${arg.startsWith('-') ? 'option' : 'argument'} "${arg}" (see ww-server admin --help)`);
     }
     if (name === 'json') {
-      if (inline !== undefined) throw new AdminCommandError(`admin ${command}: --json takes no value`);
+      if (inline !== undefined) throw new OperatorError('WW_ADMIN_USAGE', `admin ${command}: --json takes no value`);
       out.json = true;
       continue;
     }
     const value = inline ?? args[++i];
-    if (value === undefined || value === '' || (inline === undefined && value.startsWith('--'))) throw new AdminCommandError(`admin ${command}: ${flag} needs a value`);
+    if (value === undefined || value === '' || (inline === undefined && value.startsWith('--'))) throw new OperatorError('WW_ADMIN_USAGE', `admin ${command}: ${flag} needs a value`);
     out[name] = value;
   }
   return out;
 }
 
 function required(command: string, parsed: Parsed): { email: string; role: string } {
-  if (parsed.email === undefined || parsed.role === undefined) throw new AdminCommandError(`admin ${command}: --email ADDRESS and --role ROLE are required`);
+  if (parsed.email === undefined || parsed.role === undefined) throw new OperatorError('WW_ADMIN_USAGE', `admin ${command}: --email ADDRESS and --role ROLE are required`);
   const email = normaliseEmail(parsed.email);
-  if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) throw new AdminCommandError(`admin ${command}: "${parsed.email}" is not an e-mail address`);
+  if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) throw new OperatorError('WW_ADMIN_USAGE', `admin ${command}: "${parsed.email}" is not an e-mail address`);
   return { email, role: parsed.role };
 }
 
@@ -90,11 +82,11 @@ async function hostAudit(storage: Storage, now: number, action: AuditAction, tar
 
 async function accountAndRole(storage: Storage, command: string, email: string, role: string): Promise<UserSummary> {
   const user = await storage.users.findByEmail(email);
-  if (!user) throw new AdminCommandError(`admin ${command}: no account with the address ${email} (register it first: ww register --email ${email})`, 3);
+  if (!user) throw new OperatorError('WW_ADMIN_NOT_FOUND', `admin ${command}: no account with the address ${email} (register it first: ww register --email ${email})`);
   const roles = (await storage.roles.list()).map((r) => r.name);
-  if (!roles.includes(role)) throw new AdminCommandError(`admin ${command}: no role "${role}" (roles: ${roles.join(', ')})`, 3);
+  if (!roles.includes(role)) throw new OperatorError('WW_ADMIN_NOT_FOUND', `admin ${command}: no role "${role}" (roles: ${roles.join(', ')})`);
   const summary = await storage.users.summary(user.id);
-  if (!summary) throw new AdminCommandError(`admin ${command}: no account with the address ${email}`, 3);
+  if (!summary) throw new OperatorError('WW_ADMIN_NOT_FOUND', `admin ${command}: no account with the address ${email}`);
   return summary;
 }
 
@@ -103,7 +95,7 @@ async function grant(storage: Storage, args: readonly string[], now: number): Pr
   const user = await accountAndRole(storage, 'grant', email, role);
   const result = await storage.roles.grant(user.id, role, null, now);
   if (result === 'exists') return `${email} already holds the role ${role}\n`;
-  if (result !== 'granted') throw new AdminCommandError(`admin grant: ${result === 'no_user' ? `no account with the address ${email}` : `no role "${role}"`}`, 3);
+  if (result !== 'granted') throw new OperatorError('WW_ADMIN_NOT_FOUND', `admin grant: ${result === 'no_user' ? `no account with the address ${email}` : `no role "${role}"`}`);
   await hostAudit(storage, now, 'admin.role_granted', user.id, 'success', { role });
   const disabled = user.disabledAt === null ? '' : ' (the account is disabled: enable it with `ww admin enable` to use it)';
   return `granted the role ${role} to ${email}${disabled}\n`;
@@ -111,12 +103,12 @@ async function grant(storage: Storage, args: readonly string[], now: number): Pr
 
 async function revoke(storage: Storage, args: readonly string[], now: number): Promise<string> {
   const { email, role } = required('revoke', parseArgs('revoke', args, ['email', 'role']));
-  if (role === BASE_ROLE) throw new AdminCommandError(`admin revoke: every account holds the role ${BASE_ROLE}; it cannot be taken away`);
+  if (role === BASE_ROLE) throw new OperatorError('WW_ADMIN_REFUSED', `admin revoke: every account holds the role ${BASE_ROLE}; it cannot be taken away`);
   const user = await accountAndRole(storage, 'revoke', email, role);
   if (!user.roles.includes(role)) return `${email} does not hold the role ${role}\n`;
   if ((await storage.roles.revoke(user.id, role, KEEP_AN_OWNER)) === 'last_holder') {
     await hostAudit(storage, now, 'admin.role_revoked', user.id, 'denied', { role, reason: 'last_owner' });
-    throw new AdminCommandError(`admin revoke: ${email} is the last active owner; grant the owner role to another account first`);
+    throw new OperatorError('WW_ADMIN_REFUSED', `admin revoke: ${email} is the last active owner; grant the owner role to another account first`);
   }
   await hostAudit(storage, now, 'admin.role_revoked', user.id, 'success', { role });
   return `revoked the role ${role} from ${email}\n`;
@@ -160,12 +152,12 @@ async function users(storage: Storage, args: readonly string[]): Promise<string>
 /** Opens the configured database, refusing to create one or to run on an unmigrated schema. */
 async function openExisting(config: Config): Promise<Storage> {
   if (config.databaseUrl === undefined && !existsSync(join(config.dataDir, SQLITE_FILE_NAME))) {
-    throw new AdminCommandError(`admin: no database in ${config.dataDir} (DATA_DIR): start the server there once, and register the account, first`);
+    throw new OperatorError('WW_ADMIN_DATABASE_MISSING', `admin: no database in ${config.dataDir} (DATA_DIR): start the server there once, and register the account, first`);
   }
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, connectTimeoutMs: config.dbConnectTimeoutMs });
   try {
     const pending = await storage.pendingMigrations();
-    if (pending.length > 0) throw new AdminCommandError(`admin: the database needs ${pending.length} migration(s); run \`ww-server migrate\` (or start the server) first`);
+    if (pending.length > 0) throw new OperatorError('WW_ADMIN_DATABASE_MISSING', `admin: the database needs ${pending.length} migration(s); run \`ww-server migrate\` (or start the server) first`);
     return storage;
   } catch (error) {
     await storage.close();
@@ -173,11 +165,11 @@ async function openExisting(config: Config): Promise<Storage> {
   }
 }
 
-/** Runs `ww-server admin <args>`; returns what to print. Throws AdminCommandError (one line, an exit code). */
+/** Runs `ww-server admin <args>`; returns what to print. Throws OperatorError (one line, an exit code). */
 export async function runAdminCommand(args: readonly string[], config: Config, now = Date.now()): Promise<string> {
   const [command, ...rest] = args;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') return `${ADMIN_USAGE}\n`;
-  if (command !== 'grant' && command !== 'revoke' && command !== 'users') throw new AdminCommandError(`admin: unknown command "${command}" (use grant, revoke or users)`);
+  if (command !== 'grant' && command !== 'revoke' && command !== 'users') throw new OperatorError('WW_ADMIN_USAGE', `admin: unknown command "${command}" (use grant, revoke or users)`);
   // Usage errors before the database is touched.
   if (command === 'users') parseArgs(command, rest, ['search', 'json']);
   else required(command, parseArgs(command, rest, ['email', 'role']));

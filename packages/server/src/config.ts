@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { isLoopbackHost } from '@watchword/protocol';
+import { ConfigError } from './operator-errors.ts';
 
 /**
  * Server configuration: read from the environment (and an optional JSON file named by CONFIG_FILE,
@@ -119,9 +120,7 @@ export interface Config {
  */
 export const DEFAULT_WEB_VAULT_DIR = resolve(import.meta.dirname, '..', '..', '..', 'apps', 'web', 'dist');
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 type Source = Record<string, string | undefined>;
 
@@ -313,13 +312,13 @@ function readFileSource(path: string): Source {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new ConfigError(`CONFIG_FILE ${path} could not be read as JSON (${(error as Error).message.split('\n')[0]})`);
+    throw new ConfigError(`CONFIG_FILE ${path} could not be read as JSON (${(error as Error).message.split('\n')[0]})`, 'WW_CONFIG_FILE_INVALID');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`CONFIG_FILE ${path} must hold a JSON object`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`CONFIG_FILE ${path} must hold a JSON object`, 'WW_CONFIG_FILE_INVALID');
   const out: Source = {};
   for (const [key, value] of Object.entries(parsed)) {
-    if (!CONFIG_VARIABLES.includes(key)) throw new ConfigError(`CONFIG_FILE ${path} has an unknown setting "${key}"`);
-    if (typeof value !== 'string' && typeof value !== 'number') throw new ConfigError(`CONFIG_FILE ${path}: ${key} must be a string or number`);
+    if (!CONFIG_VARIABLES.includes(key)) throw new ConfigError(`CONFIG_FILE ${path} has an unknown setting "${key}"`, 'WW_CONFIG_FILE_INVALID');
+    if (typeof value !== 'string' && typeof value !== 'number') throw new ConfigError(`CONFIG_FILE ${path}: ${key} must be a string or number`, 'WW_CONFIG_FILE_INVALID');
     out[key] = String(value);
   }
   return out;
@@ -349,7 +348,7 @@ export function loadConfig(env: Source = process.env): Config {
     trustedProxies: Object.freeze(values.trustedProxies as string[]),
   }) as Config;
   const unsafe = checkProductionConfig(config);
-  if (unsafe.length > 0) throw new ConfigError(`NODE_ENV=production refuses to start: ${unsafe.join('; ')}`);
+  if (unsafe.length > 0) throw new ConfigError(`NODE_ENV=production refuses to start: ${unsafe.join('; ')}`, 'WW_CONFIG_PRODUCTION_UNSAFE');
   return config;
 }
 

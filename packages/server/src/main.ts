@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { OWNER_ROLE, ensureOpaqueReady, opaqueServer, toBase64Url } from '@watchword/protocol';
-import { AdminCommandError, runAdminCommand } from './admin-cli.ts';
+import { runAdminCommand } from './admin-cli.ts';
 import { build } from './app.ts';
 import { startAuditRetention } from './audit/retention.ts';
-import { ConfigError, loadConfig, redactConfig } from './config.ts';
+import { loadConfig, redactConfig } from './config.ts';
 import { type MetricsListener, createMetrics, listenMetrics, metricsEnabled } from './http/metrics.ts';
 import { runKeysCommand } from './keys/rotate.ts';
+import { OperatorError } from './operator-errors.ts';
 import { openRuntime } from './runtime.ts';
 import { openStorage } from './storage/index.ts';
 
@@ -80,7 +81,7 @@ async function admin(args: string[]): Promise<void> {
   try {
     output = await runAdminCommand(args, config);
   } catch (error) {
-    if (error instanceof AdminCommandError) fail(error.message, error.exitCode);
+    if (error instanceof OperatorError && error.code.startsWith('WW_ADMIN_')) fail(error.line, error.exitCode);
     throw error;
   }
   process.stdout.write(output);
@@ -94,7 +95,7 @@ function keys(args: string[]): void {
     output = runKeysCommand(args, config);
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    fail(message?.startsWith('keys') ? message : `keys: ${message}`);
+    fail(message?.startsWith('keys') ? message : `keys: ${message}`, error instanceof OperatorError ? error.exitCode : 1);
   }
   process.stdout.write(output);
 }
@@ -114,11 +115,11 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  fail(`unknown command "${command}"\n${USAGE}`);
+  throw new OperatorError('WW_USAGE', `unknown command "${command}"`);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`, 2);
+  if (error instanceof OperatorError) fail(error.code === 'WW_USAGE' ? `${error.line}\n${USAGE}` : error.line, error.exitCode);
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
   fail(`cannot start: ${message}`);
 });

@@ -7,6 +7,7 @@ import { loadSigningKeys } from './keys/signing-keys.ts';
 import type { AppDeps } from './context.ts';
 import { openStateStore } from './state/index.ts';
 import { openStorage } from './storage/index.ts';
+import { OperatorError } from './operator-errors.ts';
 
 /** Reads TLS_CERT/TLS_KEY and proves they are a usable pair now, rather than at the first handshake. */
 export function loadTls(config: Pick<Config, 'tlsCert' | 'tlsKey'>): AppDeps['tls'] {
@@ -15,7 +16,7 @@ export function loadTls(config: Pick<Config, 'tlsCert' | 'tlsKey'>): AppDeps['tl
     try {
       return readFileSync(path);
     } catch (error) {
-      throw new Error(`${variable} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new OperatorError('WW_TLS_FILE_UNREADABLE', `${variable} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   };
   const tls = { cert: read('TLS_CERT', config.tlsCert), key: read('TLS_KEY', config.tlsKey) };
@@ -25,7 +26,7 @@ export function loadTls(config: Pick<Config, 'tlsCert' | 'tlsKey'>): AppDeps['tl
     // handshake. The leaf certificate must carry exactly this key's public half.
     if (!new X509Certificate(tls.cert).checkPrivateKey(createPrivateKey(tls.key))) throw new Error('the key does not belong to the certificate');
   } catch (error) {
-    throw new Error(`TLS_CERT and TLS_KEY are not a usable certificate and key (${(error as Error).message.split('\n')[0]})`);
+    throw new OperatorError('WW_TLS_INVALID', `TLS_CERT and TLS_KEY are not a usable certificate and key (${(error as Error).message.split('\n')[0]})`);
   }
   return tls;
 }
@@ -46,7 +47,7 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
     if (options.migrate) await storage.migrateToLatest();
     const pending = await storage.pendingMigrations();
     if (pending.length > 0) {
-      throw new Error(`the database needs ${pending.length} migration(s) (${pending.join(', ')}); run \`npm run migrate\` first`);
+      throw new OperatorError('WW_DATABASE_MIGRATION_PENDING', `the database needs ${pending.length} migration(s) (${pending.join(', ')}); run \`npm run migrate\` first`);
     }
     const state = await openStateStore({
       redisUrl: config.redisUrl,

@@ -4,9 +4,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WatchwordClient } from '@watchword/client';
 import { decodeBase32, totp } from '@watchword/protocol';
-import { type TestApp, createTestApp } from './support/app.ts';
-import { dialectsUnderTest } from './support/pg.ts';
-import { findSecrets, secretNeedles } from './support/secret-scan.ts';
+import { dialectsUnderTest, findSecrets, secretNeedles } from '@watchword/testkit';
+import { createTestApp, type TestApp } from '@watchword/testkit/app';
 import { parseMail } from './support/smtp.ts';
 
 const SECRETS = {

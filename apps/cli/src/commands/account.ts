@@ -1,7 +1,7 @@
 import { api } from '@watchword/protocol';
 import type { Command } from 'commander';
 import { VAULT_RESET_CONFIRMATION } from '@watchword/client';
-import { type AccountResponse, WatchwordError, emptyAccountData, normaliseEmail, openAccountData, parseRecoveryKey } from '@watchword/protocol';
+import { type AccountResponse, WatchwordError, normaliseEmail, parseRecoveryKey } from '@watchword/protocol';
 import { type CliContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { clean, renderTable } from '../output.ts';
@@ -47,16 +47,7 @@ export function accountCommands(program: Command, context: Ctx): void {
       let newPassword = ctx.newPasswordGiven(env) ? await ctx.newPassword(stored.email, { envVar: env }) : undefined;
       // The account key does not change, and this session is kept: the sealed key in the session file stays right.
       const vault = await ctx.vault({ password: currentPassword, ...code(opts) });
-      if (newPassword === undefined) {
-        const accountKey = vault.exportAccountKey();
-        try {
-          const sealed = vault.account.accountData;
-          const data = sealed === null ? emptyAccountData() : await openAccountData({ accountKey, userId: vault.userId, sealed });
-          newPassword = await ctx.newPassword(stored.email, { current: currentPassword, history: { accountKey, data } });
-        } finally {
-          accountKey.fill(0);
-        }
-      }
+      newPassword ??= await ctx.newPassword(stored.email, { current: currentPassword, vault });
       if (newPassword === currentPassword) throw new CliError('the new master password is the same as the current one', EXIT.usage);
       const { revokedSessions } = await ctx.client().changePassword(vault, { currentPassword, newPassword });
       if (ctx.json) return ctx.out(JSON.stringify({ changed: true, revokedSessions }));

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { ItemContent, Vault, VaultItem } from '@watchword/client';
-import { generatePassword } from '@watchword/client';
+import { WatchwordError, generatePassword } from '@watchword/client';
 import type { CliContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { readImportFile } from '../import-file.ts';
@@ -87,10 +87,20 @@ function applyOptions(base: ItemContent, o: ItemOptions): { content: ItemContent
   return { content: c, ...(generated ? { generated } : {}) };
 }
 
-/** Finds one item by id, id prefix (8+ characters) or exact name (case-insensitive). */
+const ITEM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Finds one item by id, id prefix (8+ characters) or exact name (case-insensitive). A whole id reads that one item;
+ * a prefix or a name needs the whole vault (the server knows neither names nor prefixes of what it cannot read).
+ */
 export async function findItem(vault: Vault, query: string, trash: 'include' | 'exclude' | 'only' = 'include'): Promise<VaultItem> {
-  const items = await vault.list({ trash });
   const q = query.toLowerCase();
+  if (ITEM_ID.test(q)) {
+    const item = await itemById(vault, q);
+    const inTrash = item !== undefined && item.deletedAt !== null;
+    if (item !== undefined && (trash === 'include' || (trash === 'only') === inTrash)) return item;
+  }
+  const items = await vault.list({ trash });
   const byId = items.filter((i) => i.id === q || (q.length >= 8 && i.id.startsWith(q)));
   const matches = byId.length > 0 ? byId : items.filter((i) => i.content.name.toLowerCase() === q);
   if (matches.length === 0) throw new CliError(`no item matches "${query}"`, EXIT.notFound);
@@ -99,6 +109,16 @@ export async function findItem(vault: Vault, query: string, trash: 'include' | '
     throw new CliError(`several items match "${query}": use the id — ${ids}`, EXIT.notFound);
   }
   return matches[0] as VaultItem;
+}
+
+/** The item with this id, or undefined when there is none (or it was purged). */
+async function itemById(vault: Vault, id: string): Promise<VaultItem | undefined> {
+  try {
+    return await vault.get(id);
+  } catch (error) {
+    if (error instanceof WatchwordError && error.code === 'ITEM_NOT_FOUND') return undefined;
+    throw error;
+  }
 }
 
 function summary(item: VaultItem) {

@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ServerProcess, freePort, startServerProcess } from '../../../../packages/server/test/support/server-process.ts';
+import { freePort, type ServerProcess, startServerProcess, unseenMailLink } from '@watchword/testkit';
 import { SERVER_BUNDLE, ensureServerBuild } from '../../../../scripts/ensure-server-build.ts';
-import { unseenMailLink } from '../../../../packages/server/test/support/outbox.ts';
 
 export interface VaultServer {
   /** http://localhost:<port>: WebAuthn needs a host name as RP ID (an IP address is refused), and DPoP proofs and the

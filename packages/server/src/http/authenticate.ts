@@ -7,6 +7,7 @@ import { verifyAccessToken } from '../tokens/access-token.ts';
 import { VerifiedTokenCache } from '../tokens/verified-cache.ts';
 import type { App, RateClass, RoutePermission } from './types.ts';
 import type { Context } from '../context.ts';
+import { OperatorError } from '../operator-errors.ts';
 
 export const revokedSessionKey = (sessionId: string) => `revoked-session:${sessionId}`;
 
@@ -69,7 +70,7 @@ export function registerAuthentication(app: App, ctx: Context): void {
   app.addHook('onRoute', (route) => {
     const permission = route.config?.permission;
     if (permission !== 'public' && !isPermission(permission)) {
-      throw new Error(`route ${String(route.method)} ${route.url} does not declare a known permission (config.permission)`);
+      throw new OperatorError('WW_ROUTE_UNDECLARED', `route ${String(route.method)} ${route.url} does not declare a known permission (config.permission)`);
     }
     for (const method of [route.method].flat()) table.push({ method, url: route.url, permission, rateLimit: route.config?.rateLimit });
     if (permission === 'public') return;

@@ -3,7 +3,7 @@
  * METRICS_PORT), so a server without them never loads prom-client (~40 ms and ~20 MB at start-up).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { DURATION_BUCKETS, LOGIN_OUTCOMES, type Metrics, type MetricsOptions, REFUSED_ACTIONS } from './metrics.ts';
+import { DURATION_BUCKETS, LOGIN_OUTCOMES, type Metrics, type MetricsOptions, REFUSED_ACTIONS } from './metrics-types.ts';
 
 export function createPrometheusMetrics(options: MetricsOptions): Metrics {
   const registry = new Registry();

@@ -19,6 +19,7 @@ import type { StateStore } from '../state/types.ts';
 import { rateLimited } from '../lib/throttle.ts';
 import type { App, RateClass } from './types.ts';
 import type { Context } from '../context.ts';
+import { OperatorError } from '../operator-errors.ts';
 
 const WINDOW_MS = 60_000;
 const CLASSES: readonly RateClass[] = ['auth', 'write', 'read', 'none'];
@@ -105,7 +106,7 @@ export function registerRateLimits(app: App, ctx: Context): void {
   app.addHook('onRoute', (route) => {
     const cls = route.config?.rateLimit;
     if (cls === undefined || !CLASSES.includes(cls)) {
-      throw new Error(`route ${String(route.method)} ${route.url} does not declare its rate-limit class (config.rateLimit)`);
+      throw new OperatorError('WW_ROUTE_UNDECLARED', `route ${String(route.method)} ${route.url} does not declare its rate-limit class (config.rateLimit)`);
     }
     // Per-user classes are the authentication hook's (userLimit above).
     if (cls === 'none' || ctx.config.rateLimits === 'off' || limitedPerUser(ctx, cls, route.config?.permission)) return;

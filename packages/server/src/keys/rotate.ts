@@ -12,6 +12,7 @@ import {
   retirementGraceMs,
   signingKeyDir,
 } from './signing-keys.ts';
+import { OperatorError } from '../operator-errors.ts';
 
 /**
  * Signing-key rotation, run offline by `ww-server keys …` against the same DATA_DIR the servers use.
@@ -56,10 +57,6 @@ export function pruneSigningKeys(dataDir: string, options: LifecycleOptions): Si
   return expired;
 }
 
-/** A mistake on the command line: reported as one line, exit code 1. */
-export class KeysUsageError extends Error {
-  override name = 'KeysUsageError';
-}
 
 const ROTATE_USAGE = `ww-server keys rotate [--alg ${SIGNING_ALGS.join('|')}] [--activate-now]`;
 
@@ -102,9 +99,9 @@ function parseRotateArgs(args: readonly string[], config: Config): { alg: Signin
     if (arg === '--activate-now') activateNow = true;
     else if (arg === '--alg' || arg.startsWith('--alg=')) {
       const value = arg === '--alg' ? args[++i] : arg.slice('--alg='.length);
-      if (!SIGNING_ALGS.includes(value as SigningAlg)) throw new KeysUsageError(`keys rotate: --alg must be one of ${SIGNING_ALGS.join(', ')}${value === undefined ? '' : `, got "${value}"`}`);
+      if (!SIGNING_ALGS.includes(value as SigningAlg)) throw new OperatorError('WW_KEYS_USAGE', `keys rotate: --alg must be one of ${SIGNING_ALGS.join(', ')}${value === undefined ? '' : `, got "${value}"`}`);
       alg = value as SigningAlg;
-    } else throw new KeysUsageError(`keys rotate: unknown ${arg.startsWith('-') ? 'option' : 'argument'} "${arg}" (usage: ${ROTATE_USAGE})`);
+    } else throw new OperatorError('WW_KEYS_USAGE', `keys rotate: unknown ${arg.startsWith('-') ? 'option' : 'argument'} "${arg}" (usage: ${ROTATE_USAGE})`);
   }
   return { alg, activateNow };
 }
@@ -121,18 +118,18 @@ function rotate(args: readonly string[], config: Config, now: number, graceMs: n
   return `created signing key ${key.kid} (${key.alg}): in JWKS now, ${starts}${retires}\n`;
 }
 
-/** Runs `ww-server keys <args>`; returns what to print. Throws KeysUsageError for a bad command line. */
+/** Runs `ww-server keys <args>`; returns what to print. Throws OperatorError (WW_KEYS_USAGE) for a bad command line. */
 export function runKeysCommand(args: readonly string[], config: Config, now = Date.now()): string {
   const graceMs = retirementGraceMs(config.accessTokenTtlSeconds, config.clockToleranceSeconds);
   const [command = 'list', ...rest] = args;
   if (command === 'help' || command === '--help' || command === '-h') return `${KEYS_USAGE}\n`;
   if (command === 'rotate') return rotate(rest, config, now, graceMs);
-  if (rest.length > 0) throw new KeysUsageError(`keys ${command}: unexpected argument "${rest[0]}"`);
+  if (rest.length > 0) throw new OperatorError('WW_KEYS_USAGE', `keys ${command}: unexpected argument "${rest[0]}"`);
   if (command === 'list') return formatList(listSigningKeys(config.dataDir, { now, graceMs }), config);
   if (command === 'prune') {
     const deleted = pruneSigningKeys(config.dataDir, { now, graceMs });
     if (deleted.length === 0) return 'no expired signing keys\n';
     return deleted.map((k) => `deleted expired signing key ${k.kid} (${k.alg}) ${k.file}\n`).join('');
   }
-  throw new KeysUsageError(`keys: unknown command "${command}" (use list, rotate or prune)`);
+  throw new OperatorError('WW_KEYS_USAGE', `keys: unknown command "${command}" (use list, rotate or prune)`);
 }

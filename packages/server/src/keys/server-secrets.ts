@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import type { Storage } from '../storage/types.ts';
 import { sha256Base64Url } from '../tokens/sha256.ts';
 import { readSecretFile, writeSecretFile } from './files.ts';
+import { OperatorError } from '../operator-errors.ts';
 
 /**
  * Secrets that must live OUTSIDE the database (design brief §1): the OPAQUE server setup (OPRF seed + server
@@ -14,10 +15,6 @@ import { readSecretFile, writeSecretFile } from './files.ts';
 export interface ServerSecrets {
   readonly opaqueServerSetup: string;
   readonly serverSecret: Uint8Array;
-}
-
-export class StartupError extends Error {
-  override name = 'StartupError';
 }
 
 const FINGERPRINT_KEY = 'opaque_setup_fingerprint';
@@ -38,7 +35,8 @@ export async function loadServerSecrets(config: Config, storage: Storage): Promi
   let setup = config.opaqueServerSetup ?? readSecretFile(paths.opaqueSetup);
   if (setup === undefined) {
     if (stored !== undefined || users > 0) {
-      throw new StartupError(
+      throw new OperatorError(
+        'WW_OPAQUE_SETUP_MISSING',
         `the database holds accounts but the OPAQUE server setup is missing (expected OPAQUE_SERVER_SETUP or ${paths.opaqueSetup}); restore it from your backup — a new one would lock every user out`,
       );
     }
@@ -48,10 +46,10 @@ export async function loadServerSecrets(config: Config, storage: Storage): Promi
   }
   const actual = fingerprint(setup);
   if (stored === undefined) {
-    if (users > 0) throw new StartupError('the database holds accounts but no OPAQUE setup fingerprint; refusing to guess which setup they were made with');
+    if (users > 0) throw new OperatorError('WW_OPAQUE_SETUP_MISSING', 'the database holds accounts but no OPAQUE setup fingerprint; refusing to guess which setup they were made with');
     await storage.meta.set(FINGERPRINT_KEY, actual);
   } else if (stored !== actual) {
-    throw new StartupError('the OPAQUE server setup does not match the one this database was created with (fingerprint differs); refusing to start');
+    throw new OperatorError('WW_OPAQUE_SETUP_MISMATCH', 'the OPAQUE server setup does not match the one this database was created with (fingerprint differs); refusing to start');
   }
 
   let secret = config.serverSecret ?? readSecretFile(paths.serverSecret);
@@ -60,6 +58,6 @@ export async function loadServerSecrets(config: Config, storage: Storage): Promi
     writeSecretFile(paths.serverSecret, secret);
   }
   const serverSecret = fromBase64Url(secret);
-  if (serverSecret.length < 32) throw new StartupError('the server secret must be at least 32 bytes');
+  if (serverSecret.length < 32) throw new OperatorError('WW_SERVER_SECRET_INVALID', 'the server secret must be at least 32 bytes');
   return Object.freeze({ opaqueServerSetup: setup, serverSecret });
 }

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256Base64Url } from '../tokens/sha256.ts';
 import { writeSecretFile } from './files.ts';
+import { OperatorError } from '../operator-errors.ts';
 
 
 /** The clock tolerance the server uses; a retiring signing key keeps verifying for the TTL plus this. */
@@ -211,7 +212,7 @@ export function readKeyDirectory(dir: string, cache = new Map<string, CachedFile
         const text = readFileSync(file, 'utf8');
         key = name.endsWith('.json') ? parseJsonKeyFile(file, text) : parseLegacyPem(file, name, text, stat.mtimeMs);
       } catch (error) {
-        throw new Error(`signing key ${file}: ${(error as Error).message.split('\n')[0]}`);
+        throw new OperatorError('WW_SIGNING_KEY_INVALID', `signing key ${file}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
       }
       entry = { mtimeMs: stat.mtimeMs, size: stat.size, key };
       cache.set(name, entry);
@@ -280,7 +281,7 @@ function snapshot(keys: readonly SigningKey[], nowMs: number, graceMs: number): 
   const statuses = keyStatuses(keys, nowMs, graceMs);
   const live = statuses.filter((s) => s.state !== 'expired').map((s) => s.key);
   const current = statuses.find((s) => s.state === 'active')?.key;
-  if (!current) throw new Error('no signing key');
+  if (!current) throw new OperatorError('WW_SIGNING_KEY_MISSING', 'no signing key');
   let from = Number.NEGATIVE_INFINITY;
   let until = Number.POSITIVE_INFINITY;
   for (const s of statuses) {

@@ -4,6 +4,7 @@ import { createOutbox } from './outbox.ts';
 
 export type { MailLog } from './mail-log.ts';
 import { createSmtpTransport } from './smtp.ts';
+import { OperatorError } from '../operator-errors.ts';
 
 /**
  * The one way the server sends e-mail. With `SMTP_URL` set, messages go out through a
@@ -44,7 +45,7 @@ const MAX_SUBJECT_LENGTH = 200;
 
 export function createMailer(options: MailerOptions, log: MailLog): Mailer {
   const from = options.from;
-  if (/[\r\n]/.test(from)) throw new Error('the mail From address must be a single line');
+  if (/[\r\n]/.test(from)) throw new OperatorError('WW_MAIL_FROM_INVALID', 'the mail From address must be a single line');
 
   let deliver: (mail: SendMailOptions) => Promise<unknown>;
   let release: (force: boolean) => void;

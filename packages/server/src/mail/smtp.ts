@@ -1,5 +1,6 @@
 import type { SMTPPoolOptions, Transporter } from 'nodemailer';
 import { loadNodemailer } from './load.ts';
+import { OperatorError } from '../operator-errors.ts';
 
 /** Time allowed to open the TCP (or TLS) connection. */
 export const SMTP_CONNECTION_TIMEOUT_MS = 10_000;
@@ -24,13 +25,13 @@ export function smtpOptionsFromUrl(smtpUrl: string): SMTPPoolOptions & { pool: t
   try {
     url = new URL(smtpUrl);
   } catch {
-    throw new Error('SMTP_URL is not a valid URL');
+    throw new OperatorError('WW_SMTP_URL_INVALID', 'SMTP_URL is not a valid URL');
   }
-  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error('SMTP_URL must use smtp:// or smtps://');
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new OperatorError('WW_SMTP_URL_INVALID', 'SMTP_URL must use smtp:// or smtps://');
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (host === '') throw new Error('SMTP_URL has no host');
+  if (host === '') throw new OperatorError('WW_SMTP_URL_INVALID', 'SMTP_URL has no host');
   if (url.search !== '' || url.hash !== '' || (url.pathname !== '' && url.pathname !== '/')) {
-    throw new Error('SMTP_URL must not have a path, query or fragment');
+    throw new OperatorError('WW_SMTP_URL_INVALID', 'SMTP_URL must not have a path, query or fragment');
   }
   const user = decodeComponent(url.username);
   const pass = decodeComponent(url.password);
@@ -72,6 +73,6 @@ function decodeComponent(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
-    throw new Error('SMTP_URL has invalid percent-encoding in its credentials');
+    throw new OperatorError('WW_SMTP_URL_INVALID', 'SMTP_URL has invalid percent-encoding in its credentials');
   }
 }

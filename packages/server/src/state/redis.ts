@@ -13,6 +13,7 @@ import { WatchwordError } from '@watchword/protocol';
 import { assertLimits } from './limits.ts';
 import { assertTtl } from './ttl.ts';
 import type { GuardedCount, StateStore } from './types.ts';
+import { OperatorError } from '../operator-errors.ts';
 
 export interface RedisStateStoreOptions {
   /** Prefix for every key (default "ww:"). */
@@ -137,7 +138,7 @@ export class RedisStateStore implements StateStore {
       await client.ping();
     } catch (error) {
       client.disconnect();
-      throw new Error(`Redis at ${where} is unreachable (${reason(socketError ?? error)})`);
+      throw new OperatorError('WW_REDIS_UNREACHABLE', `Redis at ${where} is unreachable (${reason(socketError ?? error)})`);
     }
     return new RedisStateStore(client);
   }

@@ -13,6 +13,7 @@ import { createSessionRepository } from './sessions.ts';
 import type { Storage, StorageOptions } from './types.ts';
 import { createUserRepository } from './users.ts';
 import { createVaultRepository } from './vaults.ts';
+import { OperatorError } from '../operator-errors.ts';
 
 export type * from './types.ts';
 
@@ -27,7 +28,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   }
   if (!/^postgres(ql)?:\/\//i.test(url)) {
     // Never echo the URL: it may carry a password.
-    throw new Error('DATABASE_URL must be a postgres:// or postgresql:// URL (or unset for the embedded SQLite database)');
+    throw new OperatorError('WW_DATABASE_URL_INVALID', 'DATABASE_URL must be a postgres:// or postgresql:// URL (or unset for the embedded SQLite database)');
   }
   // Loaded only when used: the embedded default never pays for the pg driver (start-up time and memory).
   const { openPostgresPool } = await import('./postgres.ts');

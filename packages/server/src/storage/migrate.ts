@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
+import { OperatorError } from '../operator-errors.ts';
 
 function migrator(db: Kysely<Database>): Migrator {
   return new Migrator({ db, provider: migrationProvider });
@@ -18,7 +19,7 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   const { error, results = [] } = await migrator(db).migrateToLatest();
   if (error !== undefined) {
     const failed = results.find((r) => r.status === 'Error')?.migrationName ?? '(migration setup)';
-    throw new Error(`Database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new OperatorError('WW_DATABASE_MIGRATION_FAILED', `Database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,
     });
   }

@@ -6,6 +6,7 @@ import type { StorageDriver } from './driver.ts';
 import { preparedQuery, preparedWrites } from './prepared.ts';
 import type { AuditEventRecord } from './audit.ts';
 import { transactionWithRollback } from './transaction.ts';
+import { OperatorError } from '../operator-errors.ts';
 
 /** One login on one device: a refresh-token family. The tokens themselves live in `refresh_tokens`, hashed. */
 export interface SessionRecord {
@@ -298,5 +299,5 @@ function toSession(row: Selectable<SessionsTable>): SessionRecord {
 function toSecondFactor(value: string | null): MfaMethod | null {
   if (value === null) return null;
   if (value === 'totp' || value === 'backup_code' || value === 'webauthn') return value;
-  throw new Error(`sessions.second_factor holds an unknown value`);
+  throw new OperatorError('WW_DATABASE_CONTENT_INVALID', 'sessions.second_factor holds an unknown value');
 }

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, VaultsTable } from './schema.ts';
+import { OperatorError } from '../operator-errors.ts';
 
 export interface VaultRecord {
   id: string;
@@ -43,6 +44,6 @@ export function createVaultRepository(db: Kysely<Database>): VaultRepository {
 }
 
 function toVault(row: Selectable<VaultsTable>): VaultRecord {
-  if (row.kind !== 'personal') throw new Error(`Unknown vault kind in the database: ${row.kind}`);
+  if (row.kind !== 'personal') throw new OperatorError('WW_DATABASE_CONTENT_INVALID', `Unknown vault kind in the database: ${row.kind}`);
   return { id: row.id, ownerId: row.owner_id, kind: row.kind, wrappedKey: row.wrapped_key, createdAt: row.created_at };
 }

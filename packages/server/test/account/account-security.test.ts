@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Vault, VAULT_RESET_CONFIRMATION, WatchwordClient } from '@watchword/client';
 import { parseOtpauthUri, recoverAccountKey, totp } from '@watchword/protocol';
-import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
+import { backendsUnderTest, createTestApp, type TestApp } from '@watchword/testkit/app';
 import { type SmtpCapture, startSmtpCapture } from '../support/smtp.ts';
 import { code } from '../support/error-code.ts';
 

@@ -12,11 +12,9 @@ import { AUDIT_RETENTION_INTERVAL_MS, pruneAuditLog, startAuditRetention } from 
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { openStorage } from '../../src/storage/index.ts';
 import type { AuditEventRecord } from '../../src/storage/audit.ts';
-import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
-import { findSecrets } from '../support/secret-scan.ts';
-import { startServerProcess } from '../support/server-process.ts';
+import { createTempDir, findSecrets, startServerProcess } from '@watchword/testkit';
+import { backendsUnderTest, createTestApp, type TestApp } from '@watchword/testkit/app';
 import { type SmtpCapture, startSmtpCapture } from '../support/smtp.ts';
-import { createTempDir } from '../support/tmp.ts';
 import { code } from '../support/error-code.ts';
 
 const BASE = 'http://watchword.test';

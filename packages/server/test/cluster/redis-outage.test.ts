@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureOpaqueReady, opaqueClient } from '@watchword/protocol';
-import { createTestDatabase, dialectsUnderTest, type TestDatabase } from '../support/pg.ts';
-import { deleteKeysWithPrefix, stateKindsUnderTest, testRedisUrl, uniqueKeyPrefix } from '../support/redis.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { createTempDir, createTestDatabase, deleteKeysWithPrefix, dialectsUnderTest, type ServerProcess, startServerProcess, stateKindsUnderTest, type TempDir, type TestDatabase, testRedisUrl, uniqueKeyPrefix } from '@watchword/testkit';
 import { type TcpProxy, startTcpProxy } from '../support/tcp-proxy.ts';
-import { type TempDir, createTempDir } from '../support/tmp.ts';
 
 const enabled = stateKindsUnderTest().includes('redis');
 

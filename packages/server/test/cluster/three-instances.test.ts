@@ -3,9 +3,7 @@ import { type FetchLike, WatchwordClient } from '@watchword/client';
 import { createDpopProof } from '@watchword/protocol';
 import { SERVER_BUNDLE, ensureServerBuild } from '../../../../scripts/ensure-server-build.ts';
 import { type Cluster, startCluster } from '../support/cluster.ts';
-import { dialectsUnderTest } from '../support/pg.ts';
-import { stateKindsUnderTest } from '../support/redis.ts';
-import { type ServerProcess, SOURCE_ENTRY } from '../support/server-process.ts';
+import { dialectsUnderTest, type ServerProcess, SOURCE_ENTRY, stateKindsUnderTest } from '@watchword/testkit';
 
 const PUBLIC = 'http://watchword.cluster';
 const enabled = dialectsUnderTest().includes('postgres') && stateKindsUnderTest().includes('redis');

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureOpaqueReady, opaqueClient } from '@watchword/protocol';
 import { type Cluster, startCluster } from '../support/cluster.ts';
-import { dialectsUnderTest } from '../support/pg.ts';
-import { stateKindsUnderTest } from '../support/redis.ts';
-import type { ServerProcess } from '../support/server-process.ts';
+import { dialectsUnderTest, type ServerProcess, stateKindsUnderTest } from '@watchword/testkit';
 
 const enabled = dialectsUnderTest().includes('postgres') && stateKindsUnderTest().includes('redis');
 

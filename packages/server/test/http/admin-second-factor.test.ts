@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Vault, WatchwordClient } from '@watchword/client';
 import { parseOtpauthUri, totp } from '@watchword/protocol';
-import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
+import { backendsUnderTest, createTestApp, type TestApp } from '@watchword/testkit/app';
 import { code } from '../support/error-code.ts';
 
 const PUBLIC = 'http://watchword.test';

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdminClient, type Vault, WatchwordClient, WatchwordError, reauthenticate } from '@watchword/client';
 import { type AuditEvent, api, ensureOpaqueReady, opaqueClient } from '@watchword/protocol';
-import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
+import { backendsUnderTest, createTestApp, type TestApp } from '@watchword/testkit/app';
 import { code } from '../support/error-code.ts';
 
 const PUBLIC = 'http://watchword.test';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WatchwordClient, type Vault } from '@watchword/client';
-import { type TestApp, createTestApp } from '../support/app.ts';
+import { createTestApp, type TestApp } from '@watchword/testkit/app';
 
 /** Security spec "Validation layers" / "Protected against": 413 / 415 / 400 with codes, no stack traces, nothing changed. */
 describe('bad input is refused with a stable code and changes nothing', () => {

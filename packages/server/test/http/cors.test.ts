@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { type TestApp, createTestApp } from '../support/app.ts';
+import { createTestApp, type TestApp } from '@watchword/testkit/app';
 
 const APP = 'https://app.example.com';
 const corsHeaders = (headers: Record<string, unknown>) => Object.keys(headers).filter((h) => h.startsWith('access-control-'));

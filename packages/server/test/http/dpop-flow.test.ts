@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WatchwordClient, type Vault } from '@watchword/client';
 import { createDpopProof, generateDpopKeyPair } from '@watchword/protocol';
-import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
+import { backendsUnderTest, createTestApp, type TestApp } from '@watchword/testkit/app';
 
 const URL_BASE = 'http://watchword.test';
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString());

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WatchwordClient } from '@watchword/client';
 import { createAccountKeys, ensureOpaqueReady, opaqueClient } from '@watchword/protocol';
-import { type TestApp, createTestApp } from '../support/app.ts';
+import { createTestApp, type TestApp } from '@watchword/testkit/app';
 
 /** Shape of a JSON answer: every key with the length of its value (values themselves are random per request). */
 function shape(body: string): Record<string, number | string> {

@@ -8,7 +8,7 @@ import {
   registerSecurityHeaders,
 } from '../../src/http/security-headers.ts';
 import type { App } from '../../src/http/types.ts';
-import { type TestApp, createTestApp } from '../support/app.ts';
+import { createTestApp, type TestApp } from '@watchword/testkit/app';
 
 type Headers = Record<string, string | string[] | number | undefined>;
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WatchwordClient, type Vault } from '@watchword/client';
 import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../../src/http/json-body.ts';
-import { type TestApp, createTestApp } from '../support/app.ts';
+import { createTestApp, type TestApp } from '@watchword/testkit/app';
 
 const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 

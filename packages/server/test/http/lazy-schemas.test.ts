@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { compileAllSchemas } from '../../src/app.ts';
 import { routeTable } from '../../src/http/authenticate.ts';
-import { type TestApp, createTestApp } from '../support/app.ts';
+import { createTestApp, type TestApp } from '@watchword/testkit/app';
 
 describe('lazily compiled route schemas', () => {
   let t: TestApp | undefined;

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WatchwordClient } from '@watchword/client';
 import { ensureOpaqueReady, opaqueClient } from '@watchword/protocol';
 import { REDACT_PATHS } from '../../src/app.ts';
-import { type TestApp, createTestApp } from '../support/app.ts';
-import { findSecrets } from '../support/secret-scan.ts';
+import { findSecrets } from '@watchword/testkit';
+import { createTestApp, type TestApp } from '@watchword/testkit/app';
 
 const PUBLIC = 'http://watchword.test';
 const secret = (prefix: string) => `${prefix}${randomBytes(24).toString('base64url')}`;

@@ -17,11 +17,8 @@ import { credentialAttempt } from '../../src/lib/credential-attempt.ts';
 import { type RefusedAction, createCredentialThrottle } from '../../src/lib/throttle.ts';
 import { MemoryStateStore } from '../../src/state/memory.ts';
 import { openPostgresPool } from '../../src/storage/postgres.ts';
-import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
-import { createTestDatabase, dialectsUnderTest } from '../support/pg.ts';
-import { freePort, startServerProcess } from '../support/server-process.ts';
-import { openMigratedStorage } from '../support/storage.ts';
-import { createTempDir } from '../support/tmp.ts';
+import { createTempDir, createTestDatabase, dialectsUnderTest, freePort, startServerProcess } from '@watchword/testkit';
+import { backendsUnderTest, createTestApp, openMigratedStorage, type TestApp } from '@watchword/testkit/app';
 
 const PUBLIC = 'http://watchword.test';
 const TOKEN = randomBytes(32).toString('base64url');

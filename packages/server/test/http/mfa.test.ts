@@ -19,9 +19,8 @@ import {
   toBase64Url,
   totp,
 } from '@watchword/protocol';
-import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
-import { findSecrets } from '../support/secret-scan.ts';
-import { type SoftAuthenticationResponse, SoftAuthenticator } from '../support/soft-authenticator.ts';
+import { findSecrets, type SoftAuthenticationResponse, SoftAuthenticator } from '@watchword/testkit';
+import { backendsUnderTest, createTestApp, type TestApp } from '@watchword/testkit/app';
 import { code } from '../support/error-code.ts';
 
 const PUBLIC = 'http://watchword.test';

@@ -9,7 +9,7 @@ import { openApiPath, toJsonSchema } from '../../src/http/openapi.ts';
 import { registerAuthentication } from '../../src/http/authenticate.ts';
 import type { App } from '../../src/http/types.ts';
 import type { Context } from '../../src/context.ts';
-import { type TestApp, createTestApp } from '../support/app.ts';
+import { createTestApp, type TestApp } from '@watchword/testkit/app';
 
 // A CommonJS module whose function is also its `default` export.
 const addFormats = ajvFormats.default;

@@ -17,7 +17,7 @@ import { type RouteEntry, routeTable } from '../../src/http/authenticate.ts';
 import type { App } from '../../src/http/types.ts';
 import { loadSigningKeys } from '../../src/keys/signing-keys.ts';
 import { signAccessToken } from '../../src/tokens/access-token.ts';
-import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
+import { backendsUnderTest, createTestApp, type TestApp } from '@watchword/testkit/app';
 
 const BASE = 'http://watchword.test';
 

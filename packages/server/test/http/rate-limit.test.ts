@@ -12,8 +12,8 @@ import type { App } from '../../src/http/types.ts';
 import type { Context } from '../../src/context.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { newRefreshToken } from '../../src/tokens/refresh-token.ts';
-import { REALISTIC_LIMITS, type TestApp, createTestApp } from '../support/app.ts';
-import { type StateKind, stateKindsUnderTest } from '../support/redis.ts';
+import { REALISTIC_LIMITS, type StateKind, stateKindsUnderTest } from '@watchword/testkit';
+import { createTestApp, type TestApp } from '@watchword/testkit/app';
 
 const PUBLIC = 'http://watchword.test';
 

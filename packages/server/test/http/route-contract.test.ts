@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allRoutes, api } from '@watchword/protocol';
 import { routeTable } from '../../src/http/authenticate.ts';
-import { type TestApp, createTestApp } from '../support/app.ts';
+import { createTestApp, type TestApp } from '@watchword/testkit/app';
 
 /**
  * Routes the server holds that are not part of the SDK's contract, each on purpose: operator probes and the key set

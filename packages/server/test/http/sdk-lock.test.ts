@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WatchwordClient, WatchwordError } from '@watchword/client';
-import { type TestApp, createTestApp } from '../support/app.ts';
+import { createTestApp, type TestApp } from '@watchword/testkit/app';
 
 /**
  * The SDK's lock and unlock (used by the web vault): Vault.lock() forgets the keys, WatchwordClient.unlock() opens

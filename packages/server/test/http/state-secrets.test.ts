@@ -6,9 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WatchwordClient, reauthenticate, type Vault } from '@watchword/client';
 import { decodeBase32, ensureOpaqueReady, opaqueClient, totp } from '@watchword/protocol';
-import { type TestApp, createTestApp } from '../support/app.ts';
-import { rawRedis, stateKindsUnderTest } from '../support/redis.ts';
-import { findSecrets } from '../support/secret-scan.ts';
+import { findSecrets, rawRedis, stateKindsUnderTest } from '@watchword/testkit';
+import { createTestApp, type TestApp } from '@watchword/testkit/app';
 
 const PASSWORD = 'a long and fine passphrase';
 

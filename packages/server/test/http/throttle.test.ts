@@ -11,9 +11,8 @@ import { ensureOpaqueReady, opaqueClient } from '@watchword/protocol';
 import { createCredentialThrottle } from '../../src/lib/throttle.ts';
 import { MemoryStateStore } from '../../src/state/memory.ts';
 import { newRefreshToken } from '../../src/tokens/refresh-token.ts';
-import { type TestApp, createTestApp } from '../support/app.ts';
-import { dialectsUnderTest } from '../support/pg.ts';
-import { type StateKind, stateKindsUnderTest } from '../support/redis.ts';
+import { dialectsUnderTest, type StateKind, stateKindsUnderTest } from '@watchword/testkit';
+import { createTestApp, type TestApp } from '@watchword/testkit/app';
 
 const PUBLIC = 'http://watchword.test';
 const DAY_MS = 86_400_000;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WatchwordClient, WatchwordError, type Vault } from '@watchword/client';
 import { opaqueClient } from '@watchword/protocol';
-import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
+import { backendsUnderTest, createTestApp, type TestApp } from '@watchword/testkit/app';
 import { code } from '../support/error-code.ts';
 import { secretKey } from '../../src/lib/handshakes.ts';
 

@@ -4,8 +4,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_CSP, WEB_VAULT_CSP } from '../../src/http/security-headers.ts';
 import { ASSET_CACHE_CONTROL, BUILD_COMMAND } from '../../src/modules/web/routes.ts';
-import { type TestApp, createTestApp } from '../support/app.ts';
-import { createTempDir } from '../support/tmp.ts';
+import { createTempDir } from '@watchword/testkit';
+import { createTestApp, type TestApp } from '@watchword/testkit/app';
 
 /** A stand-in for apps/web/dist: what Vite writes, plus things that must never be served. */
 async function fixtureDist() {

@@ -6,7 +6,7 @@ import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/http/types.ts';
 import { registerWriteBatching } from '../../src/http/write-batching.ts';
-import { type TestApp, createTestApp } from '../support/app.ts';
+import { createTestApp, type TestApp } from '@watchword/testkit/app';
 
 describe('responses written at the end of the event-loop turn', () => {
   let t: TestApp | undefined;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WatchwordClient, type Vault } from '@watchword/client';
 import { rotateSigningKey } from '../../src/keys/rotate.ts';
 import { retirementGraceMs } from '../../src/keys/signing-keys.ts';
-import { type TestApp, createTestApp } from '../support/app.ts';
+import { createTestApp, type TestApp } from '@watchword/testkit/app';
 
 const headerOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString()) as { alg: string; kid: string };
 

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signingKeyDir } from '../../src/keys/signing-keys.ts';
-import { type TempDir, createTempDir } from '../support/tmp.ts';
+import { createTempDir, type TempDir } from '@watchword/testkit';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..', '..');
 

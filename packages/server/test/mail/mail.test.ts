@@ -11,8 +11,7 @@ import * as templates from '../../src/mail/templates.ts';
 import { sanitizeLine } from '../../src/mail/templates.ts';
 import { parseMail, startSmtpCapture } from '../support/smtp.ts';
 import type { SmtpCapture } from '../support/smtp.ts';
-import { createTempDir } from '../support/tmp.ts';
-import type { TempDir } from '../support/tmp.ts';
+import { createTempDir, type TempDir } from '@watchword/testkit';
 
 const FROM = 'Watchword <watchword@vault.example.com>';
 const SECRET_TOKEN = 'tok_4f9c2b7e1d0a8f3c6b5e2d1a0f9c8b7e';

@@ -20,7 +20,7 @@ import {
   verifyRegistration,
   type StoredCredential,
 } from '../../src/lib/second-factor/webauthn.ts';
-import { SoftAuthenticator, type Tamper } from '../support/soft-authenticator.ts';
+import { SoftAuthenticator, type Tamper } from '@watchword/testkit';
 
 const { rpId, origin } = rpFromPublicUrl('https://vault.example.com');
 const USER_ID = '7d0a3a5e-2c7e-4f55-9a57-3e1d2b8f6c01';

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, redactConfig } from '../../src/config.ts';
-import { createTempDir } from '../support/tmp.ts';
+import { createTempDir } from '@watchword/testkit';
 
 const tmp = await createTempDir();
 afterAll(() => tmp.remove());
@@ -100,7 +100,7 @@ describe('CLOCK_TOLERANCE', () => {
     expect(loadConfig({}).clockToleranceSeconds).toBe(30);
     expect(loadConfig({ CLOCK_TOLERANCE: '5' }).clockToleranceSeconds).toBe(5);
     expect(() => loadConfig({ CLOCK_TOLERANCE: '3600' })).toThrow(/CLOCK_TOLERANCE must be between 0 and 300/);
-    const { createTestApp } = await import('../support/app.ts');
+    const { createTestApp } = await import('@watchword/testkit/app');
     const t = await createTestApp('sqlite', { CLOCK_TOLERANCE: '5' });
     try {
       const { WatchwordClient } = await import('@watchword/client');

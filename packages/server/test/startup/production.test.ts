@@ -5,9 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureOpaqueReady, opaqueServer } from '@watchword/protocol';
 import { ConfigError, loadConfig, checkProductionConfig } from '../../src/config.ts';
 import { hostName } from '../../src/http/production.ts';
-import { type TestApp, createTestApp } from '../support/app.ts';
-import { startServerProcess } from '../support/server-process.ts';
-import { createTempDir } from '../support/tmp.ts';
+import { createTempDir, startServerProcess } from '@watchword/testkit';
+import { createTestApp, type TestApp } from '@watchword/testkit/app';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 const run = (args: string[], env: Record<string, string>) =>

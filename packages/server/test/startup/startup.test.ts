@@ -3,9 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WatchwordClient } from '@watchword/client';
-import { createTempDir } from '../support/tmp.ts';
-import { createTestDatabase, dialectsUnderTest } from '../support/pg.ts';
-import { startServerProcess } from '../support/server-process.ts';
+import { createTempDir, createTestDatabase, dialectsUnderTest, startServerProcess } from '@watchword/testkit';
 import { migrations } from '../../src/storage/migrations/index.ts';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');

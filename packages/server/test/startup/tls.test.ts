@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { type SecureVersion, connect, createServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureOpaqueReady, opaqueServer } from '@watchword/protocol';
-import { freePort } from '../support/server-process.ts';
-import { type TempDir, createTempDir } from '../support/tmp.ts';
+import { createTempDir, freePort, type TempDir } from '@watchword/testkit';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 const run = (env: Record<string, string>) =>

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WatchwordError } from '@watchword/protocol';
 import { openStateStore } from '../../src/state/index.ts';
 import type { StateStore } from '../../src/state/types.ts';
-import { deleteKeysWithPrefix, rawRedis, stateKindsUnderTest, testRedisUrl, uniqueKeyPrefix } from '../support/redis.ts';
+import { deleteKeysWithPrefix, rawRedis, stateKindsUnderTest, testRedisUrl, uniqueKeyPrefix } from '@watchword/testkit';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 
 describe('state store (redis start-up)', () => {

@@ -1,6 +1,6 @@
 import { MemoryStateStore } from '../../src/state/memory.ts';
 import { openStateStore } from '../../src/state/index.ts';
-import { deleteKeysWithPrefix, stateKindsUnderTest, testRedisUrl, uniqueKeyPrefix } from '../support/redis.ts';
+import { deleteKeysWithPrefix, stateKindsUnderTest, testRedisUrl, uniqueKeyPrefix } from '@watchword/testkit';
 import { stateSuite } from './state.suite.ts';
 
 for (const kind of stateKindsUnderTest()) {

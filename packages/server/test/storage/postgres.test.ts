@@ -3,7 +3,7 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { namedStatements, openPostgresPool } from '../../src/storage/postgres.ts';
-import { createTestDatabase, dialectsUnderTest, type TestDatabase } from '../support/pg.ts';
+import { createTestDatabase, dialectsUnderTest, type TestDatabase } from '@watchword/testkit';
 
 describe.runIf(dialectsUnderTest().includes('postgres'))('storage (postgres specifics)', () => {
   let database: TestDatabase;

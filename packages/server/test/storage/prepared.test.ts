@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { preparedQuery, preparedWrites } from '../../src/storage/prepared.ts';
 import type { DirectTransaction } from '../../src/storage/driver.ts';
 import { openSqlite } from '../../src/storage/sqlite.ts';
-import { createTempDir } from '../support/tmp.ts';
+import { createTempDir } from '@watchword/testkit';
 
 interface Db {
   t: { id: string; owner: string; n: number };

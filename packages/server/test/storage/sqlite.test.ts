@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStorage } from '../../src/storage/index.ts';
 import { openSqlite } from '../../src/storage/sqlite.ts';
 import { SQLITE_FILE_NAME } from '../../src/storage/sqlite-file.ts';
-import { createTempDir, type TempDir } from '../support/tmp.ts';
+import { createTempDir, type TempDir } from '@watchword/testkit';
 
 describe('storage (sqlite specifics)', () => {
   const cleanups: Array<() => Promise<void>> = [];

@@ -9,8 +9,8 @@ import type { AuditEventRecord } from '../../src/storage/audit.ts';
 import type { Storage } from '../../src/storage/types.ts';
 import type { NewUser } from '../../src/storage/users.ts';
 import type { NewVault } from '../../src/storage/vaults.ts';
-import type { Dialect } from '../support/pg.ts';
-import { openFreshStorage, openMigratedStorage, sampleUser, sampleVault, type OpenedStorage } from '../support/storage.ts';
+import type { Dialect } from '@watchword/testkit';
+import { type OpenedStorage, openFreshStorage, openMigratedStorage, sampleUser, sampleVault } from '@watchword/testkit/app';
 
 const T0 = 1_763_900_000_000; // beyond 2^31 on purpose: bigint columns must come back as exact numbers
 

@@ -1,4 +1,4 @@
-import { dialectsUnderTest } from '../support/pg.ts';
+import { dialectsUnderTest } from '@watchword/testkit';
 import { storageSuite } from './storage.suite.ts';
 
 for (const dialect of dialectsUnderTest()) storageSuite(dialect);

@@ -1,10 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestDatabase, type TestDatabase } from './pg.ts';
-import { deleteKeysWithPrefix, testRedisUrl, uniqueKeyPrefix } from './redis.ts';
-import { type ServerProcess, SOURCE_ENTRY, startServerProcess } from './server-process.ts';
-import { type TempDir, createTempDir } from './tmp.ts';
+import {
+  type ServerProcess,
+  SOURCE_ENTRY,
+  type TempDir,
+  type TestDatabase,
+  createTempDir,
+  createTestDatabase,
+  deleteKeysWithPrefix,
+  startServerProcess,
+  testRedisUrl,
+  uniqueKeyPrefix,
+} from '@watchword/testkit';
 
 export interface Cluster {
   instances: ServerProcess[];

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { parseMail } from './mime.ts';
+import { parseMail } from '@watchword/testkit';
 
 export { parseMail };
 

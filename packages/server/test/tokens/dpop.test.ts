@@ -21,7 +21,7 @@ import {
   jwkThumbprintSync,
   verifyDpopProof,
 } from '../../src/tokens/dpop.ts';
-import { deleteKeysWithPrefix, stateKindsUnderTest, testRedisUrl, uniqueKeyPrefix } from '../support/redis.ts';
+import { deleteKeysWithPrefix, stateKindsUnderTest, testRedisUrl, uniqueKeyPrefix } from '@watchword/testkit';
 
 const URL_ = 'https://vault.example.com/api/v1/items';
 const now = Date.UTC(2026, 10, 23, 12, 0, 0);

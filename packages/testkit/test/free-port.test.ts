@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../free-port.ts';
+import { freePort } from '../src/free-port.ts';
 
 describe('freePort', () => {
   it('hands out distinct ports below the ephemeral range that a server can listen on', async () => {

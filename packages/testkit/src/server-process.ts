@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { freePort } from '../../../../scripts/free-port.ts';
-
-export { freePort };
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { freePort } from './free-port.ts';
 
 /** The sources, as most tests run them. `npm start` runs the bundle instead (scripts/ensure-server-build.ts). */
-export const SOURCE_ENTRY = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
+export const SOURCE_ENTRY = join(dirname(createRequire(import.meta.url).resolve('@watchword/server')), 'main.ts');
 
 export interface ServerProcess {
   url: string;

@@ -1,9 +1,6 @@
 /** Fresh storages for the shared suite: a temp SQLite file, or a freshly created PostgreSQL database. */
 import { randomUUID } from 'node:crypto';
-import { openStorage } from '../../src/storage/index.ts';
-import type { Storage } from '../../src/storage/types.ts';
-import type { NewUser } from '../../src/storage/users.ts';
-import type { NewVault } from '../../src/storage/vaults.ts';
+import { type NewUser, type NewVault, type Storage, openStorage } from '@watchword/server';
 import { createTestDatabase, type Dialect } from './pg.ts';
 import { createTempDir } from './tmp.ts';
 

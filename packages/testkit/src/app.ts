@@ -1,20 +1,22 @@
 import { Writable } from 'node:stream';
 import type { FetchLike } from '@watchword/client';
-import { build } from '../../src/app.ts';
-import { type Config, loadConfig } from '../../src/config.ts';
-import type { App } from '../../src/http/types.ts';
-import { loadServerSecrets } from '../../src/keys/server-secrets.ts';
-import { loadSigningKeys } from '../../src/keys/signing-keys.ts';
-import { openStateStore } from '../../src/state/index.ts';
-import { MemoryStateStore } from '../../src/state/memory.ts';
-import type { StateStore } from '../../src/state/types.ts';
-import { openStorage } from '../../src/storage/index.ts';
-import type { Storage } from '../../src/storage/types.ts';
-import { createTestDatabase, dialectsUnderTest } from './pg.ts';
+import {
+  type App,
+  type Config,
+  MemoryStateStore,
+  type StateStore,
+  type Storage,
+  build,
+  loadConfig,
+  loadServerSecrets,
+  loadSigningKeys,
+  openStateStore,
+  openStorage,
+} from '@watchword/server';
+import { GENEROUS_LIMITS } from './limits.ts';
+import { type Dialect, createTestDatabase, dialectsUnderTest } from './pg.ts';
 import { type StateKind, deleteKeysWithPrefix, testRedisUrl, uniqueKeyPrefix, stateKindsUnderTest } from './redis.ts';
 import { createTempDir } from './tmp.ts';
-
-export type Dialect = 'sqlite' | 'postgres';
 
 export interface TestApp {
   app: App;
@@ -32,18 +34,6 @@ export interface TestApp {
   clock: { now: number; advance(ms: number): void };
   close(): Promise<void>;
 }
-
-/**
- * Volume limits out of the way for tests that exercise features (many requests in one frozen-clock minute).
- * The credential throttle keeps its defaults. Throttling tests pass REALISTIC_LIMITS to get the shipped defaults.
- */
-export const GENEROUS_LIMITS: Record<string, string> = {
-  RATE_LIMIT_AUTH_PER_MINUTE: '100000',
-  RATE_LIMIT_WRITE_PER_MINUTE: '100000',
-  RATE_LIMIT_READ_PER_MINUTE: '100000',
-};
-/** The shipped defaults (an empty value means "default"). */
-export const REALISTIC_LIMITS: Record<string, string> = { RATE_LIMIT_AUTH_PER_MINUTE: '', RATE_LIMIT_WRITE_PER_MINUTE: '', RATE_LIMIT_READ_PER_MINUTE: '' };
 
 /** A freshly migrated app on the given dialect, in-memory state (or Redis), secrets in a temp data dir. */
 export async function createTestApp(dialect: Dialect, env: Record<string, string> = {}, options: { state?: StateKind; clockStart?: number } = {}): Promise<TestApp> {

@@ -1,7 +1,7 @@
 /** Redis for tests: a unique key prefix per harness, and its keys deleted afterwards. */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { deleteKeysWithPrefix as deleteKeysUnder } from '../../../../scripts/redis-prefix.ts';
+import { deleteRedisKeysWithPrefix } from './redis-prefix.ts';
 import { serviceUrl } from './env.ts';
 
 export const testRedisUrl: string | undefined = process.env.TEST_REDIS_URL || undefined;
@@ -27,5 +27,5 @@ export function rawRedis(): Redis {
 /** Deletes every key under prefix (what a harness wrote). */
 export async function deleteKeysWithPrefix(prefix: string): Promise<void> {
   if (testRedisUrl === undefined) throw new Error('TEST_REDIS_URL is not set');
-  await deleteKeysUnder(testRedisUrl, prefix);
+  await deleteRedisKeysWithPrefix(testRedisUrl, prefix);
 }

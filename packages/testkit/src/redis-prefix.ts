@@ -2,7 +2,7 @@
 import { Redis } from 'ioredis';
 
 /** Deletes every key under `prefix` (SCAN + DEL). Prefixes are generated from word characters, so no glob ones. */
-export async function deleteKeysWithPrefix(url: string, prefix: string): Promise<void> {
+export async function deleteRedisKeysWithPrefix(url: string, prefix: string): Promise<void> {
   if (!/^[\w:]+$/.test(prefix)) throw new Error('unexpected characters in the key prefix');
   const client = new Redis(url, { maxRetriesPerRequest: 1 });
   try {

@@ -1,0 +1,93 @@
+/**
+ * Which code may import which (docs/architecture.md), as dependency-cruiser rules, and the check that runs them.
+ * scripts/test/architecture.test.ts runs it on the tree (through `npm test`) and on a fixture that breaks each rule.
+ * Type-only imports count: a loop through types is still a loop a reader has to untangle.
+ */
+import { type ICruiseOptions, type IForbiddenRuleType, type IViolation, cruise } from 'dependency-cruiser';
+
+const SERVER = '^(packages/server/|@watchword/server$)';
+
+export const ARCHITECTURE_RULES: IForbiddenRuleType[] = [
+  {
+    name: 'module-imports-module',
+    comment: 'A server module (modules/<x>/) never imports another module: what two modules share is a library (lib/).',
+    severity: 'error',
+    from: { path: '^packages/server/src/modules/([^/]+)/' },
+    to: { path: '^packages/server/src/modules/', pathNot: '^packages/server/src/modules/$1/' },
+  },
+  {
+    name: 'library-imports-module',
+    comment: 'A server library (lib/) never imports a module: modules lean on libraries, not the other way round.',
+    severity: 'error',
+    from: { path: '^packages/server/src/lib/' },
+    to: { path: '^packages/server/src/modules/' },
+  },
+  {
+    name: 'protocol-imports-ours',
+    comment: 'The protocol imports nothing of ours: the SDK, the server and the apps all build on it.',
+    severity: 'error',
+    from: { path: '^packages/protocol/src/' },
+    to: { path: '^(packages|apps|scripts|bench)/|^@watchword/', pathNot: '^packages/protocol/' },
+  },
+  {
+    name: 'protocol-imports-node',
+    comment: 'The protocol runs in browsers: no Node built-in.',
+    severity: 'error',
+    from: { path: '^packages/protocol/src/' },
+    to: { dependencyTypes: ['core'] },
+  },
+  {
+    name: 'client-imports-server-or-app',
+    comment: 'The SDK speaks HTTP to the server; it never imports the server, nor an app.',
+    severity: 'error',
+    from: { path: '^packages/client/src/' },
+    to: { path: `${SERVER}|^apps/|^@watchword/(cli|web)$` },
+  },
+  {
+    name: 'app-imports-server',
+    comment: 'Apps reach the server through the SDK only.',
+    severity: 'error',
+    from: { path: '^apps/[^/]+/src/' },
+    to: { path: SERVER },
+  },
+  {
+    name: 'shipped-code-imports-testkit',
+    comment: 'The testkit is for tests and the benchmark only.',
+    severity: 'error',
+    from: { path: '^(packages|apps)/[^/]+/src/', pathNot: '^packages/testkit/' },
+    to: { path: '^(packages/testkit/|@watchword/testkit)' },
+  },
+  {
+    name: 'server-import-loop',
+    comment: 'No import loops in the server.',
+    severity: 'error',
+    from: { path: '^packages/server/src/' },
+    to: { path: '^packages/server/src/', circular: true },
+  },
+];
+
+/** The sources the rules are about. */
+export const CRUISED = ['packages/protocol/src', 'packages/client/src', 'packages/server/src', 'packages/testkit/src', 'apps/cli/src', 'apps/web/src'];
+
+/** One line per broken rule and import: `rule: from → to` (a loop: its whole path). */
+export async function architectureViolations(baseDir: string, roots: readonly string[] = CRUISED): Promise<string[]> {
+  const options: ICruiseOptions = {
+    baseDir,
+    validate: true,
+    ruleSet: { forbidden: ARCHITECTURE_RULES },
+    parser: 'swc',
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)node_modules/|\\.d\\.ts$' },
+    enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.mjs', '.js'], conditionNames: ['import', 'default'], exportsFields: ['exports'] },
+  };
+  const result = await cruise([...roots], options);
+  if (typeof result.output === 'string') throw new Error('dependency-cruiser returned a report instead of a result');
+  return result.output.summary.violations.map(describe).sort();
+}
+
+function describe(violation: IViolation): string {
+  const path = violation.cycle?.map((step) => step.name) ?? [];
+  return path.length > 0
+    ? `${violation.rule.name}: ${violation.from} → ${path.join(' → ')}`
+    : `${violation.rule.name}: ${violation.from} → ${violation.to}`;
+}
