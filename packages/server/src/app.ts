@@ -49,9 +49,14 @@ export const REDACT_PATHS = [
   'headers.dpop',
   'headers["set-cookie"]',
   // Exact paths cost next to nothing; the `*.` wildcards are most of the redaction cost (~9 µs per request at info).
-  // At the top, `code` is the error code of "request rejected" lines, not a second-factor code.
+  // `code` is an error code wherever a log line has it — the catalogue's ("request rejected" lines) or a driver's
+  // (`err.code`: SQLITE_FULL, a SQLSTATE, ECONNREFUSED), which an operator needs to see — except in a request body,
+  // the only place a second-factor code travels.
   ...SECRET_FIELDS.filter((field) => field !== 'code'),
-  ...SECRET_FIELDS.map((field) => `*.${field}`),
+  ...SECRET_FIELDS.filter((field) => field !== 'code').map((field) => `*.${field}`),
+  'body.code',
+  'req.body.code',
+  'request.body.code',
 ];
 
 /**
