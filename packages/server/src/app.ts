@@ -33,7 +33,7 @@ import { reauthRoutes } from './modules/auth/reauth.ts';
 import { recoveryRoutes } from './modules/recovery/routes.ts';
 import { webRoutes } from './modules/web/routes.ts';
 import { createMailer } from './mail/mailer.ts';
-import { primeDenylist } from './lib/sessions.ts';
+import { primeDenylist } from './tokens/denylist.ts';
 
 /** Fields that hold secrets: redacted at the top of a logged object and one level down (`{ body: { password } }`). */
 const SECRET_FIELDS = ['password', 'refreshToken', 'accessToken', 'reauthToken', 'mfaToken', 'token', 'code', 'backupCodes', 'secret', 'otpauthUri', 'recoveryVerifier', 'recoveryKey'];
