@@ -19,6 +19,7 @@ const devOrigin = `http://localhost:${devPort}`;
 const apiPort = Number(process.env.PORT ?? 8080);
 
 let api: ReturnType<typeof spawn> | undefined;
+let stopping = false;
 if (!process.env.WATCHWORD_DEV_API) {
   process.env.WATCHWORD_DEV_API = `http://127.0.0.1:${apiPort}`;
   api = spawn(process.execPath, [join(ROOT, 'packages', 'server', 'src', 'main.ts'), 'serve'], {
@@ -26,6 +27,7 @@ if (!process.env.WATCHWORD_DEV_API) {
     stdio: 'inherit',
   });
   api.on('exit', (code) => {
+    if (stopping) return;
     process.stderr.write(`watchword dev: the API server exited (${code ?? 'signal'}).\n`);
     process.exit(code ?? 1);
   });
@@ -37,9 +39,15 @@ await vite.listen();
 vite.printUrls();
 process.stderr.write(`watchword dev: API at ${process.env.WATCHWORD_DEV_API}; open ${devOrigin}/ (edits reload live).\n`);
 
-const stop = () => {
-  api?.kill('SIGTERM');
-  void vite.close().then(() => process.exit(0));
+/** Passes the signal to the API server, and exits once both it and Vite have stopped, with the API server's code. */
+const stop = (signal: NodeJS.Signals) => {
+  if (stopping) return;
+  stopping = true;
+  const server = api;
+  const apiExited = server && server.exitCode === null && server.signalCode === null ? new Promise((resolve) => server.once('exit', resolve)) : Promise.resolve();
+  server?.kill(signal);
+  void Promise.all([vite.close(), apiExited]).then(() => process.exit(server?.exitCode ?? (server?.signalCode ? 1 : 0)));
 };
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
+// Vite's own SIGTERM handler closes Vite and exits at once (143), without waiting for the API server: ours replaces it.
+process.removeAllListeners('SIGTERM');
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(signal));

@@ -4,9 +4,9 @@
 // (package node-<platform>-<arch>) into a cache directory and this launcher re-runs under it,
 // with a one-line notice. WATCHWORD_NO_NODE_FETCH=1 turns that into a clear error instead.
 // Plain JavaScript with no dependencies on purpose: it must run on any old Node.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { constants, homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,10 +45,34 @@ export function withCompileCache(env) {
   return { ...env, NODE_COMPILE_CACHE: join(base, 'watchword-compile-cache') };
 }
 
+/** Signals a service manager or a terminal sends to stop a process; the launcher passes each on to its child. */
+export const FORWARDED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
+/**
+ * Runs the child and ends as it ends: with its exit code, or by the signal that ended it. A stop signal sent to the
+ * launcher (by `npm start`, systemd, Docker, a terminal) is forwarded to the child instead of ending the launcher
+ * and leaving the child orphaned, still serving.
+ */
 function run(node, args, env = process.env) {
-  const r = spawnSync(node, args, { stdio: 'inherit', env: withCompileCache(env) });
-  if (r.signal) process.kill(process.pid, r.signal);
-  process.exit(r.status ?? 1);
+  const child = spawn(node, args, { stdio: 'inherit', env: withCompileCache(env) });
+  const forward = (signal) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+  child.on('error', (error) => {
+    process.stderr.write(`watchword: cannot run ${node}: ${error.message}\n`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => {
+    for (const s of FORWARDED_SIGNALS) process.off(s, forward);
+    // Ended by a signal: end the same way, so whoever waits on the launcher sees what happened to the child (and, for a
+    // signal whose default is not to end a process, the shell's convention 128 + its number).
+    if (signal) {
+      process.kill(process.pid, signal);
+      process.exit(128 + (constants.signals[signal] ?? 0));
+    }
+    process.exit(code ?? 1);
+  });
 }
 
 export function main(argv = process.argv.slice(2)) {
@@ -60,6 +84,7 @@ export function main(argv = process.argv.slice(2)) {
     // Node 22.12–22.17 can strip types only behind a flag; 22.18+ and 24 do it by default.
     const flags = process.features.typescript ? [] : ['--experimental-strip-types', '--no-warnings=ExperimentalWarning'];
     run(process.execPath, [...flags, ...argv]);
+    return;
   }
   if (process.env.WATCHWORD_NO_NODE_FETCH === '1') {
     process.stderr.write(`watchword: Node >= ${MINIMUM.join('.')} is required (found ${process.versions.node}); install Node 24 LTS (see .nvmrc), or unset WATCHWORD_NO_NODE_FETCH to let the launcher fetch it.\n`);

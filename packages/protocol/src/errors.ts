@@ -40,6 +40,7 @@ export const ERRORS = {
   RATE_LIMITED: { status: 429, message: 'Too many requests; try again later.' },
   INTERNAL: { status: 500, message: 'Something went wrong on the server.' },
   STATE_UNAVAILABLE: { status: 503, message: 'A backing service is unavailable; try again shortly.' },
+  STORAGE_UNAVAILABLE: { status: 503, message: 'The database is unavailable; try again shortly.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is unavailable; try again shortly.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

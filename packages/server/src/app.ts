@@ -33,7 +33,7 @@ import { reauthRoutes } from './modules/auth/reauth.ts';
 import { recoveryRoutes } from './modules/recovery/routes.ts';
 import { webRoutes } from './modules/web/routes.ts';
 import { createMailer } from './mail/mailer.ts';
-import { primeDenylist } from './lib/sessions.ts';
+import { primeDenylist } from './tokens/denylist.ts';
 
 /** Fields that hold secrets: redacted at the top of a logged object and one level down (`{ body: { password } }`). */
 const SECRET_FIELDS = ['password', 'refreshToken', 'accessToken', 'reauthToken', 'mfaToken', 'token', 'code', 'backupCodes', 'secret', 'otpauthUri', 'recoveryVerifier', 'recoveryKey'];
@@ -49,9 +49,14 @@ export const REDACT_PATHS = [
   'headers.dpop',
   'headers["set-cookie"]',
   // Exact paths cost next to nothing; the `*.` wildcards are most of the redaction cost (~9 µs per request at info).
-  // At the top, `code` is the error code of "request rejected" lines, not a second-factor code.
+  // `code` is an error code wherever a log line has it — the catalogue's ("request rejected" lines) or a driver's
+  // (`err.code`: SQLITE_FULL, a SQLSTATE, ECONNREFUSED), which an operator needs to see — except in a request body,
+  // the only place a second-factor code travels.
   ...SECRET_FIELDS.filter((field) => field !== 'code'),
-  ...SECRET_FIELDS.map((field) => `*.${field}`),
+  ...SECRET_FIELDS.filter((field) => field !== 'code').map((field) => `*.${field}`),
+  'body.code',
+  'req.body.code',
+  'request.body.code',
 ];
 
 /**

@@ -38,6 +38,12 @@ export interface Config {
   readonly dbConnectTimeoutMs: number;
   /** PostgreSQL statement_timeout of every pooled connection, milliseconds (0: none). */
   readonly dbStatementTimeoutMs: number;
+  /** Client-side bound on every PostgreSQL query, milliseconds (0: none): a stalled server answers 503 by then. */
+  readonly dbQueryTimeoutMs: number;
+  /** How long /readyz waits for each of its checks before reporting it failed, milliseconds. */
+  readonly readyzTimeoutMs: number;
+  /** How long a shutdown waits for requests in flight before closing their connections, seconds. */
+  readonly shutdownTimeoutSeconds: number;
   /** A pooled PostgreSQL connection is recycled (closed and replaced) once this old, seconds (0: never). */
   readonly dbPoolMaxLifetimeSeconds: number;
   /** Redis: each command fails (503 STATE_UNAVAILABLE) when unanswered this long, milliseconds. */
@@ -237,6 +243,9 @@ const FIELDS = {
   auditRetentionDays: int('AUDIT_RETENTION_DAYS', 365, 1, 3650),
   dbConnectTimeoutMs: int('DB_CONNECT_TIMEOUT', 5000, 100, 600_000),
   dbStatementTimeoutMs: int('DB_STATEMENT_TIMEOUT', 30_000, 0, 3_600_000),
+  dbQueryTimeoutMs: int('DB_QUERY_TIMEOUT', 5000, 0, 3_600_000),
+  readyzTimeoutMs: int('READYZ_TIMEOUT', 2000, 100, 60_000),
+  shutdownTimeoutSeconds: int('SHUTDOWN_TIMEOUT', 10, 1, 3600),
   dbPoolMaxLifetimeSeconds: int('DB_POOL_MAX_LIFETIME', 1800, 0, 7 * 24 * 3600),
   redisCommandTimeoutMs: int('REDIS_COMMAND_TIMEOUT', 2000, 50, 600_000),
   redisConnectTimeoutMs: int('REDIS_CONNECT_TIMEOUT', 5000, 100, 600_000),

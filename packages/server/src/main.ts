@@ -20,6 +20,11 @@ commands:
   secrets   print a new OPAQUE_SERVER_SETUP and SERVER_SECRET for your secret manager (production needs both)
   admin     on this host: grant or revoke roles (the first owner) and list accounts (ww-server admin --help)`;
 
+/** How often a shutting-down server closes the keep-alive connections that have become idle. */
+const IDLE_SWEEP_MS = 100;
+/** After SHUTDOWN_TIMEOUT, how long the closing of the database and state store may still take. */
+const FORCED_EXIT_GRACE_MS = 2000;
+
 /** One clear line on stderr and a non-zero exit; never a stack trace. */
 function fail(message: string, code = 1): never {
   process.stderr.write(`ww-server: ${message}\n`);
@@ -35,15 +40,47 @@ async function serve(): Promise<void> {
   const retention = startAuditRetention({ storage: runtime.storage, retentionDays: config.auditRetentionDays, now: runtime.clock ?? Date.now, log: app.log });
   let metricsListener: MetricsListener | undefined;
   let closing = false;
+  /**
+   * Stops accepting connections, lets the requests in flight finish (new requests on open connections get 503),
+   * then closes the database and the state store and exits 0. Keep-alive connections are closed as soon as they are
+   * idle — those idle now and those whose request completes later; otherwise one idle client would hold the process
+   * for the keep-alive timeout (72 s). After SHUTDOWN_TIMEOUT the remaining connections are cut, and the exit code
+   * is 1. A repeated signal changes nothing (a terminal's Ctrl-C reaches the wrapper and the server both, and the
+   * wrapper forwards it too).
+   */
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
     retention.stop();
-    app.log.info({ signal }, 'shutting down');
-    void app.close().then(() => metricsListener?.close()).then(runtime.close).then(() => process.exit(0), () => process.exit(1));
+    app.log.info({ signal, timeoutSeconds: config.shutdownTimeoutSeconds }, 'shutting down');
+    const sweep = setInterval(() => app.server.closeIdleConnections(), IDLE_SWEEP_MS);
+    let forced = false;
+    const deadline = setTimeout(() => {
+      forced = true;
+      app.log.warn('shutdown timed out: closing the connections of requests still in flight');
+      app.server.closeAllConnections();
+      // Whatever still holds the process (a stalled database's close) gets a moment, then the process ends anyway.
+      setTimeout(() => process.exit(1), FORCED_EXIT_GRACE_MS).unref();
+    }, config.shutdownTimeoutSeconds * 1000);
+    const exit = (code: number) => {
+      clearInterval(sweep);
+      clearTimeout(deadline);
+      process.exit(forced ? 1 : code);
+    };
+    void app
+      .close()
+      .then(() => metricsListener?.close())
+      .then(runtime.close)
+      .then(
+        () => exit(0),
+        (error: unknown) => {
+          app.log.error({ err: error }, 'shutdown failed');
+          exit(1);
+        },
+      );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
   await app.listen({ port: config.port, host: config.host });
   if (config.metricsPort !== undefined) {
     metricsListener = await listenMetrics(metrics, { port: config.metricsPort, host: config.metricsHost, token: config.metricsToken });

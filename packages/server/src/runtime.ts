@@ -41,6 +41,7 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
     poolSize: config.dbPoolSize,
     connectTimeoutMs: config.dbConnectTimeoutMs,
     statementTimeoutMs: config.dbStatementTimeoutMs,
+    queryTimeoutMs: config.dbQueryTimeoutMs,
     maxLifetimeSeconds: config.dbPoolMaxLifetimeSeconds,
   });
   try {

@@ -41,6 +41,7 @@ export function describeError(error: unknown): string {
     }
     case 'SERVICE_UNAVAILABLE':
     case 'STATE_UNAVAILABLE':
+    case 'STORAGE_UNAVAILABLE':
       return 'The server cannot be reached right now. Try again shortly.';
     case 'INVALID_REFRESH_TOKEN':
     case 'INVALID_TOKEN':

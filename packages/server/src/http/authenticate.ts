@@ -4,12 +4,13 @@ import { requirePermission, requireSecondFactorSession } from '../rbac/permissio
 import { userLimit } from './rate-limit.ts';
 import { rateLimited } from '../lib/throttle.ts';
 import { verifyAccessToken } from '../tokens/access-token.ts';
+import { DENYLIST_PRIMED_KEY, denylistPrimer, revokedSessionKey } from '../tokens/denylist.ts';
 import { VerifiedTokenCache } from '../tokens/verified-cache.ts';
 import type { App, RateClass, RoutePermission } from './types.ts';
 import type { Context } from '../context.ts';
 import { OperatorError } from '../operator-errors.ts';
 
-export const revokedSessionKey = (sessionId: string) => `revoked-session:${sessionId}`;
+export { revokedSessionKey };
 
 type Scheme = 'Bearer' | 'DPoP';
 const CREDENTIALS = /^(Bearer|DPoP) ([A-Za-z0-9_.-]+)$/;
@@ -53,6 +54,15 @@ export function routeTable(app: App): readonly RouteEntry[] {
 export function registerAuthentication(app: App, ctx: Context): void {
   app.decorateRequest('auth', null);
   const cache = new VerifiedTokenCache();
+  const primeDenylist = denylistPrimer(ctx);
+  /**
+   * The state store had lost the denylist (tokens/denylist.ts): rebuild it from the database, then read this
+   * session's key again. Until the rebuild is done no request is let through on an incomplete copy.
+   */
+  const refuseIfRevokedAfterPriming = async (revokedKey: string) => {
+    await primeDenylist();
+    if ((await ctx.state.get(revokedKey)) !== null) throw new WatchwordError('INVALID_TOKEN');
+  };
   /** The header parsed and its token verified, or the cached result for this exact header value. */
   const verify = (header: string) => {
     const now = ctx.now();
@@ -108,15 +118,19 @@ export function registerAuthentication(app: App, ctx: Context): void {
     ];
     /**
      * Refuses a revoked session; otherwise counts the hit against the user's limit, in the same state operation (one
-     * round trip on Redis) when the route has one. Returns the limit's wait (null: within it).
+     * round trip on Redis) when the route has one. The denylist's marker is read in that operation too. Returns the
+     * limit's wait (null: within it).
      */
     async function revocationAndLimit(revokedKey: string, userId: string): Promise<number | null> {
       if (limit === undefined) {
-        if ((await ctx.state.get(revokedKey)) !== null) throw new WatchwordError('INVALID_TOKEN');
+        const [revoked, primed] = await ctx.state.getMany([revokedKey, DENYLIST_PRIMED_KEY]);
+        if (revoked !== null) throw new WatchwordError('INVALID_TOKEN');
+        if (primed === null) await refuseIfRevokedAfterPriming(revokedKey);
         return null;
       }
-      const hit = await limit(userId, revokedKey);
+      const hit = await limit(userId, revokedKey, DENYLIST_PRIMED_KEY);
       if (hit.guard !== null) throw new WatchwordError('INVALID_TOKEN');
+      if (hit.marker === null) await refuseIfRevokedAfterPriming(revokedKey);
       return hit.wait;
     }
   });

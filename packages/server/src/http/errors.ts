@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, type ErrorBody, type ErrorCode, WatchwordError } from '@watchword/protocol';
+import { errorCode, isStorageUnavailable } from '../storage/errors.ts';
 import type { App } from './types.ts';
 
 /** Maps Fastify's own error codes onto the catalogue. */
@@ -15,6 +16,8 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 
 function classify(error: FastifyError | WatchwordError): { code: ErrorCode; details?: Record<string, unknown> } {
   if (error instanceof WatchwordError) return { code: error.code, ...(error.details ? { details: error.details } : {}) };
+  // A database that cannot serve (down, stalled, disk full) is an outage, not a fault of the request or the code.
+  if (isStorageUnavailable(error)) return { code: 'STORAGE_UNAVAILABLE' };
   if (error.validation) {
     const first = error.validation[0];
     const field = first?.instancePath || (first?.params as { missingProperty?: string } | undefined)?.missingProperty || undefined;
@@ -36,6 +39,9 @@ const CHALLENGES: Partial<Record<ErrorCode, string>> = {
   USE_DPOP_NONCE: 'DPoP error="use_dpop_nonce", algs="ES256 EdDSA"',
 };
 
+const OUTAGES: ReadonlySet<ErrorCode> = new Set(['STATE_UNAVAILABLE', 'STORAGE_UNAVAILABLE']);
+const OUTAGE_RETRY_AFTER_SECONDS = '5';
+
 export function sendError(reply: FastifyReply, request: FastifyRequest, code: ErrorCode, details?: Record<string, unknown>): FastifyReply {
   const challenge = CHALLENGES[code];
   if (challenge) reply.header('www-authenticate', challenge);
@@ -43,6 +49,9 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, code: Er
   if (code === 'USE_DPOP_NONCE' && typeof details?.dpopNonce === 'string') reply.header('dpop-nonce', details.dpopNonce);
   // RFC 6585 §4: a 429 MAY include Retry-After (RFC 9110 §10.2.3, delay-seconds); ours always does.
   if (code === 'RATE_LIMITED' && typeof details?.retryAfter === 'number') reply.header('retry-after', String(details.retryAfter));
+  // RFC 9110 §15.6.4: a 503 may say when to try again; a backing service is usually back within seconds, or the
+  // load balancer has moved the client to another instance by then.
+  if (OUTAGES.has(code)) reply.header('retry-after', OUTAGE_RETRY_AFTER_SECONDS);
   const body: ErrorBody = { error: { code, message: ERRORS[code].message, requestId: request.id, ...(details ? { details } : {}) } };
   return reply.code(ERRORS[code].status).type('application/json; charset=utf-8').send(body);
 }
@@ -51,7 +60,11 @@ export function registerErrorHandling(app: App): void {
   app.setErrorHandler((error: FastifyError | WatchwordError, request, reply) => {
     const { code, details } = classify(error);
     if (code === 'INTERNAL') request.log.error({ err: error }, 'unhandled error');
-    else request.log.info({ code, status: ERRORS[code].status }, 'request rejected');
+    else if (OUTAGES.has(code)) {
+      // The driver's own error (SQLITE_FULL, a SQLSTATE, ECONNREFUSED, a read timeout), not the wrapper made of it.
+      const cause = error instanceof WatchwordError && error.cause !== undefined ? error.cause : error;
+      request.log.error({ err: cause, code, causeCode: errorCode(cause) ?? null }, code === 'STORAGE_UNAVAILABLE' ? 'database unavailable' : 'state store unavailable');
+    } else request.log.info({ code, status: ERRORS[code].status }, 'request rejected');
     return sendError(reply, request, code, details);
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, request, 'NOT_FOUND'));

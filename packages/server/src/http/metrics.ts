@@ -130,7 +130,8 @@ export async function listenMetrics(metrics: Metrics, options: { port: number; h
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());
-        server.closeIdleConnections();
+        // A scrape cut short costs nothing; a scraper's kept-alive connection must not hold the shutdown.
+        server.closeAllConnections();
       }),
   };
 }

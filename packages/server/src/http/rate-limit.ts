@@ -47,12 +47,17 @@ export async function slidingWindowHitUnless(
   limit: number,
   now: number,
   windowMs = WINDOW_MS,
-): Promise<{ guard: string } | { guard: null; wait: number | null }> {
+  alsoRead?: string,
+): Promise<GuardedHit> {
   const window = windowOf(key, now, windowMs);
-  const hit = await state.incrementAndReadUnless(guardKey, window.current, windowMs * 2, [window.previous]);
+  const readKeys = alsoRead === undefined ? [window.previous] : [window.previous, alsoRead];
+  const hit = await state.incrementAndReadUnless(guardKey, window.current, windowMs * 2, readKeys);
   if (hit.guard !== null) return { guard: hit.guard };
-  return { guard: null, wait: windowWait(hit.count, Number(hit.values[0] ?? 0), limit, window.elapsed, windowMs) };
+  return { guard: null, wait: windowWait(hit.count, Number(hit.values[0] ?? 0), limit, window.elapsed, windowMs), marker: hit.values[1] ?? null };
 }
+
+/** A guarded hit: refused by its guard (nothing counted), or counted, with the wait and the value of `alsoRead`. */
+export type GuardedHit = { guard: string } | { guard: null; wait: number | null; marker: string | null };
 
 /** The counter keys of the fixed window `now` falls in and of the one before it, and how far into it `now` is. */
 function windowOf(key: string, now: number, windowMs: number): { current: string; previous: string; elapsed: number } {
@@ -71,9 +76,10 @@ function windowWait(current: number, previous: number, limit: number, elapsed: n
 
 /**
  * A route's per-user volume limit: counts one hit for `userId` unless `guardKey` (the session's revocation) holds a
- * value, in one state operation: a request of a revoked session is refused without being counted.
+ * value, in one state operation: a request of a revoked session is refused without being counted. `alsoRead` is
+ * read in the same operation (the denylist's marker) and comes back as `marker`.
  */
-export type UserLimit = (userId: string, guardKey: string) => Promise<{ guard: string } | { guard: null; wait: number | null }>;
+export type UserLimit = (userId: string, guardKey: string, alsoRead?: string) => Promise<GuardedHit>;
 
 /** Whether a route's class is counted per user (authenticated, not `auth`, limits on) rather than per IP or not at all. */
 function limitedPerUser(ctx: Context, cls: RateClass | undefined, permission: string | undefined): cls is 'read' | 'write' {
@@ -89,7 +95,7 @@ export function userLimit(ctx: Context, cls: RateClass | undefined, permission: 
   if (!limitedPerUser(ctx, cls, permission)) return undefined;
   const limit = perMinute(ctx, cls);
   const prefix = `rl:${cls}:u:`;
-  return (userId, guardKey) => slidingWindowHitUnless(ctx.state, guardKey, prefix + userId, limit, ctx.now());
+  return (userId, guardKey, alsoRead) => slidingWindowHitUnless(ctx.state, guardKey, prefix + userId, limit, ctx.now(), WINDOW_MS, alsoRead);
 }
 
 function perMinute(ctx: Context, cls: Exclude<RateClass, 'none'>): number {

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { MfaMethod, TokenResponse } from '@watchword/protocol';
 import { WatchwordError } from '@watchword/protocol';
 import { audit } from '../audit/audit.ts';
-import { revokedSessionKey } from '../http/authenticate.ts';
+import { denySession as deny } from '../tokens/denylist.ts';
 import type { Context } from '../context.ts';
 import type { AuditEventRecord } from '../storage/audit.ts';
 import type { SessionRecord } from '../storage/sessions.ts';
@@ -56,7 +56,7 @@ export async function openSession(ctx: Context, userId: string, client: ClientIn
 
 /** Marks a session's access tokens as revoked until the longest they could still live. */
 export async function denySession(ctx: Context, sessionId: string): Promise<void> {
-  await ctx.state.set(revokedSessionKey(sessionId), '1', (ctx.tokens.ttlSeconds + ctx.tokens.clockToleranceSeconds) * 1000);
+  await deny(ctx, sessionId);
 }
 
 /**
@@ -116,15 +116,4 @@ export async function closeAllSessions(ctx: Context, userId: string): Promise<nu
 /** Denies the access tokens of sessions the database has just revoked. */
 export async function denySessions(ctx: Context, ids: readonly string[]): Promise<void> {
   await Promise.all(ids.map((id) => denySession(ctx, id)));
-}
-
-/**
- * Rebuilds the denylist from the database (after a restart the in-memory state is empty): every session revoked
- * within the lifetime of an access token is denied again.
- */
-export async function primeDenylist(ctx: Context): Promise<number> {
-  const since = ctx.now() - (ctx.tokens.ttlSeconds + ctx.tokens.clockToleranceSeconds) * 1000;
-  const ids = await ctx.storage.sessions.listRevokedSince(since);
-  await Promise.all(ids.map((id) => denySession(ctx, id)));
-  return ids.length;
 }

@@ -18,6 +18,8 @@ import { OperatorError } from '../operator-errors.ts';
 export type * from './types.ts';
 
 const DEFAULT_POOL_SIZE = 30;
+/** The `meta` row /readyz rewrites to prove the database still takes writes. */
+const WRITE_PROBE_KEY = 'readyz_write_probe';
 
 export async function openStorage(options: StorageOptions): Promise<Storage> {
   const url = options.databaseUrl;
@@ -37,6 +39,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
     connectTimeoutMs: options.connectTimeoutMs,
     statementTimeoutMs: options.statementTimeoutMs,
+    queryTimeoutMs: options.queryTimeoutMs,
     maxLifetimeSeconds: options.maxLifetimeSeconds,
   });
   return createStorage(driver);
@@ -60,6 +63,14 @@ function createStorage(driver: StorageDriver): Storage {
     roles: createRoleRepository(db),
     async ping() {
       await sql`select 1`.execute(db);
+    },
+    async probeWrite() {
+      // One row, rewritten in place: the probe never grows the database.
+      await db
+        .insertInto('meta')
+        .values({ key: WRITE_PROBE_KEY, value: String(Date.now()) })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value: String(Date.now()) }))
+        .execute();
     },
     pendingMigrations: () => pendingMigrations(db),
     migrateToLatest: () => migrateToLatest(db),

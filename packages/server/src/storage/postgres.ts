@@ -1,7 +1,9 @@
 /** PostgreSQL dialect: a pg pool with its own type parsers (pg's global parsers are left untouched). */
 import pg from 'pg';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import { WatchwordError } from '@watchword/protocol';
 import type { DirectReader, PoolStats, StorageDriver } from './driver.ts';
+import { isStorageUnavailable } from './errors.ts';
 import type { Database } from './schema.ts';
 
 const INT8_OID = 20;
@@ -13,6 +15,12 @@ export interface PostgresOptions {
   connectTimeoutMs?: number;
   /** Server-side statement_timeout of every connection, ms (0 or unset: none). */
   statementTimeoutMs?: number;
+  /**
+   * Client-side bound on every query, ms (0 or unset: none): the query fails with STORAGE_UNAVAILABLE and its
+   * connection is discarded when the server has not answered by then. Unlike statement_timeout it holds when the
+   * server itself is stalled (frozen, swapping, a network path that drops packets).
+   */
+  queryTimeoutMs?: number;
   /** Recycling: a connection this old is closed once it is free and replaced on demand, seconds (0 or unset: never). */
   maxLifetimeSeconds?: number;
 }
@@ -27,12 +35,16 @@ export function openPostgresPool(options: PostgresOptions): StorageDriver & { po
     maxLifetimeSeconds: options.maxLifetimeSeconds ?? 0,
     // Sent as a start-up parameter: the server cancels any statement running longer (error 57014).
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
     types: { getTypeParser },
   });
-  // An idle client losing its connection emits 'error' on the pool; without a listener that would crash the
-  // process. The broken client is discarded by pg and the next query reports the failure to its caller.
+  // A connection that fails emits 'error' on its client, and an unhandled 'error' event ends the process. pg-pool
+  // listens on idle clients only (and re-emits on the pool): a client checked out between two statements of a
+  // transaction had no listener, so a server dying then took the whole process down. Every client gets one for its
+  // whole life; the failure reaches the caller through its next query, which the client refuses.
+  pool.on('connect', (client) => client.on('error', () => {}));
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: availabilityGuard(pool) }) });
   return {
     dialect: 'postgres',
     db,
@@ -59,8 +71,69 @@ export function namedStatements(pool: pg.Pool): DirectReader {
       name = `ww_hot_${names.size}`;
       names.set(text, name);
     }
-    return pool.query({ name, text, values: parameters as unknown[] }).then((result) => result.rows as unknown[]);
+    // pool.query releases a client whose query failed with the error, which discards it.
+    return pool.query({ name, text, values: parameters as unknown[] }).then(
+      (result) => result.rows as unknown[],
+      (error: unknown) => {
+        throw asUnavailable(error);
+      },
+    );
   };
+}
+
+/**
+ * The pool as Kysely sees it, turning outages into STORAGE_UNAVAILABLE (503) at the driver boundary, where a lost
+ * connection can still be told from a bad statement: pg reports a dead socket, a read timeout or a refused
+ * connection as plain Errors without a code. A client whose query failed that way is discarded when released
+ * (Kysely would return it to the pool) and refuses further queries at once, so the transaction's ROLLBACK fails
+ * fast instead of queueing behind a query that will never be answered.
+ */
+function availabilityGuard(pool: pg.Pool): PostgresPool {
+  return {
+    options: pool.options,
+    async connect() {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        // Refused, timed out, authentication or start-up failures: none is the request's fault.
+        throw new WatchwordError('STORAGE_UNAVAILABLE', { cause: error });
+      }
+      let failure: unknown;
+      const guarded = {
+        async query(text: string, parameters: readonly unknown[]) {
+          if (failure !== undefined) throw new WatchwordError('STORAGE_UNAVAILABLE', { cause: failure });
+          try {
+            return await client.query(text, parameters as unknown[]);
+          } catch (error) {
+            const outage = asUnavailable(error);
+            if (outage !== error) failure = error;
+            throw outage;
+          }
+        },
+        release(destroy?: boolean) {
+          client.release(destroy === true || failure !== undefined);
+        },
+      };
+      return guarded as unknown as PostgresPoolClient;
+    },
+    end: () => pool.end(),
+  };
+}
+
+/** A driver error that means the database is unreachable or stalled, as WatchwordError('STORAGE_UNAVAILABLE'); anything else as is. */
+function asUnavailable(error: unknown): unknown {
+  if (error instanceof WatchwordError) return error;
+  return isStorageUnavailable(error) || isTransportFailure(error) ? new WatchwordError('STORAGE_UNAVAILABLE', { cause: error }) : error;
+}
+
+/**
+ * pg's own connection failures ("Connection terminated unexpectedly", "Query read timeout", "Client has encountered a
+ * connection error and is not queryable") are plain Errors: neither a server error (DatabaseError, with a SQLSTATE)
+ * nor a programming error (TypeError, RangeError from a type parser).
+ */
+function isTransportFailure(error: unknown): boolean {
+  return error instanceof Error && error.constructor === Error && !(error instanceof pg.DatabaseError);
 }
 
 /** bigint (timestamps, revisions, counts) as JS numbers, refusing any value that would lose precision. */

@@ -49,8 +49,10 @@ const STATEMENT_CACHE_SIZE = 256;
  */
 export function withStatementCache(database: Database.Database): SqliteDatabase & { prepare(source: string): Database.Statement } {
   const cache = new Map<string, Database.Statement>();
+  const rollback = guardedRollback(database);
   return {
     prepare(source: string) {
+      if (source === 'rollback') return rollback;
       const cached = cache.get(source);
       if (cached && !cached.busy) return cached;
       const statement = database.prepare(source);
@@ -64,6 +66,25 @@ export function withStatementCache(database: Database.Database): SqliteDatabase 
       database.close();
     },
   };
+}
+
+/**
+ * Kysely's ROLLBACK after a failed statement in a transaction. On some errors (SQLITE_FULL, SQLITE_IOERR,
+ * SQLITE_BUSY, SQLITE_NOMEM) SQLite has already rolled the transaction back itself
+ * (https://www.sqlite.org/lang_transaction.html, "Response To Errors Within A Transaction"); a second ROLLBACK then
+ * fails with "cannot rollback - no transaction is active", and Kysely throws that instead of the error that
+ * caused it, so a full disk looked like a programming error. The rollback runs only while a transaction is open.
+ */
+function guardedRollback(database: Database.Database): Database.Statement {
+  const statement = database.prepare('rollback');
+  const noChange: Database.RunResult = { changes: 0, lastInsertRowid: 0 };
+  return new Proxy(statement, {
+    get(target, property) {
+      if (property === 'run') return () => (database.inTransaction ? target.run() : noChange);
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /**

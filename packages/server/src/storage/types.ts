@@ -31,6 +31,8 @@ export interface Storage {
   readonly roles: RoleRepository;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
+  /** Commits one small write (a row in `meta`); throws when the database cannot write (disk full, read-only). */
+  probeWrite(): Promise<void>;
   /** Names of migrations not yet applied (empty when current). */
   pendingMigrations(): Promise<string[]>;
   migrateToLatest(): Promise<string[]>;
@@ -50,6 +52,8 @@ export interface StorageOptions {
   connectTimeoutMs?: number;
   /** PostgreSQL statement_timeout, ms (default and 0: none — migrations run without one). */
   statementTimeoutMs?: number;
+  /** PostgreSQL: client-side bound on every query, ms (default and 0: none — migrations run without one). */
+  queryTimeoutMs?: number;
   /** PostgreSQL: a connection is closed and replaced once it is this old, seconds (default and 0: never). */
   maxLifetimeSeconds?: number;
 }

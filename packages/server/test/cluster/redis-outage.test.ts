@@ -55,6 +55,8 @@ describe.runIf(enabled)('Redis outage', () => {
     await proxy.cut();
     const res = await loginStart();
     expect(res.status).toBe(503);
+    // RFC 9110 §10.2.3: when to try again (delay-seconds).
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('STATE_UNAVAILABLE');
     expect(JSON.stringify(body)).not.toContain(String(proxy.port));

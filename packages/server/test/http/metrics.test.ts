@@ -453,7 +453,8 @@ describe('metrics and pool configuration', () => {
     try {
       const shown = await sql<{ statement_timeout: string }>`show statement_timeout`.execute(db);
       expect(shown.rows[0]?.statement_timeout).toBe('200ms');
-      await expect(sql`select pg_sleep(2)`.execute(db)).rejects.toMatchObject({ code: '57014' });
+      // Cancelled by the server (57014 query_canceled): an outage to the caller, 503 STORAGE_UNAVAILABLE.
+      await expect(sql`select pg_sleep(2)`.execute(db)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE', cause: { code: '57014' } });
       expect(poolStats()).toMatchObject({ max: 2, waiting: 0 });
       expect(poolStats().total).toBeLessThanOrEqual(2);
     } finally {

@@ -1,6 +1,8 @@
 import Type from 'typebox';
+import { WatchwordError } from '@watchword/protocol';
 import type { App } from '../../http/types.ts';
 import type { Context } from '../../context.ts';
+import { errorCode } from '../../storage/errors.ts';
 
 const Check = Type.Union([Type.Literal('ok'), Type.Literal('fail'), Type.Literal('pending')]);
 const Count = Type.Integer({ minimum: 0 });
@@ -41,16 +43,52 @@ const Jwks = Type.Object(
   { additionalProperties: false },
 );
 
-async function probe(fn: () => Promise<unknown>): Promise<boolean> {
+type Migrations = 'ok' | 'fail' | 'pending';
+interface DatabaseCheck {
+  readonly database: boolean;
+  readonly migrations: Migrations;
+  /** Why the database check failed (a driver error code, or `timeout`), for the log only. */
+  readonly reason?: string;
+}
+
+/**
+ * The database check: it answers (`select 1`), it takes a write (a full disk or a read-only file fails here while
+ * reads still work), and its migrations are current.
+ */
+async function checkDatabase(ctx: Context): Promise<DatabaseCheck> {
   try {
-    await fn();
-    return true;
-  } catch {
-    return false;
+    await ctx.storage.ping();
+    await ctx.storage.probeWrite();
+  } catch (error) {
+    return { database: false, migrations: 'fail', reason: reasonOf(error) };
+  }
+  try {
+    return { database: true, migrations: (await ctx.storage.pendingMigrations()).length === 0 ? 'ok' : 'pending' };
+  } catch (error) {
+    return { database: true, migrations: 'fail', reason: reasonOf(error) };
+  }
+}
+
+function reasonOf(error: unknown): string {
+  const cause = error instanceof WatchwordError && error.cause !== undefined ? error.cause : error;
+  return errorCode(cause) ?? (cause instanceof Error ? cause.message.split('\n')[0] ?? 'error' : 'error');
+}
+
+/** `fn`'s answer, or `late` once `ms` have passed (a stalled backing service must not stall the probe). */
+async function within<T>(ms: number, fn: () => Promise<T>, late: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(late), ms);
+  });
+  try {
+    return await Promise.race([fn(), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
 export function healthRoutes(app: App, ctx: Context): void {
+  let lastDatabaseFailure: string | null = null;
   app.get('/healthz', {
     config: { permission: 'public', rateLimit: 'none' },
     schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false }) } },
@@ -60,15 +98,18 @@ export function healthRoutes(app: App, ctx: Context): void {
     config: { permission: 'public', rateLimit: 'none' },
     schema: { tags: ['health'], response: { 200: Ready, 503: Ready } },
   }, async (_request, reply) => {
-    const database = await probe(() => ctx.storage.ping());
-    const state = await probe(() => ctx.state.ping());
-    let migrations: 'ok' | 'fail' | 'pending' = 'fail';
-    if (database) {
-      try {
-        migrations = (await ctx.storage.pendingMigrations()).length === 0 ? 'ok' : 'pending';
-      } catch {
-        migrations = 'fail';
-      }
+    // Both checks at once, each bounded by READYZ_TIMEOUT: the probe answers in time even when a service is stalled.
+    const timeoutMs = ctx.config.readyzTimeoutMs;
+    const [{ database, migrations, reason }, state] = await Promise.all([
+      within<DatabaseCheck>(timeoutMs, () => checkDatabase(ctx), { database: false, migrations: 'fail', reason: 'timeout' }),
+      within(timeoutMs, () => ctx.state.ping().then(() => true, () => false), false),
+    ]);
+    // Once per change, not on every probe: what an operator needs to see when the load balancer drops the instance.
+    const failing = database ? null : (reason ?? 'error');
+    if (failing !== lastDatabaseFailure) {
+      if (failing !== null) ctx.log.warn({ reason: failing }, 'readiness: the database check fails');
+      else ctx.log.info('readiness: the database check passes again');
+      lastDatabaseFailure = failing;
     }
     const ready = database && state && migrations === 'ok';
     return reply.code(ready ? 200 : 503).send({
