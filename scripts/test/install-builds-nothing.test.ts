@@ -6,6 +6,8 @@
  * over from the package: it sees the `binding.gyp` and runs its implicit `node-gyp rebuild`, which needs Python,
  * make and the Node headers (downloaded from the internet) even though the rebuild would compile nothing. The root
  * package.json's `allowScripts` (npm ≥ 11.16) denies that script; the package then loads its prebuilt binary.
+ * @swc/core's postinstall only checks its native binding (shipped in its optional per-platform package, installed
+ * like any other) and would fetch a WebAssembly fallback if it were missing: denied too.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
