@@ -54,26 +54,17 @@ export class AdminApi {
   }
 
   /**
-   * Which admin pages to show: a page is shown only when its listing answers. 403 (no permission) and 404 (a server
-   * without the admin API) both mean "not for you". Every role with admin rights can read the roles, so an ordinary
-   * account costs one request (one 403) and only an administrator's session asks for the other two. An administrator
-   * whose session was signed in without a second factor, where the server requires one, hears so
-   * (SECOND_FACTOR_REQUIRED: only holders of the permission get it) and is shown how to get there.
+   * Which admin pages to show, from the account's effective permissions as the server states them
+   * (`GET /api/v1/account/permissions`): asking costs an ordinary account no refusal, so its security activity shows
+   * no denied admin read. An administrator whose session was signed in without a second factor, where the server
+   * requires one, is shown how to get there. The server still checks every admin request.
    */
   async probe(): Promise<AdminAccess> {
-    const ok = (p: Promise<unknown>) =>
-      p.then(
-        () => true,
-        () => false,
-      );
-    const roles = await this.#admin.roles().then(
-      () => 'ok' as const,
-      (error: unknown) => (error instanceof WatchwordError && error.code === 'SECOND_FACTOR_REQUIRED' ? ('second-factor' as const) : ('no' as const)),
-    );
-    if (roles === 'second-factor') return { ...NO_ADMIN, secondFactorNeeded: true };
-    if (roles === 'no') return NO_ADMIN;
-    const [users, audit] = await Promise.all([ok(this.#admin.users({ limit: 1 })), ok(this.#admin.audit({}, { limit: 1 }))]);
-    return { users, roles: true, audit, secondFactorNeeded: false };
+    const { permissions, secondFactorRequired } = await this.#admin.access();
+    const held = new Set<string>(permissions);
+    if (held.size === 0) return NO_ADMIN;
+    if (secondFactorRequired) return { ...NO_ADMIN, secondFactorNeeded: true };
+    return { users: held.has('users:read'), roles: held.has('roles:read'), audit: held.has('audit:read'), secondFactorNeeded: false };
   }
 
   async users(input: { query?: string; cursor?: string; limit?: number } = {}): Promise<Page<AdminUser>> {

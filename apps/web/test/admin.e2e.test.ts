@@ -29,6 +29,17 @@ function grantOwner(dataDir: string, email: string): void {
   }
 }
 
+/** The audit events of an account as actor that were refusals (`denied`): what its Security activity shows in red. */
+function deniedEvents(dataDir: string, email: string): { action: string; context: string }[] {
+  const db = new Database(join(dataDir, 'watchword.db'), { readonly: true });
+  try {
+    const user = db.prepare('SELECT id FROM users WHERE email = ?').get(email) as { id: string };
+    return db.prepare("SELECT action, context FROM audit_events WHERE actor_id = ? AND outcome = 'denied'").all(user.id) as { action: string; context: string }[];
+  } finally {
+    db.close();
+  }
+}
+
 describe('admin pages in the web vault', () => {
   let server: VaultServer;
   let browser: TestBrowser;
@@ -67,9 +78,11 @@ describe('admin pages in the web vault', () => {
     await login(page, server.url, BOB, PASSWORD);
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: 'Settings' }).waitFor();
-    // The probe has answered (403 or 404) by the time the vault is shown; give it a moment anyway.
+    // The permissions have been read by the time the vault is shown; give it a moment anyway.
     await page.waitForTimeout(300);
     for (const name of ['Users', 'Roles', 'Audit log']) expect(await nav.getByRole('link', { name }).count()).toBe(0);
+    // The page learned that from the account's permissions: nothing was refused, so nothing red in its activity.
+    expect(deniedEvents(server.dataDir, BOB)).toEqual([]);
     await page.goto(`${server.url}/#/admin/audit`);
     await page.getByRole('heading', { name: 'Not available' }).waitFor();
     await logout(page);
@@ -142,6 +155,7 @@ describe('admin pages in the web vault', () => {
       await nav.getByRole('link', { name: 'Administration' }).click();
       await page.getByRole('heading', { name: 'Administration needs a second factor' }).waitFor();
       for (const name of ['Users', 'Roles', 'Audit log']) expect(await nav.getByRole('link', { name }).count()).toBe(0);
+      expect(deniedEvents(strict.dataDir, OWNER)).toEqual([]);
       await page.getByRole('link', { name: 'Settings → Two-step login' }).click();
       await page.waitForURL(/#\/settings\/two-step$/);
       await logout(page);

@@ -4,6 +4,7 @@
  * ones); no vault key is involved — admins never see vault contents.
  */
 import {
+  type AccountPermissionsResponse,
   type AdminRole,
   type AdminUser,
   type AdminUsersResponse,
@@ -96,6 +97,11 @@ export class AdminClient {
 
   async revokeRole(userId: string, role: string): Promise<AdminUser> {
     return (await this.#session.call(api.admin.revokeRole, { params: { id: userId, role } })).user;
+  }
+
+  /** The signed-in account's permissions beyond its own vault; asking is never refused or audited. */
+  access(): Promise<AccountPermissionsResponse> {
+    return this.#session.call(api.account.permissions, {});
   }
 
   async roles(): Promise<AdminRole[]> {

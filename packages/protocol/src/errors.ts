@@ -34,6 +34,7 @@ export const ERRORS = {
   FACTOR_ALREADY_ENABLED: { status: 409, message: 'This second factor is already enabled.' },
   FACTOR_NOT_FOUND: { status: 404, message: 'The second factor does not exist.' },
   ITEM_EXISTS: { status: 409, message: 'An item with this id already exists.' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive in time.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request content type is not supported.' },
   HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },

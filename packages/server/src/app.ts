@@ -7,6 +7,7 @@ import { registerAuthentication } from './http/authenticate.ts';
 import { createDpopVerifier } from './http/dpop.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { registerCors } from './http/cors.ts';
+import { clientErrorHandler } from './http/client-errors.ts';
 import { frameworkErrorHandler } from './http/framework-errors.ts';
 import { registerJsonBody } from './http/json-body.ts';
 import { registerOpenApi } from './http/openapi.ts';
@@ -104,6 +105,7 @@ export async function build(config: Config, deps: AppDeps, options: { metrics?: 
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     return503OnClosing: true,
     frameworkErrors: frameworkErrorHandler(config),
+    clientErrorHandler: clientErrorHandler(config),
     // Forwarded headers are believed only from the configured proxies (X-Forwarded-For walked right to left,
     // skipping trusted hops); with none configured they are ignored entirely.
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,

@@ -2,9 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import { resolveChromium } from './chromium.ts';
 
-/** Debian's Chromium; never a downloaded browser. */
-export const CHROMIUM = '/usr/bin/chromium';
+/** The system's Chromium, or the one an npm package ships (support/chromium.ts); never a downloaded browser. */
+export const CHROMIUM = resolveChromium();
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'];
 export const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
 
@@ -30,7 +31,8 @@ const CSP_TEXT = /Content[- ]Security[- ]Policy|Refused to (load|execute|apply|e
 export async function launchBrowser(): Promise<TestBrowser> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'ww-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
+    executablePath: CHROMIUM.executablePath,
+    env: { ...process.env, ...CHROMIUM.env } as Record<string, string>,
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 860 },

@@ -80,6 +80,17 @@ export const AdminRole = Type.Object(
 );
 export type AdminRole = Static<typeof AdminRole>;
 
+/**
+ * What the signed-in account may do beyond its own vault (`GET /api/v1/account/permissions`): its effective
+ * permissions, and whether the server refuses them to this session until it is signed in with a second factor
+ * (ADMIN_SECOND_FACTOR). Clients decide what to show from it instead of trying the admin API.
+ */
+export const AccountPermissionsResponse = Type.Object(
+  { permissions: Type.Array(PermissionName, { maxItems: PERMISSIONS.length, uniqueItems: true }), secondFactorRequired: Type.Boolean() },
+  strict,
+);
+export type AccountPermissionsResponse = Static<typeof AccountPermissionsResponse>;
+
 export const AdminRolesResponse = Type.Object({ roles: Type.Array(AdminRole) }, strict);
 export type AdminRolesResponse = Static<typeof AdminRolesResponse>;
 

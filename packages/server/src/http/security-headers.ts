@@ -126,6 +126,8 @@ const HEADER_SETS = {
   'web-vault': { own: headerSet(WEB_VAULT_CSP, 'same-origin'), shared: headerSet(WEB_VAULT_CSP, 'cross-origin') },
 } as const;
 const API_HEADERS = HEADER_SETS.api.own;
+/** The API's set, for answers written outside Fastify (Node's HTTP-parser errors, http/client-errors.ts). */
+export const API_SECURITY_HEADERS = API_HEADERS;
 
 /** The set a route answers with; the API's unless the route is a web-vault page or readable cross-origin. */
 function routeHeaders(url: string | undefined, csp: 'api' | 'web-vault' | undefined): Readonly<Record<string, string>> {

@@ -32,6 +32,7 @@ export function createOutbox(dir: string, log: MailLog): Outbox {
     async write(options) {
       const info = await (await compose()).sendMail(options);
       if (!Buffer.isBuffer(info.message)) throw new Error('the mail composer did not return a buffer');
+      const message = readableText(info.message);
       await mkdir(dir, { recursive: true, mode: 0o700 });
 
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(8).toString('hex')}.eml`;
@@ -40,7 +41,7 @@ export function createOutbox(dir: string, log: MailLog): Outbox {
       try {
         const handle = await open(temp, 'wx', 0o600);
         try {
-          await handle.writeFile(info.message);
+          await handle.writeFile(message);
           await handle.sync();
         } finally {
           await handle.close();
@@ -54,4 +55,40 @@ export function createOutbox(dir: string, log: MailLog): Outbox {
       return file;
     },
   };
+}
+
+/** RFC 5322 §2.1.1: a line is at most 998 octets without its CRLF. */
+const MAX_LINE_OCTETS = 998;
+
+/**
+ * The outbox's files are read by people, who copy the verification and recovery links out of them. nodemailer
+ * writes any text with a line over 76 characters or a non-ASCII character as quoted-printable (RFC 2045 §6.7),
+ * which turns the link's `token=` into `token=3D` and breaks long lines with a trailing `=`: a link copied from the
+ * file is refused. A single-part text message is therefore stored decoded, as 8bit UTF-8 (which a file, unlike an
+ * old SMTP relay, carries as is), unless a line would exceed 998 octets; anything else is stored as composed.
+ */
+export function readableText(message: Buffer): Buffer {
+  const split = message.indexOf('\r\n\r\n');
+  if (split < 0) return message;
+  const head = message.subarray(0, split).toString('latin1');
+  const unfolded = head.replace(/\r\n[ \t]/g, ' ');
+  if (!/^content-type:\s*text\/plain\b/im.test(unfolded) || !/^content-transfer-encoding:[ \t]*quoted-printable[ \t]*\r?$/im.test(unfolded)) return message;
+  const body = decodeQuotedPrintable(message.subarray(split + 4).toString('latin1'));
+  if (body.toString('latin1').split('\r\n').some((line) => line.length > MAX_LINE_OCTETS)) return message;
+  const newHead = head.replace(/^content-transfer-encoding:[ \t]*quoted-printable[ \t]*$/im, 'Content-Transfer-Encoding: 8bit');
+  return Buffer.concat([Buffer.from(`${newHead}\r\n\r\n`, 'latin1'), body]);
+}
+
+/** RFC 2045 §6.7: soft line breaks (`=` at the end of a line) removed, `=XX` octets restored. */
+function decodeQuotedPrintable(encoded: string): Buffer {
+  const joined = encoded.replace(/=\r\n/g, '');
+  const bytes: number[] = [];
+  for (let i = 0; i < joined.length; i++) {
+    const c = joined.charCodeAt(i);
+    if (c === 0x3d && /^[0-9A-Fa-f]{2}$/.test(joined.slice(i + 1, i + 3))) {
+      bytes.push(Number.parseInt(joined.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(c);
+  }
+  return Buffer.from(bytes);
 }

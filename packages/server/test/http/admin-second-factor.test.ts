@@ -37,6 +37,9 @@ describe.each(backendsUnderTest())('administration needs a second factor ($name)
     expect(await code(admin(owner).disable(abe.userId))).toBe('SECOND_FACTOR_REQUIRED');
     expect((await owner.sync()).full).toBe(true);
     expect(await owner.list()).toEqual([]);
+    // Asking what one may do is never refused: the owner hears that a factor is missing, Abe that he holds nothing.
+    expect(await admin(owner).access()).toEqual({ permissions: expect.arrayContaining(['users:read', 'roles:manage', 'audit:read']), secondFactorRequired: true });
+    expect(await admin(abe).access()).toEqual({ permissions: [], secondFactorRequired: false });
     // Someone without the permission is told only that: FORBIDDEN, not that a factor is missing.
     expect(await code(admin(abe).users())).toBe('FORBIDDEN');
     expect((await t.storage.users.summary(abe.userId))?.disabledAt).toBeNull();
@@ -54,6 +57,7 @@ describe.each(backendsUnderTest())('administration needs a second factor ($name)
       secondFactor: async () => ({ method: 'totp', code: await totp(secret, t.clock.now) }),
     });
     expect((await admin(signedIn).users()).users.map((u) => u.email)).toEqual(expect.arrayContaining(['abe@example.com', 'olga@example.com']));
+    expect((await admin(signedIn).access()).secondFactorRequired).toBe(false);
     // The devices list says how each session was signed in.
     const devices = await signedIn.session.listSessions();
     expect(devices.find((s) => s.current)?.secondFactor).toBe('totp');

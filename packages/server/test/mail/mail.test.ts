@@ -256,6 +256,29 @@ describe('outbox mailer', () => {
     expect(JSON.stringify(log.entries)).not.toContain(SECRET_TOKEN);
   });
 
+  it('writes the verification and recovery links as they are, so a person can copy them from the file', async () => {
+    const mailer = createMailer({ smtpUrl: undefined, from: FROM, outboxDir: tmp.path }, recordingLog());
+    const token = 'Q2hhbmdlX21lX3RvX2FfcmVhbF90b2tlbl9vZl80M19jaGFycw';
+    const origin = 'https://a-rather-long-host-name.vault.example.com';
+    const recovery = templates.recoveryRequested({ link: `${origin}/#/recover?token=${token}`, token, expiresMinutes: 30 });
+    const verify = templates.verifyEmail({ link: `${origin}/#/verify-email?token=${token}`, expiresMinutes: 1440 });
+    await mailer.send({ to: 'erin@example.com', ...recovery });
+    await mailer.send({ to: 'erin@example.com', ...verify });
+    await mailer.close();
+    const files = await readdir(tmp.path);
+    expect(files).toHaveLength(2);
+    for (const name of files) {
+      const raw = await readFile(join(tmp.path, name), 'utf8');
+      expect(raw).toMatch(/^Content-Transfer-Encoding: 8bit\r$/m);
+      expect(raw).not.toContain('=3D');
+      const lines = raw.split('\r\n');
+      // The link stands on a line of its own, whole, exactly as the server made it.
+      expect(lines.filter((l) => l === `${origin}/#/recover?token=${token}` || l === `${origin}/#/verify-email?token=${token}`)).toHaveLength(1);
+      expect(lines.every((l) => Buffer.byteLength(l) <= 998)).toBe(true);
+      expect(parseMail(raw).text.replace(/\r\n/g, '\n')).toBe([recovery, verify].find((m) => raw.includes(m.subject))?.text.replace(/\r\n/g, '\n'));
+    }
+  });
+
   it('writes one file per message, with no temporary files left behind', async () => {
     const mailer = createMailer({ smtpUrl: undefined, from: FROM, outboxDir: tmp.path }, recordingLog());
     await Promise.all(Array.from({ length: 10 }, (_, i) => mailer.send({ to: `u${i}@example.com`, subject: `m${i}`, text: 'x' })));

@@ -5,7 +5,7 @@ import {
 } from '@watchword/protocol';
 import { route } from '../../http/route.ts';
 import { requireAuth } from '../../http/authenticate.ts';
-import { KEEP_AN_OWNER, isLastActiveOwner } from '../../rbac/permissions.ts';
+import { KEEP_AN_OWNER, isLastActiveOwner, permissionsOf } from '../../rbac/permissions.ts';
 import type { App } from '../../http/types.ts';
 import type { Context } from '../../context.ts';
 import { audit } from '../../audit/audit.ts';
@@ -50,6 +50,19 @@ export function accountRoutes(app: App, ctx: Context): void {
       emailVerified: user.emailVerifiedAt !== null,
       accountData: user.accountData,
     };
+  });
+
+  /**
+   * What this account may do beyond its own vault, so that a client shows only what it may use without trying (and
+   * being refused by, and audited as denied by) the admin API. The same answers the admin routes' checks give: the
+   * permissions read fresh from the roles, and whether this session lacks the second factor they require.
+   */
+  route(app, api.account.permissions, async (request) => {
+    const { userId, sessionId } = requireAuth(request);
+    const permissions = [...(await permissionsOf(ctx, userId))].filter((p) => p !== 'account:self').sort();
+    const secondFactorRequired =
+      permissions.length > 0 && ctx.config.adminSecondFactor === 'required' && (await ctx.storage.sessions.findById(sessionId))?.secondFactor == null;
+    return { permissions, secondFactorRequired };
   });
 
   /**

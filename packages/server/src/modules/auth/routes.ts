@@ -26,6 +26,7 @@ import * as templates from '../../mail/templates.ts';
 import { EMAIL_TOKEN_TTL_MS, consumeEmailToken, emailLink, issueEmailToken } from '../../tokens/email-token.ts';
 import { hashRecoveryVerifier } from '../../lib/recovery-verifier.ts';
 import { hashRefreshToken } from '../../tokens/refresh-token.ts';
+import { createAnswerFloor } from '../../http/answer-floor.ts';
 
 
 /** Takes a handshake; an unknown or used id is a failure no start counted (probing), so it counts per IP. */
@@ -100,7 +101,11 @@ async function createAccount(
 }
 
 export function authRoutes(app: App, ctx: Context): void {
-  route(app, api.auth.registerStart, async (request) => {
+  // Answers that must not tell whether the address has an account, held to a floor so their timing does not either
+  // (http/answer-floor.ts). A login's successful finish is not held: only the password's owner gets one.
+  const floors = { registerStart: createAnswerFloor(), registerFinish: createAnswerFloor(), loginFailure: createAnswerFloor() };
+
+  route(app, api.auth.registerStart, async (request, reply) => {
     const email = normaliseEmail(request.body.email);
     // Counted before any work, keyed on the address as sent (existing or not: no enumeration).
     const attempt = await credentialAttempt(ctx, request, 'register', { account: email }).begin();
@@ -110,6 +115,7 @@ export function authRoutes(app: App, ctx: Context): void {
     const registrationResponse = registrationResponseFor(ctx, userId, request.body.registrationRequest);
     const handshake: RegistrationHandshake = { userId, email, existing: existing !== undefined, attempt };
     const registrationId = await saveHandshake(ctx.state, 'register', handshake);
+    await floors.registerStart.hold(reply.elapsedTime);
     return { registrationId, userId, registrationResponse };
   });
 
@@ -130,6 +136,7 @@ export function authRoutes(app: App, ctx: Context): void {
       void notify(ctx, hs.email, templates.registrationAttempt());
     }
     await credentialAttempt(ctx, request, 'register', { account: hs.email }).succeeded(hs.attempt);
+    await floors.registerFinish.hold(reply.elapsedTime);
     return reply.code(201).send({ userId: hs.userId });
   });
 
@@ -155,7 +162,7 @@ export function authRoutes(app: App, ctx: Context): void {
     return { loginId, loginResponse, kdfVersion: user?.kdfVersion ?? CURRENT_KDF_VERSION };
   });
 
-  route(app, api.auth.loginFinish, async (request) => {
+  route(app, api.auth.loginFinish, async (request, reply) => {
     // The handshake is taken before the proof is checked: one finish per start, right or wrong.
     await credentialAttempt(ctx, request, 'login').ipOpen();
     const jkt = await tokenRequestJkt(ctx, request);
@@ -165,6 +172,7 @@ export function authRoutes(app: App, ctx: Context): void {
     if (!verified || hs.userId === null) {
       if (hs.userId !== null) await audit(ctx, request, { action: 'auth.login', actorId: hs.userId, outcome: 'failure' });
       ctx.metrics.login('failure');
+      await floors.loginFailure.hold(reply.elapsedTime);
       throw new WatchwordError('INVALID_CREDENTIALS');
     }
     const client = clientInfo(request, request.body.deviceName, jkt);

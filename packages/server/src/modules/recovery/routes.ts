@@ -25,6 +25,7 @@ import { assertAllowedKdf, assertUsableRecord, registrationResponse } from '../.
 import { denySessions } from '../../lib/sessions.ts';
 import { notify } from '../../lib/notify.ts';
 import { hashRecoveryVerifier, recoveryVerifierMatches } from '../../lib/recovery-verifier.ts';
+import { createAnswerFloor } from '../../http/answer-floor.ts';
 
 
 interface RecoveryHandshake {
@@ -43,6 +44,10 @@ async function takeRecovery(ctx: Context, request: FastifyRequest, recoveryId: s
 }
 
 export function recoveryRoutes(app: App, ctx: Context): void {
+  // A known address writes a token and an audit event, an unknown one nothing: the answer is held to a floor so its
+  // timing does not tell them apart (http/answer-floor.ts).
+  const requestFloor = createAnswerFloor();
+
   route(app, api.recovery.request, async (request, reply) => {
     const email = normaliseEmail(request.body.email);
     // Counted per address and IP (known or not): bounds the mail one can make the server send.
@@ -53,6 +58,7 @@ export function recoveryRoutes(app: App, ctx: Context): void {
       void notify(ctx, email, templates.recoveryRequested({ link: emailLink(ctx, 'recover', token), token, expiresMinutes: EMAIL_TOKEN_TTL_MS.recovery / 60_000 }));
       await audit(ctx, request, { action: 'recovery.requested', actorId: null, targetId: user.id, outcome: 'success' });
     }
+    await requestFloor.hold(reply.elapsedTime);
     return reply.code(202).send({ accepted: true as const });
   });
 
