@@ -8,5 +8,8 @@ export default defineConfig({
     pool: 'forks',
     // Two cores on CI: more workers only thrash the OPAQUE/Argon2 work.
     maxWorkers: 2,
+    // expect.poll resolves as soon as its condition holds; 1 s (the default) is too short on a loaded 2-core machine
+    // for a page step such as the first password-strength check, which parses a 1.2 MB dictionary.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

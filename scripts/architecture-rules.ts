@@ -3,6 +3,8 @@
  * scripts/test/architecture.test.ts runs it on the tree (through `npm test`) and on a fixture that breaks each rule.
  * Type-only imports count: a loop through types is still a loop a reader has to untangle.
  */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { type ICruiseOptions, type IForbiddenRuleType, type IViolation, cruise } from 'dependency-cruiser';
 
 const SERVER = '^(packages/server/|@watchword/server$)';
@@ -90,4 +92,66 @@ function describe(violation: IViolation): string {
   return path.length > 0
     ? `${violation.rule.name}: ${violation.from} → ${path.join(' → ')}`
     : `${violation.rule.name}: ${violation.from} → ${violation.to}`;
+}
+
+/**
+ * Protocol modules that hold key handling, encryption, OPAQUE and DPoP: apps reach these only through the SDK, so
+ * that every app shares one audited use of them. Apps may still import the protocol's types, constants, schemas and
+ * pure helpers (encoding, e-mail normalisation, the recovery-key parser, TOTP codes, the password generator, route
+ * descriptors).
+ */
+export const SDK_ONLY_PROTOCOL_MODULES = ['crypto/aead.ts', 'crypto/hkdf.ts', 'keys.ts', 'items.ts', 'account-data.ts', 'opaque.ts', 'dpop.ts'];
+/** Pure helpers in those modules that apps may use. */
+const APP_ALLOWED = new Set(['validateItemContent']);
+
+/** The value exports of the SDK-only modules that an app must not import: functions, classes, and lower-case consts (objects of operations). */
+export function sdkOnlyProtocolExports(root: string): Set<string> {
+  const names = new Set<string>();
+  for (const module of SDK_ONLY_PROTOCOL_MODULES) {
+    const text = readFileSync(join(root, 'packages', 'protocol', 'src', module), 'utf8');
+    for (const match of text.matchAll(/^export (?:async )?(?:function|class) (\w+)|^export const ([a-z]\w*)/gm)) {
+      const name = match[1] ?? match[2];
+      if (name !== undefined && !APP_ALLOWED.has(name)) names.add(name);
+    }
+  }
+  return names;
+}
+
+/** `file: name` for every value an app's sources import from the protocol that only the SDK may use. */
+export function appProtocolViolations(root: string): string[] {
+  const forbidden = sdkOnlyProtocolExports(root);
+  const problems: string[] = [];
+  for (const app of readdirSync(join(root, 'apps'))) {
+    const src = join(root, 'apps', app, 'src');
+    for (const file of sourceFilesUnder(src)) {
+      const text = readFileSync(file, 'utf8');
+      const where = relative(root, file);
+      if (/import\s+\*\s+as\s+\w+\s+from\s+'@watchword\/protocol'/.test(text)) problems.push(`${where}: a namespace import of @watchword/protocol`);
+      for (const match of text.matchAll(/import\s+(type\s+)?\{([^}]*)\}\s+from\s+'@watchword\/protocol'/g)) {
+        if (match[1] !== undefined) continue;
+        for (const entry of (match[2] ?? '').split(',')) {
+          const name = entry.trim().split(/\s+as\s+/)[0]?.trim() ?? '';
+          if (name.startsWith('type ') || name === '') continue;
+          if (forbidden.has(name)) problems.push(`${where}: ${name}`);
+        }
+      }
+    }
+  }
+  return problems.sort();
+}
+
+function sourceFilesUnder(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...sourceFilesUnder(path));
+    else if (/\.(ts|tsx)$/.test(name)) out.push(path);
+  }
+  return out;
 }

@@ -1,8 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTempDir, type TempDir } from '@watchword/testkit';
-import { ARCHITECTURE_RULES, architectureViolations } from '../architecture-rules.ts';
+import { ARCHITECTURE_RULES, appProtocolViolations, architectureViolations, sdkOnlyProtocolExports } from '../architecture-rules.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -12,6 +12,29 @@ describe('architecture rules (docs/architecture.md), checked with dependency-cru
 
   it('the tree keeps them: no forbidden import, no import loop in the server', async () => {
     expect(await architectureViolations(ROOT)).toEqual([]);
+  });
+
+  it('apps take key handling, encryption, OPAQUE and DPoP only through the SDK', async () => {
+    const forbidden = sdkOnlyProtocolExports(ROOT);
+    for (const name of ['sealBytes', 'openBytes', 'importAesKey', 'unlockAccountKey', 'encryptItem', 'openAccountData', 'opaqueClient', 'importDpopKeyPair']) {
+      expect(forbidden.has(name), name).toBe(true);
+    }
+    expect(appProtocolViolations(ROOT)).toEqual([]);
+    // A fixture app that reaches past the SDK is caught.
+    const dir = await createTempDir('ww-arch-app-');
+    dirs.push(dir);
+    for (const module of ['crypto/aead.ts', 'crypto/hkdf.ts', 'keys.ts', 'items.ts', 'account-data.ts', 'opaque.ts', 'dpop.ts']) {
+      mkdirSync(join(dir.path, 'packages/protocol/src', module, '..'), { recursive: true });
+      writeFileSync(join(dir.path, 'packages/protocol/src', module), readFileSync(join(ROOT, 'packages/protocol/src', module)));
+    }
+    mkdirSync(join(dir.path, 'apps/ext/src'), { recursive: true });
+    const scope = '@watchword';
+    writeFileSync(
+      join(dir.path, 'apps/ext/src/popup.ts'),
+      `import { type ItemContent, normaliseEmail, sealBytes as seal, validateItemContent } from '${scope}/protocol';\nimport type { StoredDpopKeyPair } from '${scope}/protocol';\n`,
+    );
+    writeFileSync(join(dir.path, 'apps/ext/src/all.ts'), `import * as protocol from '${scope}/protocol';\n`);
+    expect(appProtocolViolations(dir.path)).toEqual(['apps/ext/src/all.ts: a namespace import of @watchword/protocol', 'apps/ext/src/popup.ts: sealBytes']);
   });
 
   it('each rule catches what it forbids (a fixture that breaks every one)', async () => {

@@ -36,7 +36,7 @@ export interface TestApp {
 }
 
 /** A freshly migrated app on the given dialect, in-memory state (or Redis), secrets in a temp data dir. */
-export async function createTestApp(dialect: Dialect, env: Record<string, string> = {}, options: { state?: StateKind; clockStart?: number } = {}): Promise<TestApp> {
+export async function createTestApp(dialect: Dialect, env: Record<string, string> = {}, options: { state?: StateKind; clockStart?: number; clock?: 'frozen' | 'running' } = {}): Promise<TestApp> {
   const tmp = await createTempDir();
   const db = dialect === 'postgres' ? await createTestDatabase() : undefined;
   const config = loadConfig({
@@ -61,12 +61,7 @@ export async function createTestApp(dialect: Dialect, env: Record<string, string
       cb();
     },
   });
-  const clock = {
-    now: options.clockStart ?? Date.now(),
-    advance(ms: number) {
-      clock.now += ms;
-    },
-  };
+  const clock = options.clock === 'running' ? runningClock() : frozenClock(options.clockStart ?? Date.now());
   const app = await build(config, { storage, state, secrets, signingKeys, logStream, clock: () => clock.now });
   const requests: TestApp['requests'] = [];
   const fetch: FetchLike = async (input, init) => {
@@ -122,4 +117,32 @@ export function backendsUnderTest(): Backend[] {
     out.push({ name: `postgres + ${state}`, dialect: 'postgres', state });
   }
   return out;
+}
+
+/**
+ * The app's clock, frozen by default: time moves only by `advance`, so counting windows (rate limits, throttles) and
+ * expiries are deterministic. A DPoP proof carries the client's wall-clock `iat`, which the server refuses once it is
+ * more than a few seconds ahead of the app's clock (RFC 9449 §4.3 and §11.1): suites that send DPoP-bound requests over more
+ * than a few seconds of wall time (a loaded machine) take the running clock, wall time plus what `advance` added.
+ */
+function frozenClock(start: number): TestApp['clock'] {
+  const clock = {
+    now: start,
+    advance(ms: number) {
+      clock.now += ms;
+    },
+  };
+  return clock;
+}
+
+function runningClock(): TestApp['clock'] {
+  let offset = 0;
+  return {
+    get now() {
+      return Date.now() + offset;
+    },
+    advance(ms: number) {
+      offset += ms;
+    },
+  };
 }

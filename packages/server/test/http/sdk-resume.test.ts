@@ -12,7 +12,8 @@ describe('SDK: sealForResume / resumeSealed against the server', () => {
   const password = 'a long enough test passphrase';
 
   beforeAll(async () => {
-    t = await createTestApp('sqlite');
+    // DPoP-bound throughout: the app's clock follows wall time (testkit's createTestApp).
+    t = await createTestApp('sqlite', {}, { clock: 'running' });
     await client().register({ email: 'resume@example.com', password });
     await client().register({ email: 'other@example.com', password });
   });

@@ -20,7 +20,7 @@ describe.each(backendsUnderTest())('vault API end to end through the SDK ($name)
   let bob: Vault;
 
   beforeAll(async () => {
-    t = await createTestApp(dialect, {}, { state });
+    t = await createTestApp(dialect, {}, { state, clock: 'running' });
     alice = await registerAndLogin(t, 'alice@example.com', 'correct horse battery staple', 'generate');
     bob = await registerAndLogin(t, 'Bob@Example.com', 'another long passphrase');
   });

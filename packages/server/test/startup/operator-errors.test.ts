@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTempDir, type TempDir } from '@watchword/testkit';
 import { runAdminCommand } from '../../src/admin-cli.ts';
 import { loadConfig } from '../../src/config.ts';
 import { runKeysCommand } from '../../src/keys/rotate.ts';
+import { loadSigningKeys } from '../../src/keys/signing-keys.ts';
+import { loadTls } from '../../src/runtime.ts';
 import { smtpOptionsFromUrl } from '../../src/mail/smtp.ts';
 import { OPERATOR_ERRORS, OperatorError, type OperatorErrorCode } from '../../src/operator-errors.ts';
 import { openStateStore } from '../../src/state/index.ts';
@@ -49,6 +51,19 @@ describe('operator errors: stable codes for start-up and host-command failures',
     await operatorError('WW_REDIS_URL_INVALID', () => openStateStore({ redisUrl: 'http://redis' }));
     await operatorError('WW_SMTP_URL_INVALID', () => smtpOptionsFromUrl('http://mail.example'));
     await operatorError('WW_SMTP_URL_INVALID', () => smtpOptionsFromUrl('smtp://mail.example/path'));
+  });
+
+  it('key material: an unusable signing-key file, unreadable or mismatched TLS files', async () => {
+    const dir = await createTempDir();
+    dirs.push(dir);
+    mkdirSync(join(dir.path, 'keys', 'jwt'), { recursive: true });
+    writeFileSync(join(dir.path, 'keys', 'jwt', 'broken.json'), '{"not": "a key"}');
+    const key = await operatorError('WW_SIGNING_KEY_INVALID', () => loadSigningKeys(dir.path));
+    expect(key.line).toMatch(/^cannot start: signing key .*broken\.json: /);
+    await operatorError('WW_TLS_FILE_UNREADABLE', () => loadTls({ tlsCert: join(dir.path, 'missing.pem'), tlsKey: join(dir.path, 'missing.key') }));
+    writeFileSync(join(dir.path, 'cert.pem'), 'not a certificate');
+    writeFileSync(join(dir.path, 'key.pem'), 'not a key');
+    await operatorError('WW_TLS_INVALID', () => loadTls({ tlsCert: join(dir.path, 'cert.pem'), tlsKey: join(dir.path, 'key.pem') }));
   });
 
   it('host commands: keys and admin usage, refusal and not-found codes', async () => {
