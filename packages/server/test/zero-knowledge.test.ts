@@ -38,7 +38,7 @@ describe.each(dialectsUnderTest())('zero knowledge: the server never sees a secr
   const held: Record<string, string> = {};
 
   beforeAll(async () => {
-    t = await createTestApp(dialect, { LOG_LEVEL: 'trace' });
+    t = await createTestApp(dialect, { LOG_LEVEL: 'trace' }, { clock: 'running' });
     // The production key-stretching profile, as a real client uses.
     const client = new WatchwordClient({ passwordPolicy: false,  serverUrl: 'http://watchword.test', fetch: t.fetch });
     held.recoveryKey = (await client.register({ email: 'zk@example.com', password: SECRETS.masterPassword })).recoveryKey;
