@@ -304,12 +304,15 @@ async function onSubmitted(sender: Extract<Sender, { kind: 'content' }>, request
   if (!site) return;
   const { neverSites = [] } = await local.get();
   if (neverSites.includes(baseDomain(new URL(site).hostname))) return;
-  const matches = await matchingLogins(sender.frameUrl);
+  // A cross-origin frame was filled (after the person allowed it) from the logins of the tab's site.
+  const matches = [...(await matchingLogins(sender.frameUrl)), ...(sameOrigin(sender.frameUrl, sender.tabUrl) ? [] : await matchingLogins(sender.tabUrl))];
   let target: VaultItem | undefined;
   if (request.kind === 'change-password') {
     target = matches.find((i) => password && i.content.login?.password === password) ?? matches.find((i) => !username || i.content.login?.username === username);
     if (!newPassword || target?.content.login?.password === newPassword) return;
   } else {
+    // A password-only form names no user: any login of the site with this password is the same credential.
+    if (!username && matches.some((i) => i.content.login?.password === secret)) return;
     target = matches.find((i) => (i.content.login?.username ?? '') === username);
     if (target?.content.login?.password === secret) return;
   }
@@ -553,7 +556,7 @@ chrome.runtime.onMessage.addListener((message: unknown, rawSender, sendResponse:
 // ---- Keyboard shortcut, idle lock, sync --------------------------------------------------------------------------
 
 /** Fills the best match for the active tab into the first same-origin frame with a login form; again: the next one. */
-export async function fillFromShortcut(tab: chrome.tabs.Tab): Promise<void> {
+async function fillFromShortcut(tab: chrome.tabs.Tab): Promise<void> {
   if (!tab.id || !tab.url) return;
   await ensureResumed();
   if (!vault) return;
@@ -566,14 +569,16 @@ export async function fillFromShortcut(tab: chrome.tabs.Tab): Promise<void> {
   await sendToFrame(tab.id, frameId, { type: 'fill', values: await fillValues(matches[index]!, 'login') });
 }
 
-chrome.commands.onCommand.addListener((command, tab) => {
+async function onCommand(command: string, tab?: chrome.tabs.Tab): Promise<void> {
   if (command !== 'fill-login') return;
-  const run = async () => {
-    const active = tab ?? (await chrome.tabs.query({ active: true, lastFocusedWindow: true }))[0];
-    if (active) await fillFromShortcut(active);
-  };
-  void run().catch(() => undefined);
-});
+  const active = tab ?? (await chrome.tabs.query({ active: true, lastFocusedWindow: true }))[0];
+  if (active) await fillFromShortcut(active);
+}
+
+chrome.commands.onCommand.addListener((command, tab) => void onCommand(command, tab).catch(() => undefined));
+// Keys sent through the DevTools protocol never reach chrome.commands, so the end-to-end test runs this same handler
+// from the worker's own global scope (which no page and no content script can reach).
+(globalThis as { watchwordCommand?: typeof onCommand }).watchwordCommand = onCommand;
 
 chrome.tabs.onRemoved.addListener((tabId) => {
   tabFrames.delete(tabId);
