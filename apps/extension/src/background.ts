@@ -32,10 +32,12 @@ const SYNC_MINUTES = 5;
 const MAX_TEXT = 1024;
 const MAX_NEVER_SITES = 1000;
 const TOKEN_TTL_MS = 5 * 60_000;
+const SYNC_ON_OPEN_MS = 30_000;
 
 let vault: Vault | undefined;
 let session: Session | undefined;
 let resuming: Promise<void> | undefined;
+let lastSync = 0;
 
 const local = {
   async get(): Promise<LocalSettings> {
@@ -103,6 +105,7 @@ async function keepUnlocked(v: Vault, c: WatchwordClient): Promise<void> {
   const sealed = await c.sealForResume(v);
   await sessionStore.set({ tokens: v.session.tokens, userId: v.userId, sealed: sealed.sealed, resumeKey: sealed.resumeKey });
   await v.sync();
+  lastSync = Date.now();
   await chrome.alarms.create(SYNC_ALARM, { periodInMinutes: SYNC_MINUTES });
 }
 
@@ -424,6 +427,11 @@ async function handlePage(request: ExtensionRequest, sender: Extract<Sender, { k
     case 'items': {
       popupOnly();
       const v = await requireVault();
+      // Delta sync when the popup opens (at most every 30 s; the alarm syncs every 5 minutes besides).
+      if (Date.now() - lastSync > SYNC_ON_OPEN_MS && request.query === '') {
+        lastSync = Date.now();
+        await v.sync().catch(() => undefined);
+      }
       const query = text(request.query, 256).trim().toLowerCase();
       const pageUrl = request.pageUrl === null ? null : text(request.pageUrl, 2048);
       const all = (await v.list()).map((i) => summary(i, pageUrl));

@@ -171,6 +171,7 @@ async function vaultView(): Promise<void> {
       h('button', { type: 'button', onclick: () => editView(blankItem()) }, 'Add login'),
       h('button', { type: 'button', onclick: () => void generatorView() }, 'Generator'),
       h('button', { type: 'button', onclick: () => settingsView() }, 'Settings'),
+      status.serverUrl ? h('button', { type: 'button', onclick: () => void chrome.tabs.create({ url: `${status.serverUrl}/` }) }, 'Web vault') : '',
       h('button', { type: 'button', onclick: async () => {
         await ask({ type: 'lock' });
         await refresh();
