@@ -2,7 +2,7 @@
 import { SecondFactorRequiredError, type Session, type Vault, type VaultItem, WatchwordClient, WatchwordError, generatePassword } from '@watchword/client';
 import { type ItemContent, generateDpopKeyPair, parseTotpSecret, totp } from '@watchword/protocol';
 import { clearDpopKey, loadDpopKey, saveDpopKey } from './lib/dpop-store.ts';
-import { baseDomain, insecureForPage, itemScore, originOf } from './lib/match.ts';
+import { type CompiledEntry, baseDomain, compileEntries, compiledInsecure, compiledScore, originOf, pageKey } from './lib/match.ts';
 import type { ContentRequest, ExtensionRequest, FillValues, FormKind, ItemSummary, LoginForm, MenuView, PromptView, Reply, Status, ToContent } from './lib/messages.ts';
 
 /**
@@ -86,7 +86,7 @@ async function ensureResumed(): Promise<void> {
       try {
         vault = await c.resumeSealed({ ...stored, userId: state.userId, sealed: state.sealed, resumeKey: state.resumeKey }, dpopKey);
         session = vault.session;
-        await vault.sync();
+        await refreshIndex(vault);
         return;
       } catch {
         await sessionStore.set({ sealed: undefined, resumeKey: undefined } as SessionState);
@@ -99,19 +99,61 @@ async function ensureResumed(): Promise<void> {
   await resuming;
 }
 
+interface Indexed {
+  item: VaultItem;
+  entries: CompiledEntry[];
+  /** Lower-case name, user name and addresses, for the popup's search. */
+  text: string;
+}
+
+/**
+ * The decrypted items with their web addresses parsed once, rebuilt after each sync or change: matching a page or
+ * searching then touches no network and parses nothing (Vault.list() syncs and sorts on every call).
+ */
+let index: Indexed[] = [];
+const byId = new Map<string, Indexed>();
+
+async function refreshIndex(v: Vault): Promise<void> {
+  const items = await v.list();
+  index = items.map((item) => {
+    const login = item.content.login;
+    return {
+      item,
+      entries: item.content.type === 'login' ? compileEntries(login?.urls) : [],
+      text: [item.content.name, login?.username ?? '', ...(login?.urls ?? [])].join('\n').toLowerCase(),
+    };
+  });
+  byId.clear();
+  for (const entry of index) byId.set(entry.item.id, entry);
+  lastSync = Date.now();
+}
+
+function indexed(id: string): VaultItem {
+  const entry = byId.get(id);
+  if (!entry) fail('ITEM_NOT_FOUND', 'The item does not exist.');
+  return entry.item;
+}
+
+function insecureFor(item: VaultItem, page: string): boolean {
+  const key = pageKey(page);
+  const entry = byId.get(item.id);
+  return key !== undefined && entry !== undefined && compiledInsecure(entry.entries, key);
+}
+
 async function keepUnlocked(v: Vault, c: WatchwordClient): Promise<void> {
   vault = v;
   session = v.session;
   const sealed = await c.sealForResume(v);
   await sessionStore.set({ tokens: v.session.tokens, userId: v.userId, sealed: sealed.sealed, resumeKey: sealed.resumeKey });
-  await v.sync();
-  lastSync = Date.now();
+  await refreshIndex(v);
   await chrome.alarms.create(SYNC_ALARM, { periodInMinutes: SYNC_MINUTES });
 }
 
 async function lock(): Promise<void> {
   vault?.lock();
   vault = undefined;
+  index = [];
+  byId.clear();
   pendingFills.clear();
   await sessionStore.set({ sealed: undefined, resumeKey: undefined } as SessionState);
   await chrome.storage.session.remove(['sealed', 'resumeKey']);
@@ -130,7 +172,7 @@ async function requireVault(): Promise<Vault> {
   return vault;
 }
 
-function summary(item: VaultItem, pageUrl: string | null): ItemSummary {
+function summary(item: VaultItem, score: number): ItemSummary {
   const login = item.content.login;
   return {
     id: item.id,
@@ -140,18 +182,22 @@ function summary(item: VaultItem, pageUrl: string | null): ItemSummary {
     hasPassword: Boolean(login?.password),
     hasTotp: Boolean(login?.totp),
     type: item.content.type,
-    score: pageUrl ? itemScore(login?.urls, pageUrl) : 0,
+    score,
   };
 }
 
-/** Logins matching a page, best first; ties by name. */
+/** Logins matching a page, best first; ties by name (the index is in name order). */
 async function matchingLogins(pageUrl: string): Promise<VaultItem[]> {
-  const v = await requireVault();
-  const scored = (await v.list()).filter((i) => i.content.type === 'login').map((item) => ({ item, score: itemScore(item.content.login?.urls, pageUrl) }));
-  return scored
-    .filter((s) => s.score > 0)
-    .sort((a, b) => b.score - a.score || a.item.content.name.localeCompare(b.item.content.name))
-    .map((s) => s.item);
+  await requireVault();
+  const key = pageKey(pageUrl);
+  if (!key) return [];
+  const scored: { item: VaultItem; score: number }[] = [];
+  for (const entry of index) {
+    if (entry.entries.length === 0) continue;
+    const score = compiledScore(entry.entries, key);
+    if (score > 0) scored.push({ item: entry.item, score });
+  }
+  return scored.sort((a, b) => b.score - a.score).map((s) => s.item);
 }
 
 async function currentTotp(secret: string | undefined): Promise<string | undefined> {
@@ -253,8 +299,8 @@ async function menuView(menu: MenuToken): Promise<MenuView> {
     ...base,
     state: 'unlocked',
     confirmFrameOrigin: null,
-    insecure: items.some((i) => insecureForPage(i.content.login?.urls, menu.frameUrl)),
-    items: items.slice(0, 50).map((i) => ({ id: i.id, name: i.content.name, username: i.content.login?.username ?? '', insecure: insecureForPage(i.content.login?.urls, menu.frameUrl) })),
+    insecure: items.some((i) => insecureFor(i, menu.frameUrl)),
+    items: items.slice(0, 50).map((i) => ({ id: i.id, name: i.content.name, username: i.content.login?.username ?? '', insecure: insecureFor(i, menu.frameUrl) })),
   };
 }
 
@@ -281,15 +327,14 @@ async function menuFill(menu: MenuToken, request: { itemId?: string; generate?: 
     pendingFills.set(menu.tabId, password);
     values = menu.kind === 'registration' ? { username: v.account.email, newPassword: password } : { newPassword: password };
     if (menu.kind === 'change-password' && request.itemId) {
-      const item = await v.get(text(request.itemId, 64));
-      values.password = item.content.login?.password ?? '';
+      values.password = indexed(text(request.itemId, 64)).content.login?.password ?? '';
     }
   } else {
     const id = text(request.itemId, 64);
     const page = sameOrigin(menu.frameUrl, menu.tabUrl) ? menu.frameUrl : menu.tabUrl;
     const item = (await matchingLogins(page)).find((i) => i.id === id);
     if (!item) fail('ITEM_NOT_FOUND', 'The item does not exist.');
-    if (insecureForPage(item.content.login?.urls, menu.frameUrl) && request.acceptInsecure !== true) fail('FORBIDDEN', 'This page is not secure: confirm first.');
+    if (insecureFor(item, menu.frameUrl) && request.acceptInsecure !== true) fail('FORBIDDEN', 'This page is not secure: confirm first.');
     values = await fillValues(item, menu.kind === 'change-password' ? 'login' : menu.kind);
   }
   await sendToFrame(menu.tabId, menu.frameId, { type: 'fill', values, token });
@@ -341,6 +386,7 @@ async function promptAnswer(token: string, prompt: PromptToken, answer: 'save' |
     } else {
       await v.add({ type: 'login', name: new URL(prompt.site).hostname, fields: [], login: { username: prompt.username, password: prompt.password, urls: [prompt.site] } });
     }
+    await refreshIndex(v);
   }
   await sendToFrame(prompt.tabId, 0, { type: 'close-prompt', token }).catch(() => undefined);
 }
@@ -427,20 +473,26 @@ async function handlePage(request: ExtensionRequest, sender: Extract<Sender, { k
     case 'items': {
       popupOnly();
       const v = await requireVault();
-      // Delta sync when the popup opens (at most every 30 s; the alarm syncs every 5 minutes besides).
+      // Delta sync when the popup opens (at most every 30 s; the alarm syncs every 5 minutes besides). The list is
+      // answered from the index at once; a sync that brings changes shows on the next request.
       if (Date.now() - lastSync > SYNC_ON_OPEN_MS && request.query === '') {
         lastSync = Date.now();
-        await v.sync().catch(() => undefined);
+        void refreshIndex(v).catch(() => undefined);
       }
       const query = text(request.query, 256).trim().toLowerCase();
-      const pageUrl = request.pageUrl === null ? null : text(request.pageUrl, 2048);
-      const all = (await v.list()).map((i) => summary(i, pageUrl));
-      const hits = query ? all.filter((s) => s.name.toLowerCase().includes(query) || s.username.toLowerCase().includes(query) || s.urls.some((u) => u.toLowerCase().includes(query))) : all;
-      return hits.sort((a, b) => b.score - a.score || a.name.localeCompare(b.name)).slice(0, 500);
+      const key = request.pageUrl === null ? undefined : pageKey(text(request.pageUrl, 2048));
+      const out: ItemSummary[] = [];
+      for (const entry of index) {
+        const score = key && entry.entries.length > 0 ? compiledScore(entry.entries, key) : 0;
+        // Without a query only the current site's items are shown; with one, every item that contains it.
+        if (query ? entry.text.includes(query) : score > 0) out.push(summary(entry.item, score));
+      }
+      return out.sort((a, b) => b.score - a.score).slice(0, 500);
     }
     case 'reveal': {
       popupOnly();
-      const item = await (await requireVault()).get(text(request.id, 64));
+      await requireVault();
+      const item = indexed(text(request.id, 64));
       const login = item.content.login ?? {};
       if (request.field === 'username') return login.username ?? '';
       if (request.field === 'password') return login.password ?? '';
@@ -449,7 +501,8 @@ async function handlePage(request: ExtensionRequest, sender: Extract<Sender, { k
     }
     case 'item': {
       popupOnly();
-      const item = await (await requireVault()).get(text(request.id, 64));
+      await requireVault();
+      const item = indexed(text(request.id, 64));
       const login = item.content.login ?? {};
       const form: LoginForm = { id: item.id, name: item.content.name, username: login.username ?? '', password: login.password ?? '', url: login.urls?.[0] ?? '', totp: login.totp ?? '', notes: item.content.notes ?? '' };
       return form;
@@ -457,11 +510,11 @@ async function handlePage(request: ExtensionRequest, sender: Extract<Sender, { k
     case 'save-item': {
       popupOnly();
       const v = await requireVault();
-      if (request.item.id) {
-        const item = await v.get(text(request.item.id, 64));
-        return (await v.update(item.id, contentFromForm(request.item, item.content), item.revision)).id;
-      }
-      return (await v.add(contentFromForm(request.item))).id;
+      const saved = request.item.id
+        ? await v.get(text(request.item.id, 64)).then((item) => v.update(item.id, contentFromForm(request.item, item.content), item.revision))
+        : await v.add(contentFromForm(request.item));
+      await refreshIndex(v);
+      return saved.id;
     }
     case 'generate': {
       const length = Math.trunc(Number(request.length));
@@ -487,7 +540,7 @@ async function handlePage(request: ExtensionRequest, sender: Extract<Sender, { k
     }
     case 'prompt-get': {
       const prompt = livePrompt(request.token, sender);
-      const item = prompt.itemId && vault ? await vault.get(prompt.itemId).catch(() => undefined) : undefined;
+      const item = prompt.itemId ? byId.get(prompt.itemId)?.item : undefined;
       const view: PromptView = { mode: prompt.itemId ? 'update' : 'save', site: new URL(prompt.site).host, username: prompt.username, itemName: item?.content.name ?? null };
       return view;
     }
@@ -514,6 +567,8 @@ async function logout(): Promise<void> {
   const s = session;
   vault?.lock();
   vault = undefined;
+  index = [];
+  byId.clear();
   session = undefined;
   await s?.logout().catch(() => undefined);
   await sessionStore.clear();
@@ -568,13 +623,13 @@ async function fillFromShortcut(tab: chrome.tabs.Tab): Promise<void> {
   if (!tab.id || !tab.url) return;
   await ensureResumed();
   if (!vault) return;
-  const matches = (await matchingLogins(tab.url)).filter((i) => !insecureForPage(i.content.login?.urls, tab.url!));
+  const matches = (await matchingLogins(tab.url)).filter((i) => !insecureFor(i, tab.url!));
   if (matches.length === 0) return;
-  const index = ((cycle.get(tab.id) ?? -1) + 1) % matches.length;
-  cycle.set(tab.id, index);
+  const next = ((cycle.get(tab.id) ?? -1) + 1) % matches.length;
+  cycle.set(tab.id, next);
   const frames = [...(tabFrames.get(tab.id) ?? new Map<number, { url: string; kinds: FormKind[] }>())].filter(([, f]) => sameOrigin(f.url, tab.url!) && f.kinds.some((k) => k === 'login' || k === 'username-only'));
   const frameId = frames.find(([id]) => id === 0)?.[0] ?? frames[0]?.[0] ?? 0;
-  await sendToFrame(tab.id, frameId, { type: 'fill', values: await fillValues(matches[index]!, 'login') });
+  await sendToFrame(tab.id, frameId, { type: 'fill', values: await fillValues(matches[next]!, 'login') });
 }
 
 async function onCommand(command: string, tab?: chrome.tabs.Tab): Promise<void> {
@@ -605,7 +660,7 @@ chrome.idle.onStateChanged.addListener((state) => {
 });
 
 chrome.alarms.onAlarm.addListener((alarm) => {
-  if (alarm.name === SYNC_ALARM && vault) void vault.sync().catch(() => undefined);
+  if (alarm.name === SYNC_ALARM && vault) void refreshIndex(vault).catch(() => undefined);
 });
 
 void local.get().then((s) => chrome.idle.setDetectionInterval((s.idleMinutes ?? DEFAULT_IDLE_MINUTES) * 60));

@@ -39,6 +39,9 @@ async function currentPage(): Promise<string | null> {
   return tabs[0]?.url ?? null;
 }
 
+/** The tab lookup runs while the worker answers the status: both are on the way to the first list. */
+let pageLookup: Promise<string | null> | undefined = currentPage();
+
 async function refresh(): Promise<void> {
   status = await ask<Status>({ type: 'status' });
   if (status.state === 'disconnected') return connectView();
@@ -152,7 +155,8 @@ function itemRow(item: ItemSummary): HTMLElement {
 }
 
 async function vaultView(): Promise<void> {
-  pageUrl = await currentPage();
+  pageUrl = await (pageLookup ?? currentPage());
+  pageLookup = undefined;
   const search = h('input', { type: 'search', placeholder: 'Search the vault', 'aria-label': 'Search the vault' });
   const results = h('div', { id: 'results' });
   const show = async () => {
@@ -182,6 +186,8 @@ async function vaultView(): Promise<void> {
     results,
   );
   await show();
+  // User Timing mark: the benchmark reads the time from the popup's navigation start to its first list.
+  performance.mark('watchword:list-shown');
   search.focus();
 }
 

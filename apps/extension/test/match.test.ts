@@ -40,3 +40,28 @@ describe('URL matching', () => {
     expect(insecureForPage(['https://example.com'], 'https://example.com/login')).toBe(false);
   });
 });
+
+describe('compiled matching (the service worker index)', () => {
+  it('gives the same answers as matching the entries directly', async () => {
+    const { compileEntries, compiledInsecure, compiledScore, pageKey } = await import('../src/lib/match.ts');
+    const items = [
+      ['https://example.co.uk'],
+      ['{host} https://a.example.com'],
+      ['{startsWith} https://a.example.com/app/'],
+      ['{exact} https://a.example.com/app/login?x=1'],
+      ['{regex} ^https://[a-z]\\.example\\.com/app/'],
+      ['https://example.com', '{never} https://example.com'],
+      ['example.com'],
+      ['http://example.com'],
+      ['https://alice.github.io'],
+    ];
+    const pages = ['https://login.example.co.uk/a', 'https://a.example.com/app/login?x=1', 'http://example.com/login', 'https://www.example.com/', 'https://mallory.github.io/', 'https://alice.github.io/x'];
+    for (const urls of items) {
+      for (const page of pages) {
+        const key = pageKey(page)!;
+        expect(compiledScore(compileEntries(urls), key), `${urls} @ ${page}`).toBe(itemScore(urls, page));
+        expect(compiledInsecure(compileEntries(urls), key), `${urls} @ ${page}`).toBe(insecureForPage(urls, page));
+      }
+    }
+  });
+});

@@ -114,9 +114,9 @@ export function insecureForPage(urls: readonly string[] | undefined, page: strin
   const pageUrl = toUrl(page);
   if (!pageUrl || pageUrl.protocol !== 'http:') return false;
   for (const entry of urls ?? []) {
-    if (entryScore(entry, page) === 0) continue;
-    const url = toUrl(parseEntry(entry).pattern);
-    if (!url || url.protocol === 'https:' || !/^[a-z][a-z0-9+.-]*:\/\//i.test(parseEntry(entry).pattern)) return true;
+    const { mode, pattern } = parseEntry(entry);
+    if (mode === 'regex' || entryScore(entry, page) === 0) continue;
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(pattern) || toUrl(pattern)?.protocol === 'https:') return true;
   }
   return false;
 }
@@ -124,4 +124,78 @@ export function insecureForPage(urls: readonly string[] | undefined, page: strin
 /** The origin of a page address, or undefined for anything that is not http(s). */
 export function originOf(page: string): string | undefined {
   return toUrl(page)?.origin;
+}
+
+/** An item's entries read once, for matching many pages without parsing again (a 10,000-item vault). */
+export interface CompiledEntry {
+  mode: MatchMode;
+  url: URL | undefined;
+  regex: RegExp | undefined;
+  base: string | undefined;
+  /** The entry names no scheme (read as https). */
+  schemeless: boolean;
+}
+
+export function compileEntries(urls: readonly string[] | undefined): CompiledEntry[] {
+  return (urls ?? []).map((entry) => {
+    const { mode, pattern } = parseEntry(entry);
+    let regex: RegExp | undefined;
+    if (mode === 'regex' && pattern.length <= MAX_MATCH_URL_LENGTH) {
+      try {
+        regex = new RegExp(pattern);
+      } catch {
+        regex = undefined;
+      }
+    }
+    const url = mode === 'regex' ? undefined : toUrl(pattern);
+    return { mode, url, regex, base: url ? baseDomain(url.hostname) : undefined, schemeless: !/^[a-z][a-z0-9+.-]*:\/\//i.test(pattern) };
+  });
+}
+
+export interface PageKey {
+  url: URL;
+  base: string;
+}
+
+export function pageKey(page: string): PageKey | undefined {
+  const url = toUrl(page);
+  return url ? { url, base: baseDomain(url.hostname) } : undefined;
+}
+
+function compiledEntryScore(e: CompiledEntry, page: PageKey): number {
+  switch (e.mode) {
+    case 'never':
+      return 0;
+    case 'regex':
+      return e.regex?.test(page.url.href) ? 3 : 0;
+    case 'exact':
+      return e.url && e.url.href === page.url.href ? 4 : 0;
+    case 'startsWith':
+      return e.url && page.url.href.startsWith(e.url.href) ? 3 : 0;
+    case 'host':
+      return e.url && e.url.host === page.url.host ? 2 : 0;
+    case 'base':
+      if (!e.url) return 0;
+      if (e.url.host === page.url.host) return 2;
+      return e.base === page.base ? 1 : 0;
+  }
+}
+
+/** itemScore over compiled entries: the same answers (test/match.test.ts checks both agree). */
+export function compiledScore(entries: readonly CompiledEntry[], page: PageKey): number {
+  let best = 0;
+  for (const e of entries) {
+    if (e.mode === 'never') {
+      if (e.url && (e.url.host === page.url.host || e.base === page.base)) return 0;
+      continue;
+    }
+    best = Math.max(best, compiledEntryScore(e, page));
+  }
+  return best;
+}
+
+/** insecureForPage over compiled entries. */
+export function compiledInsecure(entries: readonly CompiledEntry[], page: PageKey): boolean {
+  if (page.url.protocol !== 'http:') return false;
+  return entries.some((e) => e.mode !== 'never' && e.mode !== 'regex' && compiledEntryScore(e, page) > 0 && (e.schemeless || e.url?.protocol === 'https:'));
 }
