@@ -664,3 +664,9 @@ chrome.alarms.onAlarm.addListener((alarm) => {
 });
 
 void local.get().then((s) => chrome.idle.setDetectionInterval((s.idleMinutes ?? DEFAULT_IDLE_MINUTES) * 60));
+
+// A browser start finds storage.session empty (the session ended with the browser): the DPoP key it was bound to is
+// of no further use.
+chrome.runtime.onStartup.addListener(() => {
+  void sessionStore.get().then((state) => (state.tokens ? undefined : clearDpopKey()));
+});

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Vault, WatchwordClient } from '@watchword/client';
-import { parseTotpSecret, totp } from '@watchword/protocol';
+import { parseOtpauthUri, parseTotpSecret, totp } from '@watchword/protocol';
 import { type ServerProcess, freePort, startServerProcess } from '@watchword/testkit';
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -447,6 +447,39 @@ describe('browser extension', () => {
     await popup.getByRole('button', { name: 'Unlock' }).click();
     await popup.getByRole('searchbox', { name: 'Search the vault' }).waitFor({ timeout: 30_000 });
     await page.close();
+    await popup.close();
+  });
+
+  it('signs out, and signs in to an account with a second factor (backup code)', async () => {
+    const second = 'second@example.com';
+    const client = new WatchwordClient({ serverUrl: server.url, kdfVersion: 0, passwordPolicy: false });
+    await client.register({ email: second, password: MASTER });
+    const theirs = await client.login({ email: second, password: MASTER });
+    const enrolment = await client.security(theirs.session).enrolTotp(MASTER);
+    const secret = parseOtpauthUri(enrolment.otpauthUri).secret;
+    const backupCodes = (await client.security(theirs.session).confirmTotp(await totp(secret, Date.now())))!;
+    await theirs.add({ type: 'login', name: 'Second site', fields: [], login: { username: 'sam', password: 'second-pw', urls: [base] } });
+
+    const popup = await openPopup();
+    await popup.getByRole('button', { name: 'Settings' }).click();
+    await popup.getByRole('button', { name: 'Sign out' }).click();
+    await popup.getByLabel('E-mail').fill(second);
+    await popup.getByLabel('Master password').fill(MASTER);
+    await popup.getByRole('button', { name: 'Sign in' }).click();
+    await popup.getByText('This account has a second factor.').waitFor({ timeout: 30_000 });
+    await popup.getByLabel('Second factor').selectOption('backup_code');
+    await popup.getByLabel('Code').fill('not-a-code');
+    await popup.getByRole('button', { name: 'Sign in' }).click();
+    await popup.getByRole('alert').filter({ hasText: /not accepted/ }).waitFor({ timeout: 30_000 });
+    await popup.getByLabel('Code').fill(backupCodes[0]!);
+    await popup.getByRole('button', { name: 'Sign in' }).click();
+    await popup.getByRole('searchbox', { name: 'Search the vault' }).waitFor({ timeout: 30_000 });
+    await popup.getByRole('searchbox', { name: 'Search the vault' }).fill('second');
+    await popup.getByRole('listitem', { name: 'Second site' }).waitFor();
+    // The first account's items are gone with its session.
+    await popup.getByRole('searchbox', { name: 'Search the vault' }).fill(ITEM);
+    await popup.getByRole('heading', { name: 'All items' }).waitFor();
+    expect(await popup.getByRole('listitem', { name: ITEM }).count()).toBe(0);
     await popup.close();
   });
 });
