@@ -294,6 +294,11 @@ async function menuView(menu: MenuToken): Promise<MenuView> {
   if (crossOrigin && !menu.frameConfirmed) return { ...base, state: 'unlocked', confirmFrameOrigin: originOf(menu.frameUrl) ?? 'null', insecure: false, items: [] };
   // A cross-origin frame (once allowed) is matched by the page the person sees: the tab's address.
   const page = crossOrigin ? menu.tabUrl : menu.frameUrl;
+  if (menu.kind === 'card') {
+    // Cards are not tied to sites: every card is offered.
+    const cards = index.filter((e) => e.item.content.type === 'card').slice(0, 50);
+    return { ...base, state: 'unlocked', confirmFrameOrigin: null, insecure: false, items: cards.map((e) => ({ id: e.item.id, name: e.item.content.name, username: cardLabel(e.item), insecure: false })) };
+  }
   const items = menu.kind === 'registration' ? [] : await matchingLogins(page);
   return {
     ...base,
@@ -304,7 +309,25 @@ async function menuView(menu: MenuToken): Promise<MenuView> {
   };
 }
 
+function cardLabel(item: VaultItem): string {
+  const number = item.content.card?.number?.replace(/\D/g, '') ?? '';
+  return number ? `•••• ${number.slice(-4)}` : (item.content.card?.brand ?? '');
+}
+
+function cardValues(item: VaultItem): FillValues {
+  const card = item.content.card ?? {};
+  const month = card.expMonth ? card.expMonth.padStart(2, '0') : '';
+  const year = card.expYear ? card.expYear.slice(-2) : '';
+  return {
+    ...(card.cardholder ? { ccName: card.cardholder } : {}),
+    ...(card.number ? { ccNumber: card.number.replace(/[\s-]/g, '') } : {}),
+    ...(month && year ? { ccExp: `${month}/${year}` } : {}),
+    ...(card.code ? { ccCsc: card.code } : {}),
+  };
+}
+
 async function fillValues(item: VaultItem, kind: FormKind): Promise<FillValues> {
+  if (kind === 'card') return item.content.type === 'card' ? cardValues(item) : {};
   const login = item.content.login ?? {};
   if (kind === 'otp') {
     const code = await currentTotp(login.totp);
@@ -332,7 +355,8 @@ async function menuFill(menu: MenuToken, request: { itemId?: string; generate?: 
   } else {
     const id = text(request.itemId, 64);
     const page = sameOrigin(menu.frameUrl, menu.tabUrl) ? menu.frameUrl : menu.tabUrl;
-    const item = (await matchingLogins(page)).find((i) => i.id === id);
+    const item = menu.kind === 'card' ? byId.get(id)?.item : (await matchingLogins(page)).find((i) => i.id === id);
+    if (menu.kind === 'card' && item?.content.type !== 'card') fail('ITEM_NOT_FOUND', 'The item does not exist.');
     if (!item) fail('ITEM_NOT_FOUND', 'The item does not exist.');
     if (insecureFor(item, menu.frameUrl) && request.acceptInsecure !== true) fail('FORBIDDEN', 'This page is not secure: confirm first.');
     values = await fillValues(item, menu.kind === 'change-password' ? 'login' : menu.kind);

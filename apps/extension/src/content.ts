@@ -129,6 +129,14 @@ function valueFor(field: Field, values: FillValues, index: number): string | und
       return values.totp;
     case 'totp-digit':
       return values.totp?.[index];
+    case 'cc-name':
+      return values.ccName;
+    case 'cc-number':
+      return values.ccNumber;
+    case 'cc-exp':
+      return values.ccExp;
+    case 'cc-csc':
+      return values.ccCsc;
   }
 }
 

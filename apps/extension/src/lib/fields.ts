@@ -3,7 +3,7 @@
  * one-time code, and which must be left alone (search boxes, newsletter sign-ups, honeypots, security-key codes).
  * Works on documents and open shadow roots; a closed shadow root is out of reach by design.
  */
-export type FieldRole = 'username' | 'email' | 'password' | 'current-password' | 'new-password' | 'totp' | 'totp-digit';
+export type FieldRole = 'username' | 'email' | 'password' | 'current-password' | 'new-password' | 'totp' | 'totp-digit' | 'cc-name' | 'cc-number' | 'cc-exp' | 'cc-csc';
 
 export interface Field {
   input: HTMLInputElement;
@@ -14,7 +14,7 @@ export interface Field {
 export interface FieldGroup {
   container: Element;
   fields: Field[];
-  kind: 'login' | 'registration' | 'change-password' | 'otp' | 'username-only';
+  kind: 'login' | 'registration' | 'change-password' | 'otp' | 'username-only' | 'card';
 }
 
 const TEXTUAL = new Set(['text', 'email', 'tel', 'password', 'number', '']);
@@ -61,12 +61,31 @@ function fillable(input: HTMLInputElement): boolean {
   return TEXTUAL.has(input.type) && !input.disabled && !input.readOnly && isVisible(input);
 }
 
+const CARD_TOKENS: Record<string, FieldRole> = { 'cc-name': 'cc-name', 'cc-number': 'cc-number', 'cc-exp': 'cc-exp', 'cc-csc': 'cc-csc' };
+const RE_CC_NAME = /name on card|card.?holder|cc.?name|name.?on.?the.?card/i;
+const RE_CC_NUMBER = /card.?number|credit.?card|debit.?card|cc.?num|card.?no\b/i;
+const RE_CC_EXP = /expir|exp.?date|valid.?(thru|until)|mm\s*\/\s*yy/i;
+const RE_CC_CSC = /\bcvv|\bcvc|\bcsc\b|card.?verification|card.?security.?code/i;
+
+/** Payment-card fields: by autocomplete token, else by their labels. */
+function cardRole(tokens: string[], text: string): FieldRole | undefined {
+  for (const token of tokens) if (CARD_TOKENS[token]) return CARD_TOKENS[token];
+  if (RE_CC_NUMBER.test(text)) return 'cc-number';
+  if (RE_CC_NAME.test(text)) return 'cc-name';
+  if (RE_CC_CSC.test(text)) return 'cc-csc';
+  // "Expiration" alone could be anything: it counts only in a group that has a card number (groupKind).
+  if (RE_CC_EXP.test(text)) return 'cc-exp';
+  return undefined;
+}
+
 function classify(input: HTMLInputElement): FieldRole | undefined {
   const tokens = autocompleteTokens(input);
   const text = signals(input);
   if (tokens.includes('one-time-code')) return input.maxLength === 1 ? 'totp-digit' : 'totp';
   if (tokens.includes('new-password')) return 'new-password';
   if (tokens.includes('current-password')) return 'current-password';
+  const card = cardRole(tokens, text);
+  if (card) return card;
   if (tokens.some((t) => t.startsWith('cc-') || t.startsWith('address') || t === 'tel' || t === 'postal-code' || t === 'country')) return undefined;
   if (input.type === 'password') {
     // A "verification code" typed by a hardware key into a password box is neither the password nor a TOTP.
@@ -139,6 +158,7 @@ export function detectGroups(root: Document | ShadowRoot): FieldGroup[] {
 
 function groupKind(container: Element, fields: Field[]): FieldGroup['kind'] | undefined {
   const roles = new Set(fields.map((f) => f.role));
+  if (roles.has('cc-number')) return 'card';
   if (roles.has('totp') || roles.has('totp-digit')) {
     const digits = fields.filter((f) => f.role === 'totp-digit').length;
     if (roles.has('totp') || digits >= 4) return 'otp';
@@ -159,6 +179,7 @@ function groupKind(container: Element, fields: Field[]): FieldGroup['kind'] | un
 }
 
 function refine(kind: FieldGroup['kind'], fields: Field[]): Field[] {
+  if (kind === 'card') return fields.filter((f) => f.role.startsWith('cc-'));
   if (kind === 'otp') return fields.filter((f) => f.role === 'totp' || f.role === 'totp-digit');
   if (kind === 'change-password') return fields.filter((f) => f.role !== 'username' && f.role !== 'email').map((f) => (f.role === 'password' ? { ...f, role: 'current-password' } : f));
   if (kind === 'login' || kind === 'username-only') {

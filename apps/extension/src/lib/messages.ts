@@ -52,7 +52,7 @@ export type ExtensionRequest =
   | { type: 'prompt-get'; token: string }
   | { type: 'prompt-answer'; token: string; answer: 'save' | 'never' | 'dismiss' };
 
-export type FormKind = 'login' | 'registration' | 'change-password' | 'otp' | 'username-only';
+export type FormKind = 'login' | 'registration' | 'change-password' | 'otp' | 'username-only' | 'card';
 
 export type ContentRequest =
   | { type: 'frame-forms'; kinds: FormKind[] }
@@ -64,6 +64,11 @@ export interface FillValues {
   password?: string;
   newPassword?: string;
   totp?: string;
+  ccName?: string;
+  ccNumber?: string;
+  /** MM/YY */
+  ccExp?: string;
+  ccCsc?: string;
 }
 
 export type ToContent =
