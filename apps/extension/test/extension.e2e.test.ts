@@ -87,6 +87,10 @@ async function submitted(scope: Frame): Promise<Record<string, unknown>> {
   return JSON.parse((await scope.evaluate(() => document.body.dataset.submitted)) ?? '{}') as Record<string, unknown>;
 }
 
+function sitePort(): number {
+  return site.port;
+}
+
 async function openPopup(): Promise<Page> {
   const page = await newPage();
   await page.goto(`chrome-extension://${browser.extensionId}/popup.html`);
@@ -454,6 +458,40 @@ describe('browser extension', () => {
     await popup.getByRole('searchbox', { name: 'Search the vault' }).waitFor({ timeout: 30_000 });
     await page.close();
     await popup.close();
+  });
+
+  it('adds a login prefilled with the current site, edits it, copies and generates from the popup', async () => {
+    const tab = await newPage();
+    await tab.goto(`http://${HOST_B}:${sitePort()}/own/http-login.html`);
+    const popup = await openPopup();
+    await popup.getByRole('button', { name: 'Add login' }).click();
+    expect(await popup.getByLabel('Name', { exact: true }).inputValue()).toBe(HOST_B);
+    expect(await popup.getByLabel('Web address').inputValue()).toBe(`http://${HOST_B}:${sitePort()}`);
+    await popup.getByLabel('User name', { exact: true }).fill('dora');
+    await popup.getByRole('button', { name: 'Generate password' }).click();
+    const generated = await popup.getByLabel('Password', { exact: true }).inputValue();
+    expect(generated.length).toBe(20);
+    await popup.getByRole('button', { name: 'Save' }).click();
+    await popup.getByRole('listitem', { name: HOST_B }).waitFor();
+    await popup.getByRole('button', { name: `Copy password of ${HOST_B}` }).click();
+    // Written to the clipboard (the note appears only after navigator.clipboard.writeText resolved).
+    await popup.getByText(`Copied the password of ${HOST_B}.`).waitFor();
+    await popup.getByRole('button', { name: `Edit ${HOST_B}` }).click();
+    await popup.getByLabel('User name', { exact: true }).fill('dora2');
+    await popup.getByRole('button', { name: 'Save' }).click();
+    await popup.getByRole('listitem', { name: HOST_B }).waitFor();
+    await expect
+      .poll(async () => {
+        await vault.sync();
+        const item = (await vault.list()).find((i) => i.content.name === HOST_B);
+        return item && [item.content.login?.username, item.content.login?.password, item.content.login?.urls];
+      })
+      .toEqual(['dora2', generated, [`http://${HOST_B}:${sitePort()}`]]);
+    await popup.getByRole('button', { name: 'Generator' }).click();
+    const output = popup.getByLabel('Generated password');
+    await expect.poll(async () => (await output.textContent())?.length ?? 0).toBe(20);
+    await popup.close();
+    await tab.close();
   });
 
   it('signs out, and signs in to an account with a second factor (backup code)', async () => {
