@@ -78,7 +78,13 @@ async function choose(page: Page, scope: Frame, selector: string, option: string
   const menu = await menuFrame(page);
   await menu.getByRole(opts.confirmFrame ? 'button' : 'option').first().waitFor();
   if (opts.confirmFrame) await menu.getByRole('button', { name: /^Fill in / }).click();
-  await menu.getByRole('option', { name: option }).click();
+  // The menu's frame goes away as the fill happens: do not wait on it after the click.
+  await menu
+    .getByRole('option', { name: option })
+    .click({ noWaitAfter: true, timeout: 5000 })
+    .catch((error: unknown) => {
+      if (!menu.isDetached()) throw error;
+    });
   await expect.poll(() => menu.isDetached()).toBe(true);
 }
 
