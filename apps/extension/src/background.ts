@@ -33,6 +33,7 @@ const MAX_TEXT = 1024;
 const MAX_NEVER_SITES = 1000;
 const TOKEN_TTL_MS = 5 * 60_000;
 const SYNC_ON_OPEN_MS = 30_000;
+const FORM_KINDS: readonly FormKind[] = ['login', 'registration', 'change-password', 'otp', 'username-only', 'card'];
 
 let vault: Vault | undefined;
 let session: Session | undefined;
@@ -154,7 +155,6 @@ async function lock(): Promise<void> {
   vault = undefined;
   index = [];
   byId.clear();
-  pendingFills.clear();
   await sessionStore.set({ sealed: undefined, resumeKey: undefined } as SessionState);
   await chrome.storage.session.remove(['sealed', 'resumeKey']);
 }
@@ -262,8 +262,6 @@ interface PromptToken {
 
 const menus = new Map<string, MenuToken>();
 const prompts = new Map<string, PromptToken>();
-/** Generated passwords filled into a tab's registration or change-password form, for its save prompt. */
-const pendingFills = new Map<number, string>();
 /** Keyboard shortcut: which match of a tab was filled last (pressing again cycles). */
 const cycle = new Map<number, number>();
 /** Frames of each tab that hold forms (reported by the content script), for the keyboard shortcut. */
@@ -347,11 +345,7 @@ async function menuFill(menu: MenuToken, request: { itemId?: string; generate?: 
   let values: FillValues = {};
   if (request.generate) {
     const password = generatePassword({ length: 20 });
-    pendingFills.set(menu.tabId, password);
     values = menu.kind === 'registration' ? { username: v.account.email, newPassword: password } : { newPassword: password };
-    if (menu.kind === 'change-password' && request.itemId) {
-      values.password = indexed(text(request.itemId, 64)).content.login?.password ?? '';
-    }
   } else {
     const id = text(request.itemId, 64);
     const page = sameOrigin(menu.frameUrl, menu.tabUrl) ? menu.frameUrl : menu.tabUrl;
@@ -390,7 +384,6 @@ async function onSubmitted(sender: Extract<Sender, { kind: 'content' }>, request
   }
   const token = newToken();
   prompts.set(token, { tabId: sender.tabId, site, pageUrl: sender.frameUrl, username, password: secret, itemId: target?.id ?? null, expiresAt: Date.now() + TOKEN_TTL_MS });
-  pendingFills.delete(sender.tabId);
   await sendToFrame(sender.tabId, 0, { type: 'show-prompt', token });
 }
 
@@ -603,18 +596,21 @@ async function logout(): Promise<void> {
 async function handleContent(request: ContentRequest, sender: Extract<Sender, { kind: 'content' }>): Promise<unknown> {
   switch (request.type) {
     case 'frame-forms': {
+      if (!Array.isArray(request.kinds) || !request.kinds.every((k) => FORM_KINDS.includes(k))) fail('VALIDATION_FAILED', 'The request is invalid.');
       const frames = tabFrames.get(sender.tabId) ?? new Map();
       frames.set(sender.frameId, { url: sender.frameUrl, kinds: request.kinds.slice(0, 20) });
       tabFrames.set(sender.tabId, frames);
       return true;
     }
     case 'menu-open': {
+      if (!FORM_KINDS.includes(request.kind)) fail('VALIDATION_FAILED', 'The request is invalid.');
       const token = newToken();
       for (const [key, menu] of menus) if (menu.expiresAt < Date.now() || (menu.tabId === sender.tabId && menu.frameId === sender.frameId)) menus.delete(key);
       menus.set(token, { tabId: sender.tabId, frameId: sender.frameId, frameUrl: sender.frameUrl, tabUrl: sender.tabUrl, kind: request.kind, frameConfirmed: false, expiresAt: Date.now() + TOKEN_TTL_MS });
       return token;
     }
     case 'submitted':
+      if (!FORM_KINDS.includes(request.kind)) fail('VALIDATION_FAILED', 'The request is invalid.');
       await onSubmitted(sender, request);
       return true;
     default:
@@ -670,7 +666,6 @@ chrome.commands.onCommand.addListener((command, tab) => void onCommand(command, 
 chrome.tabs.onRemoved.addListener((tabId) => {
   tabFrames.delete(tabId);
   cycle.delete(tabId);
-  pendingFills.delete(tabId);
 });
 chrome.tabs.onUpdated.addListener((tabId, change) => {
   if (change.url) {
