@@ -1,6 +1,6 @@
 /// <reference types="chrome" />
 import { SecondFactorRequiredError, type Session, type Vault, type VaultItem, WatchwordClient, WatchwordError, generatePassword } from '@watchword/client';
-import { type ItemContent, generateDpopKeyPair, parseTotpSecret, totp } from '@watchword/protocol';
+import { type ItemContent, parseTotpSecret, totp } from '@watchword/protocol';
 import { clearDpopKey, loadDpopKey, saveDpopKey } from './lib/dpop-store.ts';
 import { type CompiledEntry, baseDomain, compileEntries, compiledInsecure, compiledScore, originOf, pageKey } from './lib/match.ts';
 import type { ContentRequest, ExtensionRequest, FillValues, FormKind, ItemSummary, LoginForm, MenuView, PromptView, Reply, Status, ToContent } from './lib/messages.ts';
@@ -442,9 +442,9 @@ async function handlePage(request: ExtensionRequest, sender: Extract<Sender, { k
       const password = text(request.password);
       const { serverUrl } = await local.get();
       if (!serverUrl) fail('VALIDATION_FAILED', 'Connect to a Watchword server first.');
-      // A non-extractable key, kept in IndexedDB so the session outlives a service-worker restart.
-      const dpopKey = await generateDpopKeyPair();
-      const withKey = new WatchwordClient({ serverUrl, dpop: dpopKey, onTokens: async (tokens) => sessionStore.set({ tokens }) });
+      // The SDK makes a non-extractable DPoP key at login; it is kept in IndexedDB so the session outlives a
+      // service-worker restart.
+      const withKey = new WatchwordClient({ serverUrl, dpop: 'generate', onTokens: async (tokens) => sessionStore.set({ tokens }) });
       const factor = request.secondFactor;
       try {
         const v = await withKey.login({
@@ -453,7 +453,8 @@ async function handlePage(request: ExtensionRequest, sender: Extract<Sender, { k
           deviceName: 'Watchword browser extension',
           ...(factor ? { secondFactor: async () => ({ method: factor.method, code: text(factor.code, 64).replace(/\s+/g, '') }) } : {}),
         });
-        await saveDpopKey(dpopKey);
+        if (!v.session.dpopKey) fail('INTERNAL', 'Something went wrong.');
+        await saveDpopKey(v.session.dpopKey);
         await local.set({ email });
         await keepUnlocked(v, withKey);
       } catch (error) {
