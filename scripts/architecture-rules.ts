@@ -53,6 +53,13 @@ export const ARCHITECTURE_RULES: IForbiddenRuleType[] = [
     to: { path: SERVER },
   },
   {
+    name: 'app-imports-app',
+    comment: 'Apps share code through packages (the SDK, the protocol), never by importing another app.',
+    severity: 'error',
+    from: { path: '^apps/([^/]+)/src/' },
+    to: { path: '^apps/([^/]+)/', pathNot: '^apps/$1/' },
+  },
+  {
     name: 'shipped-code-imports-testkit',
     comment: 'The testkit is for tests and the benchmark only.',
     severity: 'error',
@@ -69,7 +76,7 @@ export const ARCHITECTURE_RULES: IForbiddenRuleType[] = [
 ];
 
 /** The sources the rules are about. */
-export const CRUISED = ['packages/protocol/src', 'packages/client/src', 'packages/server/src', 'packages/testkit/src', 'apps/cli/src', 'apps/web/src'];
+export const CRUISED = ['packages/protocol/src', 'packages/client/src', 'packages/server/src', 'packages/testkit/src', 'apps/cli/src', 'apps/web/src', 'apps/extension/src'];
 
 /** One line per broken rule and import: `rule: from → to` (a loop: its whole path). */
 export async function architectureViolations(baseDir: string, roots: readonly string[] = CRUISED): Promise<string[]> {

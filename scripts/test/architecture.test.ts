@@ -52,6 +52,7 @@ describe('architecture rules (docs/architecture.md), checked with dependency-cru
       'packages/testkit/src/index.ts': 'export const kit = 1;\n',
       'apps/cli/src/main.ts': "import { a } from '../../../packages/server/src/modules/a/routes.ts';\nexport const m = a;\n",
       'apps/web/src/main.tsx': "import { kit } from '../../../packages/testkit/src/index.ts';\nexport const w = kit;\n",
+      'apps/extension/src/background.ts': "import { w } from '../../web/src/main.tsx';\nexport const e = w;\n",
     };
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(join(dir.path, path, '..'), { recursive: true });
@@ -60,6 +61,7 @@ describe('architecture rules (docs/architecture.md), checked with dependency-cru
     const found = await architectureViolations(dir.path);
     expect(found).toEqual(
       [
+        'app-imports-app: apps/extension/src/background.ts → apps/web/src/main.tsx',
         'app-imports-server: apps/cli/src/main.ts → packages/server/src/modules/a/routes.ts',
         'client-imports-server-or-app: packages/client/src/index.ts → packages/server/src/lib/sessions.ts',
         'library-imports-module: packages/server/src/lib/sessions.ts → packages/server/src/modules/b/service.ts',

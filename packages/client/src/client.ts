@@ -125,8 +125,13 @@ export class WatchwordClient {
     return Vault.open(session, { exportKey });
   }
 
-  /** A session kept by Session.toStored(), in this or another process (no vault key). */
-  async restoreSession(stored: StoredSession): Promise<Session> {
+  /**
+   * A session kept by Session.toStored(), in this or another process (no vault key). `dpopKey` is the key pair the
+   * tokens are bound to when it was kept apart as a non-extractable CryptoKeyPair (the browser extension keeps it in
+   * IndexedDB); `stored.dpop` is then null.
+   */
+  async restoreSession(stored: StoredSession, dpopKey?: CryptoKeyPair): Promise<Session> {
+    if (dpopKey) return new Session(this.http, stored.tokens, this.#options.onTokens, dpopKey);
     const dpop: StoredDpopKeyPair | null = stored.dpop;
     return new Session(this.http, stored.tokens, this.#options.onTokens, dpop ? await importDpopKeyPair(dpop) : undefined, dpop ?? undefined);
   }
@@ -145,9 +150,9 @@ export class WatchwordClient {
    * The key is opened before anything is sent: a tampered blob, a wrong resume key or a blob of another account throws
    * SealedResumeError, and so does an account key that does not open this session's vault keys.
    */
-  async resumeSealed(input: StoredSession & { userId: string; sealed: string; resumeKey: string }): Promise<Vault> {
+  async resumeSealed(input: StoredSession & { userId: string; sealed: string; resumeKey: string }, dpopKey?: CryptoKeyPair): Promise<Vault> {
     const accountKey = await openSealedAccountKey(input);
-    const session = await this.restoreSession(input);
+    const session = await this.restoreSession(input, dpopKey);
     let vault: Vault;
     try {
       vault = await Vault.open(session, { accountKey });

@@ -41,6 +41,22 @@ describe('SDK: sealForResume / resumeSealed against the server', () => {
     }
   });
 
+  it('resumes with a non-extractable DPoP key pair kept apart from the stored tokens (the browser extension)', async () => {
+    const { generateDpopKeyPair } = await import('@watchword/protocol');
+    const dpopKey = await generateDpopKeyPair();
+    const keyed = new WatchwordClient({ passwordPolicy: false, serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0, dpop: dpopKey });
+    const first = await keyed.login({ email: 'resume@example.com', password });
+    const { sealed, resumeKey } = await keyed.sealForResume(first);
+    const kept = { tokens: first.session.tokens, dpop: null, userId: first.userId, sealed };
+    const vault = await client().resumeSealed({ ...kept, resumeKey }, dpopKey);
+    expect(vault.session.dpopKey).toBe(dpopKey);
+    expect(vault.userId).toBe(first.userId);
+    expect((await vault.session.listSessions()).length).toBeGreaterThan(0);
+    // Without the key the tokens are useless: they are bound to it.
+    const bare = await client().restoreSession({ tokens: first.session.tokens, dpop: null });
+    await expect(bare.listSessions()).rejects.toMatchObject({ code: expect.stringMatching(/INVALID_TOKEN|INVALID_DPOP_PROOF|INVALID_REFRESH_TOKEN|UNAUTHENTICATED/) });
+  });
+
   it('refuses a tampered blob and a wrong key before sending anything', async () => {
     const vault = await client().login({ email: 'resume@example.com', password });
     const { sealed, resumeKey } = await client().sealForResume(vault);

@@ -1,0 +1,97 @@
+/**
+ * The messages between the extension's parts. Extension pages (popup, inline menu, save prompt) talk to the service
+ * worker with `ExtensionRequest`; content scripts with `ContentRequest`; the service worker pushes `ToContent` to one
+ * frame of one tab. Every handler checks the sender (background.ts `senderKind`).
+ */
+export interface ItemSummary {
+  id: string;
+  name: string;
+  username: string;
+  urls: string[];
+  hasPassword: boolean;
+  hasTotp: boolean;
+  type: string;
+  /** 0: does not match the page; higher is more specific (lib/match.ts). */
+  score: number;
+}
+
+export interface Status {
+  serverUrl: string | null;
+  email: string | null;
+  state: 'disconnected' | 'signed-out' | 'locked' | 'unlocked';
+  idleMinutes: number;
+}
+
+export interface LoginForm {
+  id?: string;
+  name: string;
+  username: string;
+  password: string;
+  url: string;
+  totp: string;
+  notes: string;
+}
+
+export type ExtensionRequest =
+  | { type: 'status' }
+  | { type: 'connect'; serverUrl: string }
+  | { type: 'login'; email: string; password: string; secondFactor?: { method: 'totp' | 'backup_code'; code: string } }
+  | { type: 'unlock'; password: string }
+  | { type: 'lock' }
+  | { type: 'logout' }
+  | { type: 'settings'; idleMinutes: number }
+  | { type: 'items'; query: string; pageUrl: string | null }
+  | { type: 'reveal'; id: string; field: 'username' | 'password' | 'totp' }
+  | { type: 'item'; id: string }
+  | { type: 'save-item'; item: LoginForm }
+  | { type: 'generate'; length: number; symbols: boolean; digits: boolean }
+  | { type: 'menu-get'; token: string }
+  | { type: 'menu-confirm-frame'; token: string }
+  | { type: 'menu-fill'; token: string; itemId?: string; generate?: boolean; acceptInsecure?: boolean }
+  | { type: 'menu-close'; token: string }
+  | { type: 'prompt-get'; token: string }
+  | { type: 'prompt-answer'; token: string; answer: 'save' | 'never' | 'dismiss' };
+
+export type FormKind = 'login' | 'registration' | 'change-password' | 'otp' | 'username-only' | 'card';
+
+export type ContentRequest =
+  | { type: 'frame-forms'; kinds: FormKind[] }
+  | { type: 'menu-open'; kind: FormKind }
+  | { type: 'submitted'; kind: FormKind; username: string; password: string; newPassword: string };
+
+export interface FillValues {
+  username?: string;
+  password?: string;
+  newPassword?: string;
+  totp?: string;
+  ccName?: string;
+  ccNumber?: string;
+  /** MM/YY */
+  ccExp?: string;
+  ccCsc?: string;
+}
+
+export type ToContent =
+  | { type: 'fill'; values: FillValues; token?: string }
+  | { type: 'close-menu'; token: string }
+  | { type: 'show-prompt'; token: string }
+  | { type: 'close-prompt'; token: string };
+
+export interface MenuView {
+  state: 'locked' | 'unlocked';
+  kind: FormKind;
+  /** Set for a frame whose origin differs from the tab's: the user must allow it before anything is listed. */
+  confirmFrameOrigin: string | null;
+  insecure: boolean;
+  items: { id: string; name: string; username: string; insecure: boolean }[];
+  canGenerate: boolean;
+}
+
+export interface PromptView {
+  mode: 'save' | 'update';
+  site: string;
+  username: string;
+  itemName: string | null;
+}
+
+export type Reply<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
