@@ -1,10 +1,29 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, type Frame, type Page, type Worker, chromium } from 'playwright-core';
 
-/** Debian's Chromium; never a downloaded browser. */
+/**
+ * Debian's Chromium; never a downloaded browser. The packaged headless shell the web-vault suites fall back to cannot
+ * load extensions, so this suite needs the full browser: when it is missing and the tests run as root on a Debian
+ * machine, the suite installs Debian's package itself (the test command sets up its own prerequisite); otherwise it
+ * fails with what to install.
+ */
 export const CHROMIUM = '/usr/bin/chromium';
+
+export function ensureChromium(): string {
+  if (existsSync(CHROMIUM)) return CHROMIUM;
+  const root = process.getuid?.() === 0;
+  if (!root || !existsSync('/usr/bin/apt-get')) {
+    throw new Error(`the extension suite needs Debian's Chromium at ${CHROMIUM}: install it with \`apt-get install chromium\``);
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { env, stdio: 'ignore', timeout: 300_000 });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { env, stdio: 'ignore', timeout: 600_000 });
+  if (!existsSync(CHROMIUM)) throw new Error(`apt-get install chromium did not provide ${CHROMIUM}`);
+  return CHROMIUM;
+}
 export const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
 export const HOST_A = 'autofill-a.test';
 export const HOST_B = 'autofill-b.test';
@@ -21,7 +40,7 @@ export async function launchWithExtension(extensionDir: string): Promise<Extensi
   const userDataDir = mkdtempSync(join(tmpdir(), 'ww-ext-'));
   mkdirSync(ARTIFACTS, { recursive: true });
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
+    executablePath: ensureChromium(),
     headless: false,
     args: [
       '--headless=new',
