@@ -141,6 +141,20 @@ export class WatchwordClient {
   }
 
   /**
+   * True when `resumeKey` opens the sealed account key of this account, checked here without the network (for a
+   * status line: is the vault unlocked in this shell?). The opened key is overwritten at once.
+   */
+  async canResume(input: { userId: string; sealed: string; resumeKey: string }): Promise<boolean> {
+    try {
+      (await openSealedAccountKey(input)).fill(0);
+      return true;
+    } catch (error) {
+      if (error instanceof SealedResumeError) return false;
+      throw error;
+    }
+  }
+
+  /**
    * Re-opens the vault of a stored session from a sealed account key and its resume key, without the master password.
    * The key is opened before anything is sent: a tampered blob, a wrong resume key or a blob of another account throws
    * SealedResumeError, and so does an account key that does not open this session's vault keys.
