@@ -8,6 +8,7 @@ import {
   PasswordPolicyError,
   SealedResumeError,
   WatchwordClient,
+  WatchwordError,
   checkPassword,
 } from '@watchword/client';
 import { type MfaMethod, isLoopbackHost } from '@watchword/protocol';
@@ -22,6 +23,9 @@ export interface GlobalOptions {
   json?: boolean;
   passwordStdin?: boolean;
 }
+
+/** Answers that say the stored session is over: unlocking it needs a new login. */
+const DEAD_SESSION = new Set<string>(['INVALID_REFRESH_TOKEN', 'INVALID_TOKEN', 'UNAUTHENTICATED']);
 
 /** How many codes an interactive login may try before giving up (the server allows 5 per password proof). */
 const MAX_CODE_ATTEMPTS = 3;
@@ -193,8 +197,10 @@ export class CliContext {
         continue;
       }
       const again = await promptHidden(options.repeat ?? 'Repeat the new master password: ');
-      if (again !== candidate) throw new CliError('the passwords do not match', EXIT.usage);
-      return candidate;
+      if (again === candidate) return candidate;
+      // A typo in the repeat costs the repeat, not the whole command: ask for both again.
+      if (attempt >= 3) throw new CliError('the passwords do not match', EXIT.usage);
+      this.info('The passwords do not match; try again.');
     }
   }
 
@@ -273,8 +279,44 @@ export class CliContext {
   }
 
   /**
-   * The unlocked vault: from WATCHWORD_SESSION when set, else by logging in with the master password (asked for,
-   * unless given) and, when the account has one, a second factor.
+   * Unlocks the stored session with the master password and seals the account key for WATCHWORD_SESSION: the
+   * password is proven to the server on the session that already exists (no second factor: the session passed it;
+   * no new session, so the Devices list keeps one entry), and the keys are derived again in this process. A session
+   * the server no longer knows (expired, revoked) falls back to a full login.
+   */
+  async unlockAndSeal(options: { password?: string; code?: string } = {}): Promise<{ vault: Vault; sessionKey: string }> {
+    const stored = this.requireLogin();
+    this.#assertSessionServer(stored);
+    const password = options.password ?? (await this.password());
+    const client = this.client();
+    let vault: Vault;
+    try {
+      vault = await client.unlock(await this.session(stored), password);
+    } catch (error) {
+      if (error instanceof WatchwordError && DEAD_SESSION.has(error.code)) {
+        return this.loginAndSeal(stored.email, { ...options, password, dpop: stored.dpop !== null });
+      }
+      throw error;
+    }
+    const { sealed, resumeKey } = await client.sealForResume(vault);
+    // Written onto the file as it is now: the unlock may have refreshed the tokens meanwhile.
+    const onDisk = readSession(this.env) ?? stored;
+    this.stored = { ...onDisk, sealedAccountKey: sealed };
+    writeSession(this.stored, this.env);
+    return { vault, sessionKey: resumeKey };
+  }
+
+  /** Records that the vault was brought up to date now (`ww status` shows it). */
+  noteSync(vault: Vault): void {
+    const onDisk = readSession(this.env);
+    if (!onDisk || onDisk.userId !== vault.userId || !sameServer(onDisk.server, this.server)) return;
+    this.stored = { ...onDisk, lastSyncAt: Date.now() };
+    writeSession(this.stored, this.env);
+  }
+
+  /**
+   * The unlocked vault: from WATCHWORD_SESSION when set, else by unlocking the stored session with the master
+   * password (asked for, unless given) — no new session and no second factor.
    */
   async vault(options: { password?: string; code?: string } = {}): Promise<Vault> {
     const stored = this.requireLogin();
@@ -295,7 +337,7 @@ export class CliContext {
       }
     }
     if (options.password !== undefined || !this.interactivePassword || process.stdin.isTTY) {
-      const { vault } = await this.loginAndSeal(stored.email, options);
+      const { vault } = await this.unlockAndSeal(options);
       // Never the session key here: this path also runs unattended (WATCHWORD_PASSWORD, --password-stdin), where
       // standard error ends up in logs, and the key opens the sealed account key in the session file.
       this.info('Vault unlocked for this command. To keep it unlocked in this shell: eval "$(ww unlock)"');

@@ -1,15 +1,21 @@
-import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Argument, Command, CommanderError } from 'commander';
 import { accountCommands } from './commands/account.ts';
 import { adminCommands } from './commands/admin.ts';
 import { authCommands } from './commands/auth.ts';
 import { itemCommands } from './commands/items.ts';
 import { mfaCommands } from './commands/mfa.ts';
+import { statusCommands } from './commands/status.ts';
+import { SHELLS, type Shell, completionScript } from './completion.ts';
 import { CliContext, DEFAULT_SERVER, type GlobalOptions } from './context.ts';
 import { EXIT, describeError } from './errors.ts';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 function buildProgram(): Command {
   const program = new Command('ww')
     .description('Watchword — zero-knowledge password manager')
+    .version(VERSION, '-V, --version', 'print the version of ww')
     .option('--server <url>', `server URL (env WATCHWORD_SERVER; default ${DEFAULT_SERVER})`)
     .option('--json', 'machine-readable output')
     .option('--password-stdin', 'read the master password — and any further answer, one per line — from standard input')
@@ -40,6 +46,14 @@ Exit codes: 0 ok, 1 usage or validation error, 2 authentication failure, 3 not f
   mfaCommands(program, context);
   accountCommands(program, context);
   adminCommands(program, context);
+  statusCommands(program, context);
+  program
+    .command('completion')
+    .description('print a shell completion script: source <(ww completion bash), or `ww completion fish | source`')
+    .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
+    .action((shell: Shell) => {
+      process.stdout.write(completionScript(program, shell));
+    });
   const overrideAll = (cmd: Command): void => {
     cmd.exitOverride();
     cmd.commands.forEach(overrideAll);

@@ -22,6 +22,8 @@ export interface SessionFile {
    * the refresh token it protects. It never leaves this machine, so a token leaked elsewhere is useless.
    */
   dpop: StoredDpopKeyPair | null;
+  /** When a command last brought the vault up to date with the server (ms since the epoch), for `ww status`. */
+  lastSyncAt?: number;
 }
 
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {
