@@ -5,7 +5,8 @@ import { Session, type StoredSession, type StoredTokens, toStoredTokens } from '
 import { Vault } from './vault.ts';
 import { AdminClient } from './admin.ts';
 import { type SealedAccountKey, SealedResumeError, openSealedAccountKey, sealAccountKey } from './resume.ts';
-import { DecryptionError, type StoredDpopKeyPair, generateDpopKeyPair, generateStorableDpopKeyPair, importDpopKeyPair } from '@watchword/protocol';
+import { type VaultSnapshot, openVaultSnapshot } from './vault-cache.ts';
+import { DecryptionError, WatchwordError, type StoredDpopKeyPair, generateDpopKeyPair, generateStorableDpopKeyPair, importDpopKeyPair } from '@watchword/protocol';
 
 export interface ClientOptions {
   serverUrl: string;
@@ -158,17 +159,40 @@ export class WatchwordClient {
    * Re-opens the vault of a stored session from a sealed account key and its resume key, without the master password.
    * The key is opened before anything is sent: a tampered blob, a wrong resume key or a blob of another account throws
    * SealedResumeError, and so does an account key that does not open this session's vault keys.
+   *
+   * With `cache` (a copy made by Vault.sealSnapshot on this device), the vault starts from the copy, so that its first
+   * sync asks only for the changes since; and when the server cannot be reached (SERVICE_UNAVAILABLE) it opens
+   * read-only from the copy instead (Vault.offlineSince says since when). A copy that does not open throws
+   * VaultCacheError before anything is sent.
    */
-  async resumeSealed(input: StoredSession & { userId: string; sealed: string; resumeKey: string }): Promise<Vault> {
+  async resumeSealed(input: StoredSession & { userId: string; sealed: string; resumeKey: string; cache?: string | null }): Promise<Vault> {
     const accountKey = await openSealedAccountKey(input);
+    let snapshot: VaultSnapshot | undefined;
+    try {
+      if (input.cache) snapshot = await openVaultSnapshot(accountKey, input.userId, input.cache);
+    } catch (error) {
+      accountKey.fill(0);
+      throw error;
+    }
     const session = await this.restoreSession(input);
     let vault: Vault;
     try {
       vault = await Vault.open(session, { accountKey });
+      if (snapshot) vault.restoreSnapshot(snapshot);
     } catch (error) {
-      accountKey.fill(0);
-      if (error instanceof DecryptionError) throw new SealedResumeError();
-      throw error;
+      if (snapshot && error instanceof WatchwordError && error.code === 'SERVICE_UNAVAILABLE') {
+        try {
+          vault = await Vault.openOffline(session, accountKey, snapshot);
+        } catch (offlineError) {
+          accountKey.fill(0);
+          if (offlineError instanceof DecryptionError) throw new SealedResumeError();
+          throw offlineError;
+        }
+      } else {
+        accountKey.fill(0);
+        if (error instanceof DecryptionError) throw new SealedResumeError();
+        throw error;
+      }
     }
     if (vault.userId !== input.userId) {
       vault.lock();
