@@ -7,6 +7,7 @@ import {
   type Vault,
   PasswordPolicyError,
   SealedResumeError,
+  VaultCacheError,
   WatchwordClient,
   WatchwordError,
   checkPassword,
@@ -14,7 +15,16 @@ import {
 import { type MfaMethod, isLoopbackHost } from '@watchword/protocol';
 import { CliError, EXIT } from './errors.ts';
 import { nextStdinLine, promptHidden, promptVisible, readStdinLine } from './prompt.ts';
-import { type SessionFile, readSession, removeSession, withRefreshedTokens, writeSession } from './session-file.ts';
+import {
+  type SessionFile,
+  readSession,
+  readVaultCache,
+  removeSession,
+  removeVaultCache,
+  withRefreshedTokens,
+  writeSession,
+  writeVaultCache,
+} from './session-file.ts';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
 
@@ -69,6 +79,8 @@ export class CliContext {
   readonly options: GlobalOptions;
   readonly env: NodeJS.ProcessEnv;
   stored: SessionFile | undefined;
+  /** The vault this command opened, so that the offline copy can be saved when it ends (persist). */
+  #vault: Vault | undefined;
 
   constructor(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env) {
     this.options = options;
@@ -271,6 +283,8 @@ export class CliContext {
     const vault = await client.login({ email, password, deviceName: `ww CLI on ${hostname()}`.slice(0, 128), ...this.secondFactor(options.code) });
     const { sealed, resumeKey } = await client.sealForResume(vault);
     const { tokens, dpop } = vault.session.toStored();
+    // The offline copy of another account (or of another server) cannot be opened by this one: drop it.
+    if (previous?.userId !== vault.userId || !sameServer(previous.server, this.server)) removeVaultCache(this.env);
     this.stored = { version: 1, server: this.server, email, userId: vault.userId, tokens, sealedAccountKey: sealed, dpop };
     writeSession(this.stored, this.env);
     // The old CLI session is superseded: end it on the server (best effort — it may have expired already).
@@ -298,6 +312,16 @@ export class CliContext {
       }
       throw error;
     }
+    const cache = readVaultCache(this.env);
+    if (cache !== null) {
+      try {
+        await vault.restoreSealedSnapshot(cache);
+      } catch (error) {
+        if (!(error instanceof VaultCacheError)) throw error;
+        removeVaultCache(this.env);
+        this.info('The offline copy of the vault failed its integrity check (changed, or not of this account) and was removed.');
+      }
+    }
     const { sealed, resumeKey } = await client.sealForResume(vault);
     // Written onto the file as it is now: the unlock may have refreshed the tokens meanwhile.
     const onDisk = readSession(this.env) ?? stored;
@@ -306,8 +330,22 @@ export class CliContext {
     return { vault, sessionKey: resumeKey };
   }
 
+  /**
+   * At the end of a command that succeeded: the vault it opened, as far as it was synced, becomes the offline copy
+   * beside the session file (sealed by the SDK). A vault opened offline, or never synced, leaves the copy as it is.
+   */
+  async persist(): Promise<void> {
+    const vault = this.#vault;
+    if (!vault || vault.locked || vault.offlineSince !== null) return;
+    const onDisk = readSession(this.env);
+    if (!onDisk || onDisk.userId !== vault.userId || !sameServer(onDisk.server, this.server)) return;
+    const sealed = await vault.sealSnapshot();
+    if (sealed !== undefined) writeVaultCache(sealed, this.env);
+  }
+
   /** Records that the vault was brought up to date now (`ww status` shows it). */
   noteSync(vault: Vault): void {
+    if (vault.offlineSince !== null) return;
     const onDisk = readSession(this.env);
     if (!onDisk || onDisk.userId !== vault.userId || !sameServer(onDisk.server, this.server)) return;
     this.stored = { ...onDisk, lastSyncAt: Date.now() };
@@ -323,21 +361,32 @@ export class CliContext {
     const sessionKey = this.env.WATCHWORD_SESSION;
     if (sessionKey && stored.sealedAccountKey) {
       this.#assertSessionServer(stored);
+      const resume = (cache: string | null) =>
+        this.client().resumeSealed({ tokens: stored.tokens, dpop: stored.dpop, userId: stored.userId, sealed: stored.sealedAccountKey ?? '', resumeKey: sessionKey, cache });
+      let vault: Vault;
       try {
-        return await this.client().resumeSealed({
-          tokens: stored.tokens,
-          dpop: stored.dpop,
-          userId: stored.userId,
-          sealed: stored.sealedAccountKey,
-          resumeKey: sessionKey,
-        });
+        try {
+          vault = await resume(readVaultCache(this.env));
+        } catch (error) {
+          if (!(error instanceof VaultCacheError)) throw error;
+          // Never shown, never trusted: the copy goes, and the vault comes from the server alone.
+          removeVaultCache(this.env);
+          this.info('The offline copy of the vault failed its integrity check (changed, or not of this account) and was removed.');
+          vault = await resume(null);
+        }
       } catch (error) {
         if (error instanceof SealedResumeError) throw new CliError('WATCHWORD_SESSION does not unlock this session: run `eval "$(ww unlock)"`', EXIT.auth);
         throw error;
       }
+      if (vault.offlineSince !== null) {
+        this.info(`Offline: ${this.server} cannot be reached; showing the copy of the vault saved ${new Date(vault.offlineSince).toISOString()}.`);
+      }
+      this.#vault = vault;
+      return vault;
     }
     if (options.password !== undefined || !this.interactivePassword || process.stdin.isTTY) {
       const { vault } = await this.unlockAndSeal(options);
+      this.#vault = vault;
       // Never the session key here: this path also runs unattended (WATCHWORD_PASSWORD, --password-stdin), where
       // standard error ends up in logs, and the key opens the sealed account key in the session file.
       this.info('Vault unlocked for this command. To keep it unlocked in this shell: eval "$(ww unlock)"');

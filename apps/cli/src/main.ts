@@ -12,6 +12,9 @@ import { EXIT, describeError } from './errors.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
+/** The contexts the command made, to persist once it has succeeded (the offline copy of the vault). */
+const opened: CliContext[] = [];
+
 function buildProgram(): Command {
   const program = new Command('ww')
     .description('Watchword — zero-knowledge password manager')
@@ -40,7 +43,11 @@ Exit codes: 0 ok, 1 usage or validation error, 2 authentication failure, 3 not f
     .exitOverride()
     .showSuggestionAfterError()
     .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
-  const context = (cmd: Command) => new CliContext(cmd.optsWithGlobals<GlobalOptions>());
+  const context = (cmd: Command) => {
+    const ctx = new CliContext(cmd.optsWithGlobals<GlobalOptions>());
+    opened.push(ctx);
+    return ctx;
+  };
   authCommands(program, context);
   itemCommands(program, context);
   mfaCommands(program, context);
@@ -65,6 +72,7 @@ Exit codes: 0 ok, 1 usage or validation error, 2 authentication failure, 3 not f
 async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
+    for (const ctx of opened) await ctx.persist();
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here with exit code 0.

@@ -1,6 +1,8 @@
+import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { renderRows } from '../item-view.ts';
+import { vaultCachePath } from '../session-file.ts';
 
 type Ctx = (cmd: Command) => CliContext;
 
@@ -35,9 +37,15 @@ export function statusCommands(program: Command, context: Ctx): void {
       }
       const reachable = await serverReachable(ctx.server);
       const lastSyncAt = stored?.lastSyncAt ?? null;
+      let offlineCopyAt: number | null = null;
+      try {
+        offlineCopyAt = statSync(vaultCachePath(ctx.env)).mtimeMs;
+      } catch {
+        // no offline copy
+      }
       if (ctx.json) {
         return ctx.out(
-          JSON.stringify({ server: ctx.server, serverReachable: reachable, status: state, email: stored?.email ?? null, userId: stored?.userId ?? null, lastSyncAt }),
+          JSON.stringify({ server: ctx.server, serverReachable: reachable, status: state, email: stored?.email ?? null, userId: stored?.userId ?? null, lastSyncAt, offlineCopyAt }),
         );
       }
       const rows: [string, string][] = [
@@ -45,7 +53,10 @@ export function statusCommands(program: Command, context: Ctx): void {
         ['account', stored ? `${stored.email} (${stored.userId})` : 'not logged in: ww login'],
         ['vault', state === 'locked' ? 'locked: eval "$(ww unlock)"' : state],
       ];
-      if (stored) rows.push(['last sync', lastSyncAt === null ? 'never' : new Date(lastSyncAt).toISOString()]);
+      if (stored) {
+        rows.push(['last sync', lastSyncAt === null ? 'never' : new Date(lastSyncAt).toISOString()]);
+        rows.push(['offline copy', offlineCopyAt === null ? 'none yet (made by the next list, get or sync)' : `saved ${new Date(Math.round(offlineCopyAt)).toISOString()} (encrypted)`]);
+      }
       ctx.out(renderRows(rows));
     });
 
