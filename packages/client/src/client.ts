@@ -6,6 +6,7 @@ import { Vault } from './vault.ts';
 import { AdminClient } from './admin.ts';
 import { type SealedAccountKey, SealedResumeError, openSealedAccountKey, sealAccountKey } from './resume.ts';
 import { type VaultSnapshot, openVaultSnapshot } from './vault-cache.ts';
+import { type LocalUnlockRecord, openLocalUnlock, sealForLocalUnlock } from './local-unlock.ts';
 import { DecryptionError, WatchwordError, type StoredDpopKeyPair, generateDpopKeyPair, generateStorableDpopKeyPair, importDpopKeyPair } from '@watchword/protocol';
 
 export interface ClientOptions {
@@ -166,7 +167,30 @@ export class WatchwordClient {
    * VaultCacheError before anything is sent.
    */
   async resumeSealed(input: StoredSession & { userId: string; sealed: string; resumeKey: string; cache?: string | null }): Promise<Vault> {
-    const accountKey = await openSealedAccountKey(input);
+    return this.#resumeWithKey(await openSealedAccountKey(input), input);
+  }
+
+  /**
+   * Seals the unlocked vault's account key for unlocking on this device with the master password alone
+   * (resumeWithPassword), stretched at the account's Argon2id profile (module local-unlock.ts). Call it only with the
+   * password that just unlocked this vault.
+   */
+  sealForLocalUnlock(vault: Vault, password: string): Promise<LocalUnlockRecord> {
+    const accountKey = vault.exportAccountKey();
+    return sealForLocalUnlock(accountKey, vault.userId, password, vault.account.kdfVersion).finally(() => accountKey.fill(0));
+  }
+
+  /**
+   * resumeSealed, with the master password and a record from sealForLocalUnlock instead of a resume key: the key is
+   * opened here (Argon2id), so nothing is sent to check the password and no second factor is asked; with `cache` it
+   * works offline too. A password that does not open the record throws LocalUnlockError (it may still be the
+   * current password, changed on another device: the caller can then prove it to the server with `unlock`).
+   */
+  async resumeWithPassword(input: StoredSession & { userId: string; local: LocalUnlockRecord; password: string; cache?: string | null }): Promise<Vault> {
+    return this.#resumeWithKey(await openLocalUnlock(input.local, input.userId, input.password), input);
+  }
+
+  async #resumeWithKey(accountKey: Uint8Array, input: StoredSession & { userId: string; cache?: string | null }): Promise<Vault> {
     let snapshot: VaultSnapshot | undefined;
     try {
       if (input.cache) snapshot = await openVaultSnapshot(accountKey, input.userId, input.cache);
