@@ -6,6 +6,7 @@ import {
   type StoredTokens,
   type Vault,
   PasswordPolicyError,
+  LocalUnlockError,
   SealedResumeError,
   VaultCacheError,
   WatchwordClient,
@@ -282,10 +283,11 @@ export class CliContext {
     const client = this.client(options.dpop === false ? false : 'storable');
     const vault = await client.login({ email, password, deviceName: `ww CLI on ${hostname()}`.slice(0, 128), ...this.secondFactor(options.code) });
     const { sealed, resumeKey } = await client.sealForResume(vault);
+    const localUnlock = await client.sealForLocalUnlock(vault, password);
     const { tokens, dpop } = vault.session.toStored();
     // The offline copy of another account (or of another server) cannot be opened by this one: drop it.
     if (previous?.userId !== vault.userId || !sameServer(previous.server, this.server)) removeVaultCache(this.env);
-    this.stored = { version: 1, server: this.server, email, userId: vault.userId, tokens, sealedAccountKey: sealed, dpop };
+    this.stored = { version: 1, server: this.server, email, userId: vault.userId, tokens, sealedAccountKey: sealed, dpop, localUnlock };
     writeSession(this.stored, this.env);
     // The old CLI session is superseded: end it on the server (best effort — it may have expired already).
     await previousSession?.logout().catch(() => undefined);
@@ -293,22 +295,51 @@ export class CliContext {
   }
 
   /**
-   * Unlocks the stored session with the master password and seals the account key for WATCHWORD_SESSION: the
-   * password is proven to the server on the session that already exists (no second factor: the session passed it;
-   * no new session, so the Devices list keeps one entry), and the keys are derived again in this process. A session
-   * the server no longer knows (expired, revoked) falls back to a full login.
+   * Unlocks the stored session with the master password and seals the account key for WATCHWORD_SESSION (see
+   * #unlockWithPassword: no second factor, no new session).
    */
   async unlockAndSeal(options: { password?: string; code?: string } = {}): Promise<{ vault: Vault; sessionKey: string }> {
+    const unlocked = await this.#unlockWithPassword(options);
+    if ('sessionKey' in unlocked) return unlocked;
+    const { sealed, resumeKey } = await this.client().sealForResume(unlocked.vault);
+    // Written onto the file as it is now: the unlock may have refreshed the tokens meanwhile.
+    const onDisk = readSession(this.env) ?? this.requireLogin();
+    this.stored = { ...onDisk, sealedAccountKey: sealed };
+    writeSession(this.stored, this.env);
+    return { vault: unlocked.vault, sessionKey: resumeKey };
+  }
+
+  /**
+   * The vault of the stored session, opened with the master password: here, when the key kept on this device for it
+   * (session file `localUnlock`, Argon2id at the account's profile) opens — nothing is sent to check the password,
+   * so commands unlocked this way use no login-class request, and it works offline from the offline copy; else the
+   * password is proven to the server on the session that already exists (fresh authentication: no second factor,
+   * the session passed it; no new session), and the device's key is made again for next time. A session the server
+   * no longer knows falls back to a full login.
+   */
+  async #unlockWithPassword(options: { password?: string; code?: string }): Promise<{ vault: Vault } | { vault: Vault; sessionKey: string }> {
     const stored = this.requireLogin();
     this.#assertSessionServer(stored);
     const password = options.password ?? (await this.password());
     const client = this.client();
+    const local = stored.localUnlock;
+    if (local) {
+      try {
+        return { vault: await this.#withCache((cache) => client.resumeWithPassword({ tokens: stored.tokens, dpop: stored.dpop, userId: stored.userId, local, password, cache })) };
+      } catch (error) {
+        // Not this device's password (perhaps changed elsewhere since): the server decides.
+        if (!(error instanceof LocalUnlockError || error instanceof SealedResumeError)) throw error;
+      }
+    }
     let vault: Vault;
     try {
       vault = await client.unlock(await this.session(stored), password);
     } catch (error) {
       if (error instanceof WatchwordError && DEAD_SESSION.has(error.code)) {
         return this.loginAndSeal(stored.email, { ...options, password, dpop: stored.dpop !== null });
+      }
+      if (error instanceof WatchwordError && error.code === 'SERVICE_UNAVAILABLE' && local) {
+        throw new CliError(`offline: ${this.server} cannot be reached, and this is not the master password this device knows`, EXIT.auth);
       }
       throw error;
     }
@@ -318,16 +349,41 @@ export class CliContext {
         await vault.restoreSealedSnapshot(cache);
       } catch (error) {
         if (!(error instanceof VaultCacheError)) throw error;
-        removeVaultCache(this.env);
-        this.info('The offline copy of the vault failed its integrity check (changed, or not of this account) and was removed.');
+        this.#dropCache();
       }
     }
-    const { sealed, resumeKey } = await client.sealForResume(vault);
-    // Written onto the file as it is now: the unlock may have refreshed the tokens meanwhile.
-    const onDisk = readSession(this.env) ?? stored;
-    this.stored = { ...onDisk, sealedAccountKey: sealed };
+    const localUnlock = await client.sealForLocalUnlock(vault, password);
+    const onDisk = readSession(this.env);
+    if (onDisk && onDisk.userId === vault.userId && sameServer(onDisk.server, this.server)) {
+      this.stored = { ...onDisk, localUnlock };
+      writeSession(this.stored, this.env);
+    }
+    return { vault };
+  }
+
+  /** Opens a vault with the offline copy when there is one; a copy that fails its check is removed, never used. */
+  async #withCache(resume: (cache: string | null) => Promise<Vault>): Promise<Vault> {
+    try {
+      return await resume(readVaultCache(this.env));
+    } catch (error) {
+      if (!(error instanceof VaultCacheError)) throw error;
+      this.#dropCache();
+      return resume(null);
+    }
+  }
+
+  #dropCache(): void {
+    removeVaultCache(this.env);
+    this.info('The offline copy of the vault failed its integrity check (changed, or not of this account) and was removed.');
+  }
+
+  /** After a password change made here: the key kept on this device now opens with the new password. */
+  async rememberPassword(vault: Vault, password: string): Promise<void> {
+    const localUnlock = await this.client().sealForLocalUnlock(vault, password);
+    const onDisk = readSession(this.env);
+    if (!onDisk || onDisk.userId !== vault.userId || !sameServer(onDisk.server, this.server)) return;
+    this.stored = { ...onDisk, localUnlock };
     writeSession(this.stored, this.env);
-    return { vault, sessionKey: resumeKey };
   }
 
   /**
@@ -361,38 +417,35 @@ export class CliContext {
     const sessionKey = this.env.WATCHWORD_SESSION;
     if (sessionKey && stored.sealedAccountKey) {
       this.#assertSessionServer(stored);
-      const resume = (cache: string | null) =>
-        this.client().resumeSealed({ tokens: stored.tokens, dpop: stored.dpop, userId: stored.userId, sealed: stored.sealedAccountKey ?? '', resumeKey: sessionKey, cache });
+      const sealed = stored.sealedAccountKey;
       let vault: Vault;
       try {
-        try {
-          vault = await resume(readVaultCache(this.env));
-        } catch (error) {
-          if (!(error instanceof VaultCacheError)) throw error;
-          // Never shown, never trusted: the copy goes, and the vault comes from the server alone.
-          removeVaultCache(this.env);
-          this.info('The offline copy of the vault failed its integrity check (changed, or not of this account) and was removed.');
-          vault = await resume(null);
-        }
+        vault = await this.#withCache((cache) =>
+          this.client().resumeSealed({ tokens: stored.tokens, dpop: stored.dpop, userId: stored.userId, sealed, resumeKey: sessionKey, cache }),
+        );
       } catch (error) {
         if (error instanceof SealedResumeError) throw new CliError('WATCHWORD_SESSION does not unlock this session: run `eval "$(ww unlock)"`', EXIT.auth);
         throw error;
       }
-      if (vault.offlineSince !== null) {
-        this.info(`Offline: ${this.server} cannot be reached; showing the copy of the vault saved ${new Date(vault.offlineSince).toISOString()}.`);
-      }
-      this.#vault = vault;
-      return vault;
+      return this.#opened(vault);
     }
     if (options.password !== undefined || !this.interactivePassword || process.stdin.isTTY) {
-      const { vault } = await this.unlockAndSeal(options);
-      this.#vault = vault;
+      const { vault } = await this.#unlockWithPassword(options);
+      this.#opened(vault);
       // Never the session key here: this path also runs unattended (WATCHWORD_PASSWORD, --password-stdin), where
       // standard error ends up in logs, and the key opens the sealed account key in the session file.
       this.info('Vault unlocked for this command. To keep it unlocked in this shell: eval "$(ww unlock)"');
       return vault;
     }
     throw new CliError('the vault is locked: run `eval "$(ww unlock)"` or set WATCHWORD_SESSION', EXIT.auth);
+  }
+
+  #opened(vault: Vault): Vault {
+    if (vault.offlineSince !== null) {
+      this.info(`Offline: ${this.server} cannot be reached; showing the copy of the vault saved ${new Date(vault.offlineSince).toISOString()}.`);
+    }
+    this.#vault = vault;
+    return vault;
   }
 
   /** The stored session (tokens and, when bound, its DPoP key) without unlocking the vault. */

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_VAULT_CACHE_LENGTH, type StoredDpopKeyPair, type StoredTokens } from '@watchword/client';
+import { type LocalUnlockRecord, MAX_VAULT_CACHE_LENGTH, type StoredDpopKeyPair, type StoredTokens } from '@watchword/client';
 
 /**
  * The CLI's session file (mode 0600 in a 0700 directory). It holds the tokens and, when unlocked, the account key
@@ -22,6 +22,12 @@ export interface SessionFile {
    * the refresh token it protects. It never leaves this machine, so a token leaked elsewhere is useless.
    */
   dpop: StoredDpopKeyPair | null;
+  /**
+   * The account key sealed under a key stretched from the master password (Argon2id at the account's profile), so
+   * that the password unlocks on this machine without the server (and offline). Remade at each login and
+   * password-proven unlock; see docs/crypto.md for what it costs a thief of this file.
+   */
+  localUnlock?: LocalUnlockRecord;
   /** When a command last brought the vault up to date with the server (ms since the epoch), for `ww status`. */
   lastSyncAt?: number;
 }

@@ -31,7 +31,7 @@ describe('ww offline: an encrypted copy of the vault beside the session file', (
   function ww(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
     return new Promise((resolve) => {
       const child = spawn(process.execPath, [CLI, ...args], {
-        env: { PATH: process.env.PATH ?? '', HOME: home, WATCHWORD_HOME: home, WATCHWORD_SERVER: serverUrl, WATCHWORD_KDF_VERSION: '0', WATCHWORD_SESSION: sessionKey, ...options.env },
+        env: { PATH: process.env.PATH ?? '', HOME: home, WATCHWORD_HOME: home, WATCHWORD_SERVER: serverUrl, WATCHWORD_KDF_VERSION: '0', NODE_COMPILE_CACHE: join(tmpdir(), 'ww-cli-test-compile-cache'), WATCHWORD_SESSION: sessionKey, ...options.env },
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -122,6 +122,24 @@ describe('ww offline: an encrypted copy of the vault beside the session file', (
     expect(add.code).toBe(4);
     expect(add.stderr).toMatch(/offline: the server cannot be reached, and changes need it/);
     expect(JSON.parse(status.stdout)).toMatchObject({ serverReachable: false, status: 'unlocked' });
+  });
+
+  it('offline, the master password unlocks with the key kept on this machine; a wrong one is refused', async () => {
+    const [unlock, byPassword, wrong] = await Promise.all([
+      ww(['unlock', '--password-stdin'], { stdin: `${PASSWORD}\n`, env: { WATCHWORD_SESSION: '' } }),
+      ww(['get', 'alpha-kept', '--field', 'password'], { env: { WATCHWORD_SESSION: '', WATCHWORD_PASSWORD: PASSWORD } }),
+      ww(['list'], { env: { WATCHWORD_SESSION: '', WATCHWORD_PASSWORD: 'not-the-Password-1' } }),
+    ]);
+    expect(unlock.code, unlock.stderr).toBe(0);
+    const fresh = /^export WATCHWORD_SESSION=(\S+)$/m.exec(unlock.stdout)?.[1] ?? '';
+    expect(fresh).toHaveLength(43);
+    expect(byPassword.code, byPassword.stderr).toBe(0);
+    expect(byPassword.stdout.trim()).toBe(KEPT_SECRET);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stdout).toBe('');
+    expect(wrong.stderr).toMatch(/offline: .* cannot be reached, and this is not the master password this device knows/);
+    sessionKey = fresh;
+    expect((await ww(['get', 'alpha-kept', '--field', 'username'])).stdout.trim()).toBe('alice');
   });
 
   it('a tampered copy is detected and removed, never shown', async () => {
