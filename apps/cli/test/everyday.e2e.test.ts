@@ -110,6 +110,28 @@ describe('ww for everyday use, against a real server process', () => {
     expect(JSON.parse(readFileSync(join(home, 'session.json'), 'utf8'))).toMatchObject({ email: EMAIL });
   });
 
+  it('at a terminal, a mistyped repeat of a new password asks again instead of failing', async () => {
+    // `script` gives the CLI a real terminal (a pty); each answer is typed once its prompt shows.
+    const child = spawn('script', ['-qec', `${process.execPath} ${CLI} register --email typo@example.com`, '/dev/null'], {
+      env: { PATH: process.env.PATH ?? '', ...env(), TERM: 'dumb' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const answer = async (prompt: string, text: string, nth: number) => {
+      await expect.poll(() => output.split(prompt).length - 1, { timeout: 30_000 }).toBeGreaterThanOrEqual(nth);
+      child.stdin.write(`${text}\r`);
+    };
+    await answer('Master password: ', PASSWORD, 1);
+    await answer('Repeat master password: ', `${PASSWORD}x`, 1);
+    await answer('Master password: ', PASSWORD, 2);
+    await answer('Repeat master password: ', PASSWORD, 2);
+    expect(await closed).toBe(0);
+    expect(output).toContain('The passwords do not match; try again.');
+    expect(output).toContain('Registered typo@example.com.');
+  });
+
   it('adds cards and identities from options; get shows every field of every type; --field totp prints the code', async () => {
     const adds = await Promise.all([
       unlocked(['add', '--name', 'mail', '--username', 'me', '--password', 'Pw-of-mail-1', '--url', 'https://mail.example', '--totp', TOTP_SECRET, '--folder', 'Work', '--favorite', '--notes', 'the blue mailbox']),

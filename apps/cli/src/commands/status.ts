@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
+import { CliError, EXIT } from '../errors.ts';
 import { renderRows } from '../item-view.ts';
 import { vaultCachePath } from '../session-file.ts';
 
@@ -66,6 +67,9 @@ export function statusCommands(program: Command, context: Ctx): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const ctx = context(cmd);
       const vault = await ctx.vault();
+      if (vault.offlineSince !== null) {
+        throw new CliError(`cannot sync: ${ctx.server} cannot be reached (the offline copy from ${new Date(vault.offlineSince).toISOString()} stays as it is)`, EXIT.other);
+      }
       const result = await vault.sync();
       ctx.noteSync(vault);
       const items = (await vault.list({ trash: 'include' })).length;
