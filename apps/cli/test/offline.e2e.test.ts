@@ -107,13 +107,16 @@ describe('ww offline: an encrypted copy of the vault beside the session file', (
     const since = /^Offline: \S+ cannot be reached; showing the copy of the vault saved (\S+)\.$/m.exec(list.stderr)?.[1] ?? '';
     expect(Date.now() - Date.parse(since)).toBeLessThan(5 * 60_000);
 
-    const [get, search, gone, add, status] = await Promise.all([
+    const [get, search, gone, add, status, sync] = await Promise.all([
       ww(['get', 'alpha-kept', '--field', 'password']),
       ww(['list', '--search', 'flowerpot', '--json']),
       ww(['get', 'beta-gone']),
       ww(['add', '--name', 'new', '--password', 'x-y-z-1-2-3']),
       ww(['status', '--json']),
+      ww(['sync']),
     ]);
+    expect(sync.code).toBe(4);
+    expect(sync.stderr).toMatch(/^ww: cannot sync: \S+ cannot be reached \(the offline copy from \S+ stays as it is\)$/m);
     expect(get.code, get.stderr).toBe(0);
     expect(get.stdout.trim()).toBe(KEPT_SECRET);
     expect((JSON.parse(search.stdout) as { name: string }[]).map((i) => i.name)).toEqual(['alpha-kept']);
