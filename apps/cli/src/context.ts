@@ -327,8 +327,10 @@ export class CliContext {
       try {
         return { vault: await this.#withCache((cache) => client.resumeWithPassword({ tokens: stored.tokens, dpop: stored.dpop, userId: stored.userId, local, password, cache })) };
       } catch (error) {
-        // Not this device's password (perhaps changed elsewhere since): the server decides.
-        if (!(error instanceof LocalUnlockError || error instanceof SealedResumeError)) throw error;
+        // Not this device's password (perhaps changed elsewhere since): the server decides. A session that has ended
+        // gets the same path, which ends in a new login.
+        const deadSession = error instanceof WatchwordError && DEAD_SESSION.has(error.code);
+        if (!(error instanceof LocalUnlockError || error instanceof SealedResumeError || deadSession)) throw error;
       }
     }
     let vault: Vault;
