@@ -6,14 +6,26 @@ import {
   type StoredTokens,
   type Vault,
   PasswordPolicyError,
+  LocalUnlockError,
   SealedResumeError,
+  VaultCacheError,
   WatchwordClient,
+  WatchwordError,
   checkPassword,
 } from '@watchword/client';
 import { type MfaMethod, isLoopbackHost } from '@watchword/protocol';
 import { CliError, EXIT } from './errors.ts';
 import { nextStdinLine, promptHidden, promptVisible, readStdinLine } from './prompt.ts';
-import { type SessionFile, readSession, removeSession, withRefreshedTokens, writeSession } from './session-file.ts';
+import {
+  type SessionFile,
+  readSession,
+  readVaultCache,
+  removeSession,
+  removeVaultCache,
+  withRefreshedTokens,
+  writeSession,
+  writeVaultCache,
+} from './session-file.ts';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
 
@@ -22,6 +34,9 @@ export interface GlobalOptions {
   json?: boolean;
   passwordStdin?: boolean;
 }
+
+/** Answers that say the stored session is over: unlocking it needs a new login. */
+const DEAD_SESSION = new Set<string>(['INVALID_REFRESH_TOKEN', 'INVALID_TOKEN', 'UNAUTHENTICATED']);
 
 /** How many codes an interactive login may try before giving up (the server allows 5 per password proof). */
 const MAX_CODE_ATTEMPTS = 3;
@@ -65,6 +80,8 @@ export class CliContext {
   readonly options: GlobalOptions;
   readonly env: NodeJS.ProcessEnv;
   stored: SessionFile | undefined;
+  /** The vault this command opened, so that the offline copy can be saved when it ends (persist). */
+  #vault: Vault | undefined;
 
   constructor(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env) {
     this.options = options;
@@ -193,8 +210,10 @@ export class CliContext {
         continue;
       }
       const again = await promptHidden(options.repeat ?? 'Repeat the new master password: ');
-      if (again !== candidate) throw new CliError('the passwords do not match', EXIT.usage);
-      return candidate;
+      if (again === candidate) return candidate;
+      // A typo in the repeat costs the repeat, not the whole command: ask for both again.
+      if (attempt >= 3) throw new CliError('the passwords do not match', EXIT.usage);
+      this.info('The passwords do not match; try again.');
     }
   }
 
@@ -264,8 +283,11 @@ export class CliContext {
     const client = this.client(options.dpop === false ? false : 'storable');
     const vault = await client.login({ email, password, deviceName: `ww CLI on ${hostname()}`.slice(0, 128), ...this.secondFactor(options.code) });
     const { sealed, resumeKey } = await client.sealForResume(vault);
+    const localUnlock = await client.sealForLocalUnlock(vault, password);
     const { tokens, dpop } = vault.session.toStored();
-    this.stored = { version: 1, server: this.server, email, userId: vault.userId, tokens, sealedAccountKey: sealed, dpop };
+    // The offline copy of another account (or of another server) cannot be opened by this one: drop it.
+    if (previous?.userId !== vault.userId || !sameServer(previous.server, this.server)) removeVaultCache(this.env);
+    this.stored = { version: 1, server: this.server, email, userId: vault.userId, tokens, sealedAccountKey: sealed, dpop, localUnlock };
     writeSession(this.stored, this.env);
     // The old CLI session is superseded: end it on the server (best effort — it may have expired already).
     await previousSession?.logout().catch(() => undefined);
@@ -273,35 +295,159 @@ export class CliContext {
   }
 
   /**
-   * The unlocked vault: from WATCHWORD_SESSION when set, else by logging in with the master password (asked for,
-   * unless given) and, when the account has one, a second factor.
+   * Unlocks the stored session with the master password and seals the account key for WATCHWORD_SESSION (see
+   * #unlockWithPassword: no second factor, no new session).
+   */
+  async unlockAndSeal(options: { password?: string; code?: string } = {}): Promise<{ vault: Vault; sessionKey: string }> {
+    const unlocked = await this.#unlockWithPassword(options);
+    if ('sessionKey' in unlocked) return unlocked;
+    const { sealed, resumeKey } = await this.client().sealForResume(unlocked.vault);
+    // Written onto the file as it is now: the unlock may have refreshed the tokens meanwhile.
+    const onDisk = readSession(this.env) ?? this.requireLogin();
+    this.stored = { ...onDisk, sealedAccountKey: sealed };
+    writeSession(this.stored, this.env);
+    return { vault: unlocked.vault, sessionKey: resumeKey };
+  }
+
+  /**
+   * The vault of the stored session, opened with the master password: here, when the key kept on this device for it
+   * (session file `localUnlock`, Argon2id at the account's profile) opens — nothing is sent to check the password,
+   * so commands unlocked this way use no login-class request, and it works offline from the offline copy; else the
+   * password is proven to the server on the session that already exists (fresh authentication: no second factor,
+   * the session passed it; no new session), and the device's key is made again for next time. A session the server
+   * no longer knows falls back to a full login.
+   */
+  async #unlockWithPassword(options: { password?: string; code?: string }): Promise<{ vault: Vault } | { vault: Vault; sessionKey: string }> {
+    const stored = this.requireLogin();
+    this.#assertSessionServer(stored);
+    const password = options.password ?? (await this.password());
+    const client = this.client();
+    const local = stored.localUnlock;
+    if (local) {
+      try {
+        return { vault: await this.#withCache((cache) => client.resumeWithPassword({ tokens: stored.tokens, dpop: stored.dpop, userId: stored.userId, local, password, cache })) };
+      } catch (error) {
+        // Not this device's password (perhaps changed elsewhere since): the server decides. A session that has ended
+        // gets the same path, which ends in a new login.
+        const deadSession = error instanceof WatchwordError && DEAD_SESSION.has(error.code);
+        if (!(error instanceof LocalUnlockError || error instanceof SealedResumeError || deadSession)) throw error;
+      }
+    }
+    let vault: Vault;
+    try {
+      vault = await client.unlock(await this.session(stored), password);
+    } catch (error) {
+      if (error instanceof WatchwordError && DEAD_SESSION.has(error.code)) {
+        return this.loginAndSeal(stored.email, { ...options, password, dpop: stored.dpop !== null });
+      }
+      if (error instanceof WatchwordError && error.code === 'SERVICE_UNAVAILABLE' && local) {
+        throw new CliError(`offline: ${this.server} cannot be reached, and this is not the master password this device knows`, EXIT.auth);
+      }
+      throw error;
+    }
+    const cache = readVaultCache(this.env);
+    if (cache !== null) {
+      try {
+        await vault.restoreSealedSnapshot(cache);
+      } catch (error) {
+        if (!(error instanceof VaultCacheError)) throw error;
+        this.#dropCache();
+      }
+    }
+    const localUnlock = await client.sealForLocalUnlock(vault, password);
+    const onDisk = readSession(this.env);
+    if (onDisk && onDisk.userId === vault.userId && sameServer(onDisk.server, this.server)) {
+      this.stored = { ...onDisk, localUnlock };
+      writeSession(this.stored, this.env);
+    }
+    return { vault };
+  }
+
+  /** Opens a vault with the offline copy when there is one; a copy that fails its check is removed, never used. */
+  async #withCache(resume: (cache: string | null) => Promise<Vault>): Promise<Vault> {
+    try {
+      return await resume(readVaultCache(this.env));
+    } catch (error) {
+      if (!(error instanceof VaultCacheError)) throw error;
+      this.#dropCache();
+      return resume(null);
+    }
+  }
+
+  #dropCache(): void {
+    removeVaultCache(this.env);
+    this.info('The offline copy of the vault failed its integrity check (changed, or not of this account) and was removed.');
+  }
+
+  /** After a password change made here: the key kept on this device now opens with the new password. */
+  async rememberPassword(vault: Vault, password: string): Promise<void> {
+    const localUnlock = await this.client().sealForLocalUnlock(vault, password);
+    const onDisk = readSession(this.env);
+    if (!onDisk || onDisk.userId !== vault.userId || !sameServer(onDisk.server, this.server)) return;
+    this.stored = { ...onDisk, localUnlock };
+    writeSession(this.stored, this.env);
+  }
+
+  /**
+   * At the end of a command that succeeded: the vault it opened, as far as it was synced, becomes the offline copy
+   * beside the session file (sealed by the SDK). A vault opened offline, or never synced, leaves the copy as it is.
+   */
+  async persist(): Promise<void> {
+    const vault = this.#vault;
+    if (!vault || vault.locked || vault.offlineSince !== null) return;
+    const onDisk = readSession(this.env);
+    if (!onDisk || onDisk.userId !== vault.userId || !sameServer(onDisk.server, this.server)) return;
+    const sealed = await vault.sealSnapshot();
+    if (sealed !== undefined) writeVaultCache(sealed, this.env);
+  }
+
+  /** Records that the vault was brought up to date now (`ww status` shows it). */
+  noteSync(vault: Vault): void {
+    if (vault.offlineSince !== null) return;
+    const onDisk = readSession(this.env);
+    if (!onDisk || onDisk.userId !== vault.userId || !sameServer(onDisk.server, this.server)) return;
+    this.stored = { ...onDisk, lastSyncAt: Date.now() };
+    writeSession(this.stored, this.env);
+  }
+
+  /**
+   * The unlocked vault: from WATCHWORD_SESSION when set, else by unlocking the stored session with the master
+   * password (asked for, unless given) — no new session and no second factor.
    */
   async vault(options: { password?: string; code?: string } = {}): Promise<Vault> {
     const stored = this.requireLogin();
     const sessionKey = this.env.WATCHWORD_SESSION;
     if (sessionKey && stored.sealedAccountKey) {
       this.#assertSessionServer(stored);
+      const sealed = stored.sealedAccountKey;
+      let vault: Vault;
       try {
-        return await this.client().resumeSealed({
-          tokens: stored.tokens,
-          dpop: stored.dpop,
-          userId: stored.userId,
-          sealed: stored.sealedAccountKey,
-          resumeKey: sessionKey,
-        });
+        vault = await this.#withCache((cache) =>
+          this.client().resumeSealed({ tokens: stored.tokens, dpop: stored.dpop, userId: stored.userId, sealed, resumeKey: sessionKey, cache }),
+        );
       } catch (error) {
         if (error instanceof SealedResumeError) throw new CliError('WATCHWORD_SESSION does not unlock this session: run `eval "$(ww unlock)"`', EXIT.auth);
         throw error;
       }
+      return this.#opened(vault);
     }
     if (options.password !== undefined || !this.interactivePassword || process.stdin.isTTY) {
-      const { vault } = await this.loginAndSeal(stored.email, options);
+      const { vault } = await this.#unlockWithPassword(options);
+      this.#opened(vault);
       // Never the session key here: this path also runs unattended (WATCHWORD_PASSWORD, --password-stdin), where
       // standard error ends up in logs, and the key opens the sealed account key in the session file.
       this.info('Vault unlocked for this command. To keep it unlocked in this shell: eval "$(ww unlock)"');
       return vault;
     }
     throw new CliError('the vault is locked: run `eval "$(ww unlock)"` or set WATCHWORD_SESSION', EXIT.auth);
+  }
+
+  #opened(vault: Vault): Vault {
+    if (vault.offlineSince !== null) {
+      this.info(`Offline: ${this.server} cannot be reached; showing the copy of the vault saved ${new Date(vault.offlineSince).toISOString()}.`);
+    }
+    this.#vault = vault;
+    return vault;
   }
 
   /** The stored session (tokens and, when bound, its DPoP key) without unlocking the vault. */

@@ -54,7 +54,8 @@ export function describeError(error: unknown): { message: string; exitCode: numb
   if (error instanceof WatchwordError) {
     const hint =
       error.code === 'INVALID_REFRESH_TOKEN' || error.code === 'INVALID_TOKEN' ? ' Run `ww login`.'
-      : error.code === 'ITEM_CONFLICT' ? ` (the server has revision ${String(error.details?.currentRevision ?? '?')})`
+      : error.code === 'ITEM_CONFLICT'
+        ? ` (the server has revision ${String(error.details?.currentRevision ?? '?')}): nothing was overwritten; see the new version with \`ww get <item>\`, then repeat the change`
       : error.code === 'RATE_LIMITED' && error.details?.retryAfter !== undefined ? ` (retry in ${String(error.details.retryAfter)} s)`
       : '';
     return { message: `${error.message}${hint} [${error.code}]`, exitCode: BY_CODE[error.code] ?? EXIT.other };

@@ -1,15 +1,24 @@
-import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Argument, Command, CommanderError } from 'commander';
 import { accountCommands } from './commands/account.ts';
 import { adminCommands } from './commands/admin.ts';
 import { authCommands } from './commands/auth.ts';
 import { itemCommands } from './commands/items.ts';
 import { mfaCommands } from './commands/mfa.ts';
+import { statusCommands } from './commands/status.ts';
+import { SHELLS, type Shell, completionScript } from './completion.ts';
 import { CliContext, DEFAULT_SERVER, type GlobalOptions } from './context.ts';
 import { EXIT, describeError } from './errors.ts';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** The contexts the command made, to persist once it has succeeded (the offline copy of the vault). */
+const opened: CliContext[] = [];
 
 function buildProgram(): Command {
   const program = new Command('ww')
     .description('Watchword — zero-knowledge password manager')
+    .version(VERSION, '-V, --version', 'print the version of ww')
     .option('--server <url>', `server URL (env WATCHWORD_SERVER; default ${DEFAULT_SERVER})`)
     .option('--json', 'machine-readable output')
     .option('--password-stdin', 'read the master password — and any further answer, one per line — from standard input')
@@ -34,12 +43,24 @@ Exit codes: 0 ok, 1 usage or validation error, 2 authentication failure, 3 not f
     .exitOverride()
     .showSuggestionAfterError()
     .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
-  const context = (cmd: Command) => new CliContext(cmd.optsWithGlobals<GlobalOptions>());
+  const context = (cmd: Command) => {
+    const ctx = new CliContext(cmd.optsWithGlobals<GlobalOptions>());
+    opened.push(ctx);
+    return ctx;
+  };
   authCommands(program, context);
   itemCommands(program, context);
   mfaCommands(program, context);
   accountCommands(program, context);
   adminCommands(program, context);
+  statusCommands(program, context);
+  program
+    .command('completion')
+    .description('print a shell completion script: source <(ww completion bash), or `ww completion fish | source`')
+    .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
+    .action((shell: Shell) => {
+      process.stdout.write(completionScript(program, shell));
+    });
   const overrideAll = (cmd: Command): void => {
     cmd.exitOverride();
     cmd.commands.forEach(overrideAll);
@@ -51,6 +72,7 @@ Exit codes: 0 ok, 1 usage or validation error, 2 authentication failure, 3 not f
 async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
+    for (const ctx of opened) await ctx.persist();
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here with exit code 0.

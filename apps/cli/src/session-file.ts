@@ -1,7 +1,7 @@
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { StoredDpopKeyPair, StoredTokens } from '@watchword/client';
+import { type LocalUnlockRecord, MAX_VAULT_CACHE_LENGTH, type StoredDpopKeyPair, type StoredTokens } from '@watchword/client';
 
 /**
  * The CLI's session file (mode 0600 in a 0700 directory). It holds the tokens and, when unlocked, the account key
@@ -22,6 +22,14 @@ export interface SessionFile {
    * the refresh token it protects. It never leaves this machine, so a token leaked elsewhere is useless.
    */
   dpop: StoredDpopKeyPair | null;
+  /**
+   * The account key sealed under a key stretched from the master password (Argon2id at the account's profile), so
+   * that the password unlocks on this machine without the server (and offline). Remade at each login and
+   * password-proven unlock; see docs/crypto.md for what it costs a thief of this file.
+   */
+  localUnlock?: LocalUnlockRecord;
+  /** When a command last brought the vault up to date with the server (ms since the epoch), for `ww status`. */
+  lastSyncAt?: number;
 }
 
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -49,14 +57,46 @@ export function readSession(env: NodeJS.ProcessEnv = process.env): SessionFile |
 }
 
 export function writeSession(session: SessionFile, env: NodeJS.ProcessEnv = process.env): void {
+  writePrivate(sessionPath(env), JSON.stringify(session, null, 2), env);
+}
+
+/** Writes a file readable by the owner only (0600 in a 0700 directory), whole or not at all (rename). */
+function writePrivate(path: string, content: string, env: NodeJS.ProcessEnv): void {
   const dir = configDir(env);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
-  const path = sessionPath(env);
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(session, null, 2), { mode: 0o600 });
+  writeFileSync(tmp, content, { mode: 0o600 });
   chmodSync(tmp, 0o600);
   renameSync(tmp, path);
+}
+
+/**
+ * The offline copy of the vault, beside the session file: one envelope sealed by the SDK under a key derived from
+ * the account key (Vault.sealSnapshot), so it holds nothing readable without the master password or the session key
+ * from WATCHWORD_SESSION (which opens the sealed account key).
+ */
+export function vaultCachePath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(configDir(env), 'vault-cache');
+}
+
+export function readVaultCache(env: NodeJS.ProcessEnv = process.env): string | null {
+  const path = vaultCachePath(env);
+  try {
+    // Far larger than any real copy: not one of ours, and not worth reading.
+    if (statSync(path).size > MAX_VAULT_CACHE_LENGTH) return null;
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+export function writeVaultCache(sealed: string, env: NodeJS.ProcessEnv = process.env): void {
+  writePrivate(vaultCachePath(env), sealed, env);
+}
+
+export function removeVaultCache(env: NodeJS.ProcessEnv = process.env): void {
+  rmSync(vaultCachePath(env), { force: true });
 }
 
 /**
@@ -70,6 +110,8 @@ export function withRefreshedTokens(onDisk: SessionFile | undefined, previousRef
   return { ...onDisk, tokens };
 }
 
+/** Forgets the session and the offline copy that belongs with it. */
 export function removeSession(env: NodeJS.ProcessEnv = process.env): void {
   rmSync(sessionPath(env), { force: true });
+  removeVaultCache(env);
 }

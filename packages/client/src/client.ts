@@ -5,7 +5,9 @@ import { Session, type StoredSession, type StoredTokens, toStoredTokens } from '
 import { Vault } from './vault.ts';
 import { AdminClient } from './admin.ts';
 import { type SealedAccountKey, SealedResumeError, openSealedAccountKey, sealAccountKey } from './resume.ts';
-import { DecryptionError, type StoredDpopKeyPair, generateDpopKeyPair, generateStorableDpopKeyPair, importDpopKeyPair } from '@watchword/protocol';
+import { type VaultSnapshot, openVaultSnapshot } from './vault-cache.ts';
+import { type LocalUnlockRecord, openLocalUnlock, sealForLocalUnlock } from './local-unlock.ts';
+import { DecryptionError, WatchwordError, type StoredDpopKeyPair, generateDpopKeyPair, generateStorableDpopKeyPair, importDpopKeyPair } from '@watchword/protocol';
 
 export interface ClientOptions {
   serverUrl: string;
@@ -146,20 +148,80 @@ export class WatchwordClient {
   }
 
   /**
+   * True when `resumeKey` opens the sealed account key of this account, checked here without the network (for a
+   * status line: is the vault unlocked in this shell?). The opened key is overwritten at once.
+   */
+  async canResume(input: { userId: string; sealed: string; resumeKey: string }): Promise<boolean> {
+    try {
+      (await openSealedAccountKey(input)).fill(0);
+      return true;
+    } catch (error) {
+      if (error instanceof SealedResumeError) return false;
+      throw error;
+    }
+  }
+
+  /**
    * Re-opens the vault of a stored session from a sealed account key and its resume key, without the master password.
    * The key is opened before anything is sent: a tampered blob, a wrong resume key or a blob of another account throws
    * SealedResumeError, and so does an account key that does not open this session's vault keys.
+   *
+   * With `cache` (a copy made by Vault.sealSnapshot on this device), the vault starts from the copy, so that its first
+   * sync asks only for the changes since; and when the server cannot be reached (SERVICE_UNAVAILABLE) it opens
+   * read-only from the copy instead (Vault.offlineSince says since when). A copy that does not open throws
+   * VaultCacheError before anything is sent.
    */
-  async resumeSealed(input: StoredSession & { userId: string; sealed: string; resumeKey: string }, dpopKey?: CryptoKeyPair): Promise<Vault> {
-    const accountKey = await openSealedAccountKey(input);
+  async resumeSealed(input: StoredSession & { userId: string; sealed: string; resumeKey: string; cache?: string | null }, dpopKey?: CryptoKeyPair): Promise<Vault> {
+    return this.#resumeWithKey(await openSealedAccountKey(input), input, dpopKey);
+  }
+
+  /**
+   * Seals the unlocked vault's account key for unlocking on this device with the master password alone
+   * (resumeWithPassword), stretched at the account's Argon2id profile (module local-unlock.ts). Call it only with the
+   * password that just unlocked this vault.
+   */
+  sealForLocalUnlock(vault: Vault, password: string): Promise<LocalUnlockRecord> {
+    const accountKey = vault.exportAccountKey();
+    return sealForLocalUnlock(accountKey, vault.userId, password, vault.account.kdfVersion).finally(() => accountKey.fill(0));
+  }
+
+  /**
+   * resumeSealed, with the master password and a record from sealForLocalUnlock instead of a resume key: the key is
+   * opened here (Argon2id), so nothing is sent to check the password and no second factor is asked; with `cache` it
+   * works offline too. A password that does not open the record throws LocalUnlockError (it may still be the
+   * current password, changed on another device: the caller can then prove it to the server with `unlock`).
+   */
+  async resumeWithPassword(input: StoredSession & { userId: string; local: LocalUnlockRecord; password: string; cache?: string | null }, dpopKey?: CryptoKeyPair): Promise<Vault> {
+    return this.#resumeWithKey(await openLocalUnlock(input.local, input.userId, input.password), input, dpopKey);
+  }
+
+  async #resumeWithKey(accountKey: Uint8Array, input: StoredSession & { userId: string; cache?: string | null }, dpopKey?: CryptoKeyPair): Promise<Vault> {
+    let snapshot: VaultSnapshot | undefined;
+    try {
+      if (input.cache) snapshot = await openVaultSnapshot(accountKey, input.userId, input.cache);
+    } catch (error) {
+      accountKey.fill(0);
+      throw error;
+    }
     const session = await this.restoreSession(input, dpopKey);
     let vault: Vault;
     try {
       vault = await Vault.open(session, { accountKey });
+      if (snapshot) vault.restoreSnapshot(snapshot);
     } catch (error) {
-      accountKey.fill(0);
-      if (error instanceof DecryptionError) throw new SealedResumeError();
-      throw error;
+      if (snapshot && error instanceof WatchwordError && error.code === 'SERVICE_UNAVAILABLE') {
+        try {
+          vault = await Vault.openOffline(session, accountKey, snapshot);
+        } catch (offlineError) {
+          accountKey.fill(0);
+          if (offlineError instanceof DecryptionError) throw new SealedResumeError();
+          throw offlineError;
+        }
+      } else {
+        accountKey.fill(0);
+        if (error instanceof DecryptionError) throw new SealedResumeError();
+        throw error;
+      }
     }
     if (vault.userId !== input.userId) {
       vault.lock();

@@ -15,6 +15,7 @@ import {
 } from '@watchword/protocol';
 import { type PasswordCheck, checkPassword } from './password-policy.ts';
 import type { Session } from './session.ts';
+import { type VaultSnapshot, openVaultSnapshot, sealVaultSnapshot } from './vault-cache.ts';
 
 /** A decrypted item as the SDK hands it out. */
 export interface VaultItem {
@@ -46,12 +47,69 @@ export class Vault {
   readonly #items = new Map<string, VaultItem>();
   #revision: number | undefined;
   #locked = false;
+  /** When the copy this vault was opened from was saved, if it was opened without the server (openOffline). */
+  readonly offlineSince: number | null;
 
-  private constructor(session: Session, account: AccountResponse, accountKey: Uint8Array, vaultKeys: Map<string, Uint8Array>) {
+  private constructor(session: Session, account: AccountResponse, accountKey: Uint8Array, vaultKeys: Map<string, Uint8Array>, offlineSince: number | null = null) {
     this.session = session;
     this.account = account;
     this.#accountKey = accountKey;
     this.#vaultKeys = vaultKeys;
+    this.offlineSince = offlineSince;
+  }
+
+  static async #unwrapVaultKeys(account: AccountResponse, accountKey: Uint8Array): Promise<Map<string, Uint8Array>> {
+    const vaultKeys = new Map<string, Uint8Array>();
+    for (const v of account.vaults) {
+      vaultKeys.set(v.id, await unwrapVaultKey({ accountKey, userId: account.userId, vaultId: v.id, wrappedKey: v.wrappedKey }));
+    }
+    return vaultKeys;
+  }
+
+  /**
+   * A read-only vault from a cached copy (vault-cache.ts), for when the server cannot be reached: lists and reads
+   * what the copy holds; every change throws SERVICE_UNAVAILABLE. The vault keys are unwrapped from the copy's
+   * account data with the account key, so a copy whose key material was changed does not open.
+   */
+  static async openOffline(session: Session, accountKey: Uint8Array, snapshot: VaultSnapshot): Promise<Vault> {
+    const vault = new Vault(session, snapshot.account, accountKey, await Vault.#unwrapVaultKeys(snapshot.account, accountKey), snapshot.savedAt);
+    vault.#seed(snapshot);
+    return vault;
+  }
+
+  #seed(snapshot: VaultSnapshot): void {
+    this.#items.clear();
+    for (const item of snapshot.items) this.#items.set(item.id, item);
+    this.#revision = snapshot.revision;
+  }
+
+  /**
+   * Starts from a cached copy of this account, so that the next sync asks only for what changed since it (a delta)
+   * rather than for everything. A copy of another account is ignored.
+   */
+  restoreSnapshot(snapshot: VaultSnapshot): void {
+    this.#assertUnlocked();
+    if (snapshot.account.userId === this.userId) this.#seed(snapshot);
+  }
+
+  /** restoreSnapshot from a sealed copy (Vault.sealSnapshot); a copy that does not open throws VaultCacheError. */
+  async restoreSealedSnapshot(sealed: string): Promise<void> {
+    this.#assertUnlocked();
+    this.restoreSnapshot(await openVaultSnapshot(this.#accountKey, this.userId, sealed));
+  }
+
+  /** The local copy sealed for storage (vault-cache.ts), or undefined before the first sync. */
+  async sealSnapshot(now = Date.now()): Promise<string | undefined> {
+    this.#assertUnlocked();
+    if (this.#revision === undefined) return undefined;
+    const snapshot: VaultSnapshot = { account: this.account, revision: this.#revision, items: [...this.#items.values()], savedAt: this.offlineSince ?? now };
+    return sealVaultSnapshot(this.#accountKey, snapshot);
+  }
+
+  #assertOnline(): void {
+    if (this.offlineSince !== null) {
+      throw new WatchwordError('SERVICE_UNAVAILABLE', { message: 'offline: the server cannot be reached, and changes need it' });
+    }
   }
 
   /** Unlocks with the OPAQUE export key (after a login) or with an account key kept from an earlier unlock. */
@@ -61,11 +119,7 @@ export class Vault {
       'accountKey' in key
         ? key.accountKey
         : await unlockAccountKey({ exportKey: key.exportKey, userId: account.userId, kekSalt: account.keys.kekSalt, wrappedAccountKey: account.keys.wrappedAccountKey });
-    const vaultKeys = new Map<string, Uint8Array>();
-    for (const v of account.vaults) {
-      vaultKeys.set(v.id, await unwrapVaultKey({ accountKey, userId: account.userId, vaultId: v.id, wrappedKey: v.wrappedKey }));
-    }
-    return new Vault(session, account, accountKey, vaultKeys);
+    return new Vault(session, account, accountKey, await Vault.#unwrapVaultKeys(account, accountKey));
   }
 
   get userId(): string {
@@ -148,6 +202,7 @@ export class Vault {
   /** Brings the local copy up to date: a full sync the first time, then only what changed (deletions included). */
   async sync(): Promise<SyncResult> {
     this.#assertUnlocked();
+    this.#assertOnline();
     const response = await this.session.call(api.items.list, {
       query: { since: this.#revision === undefined ? undefined : String(this.#revision) },
     });
@@ -162,7 +217,8 @@ export class Vault {
 
   /** Every item (trash included unless asked otherwise), after a sync. */
   async list(options: { trash?: 'include' | 'exclude' | 'only' } = {}): Promise<VaultItem[]> {
-    await this.sync();
+    if (this.offlineSince === null) await this.sync();
+    else this.#assertUnlocked();
     const mode = options.trash ?? 'exclude';
     return [...this.#items.values()]
       .filter((i) => (mode === 'include' ? true : mode === 'only' ? i.deletedAt !== null : i.deletedAt === null))
@@ -170,6 +226,12 @@ export class Vault {
   }
 
   async get(id: string): Promise<VaultItem> {
+    if (this.offlineSince !== null) {
+      this.#assertUnlocked();
+      const cached = this.#items.get(id);
+      if (!cached) throw new WatchwordError('ITEM_NOT_FOUND');
+      return cached;
+    }
     const response = await this.session.call(api.items.get, { params: { id } });
     const item = await this.#remember(response.item);
     if (!item) throw new WatchwordError('ITEM_NOT_FOUND');
@@ -177,6 +239,7 @@ export class Vault {
   }
 
   async add(content: ItemContent, options: { vaultId?: string } = {}): Promise<VaultItem> {
+    this.#assertOnline();
     const vaultId = options.vaultId ?? this.personalVaultId;
     const id = crypto.randomUUID();
     const data = await encryptItem({ vaultKey: this.#vaultKey(vaultId), userId: this.userId, vaultId, itemId: id, revision: 1, content });
@@ -189,6 +252,7 @@ export class Vault {
    * of body; each batch is all or nothing. `onProgress` is called after each batch with the number stored so far.
    */
   async addMany(contents: ItemContent[], options: { vaultId?: string; onProgress?: (done: number, total: number) => void } = {}): Promise<VaultItem[]> {
+    this.#assertOnline();
     const vaultId = options.vaultId ?? this.personalVaultId;
     const key = this.#vaultKey(vaultId);
     const added: VaultItem[] = [];
@@ -217,6 +281,7 @@ export class Vault {
    * since, the server answers ITEM_CONFLICT (with `details.currentRevision`) and nothing is overwritten.
    */
   async update(id: string, content: ItemContent, baseRevision: number): Promise<VaultItem> {
+    this.#assertOnline();
     const current = this.#items.get(id);
     const vaultId = current?.vaultId ?? (await this.get(id)).vaultId;
     const data = await encryptItem({ vaultKey: this.#vaultKey(vaultId), userId: this.userId, vaultId, itemId: id, revision: baseRevision + 1, content });
@@ -225,16 +290,19 @@ export class Vault {
   }
 
   async trash(id: string): Promise<VaultItem> {
+    this.#assertOnline();
     const response = await this.session.call(api.items.remove, { params: { id } });
     return (await this.#remember(response.item)) as VaultItem;
   }
 
   async restore(id: string): Promise<VaultItem> {
+    this.#assertOnline();
     const response = await this.session.call(api.items.restore, { params: { id } });
     return (await this.#remember(response.item)) as VaultItem;
   }
 
   async purge(id: string): Promise<void> {
+    this.#assertOnline();
     await this.session.call(api.items.remove, { params: { id },  query: { purge: 'true' } });
     this.#items.delete(id);
   }

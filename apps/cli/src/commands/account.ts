@@ -50,6 +50,7 @@ export function accountCommands(program: Command, context: Ctx): void {
       newPassword ??= await ctx.newPassword(stored.email, { current: currentPassword, vault });
       if (newPassword === currentPassword) throw new CliError('the new master password is the same as the current one', EXIT.usage);
       const { revokedSessions } = await ctx.client().changePassword(vault, { currentPassword, newPassword });
+      await ctx.rememberPassword(vault, newPassword);
       if (ctx.json) return ctx.out(JSON.stringify({ changed: true, revokedSessions }));
       ctx.info(`Master password changed. ${revokedSessions === 0 ? 'No other session was open.' : `${revokedSessions} other session(s) ended: those devices must log in again.`}`);
     });

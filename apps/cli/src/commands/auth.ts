@@ -53,8 +53,10 @@ export function authCommands(program: Command, context: Ctx): void {
     .option('--code <code>', CODE_HELP)
     .action(async (opts: { email?: string; dpop?: boolean; code?: string }, cmd: Command) => {
       const ctx = context(cmd);
-      const email = opts.email ?? ctx.stored?.email;
+      // No address given and none used before: ask (a script gives it as the first line of standard input).
+      const email = (opts.email ?? ctx.stored?.email ?? (await ctx.answer('E-mail address: '))).trim();
       if (!email) throw new CliError('which account? pass --email <address>', EXIT.usage);
+      if (opts.email === undefined && ctx.stored?.email) ctx.info(`Logging in as ${ctx.stored.email} (another account: --email <address>).`);
       const { sessionKey } = await ctx.loginAndSeal(normaliseEmail(email), { dpop: opts.dpop !== false, ...code(opts) });
       if (ctx.json) return ctx.out(JSON.stringify({ sessionKey }));
       ctx.info(`Logged in as ${normaliseEmail(email)}. To keep the vault unlocked in this shell, run the line below (or: eval "$(ww unlock)").`);
@@ -63,13 +65,12 @@ export function authCommands(program: Command, context: Ctx): void {
 
   program
     .command('unlock')
-    .description('unlock the vault and print `export WATCHWORD_SESSION=…` (use: eval "$(ww unlock)")')
+    .description('unlock the vault of this session and print `export WATCHWORD_SESSION=…` (use: eval "$(ww unlock)"); no new session, no second factor')
     .option('--raw', 'print only the session key')
-    .option('--code <code>', CODE_HELP)
+    .option('--code <code>', `${CODE_HELP}; only asked when the session has ended and a new login is needed`)
     .action(async (opts: { raw?: boolean; code?: string }, cmd: Command) => {
       const ctx = context(cmd);
-      const stored = ctx.requireLogin();
-      const { sessionKey } = await ctx.loginAndSeal(stored.email, { dpop: stored.dpop !== null, ...code(opts) });
+      const { sessionKey } = await ctx.unlockAndSeal(code(opts));
       if (ctx.json) return ctx.out(JSON.stringify({ sessionKey }));
       ctx.out(opts.raw ? sessionKey : exportLine(sessionKey));
     });

@@ -1,10 +1,12 @@
 import { type Command, Option } from 'commander';
 import type { ItemContent, Vault, VaultItem } from '@watchword/client';
 import { WatchwordError, generatePassword } from '@watchword/client';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@watchword/protocol';
 import type { CliContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { readImportFile } from '../import-file.ts';
-import { clean, progressBar, renderTable } from '../output.ts';
+import { KNOWN_FIELDS, fieldValue, filterItems, itemRows, renderRows } from '../item-view.ts';
+import { progressBar, renderTable } from '../output.ts';
 
 type Ctx = (cmd: Command) => CliContext;
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -24,7 +26,23 @@ interface ItemOptions {
   favorite?: boolean;
   field?: string[];
   hiddenField?: string[];
+  cardholder?: string;
+  brand?: string;
+  number?: string;
+  expiry?: string;
+  cardCode?: string;
+  title?: string;
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  phone?: string;
+  address?: string;
+  company?: string;
+  identityUsername?: string;
 }
+
+const CARD_OPTIONS = ['cardholder', 'brand', 'number', 'expiry', 'cardCode'] as const;
+const IDENTITY_OPTIONS = ['title', 'firstName', 'lastName', 'email', 'phone', 'address', 'company', 'identityUsername'] as const;
 
 function itemOptions(cmd: Command): Command {
   return cmd
@@ -33,15 +51,38 @@ function itemOptions(cmd: Command): Command {
     .option('--username <username>', 'login user name')
     .option('--password <password>', 'login password (visible in the process list; prefer --generate)')
     .option('--generate', 'generate a random password')
-    .option('--length <n>', 'generated password length', '20')
+    .option('--length <n>', `generated password length (${PASSWORD_MIN_LENGTH}–${PASSWORD_MAX_LENGTH})`, '20')
     .option('--no-symbols', 'generated password without symbols')
     .option('--url <url>', 'login URL (repeatable)', collect)
     .option('--notes <text>', 'notes')
     .option('--totp <secret>', 'TOTP secret or otpauth:// URI')
     .option('--folder <folder>', 'folder name')
     .option('--favorite', 'mark as favourite')
+    .option('--no-favorite', 'no longer a favourite')
     .option('--field <name=value>', 'custom field (repeatable)', collect)
-    .option('--hidden-field <name=value>', 'hidden custom field (repeatable)', collect);
+    .option('--hidden-field <name=value>', 'hidden custom field (repeatable)', collect)
+    .option('--cardholder <name>', 'card: name on the card')
+    .option('--brand <brand>', 'card: brand (Visa, …)')
+    .option('--number <number>', 'card: number (visible in the process list)')
+    .option('--expiry <MM/YYYY>', 'card: expiry month and year')
+    .option('--card-code <code>', 'card: security code (visible in the process list)')
+    .option('--title <title>', 'identity: title')
+    .option('--first-name <name>', 'identity: first name')
+    .option('--last-name <name>', 'identity: last name')
+    .option('--email <address>', 'identity: e-mail address')
+    .option('--phone <number>', 'identity: phone number')
+    .option('--address <text>', 'identity: postal address')
+    .option('--company <name>', 'identity: company')
+    .option('--identity-username <name>', 'identity: user name');
+}
+
+/** Card expiry as MM/YYYY (or MM/YY), month 01–12. */
+function parseExpiry(raw: string): { expMonth: string; expYear: string } {
+  const m = /^\s*(0?[1-9]|1[0-2])\s*\/\s*([0-9]{2}|[0-9]{4})\s*$/.exec(raw);
+  if (!m) throw new CliError('--expiry is MM/YYYY, e.g. 04/2029', EXIT.usage);
+  const month = (m[1] ?? '').padStart(2, '0');
+  const year = (m[2] ?? '').length === 2 ? `20${m[2] ?? ''}` : (m[2] ?? '');
+  return { expMonth: month, expYear: year };
 }
 
 function parseField(spec: string, hidden: boolean) {
@@ -52,7 +93,9 @@ function parseField(spec: string, hidden: boolean) {
 
 function parseLength(raw: string | undefined): number {
   const n = Number(raw ?? '20');
-  if (!Number.isInteger(n)) throw new CliError('--length must be a whole number', EXIT.usage);
+  if (!/^[0-9]+$/.test((raw ?? '20').trim()) || n < PASSWORD_MIN_LENGTH || n > PASSWORD_MAX_LENGTH) {
+    throw new CliError(`--length must be a whole number from ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH}`, EXIT.usage);
+  }
   return n;
 }
 
@@ -63,7 +106,8 @@ function applyOptions(base: ItemContent, o: ItemOptions): { content: ItemContent
   if (o.name !== undefined) c.name = o.name;
   if (o.notes !== undefined) c.notes = o.notes;
   if (o.folder !== undefined) c.folder = o.folder;
-  if (o.favorite) c.favorite = true;
+  if (o.favorite === true) c.favorite = true;
+  if (o.favorite === false) delete c.favorite;
   const extra = [...(o.field ?? []).map((f) => parseField(f, false)), ...(o.hiddenField ?? []).map((f) => parseField(f, true))];
   for (const f of extra) {
     const existing = c.fields.find((x) => x.name === f.name);
@@ -84,7 +128,39 @@ function applyOptions(base: ItemContent, o: ItemOptions): { content: ItemContent
     if (o.url) c.login.urls = o.url;
     if (o.totp !== undefined) c.login.totp = o.totp;
   }
+  if (CARD_OPTIONS.some((k) => o[k] !== undefined)) {
+    if (c.type !== 'card') throw new CliError('--cardholder, --brand, --number, --expiry and --card-code belong to card items (--type card)', EXIT.usage);
+    c.card = { ...(c.card ?? {}) };
+    if (o.cardholder !== undefined) c.card.cardholder = o.cardholder;
+    if (o.brand !== undefined) c.card.brand = o.brand;
+    if (o.number !== undefined) c.card.number = o.number.replace(/[\s-]/g, '');
+    if (o.expiry !== undefined) Object.assign(c.card, parseExpiry(o.expiry));
+    if (o.cardCode !== undefined) c.card.code = o.cardCode;
+  }
+  if (IDENTITY_OPTIONS.some((k) => o[k] !== undefined)) {
+    if (c.type !== 'identity') {
+      throw new CliError('--title, --first-name, --last-name, --email, --phone, --address, --company and --identity-username belong to identity items (--type identity)', EXIT.usage);
+    }
+    c.identity = { ...(c.identity ?? {}) };
+    if (o.title !== undefined) c.identity.title = o.title;
+    if (o.firstName !== undefined) c.identity.firstName = o.firstName;
+    if (o.lastName !== undefined) c.identity.lastName = o.lastName;
+    if (o.email !== undefined) c.identity.email = o.email;
+    if (o.phone !== undefined) c.identity.phone = o.phone;
+    if (o.address !== undefined) c.identity.address = o.address;
+    if (o.company !== undefined) c.identity.company = o.company;
+    if (o.identityUsername !== undefined) c.identity.username = o.identityUsername;
+  }
   return { content: c, ...(generated ? { generated } : {}) };
+}
+
+/** Two item contents are the same when their JSON is, key order aside (an edit that changes nothing sends nothing). */
+function sameContent(a: ItemContent, b: ItemContent): boolean {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value) ? value.map(canonical)
+    : value !== null && typeof value === 'object' ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).sort(([x], [y]) => (x < y ? -1 : 1)).map(([k, v]) => [k, canonical(v)]))
+    : value;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 
 const ITEM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -143,25 +219,6 @@ function listAction(ctx: CliContext, items: VaultItem[]): void {
   })));
 }
 
-/** The value of one field: password, username, url, notes, totp, name, id, or a custom field's name. */
-function fieldValue(item: VaultItem, field: string): string {
-  const c = item.content;
-  const known: Record<string, string | undefined> = {
-    password: c.login?.password,
-    username: c.login?.username,
-    url: c.login?.urls?.[0],
-    notes: c.notes,
-    totp: c.login?.totp,
-    name: c.name,
-    id: item.id,
-    number: c.card?.number,
-    code: c.card?.code,
-  };
-  const value = Object.hasOwn(known, field) ? known[field] : c.fields.find((f) => f.name === field)?.value;
-  if (value === undefined) throw new CliError(`the item has no ${field}`, EXIT.notFound);
-  return value;
-}
-
 export function itemCommands(program: Command, context: Ctx): void {
   itemOptions(program.command('add').description('add an item (encrypted before it leaves this machine)')).action(async (opts: ItemOptions, cmd: Command) => {
     const ctx = context(cmd);
@@ -177,16 +234,17 @@ export function itemCommands(program: Command, context: Ctx): void {
     .command('list')
     .description('list items')
     .option('--trash', 'list the trash instead')
-    .option('--search <text>', 'only items whose name, user name or URL contains the text')
-    .action(async (opts: { trash?: boolean; search?: string }, cmd: Command) => {
+    .option('--search <text>', 'only items whose name, user name, URL, notes or a visible field contains the text')
+    .option('--folder <folder>', 'only items in this folder')
+    .addOption(new Option('--type <type>', 'only items of this type').choices(['login', 'note', 'card', 'identity']))
+    .option('--favorite', 'only favourites')
+    .option('--no-favorite', 'only items that are not favourites')
+    .action(async (opts: { trash?: boolean; search?: string; folder?: string; type?: ItemContent['type']; favorite?: boolean }, cmd: Command) => {
       const ctx = context(cmd);
       const vault = await ctx.vault();
-      let items = await vault.list({ trash: opts.trash ? 'only' : 'exclude' });
-      if (opts.search) {
-        const q = opts.search.toLowerCase();
-        items = items.filter((i) => [i.content.name, i.content.login?.username ?? '', ...(i.content.login?.urls ?? [])].some((s) => s.toLowerCase().includes(q)));
-      }
-      listAction(ctx, items);
+      const items = await vault.list({ trash: opts.trash ? 'only' : 'exclude' });
+      ctx.noteSync(vault);
+      listAction(ctx, filterItems(items, opts));
     });
 
   program
@@ -200,28 +258,13 @@ export function itemCommands(program: Command, context: Ctx): void {
   program
     .command('get <item>')
     .description('show an item (by name or id)')
-    .option('--field <field>', 'print only this field: password, username, url, notes, totp, or a custom field name')
+    .option('--field <field>', `print only this field: totp prints the current code; ${KNOWN_FIELDS.filter((f) => f !== 'totp').join(', ')}, or a custom field's name`)
     .action(async (query: string, opts: { field?: string }, cmd: Command) => {
       const ctx = context(cmd);
       const item = await findItem(await ctx.vault(), query);
-      if (opts.field) return ctx.out(fieldValue(item, opts.field));
-      if (ctx.json) return ctx.out(JSON.stringify({ id: item.id, revision: item.revision, deletedAt: item.deletedAt, ...item.content }));
-      const c = item.content;
-      const rows: [string, string][] = [
-        ['name', c.name],
-        ['type', c.type],
-        ['id', item.id],
-        ...(c.login?.username ? [['username', c.login.username] as [string, string]] : []),
-        ...(c.login?.password ? [['password', '******** (--field password)'] as [string, string]] : []),
-        ...(c.login?.urls ?? []).map((u) => ['url', u] as [string, string]),
-        ...(c.login?.totp ? [['totp', '******** (--field totp)'] as [string, string]] : []),
-        ...(c.folder ? [['folder', c.folder] as [string, string]] : []),
-        ...c.fields.map((f) => [f.name, f.hidden ? '********' : f.value] as [string, string]),
-        ...(c.notes ? [['notes', c.notes] as [string, string]] : []),
-        ['updated', new Date(item.updatedAt).toISOString()],
-        ...(item.deletedAt ? [['in trash since', new Date(item.deletedAt).toISOString()] as [string, string]] : []),
-      ];
-      ctx.out(rows.map(([k, v]) => `${clean(k).padEnd(10)} ${clean(v)}`).join('\n'));
+      if (opts.field) return ctx.out(await fieldValue(item, opts.field));
+      if (ctx.json) return ctx.out(JSON.stringify({ id: item.id, revision: item.revision, createdAt: item.createdAt, updatedAt: item.updatedAt, deletedAt: item.deletedAt, ...item.content }));
+      ctx.out(renderRows(await itemRows(item)));
     });
 
   itemOptions(program.command('edit <item>').description('change an item (by name or id); refuses to overwrite a newer version')).action(
@@ -230,7 +273,22 @@ export function itemCommands(program: Command, context: Ctx): void {
       const vault = await ctx.vault();
       const item = await findItem(vault, query);
       const { content } = applyOptions(item.content, opts);
-      const updated = await vault.update(item.id, content, item.revision);
+      if (sameContent(content, item.content)) {
+        if (ctx.json) return ctx.out(JSON.stringify({ ...summary(item), revision: item.revision, changed: false }));
+        return ctx.info(`No change: "${item.content.name}" already reads so (revision ${item.revision}); nothing was sent.`);
+      }
+      let updated: VaultItem;
+      try {
+        updated = await vault.update(item.id, content, item.revision);
+      } catch (error) {
+        if (error instanceof WatchwordError && error.code === 'ITEM_CONFLICT') {
+          throw new CliError(
+            `"${item.content.name}" changed elsewhere while you edited it (you edited revision ${item.revision}, the server has ${String(error.details?.currentRevision ?? 'a newer one')}); nothing was overwritten: see it with \`ww get ${item.id}\`, then run your \`ww edit ${item.id} …\` again [ITEM_CONFLICT]`,
+            EXIT.notFound,
+          );
+        }
+        throw error;
+      }
       if (ctx.json) return ctx.out(JSON.stringify({ ...summary(updated), revision: updated.revision }));
       ctx.info(`Updated "${updated.content.name}" (revision ${updated.revision}).`);
     },
