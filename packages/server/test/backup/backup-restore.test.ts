@@ -131,7 +131,7 @@ describe.each(dialectsUnderTest())('ww-server backup and restore (%s)', (dialect
     const target = join(work.path, 'refused');
     mkdirSync(target);
     writeFileSync(join(target, 'something'), 'x');
-    const databaseUrl = dialect === 'postgres' ? { DATABASE_URL: databases[0]!.url } : {};
+    const databaseUrl: Record<string, string> = dialect === 'postgres' ? { DATABASE_URL: databases[0]!.url } : {};
     const busy = await wwServer(['restore', backupFile, '--passphrase-stdin'], { DATA_DIR: target, ...databaseUrl }, `${PASSPHRASE}\n`);
     expect(busy.code).toBe(1);
     expect(busy.stderr).toMatch(/not empty/);
