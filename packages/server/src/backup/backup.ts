@@ -7,8 +7,7 @@
 import { createHash } from 'node:crypto';
 import { constants, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, open, rm, unlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../config.ts';
 import { readSecretFile } from '../keys/files.ts';
 import { FINGERPRINT_KEY, secretPaths, setupFingerprint } from '../keys/server-secrets.ts';
@@ -100,7 +99,9 @@ export async function createBackup(config: Config, passphrase: string, output: s
   const secrets = secretsOf(config);
   const signingKeys = signingKeysOf(config.dataDir);
   const createdAt = options.now ?? new Date();
-  const work = await mkdtemp(join(tmpdir(), 'ww-backup-'));
+  // The database copy is staged beside the output (same filesystem and free space the backup itself needs), not in
+  // the system's temporary directory, which is often a small in-memory filesystem.
+  const work = await mkdtemp(join(dirname(resolve(output)), '.ww-backup-'));
   let out;
   try {
     out = await open(output, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
