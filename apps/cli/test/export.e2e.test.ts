@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEncryptedExport, parseWatchwordExport, type BitwardenExport } from '@watchword/client';
+import { type BitwardenExport, openEncryptedExport, parseWatchwordExport } from '@watchword/client/export';
 import { type ServerProcess, startServerProcess } from '../../../packages/server/test/support/server-process.ts';
 import { GENEROUS_LIMITS } from '../../../packages/server/test/support/app.ts';
 

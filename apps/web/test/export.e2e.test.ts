@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openEncryptedExport, parseWatchwordExport } from '@watchword/client';
+import { openEncryptedExport, parseWatchwordExport } from '@watchword/client/export';
 import { ensureWebBuild } from '../../../scripts/ensure-web-build.ts';
 import { type TestBrowser, launchBrowser } from './support/browser.ts';
 import { addLoginItem, confirmRecoveryKeySaved, login, register } from './support/flows.ts';

@@ -11,4 +11,3 @@ export { AdminClient } from './admin.ts';
 export * from './password-policy.ts';
 export { WatchwordError, generatePassword, VAULT_RESET_CONFIRMATION, type ItemContent, type StoredDpopKeyPair } from '@watchword/protocol';
 export { ImportFileError, IMPORT_CSV_COLUMNS, parseCsv, parseImport } from './import-file.ts';
-export * from './export/index.ts';

@@ -1,6 +1,7 @@
 import { closeSync, constants, fsyncSync, openSync, writeSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { EXPORT_FORMATS, type ExportFormat, PasswordPolicyError, checkPassword, exportVault } from '@watchword/client';
+import { PasswordPolicyError, checkPassword } from '@watchword/client';
+import { EXPORT_FORMATS, type ExportFormat, exportVault } from '@watchword/client/export';
 import type { CliContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { promptHidden } from '../prompt.ts';

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FetchLike, type Vault, WatchwordClient, exportVault } from '@watchword/client';
+import { type FetchLike, type Vault, WatchwordClient } from '@watchword/client';
+import { exportVault } from '@watchword/client/export';
 import { ensureOpaqueReady, opaqueClient, parseOtpauthUri, totp } from '@watchword/protocol';
 import { AUDIT_ACTIONS } from '../../src/audit/audit.ts';
 import { AUDIT_RETENTION_INTERVAL_MS, pruneAuditLog, startAuditRetention } from '../../src/audit/retention.ts';

@@ -4,7 +4,8 @@
  * Watchword JSON export of a real vault parses back to exactly that vault, trash and folders included.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Vault, WatchwordClient, exportVault, openEncryptedExport, parseWatchwordExport, reauthenticate } from '@watchword/client';
+import { type Vault, WatchwordClient, reauthenticate } from '@watchword/client';
+import { exportVault, openEncryptedExport, parseWatchwordExport } from '@watchword/client/export';
 import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
 import { code } from '../support/error-code.ts';
 

@@ -1,4 +1,4 @@
-import { type ExportFormat, type ExportResult, exportVault } from '@watchword/client';
+import type { ExportFormat, ExportResult } from '@watchword/client/export';
 import { useState } from 'preact/hooks';
 import { ErrorMessage, Notice, SubmitButton } from '../../components/feedback.tsx';
 import { PasswordField, Select } from '../../components/fields.tsx';
@@ -36,6 +36,8 @@ export function ExportSection() {
     void action.run(async () => {
       setDone(null);
       if (sealWithPassword && exportPassword !== repeat) throw new UserError('The two export passwords are not the same.');
+      // Loaded on first use: Argon2id (WebAssembly) and the CSV writer stay out of the page's main chunk.
+      const { exportVault } = await import('@watchword/client/export');
       const result = await exportVault(vault, { format, masterPassword: master, key, ...(sealWithPassword ? { exportPassword } : {}) });
       downloadText(result.fileName, result.text, `${result.mediaType};charset=utf-8`);
       setMaster('');
