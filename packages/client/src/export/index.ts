@@ -1,4 +1,4 @@
-import { type ExportFormat, EXPORT_FORMATS, WatchwordError } from '@watchword/protocol';
+import { type ExportFormat, EXPORT_FORMATS, WatchwordError, api } from '@watchword/protocol';
 import { reauthenticate } from '../account.ts';
 import { assertPasswordAcceptable } from '../password-policy.ts';
 import type { Vault, VaultItem } from '../vault.ts';
@@ -93,7 +93,7 @@ export async function exportVault(vault: Vault, options: ExportOptions): Promise
   const accountKey = options.format === 'encrypted-json' && options.key === 'account' ? vault.exportAccountKey() : undefined;
   try {
     const result = await buildExport(items, { ...options, userId: vault.userId, ...(accountKey ? { accountKey } : {}) });
-    await vault.session.request('POST', '/api/v1/account/export-events', { body: { reauthToken, format: options.format, items: result.items } });
+    await vault.session.call(api.account.exportEvent, { body: { reauthToken, format: options.format, items: result.items } });
     return result;
   } finally {
     accountKey?.fill(0);
