@@ -1,4 +1,4 @@
-import { closeSync, constants, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync, writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { PasswordPolicyError, checkPassword } from '@watchword/client';
 import { EXPORT_FORMATS, type ExportFormat, exportVault } from '@watchword/client/export';
@@ -23,7 +23,8 @@ export function writePrivateFile(path: string, text: string): void {
     throw new CliError(`cannot create ${path} (${code ?? 'error'})`, EXIT.usage);
   }
   try {
-    writeSync(fd, text);
+    // writeFileSync on a descriptor writes everything (a single write may take only part of a large export).
+    writeFileSync(fd, text);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -34,6 +34,12 @@ export interface BackupHeader {
   nonce: string;
 }
 
+/** Writes all of `data` (a single write may take only part of it). */
+export async function writeAll(handle: FileHandle, data: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) offset += (await handle.write(data, offset, data.length - offset)).bytesWritten;
+}
+
 async function deriveKey(passphrase: string, kdf: BackupHeader['kdf']): Promise<Buffer> {
   const { hashRaw } = await import('@node-rs/argon2');
   // `algorithm: 2` is Argon2id in @node-rs/argon2's (const enum) numbering.
@@ -74,12 +80,12 @@ export async function writeSealed(out: FileHandle, passphrase: string, input: Se
   const manifest = Buffer.from(JSON.stringify(input.manifest), 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32BE(manifest.length);
-  await out.write(Buffer.concat([line, Buffer.from('\n')]));
-  await out.write(cipher.update(Buffer.concat([length, manifest])));
+  await writeAll(out, Buffer.concat([line, Buffer.from('\n')]));
+  await writeAll(out, cipher.update(Buffer.concat([length, manifest])));
   if (input.databaseFile) {
-    for await (const chunk of createReadStream(input.databaseFile, { highWaterMark: 1024 * 1024 })) await out.write(cipher.update(chunk as Buffer));
+    for await (const chunk of createReadStream(input.databaseFile, { highWaterMark: 1024 * 1024 })) await writeAll(out, cipher.update(chunk as Buffer));
   }
-  await out.write(Buffer.concat([cipher.final(), cipher.getAuthTag()]));
+  await writeAll(out, Buffer.concat([cipher.final(), cipher.getAuthTag()]));
   await out.sync();
 }
 
@@ -156,7 +162,7 @@ export async function openSealed(path: string, passphrase: string, databaseOut: 
       }
       if (plain.length > 0) {
         if (!databaseOut) throw new BackupError('wrong passphrase, or the backup file is damaged');
-        await databaseOut.write(plain);
+        await writeAll(databaseOut, plain);
       }
     };
     const stream = createReadStream(path, { start: bodyStart, end: size - TAG - 1, highWaterMark: 1024 * 1024 });
