@@ -155,7 +155,8 @@ describe.each(dialectsUnderTest())('ww-server backup and restore (%s)', (dialect
       const restored = await run('pg_restore', ['--no-owner', '--no-privileges', '--dbname', fresh.url, dumpFile], {});
       expect(restored.code, restored.stderr).toBe(0);
     }
-    const r = await wwServer(['restore', backupFile, '--passphrase-stdin'], { DATA_DIR: target, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) }, `${PASSPHRASE}\n`);
+    // The passphrase from the environment here (automation), from standard input everywhere else.
+    const r = await wwServer(['restore', backupFile], { DATA_DIR: target, BACKUP_PASSPHRASE: PASSPHRASE, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/restored the backup of/);
     expect(statSync(target).mode & 0o777).toBe(0o700);

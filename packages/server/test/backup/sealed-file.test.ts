@@ -7,6 +7,7 @@ import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackup } from '../../src/backup/backup.ts';
+import { runBackupCommand } from '../../src/backup/cli.ts';
 import { restoreBackup } from '../../src/backup/restore.ts';
 import { BackupError } from '../../src/backup/sealed-file.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -77,5 +78,21 @@ describe('sealed backup file', () => {
     const other = join(tmp.path, 'other');
     writeFileSync(other, '{"format":"watchword","version":1}\n0000000000000000000000000000');
     expect(await refused(restoreInto('other-target', other))).toMatch(/not a Watchword server backup/);
+  });
+
+  it('the command refuses a short passphrase, a missing --output and unknown options before doing anything', async () => {
+    const config = loadConfig({ DATA_DIR: dataDir() });
+    const saved = process.env.BACKUP_PASSPHRASE;
+    process.env.BACKUP_PASSPHRASE = 'too short';
+    try {
+      const output = join(tmp.path, 'short.backup');
+      expect(await refused(runBackupCommand('backup', ['--output', output], config))).toMatch(/at least 12 characters/);
+      expect(existsSync(output)).toBe(false);
+      expect(await refused(runBackupCommand('backup', [], config))).toMatch(/needs --output/);
+      expect(await refused(runBackupCommand('restore', [file, '--passphrase=x'], config))).toMatch(/unknown option/);
+    } finally {
+      if (saved === undefined) delete process.env.BACKUP_PASSPHRASE;
+      else process.env.BACKUP_PASSPHRASE = saved;
+    }
   });
 });
