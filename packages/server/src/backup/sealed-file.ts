@@ -112,7 +112,12 @@ function parseHeader(line: string): BackupHeader {
 
 /** Reads only the header (no passphrase needed): what kind of backup a file is. */
 export async function readHeader(path: string): Promise<{ header: BackupHeader; line: Buffer; bodyStart: number; size: number }> {
-  const file = await open(path, 'r');
+  let file: FileHandle;
+  try {
+    file = await open(path, 'r');
+  } catch (error) {
+    throw new BackupError(`cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
   try {
     const { size } = await file.stat();
     const head = Buffer.alloc(Math.min(MAX_HEADER, size));

@@ -78,6 +78,7 @@ describe('sealed backup file', () => {
     const other = join(tmp.path, 'other');
     writeFileSync(other, '{"format":"watchword","version":1}\n0000000000000000000000000000');
     expect(await refused(restoreInto('other-target', other))).toMatch(/not a Watchword server backup/);
+    expect(await refused(restoreInto('other-target', join(tmp.path, 'no-such-file')))).toMatch(/cannot read .*no-such-file \(ENOENT\)/);
   });
 
   it('the command refuses a short passphrase, a missing --output and unknown options before doing anything', async () => {
