@@ -122,6 +122,18 @@ describe('ww export against a real server process', () => {
     await expect(openEncryptedExport(text, { password: PASSWORD })).rejects.toThrow();
   });
 
+  it('encrypted-json --key account: sealed under the account key (no export password asked); --key only with that format', async () => {
+    const r = await ww(['export', '--format', 'encrypted-json', '--key', 'account', '--output', 'account.json', '--password-stdin'], { stdin: `${PASSWORD}\n` });
+    expect(r.code, r.stderr).toBe(0);
+    const sealed = JSON.parse(readFileSync(join(out, 'account.json'), 'utf8')) as { key: string; userId: string; kdf: { name: string } };
+    expect(sealed).toMatchObject({ key: 'account', kdf: { name: 'hkdf-sha256' } });
+    expect(sealed.userId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(readFileSync(join(out, 'account.json'), 'utf8')).not.toContain('bank-s3cret');
+    const wrong = await ww(['export', '--format', 'csv', '--key', 'account', '--password-stdin'], { stdin: `${PASSWORD}\n` });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/--key applies to --format encrypted-json only/);
+  });
+
   it('bitwarden-json leaves the trash out and says so; the exports are in the activity', async () => {
     const r = await ww(['export', '--format', 'bitwarden-json', '--output', 'bw.json', '--password-stdin', '--json'], { stdin: `${PASSWORD}\n` });
     expect(r.code, r.stderr).toBe(0);
