@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BitwardenExport, openEncryptedExport, parseWatchwordExport } from '@watchword/client/export';
-import { type ServerProcess, startServerProcess } from '../../../packages/server/test/support/server-process.ts';
-import { GENEROUS_LIMITS } from '../../../packages/server/test/support/app.ts';
+import { GENEROUS_LIMITS, type ServerProcess, startServerProcess } from '@watchword/testkit';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'main.ts');
 const PASSWORD = 'plum-Orbit-quiet-Lantern-93';

@@ -265,7 +265,8 @@ describe('Bitwarden JSON export', () => {
     expect(bare).toMatchObject({ type: 1, notes: null, login: { uris: [], username: null, password: null, totp: null } });
     expect(bare.fields).toBeUndefined();
     // Every key an item has is one Bitwarden's own export has (compare the fixture's shape).
-    const fixture = JSON.parse(readFileSync('/work/shared/fixtures/imports/bitwarden.json', 'utf8')) as { items: Record<string, unknown>[] };
+    // Bitwarden's own export, from the shared fixtures beside the repository (../shared/fixtures/imports).
+    const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'imports', 'bitwarden.json'), 'utf8')) as { items: Record<string, unknown>[] };
     const known = new Set([...fixture.items.flatMap((i) => Object.keys(i)), 'reprompt', 'creationDate', 'revisionDate']);
     for (const i of data.items) for (const key of Object.keys(i)) expect(known.has(key), key).toBe(true);
     const fixtureIdentity = fixture.items.find((i) => i.type === 4)!.identity as Record<string, unknown>;

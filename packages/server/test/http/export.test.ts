@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Vault, WatchwordClient, reauthenticate } from '@watchword/client';
 import { exportVault, openEncryptedExport, parseWatchwordExport } from '@watchword/client/export';
-import { type TestApp, backendsUnderTest, createTestApp } from '../support/app.ts';
+import { type TestApp, backendsUnderTest, createTestApp } from '@watchword/testkit/app';
 import { code } from '../support/error-code.ts';
 
 const BASE = 'http://watchword.test';
