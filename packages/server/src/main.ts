@@ -126,15 +126,15 @@ async function admin(args: string[]): Promise<void> {
   process.stdout.write(output);
 }
 
-/** `ww-server backup|restore …`: one line and exit code 1 on failure (backup/cli.ts). */
+/** `ww-server backup|restore …` (backup/cli.ts): a failure is one line naming the command, with its code's exit code. */
 async function backupOrRestore(command: 'backup' | 'restore', args: string[]): Promise<void> {
-  const { BackupError } = await import('./backup/sealed-file.ts');
+  const config = loadConfig();
   const { runBackupCommand } = await import('./backup/cli.ts');
   let output: string;
   try {
-    output = await runBackupCommand(command, args, loadConfig());
+    output = await runBackupCommand(command, args, config);
   } catch (error) {
-    if (error instanceof BackupError) fail(`${command}: ${error.message}`);
+    if (error instanceof OperatorError && /^WW_(BACKUP|RESTORE)_/.test(error.code)) fail(`${command}: ${error.line}`, error.exitCode);
     throw error;
   }
   process.stdout.write(output);

@@ -38,7 +38,7 @@ function secretsOf(config: Config): BackupManifest['secrets'] {
   const opaqueServerSetup = config.opaqueServerSetup ?? readSecretFile(paths.opaqueSetup);
   const serverSecret = config.serverSecret ?? readSecretFile(paths.serverSecret);
   if (opaqueServerSetup === undefined || serverSecret === undefined) {
-    throw new BackupError(`the server secrets are missing (OPAQUE_SERVER_SETUP / SERVER_SECRET or ${join(config.dataDir, 'secrets')}): a backup without them could not be used`);
+    throw new BackupError(`the server secrets are missing (OPAQUE_SERVER_SETUP / SERVER_SECRET or ${join(config.dataDir, 'secrets')}): a backup without them could not be used`, 'WW_BACKUP_REFUSED');
   }
   return { opaqueServerSetup, serverSecret };
 }
@@ -59,7 +59,7 @@ function signingKeysOf(dataDir: string): BackupManifest['signingKeys'] {
  */
 async function copySqlite(dataDir: string, target: string): Promise<string | undefined> {
   const file = join(dataDir, SQLITE_FILE_NAME);
-  if (!existsSync(file)) throw new BackupError(`no database at ${file} (DATA_DIR): nothing to back up`);
+  if (!existsSync(file)) throw new BackupError(`no database at ${file} (DATA_DIR): nothing to back up`, 'WW_BACKUP_REFUSED');
   const { default: Database } = await import('better-sqlite3');
   // Read-write like the server's own connection: a read-only one cannot open a WAL database whose -shm is missing.
   const source = new Database(file, { fileMustExist: true });
@@ -72,7 +72,7 @@ async function copySqlite(dataDir: string, target: string): Promise<string | und
   const copy = new Database(target, { fileMustExist: true });
   try {
     const check = copy.pragma('quick_check', { simple: true });
-    if (check !== 'ok') throw new BackupError('the copied database failed its integrity check');
+    if (check !== 'ok') throw new BackupError('the copied database failed its integrity check', 'WW_BACKUP_REFUSED');
     // A database that never ran has no fingerprint yet; one with accounts always has (server-secrets.ts).
     const row = copy.prepare('SELECT value FROM meta WHERE key = ?').get(FINGERPRINT_KEY) as { value: string } | undefined;
     // The copy is a single file: no WAL beside it.
@@ -108,7 +108,7 @@ export async function createBackup(config: Config, passphrase: string, output: s
   } catch (error) {
     await rm(work, { recursive: true, force: true });
     const code = (error as NodeJS.ErrnoException).code;
-    throw new BackupError(code === 'EEXIST' || code === 'ELOOP' ? `${output} already exists: a backup never overwrites a file` : `cannot create ${output} (${code ?? 'error'})`);
+    throw new BackupError(code === 'EEXIST' || code === 'ELOOP' ? `${output} already exists: a backup never overwrites a file` : `cannot create ${output} (${code ?? 'error'})`, 'WW_BACKUP_REFUSED');
   }
   let done = false;
   try {
@@ -130,7 +130,7 @@ export async function createBackup(config: Config, passphrase: string, output: s
     }
     // Never pair a database with secrets it was not made with: such a backup could not be restored.
     if (fingerprint !== undefined && fingerprint !== setupFingerprint(secrets.opaqueServerSetup)) {
-      throw new BackupError('the OPAQUE server setup does not match the database (fingerprint differs); refusing to write a backup that could not be used');
+      throw new BackupError('the OPAQUE server setup does not match the database (fingerprint differs); refusing to write a backup that could not be used', 'WW_BACKUP_REFUSED');
     }
     await writeSealed(out, passphrase, { createdAt, database: manifest.database.kind, manifest, ...(databaseFile ? { databaseFile } : {}), ...(options.argon2 ? { argon2: options.argon2 } : {}) });
     done = true;

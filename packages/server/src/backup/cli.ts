@@ -34,14 +34,14 @@ function readLine(): Promise<string> {
       resolve(line);
     });
     rl.once('close', () => {
-      if (!done) reject(new BackupError('--passphrase-stdin: standard input ended before a passphrase line'));
+      if (!done) reject(new BackupError('--passphrase-stdin: standard input ended before a passphrase line', 'WW_BACKUP_USAGE'));
     });
   });
 }
 
 function promptHidden(question: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    if (!process.stdin.isTTY) return reject(new BackupError('no passphrase: use --passphrase-stdin or BACKUP_PASSPHRASE when not at a terminal'));
+    if (!process.stdin.isTTY) return reject(new BackupError('no passphrase: use --passphrase-stdin or BACKUP_PASSPHRASE when not at a terminal', 'WW_BACKUP_USAGE'));
     process.stderr.write(question);
     const stdin = process.stdin;
     stdin.setRawMode(true);
@@ -58,7 +58,7 @@ function promptHidden(question: string): Promise<string> {
         }
         if (ch === '\u0003') {
           stdin.setRawMode(false);
-          return reject(new BackupError('cancelled'));
+          return reject(new BackupError('cancelled', 'WW_BACKUP_USAGE'));
         }
         if (ch === '\u007f') value = value.slice(0, -1);
         else value += ch;
@@ -74,9 +74,9 @@ async function passphrase(flag: boolean, confirm: boolean): Promise<string> {
   else if (process.env.BACKUP_PASSPHRASE !== undefined) value = process.env.BACKUP_PASSPHRASE;
   else {
     value = await promptHidden('Backup passphrase: ');
-    if (confirm && (await promptHidden('Repeat the passphrase: ')) !== value) throw new BackupError('the passphrases do not match');
+    if (confirm && (await promptHidden('Repeat the passphrase: ')) !== value) throw new BackupError('the passphrases do not match', 'WW_BACKUP_USAGE');
   }
-  if ([...value].length < MIN_PASSPHRASE) throw new BackupError(`the passphrase must have at least ${MIN_PASSPHRASE} characters`);
+  if ([...value].length < MIN_PASSPHRASE) throw new BackupError(`the passphrase must have at least ${MIN_PASSPHRASE} characters`, 'WW_BACKUP_USAGE');
   return value;
 }
 
@@ -87,10 +87,10 @@ function parse(args: readonly string[], command: string): { positional: string[]
     if (arg === '--passphrase-stdin') out.stdin = true;
     else if (arg === '--output' && command === 'backup') {
       const value = args[++i];
-      if (value === undefined || value === '') throw new BackupError('--output needs a file name');
+      if (value === undefined || value === '') throw new BackupError('--output needs a file name', 'WW_BACKUP_USAGE');
       out.output = value;
     } else if (arg.startsWith('--output=') && command === 'backup') out.output = arg.slice('--output='.length);
-    else if (arg.startsWith('-')) throw new BackupError(`unknown option "${arg}"\n${BACKUP_USAGE}`);
+    else if (arg.startsWith('-')) throw new BackupError(`unknown option "${arg}" (see ww-server ${command} --help)`, 'WW_BACKUP_USAGE');
     else out.positional.push(arg);
   }
   return out;
@@ -101,14 +101,14 @@ export async function runBackupCommand(command: 'backup' | 'restore', args: read
   if (args.includes('--help')) return `${BACKUP_USAGE}\n`;
   const parsed = parse(args, command);
   if (command === 'backup') {
-    if (parsed.output === undefined || parsed.positional.length > 0) throw new BackupError(`backup needs --output FILE\n${BACKUP_USAGE}`);
+    if (parsed.output === undefined || parsed.positional.length > 0) throw new BackupError('--output FILE is required (see ww-server backup --help)', 'WW_BACKUP_USAGE');
     const result = await createBackup(config, await passphrase(parsed.stdin, true), parsed.output);
     return result.database === 'sqlite'
       ? `backup written to ${parsed.output}: SQLite database (${result.databaseBytes} bytes), OPAQUE server setup, server secret, ${result.signingKeys} signing key(s)\n`
       : `backup written to ${parsed.output}: OPAQUE server setup, server secret, ${result.signingKeys} signing key(s) — the PostgreSQL data itself needs pg_dump (README "Backups")\n`;
   }
   const [file, ...rest] = parsed.positional;
-  if (file === undefined || rest.length > 0) throw new BackupError(`restore needs one FILE\n${BACKUP_USAGE}`);
+  if (file === undefined || rest.length > 0) throw new BackupError('give exactly one backup FILE (see ww-server restore --help)', 'WW_BACKUP_USAGE');
   const result = await restoreBackup(config, await passphrase(parsed.stdin, false), file);
   return (
     `restored the backup of ${result.createdAt} into ${config.dataDir}: ${result.database === 'sqlite' ? 'SQLite database, ' : ''}secrets, ${result.signingKeys} signing key(s)\n` +

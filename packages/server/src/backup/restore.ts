@@ -23,8 +23,8 @@ export interface RestoreResult {
 
 function assertEmptyTarget(dataDir: string): void {
   if (!existsSync(dataDir)) return;
-  if (!statSync(dataDir).isDirectory()) throw new BackupError(`${dataDir} (DATA_DIR) is not a directory`);
-  if (readdirSync(dataDir).length > 0) throw new BackupError(`${dataDir} (DATA_DIR) is not empty: restore only into an empty data directory (nothing was changed)`);
+  if (!statSync(dataDir).isDirectory()) throw new BackupError(`${dataDir} (DATA_DIR) is not a directory`, 'WW_RESTORE_REFUSED');
+  if (readdirSync(dataDir).length > 0) throw new BackupError(`${dataDir} (DATA_DIR) is not empty: restore only into an empty data directory (nothing was changed)`, 'WW_RESTORE_REFUSED');
 }
 
 function checkManifest(value: unknown, kind: 'sqlite' | 'postgres'): BackupManifest {
@@ -53,10 +53,10 @@ export async function restoreBackup(config: Config, passphrase: string, file: st
   const dataDir = resolve(config.dataDir);
   const { header } = await readHeader(file);
   if (header.database === 'sqlite' && config.databaseUrl !== undefined) {
-    throw new BackupError('this backup holds an embedded SQLite database, but DATABASE_URL is set: unset it to restore onto SQLite');
+    throw new BackupError('this backup holds an embedded SQLite database, but DATABASE_URL is set: unset it to restore onto SQLite', 'WW_RESTORE_REFUSED');
   }
   if (header.database === 'postgres' && config.databaseUrl === undefined) {
-    throw new BackupError('this backup is of a PostgreSQL installation (secrets only): set DATABASE_URL to the database you restore with pg_restore (README "Backups")');
+    throw new BackupError('this backup is of a PostgreSQL installation (secrets only): set DATABASE_URL to the database you restore with pg_restore (README "Backups")', 'WW_RESTORE_REFUSED');
   }
   assertEmptyTarget(dataDir);
   mkdirSync(dirname(dataDir), { recursive: true });

@@ -13,6 +13,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
+import { OperatorError } from '../operator-errors.ts';
 
 export const BACKUP_FORMAT = 'watchword-server-backup';
 export const BACKUP_VERSION = 1;
@@ -21,8 +22,14 @@ const MAX_HEADER = 4096;
 const MAX_MANIFEST = 4 * 1024 * 1024;
 const TAG = 16;
 
-export class BackupError extends Error {
-  override name = 'BackupError';
+type BackupErrorCode = 'WW_BACKUP_USAGE' | 'WW_BACKUP_REFUSED' | 'WW_RESTORE_REFUSED' | 'WW_BACKUP_UNREADABLE';
+
+/** A failure of `ww-server backup` or `restore`: an operator error (operator-errors.ts); by default, an unusable file. */
+export class BackupError extends OperatorError {
+  constructor(message: string, code: BackupErrorCode = 'WW_BACKUP_UNREADABLE') {
+    super(code, message);
+    this.name = 'BackupError';
+  }
 }
 
 export interface BackupHeader {

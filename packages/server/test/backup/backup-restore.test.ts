@@ -9,10 +9,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ItemContent, type Vault, WatchwordClient } from '@watchword/client';
-import { GENEROUS_LIMITS } from '../support/app.ts';
-import { dialectsUnderTest, createTestDatabase, type TestDatabase } from '../support/pg.ts';
-import { SOURCE_ENTRY, type ServerProcess, startServerProcess } from '../support/server-process.ts';
-import { type TempDir, createTempDir } from '../support/tmp.ts';
+import { GENEROUS_LIMITS, SOURCE_ENTRY, type ServerProcess, type TempDir, type TestDatabase, createTempDir, createTestDatabase, dialectsUnderTest, startServerProcess } from '@watchword/testkit';
 
 const PASSPHRASE = 'a backup passphrase kept apart';
 const EMAIL = 'backup@example.com';
@@ -125,7 +122,7 @@ describe.each(dialectsUnderTest())('ww-server backup and restore (%s)', (dialect
   it.runIf(dialect === 'sqlite')('a backup never overwrites a file', async () => {
     const r = await wwServer(['backup', '--output', backupFile, '--passphrase-stdin'], source.env, `${PASSPHRASE}\n`);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/already exists/);
+    expect(r.stderr).toMatch(/^ww-server: backup: .* already exists: a backup never overwrites a file\n$/);
   });
 
   it.runIf(dialect === 'sqlite')('restore refuses a non-empty data directory and a wrong passphrase, changing nothing', async () => {
@@ -135,7 +132,7 @@ describe.each(dialectsUnderTest())('ww-server backup and restore (%s)', (dialect
     const databaseUrl: Record<string, string> = dialect === 'postgres' ? { DATABASE_URL: databases[0]!.url } : {};
     const busy = await wwServer(['restore', backupFile, '--passphrase-stdin'], { DATA_DIR: target, ...databaseUrl }, `${PASSPHRASE}\n`);
     expect(busy.code).toBe(1);
-    expect(busy.stderr).toMatch(/not empty/);
+    expect(busy.stderr).toMatch(/^ww-server: restore: .* is not empty/);
     expect(readdirSync(target)).toEqual(['something']);
     const empty = join(work.path, 'wrong-passphrase');
     const wrong = await wwServer(['restore', backupFile, '--passphrase-stdin'], { DATA_DIR: empty, ...databaseUrl }, 'not the right passphrase\n');

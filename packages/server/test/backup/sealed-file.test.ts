@@ -11,9 +11,10 @@ import { runBackupCommand } from '../../src/backup/cli.ts';
 import { restoreBackup } from '../../src/backup/restore.ts';
 import { BackupError } from '../../src/backup/sealed-file.ts';
 import { loadConfig } from '../../src/config.ts';
+import { OperatorError, type OperatorErrorCode } from '../../src/operator-errors.ts';
 import { loadServerSecrets } from '../../src/keys/server-secrets.ts';
 import { openStorage } from '../../src/storage/index.ts';
-import { type TempDir, createTempDir } from '../support/tmp.ts';
+import { type TempDir, createTempDir } from '@watchword/testkit';
 
 const CHEAP = { memoryKiB: 64, iterations: 1, parallelism: 1 };
 const PASSPHRASE = 'sealed file test passphrase';
@@ -37,9 +38,12 @@ describe('sealed backup file', () => {
   afterAll(async () => tmp?.remove());
 
   const restoreInto = (name: string, source = file, env: Record<string, string> = {}) => restoreBackup(loadConfig({ DATA_DIR: join(tmp.path, name), ...env }), PASSPHRASE, source);
-  const refused = async (promise: Promise<unknown>) => {
+  /** The message of the BackupError (an operator error) `promise` rejects with, checked to carry `code`. */
+  const refused = async (promise: Promise<unknown>, code: OperatorErrorCode = 'WW_BACKUP_UNREADABLE') => {
     const error = await promise.then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(BackupError);
+    expect(error).toBeInstanceOf(OperatorError);
+    expect((error as OperatorError).code).toBe(code);
     return (error as Error).message;
   };
 
@@ -71,7 +75,7 @@ describe('sealed backup file', () => {
   });
 
   it('a SQLite backup is not restored onto PostgreSQL', async () => {
-    expect(await refused(restoreInto('pg', file, { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' }))).toMatch(/DATABASE_URL is set/);
+    expect(await refused(restoreInto('pg', file, { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' }), 'WW_RESTORE_REFUSED')).toMatch(/DATABASE_URL is set/);
   });
 
   it('refuses a file that is not a backup', async () => {
@@ -87,10 +91,11 @@ describe('sealed backup file', () => {
     process.env.BACKUP_PASSPHRASE = 'too short';
     try {
       const output = join(tmp.path, 'short.backup');
-      expect(await refused(runBackupCommand('backup', ['--output', output], config))).toMatch(/at least 12 characters/);
+      expect(await refused(runBackupCommand('backup', ['--output', output], config), 'WW_BACKUP_USAGE')).toMatch(/at least 12 characters/);
       expect(existsSync(output)).toBe(false);
-      expect(await refused(runBackupCommand('backup', [], config))).toMatch(/needs --output/);
-      expect(await refused(runBackupCommand('restore', [file, '--passphrase=x'], config))).toMatch(/unknown option/);
+      expect(await refused(runBackupCommand('backup', [], config), 'WW_BACKUP_USAGE')).toMatch(/--output FILE is required/);
+      expect(await refused(runBackupCommand('restore', [file, '--passphrase=x'], config), 'WW_BACKUP_USAGE')).toMatch(/unknown option/);
+      expect(await refused(runBackupCommand('backup', ['--output', file], { ...config }), 'WW_BACKUP_USAGE')).toMatch(/at least 12/);
     } finally {
       if (saved === undefined) delete process.env.BACKUP_PASSPHRASE;
       else process.env.BACKUP_PASSPHRASE = saved;
