@@ -3,6 +3,7 @@ import { Argument, Command, CommanderError } from 'commander';
 import { accountCommands } from './commands/account.ts';
 import { adminCommands } from './commands/admin.ts';
 import { authCommands } from './commands/auth.ts';
+import { exportCommands } from './commands/export.ts';
 import { itemCommands } from './commands/items.ts';
 import { mfaCommands } from './commands/mfa.ts';
 import { statusCommands } from './commands/status.ts';
@@ -30,13 +31,15 @@ Environment:
   WATCHWORD_SESSION       session key printed by \`ww unlock\`: keeps the vault unlocked in this shell
   WATCHWORD_PASSWORD      master password for non-interactive use (less safe: other processes of yours can read it)
   WATCHWORD_NEW_PASSWORD  the new master password for \`password change\` and \`recover\` (same caveat)
+  WATCHWORD_EXPORT_PASSWORD  the password that seals \`export --format encrypted-json\` (same caveat)
   WATCHWORD_HOME          where the session file lives (default ~/.config/watchword)
 
 Scripts: with --password-stdin every answer is the next line of standard input, in the order asked: the master
 password, then a second-factor code if the account has one (or use --code). Codes and confirmations are read from
 standard input whenever it is not a terminal.
 \`password change\`: current, then new password; \`recover --token\`: recovery key, then new password;
-\`recover --reset-vault\`: the phrase, yes, then new password; \`account delete\`: password, then the address.
+\`recover --reset-vault\`: the phrase, yes, then new password; \`account delete\`: password, then the address;
+\`export\`: the master password (asked again even when unlocked), then for encrypted-json the export password.
 
 Exit codes: 0 ok, 1 usage or validation error, 2 authentication failure, 3 not found or conflict, 4 other.`,
     )
@@ -50,6 +53,7 @@ Exit codes: 0 ok, 1 usage or validation error, 2 authentication failure, 3 not f
   };
   authCommands(program, context);
   itemCommands(program, context);
+  exportCommands(program, context);
   mfaCommands(program, context);
   accountCommands(program, context);
   adminCommands(program, context);

@@ -18,7 +18,9 @@ commands:
   config    print the effective configuration with secrets redacted
   keys      list, rotate or prune the access-token signing keys (ww-server keys --help)
   secrets   print a new OPAQUE_SERVER_SETUP and SERVER_SECRET for your secret manager (production needs both)
-  admin     on this host: grant or revoke roles (the first owner) and list accounts (ww-server admin --help)`;
+  admin     on this host: grant or revoke roles (the first owner) and list accounts (ww-server admin --help)
+  backup    write a sealed backup: the SQLite database (online) and the secrets it needs (ww-server backup --help)
+  restore   restore such a backup into an empty data directory (ww-server restore --help)`;
 
 /** How often a shutting-down server closes the keep-alive connections that have become idle. */
 const IDLE_SWEEP_MS = 100;
@@ -124,6 +126,20 @@ async function admin(args: string[]): Promise<void> {
   process.stdout.write(output);
 }
 
+/** `ww-server backup|restore …` (backup/cli.ts): a failure is one line naming the command, with its code's exit code. */
+async function backupOrRestore(command: 'backup' | 'restore', args: string[]): Promise<void> {
+  const config = loadConfig();
+  const { runBackupCommand } = await import('./backup/cli.ts');
+  let output: string;
+  try {
+    output = await runBackupCommand(command, args, config);
+  } catch (error) {
+    if (error instanceof OperatorError && /^WW_(BACKUP|RESTORE)_/.test(error.code)) fail(`${command}: ${error.line}`, error.exitCode);
+    throw error;
+  }
+  process.stdout.write(output);
+}
+
 /** `ww-server keys …`: every failure but a configuration error is one line naming the sub-command, exit code 1. */
 function keys(args: string[]): void {
   const config = loadConfig();
@@ -144,6 +160,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'keys') return keys(argv.slice(1));
   if (command === 'admin') return admin(argv.slice(1));
   if (command === 'secrets') return secrets();
+  if (command === 'backup' || command === 'restore') return backupOrRestore(command, argv.slice(1));
   if (command === 'config') {
     process.stdout.write(`${JSON.stringify(redactConfig(loadConfig()), null, 2)}\n`);
     return;

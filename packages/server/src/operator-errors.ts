@@ -1,6 +1,6 @@
 /**
  * The operator error catalogue: every failure of `ww-server` on its host (start-up, configuration, the `migrate`,
- * `keys` and `admin` commands) has a stable code here, like the wire errors in packages/protocol/src/errors.ts.
+ * `keys`, `admin`, `backup` and `restore` commands) has a stable code here, like the wire errors in packages/protocol/src/errors.ts.
  * Docs and tests name the code; the message says what is wrong in this instance. `ww-server` prints one line,
  * `ww-server: <lead>: <message>` (no lead: `ww-server: <message>`), and exits with the code's exit code.
  * Internal invariants (a bug, not something an operator can fix) stay plain errors.
@@ -43,6 +43,10 @@ export const OPERATOR_ERRORS = {
   WW_ADMIN_REFUSED: { lead: '', exitCode: 1, when: '`ww-server admin` refuses the change (the base role, the last owner)' },
   WW_ADMIN_NOT_FOUND: { lead: '', exitCode: 3, when: '`ww-server admin` finds no such account or role' },
   WW_ADMIN_DATABASE_MISSING: { lead: '', exitCode: 1, when: '`ww-server admin` finds no database, or one that needs migrations' },
+  WW_BACKUP_USAGE: { lead: '', exitCode: 1, when: 'a mistake on the `ww-server backup` or `restore` command line, or a passphrase missing, too short or typed differently twice' },
+  WW_BACKUP_REFUSED: { lead: '', exitCode: 1, when: '`ww-server backup` cannot make a usable backup (the output exists, no database, secrets missing or not matching the database)' },
+  WW_RESTORE_REFUSED: { lead: '', exitCode: 1, when: '`ww-server restore` refuses the target (DATA_DIR not empty, or DATABASE_URL not matching the kind of backup)' },
+  WW_BACKUP_UNREADABLE: { lead: '', exitCode: 1, when: 'the backup file cannot be read or opened: missing, not a backup, wrong passphrase, changed or cut short' },
 } as const satisfies Record<string, OperatorErrorSpec>;
 
 export type OperatorErrorCode = keyof typeof OPERATOR_ERRORS;

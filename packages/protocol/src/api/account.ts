@@ -116,6 +116,21 @@ export const DeleteAccountRequest = Type.Object(
 );
 export type DeleteAccountRequest = Static<typeof DeleteAccountRequest>;
 
+/** The export formats of the SDK (packages/client/src/export); the server records which one, never the content. */
+export const EXPORT_FORMATS = ['json', 'csv', 'encrypted-json', 'bitwarden-json'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export const ExportFormatSchema = Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('encrypted-json'), Type.Literal('bitwarden-json')]);
+
+/**
+ * An export is made on the client (the server cannot read the vault); it is announced first, after fresh
+ * authentication, so that the audit log records it: the format and how many items, nothing of their content.
+ */
+export const ExportEventRequest = Type.Object(
+  { reauthToken: ReauthToken, format: ExportFormatSchema, items: Type.Integer({ minimum: 0, maximum: 1_000_000 }) },
+  strict,
+);
+export type ExportEventRequest = Static<typeof ExportEventRequest>;
+
 export const SecurityEvent = Type.Object(
   {
     at: Timestamp,

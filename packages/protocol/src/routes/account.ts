@@ -1,5 +1,5 @@
-/** The account: profile and keys, its permissions, password change, e-mail verification, security activity, deletion. */
-import { AccountPermissionsResponse, AccountResponse, DeleteAccountRequest, EmptyBody, ErrorResponse, OkResponse, PasswordChangeFinishRequest, PasswordChangeFinishResponse, PasswordChangeStartRequest, PasswordChangeStartResponse, SecurityActivityResponse } from '../api/index.ts';
+/** The account: profile and keys, its permissions, password change, e-mail verification, security activity, export events, deletion. */
+import { AccountPermissionsResponse, AccountResponse, DeleteAccountRequest, EmptyBody, ErrorResponse, ExportEventRequest, OkResponse, PasswordChangeFinishRequest, PasswordChangeFinishResponse, PasswordChangeStartRequest, PasswordChangeStartResponse, SecurityActivityResponse } from '../api/index.ts';
 import { defineRoute } from './define.ts';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
@@ -11,5 +11,6 @@ export const accountRoutes = {
   resendVerification: defineRoute({ method: 'POST', path: '/api/v1/account/email/verify', permission: 'account:self', rateLimit: 'write', tags: ['account'], body: EmptyBody, response: { 200: OkResponse, ...errors } }),
   permissions: defineRoute({ method: 'GET', path: '/api/v1/account/permissions', permission: 'account:self', rateLimit: 'read', tags: ['account'], response: { 200: AccountPermissionsResponse, ...errors } }),
   activity: defineRoute({ method: 'GET', path: '/api/v1/account/activity', permission: 'account:self', rateLimit: 'read', tags: ['account'], response: { 200: SecurityActivityResponse, ...errors } }),
+  exportEvent: defineRoute({ method: 'POST', path: '/api/v1/account/export-events', permission: 'account:self', rateLimit: 'write', tags: ['account'], body: ExportEventRequest, response: { 200: OkResponse, ...errors } }),
   delete: defineRoute({ method: 'DELETE', path: '/api/v1/account', permission: 'account:self', rateLimit: 'write', tags: ['account'], body: DeleteAccountRequest, response: { 200: OkResponse, ...errors, 409: ErrorResponse } }),
 } as const;

@@ -13,6 +13,8 @@ export const AUDIT_ACTIONS = [
   'account.email_verified',
   'account.password_changed',
   'account.deleted',
+  /** The owner exported the vault (after fresh authentication); context: the format and item count, never content. */
+  'account.exported',
   'auth.login',
   'auth.mfa',
   'auth.reauth',

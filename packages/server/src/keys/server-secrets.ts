@@ -17,13 +17,13 @@ export interface ServerSecrets {
   readonly serverSecret: Uint8Array;
 }
 
-const FINGERPRINT_KEY = 'opaque_setup_fingerprint';
+export const FINGERPRINT_KEY = 'opaque_setup_fingerprint';
 
 export function secretPaths(dataDir: string) {
   return { opaqueSetup: join(dataDir, 'secrets', 'opaque-server-setup'), serverSecret: join(dataDir, 'secrets', 'server-secret') };
 }
 
-function fingerprint(setup: string): string {
+export function setupFingerprint(setup: string): string {
   return sha256Base64Url(`watchword/v1/opaque-setup\0${setup}`);
 }
 
@@ -44,7 +44,7 @@ export async function loadServerSecrets(config: Config, storage: Storage): Promi
     setup = opaqueServer.createServerSetup();
     writeSecretFile(paths.opaqueSetup, setup);
   }
-  const actual = fingerprint(setup);
+  const actual = setupFingerprint(setup);
   if (stored === undefined) {
     if (users > 0) throw new OperatorError('WW_OPAQUE_SETUP_MISSING', 'the database holds accounts but no OPAQUE setup fingerprint; refusing to guess which setup they were made with');
     await storage.meta.set(FINGERPRINT_KEY, actual);

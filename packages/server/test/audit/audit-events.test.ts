@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FetchLike, type Vault, WatchwordClient } from '@watchword/client';
+import { exportVault } from '@watchword/client/export';
 import { ensureOpaqueReady, opaqueClient, parseOtpauthUri, totp } from '@watchword/protocol';
 import { AUDIT_ACTIONS } from '../../src/audit/audit.ts';
 import { AUDIT_RETENTION_INTERVAL_MS, pruneAuditLog, startAuditRetention } from '../../src/audit/retention.ts';
@@ -215,6 +216,15 @@ describe.each(backendsUnderTest())('audit events ($name)', ({ dialect, state }) 
     remember('new master password', 'pam new passphrase');
     await client().changePassword(vault, { currentPassword: 'pam master passphrase', newPassword: 'pam new passphrase' });
     await expectEvent('account.password_changed', last('POST', '/api/v1/account/password/finish'), { actorId: userId, targetId: userId, outcome: 'success' });
+  });
+
+  it('vault export: after fresh authentication, the format and item count — never the content', async () => {
+    const { userId } = await signUp('exa@example.com', 'exa master passphrase');
+    const vault = await login('exa@example.com', 'exa master passphrase');
+    await vault.add({ type: 'note', name: 'exa note', fields: [], notes: 'exa item content: the red key is in the drawer' });
+    remember('item content', 'the red key is in the drawer');
+    await exportVault(vault, { format: 'csv', masterPassword: 'exa master passphrase' });
+    await expectEvent('account.exported', last('POST', '/api/v1/account/export-events'), { actorId: userId, targetId: userId, outcome: 'success', context: { format: 'csv', items: 1 } });
   });
 
   it('recovery: request and completion', async () => {

@@ -149,6 +149,8 @@ describe.each(backendsUnderTest())('permission matrix ($name)', ({ dialect, stat
     const declared = table.map((r) => `${r.method} ${r.url}`);
     expect(new Set(declared).size).toBe(declared.length);
     expect(fastifyRoutes(t.app)).toEqual([...declared, ...FRAMEWORK_ROUTES].sort());
+    // A vault export is the account's own business, behind fresh authentication (checked in the route itself).
+    expect(table.find((r) => r.method === 'POST' && r.url === '/api/v1/account/export-events')?.permission).toBe('account:self');
     // Every permission of the closed list guards at least one route but settings:write (no route writes settings yet).
     const used = new Set(table.map((r) => r.permission));
     expect(PERMISSIONS.filter((p) => !used.has(p))).toEqual(['settings:write']);

@@ -12,6 +12,7 @@ const ACTIONS: Record<string, string> = {
   'account.email_verified': 'E-mail address confirmed',
   'account.password_changed': 'Master password changed',
   'account.deleted': 'Account deleted',
+  'account.exported': 'Vault exported',
   'auth.login': 'Log in',
   'auth.mfa': 'Second factor at login',
   'auth.reauth': 'Master password confirmed',

@@ -2,6 +2,7 @@ import { PageTitle } from '../../components/feedback.tsx';
 import { AccountSection } from './account.tsx';
 import { ActivitySection } from './activity.tsx';
 import { DeleteAccountSection } from './delete-account.tsx';
+import { ExportSection } from './export.tsx';
 import { PasswordSection } from './password.tsx';
 import { SessionsSection } from './sessions.tsx';
 import { TwoStepSection } from './two-step.tsx';
@@ -12,6 +13,7 @@ const SECTIONS = [
   ['two-step', 'Two-step login'],
   ['sessions', 'Devices'],
   ['activity', 'Security activity'],
+  ['export', 'Export'],
   ['delete', 'Delete account'],
 ] as const;
 type Section = (typeof SECTIONS)[number][0];
@@ -39,6 +41,7 @@ export function SettingsPage({ section }: { section: string | undefined }) {
         {current === 'two-step' ? <TwoStepSection /> : null}
         {current === 'sessions' ? <SessionsSection /> : null}
         {current === 'activity' ? <ActivitySection /> : null}
+        {current === 'export' ? <ExportSection /> : null}
         {current === 'delete' ? <DeleteAccountSection /> : null}
       </section>
     </div>

@@ -116,6 +116,23 @@ export function accountRoutes(app: App, ctx: Context): void {
     return { events: events.map((e) => ({ at: e.at, action: e.action, outcome: e.outcome, ip: e.ip, userAgent: e.userAgent })) };
   });
 
+  /**
+   * An export of the vault, announced by the client that makes it (the server cannot read the vault, so it cannot
+   * make one): needs fresh authentication, so a stolen access token alone cannot take the vault away unrecorded, and
+   * leaves an audit event with the format and item count.
+   */
+  route(app, api.account.exportEvent, async (request) => {
+    const auth = requireAuth(request);
+    try {
+      await consumeReauth(ctx, auth, request.body.reauthToken);
+    } catch (error) {
+      await audit(ctx, request, { action: 'account.exported', actorId: auth.userId, outcome: 'denied', context: { format: request.body.format, reason: 'reauth' } });
+      throw error;
+    }
+    await audit(ctx, request, { action: 'account.exported', actorId: auth.userId, outcome: 'success', context: { format: request.body.format, items: request.body.items } });
+    return { ok: true as const };
+  });
+
   /** Account deletion after fresh authentication and the address typed again; the audit event stays. */
   route(app, api.account.delete, async (request) => {
     const auth = requireAuth(request);
