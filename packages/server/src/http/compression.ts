@@ -1,0 +1,88 @@
+import { brotliCompress, constants, gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import type { App } from './types.ts';
+
+/**
+ * Large JSON answers (a full sync: ids, timestamps and base64url ciphertext) are compressed with br or gzip, as the
+ * client's Accept-Encoding asks (docs/performance.md "Compression"; BREACH reasoning in docs/threat-model.md).
+ *
+ * Only answers of at least COMPRESS_MIN_BYTES: below that, the CPU and the extra header cost more than the bytes
+ * saved, and the short answers (errors, tokens, OPAQUE messages) are the ones that could carry a secret next to
+ * attacker-chosen input. node:zlib rather than a plugin: one hook, no streams to wire, and the quality levels are
+ * ours to choose — fast ones, since a 20 MB sync compressed at brotli's default (11) takes seconds.
+ */
+export const COMPRESS_MIN_BYTES = 16 * 1024;
+
+/** Fast settings: most of the gain on base64 ciphertext and JSON structure, at a fraction of the default CPU. */
+const BROTLI_QUALITY = 4;
+const GZIP_LEVEL = 4;
+
+const brotli = promisify(brotliCompress);
+const gz = promisify(gzip);
+
+export type Coding = 'br' | 'gzip';
+
+/** Bounded: a header longer than this is not parsed (answered uncompressed). */
+const MAX_ACCEPT_ENCODING = 512;
+
+/** The coding to use for an Accept-Encoding header (RFC 9110 §12.5.3), or undefined for identity. br preferred. */
+export function negotiateEncoding(header: string | string[] | undefined): Coding | undefined {
+  const value = Array.isArray(header) ? header.join(',') : header;
+  if (!value || value.length > MAX_ACCEPT_ENCODING) return undefined;
+  const q = new Map<string, number>();
+  for (const part of value.split(',')) {
+    const [rawName, ...params] = part.split(';');
+    const name = rawName?.trim().toLowerCase();
+    if (!name) continue;
+    let weight = 1;
+    for (const p of params) {
+      const m = /^\s*q\s*=\s*([0-9.]{1,5})\s*$/i.exec(p);
+      if (m) weight = Number(m[1]);
+    }
+    if (Number.isFinite(weight)) q.set(name, weight);
+  }
+  const weightOf = (name: string) => q.get(name) ?? q.get('*') ?? 0;
+  const br = weightOf('br');
+  const gzipWeight = Math.max(weightOf('gzip'), q.get('x-gzip') ?? 0);
+  if (br > 0 && br >= gzipWeight) return 'br';
+  if (gzipWeight > 0) return 'gzip';
+  return undefined;
+}
+
+export function compress(coding: Coding, body: Buffer): Promise<Buffer> {
+  return coding === 'br'
+    ? brotli(body, {
+        params: {
+          [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
+          [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+          [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+        },
+      })
+    : gz(body, { level: GZIP_LEVEL });
+}
+
+function appendVary(current: unknown, value: string): string {
+  if (typeof current !== 'string' || current === '') return value;
+  if (current.split(',').some((v) => v.trim().toLowerCase() === value || v.trim() === '*')) return current;
+  return `${current}, ${value}`;
+}
+
+/** Registered before the write batching, so the held answer is the compressed one. */
+export function registerCompression(app: App): void {
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+    if (reply.hasHeader('content-encoding')) return payload;
+    const type = reply.getHeader('content-type');
+    if (typeof type !== 'string' || !type.startsWith('application/json')) return payload;
+    const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    if (body.length < COMPRESS_MIN_BYTES) return payload;
+    // The answer's form depends on the header from here on, whichever coding is chosen.
+    reply.header('vary', appendVary(reply.getHeader('vary'), 'accept-encoding'));
+    const coding = negotiateEncoding(request.headers['accept-encoding']);
+    if (!coding) return payload;
+    const compressed = await compress(coding, body);
+    reply.header('content-encoding', coding);
+    reply.removeHeader('content-length');
+    return compressed;
+  });
+}
