@@ -1,4 +1,5 @@
-import { brotliCompress, constants, gzip } from 'node:zlib';
+import { Readable, pipeline } from 'node:stream';
+import { brotliCompress, constants, createBrotliCompress, createGzip, gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { App } from './types.ts';
 
@@ -51,14 +52,24 @@ export function negotiateEncoding(header: string | string[] | undefined): Coding
 
 export function compress(coding: Coding, body: Buffer): Promise<Buffer> {
   return coding === 'br'
-    ? brotli(body, {
-        params: {
-          [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
-          [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
-          [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
-        },
-      })
+    ? brotli(body, brotliOptions(body.length))
     : gz(body, { level: GZIP_LEVEL });
+}
+
+function brotliOptions(sizeHint?: number) {
+  return {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
+      [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+      ...(sizeHint === undefined ? {} : { [constants.BROTLI_PARAM_SIZE_HINT]: sizeHint }),
+    },
+  };
+}
+
+/** A streamed answer (a sync of more than one page) compressed as it goes; an error on either side ends both. */
+function compressStream(coding: Coding, body: Readable): Readable {
+  const encoder = coding === 'br' ? createBrotliCompress(brotliOptions()) : createGzip({ level: GZIP_LEVEL });
+  return pipeline(body, encoder, () => {});
 }
 
 function appendVary(current: unknown, value: string): string {
@@ -70,10 +81,18 @@ function appendVary(current: unknown, value: string): string {
 /** Registered before the write batching, so the held answer is the compressed one. */
 export function registerCompression(app: App): void {
   app.addHook('onSend', async (request, reply, payload) => {
-    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
     if (reply.hasHeader('content-encoding')) return payload;
     const type = reply.getHeader('content-type');
     if (typeof type !== 'string' || !type.startsWith('application/json')) return payload;
+    // Only JSON answers too large for one page are streamed (modules/items): always worth compressing.
+    if (payload instanceof Readable) {
+      reply.header('vary', appendVary(reply.getHeader('vary'), 'accept-encoding'));
+      const coding = negotiateEncoding(request.headers['accept-encoding']);
+      if (!coding) return payload;
+      reply.header('content-encoding', coding);
+      return compressStream(coding, payload);
+    }
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
     const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
     if (body.length < COMPRESS_MIN_BYTES) return payload;
     // The answer's form depends on the header from here on, whichever coding is chosen.
