@@ -1,18 +1,21 @@
 import { Readable, pipeline } from 'node:stream';
 import { brotliCompress, constants, createBrotliCompress, createGzip, gzip } from 'node:zlib';
 import { promisify } from 'node:util';
+import { api } from '@watchword/protocol';
 import type { App } from './types.ts';
 
 /**
- * Large JSON answers (a full sync: ids, timestamps and base64url ciphertext) are compressed with br or gzip, as the
- * client's Accept-Encoding asks (docs/performance.md "Compression"; BREACH reasoning in docs/threat-model.md).
+ * The sync answer (ids, timestamps and base64url ciphertext) is compressed with br or gzip, as the client's
+ * Accept-Encoding asks (docs/performance.md "Full sync"; BREACH reasoning in docs/threat-model.md).
  *
- * Only answers of at least COMPRESS_MIN_BYTES: below that, the CPU and the extra header cost more than the bytes
- * saved, and the short answers (errors, tokens, OPAQUE messages) are the ones that could carry a secret next to
- * attacker-chosen input. node:zlib rather than a plugin: one hook, no streams to wire, and the quality levels are
+ * Only the routes in COMPRESSED_ROUTES, whose answers hold no secret and reflect nothing of the request; every other
+ * answer (tokens, OPAQUE messages, admin lists that echo a search text) goes out as it is. Only answers of at least
+ * COMPRESS_MIN_BYTES: below that, the CPU and the extra header cost more than the bytes saved. node:zlib rather than a plugin: one hook, no streams to wire, and the quality levels are
  * ours to choose — fast ones, since a 20 MB sync compressed at brotli's default (11) takes seconds.
  */
 export const COMPRESS_MIN_BYTES = 16 * 1024;
+
+const COMPRESSED_ROUTES: ReadonlySet<string> = new Set([api.items.list].map((r) => `${r.method} ${r.path}`));
 
 /** Fast settings: most of the gain on base64 ciphertext and JSON structure, at a fraction of the default CPU. */
 const BROTLI_QUALITY = 4;
@@ -81,10 +84,11 @@ function appendVary(current: unknown, value: string): string {
 /** Registered before the write batching, so the held answer is the compressed one. */
 export function registerCompression(app: App): void {
   app.addHook('onSend', async (request, reply, payload) => {
+    if (!COMPRESSED_ROUTES.has(`${request.method} ${request.routeOptions.url ?? ''}`)) return payload;
     if (reply.hasHeader('content-encoding')) return payload;
     const type = reply.getHeader('content-type');
     if (typeof type !== 'string' || !type.startsWith('application/json')) return payload;
-    // Only JSON answers too large for one page are streamed (modules/items): always worth compressing.
+    // A sync of more than one page is streamed (modules/items): always worth compressing.
     if (payload instanceof Readable) {
       reply.header('vary', appendVary(reply.getHeader('vary'), 'accept-encoding'));
       const coding = negotiateEncoding(request.headers['accept-encoding']);

@@ -77,7 +77,7 @@ describe('response compression', () => {
     expect((await get('/api/v1/items')).headers['content-encoding']).toBeUndefined();
   });
 
-  it('small answers are never compressed: a delta sync with no change, an error, a single item', async () => {
+  it('small answers and other routes are never compressed: a delta sync with no change, an error, a single item, the API document', async () => {
     const cursor = JSON.parse((await get('/api/v1/items', 'identity')).rawPayload.toString('utf8')).revision as number;
     const delta = await get(`/api/v1/items?since=${cursor}`, 'br, gzip');
     expect(delta.statusCode).toBe(200);
@@ -88,6 +88,11 @@ describe('response compression', () => {
     expect([one.statusCode, one.headers['content-encoding']]).toEqual([200, undefined]);
     const denied = await t.app.inject({ method: 'GET', url: '/api/v1/items', headers: { 'accept-encoding': 'br, gzip' } });
     expect([denied.statusCode, denied.headers['content-encoding'], denied.json().error.code]).toEqual([401, undefined, 'UNAUTHENTICATED']);
+    // Only the sync is compressed: another large JSON answer goes out as it is.
+    const doc = await t.app.inject({ method: 'GET', url: '/api/openapi.json', headers: { 'accept-encoding': 'br, gzip' } });
+    expect(doc.statusCode).toBe(200);
+    expect(doc.rawPayload.length).toBeGreaterThan(COMPRESS_MIN_BYTES);
+    expect(doc.headers['content-encoding']).toBeUndefined();
   });
 
   it('negotiates per RFC 9110: q-values, wildcard, identity, bounded header', () => {
