@@ -11,15 +11,19 @@ import type { App } from './types.ts';
  * Only the routes in COMPRESSED_ROUTES, whose answers hold no secret and reflect nothing of the request; every other
  * answer (tokens, OPAQUE messages, admin lists that echo a search text) goes out as it is. Only answers of at least
  * COMPRESS_MIN_BYTES: below that, the CPU and the extra header cost more than the bytes saved. node:zlib rather than a plugin: one hook, no streams to wire, and the quality levels are
- * ours to choose — fast ones, since a 20 MB sync compressed at brotli's default (11) takes seconds.
+ * ours to choose — the fastest, since a 20 MB sync compressed at brotli's default (11) takes seconds.
  */
 export const COMPRESS_MIN_BYTES = 16 * 1024;
 
 const COMPRESSED_ROUTES: ReadonlySet<string> = new Set([api.items.list].map((r) => `${r.method} ${r.path}`));
 
-/** Fast settings: most of the gain on base64 ciphertext and JSON structure, at a fraction of the default CPU. */
-const BROTLI_QUALITY = 4;
-const GZIP_LEVEL = 4;
+/**
+ * The fastest settings: on a sync answer (base64url ciphertext in JSON) brotli 1 compresses as well as 4 in a third
+ * of the time, and gzip 1 as well as 4; the higher levels only find the same repeated keys and ids
+ * (docs/performance.md "Full sync").
+ */
+const BROTLI_QUALITY = 1;
+const GZIP_LEVEL = 1;
 
 const brotli = promisify(brotliCompress);
 const gz = promisify(gzip);
