@@ -12,6 +12,8 @@ import { SERVER_BUNDLE, ensureServerBuild } from '../scripts/ensure-server-build
 const quick = process.argv.includes('--quick');
 const SIZES = quick ? [1_000, 5_000] : [10_000, 50_000];
 const RUNS = quick ? 3 : 7;
+/** `--server-flag=--max-semi-space-size=2` (repeatable): Node flags for the server process, for memory experiments. */
+const SERVER_FLAGS = process.argv.filter((a) => a.startsWith('--server-flag=')).map((a) => a.slice('--server-flag='.length));
 const log = (msg: string) => process.stderr.write(`bench:sync: ${msg}\n`);
 
 /** One GET to the end of the body: wire bytes (as sent, before any decoding) and milliseconds. */
@@ -44,7 +46,7 @@ const server = await startServer(SERVER_BUNDLE, ['serve'], {
   RATE_LIMIT_READ_PER_MINUTE: '100000',
   RATE_LIMIT_AUTH_PER_MINUTE: '100000',
   RATE_LIMIT_WRITE_PER_MINUTE: '100000',
-}, undefined);
+}, undefined, SERVER_FLAGS);
 const rows: Record<string, unknown>[] = [];
 try {
   await new Promise((r) => setTimeout(r, 1000));
