@@ -19,6 +19,7 @@ import { registerProductionGuards } from './http/production.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import { registerStrictSchemas } from './http/strict-schemas.ts';
 import { registerWriteBatching } from './http/write-batching.ts';
+import { registerCompression } from './http/compression.ts';
 import { registerRateLimits } from './http/rate-limit.ts';
 import { createCredentialThrottle, throttleSettings } from './lib/throttle.ts';
 import type { App } from './http/types.ts';
@@ -154,6 +155,8 @@ export async function build(config: Config, deps: AppDeps, options: { metrics?: 
     done();
   });
 
+  // Large JSON answers compressed as Accept-Encoding asks; before the batching, which then holds the compressed body.
+  registerCompression(app);
   // Answers go out together at the end of each event-loop turn (a global onSend hook: every route, error and 404).
   registerWriteBatching(app);
   // Before any route is declared (CORS adds one): it hooks each route as it is declared.

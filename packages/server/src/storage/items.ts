@@ -65,6 +65,13 @@ export interface ItemRepository {
    * One query for the items (no N+1); the revision read in the same transaction/snapshot.
    */
   list(userId: string, since?: number): Promise<ItemListResult>;
+  /**
+   * One page of a sync, for an answer streamed page by page: the items `list(userId, since)` would return with
+   * seq > `after` (when given) and seq <= `upTo` (when given), at most `limit` of them, ordered by seq, and the
+   * user's current revision. A user's seqs are unique (every change takes ++user.revision), so `after` is a keyset
+   * cursor: the last seq of the previous page. revision 0 when the user does not exist.
+   */
+  page(userId: string, query: { since?: number; after?: number; upTo?: number; limit: number }): Promise<ItemListResult>;
 }
 
 export function createItemRepository(driver: StorageDriver): ItemRepository {
@@ -274,6 +281,27 @@ export function createItemRepository(driver: StorageDriver): ItemRepository {
     async list(userId, since) {
       // One statement, so the cursor and the items come from one snapshot; no transaction needed.
       const rows = since === undefined ? await liveItems(userId) : await changedItems(userId, since);
+      const first = rows[0];
+      if (first === undefined) return { revision: 0, items: [] };
+      const items = rows.filter((r) => r.id !== null).map((r) => toItem(r as Selectable<ItemsTable>));
+      return { revision: first.cursor, items };
+    },
+
+    async page(userId, { since, after, upTo, limit }) {
+      const lower = Math.max(since ?? -1, after ?? -1);
+      const rows = await db
+        .selectFrom('users')
+        .leftJoin('items', (join) => {
+          let on = join.onRef('items.user_id', '=', 'users.id').on('items.seq', '>', lower);
+          if (since === undefined) on = on.on('items.purged', '=', 0);
+          if (upTo !== undefined) on = on.on('items.seq', '<=', upTo);
+          return on;
+        })
+        .select(syncColumns)
+        .where('users.id', '=', sameUser(userId))
+        .orderBy('items.seq')
+        .limit(limit)
+        .execute();
       const first = rows[0];
       if (first === undefined) return { revision: 0, items: [] };
       const items = rows.filter((r) => r.id !== null).map((r) => toItem(r as Selectable<ItemsTable>));
