@@ -11,8 +11,9 @@ import { createTestApp, type TestApp } from '@watchword/testkit/app';
 
 /**
  * Routes the server holds that are not part of the SDK's contract, each on purpose: operator probes and the key set
- * (read by load balancers and token verifiers, not the SDK), the metrics scrape, the OpenAPI document, and the web
- * vault's static files.
+ * (read by load balancers and token verifiers, not the SDK), the metrics scrape, the OpenAPI document, the web
+ * vault's static files, and the OpenID provider's protocol endpoints (discovery and /oauth/*, which follow RFC 6749
+ * and OpenID Connect, handed raw to oidc-provider).
  */
 const SERVER_ONLY = [
   'GET /healthz',
@@ -23,6 +24,9 @@ const SERVER_ONLY = [
   'GET /',
   'GET /index.html',
   'GET /assets/:file',
+  'GET /.well-known/openid-configuration',
+  'GET /oauth/*',
+  'POST /oauth/*',
 ].sort();
 
 let t: TestApp;

@@ -1,0 +1,33 @@
+/**
+ * Mounts the OpenID provider (lib/oidc/provider.ts) in Fastify: discovery and every /oauth/ endpoint are handed,
+ * raw, to the provider (its own body parsing, errors and redirects), after Fastify's hooks ran — the per-IP volume
+ * limit and the security headers, which are copied onto the raw answer (the provider's pages answer under the OIDC
+ * CSP). The routes are hidden from the OpenAPI document: they follow RFC 6749 / OpenID Connect, not our schemas.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '../../http/types.ts';
+import { DISCOVERY_PATH, type OidcProvider } from '../../lib/oidc/provider.ts';
+
+export const OIDC_MOUNT = '/oauth/*';
+
+export function providerRoutes(app: App, oidc: OidcProvider): void {
+  const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+    const provider = oidc.current();
+    oidc.bind(request.raw, request);
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (value !== undefined) reply.raw.setHeader(name, value as string | number | string[]);
+    }
+    reply.hijack();
+    provider.callback()(request.raw, reply.raw);
+  };
+
+  void app.register(async (scope) => {
+    // The provider reads its own request bodies (form-encoded, RFC 6749 §4.1.3): Fastify must leave them unread.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    const common = { schema: { hide: true }, handler: handle } as const;
+    scope.route({ ...common, method: 'GET', url: DISCOVERY_PATH, config: { permission: 'public', rateLimit: 'read', csp: 'oidc' } });
+    scope.route({ ...common, method: 'GET', url: OIDC_MOUNT, config: { permission: 'public', rateLimit: 'read', csp: 'oidc' } });
+    scope.route({ ...common, method: 'POST', url: OIDC_MOUNT, config: { permission: 'public', rateLimit: 'auth', csp: 'oidc' } });
+  });
+}
