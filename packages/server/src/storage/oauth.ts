@@ -60,8 +60,8 @@ export interface OAuthRepository {
   findRecordByUid(model: string, uid: string, now: number): Promise<{ id: string; record: OidcRecord } | undefined>;
   consumeRecord(model: string, id: string, now: number): Promise<void>;
   destroyRecord(model: string, id: string): Promise<void>;
-  /** Deletes every record of the grant, of every model (RFC 7009 §2.1, code replay, consent revoked). */
-  revokeGrant(grantId: string): Promise<number>;
+  /** Deletes every record of the grant: of one model, or of every model, the grant included (consent revoked). */
+  revokeGrant(grantId: string, model?: string): Promise<number>;
   /** Ids of the grants of a client (its deletion or disabling revokes them). */
   grantsOfClient(clientId: string): Promise<string[]>;
   pruneRecords(now: number): Promise<number>;
@@ -176,8 +176,10 @@ export function createOAuthRepository(db: Kysely<Database>): OAuthRepository {
     async destroyRecord(model, id) {
       await db.deleteFrom('oidc_records').where('model', '=', model).where('id', '=', id).execute();
     },
-    async revokeGrant(grantId) {
-      const r = await db.deleteFrom('oidc_records').where('grant_id', '=', grantId).executeTakeFirst();
+    async revokeGrant(grantId, model) {
+      let q = db.deleteFrom('oidc_records').where('grant_id', '=', grantId);
+      if (model !== undefined) q = q.where('model', '=', model);
+      const r = await q.executeTakeFirst();
       return Number(r.numDeletedRows);
     },
     async grantsOfClient(clientId) {

@@ -6,7 +6,7 @@
  * by the SHA-256 of that value, and the value itself (`jti`) is taken out of the stored payload and put back on
  * read: a database dump holds no usable token (security spec "At rest": tokens hashed). Grants keep their ids.
  * `consume` stamps `consumed_at`, which `find` returns as `consumed`: a replayed code or rotated refresh token is
- * then refused by the provider and its grant revoked (`revokeByGrantId` deletes every record of the grant).
+ * then refused by the provider and its grant revoked (`revokeByGrantId` deletes the model's records of the grant).
  */
 import type { OAuthClientRecord } from '../../storage/oauth.ts';
 import type { Storage } from '../../storage/types.ts';
@@ -81,7 +81,8 @@ export function adapterClass(deps: AdapterDeps): new (model: string) => OidcAdap
       const { jti: _jti, ...rest } = payload;
       await repo.upsertRecord(this.#model, this.#key(id), {
         payload: JSON.stringify(rest),
-        grantId: typeof payload.grantId === 'string' ? payload.grantId : null,
+        // A grant is filed under its own id, so revoking a grant by id takes the grant record too.
+        grantId: this.#model === 'Grant' ? id : typeof payload.grantId === 'string' ? payload.grantId : null,
         uid: typeof payload.uid === 'string' ? payload.uid : null,
         expiresAt: deps.now() + Math.max(1, expiresIn) * 1000,
       });
@@ -122,7 +123,7 @@ export function adapterClass(deps: AdapterDeps): new (model: string) => OidcAdap
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await repo.revokeGrant(grantId);
+      await repo.revokeGrant(grantId, this.#model);
     }
   };
 }

@@ -206,7 +206,9 @@ export function createOidcProvider(ctx: Context): OidcProvider {
       clientBasedCORS: (_c: KoaContextWithOIDC, origin: string, client: ClientInstance) =>
         ((client.metadata().redirect_uris as string[] | undefined) ?? []).some((uri) => new URL(uri).origin === origin),
     });
-    provider.proxy = ctx.config.trustedProxies.length > 0;
+    // The mount (modules/oidc/provider-routes.ts) sets X-Forwarded-Proto from PUBLIC_URL on every request it hands
+    // over, so the provider's URLs are always PUBLIC_URL's; client addresses are Fastify's (trusted proxies only).
+    provider.proxy = true;
 
     // Client secrets are stored as Argon2id hashes, so the provider's comparison is replaced by a verification, each
     // one a credential attempt (throttled per client and per IP, like passwords).

@@ -10,10 +10,16 @@ import { DISCOVERY_PATH, type OidcProvider } from '../../lib/oidc/provider.ts';
 
 export const OIDC_MOUNT = '/oauth/*';
 
-export function providerRoutes(app: App, oidc: OidcProvider): void {
+export function providerRoutes(app: App, oidc: OidcProvider, publicUrl: string): void {
+  const origin = new URL(publicUrl);
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     const provider = oidc.current();
     oidc.bind(request.raw, request);
+    // The provider names its endpoints after the request's origin: it is always PUBLIC_URL's (the Host header was
+    // already checked against it where that matters, http/production.ts), whatever proxy or client sent it.
+    request.raw.headers.host = origin.host;
+    request.raw.headers['x-forwarded-proto'] = origin.protocol.slice(0, -1);
+    delete request.raw.headers['x-forwarded-host'];
     for (const [name, value] of Object.entries(reply.getHeaders())) {
       if (value !== undefined) reply.raw.setHeader(name, value as string | number | string[]);
     }

@@ -9,7 +9,7 @@ import { providerRoutes } from './provider-routes.ts';
 
 export function oidcRoutes(app: App, ctx: Context): void {
   const oidc = createOidcProvider(ctx);
-  providerRoutes(app, oidc);
+  providerRoutes(app, oidc, ctx.config.publicUrl);
   interactionRoutes(app, ctx, oidc);
   clientAdminRoutes(app, ctx);
   apiKeyRoutes(app, ctx);
