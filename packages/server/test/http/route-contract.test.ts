@@ -25,8 +25,21 @@ const SERVER_ONLY = [
   'GET /index.html',
   'GET /assets/:file',
   'GET /.well-known/openid-configuration',
-  'GET /oauth/*',
-  'POST /oauth/*',
+  'GET /.well-known/oauth-authorization-server',
+  'GET /oauth/authorize',
+  'POST /oauth/authorize',
+  'GET /oauth/authorize/:uid',
+  'POST /oauth/token',
+  'GET /oauth/userinfo',
+  'POST /oauth/userinfo',
+  'GET /oauth/jwks',
+  'POST /oauth/revoke',
+  'POST /oauth/introspect',
+  'POST /oauth/par',
+  'GET /oauth/logout',
+  'POST /oauth/logout',
+  'POST /oauth/logout/confirm',
+  'GET /oauth/logout/success',
 ].sort();
 
 let t: TestApp;

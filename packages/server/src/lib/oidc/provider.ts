@@ -45,6 +45,8 @@ export const OIDC_ROUTES = {
 } as const;
 
 export const DISCOVERY_PATH = '/.well-known/openid-configuration';
+/** RFC 8414 authorization server metadata (the same document). */
+export const OAUTH_METADATA_PATH = '/.well-known/oauth-authorization-server';
 
 /** The web vault's sign-in and consent page for an interaction. */
 export const interactionPath = (uid: string) => `/#/oauth/${uid}`;

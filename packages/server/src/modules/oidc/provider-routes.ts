@@ -1,14 +1,35 @@
 /**
- * Mounts the OpenID provider (lib/oidc/provider.ts) in Fastify: discovery and every /oauth/ endpoint are handed,
+ * Mounts the OpenID provider (lib/oidc/provider.ts) in Fastify: discovery and each /oauth/ endpoint are handed,
  * raw, to the provider (its own body parsing, errors and redirects), after Fastify's hooks ran — the per-IP volume
  * limit and the security headers, which are copied onto the raw answer (the provider's pages answer under the OIDC
  * CSP). The routes are hidden from the OpenAPI document: they follow RFC 6749 / OpenID Connect, not our schemas.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../http/types.ts';
-import { DISCOVERY_PATH, type OidcProvider } from '../../lib/oidc/provider.ts';
+import { DISCOVERY_PATH, OAUTH_METADATA_PATH, OIDC_ROUTES, type OidcProvider } from '../../lib/oidc/provider.ts';
 
-export const OIDC_MOUNT = '/oauth/*';
+/**
+ * Exactly the endpoints the provider serves with the features enabled (lib/oidc/provider.ts); any other path under
+ * /oauth/ is Fastify's 404. Every `GET` also answers `HEAD`.
+ */
+export const PROVIDER_ENDPOINTS: readonly { readonly method: 'GET' | 'POST'; readonly url: string }[] = [
+  { method: 'GET', url: DISCOVERY_PATH },
+  { method: 'GET', url: OAUTH_METADATA_PATH },
+  { method: 'GET', url: OIDC_ROUTES.authorization },
+  { method: 'POST', url: OIDC_ROUTES.authorization },
+  { method: 'GET', url: `${OIDC_ROUTES.authorization}/:uid` },
+  { method: 'POST', url: OIDC_ROUTES.token },
+  { method: 'GET', url: OIDC_ROUTES.userinfo },
+  { method: 'POST', url: OIDC_ROUTES.userinfo },
+  { method: 'GET', url: OIDC_ROUTES.jwks },
+  { method: 'POST', url: OIDC_ROUTES.revocation },
+  { method: 'POST', url: OIDC_ROUTES.introspection },
+  { method: 'POST', url: OIDC_ROUTES.pushed_authorization_request },
+  { method: 'GET', url: OIDC_ROUTES.end_session },
+  { method: 'POST', url: OIDC_ROUTES.end_session },
+  { method: 'POST', url: `${OIDC_ROUTES.end_session}/confirm` },
+  { method: 'GET', url: `${OIDC_ROUTES.end_session}/success` },
+];
 
 export function providerRoutes(app: App, oidc: OidcProvider, publicUrl: string): void {
   const origin = new URL(publicUrl);
@@ -31,9 +52,8 @@ export function providerRoutes(app: App, oidc: OidcProvider, publicUrl: string):
     // The provider reads its own request bodies (form-encoded, RFC 6749 §4.1.3): Fastify must leave them unread.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
-    const common = { schema: { hide: true }, handler: handle } as const;
-    scope.route({ ...common, method: 'GET', url: DISCOVERY_PATH, config: { permission: 'public', rateLimit: 'read', csp: 'oidc' } });
-    scope.route({ ...common, method: 'GET', url: OIDC_MOUNT, config: { permission: 'public', rateLimit: 'read', csp: 'oidc' } });
-    scope.route({ ...common, method: 'POST', url: OIDC_MOUNT, config: { permission: 'public', rateLimit: 'auth', csp: 'oidc' } });
+    for (const { method, url } of PROVIDER_ENDPOINTS) {
+      scope.route({ method, url, schema: { hide: true }, handler: handle, config: { permission: 'public', rateLimit: method === 'GET' ? 'read' : 'auth', csp: 'oidc' } });
+    }
   });
 }
