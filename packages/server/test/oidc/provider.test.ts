@@ -9,16 +9,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { type Vault, WatchwordClient } from '@watchword/client';
 import { findSecrets } from '@watchword/testkit';
-import { createTestApp, type TestApp } from '@watchword/testkit/app';
+import { backendsUnderTest, createTestApp, type TestApp } from '@watchword/testkit/app';
 import { rotateSigningKey } from '../../src/keys/rotate.ts';
 import { loadSigningKeys } from '../../src/keys/signing-keys.ts';
 import { type Account, Browser, PASSWORD, PUBLIC, accountWithTotp, injectFetch } from './support.ts';
 
 const REDIRECT = 'https://wiki.example/callback';
 const SPA_REDIRECT = 'http://127.0.0.1:5173/cb';
+/** Every stored row of the provider's and the clients' tables on PostgreSQL (SQLite: the file itself is scanned). */
+async function pgRows(t: TestApp): Promise<unknown[]> {
+  if (!t.config.databaseUrl) return [];
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: t.config.databaseUrl });
+  await client.connect();
+  try {
+    const tables = ['oidc_records', 'oauth_clients', 'oauth_consents', 'audit_events'];
+    return (await Promise.all(tables.map(async (table) => (await client.query(`select * from ${table}`)).rows))).flat();
+  } finally {
+    await client.end();
+  }
+}
 const headerOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0] as string, 'base64url').toString()) as { alg: string; kid: string; typ?: string };
 
-describe('OpenID provider (sqlite, memory state)', () => {
+describe.each(backendsUnderTest())('OpenID provider ($name)', ({ dialect, state }) => {
   let t: TestApp;
   let alice: Account;
   let admin: Vault;
@@ -29,7 +42,7 @@ describe('OpenID provider (sqlite, memory state)', () => {
     oidc.discovery(new URL(PUBLIC), clientId, undefined, auth, { execute: [oidc.allowInsecureRequests, oidc.enableNonRepudiationChecks], [oidc.customFetch]: injectFetch(t) });
 
   beforeAll(async () => {
-    t = await createTestApp('sqlite');
+    t = await createTestApp(dialect, {}, { state });
     const sdk = new WatchwordClient({ passwordPolicy: false, serverUrl: PUBLIC, fetch: t.fetch, kdfVersion: 0, dpop: false });
     await sdk.register({ email: 'admin@example.com', password: PASSWORD });
     admin = await sdk.login({ email: 'admin@example.com', password: PASSWORD });
@@ -248,16 +261,20 @@ describe('OpenID provider (sqlite, memory state)', () => {
   });
 
   it('never stores a token or secret in the database, log or audit', async () => {
-    const { readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const db = readFileSync(join(t.dataDir, 'watchword.db'));
-    let wal = Buffer.alloc(0);
-    try {
-      wal = readFileSync(join(t.dataDir, 'watchword.db-wal'));
-    } catch {
-      // No WAL file: everything is in the main file.
+    if (dialect === 'sqlite') {
+      const { readFileSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      const db = readFileSync(join(t.dataDir, 'watchword.db'));
+      let wal = Buffer.alloc(0);
+      try {
+        wal = readFileSync(join(t.dataDir, 'watchword.db-wal'));
+      } catch {
+        // No WAL file: everything is in the main file.
+      }
+      expect(findSecrets(Buffer.concat([db, wal]), secrets)).toEqual([]);
     }
-    expect(findSecrets(Buffer.concat([db, wal]), secrets)).toEqual([]);
+    // The provider's records hold no token (they are keyed by its SHA-256), nor the client secret (an Argon2id hash).
+    expect(findSecrets(JSON.stringify(await pgRows(t)), secrets)).toEqual([]);
     expect(findSecrets(t.logs.join('\n'), secrets)).toEqual([]);
     const audit = await t.storage.audit.query({}, undefined, 1000);
     expect(findSecrets(JSON.stringify(audit), secrets)).toEqual([]);

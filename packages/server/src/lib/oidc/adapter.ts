@@ -30,6 +30,9 @@ export function clientMetadata(client: OAuthClientRecord, idTokenAlg: string): P
       response_types: [],
       redirect_uris: [],
       token_endpoint_auth_method: 'client_secret_basic',
+      // Whom its tokens act for, and whether they may change anything (lib/oidc/provider.ts, the JWT customizer).
+      ww_owner: client.ownerId,
+      ww_read_only: client.readOnly,
     };
   }
   return {

@@ -142,7 +142,8 @@ export function createOidcProvider(ctx: Context): OidcProvider {
           defaultResource: async (_c: KoaContextWithOIDC, client: ClientInstance) => (client.metadata().ww_owner ? issuer : undefined),
           useGrantedResource: async () => false,
           getResourceServerInfo: async (_c: KoaContextWithOIDC, resource: string, client: ClientInstance) => {
-            if (resource !== issuer || !client.metadata().ww_owner) throw new errors.InvalidTarget();
+            // The provider hands the indicator over normalised (a URL's href: a trailing slash after the host).
+            if (URL.parse(resource)?.href !== URL.parse(issuer)?.href || !client.metadata().ww_owner) throw new errors.InvalidTarget();
             return {
               scope: `${API_KEY_SCOPES.read} ${API_KEY_SCOPES.write}`,
               audience: issuer,
