@@ -32,19 +32,26 @@ export class OAuthInteractionClient {
     return this.#http.call(api.oauth.interaction, { params: { uid: this.#uid } });
   }
 
-  /** Signs the interaction in as the session's account (the Watchword login happened first, second factor included). */
-  async signIn(session: Session): Promise<string> {
+  /**
+   * Signs the interaction in as the session's account (the Watchword login happened first, second factor included):
+   * the URL to open, or null when the application needs the account's consent first (then call `consent`).
+   */
+  async signIn(session: Session): Promise<string | null> {
     return (await session.call(api.oauth.interactionLogin, { params: { uid: this.#uid }, body: {} })).redirectTo;
   }
 
-  /** Grants the application what it asked for; remembered until revoked in Settings. */
+  /** Grants the application what it asked for (signing in too, at a sign-in step); remembered until revoked in Settings. */
   async consent(session: Session): Promise<string> {
-    return (await session.call(api.oauth.interactionConsent, { params: { uid: this.#uid }, body: {} })).redirectTo;
+    const { redirectTo } = await session.call(api.oauth.interactionConsent, { params: { uid: this.#uid }, body: {} });
+    if (redirectTo === null) throw new WatchwordError('OAUTH_INTERACTION_EXPIRED');
+    return redirectTo;
   }
 
   /** Declines: the application receives `access_denied`. */
   async abort(): Promise<string> {
-    return (await this.#http.call(api.oauth.interactionAbort, { params: { uid: this.#uid }, body: {} })).redirectTo;
+    const { redirectTo } = await this.#http.call(api.oauth.interactionAbort, { params: { uid: this.#uid }, body: {} });
+    if (redirectTo === null) throw new WatchwordError('OAUTH_INTERACTION_EXPIRED');
+    return redirectTo;
   }
 }
 

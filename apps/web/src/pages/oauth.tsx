@@ -27,8 +27,10 @@ export function OAuthPage({ uid }: { uid: string }) {
   useEffect(() => {
     void action.run(async () => {
       const found = await interaction.details();
-      // Signing in needs no question: the account is the one signed in to this web vault.
-      if (found.prompt === 'login') go(await interaction.signIn(currentVault().session));
+      // Signing in needs no question (the account is the one signed in to this web vault); an application the account
+      // already consented to gets it at once, any other shows the consent screen.
+      const next = found.prompt === 'login' ? await interaction.signIn(currentVault().session) : null;
+      if (next !== null) go(next);
       else setDetails(found);
     });
   }, [uid]);

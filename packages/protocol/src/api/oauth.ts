@@ -58,7 +58,14 @@ export const OAuthInteractionResponse = Type.Object(
   },
   strict,
 );
-export const OAuthInteractionDecision = Type.Object({ redirectTo: Type.String({ maxLength: 8192 }) }, strict);
+/**
+ * Where to send the browser next; null (with `consentRequired`) when signing in alone is not enough: the page then
+ * shows the consent screen and answers with its decision in the same visit.
+ */
+export const OAuthInteractionDecision = Type.Object(
+  { redirectTo: Type.Union([Type.String({ maxLength: 8192 }), Type.Null()]), consentRequired: Type.Boolean() },
+  strict,
+);
 
 export const ConnectedAppView = Type.Object(
   { clientId: ClientId, name: ClientName, scopes: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 16 }), grantedAt: Timestamp },

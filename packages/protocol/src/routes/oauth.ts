@@ -33,8 +33,12 @@ export const oauthRoutes = {
   deleteClient: defineRoute({ method: 'DELETE', path: '/api/v1/admin/oauth/clients/:clientId', permission: 'oauth:manage', rateLimit: 'write', tags: ['admin', 'oauth'], params: OAuthClientParams, response: { 200: OkResponse, ...errors } }),
 
   interaction: defineRoute({ method: 'GET', path: '/api/v1/oauth/interactions/:uid', permission: 'public', rateLimit: 'read', tags: ['oauth'], params: OAuthInteractionParams, response: { 200: OAuthInteractionResponse, ...errors } }),
-  /** Signs the interaction in as the caller: the Watchword login (OPAQUE, second factor) happened in the page first. */
+  /**
+   * Signs the interaction in as the caller (the Watchword login — OPAQUE, second factor — happened in the page first)
+   * when the account already consented to everything asked; otherwise answers `consentRequired` and changes nothing.
+   */
   interactionLogin: defineRoute({ method: 'POST', path: '/api/v1/oauth/interactions/:uid/login', permission: 'account:self', rateLimit: 'auth', tags: ['oauth'], params: OAuthInteractionParams, body: EmptyBody, response: { 200: OAuthInteractionDecision, ...errors } }),
+  /** Consents (and signs in, at a sign-in step): the decision of the consent screen. */
   interactionConsent: defineRoute({ method: 'POST', path: '/api/v1/oauth/interactions/:uid/consent', permission: 'account:self', rateLimit: 'auth', tags: ['oauth'], params: OAuthInteractionParams, body: EmptyBody, response: { 200: OAuthInteractionDecision, ...errors } }),
   interactionAbort: defineRoute({ method: 'POST', path: '/api/v1/oauth/interactions/:uid/abort', permission: 'public', rateLimit: 'auth', tags: ['oauth'], params: OAuthInteractionParams, body: EmptyBody, response: { 200: OAuthInteractionDecision, ...errors } }),
 

@@ -116,7 +116,10 @@ export class Browser {
         continue;
       }
       const vault = this.#vault ?? (await this.login(account));
-      next = details.prompt === 'login' ? await interaction.signIn(vault.session) : await interaction.consent(vault.session);
+      // As the web vault's page does: sign in, and show the consent screen when the application needs it.
+      const signedIn = details.prompt === 'login' ? await interaction.signIn(vault.session) : null;
+      if (signedIn === null) shown.push({ ...shown.at(-1)!, prompt: 'consent' });
+      next = signedIn ?? (await interaction.consent(vault.session));
     }
     throw new Error('too many redirects');
   }

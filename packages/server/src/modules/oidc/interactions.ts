@@ -31,9 +31,9 @@ export function interactionRoutes(app: App, ctx: Context, oidc: OidcProvider): v
     return interaction;
   }
 
-  async function finish(request: FastifyRequest, reply: FastifyReply, result: Record<string, unknown>): Promise<{ redirectTo: string }> {
+  async function finish(request: FastifyRequest, reply: FastifyReply, result: Record<string, unknown>): Promise<{ redirectTo: string; consentRequired: false }> {
     try {
-      return { redirectTo: await oidc.current().interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: true }) };
+      return { redirectTo: await oidc.current().interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: true }), consentRequired: false };
     } catch {
       throw new WatchwordError('OAUTH_INTERACTION_EXPIRED');
     }
@@ -54,40 +54,57 @@ export function interactionRoutes(app: App, ctx: Context, oidc: OidcProvider): v
     };
   });
 
+  /** OIDC Core §2 `amr` (RFC 8176 values): a password-based login, and a second factor when the session had one. */
+  async function login(request: FastifyRequest, userId: string, sessionId: string, clientId: string) {
+    const session = await ctx.storage.sessions.findById(sessionId);
+    await audit(ctx, request, { action: 'oauth.login', actorId: userId, outcome: 'success', context: { client: clientId } });
+    return { accountId: userId, amr: session?.secondFactor ? ['pwd', 'mfa'] : ['pwd'], remember: false };
+  }
+
+  const requestedScopes = (interaction: InteractionInstance) => String(interaction.params.scope ?? '').split(' ').filter((s) => SCOPES.has(s));
+
   route(app, api.oauth.interactionLogin, async (request, reply) => {
     const auth = requireAuth(request);
     const interaction = await details(request, reply, request.params.uid);
     if (interaction.prompt.name !== 'login') throw new WatchwordError('OAUTH_INTERACTION_EXPIRED');
-    const session = await ctx.storage.sessions.findById(auth.sessionId);
-    await audit(ctx, request, { action: 'oauth.login', actorId: auth.userId, outcome: 'success', context: { client: String(interaction.params.client_id ?? '') } });
-    return finish(request, reply, {
-      login: {
-        accountId: auth.userId,
-        // OIDC Core §2 `amr` (RFC 8176 values): a password-based login, and a second factor when the session had one.
-        amr: session?.secondFactor ? ['pwd', 'mfa'] : ['pwd'],
-        remember: false,
-      },
-    });
+    const clientId = String(interaction.params.client_id ?? '');
+    // Remembered consent: a grant that still exists and covers every scope asked for.
+    const consent = await ctx.storage.oauth.findConsent(auth.userId, clientId);
+    const grant = consent ? await oidc.current().Grant.find(consent.grantId) : undefined;
+    const covered = consent !== undefined && grant !== undefined && requestedScopes(interaction).every((s) => consent.scopes.includes(s));
+    if (!covered) return { redirectTo: null, consentRequired: true };
+    return finish(request, reply, { login: await login(request, auth.userId, auth.sessionId, clientId) });
   });
 
   route(app, api.oauth.interactionConsent, async (request, reply) => {
     const auth = requireAuth(request);
     const interaction = await details(request, reply, request.params.uid);
-    if (interaction.prompt.name !== 'consent') throw new WatchwordError('OAUTH_INTERACTION_EXPIRED');
-    // Only the account that signed in at this interaction may consent for it.
-    if (interaction.session?.accountId !== auth.userId) throw new WatchwordError('FORBIDDEN');
     const clientId = String(interaction.params.client_id ?? '');
     const provider = oidc.current();
-    const grant = (interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined) ?? new provider.Grant({ accountId: auth.userId, clientId });
-    const missing = interaction.prompt.details;
-    const scopes = Array.isArray(missing.missingOIDCScope) ? (missing.missingOIDCScope as string[]).filter((s) => SCOPES.has(s)) : [];
-    if (scopes.length > 0) grant.addOIDCScope(scopes.join(' '));
-    if (Array.isArray(missing.missingOIDCClaims)) grant.addOIDCClaims(missing.missingOIDCClaims as string[]);
+    const scopes = requestedScopes(interaction);
+    let result: Record<string, unknown>;
+    let grant;
+    if (interaction.prompt.name === 'login') {
+      // Signing in and consenting in one step (the page showed the consent screen right after the Watchword login).
+      grant = new provider.Grant({ accountId: auth.userId, clientId });
+      grant.addOIDCScope(scopes.join(' '));
+      result = { login: await login(request, auth.userId, auth.sessionId, clientId) };
+    } else if (interaction.prompt.name === 'consent') {
+      // Only the account that signed in at this interaction may consent for it.
+      if (interaction.session?.accountId !== auth.userId) throw new WatchwordError('FORBIDDEN');
+      grant = (interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined) ?? new provider.Grant({ accountId: auth.userId, clientId });
+      const missing = interaction.prompt.details;
+      const missingScopes = Array.isArray(missing.missingOIDCScope) ? (missing.missingOIDCScope as string[]).filter((s) => SCOPES.has(s)) : [];
+      if (missingScopes.length > 0) grant.addOIDCScope(missingScopes.join(' '));
+      if (Array.isArray(missing.missingOIDCClaims)) grant.addOIDCClaims(missing.missingOIDCClaims as string[]);
+      result = {};
+    } else {
+      throw new WatchwordError('OAUTH_INTERACTION_EXPIRED');
+    }
     const grantId = await grant.save();
-    const requested = String(interaction.params.scope ?? '').split(' ').filter((s) => SCOPES.has(s));
-    await ctx.storage.oauth.upsertConsent({ userId: auth.userId, clientId, scopes: requested, grantId, grantedAt: ctx.now() });
-    await audit(ctx, request, { action: 'oauth.consent_granted', actorId: auth.userId, outcome: 'success', context: { client: clientId, scopes: requested.join(' ') } });
-    return finish(request, reply, { consent: { grantId } });
+    await ctx.storage.oauth.upsertConsent({ userId: auth.userId, clientId, scopes, grantId, grantedAt: ctx.now() });
+    await audit(ctx, request, { action: 'oauth.consent_granted', actorId: auth.userId, outcome: 'success', context: { client: clientId, scopes: scopes.join(' ') } });
+    return finish(request, reply, { ...result, consent: { grantId } });
   });
 
   route(app, api.oauth.interactionAbort, async (request, reply) => {
