@@ -214,7 +214,9 @@ describe.each(backendsUnderTest())('OpenID provider ($name)', ({ dialect, state 
         const res = await t.app.inject({ url: a.url.pathname + a.url.search });
         expect(res.statusCode).toBe(400);
         expect(res.headers.location).toBeUndefined();
-        expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+        expect(res.headers['content-security-policy']).toBe("default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+        expect(res.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'strict-origin-when-cross-origin', 'cache-control': 'no-store' });
+        expect(res.body).not.toContain('<script');
       }
       const unknown = new URL(`${PUBLIC}/oauth/authorize?client_id=wwc_AAAAAAAAAAAAAAAAAAAAAA&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(REDIRECT)}`);
       const res = await t.app.inject({ url: unknown.pathname + unknown.search });
@@ -258,6 +260,14 @@ describe.each(backendsUnderTest())('OpenID provider ($name)', ({ dialect, state 
     const tokens = await oidc.authorizationCodeGrant(config, location, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
     expect(headerOf(tokens.id_token as string)).toMatchObject({ alg: 'ES256', kid: added.kid });
     expect(tokens.claims()?.sub).toBe(alice.userId);
+  });
+
+  it('the OpenAPI document lists the management routes, not the OAuth protocol endpoints', async () => {
+    const doc = (await t.app.inject({ url: '/api/openapi.json' })).json() as { paths: Record<string, unknown> };
+    for (const path of ['/api/v1/admin/oauth/clients', '/api/v1/admin/oauth/clients/{clientId}/secret', '/api/v1/oauth/interactions/{uid}/consent', '/api/v1/oauth/connected-apps', '/api/v1/api-keys', '/api/v1/api-keys/{clientId}']) {
+      expect(Object.keys(doc.paths)).toContain(path);
+    }
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith('/oauth/'))).toEqual([]);
   });
 
   it('never stores a token or secret in the database, log or audit', async () => {
