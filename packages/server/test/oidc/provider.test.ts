@@ -150,6 +150,23 @@ describe.each(backendsUnderTest())('OpenID provider ($name)', ({ dialect, state 
     await expect(oidc.refreshTokenGrant(config, kept.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('RP-initiated logout: the provider confirms through a form posted to itself, under the OIDC CSP', async () => {
+    const config = await rp(confidential.clientId, oidc.ClientSecretBasic(confidential.secret));
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const { location } = await new Browser(t).authorize(oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state }), alice);
+    const tokens = await oidc.authorizationCodeGrant(config, location, { pkceCodeVerifier: verifier, expectedState: state });
+    const url = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token as string });
+    const page = await t.app.inject({ url: url.pathname + url.search });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('action="http://watchword.test/oauth/logout/confirm"');
+    // Its one inline script (submitting the form) is allowed by its hash and nothing else.
+    const script = /<script>([\s\S]*?)<\/script>/.exec(page.body)?.[1] ?? '';
+    const { createHash } = await import('node:crypto');
+    expect(page.headers['content-security-policy']).toBe(`default-src 'none';script-src 'none' 'sha256-${createHash('sha256').update(script).digest('base64')}';form-action 'self';frame-ancestors 'none';base-uri 'none'`);
+    expect(page.body).not.toContain('<style');
+  });
+
   it('public client: PKCE and DPoP-bound tokens, no secret', async () => {
     const config = await rp(spa.clientId, oidc.None());
     const dpop = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
@@ -214,7 +231,7 @@ describe.each(backendsUnderTest())('OpenID provider ($name)', ({ dialect, state 
         const res = await t.app.inject({ url: a.url.pathname + a.url.search });
         expect(res.statusCode).toBe(400);
         expect(res.headers.location).toBeUndefined();
-        expect(res.headers['content-security-policy']).toBe("default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+        expect(res.headers['content-security-policy']).toBe("default-src 'none'; script-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
         expect(res.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'strict-origin-when-cross-origin', 'cache-control': 'no-store' });
         expect(res.body).not.toContain('<script');
       }

@@ -124,7 +124,8 @@ export function createOidcProvider(ctx: Context): OidcProvider {
           // learns about its own tokens only.
           allowedPolicy: async (_c: KoaContextWithOIDC, client: ClientInstance, token: AccessTokenInstance) => client.clientAuthMethod !== 'none' && token.clientId === client.clientId,
         },
-        revocation: { enabled: true },
+        // RFC 7009 §2.1: a client revokes its own tokens only.
+        revocation: { enabled: true, allowedPolicy: async (_c: KoaContextWithOIDC, client: ClientInstance, token: AccessTokenInstance) => token.clientId === client.clientId },
         userinfo: { enabled: true },
         dPoP: { enabled: true },
         rpInitiatedLogout: {
