@@ -109,7 +109,13 @@ export function registerAuthentication(app: App, ctx: Context): void {
         const wait = await revocationAndLimit(revokedSessionKey(claims.sid), claims.sub);
         request.auth = { userId: claims.sub, sessionId: claims.sid, jti: claims.jti, exp: claims.exp };
         if (wait !== null) throw rateLimited(wait);
-        if (claims.sid.startsWith(API_KEY_SESSION)) apiKeyMayCall(request.method, permission, claims.scope);
+        if (claims.sid.startsWith(API_KEY_SESSION)) {
+          apiKeyMayCall(request.method, permission, claims.scope);
+          // The key itself must still exist: the database is the record of its revocation (the denylist entry is
+          // the fast copy, and the state store can lose it).
+          const key = await ctx.storage.oauth.findClient(claims.sid.slice(API_KEY_SESSION.length));
+          if (!key || key.kind !== 'apikey' || key.ownerId !== claims.sub || key.disabledAt !== null) throw new WatchwordError('INVALID_TOKEN');
+        }
         // Every live account holds account:self (see rbac/permissions.ts); anything else is looked up, fresh.
         if (permission !== 'account:self') {
           await requirePermission(ctx, claims.sub, permission);

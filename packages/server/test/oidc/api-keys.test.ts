@@ -15,6 +15,7 @@ import { build } from '../../src/app.ts';
 import type { App } from '../../src/http/types.ts';
 import { loadServerSecrets } from '../../src/keys/server-secrets.ts';
 import { loadSigningKeys } from '../../src/keys/signing-keys.ts';
+import { revokedSessionKey } from '../../src/tokens/denylist.ts';
 import { PASSWORD, PUBLIC } from './support.ts';
 
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1] as string, 'base64url').toString()) as Record<string, unknown>;
@@ -102,6 +103,9 @@ describe.each(backendsUnderTest())('API keys ($name)', ({ dialect, state }) => {
       expect([after.statusCode, codeOf(after.body)]).toEqual([401, 'INVALID_TOKEN']);
     }
     await expect(apiKeyAccessToken(PUBLIC, { clientId: full.key.clientId, secret: full.clientSecret }, t.fetch)).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    // A state store that lost the denylist entry still refuses it: the key is gone from the database.
+    await t.state.delete(revokedSessionKey(`apikey:${full.key.clientId}`));
+    expect((await call(other, 'GET', '/api/v1/items', fullToken.accessToken)).statusCode).toBe(401);
     expect((await call(other, 'GET', '/api/v1/items', roToken.accessToken)).statusCode).toBe(200);
     expect((await keys.apiKeys()).map((k) => k.name)).toEqual(['Backups']);
   });

@@ -3,12 +3,14 @@
  * the provider's token endpoint for an access token (no master password); the token acts for the owner, as the
  * session `apikey:<clientId>`, with the scope `vault:read` (read-only key) or `vault:read vault:write`. Decrypting
  * the vault still needs the account key (an unlock). Revoking a key deletes it (no new token) and denylists its
- * session in the shared state store until its last token has expired: refused at once on every instance.
+ * session in the shared state store until its last token has expired; the authentication hook also looks the key up
+ * in the database on each of its requests, so a store that lost the denylist still refuses it.
  */
 import { WatchwordError, api } from '@watchword/protocol';
 import { audit } from '../../audit/audit.ts';
 import type { Context } from '../../context.ts';
-import { requireAuth, revokedSessionKey } from '../../http/authenticate.ts';
+import { requireAuth } from '../../http/authenticate.ts';
+import { denySession } from '../../tokens/denylist.ts';
 import { route } from '../../http/route.ts';
 import type { App } from '../../http/types.ts';
 import { API_KEY_SESSION_PREFIX } from '../../lib/oidc/provider.ts';
@@ -59,9 +61,9 @@ export function apiKeyRoutes(app: App, ctx: Context): void {
     const auth = requireAuth(request);
     const clientId = request.params.clientId;
     if (!(await ctx.storage.oauth.deleteClient(clientId, auth.userId))) throw new WatchwordError('NOT_FOUND');
-    // Tokens already issued are JWTs: denylist their session until the last one has expired.
-    const ttlMs = (ctx.config.accessTokenTtlSeconds + ctx.config.clockToleranceSeconds) * 1000;
-    await ctx.state.set(revokedSessionKey(`${API_KEY_SESSION_PREFIX}${clientId}`), String(ctx.now()), ttlMs);
+    // Tokens already issued are JWTs: denylist their session until the last one has expired (every instance reads
+    // the shared state store; and every API-key request also finds its key in the database).
+    await denySession(ctx, `${API_KEY_SESSION_PREFIX}${clientId}`);
     await audit(ctx, request, { action: 'apikey.revoked', actorId: auth.userId, outcome: 'success', context: { key: clientId } });
     return { ok: true as const };
   });
