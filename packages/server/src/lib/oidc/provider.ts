@@ -18,7 +18,7 @@
 import { createHmac } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
-import Provider, { errors, type AccessTokenInstance, type ClientInstance, type KoaContextWithOIDC } from 'oidc-provider';
+import type { AccessTokenInstance, ClientInstance, KoaContextWithOIDC, Provider } from 'oidc-provider';
 import { WatchwordError } from '@watchword/protocol';
 import type { Context } from '../../context.ts';
 import type { KeySet } from '../../keys/signing-keys.ts';
@@ -65,17 +65,18 @@ function page(title: string, body: string): string {
   return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
 }
 
-/** A refusal by the credential throttle, answered in OAuth form (RFC 6749 §5.2 shape) with 429 and Retry-After. */
-class TooManyAttempts extends errors.OIDCProviderError {
-  constructor() {
-    super(429, 'invalid_client');
-    this.error_description = 'too many failed attempts; try again later';
-  }
-}
+/**
+ * oidc-provider (with Koa and jose) loads on the first OAuth request: a server nobody signs in to through it never
+ * pays for it, and Node's fetch implementation, which its dependencies touch when loaded, stays unloaded
+ * (docs/architecture.md, "Start-up stays small").
+ */
+type OidcModule = typeof import('oidc-provider');
+let oidcModule: Promise<OidcModule> | undefined;
+const loadOidcProvider = () => (oidcModule ??= import('oidc-provider'));
 
 export interface OidcProvider {
   /** The provider for the key set in force now (rebuilt when it changes). */
-  current(): Provider;
+  current(): Promise<Provider>;
   /** Lets the provider's hooks find the Fastify request behind a raw request (client-auth throttling). */
   bind(raw: IncomingMessage, request: FastifyRequest): void;
 }
@@ -88,13 +89,21 @@ export function createOidcProvider(ctx: Context): OidcProvider {
 
   const keySignature = (set: KeySet) => [set.current.kid, ...[...set.byKid.keys()].sort()].join(',');
 
-  function build(set: KeySet): Provider {
+  function build({ default: ProviderClass, errors }: OidcModule, set: KeySet): Provider {
+    /** A refusal by the credential throttle, answered in OAuth form (RFC 6749 §5.2 shape) with 429 and Retry-After. */
+    class TooManyAttempts extends errors.OIDCProviderError {
+      constructor() {
+        super(429, 'invalid_client');
+        this.error_description = 'too many failed attempts; try again later';
+      }
+    }
+
     const ordered = [set.current, ...[...set.byKid.values()].filter((k) => k.kid !== set.current.kid)];
     const jwks = { keys: ordered.map((k) => ({ ...k.privateKey.export({ format: 'jwk' }), kid: k.kid, alg: k.alg, use: 'sig' })) };
     const algs = [...set.algorithms];
     const currentAlg = set.current.alg;
 
-    const provider = new Provider(issuer, {
+    const provider = new ProviderClass(issuer, {
       adapter: adapterClass({ storage: ctx.storage, now: ctx.now, idTokenAlg: () => currentAlg }),
       jwks,
       cookies: { keys: [cookieKey] },
@@ -217,7 +226,7 @@ export function createOidcProvider(ctx: Context): OidcProvider {
     // Client secrets are stored as Argon2id hashes, so the provider's comparison is replaced by a verification, each
     // one a credential attempt (throttled per client and per IP, like passwords).
     provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: ClientInstance, presented: string): Promise<boolean> {
-      const k = Provider.ctx;
+      const k = ProviderClass.ctx;
       const request = k ? requests.get(k.req) : undefined;
       const stored = this.metadata().client_secret;
       if (!request || typeof stored !== 'string') return false;
@@ -247,10 +256,11 @@ export function createOidcProvider(ctx: Context): OidcProvider {
   }
 
   return {
-    current() {
+    async current() {
+      const module = await loadOidcProvider();
       const set = ctx.signingKeys.at(ctx.now());
       const signature = keySignature(set);
-      if (built?.signature !== signature) built = { signature, provider: build(set) };
+      if (built?.signature !== signature) built = { signature, provider: build(module, set) };
       return built.provider;
     },
     bind(raw, request) {

@@ -23,7 +23,7 @@ export function interactionRoutes(app: App, ctx: Context, oidc: OidcProvider): v
   async function details(request: FastifyRequest, reply: FastifyReply, uid: string): Promise<InteractionInstance> {
     let interaction: InteractionInstance;
     try {
-      interaction = await oidc.current().interactionDetails(request.raw, reply.raw);
+      interaction = await (await oidc.current()).interactionDetails(request.raw, reply.raw);
     } catch {
       throw new WatchwordError('OAUTH_INTERACTION_EXPIRED');
     }
@@ -33,7 +33,7 @@ export function interactionRoutes(app: App, ctx: Context, oidc: OidcProvider): v
 
   async function finish(request: FastifyRequest, reply: FastifyReply, result: Record<string, unknown>): Promise<{ redirectTo: string; consentRequired: false }> {
     try {
-      return { redirectTo: await oidc.current().interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: true }), consentRequired: false };
+      return { redirectTo: await (await oidc.current()).interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: true }), consentRequired: false };
     } catch {
       throw new WatchwordError('OAUTH_INTERACTION_EXPIRED');
     }
@@ -70,7 +70,7 @@ export function interactionRoutes(app: App, ctx: Context, oidc: OidcProvider): v
     const clientId = String(interaction.params.client_id ?? '');
     // Remembered consent: a grant that still exists and covers every scope asked for.
     const consent = await ctx.storage.oauth.findConsent(auth.userId, clientId);
-    const grant = consent ? await oidc.current().Grant.find(consent.grantId) : undefined;
+    const grant = consent ? await (await oidc.current()).Grant.find(consent.grantId) : undefined;
     const covered = consent !== undefined && grant !== undefined && requestedScopes(interaction).every((s) => consent.scopes.includes(s));
     if (!covered) return { redirectTo: null, consentRequired: true };
     return finish(request, reply, { login: await login(request, auth.userId, auth.sessionId, clientId) });
@@ -80,7 +80,7 @@ export function interactionRoutes(app: App, ctx: Context, oidc: OidcProvider): v
     const auth = requireAuth(request);
     const interaction = await details(request, reply, request.params.uid);
     const clientId = String(interaction.params.client_id ?? '');
-    const provider = oidc.current();
+    const provider = await oidc.current();
     const scopes = requestedScopes(interaction);
     let result: Record<string, unknown>;
     let grant;

@@ -34,7 +34,7 @@ export const PROVIDER_ENDPOINTS: readonly { readonly method: 'GET' | 'POST'; rea
 export function providerRoutes(app: App, oidc: OidcProvider, publicUrl: string): void {
   const origin = new URL(publicUrl);
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
-    const provider = oidc.current();
+    const provider = await oidc.current();
     oidc.bind(request.raw, request);
     // The provider names its endpoints after the request's origin: it is always PUBLIC_URL's (the Host header was
     // already checked against it where that matters, http/production.ts), whatever proxy or client sent it.
