@@ -96,7 +96,8 @@ describe('Sign in with Watchword in the web vault', () => {
     expect(consent).toContain(`You will be sent back to ${REDIRECT}.`);
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL((u) => u.toString().startsWith(REDIRECT));
-    const back = returned.at(-1) as URL;
+    // The callback itself (the browser may also ask this origin for a favicon).
+    const back = returned.find((u) => u.pathname === '/callback') as URL;
     expect(back.searchParams.get('state')).toBe(state);
     expect(back.searchParams.get('iss')).toBe(server.url);
     const tokens = await oidc.authorizationCodeGrant(rp, back, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
