@@ -6,6 +6,7 @@ import { authCommands } from './commands/auth.ts';
 import { exportCommands } from './commands/export.ts';
 import { itemCommands } from './commands/items.ts';
 import { mfaCommands } from './commands/mfa.ts';
+import { oauthCommands } from './commands/oauth.ts';
 import { statusCommands } from './commands/status.ts';
 import { SHELLS, type Shell, completionScript } from './completion.ts';
 import { CliContext, DEFAULT_SERVER, type GlobalOptions } from './context.ts';
@@ -57,6 +58,7 @@ Exit codes: 0 ok, 1 usage or validation error, 2 authentication failure, 3 not f
   mfaCommands(program, context);
   accountCommands(program, context);
   adminCommands(program, context);
+  oauthCommands(program, context);
   statusCommands(program, context);
   program
     .command('completion')

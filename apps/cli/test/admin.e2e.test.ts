@@ -221,4 +221,38 @@ describe('administration end to end: ww-server admin on the host, ww admin again
     expect((await ww(['admin', 'user', USER])).code).toBe(3);
     expect((await wwServer(['admin', 'users'])).stdout).not.toMatch(/user@example\.com/);
   });
+  it('ww admin oauth clients and ww apikey: secrets printed once, keys work over HTTP and revoke at once', async () => {
+    const created = await ww(['admin', 'oauth', 'clients', 'create', '--name', 'Team wiki', '--redirect-uri', 'https://wiki.example/callback', '--json']);
+    expect(created.code, created.stderr).toBe(0);
+    const client = JSON.parse(created.stdout) as { client: { clientId: string; public: boolean }; clientSecret: string };
+    expect(client.client.public).toBe(false);
+    expect(client.clientSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const listed = await ww(['admin', 'oauth', 'clients', 'list']);
+    expect(listed.stdout).toContain(client.client.clientId);
+    expect(listed.stdout).not.toContain(client.clientSecret);
+    const rotated = await ww(['admin', 'oauth', 'clients', 'rotate-secret', client.client.clientId]);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(rotated.stdout).not.toContain(client.clientSecret);
+    expect((await ww(['admin', 'oauth', 'clients', 'disable', client.client.clientId])).code).toBe(0);
+    expect((await ww(['admin', 'oauth', 'clients', 'delete', client.client.clientId])).code).toBe(0);
+    const bad = await ww(['admin', 'oauth', 'clients', 'create', '--name', 'x', '--redirect-uri', 'javascript:alert(1)']);
+    expect(bad.code).toBe(1);
+
+    const key = await ww(['apikey', 'create', '--name', 'backups', '--read-only', '--json']);
+    expect(key.code, key.stderr).toBe(0);
+    const { key: view, clientSecret } = JSON.parse(key.stdout) as { key: { clientId: string }; clientSecret: string };
+    expect((await ww(['apikey', 'list'])).stdout).toMatch(new RegExp(`${view.clientId}.*read-only`));
+    // A script's token: OAuth client credentials over the real socket, no master password.
+    const tokenRes = await fetch(`${server.url}/oauth/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${btoa(`${view.clientId}:${clientSecret}`)}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    });
+    expect(tokenRes.status).toBe(200);
+    const { access_token: token } = (await tokenRes.json()) as { access_token: string };
+    expect((await fetch(`${server.url}/api/v1/items`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect((await ww(['apikey', 'revoke', view.clientId])).code).toBe(0);
+    expect((await fetch(`${server.url}/api/v1/items`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+    expect(readFileSync(join(dataDir, 'watchword.db')).includes(clientSecret)).toBe(false);
+  });
 });

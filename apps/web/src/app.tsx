@@ -11,6 +11,7 @@ import { AdminUsersPage } from './pages/admin/users.tsx';
 import { GeneratorPage } from './pages/generator.tsx';
 import { ImportPage } from './pages/import.tsx';
 import { LoginPage } from './pages/login.tsx';
+import { OAuthPage } from './pages/oauth.tsx';
 import { RecoverPage } from './pages/recover.tsx';
 import { RegisterPage } from './pages/register.tsx';
 import { SettingsPage } from './pages/settings/settings.tsx';
@@ -43,7 +44,7 @@ export function App() {
 
 function SignedIn({ top, parts }: { top: string; parts: readonly string[] }) {
   const access = useStore(adminAccess);
-  const known = ['vault', 'generator', 'import', 'settings', 'admin'];
+  const known = ['vault', 'generator', 'import', 'settings', 'admin', 'oauth'];
   useEffect(() => {
     if (!known.includes(top)) navigate('/vault', { replace: true });
   }, [top]);
@@ -54,6 +55,8 @@ function SignedIn({ top, parts }: { top: string; parts: readonly string[] }) {
       return <ImportPage />;
     case 'settings':
       return <SettingsPage section={parts[1]} />;
+    case 'oauth':
+      return <OAuthPage uid={parts[1] ?? ''} />;
     case 'admin':
       if (parts[1] === 'roles' && access.roles) return <AdminRolesPage />;
       if (parts[1] === 'audit' && access.audit) return <AdminAuditPage />;

@@ -4,6 +4,7 @@ import { type RecoverInput, AccountSecurity, changePassword, proveMasterPassword
 import { Session, type StoredSession, type StoredTokens, toStoredTokens } from './session.ts';
 import { Vault } from './vault.ts';
 import { AdminClient } from './admin.ts';
+import { OAuthAccountClient, OAuthAdminClient, OAuthInteractionClient } from './oauth.ts';
 import { type SealedAccountKey, SealedResumeError, openSealedAccountKey, sealAccountKey } from './resume.ts';
 import { type VaultSnapshot, openVaultSnapshot } from './vault-cache.ts';
 import { type LocalUnlockRecord, openLocalUnlock, sealForLocalUnlock } from './local-unlock.ts';
@@ -87,6 +88,21 @@ export class WatchwordClient {
   /** Second factors, activity and account deletion for a signed-in session. */
   security(session: Session): AccountSecurity {
     return new AccountSecurity(session);
+  }
+
+  /** The provider's sign-in and consent steps for one interaction (the web vault's `/#/oauth/<uid>` page). */
+  oauthInteraction(uid: string): OAuthInteractionClient {
+    return new OAuthInteractionClient(this.http, uid);
+  }
+
+  /** The account's connected applications and API keys. */
+  oauth(session: Session): OAuthAccountClient {
+    return new OAuthAccountClient(session);
+  }
+
+  /** OAuth client administration (`oauth:read`, `oauth:manage`). */
+  oauthAdmin(session: Session): OAuthAdminClient {
+    return new OAuthAdminClient(session);
   }
 
   /** The admin API for a signed-in session whose account holds admin permissions (no vault key needed). */

@@ -8,6 +8,7 @@ export { LocalUnlockError, type LocalUnlockRecord } from './local-unlock.ts';
 export { VaultCacheError, MAX_VAULT_CACHE_LENGTH, type VaultSnapshot } from './vault-cache.ts';
 export { WatchwordClient } from './client.ts';
 export { AdminClient } from './admin.ts';
+export { OAuthAccountClient, OAuthAdminClient, OAuthInteractionClient, apiKeyAccessToken, type ApiKeyToken } from './oauth.ts';
 export * from './password-policy.ts';
 export { WatchwordError, generatePassword, VAULT_RESET_CONFIRMATION, type ItemContent, type StoredDpopKeyPair } from '@watchword/protocol';
 export { ImportFileError, IMPORT_CSV_COLUMNS, parseCsv, parseImport } from './import-file.ts';

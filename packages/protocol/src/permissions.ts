@@ -17,6 +17,9 @@ export const PERMISSIONS = [
   'audit:export',
   'settings:read',
   'settings:write',
+  /** OAuth/OpenID Connect clients ("Sign in with Watchword"): list them / register, rotate, disable, delete. */
+  'oauth:read',
+  'oauth:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -30,12 +33,12 @@ export function isPermission(value: unknown): value is Permission {
  */
 export const BUILTIN_ROLES: readonly { name: string; parent: string | null; description: string; permissions: readonly Permission[] }[] = [
   { name: 'user', parent: null, description: 'Every account: its own vault, sessions and settings', permissions: ['account:self'] },
-  { name: 'auditor', parent: 'user', description: 'Reads user metadata, roles and the audit log', permissions: ['users:read', 'roles:read', 'audit:read', 'audit:export'] },
+  { name: 'auditor', parent: 'user', description: 'Reads user metadata, roles and the audit log', permissions: ['users:read', 'roles:read', 'audit:read', 'audit:export', 'oauth:read'] },
   {
     name: 'admin',
     parent: 'auditor',
     description: 'Manages accounts: disable, delete, end sessions, clear throttling, assign roles; reads settings',
-    permissions: ['users:disable', 'users:delete', 'sessions:revoke', 'throttle:clear', 'roles:assign', 'settings:read'],
+    permissions: ['users:disable', 'users:delete', 'sessions:revoke', 'throttle:clear', 'roles:assign', 'settings:read', 'oauth:manage'],
   },
   { name: 'owner', parent: 'admin', description: 'Everything, including custom roles and server settings', permissions: ['roles:manage', 'settings:write'] },
 ];

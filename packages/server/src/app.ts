@@ -34,6 +34,7 @@ import { mfaRoutes } from './modules/mfa/routes.ts';
 import { reauthRoutes } from './modules/auth/reauth.ts';
 import { recoveryRoutes } from './modules/recovery/routes.ts';
 import { webRoutes } from './modules/web/routes.ts';
+import { oidcRoutes } from './modules/oidc/routes.ts';
 import { createMailer } from './mail/mailer.ts';
 import { primeDenylist } from './tokens/denylist.ts';
 
@@ -185,6 +186,7 @@ export async function build(config: Config, deps: AppDeps, options: { metrics?: 
   itemRoutes(app, ctx);
   sessionRoutes(app, ctx);
   adminRoutes(app, ctx);
+  oidcRoutes(app, ctx);
   metricsRoutes(app, ctx);
   webRoutes(app, ctx);
 

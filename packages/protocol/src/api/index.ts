@@ -5,3 +5,4 @@ export * from './items.ts';
 export * from './sessions.ts';
 export * from './webauthn.ts';
 export * from './admin.ts';
+export * from './oauth.ts';

@@ -6,6 +6,7 @@ import { mfaRoutes } from './mfa.ts';
 import { recoveryRoutes } from './recovery.ts';
 import { sessionsRoutes } from './sessions.ts';
 import { adminRoutes } from './admin.ts';
+import { oauthRoutes } from './oauth.ts';
 import type { RouteSpec } from './define.ts';
 
 export * from './define.ts';
@@ -18,6 +19,7 @@ export const api = {
   recovery: recoveryRoutes,
   sessions: sessionsRoutes,
   admin: adminRoutes,
+  oauth: oauthRoutes,
 } as const;
 
 /** Every descriptor, flattened (the server's route-coverage test and the OpenAPI check walk it). */

@@ -46,6 +46,19 @@ export const AUDIT_ACTIONS = [
   'admin.audit_exported',
   /** A read of the admin API (users, roles, settings, the audit log) refused for want of permission or second factor. */
   'admin.read_refused',
+  /** OAuth clients ("Sign in with Watchword"): registered, secret rotated, disabled, enabled, deleted. */
+  'admin.oauth_client_created',
+  'admin.oauth_client_secret_rotated',
+  'admin.oauth_client_disabled',
+  'admin.oauth_client_enabled',
+  'admin.oauth_client_deleted',
+  /** An account signed in to an application through the provider, consented, or disconnected it. */
+  'oauth.login',
+  'oauth.consent_granted',
+  'oauth.consent_revoked',
+  /** API keys for automation. */
+  'apikey.created',
+  'apikey.revoked',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

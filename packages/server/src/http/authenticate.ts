@@ -109,6 +109,13 @@ export function registerAuthentication(app: App, ctx: Context): void {
         const wait = await revocationAndLimit(revokedSessionKey(claims.sid), claims.sub);
         request.auth = { userId: claims.sub, sessionId: claims.sid, jti: claims.jti, exp: claims.exp };
         if (wait !== null) throw rateLimited(wait);
+        if (claims.sid.startsWith(API_KEY_SESSION)) {
+          apiKeyMayCall(request.method, permission, claims.scope);
+          // The key itself must still exist: the database is the record of its revocation (the denylist entry is
+          // the fast copy, and the state store can lose it).
+          const key = await ctx.storage.oauth.findClient(claims.sid.slice(API_KEY_SESSION.length));
+          if (!key || key.kind !== 'apikey' || key.ownerId !== claims.sub || key.disabledAt !== null) throw new WatchwordError('INVALID_TOKEN');
+        }
         // Every live account holds account:self (see rbac/permissions.ts); anything else is looked up, fresh.
         if (permission !== 'account:self') {
           await requirePermission(ctx, claims.sub, permission);
@@ -134,6 +141,21 @@ export function registerAuthentication(app: App, ctx: Context): void {
       return hit.wait;
     }
   });
+}
+
+/** Access tokens of API keys (issued by the OpenID provider, lib/oidc/provider.ts) name the session `apikey:<clientId>`. */
+const API_KEY_SESSION = 'apikey:';
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+/**
+ * What an API key's token may do: its owner's own routes only (never administration), and nothing but reads unless
+ * its scope includes `vault:write` (a read-only key's scope is `vault:read`).
+ */
+function apiKeyMayCall(method: string, permission: string, scope: string | undefined): void {
+  if (permission !== 'account:self') throw new WatchwordError('FORBIDDEN');
+  const scopes = (scope ?? '').split(' ');
+  if (!scopes.includes('vault:read')) throw new WatchwordError('INVALID_TOKEN');
+  if (!READ_METHODS.has(method) && !scopes.includes('vault:write')) throw new WatchwordError('API_KEY_READ_ONLY');
 }
 
 export function requireAuth(request: FastifyRequest) {

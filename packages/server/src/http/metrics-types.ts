@@ -12,7 +12,7 @@ export type LoginOutcome = 'success' | 'failure' | 'mfa_required' | 'mfa_failure
 // Written as records so that a new outcome or throttled action fails to compile until it is listed here.
 export const LOGIN_OUTCOMES = Object.keys({ success: 1, failure: 1, mfa_required: 1, mfa_failure: 1 } satisfies Record<LoginOutcome, 1>) as LoginOutcome[];
 export const REFUSED_ACTIONS = Object.keys({
-  login: 1, register: 1, refresh: 1, mfa: 1, reauth: 1, recovery: 1, email_token: 1, ip_block: 1,
+  login: 1, register: 1, refresh: 1, mfa: 1, reauth: 1, recovery: 1, email_token: 1, client_secret: 1, ip_block: 1,
 } satisfies Record<RefusedAction, 1>) as RefusedAction[];
 
 /** Request latency buckets, seconds: 1 ms to 5 s. */

@@ -13,7 +13,7 @@ import type { App } from './types.ts';
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** `web-vault`: the static web vault's CSP instead of the API's (its page; modules/web/routes.ts). */
-    csp?: 'api' | 'web-vault';
+    csp?: 'api' | 'web-vault' | 'oidc';
   }
 }
 
@@ -48,6 +48,20 @@ export const WEB_VAULT_CSP_DIRECTIVES: CspDirectives = Object.freeze({
   'frame-ancestors': ["'none'"],
 });
 
+/**
+ * The OpenID provider's own pages (the RP-initiated logout confirmation, its result, error pages): nothing loaded, no
+ * style; a form may post back to this origin only; never framed. `script-src 'none'` is there for the provider to
+ * extend: the one page with a script (its self-submitting form) adds that script's SHA-256 to the directive, which
+ * then allows exactly that script (CSP Level 3 hash sources; `'none'` is ignored beside a hash).
+ */
+export const OIDC_CSP_DIRECTIVES: CspDirectives = Object.freeze({
+  'default-src': ["'none'"],
+  'script-src': ["'none'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+  'base-uri': ["'none'"],
+});
+
 /** The header value of a policy (directives joined by `; `, the serialized-policy grammar of CSP Level 3 §2.2). */
 export function cspValue(directives: CspDirectives): string {
   return Object.entries(directives)
@@ -57,6 +71,7 @@ export function cspValue(directives: CspDirectives): string {
 
 export const API_CSP = cspValue(API_CSP_DIRECTIVES);
 export const WEB_VAULT_CSP = cspValue(WEB_VAULT_CSP_DIRECTIVES);
+export const OIDC_CSP = cspValue(OIDC_CSP_DIRECTIVES);
 
 /**
  * Powerful features are off for this origin and anything it embeds. WebAuthn (passkeys) stays
@@ -124,13 +139,15 @@ function headerSet(csp: string, corp: 'same-origin' | 'cross-origin'): Readonly<
 const HEADER_SETS = {
   api: { own: headerSet(API_CSP, 'same-origin'), shared: headerSet(API_CSP, 'cross-origin') },
   'web-vault': { own: headerSet(WEB_VAULT_CSP, 'same-origin'), shared: headerSet(WEB_VAULT_CSP, 'cross-origin') },
+  // Relying parties on other origins read discovery, the key set, tokens and userinfo (CORS per client).
+  oidc: { own: headerSet(OIDC_CSP, 'cross-origin'), shared: headerSet(OIDC_CSP, 'cross-origin') },
 } as const;
 const API_HEADERS = HEADER_SETS.api.own;
 /** The API's set, for answers written outside Fastify (Node's HTTP-parser errors, http/client-errors.ts). */
 export const API_SECURITY_HEADERS = API_HEADERS;
 
 /** The set a route answers with; the API's unless the route is a web-vault page or readable cross-origin. */
-function routeHeaders(url: string | undefined, csp: 'api' | 'web-vault' | undefined): Readonly<Record<string, string>> {
+function routeHeaders(url: string | undefined, csp: 'api' | 'web-vault' | 'oidc' | undefined): Readonly<Record<string, string>> {
   const sets = HEADER_SETS[csp ?? 'api'];
   return url !== undefined && CROSS_ORIGIN_READABLE_ROUTES.has(url) ? sets.shared : sets.own;
 }

@@ -33,7 +33,7 @@ import type { Config } from '../config.ts';
 import type { StateStore } from '../state/types.ts';
 
 /** Throttled operations; each has its own account counters (the IP counters are shared by all). */
-export type CredentialAction = 'login' | 'register' | 'refresh' | 'mfa' | 'reauth' | 'recovery' | 'email_token';
+export type CredentialAction = 'login' | 'register' | 'refresh' | 'mfa' | 'reauth' | 'recovery' | 'email_token' | 'client_secret';
 
 /** What a refusal is counted under (metrics): the action, or `ip_block` for a follow-up step refused by `assertIpOpen`. */
 export type RefusedAction = CredentialAction | 'ip_block';

@@ -5,6 +5,7 @@ import { createAuditRepository } from './audit.ts';
 import { createEmailTokenRepository } from './email-tokens.ts';
 import { createItemRepository } from './items.ts';
 import { createMfaRepository } from './mfa.ts';
+import { createOAuthRepository } from './oauth.ts';
 import { createRoleRepository } from './roles.ts';
 import { createMetaRepository } from './meta.ts';
 import { migrateToLatest, pendingMigrations } from './migrate.ts';
@@ -61,6 +62,7 @@ function createStorage(driver: StorageDriver): Storage {
     emailTokens: createEmailTokenRepository(db),
     audit: createAuditRepository(db),
     roles: createRoleRepository(db),
+    oauth: createOAuthRepository(db),
     async ping() {
       await sql`select 1`.execute(db);
     },

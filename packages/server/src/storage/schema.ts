@@ -158,6 +158,46 @@ export interface UserRolesTable {
   granted_at: number;
 }
 
+export interface OAuthClientsTable {
+  client_id: string;
+  kind: 'app' | 'apikey';
+  name: string;
+  public: number;
+  /** JSON array of exact redirect URIs. */
+  redirect_uris: string;
+  post_logout_redirect_uris: string;
+  /** Argon2id PHC string; null for public clients. */
+  secret_hash: string | null;
+  /** The account an API key acts for; null for applications. */
+  owner_id: string | null;
+  read_only: number;
+  disabled_at: number | null;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+  last_used_at: number | null;
+}
+
+export interface OAuthConsentsTable {
+  user_id: string;
+  client_id: string;
+  /** Space-separated granted scopes. */
+  scopes: string;
+  grant_id: string;
+  granted_at: number;
+}
+
+export interface OidcRecordsTable {
+  model: string;
+  /** The record's id, or the SHA-256 (base64url) of a token's value for token models. */
+  id: string;
+  payload: string;
+  grant_id: string | null;
+  uid: string | null;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
 export interface Database {
   meta: MetaTable;
   users: UsersTable;
@@ -173,4 +213,7 @@ export interface Database {
   roles: RolesTable;
   role_permissions: RolePermissionsTable;
   user_roles: UserRolesTable;
+  oauth_clients: OAuthClientsTable;
+  oauth_consents: OAuthConsentsTable;
+  oidc_records: OidcRecordsTable;
 }

@@ -12,6 +12,7 @@ import type { EmailTokenRepository } from './email-tokens.ts';
 import type { ItemRepository } from './items.ts';
 import type { MetaRepository } from './meta.ts';
 import type { MfaRepository } from './mfa.ts';
+import type { OAuthRepository } from './oauth.ts';
 import type { RoleRepository } from './roles.ts';
 import type { SessionRepository } from './sessions.ts';
 import type { UserRepository } from './users.ts';
@@ -29,6 +30,7 @@ export interface Storage {
   readonly emailTokens: EmailTokenRepository;
   readonly audit: AuditRepository;
   readonly roles: RoleRepository;
+  readonly oauth: OAuthRepository;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   /** Commits one small write (a row in `meta`); throws when the database cannot write (disk full, read-only). */

@@ -22,6 +22,8 @@ export interface AccessClaims {
   jti: string;
   /** RFC 9449 §6.1: the token is bound to the DPoP key with this RFC 7638 thumbprint. */
   cnf?: { jkt: string };
+  /** RFC 9068 §2.2.3: present on API-key tokens (issued by the OpenID provider): `vault:read` or `vault:read vault:write`. */
+  scope?: string;
 }
 
 /** Claims beyond the RFC 9068 set that a caller may add. */
@@ -121,13 +123,17 @@ export function verifyAccessToken(keys: SigningKeys, settings: TokenSettings, to
 
   const now = Math.floor(nowMs / 1000);
   const tol = settings.clockToleranceSeconds;
-  const { iss, aud, sub, sid, client_id, iat, exp, jti, cnf } = payload;
+  const { iss, aud, sub, sid, client_id, iat, exp, jti, cnf, scope } = payload;
   if (iss !== settings.issuer || aud !== settings.audience) throw invalid();
   if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string' || typeof client_id !== 'string') throw invalid();
   if (typeof iat !== 'number' || typeof exp !== 'number' || !Number.isInteger(iat) || !Number.isInteger(exp)) throw invalid();
   if (exp <= now - tol || iat > now + tol) throw invalid();
   if (typeof payload.nbf === 'number' && payload.nbf > now + tol) throw invalid();
   const claims: AccessClaims = { iss, aud, sub, sid, client_id, iat, exp, jti };
+  if (scope !== undefined) {
+    if (typeof scope !== 'string' || scope.length > 256) throw invalid();
+    claims.scope = scope;
+  }
   if (cnf !== undefined) {
     // We only ever issue `cnf: { jkt }` (RFC 9449 §6.1); any other shape is not a token of ours.
     if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) throw invalid();

@@ -22,7 +22,7 @@ const BASE = 'http://watchword.test';
 const UA = 'AuditProbe/7.3 (audit-events test)';
 const DAY = 86_400_000;
 /** Body fields that carry secrets, in requests and responses. */
-const SECRET_FIELDS = new Set(['password', 'refreshToken', 'accessToken', 'reauthToken', 'mfaToken', 'token', 'code', 'backupCodes', 'secret', 'otpauthUri', 'recoveryVerifier', 'recoveryKey', 'data']);
+const SECRET_FIELDS = new Set(['password', 'refreshToken', 'accessToken', 'reauthToken', 'mfaToken', 'token', 'code', 'backupCodes', 'secret', 'otpauthUri', 'recoveryVerifier', 'recoveryKey', 'data', 'clientSecret']);
 
 interface Exchange {
   method: string;
@@ -296,6 +296,32 @@ describe.each(backendsUnderTest())('audit events ($name)', ({ dialect, state }) 
     await expectEvent('admin.user_disabled', last('POST', /\/disable$/), { actorId: ownerId, targetId: userId, outcome: 'success' });
     expect((await raw('POST', `/api/v1/admin/users/${userId}/sessions/revoke`, { token, body: {} })).status).toBe(200);
     await expectEvent('admin.sessions_revoked', last('POST', /\/sessions\/revoke$/), { actorId: ownerId, targetId: userId, outcome: 'success' });
+  });
+
+  it('OAuth clients and API keys: every change is an event, the secrets in none', async () => {
+    const { userId: adminId } = await signUp('oauth-admin@example.com', 'oauth admin passphrase');
+    expect(await t.storage.roles.grant(adminId, 'admin', null, t.clock.now)).toBe('granted');
+    const admin = await login('oauth-admin@example.com', 'oauth admin passphrase');
+    const token = admin.session.tokens.accessToken;
+    const created = await raw('POST', '/api/v1/admin/oauth/clients', { token, body: { name: 'Wiki', redirectUris: ['https://wiki.example/cb'] } });
+    expect(created.status).toBe(201);
+    const clientId = (created.body?.client as { clientId: string }).clientId;
+    await expectEvent('admin.oauth_client_created', last('POST', '/api/v1/admin/oauth/clients'), { actorId: adminId, outcome: 'success', context: { client: clientId, public: false } });
+    expect((await raw('POST', `/api/v1/admin/oauth/clients/${clientId}/secret`, { token, body: {} })).status).toBe(200);
+    await expectEvent('admin.oauth_client_secret_rotated', last('POST', /\/secret$/), { actorId: adminId, outcome: 'success', context: { client: clientId } });
+    expect((await raw('POST', `/api/v1/admin/oauth/clients/${clientId}/disable`, { token, body: {} })).status).toBe(200);
+    await expectEvent('admin.oauth_client_disabled', last('POST', /\/oauth\/clients\/.*\/disable$/), { actorId: adminId, outcome: 'success', context: { client: clientId } });
+    expect((await raw('POST', `/api/v1/admin/oauth/clients/${clientId}/enable`, { token, body: {} })).status).toBe(200);
+    await expectEvent('admin.oauth_client_enabled', last('POST', /\/oauth\/clients\/.*\/enable$/), { actorId: adminId, outcome: 'success', context: { client: clientId } });
+    expect((await raw('DELETE', `/api/v1/admin/oauth/clients/${clientId}`, { token })).status).toBe(200);
+    await expectEvent('admin.oauth_client_deleted', last('DELETE', /\/oauth\/clients\//), { actorId: adminId, outcome: 'success', context: { client: clientId } });
+
+    const key = await raw('POST', '/api/v1/api-keys', { token, body: { name: 'backups', readOnly: true } });
+    expect(key.status).toBe(201);
+    const keyId = (key.body?.key as { clientId: string }).clientId;
+    await expectEvent('apikey.created', last('POST', '/api/v1/api-keys'), { actorId: adminId, outcome: 'success', context: { key: keyId, readOnly: true } });
+    expect((await raw('DELETE', `/api/v1/api-keys/${keyId}`, { token })).status).toBe(200);
+    await expectEvent('apikey.revoked', last('DELETE', /\/api-keys\//), { actorId: adminId, outcome: 'success', context: { key: keyId } });
   });
 
   it('users read their own security events (ww activity), and only their own', async () => {

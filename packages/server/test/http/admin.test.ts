@@ -370,7 +370,7 @@ describe.each(backendsUnderTest())('admin API ($name)', ({ dialect, state }) => 
     const roles = await auditor.admin.roles();
     expect(roles.map((r) => r.name)).toEqual(expect.arrayContaining(['user', 'auditor', 'admin', 'owner', 'helpdesk', 'reader']));
     expect(roles.find((r) => r.name === 'admin')).toMatchObject({ builtin: true, parent: 'auditor' });
-    expect(roles.find((r) => r.name === 'owner')?.effectivePermissions).toHaveLength(13);
+    expect(roles.find((r) => r.name === 'owner')?.effectivePermissions).toHaveLength(15);
   });
 
   it('shows the settings with every secret redacted', async () => {

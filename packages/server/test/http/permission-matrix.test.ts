@@ -23,8 +23,8 @@ const BASE = 'http://watchword.test';
 
 /** The spec's built-in roles, written out (not computed by the code under test). */
 const USER: Permission[] = ['account:self'];
-const AUDITOR: Permission[] = [...USER, 'users:read', 'roles:read', 'audit:read', 'audit:export'];
-const ADMIN: Permission[] = [...AUDITOR, 'users:disable', 'users:delete', 'sessions:revoke', 'throttle:clear', 'roles:assign', 'settings:read'];
+const AUDITOR: Permission[] = [...USER, 'users:read', 'roles:read', 'audit:read', 'audit:export', 'oauth:read'];
+const ADMIN: Permission[] = [...AUDITOR, 'users:disable', 'users:delete', 'sessions:revoke', 'throttle:clear', 'roles:assign', 'settings:read', 'oauth:manage'];
 const OWNER: Permission[] = [...ADMIN, 'roles:manage', 'settings:write'];
 
 /** Every route anyone may call without a token. A new public route must be added here on purpose. */
@@ -58,6 +58,36 @@ const PUBLIC_ROUTES = [
   'HEAD /index.html',
   'GET /assets/:file',
   'HEAD /assets/:file',
+  // The OpenID provider: discovery and its protocol endpoints (OAuth client authentication, PKCE and the user's
+  // sign-in are the provider's own checks), and the interaction page's details and "decline" (they need the
+  // browser's signed interaction cookie; signing in and consenting need the account's token).
+  'GET /.well-known/openid-configuration',
+  'HEAD /.well-known/openid-configuration',
+  'GET /.well-known/oauth-authorization-server',
+  'HEAD /.well-known/oauth-authorization-server',
+  'GET /oauth/authorize',
+  'HEAD /oauth/authorize',
+  'POST /oauth/authorize',
+  'GET /oauth/authorize/:uid',
+  'HEAD /oauth/authorize/:uid',
+  'POST /oauth/token',
+  'GET /oauth/userinfo',
+  'HEAD /oauth/userinfo',
+  'POST /oauth/userinfo',
+  'GET /oauth/jwks',
+  'HEAD /oauth/jwks',
+  'POST /oauth/revoke',
+  'POST /oauth/introspect',
+  'POST /oauth/par',
+  'GET /oauth/logout',
+  'HEAD /oauth/logout',
+  'POST /oauth/logout',
+  'POST /oauth/logout/confirm',
+  'GET /oauth/logout/success',
+  'HEAD /oauth/logout/success',
+  'GET /api/v1/oauth/interactions/:uid',
+  'HEAD /api/v1/oauth/interactions/:uid',
+  'POST /api/v1/oauth/interactions/:uid/abort',
 ].sort();
 
 /** Routes Fastify holds that the permission plugin never sees: the CORS preflight (registered before it; no data). */

@@ -11,8 +11,9 @@ import { createTestApp, type TestApp } from '@watchword/testkit/app';
 
 /**
  * Routes the server holds that are not part of the SDK's contract, each on purpose: operator probes and the key set
- * (read by load balancers and token verifiers, not the SDK), the metrics scrape, the OpenAPI document, and the web
- * vault's static files.
+ * (read by load balancers and token verifiers, not the SDK), the metrics scrape, the OpenAPI document, the web
+ * vault's static files, and the OpenID provider's protocol endpoints (discovery and /oauth/*, which follow RFC 6749
+ * and OpenID Connect, handed raw to oidc-provider).
  */
 const SERVER_ONLY = [
   'GET /healthz',
@@ -23,6 +24,22 @@ const SERVER_ONLY = [
   'GET /',
   'GET /index.html',
   'GET /assets/:file',
+  'GET /.well-known/openid-configuration',
+  'GET /.well-known/oauth-authorization-server',
+  'GET /oauth/authorize',
+  'POST /oauth/authorize',
+  'GET /oauth/authorize/:uid',
+  'POST /oauth/token',
+  'GET /oauth/userinfo',
+  'POST /oauth/userinfo',
+  'GET /oauth/jwks',
+  'POST /oauth/revoke',
+  'POST /oauth/introspect',
+  'POST /oauth/par',
+  'GET /oauth/logout',
+  'POST /oauth/logout',
+  'POST /oauth/logout/confirm',
+  'GET /oauth/logout/success',
 ].sort();
 
 let t: TestApp;

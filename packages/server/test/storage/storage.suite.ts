@@ -764,6 +764,73 @@ export function storageSuite(dialect: Dialect): void {
         });
       });
 
+      describe('oauth', () => {
+        const client = (kind: 'app' | 'apikey', ownerId: string | null) => ({
+          clientId: `${kind === 'app' ? 'wwc' : 'wwk'}_${randomUUID().replaceAll('-', '').slice(0, 22)}`,
+          kind,
+          name: 'Wiki',
+          public: false,
+          redirectUris: ['https://wiki.example/cb'],
+          postLogoutRedirectUris: [],
+          secretHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
+          ownerId,
+          readOnly: kind === 'apikey',
+          disabledAt: null,
+          createdBy: ownerId,
+          createdAt: T0,
+          updatedAt: T0,
+          lastUsedAt: null,
+        });
+
+        it('stores clients and API keys; disables, rotates and deletes them (an owner only deletes their own keys)', async () => {
+          const { user } = await createUser();
+          const { user: other } = await createUser();
+          const app = client('app', null);
+          const key = client('apikey', user.id);
+          await storage.oauth.createClient(app);
+          await storage.oauth.createClient(key);
+          expect(await storage.oauth.findClient(app.clientId)).toEqual(app);
+          expect((await storage.oauth.listApiKeys(user.id)).map((k) => k.clientId)).toEqual([key.clientId]);
+          expect(await storage.oauth.setDisabled(app.clientId, T0 + 1, T0 + 1)).toBe(true);
+          expect((await storage.oauth.findClient(app.clientId))?.disabledAt).toBe(T0 + 1);
+          expect(await storage.oauth.setSecret(app.clientId, 'new-hash', T0 + 2)).toBe(true);
+          expect((await storage.oauth.findClient(app.clientId))?.secretHash).toBe('new-hash');
+          expect(await storage.oauth.deleteClient(key.clientId, other.id)).toBe(false);
+          expect(await storage.oauth.deleteClient(key.clientId, user.id)).toBe(true);
+          expect(await storage.oauth.findClient(key.clientId)).toBeUndefined();
+        });
+
+        it('remembers consent per account and client; deleting the client takes its consents', async () => {
+          const { user } = await createUser();
+          const app = client('app', null);
+          await storage.oauth.createClient(app);
+          await storage.oauth.upsertConsent({ userId: user.id, clientId: app.clientId, scopes: ['openid'], grantId: 'g1', grantedAt: T0 });
+          await storage.oauth.upsertConsent({ userId: user.id, clientId: app.clientId, scopes: ['openid', 'email'], grantId: 'g2', grantedAt: T0 + 5 });
+          expect(await storage.oauth.findConsent(user.id, app.clientId)).toEqual({ userId: user.id, clientId: app.clientId, scopes: ['openid', 'email'], grantId: 'g2', grantedAt: T0 + 5 });
+          expect(await storage.oauth.grantsOfClient(app.clientId)).toEqual(['g2']);
+          await storage.oauth.deleteClient(app.clientId);
+          expect(await storage.oauth.listConsents(user.id)).toEqual([]);
+        });
+
+        it("keeps the provider's records until they expire; consumes once; revokes by grant, per model or all", async () => {
+          const grant = `grant-${randomUUID()}`;
+          await storage.oauth.upsertRecord('Grant', grant, { payload: '{"accountId":"a"}', grantId: grant, uid: null, expiresAt: T0 + 1000 });
+          await storage.oauth.upsertRecord('RefreshToken', 'rt-hash', { payload: '{"grantId":"x"}', grantId: grant, uid: null, expiresAt: T0 + 1000 });
+          await storage.oauth.upsertRecord('AccessToken', 'at-hash', { payload: '{}', grantId: grant, uid: null, expiresAt: T0 + 10 });
+          await storage.oauth.upsertRecord('Session', 'sess-hash', { payload: '{"uid":"u1"}', grantId: null, uid: `u-${grant}`, expiresAt: T0 + 1000 });
+          expect(await storage.oauth.findRecord('AccessToken', 'at-hash', T0 + 10)).toBeUndefined();
+          expect(await storage.oauth.findRecordByUid('Session', `u-${grant}`, T0)).toMatchObject({ id: 'sess-hash' });
+          await storage.oauth.consumeRecord('RefreshToken', 'rt-hash', T0 + 1);
+          await storage.oauth.consumeRecord('RefreshToken', 'rt-hash', T0 + 2);
+          expect(await storage.oauth.findRecord('RefreshToken', 'rt-hash', T0)).toEqual({ payload: '{"grantId":"x"}', expiresAt: T0 + 1000, consumedAt: T0 + 1 });
+          expect(await storage.oauth.revokeGrant(grant, 'RefreshToken')).toBe(1);
+          expect(await storage.oauth.findRecord('Grant', grant, T0)).toBeDefined();
+          expect(await storage.oauth.revokeGrant(grant)).toBe(2);
+          expect(await storage.oauth.findRecord('Grant', grant, T0)).toBeUndefined();
+          expect(await storage.oauth.pruneRecords(T0 + 2000)).toBeGreaterThanOrEqual(1);
+        });
+      });
+
       describe('meta', () => {
         it('gets undefined for a missing key, then stores and overwrites', async () => {
           const key = `k-${randomUUID()}`;

@@ -1,6 +1,7 @@
 import { PageTitle } from '../../components/feedback.tsx';
 import { AccountSection } from './account.tsx';
 import { ActivitySection } from './activity.tsx';
+import { ConnectedAppsSection } from './connected-apps.tsx';
 import { DeleteAccountSection } from './delete-account.tsx';
 import { ExportSection } from './export.tsx';
 import { PasswordSection } from './password.tsx';
@@ -14,6 +15,7 @@ const SECTIONS = [
   ['sessions', 'Devices'],
   ['activity', 'Security activity'],
   ['export', 'Export'],
+  ['apps', 'Connected apps'],
   ['delete', 'Delete account'],
 ] as const;
 type Section = (typeof SECTIONS)[number][0];
@@ -42,6 +44,7 @@ export function SettingsPage({ section }: { section: string | undefined }) {
         {current === 'sessions' ? <SessionsSection /> : null}
         {current === 'activity' ? <ActivitySection /> : null}
         {current === 'export' ? <ExportSection /> : null}
+        {current === 'apps' ? <ConnectedAppsSection /> : null}
         {current === 'delete' ? <DeleteAccountSection /> : null}
       </section>
     </div>
