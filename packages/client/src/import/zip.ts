@@ -46,7 +46,8 @@ export function readZip(bytes: Uint8Array, wanted: (name: string) => boolean): {
   try {
     for (let at = 0; at < bytes.length && !failure; at += slice) unzip.push(bytes.subarray(at, at + slice), at + slice >= bytes.length);
   } catch {
-    failure ??= importError('IMPORT_UNREADABLE', 'the zip file is malformed or truncated');
+    const last = names.at(-1);
+    failure ??= importError('IMPORT_UNREADABLE', last === undefined ? 'the zip file is malformed or truncated' : `zip entry ${names.length} (${safeName(last)}): malformed or truncated`, { entry: names.length });
   }
   if (failure) throw failure;
   return { files, names };
