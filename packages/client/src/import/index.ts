@@ -99,3 +99,5 @@ async function read(format: ImportFormat, bytes: Uint8Array, text: () => string,
       return parseCsvExport(text(), format).items;
   }
 }
+export { type ImportSummary } from './summary.ts';
+export { DUPLICATE_CHOICES, type DuplicateChoice, type ImportPlan, type ImportResult, commitImport, planImport, previewImport } from './commit.ts';
