@@ -4,6 +4,7 @@ import {
   decryptItem,
   emptyAccountData,
   encryptItem,
+  importAesKey,
   type Item,
   type ItemContent,
   MAX_BATCH_BYTES,
@@ -259,7 +260,8 @@ export class Vault {
   ): Promise<VaultItem[]> {
     this.#assertOnline();
     const vaultId = options.vaultId ?? this.personalVaultId;
-    const key = this.#vaultKey(vaultId);
+    // The key is made into a CryptoKey once for the whole import, not once per item.
+    const key = await importAesKey(this.#vaultKey(vaultId));
     const added: VaultItem[] = [];
     for (let start = 0; start < contents.length; start += MAX_BATCH_ITEMS) {
       const chunk = contents.slice(start, start + MAX_BATCH_ITEMS);

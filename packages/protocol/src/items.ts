@@ -145,7 +145,8 @@ export function validateItemContent(value: unknown): ItemContent {
 }
 
 interface ItemSlot {
-  vaultKey: Uint8Array;
+  /** The vault key: its 32 bytes, or the AES-GCM CryptoKey made from them once (for many items in a row). */
+  vaultKey: Uint8Array | CryptoKey;
   userId: string;
   vaultId: string;
   itemId: string;
@@ -163,7 +164,7 @@ export async function encryptItem(input: ItemSlot & { content: ItemContent }): P
   if (plaintext.length > MAX_ITEM_PLAINTEXT_BYTES) {
     throw new WatchwordError('VALIDATION_FAILED', { details: { field: '', reason: 'too large' } });
   }
-  return sealBytes(await importAesKey(input.vaultKey), plaintext, itemAad(input));
+  return sealBytes(await aesKey(input.vaultKey), plaintext, itemAad(input));
 }
 
 /**
@@ -172,7 +173,7 @@ export async function encryptItem(input: ItemSlot & { content: ItemContent }): P
  * @throws {WatchwordError} `VALIDATION_FAILED` if it decrypts but is not a valid item.
  */
 export async function decryptItem(input: ItemSlot & { data: string }): Promise<ItemContent> {
-  const plaintext = await openBytes(await importAesKey(input.vaultKey), input.data, itemAad(input));
+  const plaintext = await openBytes(await aesKey(input.vaultKey), input.data, itemAad(input));
   let parsed: unknown;
   try {
     parsed = JSON.parse(fromUtf8(plaintext));
@@ -181,6 +182,8 @@ export async function decryptItem(input: ItemSlot & { data: string }): Promise<I
   }
   return validateItemContent(parsed);
 }
+
+const aesKey = (key: Uint8Array | CryptoKey): Promise<CryptoKey> => (key instanceof Uint8Array ? importAesKey(key) : Promise.resolve(key));
 
 function itemAad({ userId, vaultId, itemId, revision }: ItemSlot): Uint8Array<ArrayBuffer> {
   if (!Number.isSafeInteger(revision) || revision < 0) throw new RangeError('revision must be a non-negative integer');
