@@ -15,7 +15,9 @@ import { WEB_DIST, ensureWebBuild } from '../../../scripts/ensure-web-build.ts';
 import { type TestBrowser, browserStorage, launchBrowser } from './support/browser.ts';
 import { addLoginItem, confirmRecoveryKeySaved, itemPane, login, openItem, register, unlabelledControls, vaultShown } from './support/flows.ts';
 import { type VaultServer, startVaultServer } from './support/server.ts';
+import * as kdbxweb from 'kdbxweb';
 import { FIXTURES } from '../../../packages/client/test/support/fixtures.ts';
+import '../../../packages/client/src/import/keepass-kdbx.ts';
 
 const EMAIL = 'ada@example.com';
 const PASSWORD = 'velvet orbit canyon marmalade 42';
@@ -371,6 +373,39 @@ describe('web vault in Chromium', () => {
     for (const n of ['My Secure Note', 'My Identity', 'Login Name']) expect(names).toEqual(expect.arrayContaining([expect.stringContaining(n)]));
     expect(await vaultNames('Second Folder')).toEqual([expect.stringContaining('Card Name')]);
     secretsSeen.add('mypassword');
+    // The login came with its three URLs, its user name, and text, hidden and boolean fields.
+    await page.getByLabel('Search').fill('Login Name');
+    await openItem(page, 'Login Name');
+    const pane = itemPane(page);
+    for (const text of ['myusername@gmail.com', 'https://mail.google.com', 'https://google.com', 'https://gmail.com', 'text-field-value', 'favourite', 'folder My Folder']) {
+      await pane.getByText(text).first().waitFor();
+    }
+    await expect(pane.getByText('hidden-field-value').count()).resolves.toBe(0);
+    await pane.locator('dt', { hasText: 'Boolean Field' }).waitFor();
+    expect(await pane.locator('dt:has-text("Boolean Field") + dd').textContent()).toContain('Yes');
+    await page.getByLabel('Search').fill('');
+  });
+
+  it('opens a KeePass KDBX 4 database in the page (Argon2id in WebAssembly) after asking for its password', async () => {
+    const db = kdbxweb.Kdbx.create(new kdbxweb.Credentials(kdbxweb.ProtectedValue.fromString('kdbx in the page')), 'Browser DB');
+    db.setKdf(kdbxweb.Consts.KdfId.Argon2id);
+    db.header.kdfParameters?.set('M', kdbxweb.VarDictionary.ValueType.UInt64, kdbxweb.Int64.from(1024 * 1024));
+    const group = db.createGroup(db.getDefaultGroup(), 'Servers');
+    const entry = db.createEntry(group);
+    entry.fields.set('Title', 'Router admin');
+    entry.fields.set('UserName', 'admin');
+    entry.fields.set('Password', kdbxweb.ProtectedValue.fromString('r0uter-pass'));
+    secretsSeen.add('r0uter-pass');
+    await page.getByRole('link', { name: 'Import' }).click();
+    await page.getByLabel('File').setInputFiles({ name: 'db.kdbx', mimeType: 'application/octet-stream', buffer: Buffer.from(await db.save()) });
+    await page.getByRole('button', { name: 'Read file' }).click();
+    await page.getByText('This file is encrypted: enter its password, then read it again.').waitFor();
+    await page.getByLabel('Password of the file').fill('kdbx in the page');
+    await page.getByRole('button', { name: 'Read file' }).click();
+    await page.getByRole('table', { name: 'Items in the file' }).getByText('Router admin').waitFor();
+    await page.getByRole('button', { name: 'Import 1 item(s)' }).click();
+    await page.getByText('Imported 1 item(s).').first().waitFor();
+    expect(await vaultNames('Servers')).toEqual([expect.stringContaining('Router admin')]);
   });
 
   it('imports a 1Password 1PUX export, listing the attachment that cannot come in', async () => {

@@ -1,6 +1,6 @@
 import { argon2id } from 'hash-wasm';
 import { utf8 } from '@watchword/protocol';
-import { isRecord, str } from './json.ts';
+import { str } from './json.ts';
 import { importError } from './types.ts';
 
 /**
@@ -76,5 +76,3 @@ function fromBase64(text: string): Uint8Array<ArrayBuffer> {
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
   return out;
 }
-
-export const isEncryptedBitwarden = (doc: unknown): doc is Record<string, unknown> => isRecord(doc) && doc['encrypted'] === true && typeof doc['data'] === 'string';

@@ -4,6 +4,9 @@ import { type ImportedItem, importError } from './types.ts';
 
 const TYPES = { 1: 'login', 2: 'note', 3: 'card', 4: 'identity' } as const;
 
+/** Whether parsed JSON is an encrypted Bitwarden export. */
+export const isEncryptedBitwarden = (doc: unknown): doc is Record<string, unknown> => isRecord(doc) && doc['encrypted'] === true && typeof doc['data'] === 'string';
+
 /** Whether parsed JSON is a Bitwarden export (plain or password-protected). */
 export function isBitwardenJson(doc: unknown): boolean {
   if (!isRecord(doc)) return false;

@@ -1,5 +1,4 @@
-import { parseBitwardenJson, isBitwardenJson } from './bitwarden.ts';
-import { decryptBitwardenExport, isEncryptedBitwarden } from './bitwarden-encrypted.ts';
+import { isBitwardenJson, isEncryptedBitwarden, parseBitwardenJson } from './bitwarden.ts';
 import { csvFormatOf, parseCsvExport } from './csv-formats.ts';
 import { isEnpassJson, parseEnpassJson } from './enpass.ts';
 import { decodeUtf8, parseJson } from './json.ts';
@@ -86,7 +85,11 @@ async function read(format: ImportFormat, bytes: Uint8Array, text: () => string,
       return parseKeePassXml(text());
     case 'bitwarden-json': {
       let doc = parseJson(text(), 'the file');
-      if (isEncryptedBitwarden(doc)) doc = parseJson(await decryptBitwardenExport(doc, password), 'the decrypted export');
+      if (isEncryptedBitwarden(doc)) {
+        // Loaded on demand, like the KDBX reader: it brings Argon2 (WebAssembly) with it.
+        const { decryptBitwardenExport } = await import('./bitwarden-encrypted.ts');
+        doc = parseJson(await decryptBitwardenExport(doc, password), 'the decrypted export');
+      }
       return parseBitwardenJson(doc);
     }
     case 'protonpass-json':
