@@ -126,6 +126,30 @@ describe('KeePass databases (KDBX)', () => {
   }
 });
 
+describe('CSV formats without a fixture file', () => {
+  it("reads Safari's CSV (Title,URL,Username,Password,Notes,OTPAuth)", async () => {
+    const text = 'Title,URL,Username,Password,Notes,OTPAuth\r\nexample.com (ada),https://example.com/,ada,pw-1,"two\nlines",otpauth://totp/example:ada?secret=JBSWY3DPEHPK3PXP\r\n';
+    const result = await parseImportFile({ bytes: enc(text) });
+    expect(result.format).toBe('safari-csv');
+    expect(result.items.map((i) => i.content)).toEqual([
+      { type: 'login', name: 'example.com (ada)', notes: 'two\nlines', fields: [], login: { username: 'ada', password: 'pw-1', urls: ['https://example.com/'], totp: 'otpauth://totp/example:ada?secret=JBSWY3DPEHPK3PXP' } },
+    ]);
+  });
+
+  it("reads a Bitwarden organisation's CSV (collections for folders) and keeps unknown columns as fields", async () => {
+    const text = 'collections,type,name,notes,fields,reprompt,login_uri,login_username,login_password,login_totp,extra\nTeam/Ops,login,db,,"a: 1",0,"https://a.example,https://b.example",root,pw,,more\n';
+    const result = await parseImportFile({ bytes: enc(text) });
+    expect(result.format).toBe('bitwarden-csv');
+    expect(result.items.map((i) => i.content)).toEqual([
+      {
+        type: 'login', name: 'db', ...folderOf(['Team', 'Ops']),
+        fields: [{ name: 'a', value: '1', hidden: false }, { name: 'extra', value: 'more', hidden: false }],
+        login: { username: 'root', password: 'pw', urls: ['https://a.example', 'https://b.example'] },
+      },
+    ]);
+  });
+});
+
 describe('zips and Watchword files', () => {
   it('reads a Proton Pass zip (Proton Pass/data.json) like the bare JSON', async () => {
     const zip = zipSync({ 'Proton Pass/data.json': fixture('protonpass.json') });

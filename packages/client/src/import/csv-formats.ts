@@ -92,25 +92,37 @@ function lastPassNote(extra: string): Draft {
   return { type: 'note', notes, fields };
 }
 
+function bitwardenRow(r: Row, folder: string[], tags: string[]): Draft {
+  r.ignore('reprompt');
+  return {
+    type: r.get('type') === 'note' ? 'note' : 'login',
+    name: r.get('name'),
+    notes: r.get('notes'),
+    favorite: truthy(r.get('favorite')),
+    folder,
+    tags,
+    fields: nameValueLines(r.get('fields'), ': '),
+    urls: split(r.get('login_uri'), /,/),
+    username: r.get('login_username'),
+    password: r.get('login_password'),
+    totp: [r.get('login_totp')],
+  };
+}
+
 /** The CSV header-bearing formats; Keeper's header-less CSV is read by `keeperRows`. */
 const FORMATS: CsvFormat[] = [
   {
     format: 'bitwarden-csv',
     required: ['folder', 'favorite', 'type', 'name', 'notes', 'fields', 'login_uri', 'login_username', 'login_password', 'login_totp'],
+    map: (r) => bitwardenRow(r, folderOf(r.get('folder')), []),
+  },
+  {
+    // An organisation's export: collections instead of a folder (the first is the folder, the others tags).
+    format: 'bitwarden-csv',
+    required: ['collections', 'type', 'name', 'notes', 'fields', 'login_uri', 'login_username', 'login_password', 'login_totp'],
     map: (r) => {
-      r.ignore('reprompt');
-      return {
-        type: r.get('type') === 'note' ? 'note' : 'login',
-        name: r.get('name'),
-        notes: r.get('notes'),
-        favorite: truthy(r.get('favorite')),
-        folder: folderOf(r.get('folder')),
-        fields: nameValueLines(r.get('fields'), ': '),
-        urls: split(r.get('login_uri'), /,/),
-        username: r.get('login_username'),
-        password: r.get('login_password'),
-        totp: [r.get('login_totp')],
-      };
+      const [first, ...others] = split(r.get('collections'), /,/);
+      return bitwardenRow(r, folderOf(first ?? ''), others);
     },
   },
   {
