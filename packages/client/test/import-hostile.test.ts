@@ -119,6 +119,8 @@ describe('hostile and broken files: a clear error naming the place, and nothing 
   it('refuses files of no known format, and a forced format the file is not', async () => {
     const random = await failure(parseImportFile({ bytes: enc('just some text\nwith lines\n') }));
     expect([random.code, random.message]).toEqual(['IMPORT_UNKNOWN_FORMAT', 'line 1: the file is of no format Watchword knows']);
+    const otherHeader = await failure(parseImportFile({ bytes: enc('Site,Login URL,Login,Pwd,Extra,Folder,Note,Other\na,b,c,d,e,f,g,h\n') }));
+    expect(otherHeader.code).toBe('IMPORT_UNKNOWN_FORMAT');
     const json = await failure(parseImportFile({ bytes: enc('{"hello":"world"}') }));
     expect(json.code).toBe('IMPORT_UNKNOWN_FORMAT');
     const forced = await failure(parseImportFile({ bytes: fixture('chrome.csv'), format: 'bitwarden-csv' }));

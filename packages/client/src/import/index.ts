@@ -16,9 +16,10 @@ export { IMPORT_LIMITS } from './limits.ts';
 const KDBX_MAGIC = [0x03, 0xd9, 0xa2, 0x9a, 0x67, 0xfb, 0x4b, 0xb5];
 const isKdbxBytes = (b: Uint8Array) => KDBX_MAGIC.every((v, i) => b[i] === v);
 const PROTON_DATA = /(^|\/)data\.json$/;
+const HEADER_WORDS = new Set(['name', 'title', 'url', 'urls', 'website', 'username', 'user name', 'login', 'password', 'notes', 'note', 'folder', 'group', 'type', 'email', 'totp']);
 
 /** The format of a file, from its content (the name is never consulted). */
-function detect(bytes: Uint8Array, text: () => string): ImportFormat {
+function detect(bytes: Uint8Array, text: () => string, json: () => unknown): ImportFormat {
   if (isZip(bytes)) {
     const { names } = readZip(bytes, () => false);
     if (names.includes('export.data')) return '1password-1pux';
@@ -32,7 +33,7 @@ function detect(bytes: Uint8Array, text: () => string): ImportFormat {
     throw importError('IMPORT_UNKNOWN_FORMAT', 'the XML file is not a KeePass 2 export');
   }
   if (t.startsWith('{') || t.startsWith('[')) {
-    const doc = parseJson(t, 'the file');
+    const doc = json();
     if (isWatchwordJson(doc)) return 'watchword-json';
     if (isEncryptedBitwarden(doc) || isBitwardenJson(doc)) return 'bitwarden-json';
     if (isProtonPassJson(doc)) return 'protonpass-json';
@@ -41,9 +42,11 @@ function detect(bytes: Uint8Array, text: () => string): ImportFormat {
   }
   const csv = csvFormatOf(t);
   if (csv) return csv;
-  // Keeper writes no header: folder, title, login, password, url, notes, shared folder, custom fields.
+  // Keeper writes no header: folder, title, login, password, url, notes, shared folder, custom fields. A first row
+  // that reads like a header of some other manager's CSV is not taken for Keeper's data.
   const first = t.split(/\r?\n/, 1)[0] ?? '';
-  if (/^"[^"]*"(,"[^"]*"){5,}/.test(first) || first.split(',').length >= 7) return 'keeper-csv';
+  const cells = first.split(',').map((c) => c.replace(/^"|"$/g, '').trim().toLowerCase());
+  if (cells.length >= 7 && !cells.some((c) => HEADER_WORDS.has(c))) return 'keeper-csv';
   throw importError('IMPORT_UNKNOWN_FORMAT', 'line 1: the file is of no format Watchword knows');
 }
 
@@ -56,14 +59,17 @@ export async function parseImportFile(input: ImportInput): Promise<ParsedImport>
   const { bytes } = input;
   if (bytes.length > IMPORT_LIMITS.maxFileBytes) throw importError('IMPORT_TOO_LARGE', `the file is larger than ${IMPORT_LIMITS.maxFileBytes / 1024 / 1024} MiB`);
   let decoded: string | undefined;
+  let parsed: { doc: unknown } | undefined;
   const text = () => (decoded ??= decodeUtf8(bytes));
-  const format = input.format ?? detect(bytes, text);
-  const items = await read(format, bytes, text, input.password);
+  // Parsed once, whether detection or the reader asks first.
+  const json = () => (parsed ??= { doc: parseJson(text(), 'the file') }).doc;
+  const format = input.format ?? detect(bytes, text, json);
+  const items = await read(format, bytes, text, json, input.password);
   if (items.length > IMPORT_LIMITS.maxItems) throw importError('IMPORT_TOO_LARGE', `the file holds more than ${IMPORT_LIMITS.maxItems} items`);
   return { format, items };
 }
 
-async function read(format: ImportFormat, bytes: Uint8Array, text: () => string, password: string | undefined): Promise<ImportedItem[]> {
+async function read(format: ImportFormat, bytes: Uint8Array, text: () => string, json: () => unknown, password: string | undefined): Promise<ImportedItem[]> {
   switch (format) {
     case '1password-1pux': {
       const { files, names } = readZip(bytes, (n) => n === 'export.data');
@@ -84,7 +90,7 @@ async function read(format: ImportFormat, bytes: Uint8Array, text: () => string,
     case 'keepass-xml':
       return parseKeePassXml(text());
     case 'bitwarden-json': {
-      let doc = parseJson(text(), 'the file');
+      let doc = json();
       if (isEncryptedBitwarden(doc)) {
         // Loaded on demand, like the KDBX reader: it brings Argon2 (WebAssembly) with it.
         const { decryptBitwardenExport } = await import('./bitwarden-encrypted.ts');
@@ -93,11 +99,11 @@ async function read(format: ImportFormat, bytes: Uint8Array, text: () => string,
       return parseBitwardenJson(doc);
     }
     case 'protonpass-json':
-      return parseProtonPassJson(parseJson(text(), 'the file'));
+      return parseProtonPassJson(json());
     case 'enpass-json':
-      return parseEnpassJson(parseJson(text(), 'the file'));
+      return parseEnpassJson(json());
     case 'watchword-json':
-      return parseWatchwordJson(parseJson(text(), 'the file'));
+      return parseWatchwordJson(json());
     default:
       return parseCsvExport(text(), format).items;
   }
