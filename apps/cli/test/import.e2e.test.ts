@@ -4,9 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Vault, WatchwordClient, commitImport, parseImportFile, previewImport } from '@watchword/client';
-import { type ServerProcess, startServerProcess } from '../../../packages/server/test/support/server-process.ts';
-import { GENEROUS_LIMITS } from '../../../packages/server/test/support/app.ts';
-import { FIXTURES, fixture, sorted } from '../../../packages/client/test/support/fixtures.ts';
+import { FIXTURES, GENEROUS_LIMITS, type ServerProcess, fixture, sorted, startServerProcess } from '@watchword/testkit';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'main.ts');
 const PASSWORD = 'plum-Orbit-quiet-Lantern-93';

@@ -16,7 +16,7 @@ import { type TestBrowser, browserStorage, launchBrowser } from './support/brows
 import { addLoginItem, confirmRecoveryKeySaved, itemPane, login, openItem, register, unlabelledControls, vaultShown } from './support/flows.ts';
 import { type VaultServer, startVaultServer } from './support/server.ts';
 import * as kdbxweb from 'kdbxweb';
-import { FIXTURES } from '../../../packages/client/test/support/fixtures.ts';
+import { FIXTURES } from '@watchword/testkit';
 import '../../../packages/client/src/import/keepass-kdbx.ts';
 
 const EMAIL = 'ada@example.com';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ItemContent } from '@watchword/protocol';
 import { type ImportFormat, parseImportFile } from '../src/import/index.ts';
-import { fixture, folderOf, passImportItems, sorted } from './support/fixtures.ts';
+import { fixture, folderOf, passImportItems, sorted } from '@watchword/testkit';
 
 /**
  * One test per file in shared/fixtures/imports (SOURCES.md): every item the file holds arrives, compared whole —

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { WatchwordError } from '@watchword/protocol';
 import { parseImportFile } from '../src/import/index.ts';
 import '../src/import/keepass-kdbx.ts';
-import { fixture, folderOf, sorted } from './support/fixtures.ts';
+import { fixture, folderOf, sorted } from '@watchword/testkit';
 
 const enc = (text: string) => new TextEncoder().encode(text);
 

@@ -3,7 +3,7 @@ import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import type { WatchwordError } from '@watchword/protocol';
 import { IMPORT_LIMITS, parseImportFile } from '../src/import/index.ts';
-import { fixture } from './support/fixtures.ts';
+import { fixture } from '@watchword/testkit';
 
 const enc = (text: string) => new TextEncoder().encode(text);
 

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { ItemContent } from '@watchword/protocol';
 
 /** The shared fixtures beside the repository (CI has a copy of shared/ next to the clone); never edited or copied. */
-export const FIXTURES = resolve(import.meta.dirname, '../../../../../shared/fixtures/imports');
+export const FIXTURES = resolve(import.meta.dirname, '../../../../shared/fixtures/imports');
 export const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(join(FIXTURES, name)));
 
 /**
