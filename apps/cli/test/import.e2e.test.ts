@@ -189,6 +189,29 @@ describe('ww import end to end against a real server process', () => {
     expect((await vault.list({ trash: 'include' })).map((i) => i.content.name)).toEqual(['was here before']);
   });
 
+  it("waits out the server's write limit when trashing items one by one, rather than failing half-way", async () => {
+    await emptyVault();
+    let trashCalls = 0;
+    // The first request to move an item to the trash is answered as an exhausted per-user write limit would be.
+    const limited = new WatchwordClient({
+      serverUrl: server.url,
+      kdfVersion: 0,
+      dpop: false,
+      fetch: (input, init) => {
+        if (init?.method === 'DELETE' && !String(input).includes('purge') && trashCalls++ === 0) {
+          return Promise.resolve(new Response(JSON.stringify({ error: { code: 'RATE_LIMITED', message: 'Too many requests; try again later.', details: { retryAfter: 1 } } }), { status: 429, headers: { 'content-type': 'application/json' } }));
+        }
+        return fetch(input, init);
+      },
+    });
+    const limitedVault = await limited.login({ email: EMAIL, password: PASSWORD });
+    const plan = await previewImport(limitedVault, await parseImportFile({ bytes: fixture('keepass2-keepassxc.xml') }));
+    expect(await commitImport(limitedVault, plan, { duplicates: 'skip' })).toEqual({ added: 4, merged: 0, skipped: 0, trashed: 1 });
+    // Refused once, then sent again after the second the server asked for.
+    expect(trashCalls).toBe(2);
+    expect((await vault.list({ trash: 'only' })).map((i) => i.content.name)).toEqual(['delentry']);
+  });
+
   it('a bad file changes nothing and names the line', async () => {
     await emptyVault();
     const path = join(home, 'broken.csv');

@@ -73,9 +73,9 @@ export async function commitImport(
     const binned = fresh.filter((f) => f.trashed).map((f) => f.content);
     await vault.addMany(live, { onStored: (items) => stored.push(...items), onProgress: (done) => options.onProgress?.(done, total) });
     const toTrash = await vault.addMany(binned, { onStored: (items) => stored.push(...items), onProgress: (done) => options.onProgress?.(live.length + done, total) });
-    for (const item of toTrash) await vault.trash(item.id);
+    for (const item of toTrash) await paced(() => vault.trash(item.id));
     for (const [i, merge] of merges.entries()) {
-      updated.push({ item: merge.item, now: await vault.update(merge.item.id, merge.content, merge.item.revision) });
+      updated.push({ item: merge.item, now: await paced(() => vault.update(merge.item.id, merge.content, merge.item.revision)) });
       options.onProgress?.(fresh.length + i + 1, total);
     }
   } catch (cause) {
@@ -95,17 +95,34 @@ async function undo(vault: Vault, stored: readonly VaultItem[], updated: readonl
   let left = 0;
   for (const item of stored) {
     try {
-      await vault.purge(item.id);
+      await paced(() => vault.purge(item.id));
     } catch {
       left++;
     }
   }
   for (const { item, now } of updated) {
     try {
-      await vault.update(item.id, item.content, now.revision);
+      await paced(() => vault.update(item.id, item.content, now.revision));
     } catch {
       left++;
     }
   }
   return left;
+}
+
+/**
+ * One write of an import. Items to trash, merges and an undo go one request per item, so a large import can meet the
+ * server's per-user write limit (RATE_LIMITED with `retryAfter` seconds): it then waits as long as the server says (at
+ * most a minute each time, twenty times) and goes on, rather than failing half-way.
+ */
+async function paced<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      const wait = error instanceof WatchwordError && error.code === 'RATE_LIMITED' ? Number(error.details?.['retryAfter']) : Number.NaN;
+      if (!Number.isFinite(wait) || attempt >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(Math.max(wait, 1), 60) * 1000));
+    }
+  }
 }
