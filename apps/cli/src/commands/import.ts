@@ -50,7 +50,7 @@ function readFile(path: string): Uint8Array {
 
 /** The summary as lines for the terminal (names cleaned of control characters). */
 export function describeSummary(s: ImportSummary, file: string): string[] {
-  const types = Object.entries(s.byType).filter(([, n]) => n > 0).map(([t, n]) => `${n} ${t}${n === 1 ? '' : 's'}`).join(', ');
+  const types = Object.entries(s.byType).filter(([, n]) => n > 0).map(([t, n]) => `${n} ${n === 1 ? t : t === 'identity' ? 'identities' : `${t}s`}`).join(', ');
   const lines = [`${clean(file)}: ${s.format}, ${s.total} item(s) — ${types || 'none'}`];
   if (s.trashed > 0) lines.push(`  ${s.trashed} go to the trash (they were in the trash there)`);
   if (s.archived > 0) lines.push(`  ${s.archived} archived`);
@@ -111,7 +111,7 @@ export function importCommand(program: Command, context: (cmd: Command) => CliCo
         const answer = (await promptVisible('Import these items? [y/N] ')).trim().toLowerCase();
         if (answer !== 'y' && answer !== 'yes') return ctx.info('Nothing was imported.');
       }
-      const bar = progressBar(parsed.items.length);
+      const bar = progressBar(parsed.items.length - (duplicates === 'skip' || duplicates === undefined ? plan.duplicates.size : 0));
       const result = await commitImport(vault, plan, { duplicates: duplicates ?? 'skip', onProgress: bar.update });
       bar.done();
       if (ctx.json) return ctx.out(JSON.stringify({ ...result, summary: plan.summary }));

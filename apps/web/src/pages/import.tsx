@@ -121,7 +121,7 @@ export function ImportPage() {
             {FORMAT_NAMES[s.format]}: {s.total} item(s) —{' '}
             {Object.entries(s.byType)
               .filter(([, n]) => n > 0)
-              .map(([t, n]) => `${n} ${t}${n === 1 ? '' : 's'}`)
+              .map(([t, n]) => `${n} ${n === 1 ? t : t === 'identity' ? 'identities' : `${t}s`}`)
               .join(', ')}
             {s.trashed > 0 ? `; ${s.trashed} into the trash` : ''}
             {s.archived > 0 ? `; ${s.archived} archived` : ''}.
