@@ -11,6 +11,7 @@ import { type Vault, WatchwordClient } from '@watchword/client';
 import { pinned, runWorker, startServer, type Server, withCpu } from './lib/processes.ts';
 import { type TargetCheck, checkTargets, formatTargets } from './lib/targets.ts';
 import { againstBaseline, chooseBaseline } from './lib/baseline.ts';
+import { bulkImport } from './lib/import-bench.ts';
 import { SERVER_BUNDLE, ensureServerBuild } from '../scripts/ensure-server-build.ts';
 import { deleteRedisKeysWithPrefix } from '@watchword/testkit';
 
@@ -161,8 +162,8 @@ async function measureWatchword(label: string, env: Record<string, string>): Pro
     facts.readP50Ms = read.p50;
     facts.deltaP50Ms = delta.p50;
 
-    log(`${label}: bulk add of ${SYNC_LARGE} items with \`ww import\``);
-    Object.assign(facts, await bulkImport(server.url, SYNC_LARGE));
+    log(`${label}: bulk add of ${SYNC_LARGE} items with \`ww import\` (CSV, Bitwarden JSON, 1PUX)`);
+    Object.assign(facts, await bulkImport(server.url, SYNC_LARGE, ww));
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -176,41 +177,6 @@ function ww(args: string[], env: Record<string, string>, stdin = ''): string {
   const r = spawnSync(cmd, argv, { env: { PATH: process.env.PATH ?? '', ...env }, input: stdin, encoding: 'utf8', maxBuffer: 16 * 2 ** 20 });
   if (r.status !== 0) throw new Error(`ww ${args[0]} exited with ${r.status}: ${r.stderr}`);
   return r.stdout;
-}
-
-/**
- * Bulk add, as a user does it: a CSV of `count` logins imported with `ww import` into a new account, timed from the
- * command's start to its exit (client-side encryption, the batch endpoint, the progress bar). The login before it is
- * not timed; the vault is synced afterwards to check that every item arrived.
- */
-async function bulkImport(url: string, count: number): Promise<Record<string, number>> {
-  const account = { email: 'bulk@example.com', password: 'bench bulk password' };
-  await new WatchwordClient({ passwordPolicy: false, serverUrl: url, kdfVersion: 0 }).register(account);
-  const dir = mkdtempSync(join(tmpdir(), 'ww-bench-cli-'));
-  try {
-    return await timedImport(url, account, dir, count);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function timedImport(url: string, account: { email: string; password: string }, dir: string, count: number): Promise<Record<string, number>> {
-  const home = join(dir, 'home');
-  mkdirSync(home, { mode: 0o700 });
-  const csv = join(dir, 'import.csv');
-  const rows = Array.from({ length: count }, (_, n) => `imported ${n},user${n},${randomBytes(12).toString('base64url')},https://import${n}.example`);
-  writeFileSync(csv, `name,username,password,url\n${rows.join('\n')}\n`);
-  const env = { HOME: home, WATCHWORD_HOME: home, WATCHWORD_SERVER: url };
-  const session = /^export WATCHWORD_SESSION=(\S+)$/m.exec(ww(['login', '--email', account.email, '--password-stdin'], env, `${account.password}\n`))?.[1];
-  if (!session) throw new Error('ww login printed no session key');
-  const started = performance.now();
-  const out = ww(['import', csv, '--json'], { ...env, WATCHWORD_SESSION: session });
-  const seconds = (performance.now() - started) / 1000;
-  const imported = (JSON.parse(out) as { imported: number }).imported;
-  const vault = await new WatchwordClient({ passwordPolicy: false, serverUrl: url, kdfVersion: 0 }).login(account);
-  const stored = (await vault.list()).length;
-  if (imported !== count || stored !== count) throw new Error(`ww import: ${imported} imported, ${stored} stored, ${count} expected`);
-  return { bulkImportItems: count, bulkImportSeconds: seconds };
 }
 
 /** Generous limits: the benchmark measures throughput, not the throttle (which has its own tests). */
@@ -320,6 +286,7 @@ for (const run of runs) {
     `cold start ${fmt(f.coldStartMs)} ms (first start on an empty data directory ${fmt(f.firstStartMs)} ms) · idle RSS ${fmt(f.idleRssMb, 1)} MB · RSS under load ${fmt(f.loadRssMb, 1)} MB · seeding ${fmt(f.seedItemsPerSecond)} items/s`,
     `login start, unknown − known e-mail: median ${fmt(f.enumerationMedianDiffMs, 3)} ms, p99 ${fmt(f.enumerationP99DiffMs, 3)} ms`,
     `bulk add: ${fmt(f.bulkImportItems)} items with \`ww import\` in ${fmt(f.bulkImportSeconds, 2)} s`,
+    `import: ${fmt(f.bitwardenImportItems)} items of a Bitwarden JSON export with \`ww import\` in ${fmt(f.bitwardenImportSeconds, 2)} s; ${fmt(f.onePuxImportItems)} of a 1Password 1PUX in ${fmt(f.onePuxImportSeconds, 2)} s`,
     'targets:',
     ...formatTargets(run.targets ?? []),
   );

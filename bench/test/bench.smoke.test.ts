@@ -50,16 +50,17 @@ describe('npm run bench -- --quick (smoke)', () => {
       expect(row.cpuRatio, row.scenario).toBeCloseTo(baseline.cpuUs / row.cpuUs, 6);
       expect(row.non2xx, row.scenario).toBe(0);
     }
-    for (const fact of ['coldStartMs', 'firstStartMs', 'idleRssMb', 'loadRssMb', 'serverCpuMsPerLogin', 'enumerationMedianDiffMs', 'bulkImportSeconds']) {
+    for (const fact of ['coldStartMs', 'firstStartMs', 'idleRssMb', 'loadRssMb', 'serverCpuMsPerLogin', 'enumerationMedianDiffMs', 'bulkImportSeconds', 'bitwardenImportSeconds', 'onePuxImportSeconds']) {
       expect(Number.isFinite(sqlite?.facts[fact]), fact).toBe(true);
     }
     // `ww import` ran and every row of its CSV arrived (the bench checks that by syncing the vault afterwards).
     expect(sqlite?.facts.bulkImportItems).toBe(500);
     expect(r.stdout).toMatch(/^bulk add: 500 items with `ww import` in \d+\.\d\d s$/m);
+    expect(r.stdout).toMatch(/^import: 500 items of a Bitwarden JSON export with `ww import` in \d+\.\d\d s; 500 of a 1Password 1PUX in \d+\.\d\d s$/m);
     // Every target is checked (met or missed: no timing is asserted), except the 10,000-item sync and bulk add a quick
     // run skips.
-    expect(sqlite?.targets).toHaveLength(8);
-    for (const check of sqlite?.targets ?? []) expect(check.met === null, check.target).toBe(/^(full sync|bulk add) of 10,000/.test(check.target));
+    expect(sqlite?.targets).toHaveLength(10);
+    for (const check of sqlite?.targets ?? []) expect(check.met === null, check.target).toBe(/^(full sync|bulk add|import) of 10,000/.test(check.target));
     expect(r.stdout).toMatch(/^targets:/m);
   }, 180_000);
 });

@@ -32,6 +32,11 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   ROLE_EXISTS: EXIT.notFound,
   LAST_OWNER: EXIT.notFound,
   ACCOUNT_DISABLED: EXIT.auth,
+  IMPORT_UNREADABLE: EXIT.usage,
+  IMPORT_UNKNOWN_FORMAT: EXIT.usage,
+  IMPORT_TOO_LARGE: EXIT.usage,
+  IMPORT_PASSWORD_REQUIRED: EXIT.auth,
+  IMPORT_WRONG_PASSWORD: EXIT.auth,
 };
 
 /** A CLI-level failure: one line for the user and an exit code. */

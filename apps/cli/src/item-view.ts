@@ -32,12 +32,20 @@ const CARD: FieldSpec[] = [
 const IDENTITY: FieldSpec[] = [
   { name: 'title', read: (c) => c.identity?.title },
   { name: 'first-name', read: (c) => c.identity?.firstName },
+  { name: 'middle-name', read: (c) => c.identity?.middleName },
   { name: 'last-name', read: (c) => c.identity?.lastName },
   { name: 'email', read: (c) => c.identity?.email },
   { name: 'phone', read: (c) => c.identity?.phone },
   { name: 'address', read: (c) => c.identity?.address },
   { name: 'company', read: (c) => c.identity?.company },
   { name: 'identity-username', read: (c) => c.identity?.username },
+  { name: 'city', read: (c) => c.identity?.city },
+  { name: 'state', read: (c) => c.identity?.state },
+  { name: 'postal-code', read: (c) => c.identity?.postalCode },
+  { name: 'country', read: (c) => c.identity?.country },
+  { name: 'ssn', read: (c) => c.identity?.ssn, secret: true },
+  { name: 'passport-number', read: (c) => c.identity?.passportNumber, secret: true },
+  { name: 'license-number', read: (c) => c.identity?.licenseNumber, secret: true },
 ];
 
 const COMMON: FieldSpec[] = [
@@ -124,7 +132,9 @@ export async function itemRows(item: VaultItem): Promise<[string, string][]> {
   }
   if (c.folder) rows.push(['folder', c.folder]);
   if (c.favorite) rows.push(['favorite', 'yes']);
-  for (const f of c.fields) rows.push([f.name, f.hidden ? `******** (--field ${f.name})` : f.value]);
+  if (c.archived) rows.push(['archived', 'yes']);
+  if (c.tags && c.tags.length > 0) rows.push(['tags', c.tags.join(', ')]);
+  for (const f of c.fields) rows.push([f.name, f.hidden ? `******** (--field ${f.name})` : f.kind === 'boolean' ? (f.value === 'true' ? 'yes' : 'no') : f.value]);
   if (c.notes) rows.push(['notes', c.notes]);
   rows.push(['created', new Date(item.createdAt).toISOString()]);
   rows.push(['updated', new Date(item.updatedAt).toISOString()]);

@@ -4,6 +4,7 @@ import { accountCommands } from './commands/account.ts';
 import { adminCommands } from './commands/admin.ts';
 import { authCommands } from './commands/auth.ts';
 import { exportCommands } from './commands/export.ts';
+import { importCommand } from './commands/import.ts';
 import { itemCommands } from './commands/items.ts';
 import { mfaCommands } from './commands/mfa.ts';
 import { oauthCommands } from './commands/oauth.ts';
@@ -55,6 +56,7 @@ Exit codes: 0 ok, 1 usage or validation error, 2 authentication failure, 3 not f
   authCommands(program, context);
   itemCommands(program, context);
   exportCommands(program, context);
+  importCommand(program, context);
   mfaCommands(program, context);
   accountCommands(program, context);
   adminCommands(program, context);

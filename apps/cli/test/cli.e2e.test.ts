@@ -111,7 +111,7 @@ describe('ww CLI end to end against a real server process', () => {
   it('imports a CSV export with a progress line', async () => {
     const csv = join(home, 'export.csv');
     writeFileSync(csv, 'name,username,password,url\nimported-1,a,pw-1,https://one.example\nimported-2,b,pw-2,https://two.example\n');
-    const r = await unlocked(['import', csv]);
+    const r = await unlocked(['import', csv, '--yes']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/\[#+\] 2\/2\nImported 2 item\(s\)\./);
     expect((await unlocked(['get', 'imported-2', '--field', 'password'])).stdout).toBe('pw-2\n');

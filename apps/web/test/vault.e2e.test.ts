@@ -15,6 +15,9 @@ import { WEB_DIST, ensureWebBuild } from '../../../scripts/ensure-web-build.ts';
 import { type TestBrowser, browserStorage, launchBrowser } from './support/browser.ts';
 import { addLoginItem, confirmRecoveryKeySaved, itemPane, login, openItem, register, unlabelledControls, vaultShown } from './support/flows.ts';
 import { type VaultServer, startVaultServer } from './support/server.ts';
+import * as kdbxweb from 'kdbxweb';
+import { FIXTURES } from '@watchword/testkit';
+import '../../../packages/client/src/import/keepass-kdbx.ts';
 
 const EMAIL = 'ada@example.com';
 const PASSWORD = 'velvet orbit canyon marmalade 42';
@@ -330,13 +333,95 @@ describe('web vault in Chromium', () => {
       mimeType: 'text/csv',
       buffer: Buffer.from('name,username,password,url,folder\nForum,ada,"pw,with,commas",https://forum.example,Hobby\nShop,ada2,shop-pw,,\n'),
     });
-    await page.getByRole('button', { name: 'Import' }).click();
-    await page.getByText('Imported 2 item(s).').waitFor();
+    await page.getByRole('button', { name: 'Read file' }).click();
+    await page.getByRole('button', { name: 'Import 2 item(s)' }).click();
+    // Shown on the page and told to screen readers: two nodes with the text.
+    await page.getByText('Imported 2 item(s).').first().waitFor();
     secretsSeen.add('pw,with,commas');
     await page.getByRole('link', { name: 'Vault' }).click();
     await page.getByLabel('Folder').selectOption('Hobby');
     await expect.poll(() => page.getByRole('list', { name: 'Items' }).getByRole('link').allTextContents()).toEqual([expect.stringContaining('Forum')]);
     await page.getByLabel('Folder').selectOption('');
+  });
+
+  /** Reads a real export in the import page: its preview table, then the vault list once imported. */
+  async function importFixture(name: string, expected: { total: number; rows: string[]; leftOut?: string; count: string }) {
+    await page.getByRole('link', { name: 'Import' }).click();
+    await page.getByLabel('File').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: readFileSync(join(FIXTURES, name)) });
+    await page.getByRole('button', { name: 'Read file' }).click();
+    const table = page.getByRole('table', { name: 'Items in the file' });
+    await table.waitFor();
+    const names = await table.locator('tbody tr td:first-child').allTextContents();
+    expect(names).toHaveLength(expected.total);
+    expect(names).toEqual(expect.arrayContaining(expected.rows.map((r) => expect.stringContaining(r))));
+    if (expected.leftOut) await page.getByText(expected.leftOut).first().waitFor();
+    await page.getByRole('button', { name: `Import ${expected.total} item(s)` }).click();
+    await page.getByText(expected.count).first().waitFor();
+  }
+
+  async function vaultNames(folder = ''): Promise<string[]> {
+    await page.getByRole('link', { name: 'Vault' }).click();
+    await page.getByLabel('Folder').selectOption(folder);
+    const names = await page.getByRole('list', { name: 'Items' }).getByRole('link').allTextContents();
+    await page.getByLabel('Folder').selectOption('');
+    return names;
+  }
+
+  it('imports a Bitwarden JSON export: table first, then every item in the vault list', async () => {
+    await importFixture('bitwarden.json', { total: 4, rows: ['My Secure Note', 'Card Name', 'My Identity', 'Login Name'], count: 'Imported 4 item(s).' });
+    const names = await vaultNames('My Folder');
+    for (const n of ['My Secure Note', 'My Identity', 'Login Name']) expect(names).toEqual(expect.arrayContaining([expect.stringContaining(n)]));
+    expect(await vaultNames('Second Folder')).toEqual([expect.stringContaining('Card Name')]);
+    secretsSeen.add('mypassword');
+    // The login came with its three URLs, its user name, and text, hidden and boolean fields.
+    await page.getByLabel('Search').fill('Login Name');
+    await openItem(page, 'Login Name');
+    const pane = itemPane(page);
+    for (const text of ['myusername@gmail.com', 'https://mail.google.com', 'https://google.com', 'https://gmail.com', 'text-field-value', 'favourite', 'folder My Folder']) {
+      await pane.getByText(text).first().waitFor();
+    }
+    await expect(pane.getByText('hidden-field-value').count()).resolves.toBe(0);
+    await pane.locator('dt', { hasText: 'Boolean Field' }).waitFor();
+    expect(await pane.locator('dt:has-text("Boolean Field") + dd').textContent()).toContain('Yes');
+    await page.getByLabel('Search').fill('');
+  });
+
+  it('opens a KeePass KDBX 4 database in the page (Argon2id in WebAssembly) after asking for its password', async () => {
+    const db = kdbxweb.Kdbx.create(new kdbxweb.Credentials(kdbxweb.ProtectedValue.fromString('kdbx in the page')), 'Browser DB');
+    db.setKdf(kdbxweb.Consts.KdfId.Argon2id);
+    db.header.kdfParameters?.set('M', kdbxweb.VarDictionary.ValueType.UInt64, kdbxweb.Int64.from(1024 * 1024));
+    const group = db.createGroup(db.getDefaultGroup(), 'Servers');
+    const entry = db.createEntry(group);
+    entry.fields.set('Title', 'Router admin');
+    entry.fields.set('UserName', 'admin');
+    entry.fields.set('Password', kdbxweb.ProtectedValue.fromString('r0uter-pass'));
+    secretsSeen.add('r0uter-pass');
+    await page.getByRole('link', { name: 'Import' }).click();
+    await page.getByLabel('File').setInputFiles({ name: 'db.kdbx', mimeType: 'application/octet-stream', buffer: Buffer.from(await db.save()) });
+    await page.getByRole('button', { name: 'Read file' }).click();
+    await page.getByText('This file is encrypted: enter its password, then read it again.').waitFor();
+    await page.getByLabel('Password of the file').fill('kdbx in the page');
+    await page.getByRole('button', { name: 'Read file' }).click();
+    await page.getByRole('table', { name: 'Items in the file' }).getByText('Router admin').waitFor();
+    await page.getByRole('button', { name: 'Import 1 item(s)' }).click();
+    await page.getByText('Imported 1 item(s).').first().waitFor();
+    expect(await vaultNames('Servers')).toEqual([expect.stringContaining('Router admin')]);
+  });
+
+  it('imports a 1Password 1PUX export, listing the attachment that cannot come in', async () => {
+    await importFixture('1password.1pux', { total: 9, rows: ['Home Wifi', 'Credit Card', 'Bank Account'], leftOut: 'KeePassXC Logo — attachment "keepassxc.png"', count: 'Imported 9 item(s).' });
+    expect(await vaultNames('Shared')).toEqual([expect.stringContaining('Bank Account')]);
+    const personal = await vaultNames('Personal');
+    expect(personal).toHaveLength(8);
+    for (const n of ['UUID 005 Password', 'Home Wifi', 'Credit Card', 'Login Archived', 'KeePassXC Logo', 'Secure Note', 'Identity']) expect(personal).toEqual(expect.arrayContaining([expect.stringContaining(n)]));
+  });
+
+  it('imports a KeePass 2 XML export: nested groups as folders, the recycle bin into the trash', async () => {
+    await importFixture('keepass2-keepassxc.xml', { total: 4, rows: ['Sample Entry 1', 'Sample Entry 2', 'Subsub Entry', 'delentry'], count: 'Imported 4 item(s) (1 into the trash).' });
+    expect(await vaultNames('Windows/Subsub')).toEqual([expect.stringContaining('Subsub Entry')]);
+    const all = await vaultNames();
+    expect(all).toEqual(expect.arrayContaining([expect.stringContaining('Sample Entry 1'), expect.stringContaining('Sample Entry 2')]));
+    expect(all).not.toEqual(expect.arrayContaining([expect.stringContaining('delentry')]));
   });
 
   it('renders stored markup and javascript: URLs inert (text only; links only for http(s))', async () => {

@@ -10,5 +10,5 @@ export { WatchwordClient } from './client.ts';
 export { AdminClient } from './admin.ts';
 export { OAuthAccountClient, OAuthAdminClient, OAuthInteractionClient, apiKeyAccessToken, type ApiKeyToken } from './oauth.ts';
 export * from './password-policy.ts';
-export { WatchwordError, generatePassword, VAULT_RESET_CONFIRMATION, type ItemContent, type StoredDpopKeyPair } from '@watchword/protocol';
-export { ImportFileError, IMPORT_CSV_COLUMNS, parseCsv, parseImport } from './import-file.ts';
+export { WatchwordError, generatePassword, folderSegments, folderFromSegments, VAULT_RESET_CONFIRMATION, type ItemContent, type StoredDpopKeyPair } from '@watchword/protocol';
+export * from './import/index.ts';

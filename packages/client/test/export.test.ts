@@ -193,10 +193,11 @@ describe('CSV export', () => {
 
   it('has the documented columns, from the item schema', () => {
     expect(CSV_EXPORT_COLUMNS).toEqual([
-      'type', 'name', 'notes', 'favorite', 'folder', 'fields',
+      'type', 'name', 'notes', 'favorite', 'archived', 'folder', 'folderPath', 'tags', 'fields',
       'login.username', 'login.password', 'login.urls', 'login.totp',
       'card.cardholder', 'card.brand', 'card.number', 'card.expMonth', 'card.expYear', 'card.code',
       'identity.title', 'identity.firstName', 'identity.lastName', 'identity.email', 'identity.phone', 'identity.address', 'identity.company', 'identity.username',
+      'identity.middleName', 'identity.city', 'identity.state', 'identity.postalCode', 'identity.country', 'identity.ssn', 'identity.passportNumber', 'identity.licenseNumber',
       'trashed',
     ]);
     // Every property of the schema has its column(s): a property added to the schema comes with it.

@@ -11,6 +11,9 @@ import { WatchwordError } from './errors.ts';
  * and revisions only. Every string is bounded and unknown properties are rejected.
  */
 const strict = { additionalProperties: false } as const;
+/** A nested folder has at most this many levels; its joined path at most this many characters. */
+export const MAX_FOLDER_DEPTH = 16;
+export const MAX_FOLDER_CHARS = 1024;
 const Text = (maxLength: number) => Type.String({ maxLength });
 
 export const ItemTypeSchema = Type.Union([
@@ -20,8 +23,17 @@ export const ItemTypeSchema = Type.Union([
   Type.Literal('identity'),
 ]);
 
+/**
+ * A custom field. `hidden` means the value is concealed on screen (a secret); `kind` says how the value reads:
+ * `text` (the default when absent) or `boolean` (the value is `"true"` or `"false"`).
+ */
 export const ItemFieldSchema = Type.Object(
-  { name: Text(128), value: Text(4096), hidden: Type.Boolean() },
+  {
+    name: Text(128),
+    value: Text(4096),
+    hidden: Type.Boolean(),
+    kind: Type.Optional(Type.Union([Type.Literal('text'), Type.Literal('boolean')])),
+  },
   strict,
 );
 
@@ -29,7 +41,7 @@ export const LoginDataSchema = Type.Object(
   {
     username: Type.Optional(Text(512)),
     password: Type.Optional(Text(1024)),
-    urls: Type.Optional(Type.Array(Text(2048), { maxItems: 20 })),
+    urls: Type.Optional(Type.Array(Text(2048), { maxItems: 50 })),
     totp: Type.Optional(Text(512)),
   },
   strict,
@@ -57,6 +69,14 @@ export const IdentityDataSchema = Type.Object(
     address: Type.Optional(Text(1024)),
     company: Type.Optional(Text(256)),
     username: Type.Optional(Text(512)),
+    middleName: Type.Optional(Text(256)),
+    city: Type.Optional(Text(256)),
+    state: Type.Optional(Text(256)),
+    postalCode: Type.Optional(Text(64)),
+    country: Type.Optional(Text(256)),
+    ssn: Type.Optional(Text(64)),
+    passportNumber: Type.Optional(Text(64)),
+    licenseNumber: Type.Optional(Text(64)),
   },
   strict,
 );
@@ -67,8 +87,14 @@ export const ItemContentSchema = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 256 }),
     notes: Type.Optional(Text(10_000)),
     favorite: Type.Optional(Type.Boolean()),
-    folder: Type.Optional(Text(128)),
-    fields: Type.Array(ItemFieldSchema, { maxItems: 50 }),
+    /** Kept out of everyday lists, still searchable and restorable (1Password's and Proton's "archived"). */
+    archived: Type.Optional(Type.Boolean()),
+    /** The folder as shown: a single name, or a nested path joined with "/" (then `folderPath` holds its segments). */
+    folder: Type.Optional(Text(MAX_FOLDER_CHARS)),
+    /** A nested folder, root first: set only when the folder has more than one level; `folder` is its segments joined with "/". */
+    folderPath: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { minItems: 2, maxItems: MAX_FOLDER_DEPTH })),
+    tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 50 })),
+    fields: Type.Array(ItemFieldSchema, { maxItems: 200 }),
     login: Type.Optional(LoginDataSchema),
     card: Type.Optional(CardDataSchema),
     identity: Type.Optional(IdentityDataSchema),
@@ -79,6 +105,20 @@ export const ItemContentSchema = Type.Object(
 export type ItemType = Static<typeof ItemTypeSchema>;
 export type ItemField = Static<typeof ItemFieldSchema>;
 export type ItemContent = Static<typeof ItemContentSchema>;
+
+/** The segments of an item's folder, root first (empty when it has none). */
+export function folderSegments(content: Pick<ItemContent, 'folder' | 'folderPath'>): string[] {
+  if (content.folderPath) return [...content.folderPath];
+  return content.folder ? [content.folder] : [];
+}
+
+/** The `folder` / `folderPath` pair for a folder given as segments (root first; empty segments dropped). */
+export function folderFromSegments(segments: readonly string[]): Pick<ItemContent, 'folder' | 'folderPath'> {
+  const path = segments.filter((s) => s !== '');
+  if (path.length === 0) return {};
+  if (path.length === 1) return { folder: path[0] as string };
+  return { folder: path.join('/'), folderPath: path };
+}
 
 /**
  * Upper bound of the UTF-8 JSON plaintext. The schema alone allows more (multi-byte
@@ -93,13 +133,20 @@ export const MAX_ITEM_PLAINTEXT_BYTES = 256 * 1024;
  * of the first offending value.
  */
 export function validateItemContent(value: unknown): ItemContent {
-  if (Value.Check(ItemContentSchema, value)) return value;
+  if (Value.Check(ItemContentSchema, value)) {
+    // A nested folder's display path and its segments must agree, so older clients group it the same way.
+    if (value.folderPath !== undefined && value.folder !== value.folderPath.join('/')) {
+      throw new WatchwordError('VALIDATION_FAILED', { details: { field: '/folderPath' } });
+    }
+    return value;
+  }
   const [first] = Value.Errors(ItemContentSchema, value);
   throw new WatchwordError('VALIDATION_FAILED', { details: { field: first?.instancePath ?? '' } });
 }
 
 interface ItemSlot {
-  vaultKey: Uint8Array;
+  /** The vault key: its 32 bytes, or the AES-GCM CryptoKey made from them once (for many items in a row). */
+  vaultKey: Uint8Array | CryptoKey;
   userId: string;
   vaultId: string;
   itemId: string;
@@ -117,7 +164,7 @@ export async function encryptItem(input: ItemSlot & { content: ItemContent }): P
   if (plaintext.length > MAX_ITEM_PLAINTEXT_BYTES) {
     throw new WatchwordError('VALIDATION_FAILED', { details: { field: '', reason: 'too large' } });
   }
-  return sealBytes(await importAesKey(input.vaultKey), plaintext, itemAad(input));
+  return sealBytes(await aesKey(input.vaultKey), plaintext, itemAad(input));
 }
 
 /**
@@ -126,7 +173,7 @@ export async function encryptItem(input: ItemSlot & { content: ItemContent }): P
  * @throws {WatchwordError} `VALIDATION_FAILED` if it decrypts but is not a valid item.
  */
 export async function decryptItem(input: ItemSlot & { data: string }): Promise<ItemContent> {
-  const plaintext = await openBytes(await importAesKey(input.vaultKey), input.data, itemAad(input));
+  const plaintext = await openBytes(await aesKey(input.vaultKey), input.data, itemAad(input));
   let parsed: unknown;
   try {
     parsed = JSON.parse(fromUtf8(plaintext));
@@ -135,6 +182,8 @@ export async function decryptItem(input: ItemSlot & { data: string }): Promise<I
   }
   return validateItemContent(parsed);
 }
+
+const aesKey = (key: Uint8Array | CryptoKey): Promise<CryptoKey> => (key instanceof Uint8Array ? importAesKey(key) : Promise.resolve(key));
 
 function itemAad({ userId, vaultId, itemId, revision }: ItemSlot): Uint8Array<ArrayBuffer> {
   if (!Number.isSafeInteger(revision) || revision < 0) throw new RangeError('revision must be a non-negative integer');

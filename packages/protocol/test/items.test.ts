@@ -58,10 +58,10 @@ describe('item content schema', () => {
     expect(
       fieldOf(() => validateItemContent({ ...content, fields: [...content.fields, { name: 'a', value: 'x'.repeat(4097), hidden: false }] })),
     ).toBe('/fields/1/value');
-    expect(fieldOf(() => validateItemContent({ ...content, login: { urls: Array(21).fill('https://a.example') } }))).toBe('/login/urls');
+    expect(fieldOf(() => validateItemContent({ ...content, login: { urls: Array(51).fill('https://a.example') } }))).toBe('/login/urls');
     expect(fieldOf(() => validateItemContent({ ...content, login: { urls: ['x'.repeat(2049)] } }))).toBe('/login/urls/0');
     expect(fieldOf(() => validateItemContent({ ...content, login: { extra: 'x' } }))).toBe('/login/extra');
-    expect(fieldOf(() => validateItemContent({ ...content, fields: Array(51).fill({ name: 'a', value: 'b', hidden: false }) }))).toBe('/fields');
+    expect(fieldOf(() => validateItemContent({ ...content, fields: Array(201).fill({ name: 'a', value: 'b', hidden: false }) }))).toBe('/fields');
   });
 
   it('rejects non-objects and missing required properties', () => {

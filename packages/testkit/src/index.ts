@@ -15,3 +15,4 @@ export { findSecrets, secretNeedles } from './secret-scan.ts';
 export { type ServerProcess, SOURCE_ENTRY, startServerProcess } from './server-process.ts';
 export * from './soft-authenticator.ts';
 export { type TempDir, createTempDir } from './tmp.ts';
+export { FIXTURES, fixture, folderOf, NOTE_TEXT, passImportItems, type PassImportShape, sorted } from './import-fixtures.ts';

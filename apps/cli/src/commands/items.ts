@@ -4,9 +4,8 @@ import { WatchwordError, generatePassword } from '@watchword/client';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@watchword/protocol';
 import type { CliContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
-import { readImportFile } from '../import-file.ts';
 import { KNOWN_FIELDS, fieldValue, filterItems, itemRows, renderRows } from '../item-view.ts';
-import { progressBar, renderTable } from '../output.ts';
+import { renderTable } from '../output.ts';
 
 type Ctx = (cmd: Command) => CliContext;
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -325,22 +324,6 @@ export function itemCommands(program: Command, context: Ctx): void {
       const item = await findItem(vault, query, 'only');
       await vault.purge(item.id);
       ctx.info(`Purged "${item.content.name}".`);
-    });
-
-  program
-    .command('import <file>')
-    .description('add many items from a JSON array of items or a CSV file (name,username,password,url,notes,totp,folder)')
-    .addOption(new Option('--format <format>', 'file format (default: from the file name)').choices(['json', 'csv']))
-    .action(async (file: string, opts: { format?: 'json' | 'csv' }, cmd: Command) => {
-      const ctx = context(cmd);
-      const contents = readImportFile(file, opts.format);
-      if (contents.length === 0) return ctx.info('Nothing to import.');
-      const vault = await ctx.vault();
-      const bar = progressBar(contents.length);
-      const added = await vault.addMany(contents, { onProgress: bar.update });
-      bar.done();
-      if (ctx.json) return ctx.out(JSON.stringify({ imported: added.length }));
-      ctx.info(`Imported ${added.length} item(s).`);
     });
 
   program

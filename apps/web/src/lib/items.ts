@@ -1,4 +1,4 @@
-import type { ItemContent, VaultItem } from '@watchword/client';
+import { type ItemContent, type VaultItem, folderFromSegments } from '@watchword/client';
 import type { ItemType } from '@watchword/protocol';
 
 export const TYPE_LABELS: Readonly<Record<ItemType, string>> = { login: 'Login', note: 'Secure note', card: 'Card', identity: 'Identity' };
@@ -98,8 +98,12 @@ export function tidy(content: ItemContent): ItemContent {
   };
   const c: ItemContent = { type: content.type, name: content.name.trim(), fields: content.fields.filter((f) => f.name.trim() !== '' || f.value !== '').map((f) => ({ ...f, name: f.name.trim() || 'Field' })) };
   if (content.notes) c.notes = content.notes;
-  if (content.folder?.trim()) c.folder = content.folder.trim();
+  const folder = content.folder?.trim();
+  // A nested folder keeps its segments while its path is unchanged; a folder typed anew is one folder.
+  if (folder) Object.assign(c, folderFromSegments(content.folderPath?.join('/') === folder ? content.folderPath : [folder]));
   if (content.favorite) c.favorite = true;
+  if (content.archived) c.archived = true;
+  if (content.tags && content.tags.length > 0) c.tags = content.tags;
   if (content.type === 'login' && content.login) {
     const login = prune({ ...content.login, urls: (content.login.urls ?? []).map((u) => u.trim()).filter(Boolean), totp: content.login.totp?.trim() });
     if (login) c.login = login;

@@ -57,6 +57,8 @@ export function ItemView({ item }: { item: VaultItem }) {
           {TYPE_LABELS[c.type]}
           {c.folder ? ` · folder ${c.folder}` : ''}
           {c.favorite ? ' · ★ favourite' : ''}
+          {c.archived ? ' · archived' : ''}
+          {c.tags && c.tags.length > 0 ? ` · tags ${c.tags.join(', ')}` : ''}
           {inTrash ? ` · in the trash since ${formatTime(item.deletedAt)}` : ''}
         </p>
       </div>
@@ -112,12 +114,20 @@ export function ItemView({ item }: { item: VaultItem }) {
             {([
               ['Title', c.identity.title],
               ['First name', c.identity.firstName],
+              ['Middle name', c.identity.middleName],
               ['Last name', c.identity.lastName],
               ['E-mail', c.identity.email],
               ['Phone', c.identity.phone],
               ['Address', c.identity.address],
+              ['City', c.identity.city],
+              ['State / province', c.identity.state],
+              ['Postal code', c.identity.postalCode],
+              ['Country', c.identity.country],
               ['Company', c.identity.company],
               ['User name', c.identity.username],
+              ['Social security number', c.identity.ssn],
+              ['Passport number', c.identity.passportNumber],
+              ['Licence number', c.identity.licenseNumber],
             ] as const).map(([label, value]) => (value ? <TextRow key={label} label={label} value={value} copy /> : null))}
           </>
         ) : null}
@@ -127,7 +137,7 @@ export function ItemView({ item }: { item: VaultItem }) {
               <SecretValue value={f.value} what={f.name} />
             </Row>
           ) : (
-            <TextRow key={`f-${i}`} label={f.name} value={f.value} copy />
+            <TextRow key={`f-${i}`} label={f.name} value={f.kind === 'boolean' ? (f.value === 'true' ? 'Yes' : 'No') : f.value} copy={f.kind !== 'boolean'} />
           ),
         )}
         {c.notes ? (
