@@ -25,6 +25,7 @@ import {
   toWatchwordExport,
   buildExport,
 } from '../src/export/index.ts';
+import { parseImportFile } from '../src/import/index.ts';
 import type { VaultItem } from '../src/vault.ts';
 
 const vector = JSON.parse(readFileSync(join(import.meta.dirname, 'vectors', 'encrypted-export.json'), 'utf8')) as {
@@ -287,5 +288,43 @@ describe('buildExport', () => {
     const sealed = await buildExport(vault, { format: 'encrypted-json', userId: 'u', exportPassword: 'export pw here', argon2: CHEAP, now });
     expect(sealed).toMatchObject({ fileName: 'watchword-export-2026-03-04.encrypted.json', plaintext: false });
     expect(parseWatchwordExport(await openEncryptedExport(sealed.text, { password: 'export pw here' })).items).toHaveLength(6);
+  });
+});
+
+// Every export reads back through the importers: Watchword JSON and CSV exactly, Bitwarden JSON through the Bitwarden
+// importer with every value it can carry (Bitwarden's exports have no trash: trashed items are left out).
+const bytes = (text: string) => new TextEncoder().encode(text);
+const live = vault.filter((i) => i.deletedAt === null);
+
+describe('exports read back through the importers', () => {
+  it('Watchword JSON: every item, exactly, with its trash state', async () => {
+    const parsed = await parseImportFile({ bytes: bytes(serializeWatchwordExport(toWatchwordExport(vault))) });
+    expect(parsed.format).toBe('watchword-json');
+    expect(parsed.items.map((i) => ({ content: i.content, trashed: i.trashed }))).toEqual(vault.map((i) => ({ content: i.content, trashed: i.deletedAt !== null })));
+  });
+
+  it('Watchword CSV: every item, exactly, with its trash state', async () => {
+    const parsed = await parseImportFile({ bytes: bytes(toCsvExport(vault)) });
+    expect(parsed.items.map((i) => ({ content: i.content, trashed: i.trashed }))).toEqual(vault.map((i) => ({ content: i.content, trashed: i.deletedAt !== null })));
+  });
+
+  it('Bitwarden JSON: read by the Bitwarden importer with every name, secret, URL, field, folder and favourite', async () => {
+    const { data, skippedTrashed } = toBitwardenExport(vault);
+    expect(skippedTrashed).toBe(1);
+    const parsed = await parseImportFile({ bytes: bytes(JSON.stringify(data)) });
+    expect(parsed.format).toBe('bitwarden-json');
+    expect(parsed.items.map((i) => i.content.name)).toEqual(live.map((i) => i.content.name));
+    for (const [index, original] of live.entries()) {
+      const back = parsed.items[index]?.content;
+      const c = original.content;
+      expect(back?.type, c.name).toBe(c.type);
+      expect(back?.folder ?? undefined, c.name).toBe(c.folder);
+      expect(Boolean(back?.favorite), c.name).toBe(Boolean(c.favorite));
+      expect(back?.notes ?? undefined, c.name).toBe(c.notes);
+      if (c.login) expect(back?.login).toMatchObject(c.login);
+      if (c.card) expect(back?.card).toMatchObject(c.card);
+      if (c.identity) expect(back?.identity).toMatchObject(c.identity);
+      for (const field of c.fields) expect(back?.fields, c.name).toContainEqual(expect.objectContaining({ name: field.name, value: field.value, hidden: field.hidden }));
+    }
   });
 });
