@@ -11,7 +11,7 @@ import { resolveChromium } from './support/chromium.ts';
 
 describe('the Chromium shipped in an npm package', () => {
   it('unpacks with the libraries it needs and renders a page', async () => {
-    const packaged = resolveChromium({ ...process.env, WATCHWORD_CHROMIUM: '', WATCHWORD_CHROMIUM_SOURCE: 'npm' });
+    const packaged = await resolveChromium({ ...process.env, WATCHWORD_CHROMIUM: '', WATCHWORD_CHROMIUM_SOURCE: 'npm' });
     expect(packaged.source).toBe('npm');
     for (const file of ['chromium', 'lib/libnss3.so', 'libEGL.so', 'fonts/fonts.conf']) expect(existsSync(join(dirname(packaged.executablePath), file)), file).toBe(true);
     const browser = await chromium.launch({ executablePath: packaged.executablePath, env: { ...process.env, ...packaged.env } as Record<string, string>, args: ['--no-sandbox', '--headless'] });

@@ -5,7 +5,7 @@ import { type BrowserContext, type Page, chromium } from 'playwright-core';
 import { resolveChromium } from './chromium.ts';
 
 /** The system's Chromium, or the one an npm package ships (support/chromium.ts); never a downloaded browser. */
-export const CHROMIUM = resolveChromium();
+export const CHROMIUM = await resolveChromium();
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'];
 export const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
 

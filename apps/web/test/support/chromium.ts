@@ -10,11 +10,13 @@
  *    machine needs no system package.
  * `WATCHWORD_CHROMIUM_SOURCE=npm` skips the system Chromium (to try the packaged one where both exist).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { dirname, join, normalize } from 'node:path';
-import { brotliDecompressSync } from 'node:zlib';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { brotliDecompressSync, createBrotliDecompress } from 'node:zlib';
+import { extract } from 'tar-fs';
 
 export interface ChromiumBinary {
   executablePath: string;
@@ -25,7 +27,7 @@ export interface ChromiumBinary {
 
 export const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 
-export function resolveChromium(env: NodeJS.ProcessEnv = process.env): ChromiumBinary {
+export async function resolveChromium(env: NodeJS.ProcessEnv = process.env): Promise<ChromiumBinary> {
   const chosen = env.WATCHWORD_CHROMIUM;
   if (chosen !== undefined && chosen !== '') {
     if (!existsSync(chosen)) throw new Error(`WATCHWORD_CHROMIUM names ${chosen}, which does not exist`);
@@ -35,24 +37,7 @@ export function resolveChromium(env: NodeJS.ProcessEnv = process.env): ChromiumB
   return packagedChromium(env);
 }
 
-/** The files in a (ustar) tar archive: regular files only, with their paths. */
-function* tarFiles(archive: Buffer): Generator<{ path: string; data: Buffer; mode: number }> {
-  for (let offset = 0; offset + 512 <= archive.length; ) {
-    const header = archive.subarray(offset, offset + 512);
-    if (header.every((b) => b === 0)) return;
-    const field = (start: number, length: number) => header.subarray(start, start + length).toString('latin1').replace(/\0.*$/s, '');
-    const prefix = field(345, 155);
-    const path = prefix ? `${prefix}/${field(0, 100)}` : field(0, 100);
-    const size = Number.parseInt(field(124, 12).trim() || '0', 8);
-    const mode = Number.parseInt(field(100, 8).trim() || '644', 8);
-    const type = field(156, 1);
-    const data = archive.subarray(offset + 512, offset + 512 + size);
-    if (type === '0' || type === '') yield { path, data, mode };
-    offset += 512 + Math.ceil(size / 512) * 512;
-  }
-}
-
-function packagedChromium(env: NodeJS.ProcessEnv): ChromiumBinary {
+async function packagedChromium(env: NodeJS.ProcessEnv): Promise<ChromiumBinary> {
   const require = createRequire(import.meta.url);
   let pkgDir: string;
   try {
@@ -73,12 +58,8 @@ function packagedChromium(env: NodeJS.ProcessEnv): ChromiumBinary {
       chmodSync(join(staging, 'chromium'), 0o755);
       // Graphics libraries beside the binary (Chromium loads them from its own directory), NSS under lib/, fonts.
       for (const [archive, into] of [['swiftshader.tar.br', ''], ['al2023.tar.br', ''], ['fonts.tar.br', 'fonts']] as const) {
-        for (const file of tarFiles(brotliDecompressSync(readFileSync(join(bin, archive))))) {
-          const target = normalize(join(staging, into, file.path));
-          if (!target.startsWith(staging)) throw new Error(`${archive} holds a path outside its directory`);
-          mkdirSync(dirname(target), { recursive: true });
-          writeFileSync(target, file.data, { mode: file.mode & 0o755 });
-        }
+        // tar-fs refuses entries that would land outside the directory it extracts into.
+        await pipeline(createReadStream(join(bin, archive)), createBrotliDecompress(), extract(join(staging, into)));
       }
       // The packaged fonts.conf names Lambda's directories; point it at ours.
       const fontsDir = join(staging, 'fonts');
