@@ -1,20 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Run, runCli } from './support/run-cli.ts';
 import { findSecrets, GENEROUS_LIMITS, type ServerProcess, startServerProcess } from '@watchword/testkit';
 
-const CLI = join(import.meta.dirname, '..', 'src', 'main.ts');
 const PASSWORD = 'plum-Orbit-quiet-Lantern-93';
 const ITEM_SECRET = 'S3cret!github-pass';
 const EDITED_SECRET = 'N3w!github-pass';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('ww CLI end to end against a real server process', () => {
   let server: ServerProcess;
@@ -23,18 +17,7 @@ describe('ww CLI end to end against a real server process', () => {
   let sessionKey = '';
 
   function ww(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        env: { PATH: process.env.PATH ?? '', HOME: home, WATCHWORD_HOME: home, WATCHWORD_SERVER: server.url, ...options.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d));
-      child.stderr.on('data', (d: Buffer) => (stderr += d));
-      child.stdin.end(options.stdin ?? '');
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    return runCli(args, { HOME: home, WATCHWORD_HOME: home, WATCHWORD_SERVER: server.url, ...options.env }, { stdin: options.stdin ?? '' });
   }
   const unlocked = (args: string[]) => ww(args, { env: { WATCHWORD_SESSION: sessionKey } });
 

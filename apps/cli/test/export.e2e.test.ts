@@ -3,24 +3,18 @@
  * overwritten nor written through a symbolic link, plaintext formats carry a warning on stderr, the encrypted export
  * opens with its password, and the export appears in the account's activity.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Run, runCli } from './support/run-cli.ts';
 import { type BitwardenExport, openEncryptedExport, parseWatchwordExport } from '@watchword/client/export';
 import { GENEROUS_LIMITS, type ServerProcess, startServerProcess } from '@watchword/testkit';
 
-const CLI = join(import.meta.dirname, '..', 'src', 'main.ts');
 const PASSWORD = 'plum-Orbit-quiet-Lantern-93';
 const EXPORT_PASSWORD = 'quartz-Meadow-velvet-Harbor-61';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('ww export against a real server process', () => {
   let server: ServerProcess;
@@ -30,19 +24,7 @@ describe('ww export against a real server process', () => {
   let sessionKey = '';
 
   function ww(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        cwd: out,
-        env: { PATH: process.env.PATH ?? '', HOME: home, WATCHWORD_HOME: home, WATCHWORD_SERVER: server.url, WATCHWORD_SESSION: sessionKey, ...options.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d));
-      child.stderr.on('data', (d: Buffer) => (stderr += d));
-      child.stdin.end(options.stdin ?? '');
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    return runCli(args, { HOME: home, WATCHWORD_HOME: home, WATCHWORD_SERVER: server.url, WATCHWORD_SESSION: sessionKey, ...options.env }, { stdin: options.stdin ?? '', cwd: out });
   }
 
   beforeAll(async () => {

@@ -1,20 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Run, runCli } from './support/run-cli.ts';
 import { type Vault, WatchwordClient, commitImport, parseImportFile, previewImport } from '@watchword/client';
 import { FIXTURES, GENEROUS_LIMITS, type ServerProcess, fixture, sorted, startServerProcess } from '@watchword/testkit';
 
-const CLI = join(import.meta.dirname, '..', 'src', 'main.ts');
 const PASSWORD = 'plum-Orbit-quiet-Lantern-93';
 const EMAIL = 'importer@example.com';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /**
  * `ww import` end to end: every real export in shared/fixtures/imports goes through the CLI into a real server, and
@@ -29,26 +23,7 @@ describe('ww import end to end against a real server process', () => {
   let vault: Vault;
 
   function ww(args: string[], options: { stdin?: string } = {}): Promise<Run> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: home,
-          WATCHWORD_HOME: home,
-          WATCHWORD_SERVER: server.url,
-          WATCHWORD_KDF_VERSION: '0',
-          WATCHWORD_SESSION: sessionKey,
-          NODE_COMPILE_CACHE: join(tmpdir(), 'ww-cli-test-compile-cache'),
-        },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d));
-      child.stderr.on('data', (d: Buffer) => (stderr += d));
-      child.stdin.end(options.stdin ?? '');
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    return runCli(args, { HOME: home, WATCHWORD_HOME: home, WATCHWORD_SERVER: server.url, WATCHWORD_KDF_VERSION: '0', WATCHWORD_SESSION: sessionKey, NODE_COMPILE_CACHE: join(tmpdir(), 'ww-cli-test-compile-cache') }, { stdin: options.stdin ?? '' });
   }
 
   async function vaultContents(trash: 'exclude' | 'only') {

@@ -1,23 +1,17 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Run, runCli } from './support/run-cli.ts';
 import { WatchwordClient } from '@watchword/client';
 import { GENEROUS_LIMITS, type ServerProcess, findSecrets, startServerProcess } from '@watchword/testkit';
 
-const CLI = join(import.meta.dirname, '..', 'src', 'main.ts');
 const PASSWORD = 'plum-Orbit-quiet-Lantern-93';
 const EMAIL = 'offline@example.com';
 const KEPT_SECRET = 'Kept-Secret-Alpha-77';
 const GONE_SECRET = 'Gone-Secret-Beta-88';
 const NOTE_TEXT = 'the spare key is under the third flowerpot';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('ww offline: an encrypted copy of the vault beside the session file', () => {
   let server: ServerProcess | undefined;
@@ -29,18 +23,7 @@ describe('ww offline: an encrypted copy of the vault beside the session file', (
   const cacheFile = () => join(home, 'vault-cache');
 
   function ww(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        env: { PATH: process.env.PATH ?? '', HOME: home, WATCHWORD_HOME: home, WATCHWORD_SERVER: serverUrl, WATCHWORD_KDF_VERSION: '0', NODE_COMPILE_CACHE: join(tmpdir(), 'ww-cli-test-compile-cache'), WATCHWORD_SESSION: sessionKey, ...options.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d));
-      child.stderr.on('data', (d: Buffer) => (stderr += d));
-      child.stdin.end(options.stdin ?? '');
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    return runCli(args, { HOME: home, WATCHWORD_HOME: home, WATCHWORD_SERVER: serverUrl, WATCHWORD_KDF_VERSION: '0', NODE_COMPILE_CACHE: join(tmpdir(), 'ww-cli-test-compile-cache'), WATCHWORD_SESSION: sessionKey, ...options.env }, { stdin: options.stdin ?? '' });
   }
 
   beforeAll(async () => {
