@@ -1,4 +1,4 @@
-import { argon2id } from 'hash-wasm';
+import { argon2idKey } from './argon2id.ts';
 import { DecryptionError, KDF_PROFILES, fromBase64Url, importAesKey, openBytes, randomBytes, sealBytes, toBase64Url, utf8 } from '@watchword/protocol';
 
 /**
@@ -37,15 +37,7 @@ const MAX_SEALED_LENGTH = 256;
 async function stretch(password: string, salt: Uint8Array, kdfVersion: number): Promise<CryptoKey> {
   const profile = KDF_PROFILES[kdfVersion]?.['argon2id-custom'];
   if (!profile) throw new LocalUnlockError();
-  const key = await argon2id({
-    password: utf8(password.normalize('NFKC')),
-    salt,
-    parallelism: profile.parallelism,
-    iterations: profile.iterations,
-    memorySize: profile.memory,
-    hashLength: 32,
-    outputType: 'binary',
-  });
+  const key = await argon2idKey(utf8(password.normalize('NFKC')), salt, { memoryKiB: profile.memory, iterations: profile.iterations, parallelism: profile.parallelism });
   try {
     return await importAesKey(key);
   } finally {

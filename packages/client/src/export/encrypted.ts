@@ -1,4 +1,4 @@
-import { argon2id } from 'hash-wasm';
+import { type Argon2idParams, argon2idKey } from '../argon2id.ts';
 import { WatchwordError, fromBase64Url, fromUtf8, hkdfSha256AesKey, importAesKey, openBytes, randomBytes, sealBytes, toBase64Url, utf8 } from '@watchword/protocol';
 
 /**
@@ -21,11 +21,7 @@ const ARGON2_LIMITS = { memoryKiB: [8, 1_048_576], iterations: [1, 16], parallel
 const SALT_BYTES = { password: 16, account: 32 } as const;
 const AAD_LABEL = 'watchword/v1/export';
 
-export interface Argon2idParams {
-  memoryKiB: number;
-  iterations: number;
-  parallelism: number;
-}
+export { type Argon2idParams, argon2idKey };
 
 export type ExportKey = { password: string } | { accountKey: Uint8Array; userId: string };
 
@@ -48,19 +44,6 @@ export type EncryptedExport =
 
 /** An encrypted export without its ciphertext (each variant kept apart). */
 export type Header = EncryptedExport extends infer E ? (E extends EncryptedExport ? Omit<E, 'data'> : never) : never;
-
-/** Argon2id (RFC 9106), 32 bytes, through hash-wasm. */
-export async function argon2idKey(password: Uint8Array, salt: Uint8Array, params: Argon2idParams): Promise<Uint8Array> {
-  return argon2id({
-    password,
-    salt,
-    iterations: params.iterations,
-    parallelism: params.parallelism,
-    memorySize: params.memoryKiB,
-    hashLength: 32,
-    outputType: 'binary',
-  });
-}
 
 /** The additional data: every header value, NUL-separated after the label. */
 export function encryptedExportAad(header: Header): Uint8Array<ArrayBuffer> {

@@ -1,4 +1,4 @@
-import { argon2id } from 'hash-wasm';
+import { argon2idKey } from '../argon2id.ts';
 import { utf8 } from '@watchword/protocol';
 import { str } from './json.ts';
 import { importError } from './types.ts';
@@ -31,7 +31,7 @@ export async function decryptBitwardenExport(doc: Record<string, unknown>, passw
       throw importError('IMPORT_TOO_LARGE', 'the Bitwarden export asks for Argon2id settings beyond 1 GiB, 16 lanes or 100 passes');
     }
     const saltHash = new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(salt)));
-    master = await argon2id({ password, salt: saltHash, iterations, memorySize: memoryMiB * 1024, parallelism, hashLength: 32, outputType: 'binary' });
+    master = await argon2idKey(utf8(password), saltHash, { iterations, memoryKiB: memoryMiB * 1024, parallelism });
   } else {
     throw importError('IMPORT_UNREADABLE', 'the Bitwarden export names a key derivation Watchword does not know');
   }
