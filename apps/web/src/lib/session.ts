@@ -75,9 +75,13 @@ function sessionUserId(): string | undefined {
 export async function loggedIn(vault: Vault): Promise<void> {
   const dpopKey = vault.session.dpopKey;
   if (!dpopKey) throw new Error('the web vault logs in with a DPoP key');
-  await persistSession({ userId: vault.userId, email: vault.account.email, dpopKey, tokens: vault.session.tokens });
+  try {
+    await persistSession({ userId: vault.userId, email: vault.account.email, dpopKey, tokens: vault.session.tokens });
+    tellOtherTabs({ type: 'login' });
+  } catch {
+    // IndexedDB refused (some private windows): the session lives in this tab only, and a reload logs out.
+  }
   opened(vault);
-  tellOtherTabs({ type: 'login' });
 }
 
 /** After a login or an unlock: keep the vault, start the inactivity lock, load the items. */
