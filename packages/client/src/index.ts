@@ -5,6 +5,7 @@ export { Session, toStoredTokens, type RefreshCoordinator, type StoredSession, t
 export { SealedResumeError, type SealedAccountKey } from './resume.ts';
 export { Vault, type VaultItem, type SyncResult } from './vault.ts';
 export { LocalUnlockError, type LocalUnlockRecord } from './local-unlock.ts';
+export { SealedTokensError, openTokens, sealTokens } from './sealed-tokens.ts';
 export { PinUnlockError, PIN_MIN_LENGTH, PIN_MAX_LENGTH, openPinUnlock, pinAcceptable, sealForPin, type PinUnlockRecord } from './pin-unlock.ts';
 export { VaultCacheError, MAX_VAULT_CACHE_LENGTH, type VaultSnapshot } from './vault-cache.ts';
 export { WatchwordClient } from './client.ts';

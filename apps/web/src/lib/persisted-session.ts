@@ -1,5 +1,4 @@
-import type { StoredTokens } from '@watchword/client';
-import { openBytes, sealBytes, utf8 } from '@watchword/protocol';
+import { type StoredTokens, openTokens, sealTokens } from '@watchword/client';
 import { database } from './idb.ts';
 
 /**
@@ -7,7 +6,8 @@ import { database } from './idb.ts';
  * opens the vault locked instead of logged out (docs/web-vault.md, "What the browser keeps"):
  * - `sealKey`: a non-extractable AES-256-GCM CryptoKey made for this record, stored by structured clone (a page script
  *   can use it but never read its bytes);
- * - `tokens`: the access and refresh tokens, sealed under `sealKey` with the user id in the AAD — never in the clear;
+ * - `tokens`: the access and refresh tokens, sealed under `sealKey` with the user id in the AAD (the SDK's
+ *   sealed-tokens.ts) — never in the clear;
  * - `dpopKey`: the DPoP key pair the tokens are bound to (RFC 9449), its private key non-extractable;
  * - the user id and e-mail address (not secrets: the locked screen names the account).
  * The account key is not here: unlocking derives it again (master password) or opens a device unlock record (PIN).
@@ -22,7 +22,6 @@ export interface PersistedSession {
 }
 
 const KEY = 'current';
-const aad = (userId: string) => utf8(`watchword/v1/web-session\0${userId}`);
 
 function isPersisted(value: unknown): value is PersistedSession {
   const v = value as Partial<PersistedSession> | undefined;
@@ -30,10 +29,6 @@ function isPersisted(value: unknown): value is PersistedSession {
     typeof v === 'object' && v !== null && v.version === 1 && typeof v.userId === 'string' && typeof v.email === 'string' &&
     typeof v.tokens === 'string' && v.sealKey instanceof CryptoKey && v.dpopKey?.privateKey instanceof CryptoKey && v.dpopKey.publicKey instanceof CryptoKey
   );
-}
-
-async function sealTokens(key: CryptoKey, userId: string, tokens: StoredTokens): Promise<string> {
-  return sealBytes(key, utf8(JSON.stringify(tokens)), aad(userId));
 }
 
 /** Keeps a new session (after a login), replacing any earlier one. The DPoP private key must be non-extractable. */
@@ -57,11 +52,7 @@ export async function loadSession(): Promise<(Omit<PersistedSession, 'tokens'> &
   if (record === undefined) return undefined;
   try {
     if (!isPersisted(record)) throw new Error('not a session record');
-    const tokens = JSON.parse(new TextDecoder().decode(await openBytes(record.sealKey, record.tokens, aad(record.userId)))) as StoredTokens;
-    if (typeof tokens.refreshToken !== 'string' || typeof tokens.accessToken !== 'string' || typeof tokens.accessExpiresAt !== 'number') {
-      throw new Error('not a token pair');
-    }
-    return { ...record, tokens };
+    return { ...record, tokens: await openTokens(record.sealKey, record.userId, record.tokens) };
   } catch {
     await wipeSession();
     return undefined;
