@@ -31,10 +31,12 @@ export function App() {
   if (top === 'verify-email') return <Layout minimal><VerifyEmailPage /></Layout>;
   if (top === 'recover') return <Layout minimal><RecoverPage /></Layout>;
 
+  // Until the kept session is found (or not) in IndexedDB: a moment, usually not long enough to see.
+  if (state.phase === 'starting') return <Layout minimal><p role="status">Opening…</p></Layout>;
   if (state.phase === 'anonymous') {
     return <Layout minimal>{top === 'register' ? <RegisterPage /> : <LoginPage notice={state.notice} />}</Layout>;
   }
-  if (state.phase === 'locked') return <Layout minimal><UnlockPage email={state.email} idle={state.idle} /></Layout>;
+  if (state.phase === 'locked') return <Layout minimal><UnlockPage userId={state.userId} email={state.email} idle={state.idle} /></Layout>;
   return (
     <Layout>
       <SignedIn top={top} parts={route.parts} />

@@ -9,11 +9,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
+import { WatchwordClient } from '@watchword/client';
 import { decodeBase32, totp } from '@watchword/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_DIST, ensureWebBuild } from '../../../scripts/ensure-web-build.ts';
 import { type TestBrowser, browserStorage, launchBrowser } from './support/browser.ts';
-import { addLoginItem, confirmRecoveryKeySaved, itemPane, login, openItem, register, unlabelledControls, vaultShown } from './support/flows.ts';
+import { addLoginItem, confirmRecoveryKeySaved, itemPane, login, openItem, register, unlabelledControls, unlockWithPassword, vaultShown } from './support/flows.ts';
 import { type VaultServer, startVaultServer } from './support/server.ts';
 import * as kdbxweb from 'kdbxweb';
 import { FIXTURES } from '@watchword/testkit';
@@ -219,9 +220,11 @@ describe('web vault in Chromium', () => {
     await page.getByRole('heading', { name: 'Edit “GitHub”' }).waitFor();
     await page.getByLabel('User name', { exact: true }).fill('ada-from-tab-1');
 
-    // Meanwhile, a second tab (its own login: sessions live in memory, per tab) changes the password.
+    // Meanwhile, a second tab (the same session, kept by the browser: it opens locked) changes the password.
     const tab2 = await browser.newPage();
-    await login(tab2, server.url, EMAIL, PASSWORD);
+    await tab2.goto(`${server.url}/#/vault`);
+    await unlockWithPassword(tab2, PASSWORD);
+    await vaultShown(tab2);
     await openItem(tab2, 'GitHub');
     await tab2.getByRole('link', { name: 'Edit' }).click();
     await tab2.getByLabel('Password', { exact: true }).fill('changed-in-tab-2!');
@@ -239,7 +242,8 @@ describe('web vault in Chromium', () => {
 
     // Nothing was overwritten: the second tab's version is what the server holds.
     await tab2.reload();
-    await login(tab2, server.url, EMAIL, PASSWORD);
+    await unlockWithPassword(tab2, PASSWORD);
+    await vaultShown(tab2);
     await openItem(tab2, 'GitHub');
     await tab2.getByRole('button', { name: 'Reveal password' }).click();
     await tab2.getByText('changed-in-tab-2!').waitFor();
@@ -511,13 +515,14 @@ describe('web vault in Chromium', () => {
   });
 
   it('lists the devices and ends another session at once', async () => {
-    const tab2 = await browser.newPage();
-    await login(tab2, server.url, EMAIL, PASSWORD);
+    // Another device: a login outside this browser (every tab of this browser shares one session).
+    const other = new WatchwordClient({ serverUrl: server.url });
+    const otherVault = await other.login({ email: EMAIL, password: PASSWORD, deviceName: 'second laptop' });
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('link', { name: 'Devices' }).click();
     const rows = page.getByRole('table', { name: 'Devices logged in' }).getByRole('row');
-    // Header + this tab + the second tab (the conflict test's second tab logged out by reloading: its session is
-    // still listed until it expires, so count the live ones by their buttons instead).
+    // Header + this browser + the other device.
+    await expect.poll(() => rows.count()).toBe(3);
     await rows.getByRole('button', { name: /^End session/ }).first().waitFor();
     // How each session was signed in: these logins used the password only.
     await rows.getByRole('cell', { name: 'None (password only)' }).first().waitFor();
@@ -527,7 +532,8 @@ describe('web vault in Chromium', () => {
     await expect.poll(() => rows.getByRole('button', { name: /^End session/ }).count()).toBe(before - 1);
     await page.getByRole('link', { name: 'Security activity' }).click();
     await page.getByRole('cell', { name: 'Log in' }).first().waitFor();
-    await tab2.close();
+    // Ended at once: the other device's next call is refused.
+    await expect(otherVault.session.listSessions()).rejects.toMatchObject({ code: expect.stringMatching(/INVALID_TOKEN|INVALID_REFRESH_TOKEN|UNAUTHENTICATED/) });
   });
 
   it('is usable on a phone-sized screen', async () => {
@@ -555,10 +561,11 @@ describe('web vault in Chromium', () => {
     await page.getByRole('heading', { name: 'Log in to your vault' }).waitFor();
     const storage = await browserStorage(page);
     expect(Object.keys(storage.local)).toEqual(['watchword.settings']);
-    expect(JSON.parse(storage.local['watchword.settings'] ?? '{}')).toEqual({ autoLockMinutes: 2 });
+    expect(JSON.parse(storage.local['watchword.settings'] ?? '{}')).toEqual({ autoLockMinutes: 2, logoutOnClose: false });
     expect(storage.session).toEqual({});
     expect(storage.cookies).toBe('');
-    expect(storage.indexedDb).toEqual([]);
+    // The vault's database stays, emptied by the logout (session.e2e.test.ts dumps it store by store).
+    expect(storage.indexedDb).toEqual(['watchword']);
     expect(storage.caches).toEqual([]);
     expect(await browser.context.cookies()).toEqual([]);
     const everything = JSON.stringify(storage);

@@ -1,7 +1,7 @@
 import { type FetchLike, HttpClient } from './http.ts';
 import { type RegisterResult, type SecondFactorPrompt, login, register } from './auth.ts';
 import { type RecoverInput, AccountSecurity, changePassword, proveMasterPassword, recover, requestRecovery, resetVault, verifyEmail } from './account.ts';
-import { Session, type StoredSession, type StoredTokens, toStoredTokens } from './session.ts';
+import { type RefreshCoordinator, Session, type StoredSession, type StoredTokens, toStoredTokens } from './session.ts';
 import { Vault } from './vault.ts';
 import { AdminClient } from './admin.ts';
 import { OAuthAccountClient, OAuthAdminClient, OAuthInteractionClient } from './oauth.ts';
@@ -30,6 +30,8 @@ export interface ClientOptions {
    * turn it off.
    */
   passwordPolicy?: boolean;
+  /** Takes part in every refresh-token rotation of this client's sessions (session.ts RefreshCoordinator). */
+  coordinateRefresh?: RefreshCoordinator;
 }
 
 /** The SDK's front door: register, log in (→ an unlocked Vault), or resume a stored session. */
@@ -69,7 +71,7 @@ export class WatchwordClient {
     const { tokens, exportKey } = await login(this.http, { ...input, ...(dpopKey ? { dpopKey } : {}) });
     const stored = toStoredTokens(tokens);
     await this.#options.onTokens?.(stored);
-    return Vault.open(new Session(this.http, stored, this.#options.onTokens, dpopKey, storedDpopKey), { exportKey });
+    return Vault.open(new Session(this.http, stored, this.#options.onTokens, dpopKey, storedDpopKey, this.#options.coordinateRefresh), { exportKey });
   }
 
   /** Changes the master password of an unlocked vault; every other session ends. */
@@ -130,7 +132,7 @@ export class WatchwordClient {
 
   /** A session from stored tokens (no vault key: for `token`, `logout`, …); pass the DPoP key they are bound to. */
   session(tokens: StoredTokens, dpopKey?: CryptoKeyPair): Session {
-    return new Session(this.http, tokens, this.#options.onTokens, dpopKey);
+    return new Session(this.http, tokens, this.#options.onTokens, dpopKey, undefined, this.#options.coordinateRefresh);
   }
 
   /**
@@ -149,9 +151,9 @@ export class WatchwordClient {
    * IndexedDB); `stored.dpop` is then null.
    */
   async restoreSession(stored: StoredSession, dpopKey?: CryptoKeyPair): Promise<Session> {
-    if (dpopKey) return new Session(this.http, stored.tokens, this.#options.onTokens, dpopKey);
+    if (dpopKey) return new Session(this.http, stored.tokens, this.#options.onTokens, dpopKey, undefined, this.#options.coordinateRefresh);
     const dpop: StoredDpopKeyPair | null = stored.dpop;
-    return new Session(this.http, stored.tokens, this.#options.onTokens, dpop ? await importDpopKeyPair(dpop) : undefined, dpop ?? undefined);
+    return new Session(this.http, stored.tokens, this.#options.onTokens, dpop ? await importDpopKeyPair(dpop) : undefined, dpop ?? undefined, this.#options.coordinateRefresh);
   }
 
   /**

@@ -26,6 +26,14 @@ export interface StoredSession {
   dpop: StoredDpopKeyPair | null;
 }
 
+/**
+ * Runs one refresh-token rotation for a session. `rotate` presents `current` to the server and returns the successor;
+ * a coordinator may instead return tokens another holder of the same session already rotated to (the web vault's
+ * tabs share one session: they take turns through a Web Lock and hand each other the successor, so no tab presents a
+ * token another tab has already rotated — RFC 9700 §4.14.2 reuse detection would end the session).
+ */
+export type RefreshCoordinator = (current: StoredTokens, rotate: (tokens: StoredTokens) => Promise<StoredTokens>) => Promise<StoredTokens>;
+
 export function toStoredTokens(tokens: TokenResponse, now = Date.now()): StoredTokens {
   return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, accessExpiresAt: now + tokens.expiresIn * 1000 };
 }
@@ -42,6 +50,7 @@ export class Session {
   /** The key the session's tokens are bound to (RFC 9449), if any. */
   readonly dpopKey: CryptoKeyPair | undefined;
   readonly #storedDpopKey: StoredDpopKeyPair | undefined;
+  readonly #coordinate: RefreshCoordinator | undefined;
 
   constructor(
     http: HttpClient,
@@ -49,12 +58,14 @@ export class Session {
     onTokens?: (tokens: StoredTokens) => void | Promise<void>,
     dpopKey?: CryptoKeyPair,
     storedDpopKey?: StoredDpopKeyPair,
+    coordinate?: RefreshCoordinator,
   ) {
     this.http = http;
     this.#tokens = tokens;
     this.#onTokens = onTokens;
     this.dpopKey = dpopKey;
     this.#storedDpopKey = storedDpopKey;
+    this.#coordinate = coordinate;
   }
 
   get tokens(): StoredTokens {
@@ -82,8 +93,9 @@ export class Session {
   async refresh(): Promise<StoredTokens> {
     this.#refreshing ??= (async () => {
       try {
-        const response = await this.http.call(api.auth.refresh, { body: { refreshToken: this.#tokens.refreshToken } }, this.dpopKey ? { dpopKey: this.dpopKey } : {});
-        this.#tokens = toStoredTokens(response);
+        const rotate = async (tokens: StoredTokens) =>
+          toStoredTokens(await this.http.call(api.auth.refresh, { body: { refreshToken: tokens.refreshToken } }, this.dpopKey ? { dpopKey: this.dpopKey } : {}));
+        this.#tokens = this.#coordinate ? await this.#coordinate(this.#tokens, rotate) : await rotate(this.#tokens);
         await this.#onTokens?.(this.#tokens);
         return this.#tokens;
       } finally {

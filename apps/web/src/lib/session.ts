@@ -1,26 +1,46 @@
-import { type Session, type Vault, type VaultItem, WatchwordClient } from '@watchword/client';
+import { type Session, Vault, type VaultItem, WatchwordClient } from '@watchword/client';
 import { startAutoLock } from './autolock.ts';
 import { clearCopiedSecret } from './clipboard.ts';
 import { describeError, isSessionEnded } from './errors.ts';
+import { database } from './idb.ts';
+import { loadSession, persistSession, updateTokens } from './persisted-session.ts';
+import { openWithPin } from './pin.ts';
 import { navigate } from './router.ts';
-import { settings } from './settings.ts';
+import { settings, updateSettings } from './settings.ts';
 import { createStore } from './store.ts';
+import { anotherTabOpen, exclusively, onTabMessage, tellOtherTabs } from './tabs.ts';
 
 /**
- * The page's one session. Everything secret lives in memory only (docs/web-vault.md):
- * - the Vault object holds the account and vault keys; locking zeroes and drops it;
- * - the Session object holds the access and refresh tokens and the DPoP key pair (non-extractable private key);
- *   it survives a lock, so unlocking needs the master password only — and a reload ends it (log in again).
- * Nothing goes to localStorage, sessionStorage, IndexedDB or cookies.
+ * The page's one session, and this browser profile's (docs/web-vault.md, "What the browser keeps"):
+ * - the Vault object holds the account and vault keys, in memory only; locking zeroes and drops it;
+ * - the Session object holds the tokens and the DPoP key pair (non-extractable private key); it is also kept in
+ *   IndexedDB, the tokens sealed (persisted-session.ts), so a reload or a new tab opens the vault *locked*, on the same
+ *   session — no new login, no second factor, one entry in the Devices list;
+ * - the tabs share that session: refresh-token rotation takes turns through a Web Lock and hands the successor over
+ *   through IndexedDB (so no tab presents a token another already rotated), and a lock the person asks for, a login
+ *   and a logout reach every tab (tabs.ts).
  */
-export const client = new WatchwordClient({ serverUrl: location.origin });
+export const client = new WatchwordClient({
+  serverUrl: location.origin,
+  // One rotation at a time across tabs; a tab whose token another tab already rotated takes the successor instead.
+  coordinateRefresh: (current, rotate) =>
+    exclusively('refresh', async () => {
+      const userId = sessionUserId();
+      const kept = await loadSession();
+      if (kept && kept.userId === userId && kept.tokens.refreshToken !== current.refreshToken) return kept.tokens;
+      const next = await rotate(current);
+      if (userId !== undefined) await updateTokens(userId, next);
+      return next;
+    }),
+});
 
 export type AuthState =
+  | { readonly phase: 'starting' }
   | { readonly phase: 'anonymous'; readonly notice?: string }
-  | { readonly phase: 'locked'; readonly session: Session; readonly email: string; readonly idle: boolean }
+  | { readonly phase: 'locked'; readonly session: Session; readonly userId: string; readonly email: string; readonly idle: boolean }
   | { readonly phase: 'unlocked'; readonly vault: Vault; readonly email: string };
 
-export const auth = createStore<AuthState>({ phase: 'anonymous' });
+export const auth = createStore<AuthState>({ phase: 'starting' });
 
 /** The decrypted items (trash included) of the unlocked vault; null while loading or locked. */
 export const items = createStore<readonly VaultItem[] | null>(null);
@@ -44,6 +64,24 @@ export function currentVault(): Vault {
 export function currentSession(): Session | undefined {
   const state = auth.get();
   return state.phase === 'unlocked' ? state.vault.session : state.phase === 'locked' ? state.session : undefined;
+}
+
+function sessionUserId(): string | undefined {
+  const state = auth.get();
+  return state.phase === 'unlocked' ? state.vault.userId : state.phase === 'locked' ? state.userId : undefined;
+}
+
+/** After a login: keep the session in IndexedDB (sealed), tell the other tabs, open the vault. */
+export async function loggedIn(vault: Vault): Promise<void> {
+  const dpopKey = vault.session.dpopKey;
+  if (!dpopKey) throw new Error('the web vault logs in with a DPoP key');
+  try {
+    await persistSession({ userId: vault.userId, email: vault.account.email, dpopKey, tokens: vault.session.tokens });
+    tellOtherTabs({ type: 'login' });
+  } catch {
+    // IndexedDB refused (some private windows): the session lives in this tab only, and a reload logs out.
+  }
+  opened(vault);
 }
 
 /** After a login or an unlock: keep the vault, start the inactivity lock, load the items. */
@@ -73,8 +111,11 @@ export async function refreshItems(): Promise<void> {
   }
 }
 
-/** Drops the keys (zeroed) and the decrypted items; the session stays for a quick unlock. */
-export function lock(options: { idle?: boolean } = {}): void {
+/**
+ * Drops the keys (zeroed) and the decrypted items; the session stays for a quick unlock. A lock the person asks for
+ * locks every tab; the inactivity lock only this one (a tab in the background is always "inactive").
+ */
+export function lock(options: { idle?: boolean; fromOtherTab?: boolean } = {}): void {
   const state = auth.get();
   if (state.phase !== 'unlocked') return;
   stopAutoLock?.();
@@ -83,17 +124,39 @@ export function lock(options: { idle?: boolean } = {}): void {
   items.set(null);
   itemsError.set(null);
   state.vault.lock();
-  auth.set({ phase: 'locked', session: state.vault.session, email: state.email, idle: options.idle === true });
+  auth.set({ phase: 'locked', session: state.vault.session, userId: state.vault.userId, email: state.email, idle: options.idle === true });
+  if (options.idle !== true && options.fromOtherTab !== true) tellOtherTabs({ type: 'lock' });
 }
 
+/** Unlocks with the master password: proven to the server on the live session (no new session, no second factor). */
 export async function unlock(password: string): Promise<void> {
   const state = auth.get();
   if (state.phase !== 'locked') return;
   opened(await client.unlock(state.session, password));
 }
 
-/** Forgets everything local and shows the login page (with `notice`, if given). */
-export function forgetSession(notice?: string): void {
+/** Unlocks with this device's PIN (pin.ts): the account key is opened here, the vault keys fetched on the live session. */
+export async function unlockWithPin(pin: string): Promise<void> {
+  const state = auth.get();
+  if (state.phase !== 'locked') return;
+  const accountKey = await openWithPin(state.userId, pin);
+  let vault: Vault;
+  try {
+    vault = await Vault.open(state.session, { accountKey });
+  } catch (error) {
+    accountKey.fill(0);
+    throw error;
+  }
+  opened(vault);
+}
+
+/** Everything this profile keeps for the account: the session, the device unlock records, the vault copy. */
+async function wipeDevice(): Promise<void> {
+  const db = await database();
+  await Promise.all((['session', 'device-unlock', 'vault-cache'] as const).map((store) => db.clear(store)));
+}
+
+function forgetHere(notice: string | undefined): void {
   const state = auth.get();
   stopAutoLock?.();
   stopAutoLock = undefined;
@@ -103,6 +166,12 @@ export function forgetSession(notice?: string): void {
   if (state.phase === 'unlocked') state.vault.lock();
   auth.set(notice === undefined ? { phase: 'anonymous' } : { phase: 'anonymous', notice });
   navigate('/login', { replace: true });
+}
+
+/** Forgets everything local — in memory, in IndexedDB and in every tab — and shows the login page (with `notice`). */
+export function forgetSession(notice?: string): void {
+  forgetHere(notice);
+  void wipeDevice().finally(() => tellOtherTabs({ type: 'logout', everywhere: false }));
 }
 
 export function sessionEnded(): void {
@@ -118,6 +187,77 @@ export async function logout(options: { everywhere?: boolean } = {}): Promise<vo
   } catch {
     // Already ended, or the server is unreachable: the tokens are forgotten here all the same.
   } finally {
-    forgetSession(options.everywhere ? 'You were logged out on every device.' : 'You are logged out.');
+    forgetHere(options.everywhere ? 'You were logged out on every device.' : 'You are logged out.');
+    await wipeDevice().catch(() => undefined);
+    tellOtherTabs({ type: 'logout', everywhere: options.everywhere === true });
   }
 }
+
+/** The session kept in IndexedDB, restored locked; false when there is none. */
+async function restoreKept(): Promise<boolean> {
+  const kept = await loadSession();
+  if (!kept) return false;
+  const session = await client.restoreSession({ tokens: kept.tokens, dpop: null }, kept.dpopKey);
+  auth.set({ phase: 'locked', session, userId: kept.userId, email: kept.email, idle: false });
+  return true;
+}
+
+/**
+ * "Log out when the browser closes": a tab marks its browser session in sessionStorage (which lives as long as the
+ * tab, reloads included). A page that opens without the mark while no other vault tab answers is the first of a new
+ * browser session: the kept session is ended on the server and wiped before anything else.
+ */
+const OPEN_MARK = 'watchword.open';
+
+async function endKeptSession(): Promise<void> {
+  const kept = await loadSession();
+  if (kept) {
+    const session = await client.restoreSession({ tokens: kept.tokens, dpop: null }, kept.dpopKey);
+    await session.logout().catch(() => undefined);
+  }
+  await wipeDevice();
+}
+
+export function setLogoutOnClose(on: boolean): void {
+  updateSettings({ logoutOnClose: on });
+  try {
+    if (on) sessionStorage.setItem(OPEN_MARK, '1');
+    else sessionStorage.removeItem(OPEN_MARK);
+  } catch {
+    // sessionStorage disabled: the next start finds no mark and logs out, the safe side.
+  }
+}
+
+/** Page start: restore this profile's session, locked (or end it, with "log out when the browser closes"). */
+export async function start(): Promise<void> {
+  try {
+    if (settings.get().logoutOnClose) {
+      const marked = sessionStorage.getItem(OPEN_MARK) !== null;
+      if (!marked && !(await anotherTabOpen())) await endKeptSession();
+      sessionStorage.setItem(OPEN_MARK, '1');
+    }
+    await restoreKept();
+  } catch {
+    // IndexedDB unavailable (a private window may refuse it): the page works, logged out, as before.
+  } finally {
+    if (auth.get().phase === 'starting') auth.set({ phase: 'anonymous' });
+  }
+}
+
+onTabMessage((message) => {
+  const state = auth.get();
+  switch (message.type) {
+    case 'login':
+      if (state.phase === 'anonymous') void restoreKept().catch(() => undefined);
+      break;
+    case 'lock':
+      lock({ fromOtherTab: true });
+      break;
+    case 'logout':
+      if (state.phase === 'locked' || state.phase === 'unlocked') {
+        forgetHere(message.everywhere ? 'You were logged out on every device.' : 'You are logged out.');
+      }
+      break;
+  }
+});
+

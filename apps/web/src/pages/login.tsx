@@ -7,7 +7,7 @@ import { useAction } from '../lib/action.ts';
 import { describeError } from '../lib/errors.ts';
 import { describeUserAgent } from '../lib/format.ts';
 import { navigate, route } from '../lib/router.ts';
-import { client, opened } from '../lib/session.ts';
+import { client, loggedIn } from '../lib/session.ts';
 import { getAssertion, webauthnSupported } from '../lib/webauthn.ts';
 
 /** What the SDK's second-factor prompt is waiting for: the page answers it from a form. */
@@ -46,7 +46,7 @@ export function LoginPage({ notice }: { notice?: string | undefined }) {
             }),
         });
         setPassword('');
-        opened(vault);
+        await loggedIn(vault);
         const top = route.get().parts[0];
         if (top === undefined || top === 'login' || top === 'register') navigate('/vault', { replace: true });
       } catch (error) {

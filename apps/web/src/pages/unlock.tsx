@@ -1,23 +1,47 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ErrorMessage, Notice, PageTitle, SubmitButton } from '../components/feedback.tsx';
 import { PasswordField } from '../components/fields.tsx';
 import { useAction } from '../lib/action.ts';
-import { logout, unlock } from '../lib/session.ts';
+import { hasPin } from '../lib/pin.ts';
+import { logout, unlock, unlockWithPin } from '../lib/session.ts';
 
-/** The locked vault: the session is still live, the keys are gone; the master password brings them back. */
-export function UnlockPage({ email, idle }: { email: string; idle: boolean }) {
-  const [password, setPassword] = useState('');
+/**
+ * The locked vault: the session is still live (kept across reloads and tabs), the keys are gone. The master password
+ * brings them back, or this device's PIN when one is set.
+ */
+export function UnlockPage({ userId, email, idle }: { userId: string; email: string; idle: boolean }) {
+  const [secret, setSecret] = useState('');
+  const [pinSet, setPinSet] = useState(false);
+  const [method, setMethod] = useState<'password' | 'pin'>('password');
   const action = useAction();
+
+  useEffect(() => {
+    void hasPin(userId).then((set) => {
+      setPinSet(set);
+      if (set) setMethod('pin');
+    }, () => undefined);
+  }, [userId]);
 
   const submit = (e: Event) => {
     e.preventDefault();
     void action.run(async () => {
       try {
-        await unlock(password);
+        if (method === 'pin') await unlockWithPin(secret);
+        else await unlock(secret);
       } finally {
-        setPassword('');
+        setSecret('');
+        // A 5th wrong PIN removes it: fall back to the master password.
+        if (method === 'pin' && !(await hasPin(userId).catch(() => false))) {
+          setPinSet(false);
+          setMethod('password');
+        }
       }
     });
+  };
+
+  const switchTo = (next: 'password' | 'pin') => {
+    setSecret('');
+    setMethod(next);
   };
 
   return (
@@ -28,12 +52,21 @@ export function UnlockPage({ email, idle }: { email: string; idle: boolean }) {
         <p>
           Logged in as <strong>{email}</strong>.
         </p>
-        <PasswordField label="Master password" value={password} onInput={setPassword} autoComplete="current-password" required autoFocus />
+        {method === 'pin' ? (
+          <PasswordField key="pin" label="PIN" value={secret} onInput={setSecret} autoComplete="off" maxLength={64} required autoFocus />
+        ) : (
+          <PasswordField key="password" label="Master password" value={secret} onInput={setSecret} autoComplete="current-password" required autoFocus />
+        )}
         <ErrorMessage message={action.error} />
         <SubmitButton busy={action.busy} busyText="Unlocking…">
           Unlock
         </SubmitButton>
       </form>
+      {pinSet ? (
+        <button type="button" class="link" onClick={() => switchTo(method === 'pin' ? 'password' : 'pin')}>
+          {method === 'pin' ? 'Use the master password instead' : 'Use the PIN instead'}
+        </button>
+      ) : null}
       <button type="button" class="secondary" onClick={() => void logout()}>
         Log out
       </button>

@@ -34,6 +34,14 @@ export async function login(page: Page, url: string, email: string, password: st
   await vaultShown(page);
 }
 
+/** A reload or a new tab opens the vault locked on the profile's kept session: unlock it with the master password. */
+export async function unlockWithPassword(page: Page, password: string): Promise<void> {
+  await page.getByRole('heading', { name: 'Your vault is locked' }).waitFor({ timeout: 30_000 });
+  await page.getByLabel('Master password').fill(password);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor({ timeout: 30_000 });
+}
+
 export async function vaultShown(page: Page): Promise<void> {
   await page.getByRole('navigation', { name: 'Main' }).waitFor({ timeout: 30_000 });
   await page.getByText(/\d+ items?/).first().waitFor();

@@ -52,7 +52,9 @@ export function AccountSection() {
       />
 
       <h2>Sessions</h2>
-      <p>This page keeps its session in memory only: reloading the page or closing the tab logs you out.</p>
+      <p>
+        This browser keeps its session, locked, across reloads and tabs (see <a href="#/settings/device">This device</a>).
+      </p>
       <button type="button" class="secondary" disabled={everywhere.busy} onClick={() => void everywhere.run(() => logout({ everywhere: true }))}>
         Log out on every device
       </button>

@@ -6,12 +6,14 @@ import { DeleteAccountSection } from './delete-account.tsx';
 import { ExportSection } from './export.tsx';
 import { PasswordSection } from './password.tsx';
 import { SessionsSection } from './sessions.tsx';
+import { ThisDeviceSection } from './this-device.tsx';
 import { TwoStepSection } from './two-step.tsx';
 
 const SECTIONS = [
   ['account', 'Account'],
   ['password', 'Master password'],
   ['two-step', 'Two-step login'],
+  ['device', 'This device'],
   ['sessions', 'Devices'],
   ['activity', 'Security activity'],
   ['export', 'Export'],
@@ -41,6 +43,7 @@ export function SettingsPage({ section }: { section: string | undefined }) {
         {current === 'account' ? <AccountSection /> : null}
         {current === 'password' ? <PasswordSection /> : null}
         {current === 'two-step' ? <TwoStepSection /> : null}
+        {current === 'device' ? <ThisDeviceSection /> : null}
         {current === 'sessions' ? <SessionsSection /> : null}
         {current === 'activity' ? <ActivitySection /> : null}
         {current === 'export' ? <ExportSection /> : null}
