@@ -2,13 +2,14 @@ import type { ItemContent, VaultItem } from '@watchword/client';
 import { type ItemField, type ItemType, parseTotpSecret } from '@watchword/protocol';
 import { useMemo, useState } from 'preact/hooks';
 import { Dialog } from '../components/dialog.tsx';
+import { Differences } from '../components/differences.tsx';
 import { ErrorMessage, PageTitle, SubmitButton } from '../components/feedback.tsx';
 import { Checkbox, PasswordField, TextArea, TextField } from '../components/fields.tsx';
 import { Generator } from '../components/generator.tsx';
 import { useAction } from '../lib/action.ts';
 import { announce } from '../lib/announce.ts';
 import { UserError, errorCode } from '../lib/errors.ts';
-import { TYPE_LABELS, blankContent, changedParts, folders, tidy } from '../lib/items.ts';
+import { TYPE_LABELS, blankContent, folders, tidy } from '../lib/items.ts';
 import { href, navigate } from '../lib/router.ts';
 import { currentVault, items, refreshItems } from '../lib/session.ts';
 import { useStore } from '../lib/store.ts';
@@ -263,10 +264,4 @@ export function ItemEditor({ item, type }: { item?: VaultItem; type?: ItemType }
       ) : null}
     </form>
   );
-}
-
-function Differences({ mine, theirs }: { mine: ItemContent; theirs: ItemContent }) {
-  const parts = changedParts(mine, theirs);
-  if (parts.length === 0) return <p>Their version has the same content as yours.</p>;
-  return <p>Your version and theirs differ in: {parts.join(', ')}.</p>;
 }
