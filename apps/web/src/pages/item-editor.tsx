@@ -11,6 +11,7 @@ import { announce } from '../lib/announce.ts';
 import { UserError, errorCode } from '../lib/errors.ts';
 import { TYPE_LABELS, blankContent, folders, tidy } from '../lib/items.ts';
 import { href, navigate } from '../lib/router.ts';
+import { type EditResult, addItem, updateItem } from '../lib/offline/edits.ts';
 import { currentVault, items, refreshItems } from '../lib/session.ts';
 import { useStore } from '../lib/store.ts';
 
@@ -41,9 +42,9 @@ export function ItemEditor({ item, type }: { item?: VaultItem; type?: ItemType }
   const setField = (index: number, change: Partial<ItemField>) => set({ fields: c.fields.map((f, i) => (i === index ? { ...f, ...change } : f)) });
   const urls = c.login?.urls?.length ? c.login.urls : [''];
 
-  const saved = async (result: VaultItem, verb: string) => {
+  const saved = async (result: EditResult, name: string, verb: string) => {
     await refreshItems();
-    announce(`“${result.content.name}” ${verb}.`);
+    announce(result.queued ? `“${name}” ${verb} on this device: waiting to sync.` : `“${name}” ${verb}.`);
     navigate(`/vault/${encodeURIComponent(result.id)}`);
   };
 
@@ -60,9 +61,9 @@ export function ItemEditor({ item, type }: { item?: VaultItem; type?: ItemType }
         }
       }
       const vault = currentVault();
-      if (!item) return saved(await vault.add(clean), 'added');
+      if (!item) return saved(await addItem(vault, clean), clean.name, 'added');
       try {
-        await saved(await vault.update(item.id, clean, baseRevision), 'saved');
+        await saved(await updateItem(vault, item.id, clean, baseRevision), clean.name, 'saved');
       } catch (error) {
         if (errorCode(error) !== 'ITEM_CONFLICT') throw error;
         let theirs: VaultItem | undefined;
@@ -88,8 +89,8 @@ export function ItemEditor({ item, type }: { item?: VaultItem; type?: ItemType }
     }
     void action.run(async () => {
       const vault = currentVault();
-      if (choice === 'mine' && current.theirs) await saved(await vault.update(item.id, current.mine, current.theirs.revision), 'saved');
-      else await saved(await vault.add(current.mine), 'saved as a new item');
+      if (choice === 'mine' && current.theirs) await saved(await updateItem(vault, item.id, current.mine, current.theirs.revision), current.mine.name, 'saved');
+      else await saved(await addItem(vault, current.mine), current.mine.name, 'saved as a new item');
       setConflict(null);
     });
   };
