@@ -30,6 +30,8 @@ export function installableApp(): Plugin {
     name: 'watchword-installable-app',
     apply: 'build',
     enforce: 'post',
+    // The page registers the worker only in a build (the dev server has none): the build names it here.
+    config: () => ({ define: { 'import.meta.env.WATCHWORD_SERVICE_WORKER': JSON.stringify(`/${SERVICE_WORKER_FILE}`) } }),
     transformIndexHtml: () => [
       { tag: 'link', attrs: { rel: 'manifest', href: `/${MANIFEST_FILE}` }, injectTo: 'head' },
       { tag: 'meta', attrs: { name: 'theme-color', content: THEME_COLOR }, injectTo: 'head' },

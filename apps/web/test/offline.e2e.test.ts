@@ -77,7 +77,8 @@ describe('web vault offline and installable', () => {
     page = await browser.newPage();
   });
   afterEach(async (context) => {
-    if (context.task.result?.state === 'fail') await browser.screenshot(page, `failed-offline-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+    if (context.task.result?.state !== 'fail') return;
+    await browser.screenshot(page, `failed-offline-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
     await browser.context.setOffline(false);
   });
   afterAll(async () => {
@@ -154,7 +155,8 @@ describe('web vault offline and installable', () => {
     await page.getByLabel('Search').fill('');
   });
 
-  it('offline edits are queued sealed, shown as waiting to sync, and sent when the server answers again', async () => {
+  it('offline edits (on the vault opened from the copy) are queued sealed, shown as waiting to sync, and sent when the server answers again', async () => {
+    await banner().waitFor();
     await openItem(page, MAIL.name);
     await itemPane(page).getByRole('link', { name: 'Edit' }).click();
     await itemPane(page).getByLabel('User name', { exact: true }).fill(OFFLINE_USERNAME);
