@@ -3,7 +3,8 @@ import { createStore } from '../store.ts';
 /**
  * Whether the server answers (docs/web-vault.md "Offline"). Set offline when a request cannot reach it (a failed
  * fetch: the SDK's SERVICE_UNAVAILABLE) or when the browser says it is offline; set back online when a probe of
- * `/healthz` answers — on the browser's `online` event and every PROBE_INTERVAL_MS while offline.
+ * `/healthz` answers — once when the page starts, on the browser's `online` event and every PROBE_INTERVAL_MS
+ * while offline.
  * `since` is when this page last found it unreachable.
  */
 export type Connectivity = { readonly online: true } | { readonly online: false; readonly since: number };
@@ -54,3 +55,5 @@ function markOnline(): void {
 addEventListener('online', () => void probe());
 addEventListener('offline', markOffline);
 if (!navigator.onLine) timer = setInterval(() => void probe(), PROBE_INTERVAL_MS);
+// A page opened from the service worker's cache may have a network but no server: ask once at start.
+void probe();
