@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { decodeBase32, totp } from '@watchword/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_DIST, ensureWebBuild } from '../../../scripts/ensure-web-build.ts';
-import { type TestBrowser, browserStorage, launchBrowser } from './support/browser.ts';
+import { type TestBrowser, browserStorage, deviceStorage, launchBrowser } from './support/browser.ts';
 import { addLoginItem, confirmRecoveryKeySaved, itemPane, login, openItem, register, unlabelledControls, vaultShown } from './support/flows.ts';
 import { type VaultServer, startVaultServer } from './support/server.ts';
 import * as kdbxweb from 'kdbxweb';
@@ -558,8 +558,13 @@ describe('web vault in Chromium', () => {
     expect(JSON.parse(storage.local['watchword.settings'] ?? '{}')).toEqual({ autoLockMinutes: 2 });
     expect(storage.session).toEqual({});
     expect(storage.cookies).toBe('');
-    expect(storage.indexedDb).toEqual([]);
-    expect(storage.caches).toEqual([]);
+    // The web vault's database stays, emptied of this account (its copy, unlock record and queued changes); Cache
+    // Storage holds the app shell only (the service worker's, never an API answer).
+    expect(storage.indexedDb).toEqual(['watchword']);
+    expect(storage.caches.every((name) => name.startsWith('watchword-shell-'))).toBe(true);
+    const device = await deviceStorage(page);
+    expect(Object.values(device.stores).flat()).toEqual([]);
+    for (const secret of secretsSeen) expect(device.indexedDb + device.caches).not.toContain(secret);
     expect(await browser.context.cookies()).toEqual([]);
     const everything = JSON.stringify(storage);
     for (const secret of secretsSeen) expect(everything).not.toContain(secret);

@@ -68,7 +68,8 @@ export function opened(vault: Vault, options: { password?: string } = {}): void 
   for (const fn of onUnlock) fn(vault);
   void refreshItems().catch(() => undefined);
   if (options.password !== undefined && vault.offlineSince === null) {
-    void client.sealForLocalUnlock(vault, options.password).then((record) => saveLocalUnlock(vault.userId, record)).catch(() => undefined);
+    // Not after a lock or log-out meanwhile: logging out must leave no record behind.
+    void client.sealForLocalUnlock(vault, options.password).then((record) => (vault.locked ? undefined : saveLocalUnlock(vault.userId, record))).catch(() => undefined);
   }
 }
 
