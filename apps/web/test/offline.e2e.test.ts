@@ -194,7 +194,9 @@ describe('web vault offline and installable', () => {
     await page.getByRole('heading', { name: 'Yak Forum', exact: true, level: 1 }).waitFor();
     const stored = await deviceStorage(page);
     expect(stored.outbox).toBe(1);
-    expect(stored.caches).toContain('/assets/index-');
+    // The app shell only: the page and the built files, never an API answer.
+    expect(stored.cachedUrls).toContain('/');
+    expect(stored.cachedUrls.filter((url) => url !== '/' && !url.startsWith('/assets/'))).toEqual([]);
     const accountKey = other.exportAccountKey();
     const key = Buffer.from(accountKey);
     accountKey.fill(0);

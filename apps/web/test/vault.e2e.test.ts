@@ -564,7 +564,8 @@ describe('web vault in Chromium', () => {
     expect(storage.caches.every((name) => name.startsWith('watchword-shell-'))).toBe(true);
     const device = await deviceStorage(page);
     expect(Object.values(device.stores).flat()).toEqual([]);
-    for (const secret of secretsSeen) expect(device.indexedDb + device.caches).not.toContain(secret);
+    expect(device.cachedUrls.every((url) => url === '/' || url.startsWith('/assets/'))).toBe(true);
+    for (const secret of secretsSeen) expect(device.indexedDb).not.toContain(secret);
     expect(await browser.context.cookies()).toEqual([]);
     const everything = JSON.stringify(storage);
     for (const secret of secretsSeen) expect(everything).not.toContain(secret);

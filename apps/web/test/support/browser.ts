@@ -90,7 +90,7 @@ export async function browserStorage(page: Page): Promise<{ local: Record<string
 }
 
 /** Every value in the page's IndexedDB database (CryptoKeys named, bytes as base64) and every Cache Storage body. */
-export async function deviceStorage(page: Page): Promise<{ indexedDb: string; caches: string; outbox: number; stores: Record<string, string[]> }> {
+export async function deviceStorage(page: Page): Promise<{ indexedDb: string; caches: string; cachedUrls: string[]; outbox: number; stores: Record<string, string[]> }> {
   return page.evaluate(async () => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
       const open = indexedDB.open('watchword');
@@ -119,10 +119,14 @@ export async function deviceStorage(page: Page): Promise<{ indexedDb: string; ca
     }
     db.close();
     let cached = '';
+    const cachedUrls: string[] = [];
     for (const name of await caches.keys()) {
       const cache = await caches.open(name);
-      for (const req of await cache.keys()) cached += `${req.url}\n${await (await cache.match(req))?.text()}\n`;
+      for (const req of await cache.keys()) {
+        cachedUrls.push(new URL(req.url).pathname);
+        cached += `${req.url}\n${await (await cache.match(req))?.text()}\n`;
+      }
     }
-    return { indexedDb: text, caches: cached, outbox, stores };
+    return { indexedDb: text, caches: cached, cachedUrls, outbox, stores };
   });
 }
