@@ -19,6 +19,7 @@ const INPUTS = [
   join(WEB_DIR, 'src'),
   join(WEB_DIR, 'index.html'),
   join(WEB_DIR, 'vite.config.ts'),
+  join(WEB_DIR, 'pwa'),
   join(WEB_DIR, 'package.json'),
   join(ROOT, 'packages', 'client', 'src'),
   join(ROOT, 'packages', 'protocol', 'src'),

@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import preact from '@preact/preset-vite';
 import { type Plugin, defineConfig } from 'vite';
+import { installableApp } from './pwa/plugin.ts';
 
 /**
  * The web vault build (docs/web-vault.md). `vite build` writes dist/: index.html plus content-hashed files in
- * dist/assets/, which the server serves with long-lived cache headers and the web vault's CSP.
+ * dist/assets/, which the server serves with long-lived cache headers and the web vault's CSP, and the installable
+ * app's manifest.webmanifest and sw.js (pwa/plugin.ts).
  *
  * `npm run dev` (root) runs this config's dev server with the API proxied to a local server.
  */
@@ -25,7 +27,7 @@ function chunkName(moduleIds: readonly string[]): string {
 }
 
 /** Text files worth compressing; smaller files gain too little for the header. */
-const TEXT_FILE = /\.(?:html|m?js|css|json|svg|txt|wasm)$/;
+const TEXT_FILE = /\.(?:html|m?js|css|json|webmanifest|svg|txt|wasm)$/;
 const MIN_GZIP_BYTES = 1024;
 
 /**
@@ -56,7 +58,7 @@ export default defineConfig({
   base: '/',
   // Preact's JSX through Vite's own (Oxc) transform; in dev also Prefresh (hot updates keep the in-memory session:
   // a full reload would log out, since tokens live in memory only) and the Preact devtools hook.
-  plugins: [preact({ reactAliasesEnabled: false }), gzippedCopies()],
+  plugins: [preact({ reactAliasesEnabled: false }), installableApp(), gzippedCopies()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -13,7 +13,7 @@ import { WatchwordClient } from '@watchword/client';
 import { decodeBase32, totp } from '@watchword/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_DIST, ensureWebBuild } from '../../../scripts/ensure-web-build.ts';
-import { type TestBrowser, browserStorage, launchBrowser } from './support/browser.ts';
+import { type TestBrowser, browserStorage, deviceStorage, launchBrowser } from './support/browser.ts';
 import { addLoginItem, confirmRecoveryKeySaved, itemPane, login, openItem, register, unlabelledControls, unlockWithPassword, vaultShown } from './support/flows.ts';
 import { type VaultServer, startVaultServer } from './support/server.ts';
 import * as kdbxweb from 'kdbxweb';
@@ -564,9 +564,14 @@ describe('web vault in Chromium', () => {
     expect(JSON.parse(storage.local['watchword.settings'] ?? '{}')).toEqual({ autoLockMinutes: 2, logoutOnClose: false });
     expect(storage.session).toEqual({});
     expect(storage.cookies).toBe('');
-    // The vault's database stays, emptied by the logout (session.e2e.test.ts dumps it store by store).
+    // The web vault's database stays, emptied of this account (its copy, unlock record and queued changes); Cache
+    // Storage holds the app shell only (the service worker's, never an API answer).
     expect(storage.indexedDb).toEqual(['watchword']);
-    expect(storage.caches).toEqual([]);
+    expect(storage.caches.every((name) => name.startsWith('watchword-shell-'))).toBe(true);
+    const device = await deviceStorage(page);
+    expect(Object.values(device.stores).flat()).toEqual([]);
+    expect(device.cachedUrls.every((url) => url === '/' || url.startsWith('/assets/'))).toBe(true);
+    for (const secret of secretsSeen) expect(device.indexedDb).not.toContain(secret);
     expect(await browser.context.cookies()).toEqual([]);
     const everything = JSON.stringify(storage);
     for (const secret of secretsSeen) expect(everything).not.toContain(secret);

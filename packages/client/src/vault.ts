@@ -29,6 +29,17 @@ export interface VaultItem {
   content: ItemContent;
 }
 
+/** A change sealed while offline (Vault.queueChange): what add/update/trash would send, and the revision it is based on. */
+export interface QueuedChange {
+  op: 'create' | 'update' | 'trash';
+  id: string;
+  vaultId: string;
+  /** The item's revision the change was made on (0 for a new item). */
+  baseRevision: number;
+  /** The encrypted item (for revision baseRevision + 1); null for a trash. */
+  data: string | null;
+}
+
 export interface SyncResult {
   revision: number;
   full: boolean;
@@ -76,6 +87,11 @@ export class Vault {
     const vault = new Vault(session, snapshot.account, accountKey, await Vault.#unwrapVaultKeys(snapshot.account, accountKey), snapshot.savedAt);
     vault.#seed(snapshot);
     return vault;
+  }
+
+  /** openOffline from a sealed copy (Vault.sealSnapshot); a copy that does not open throws VaultCacheError. */
+  static async openOfflineSealed(session: Session, accountKey: Uint8Array, userId: string, sealed: string): Promise<Vault> {
+    return Vault.openOffline(session, accountKey, await openVaultSnapshot(accountKey, userId, sealed));
   }
 
   #seed(snapshot: VaultSnapshot): void {
@@ -326,6 +342,55 @@ export class Vault {
     this.#assertOnline();
     await this.session.call(api.items.remove, { params: { id },  query: { purge: 'true' } });
     this.#items.delete(id);
+  }
+
+  /**
+   * A change made while the server cannot be reached, sealed now, sent later (sendQueued): the item encrypted exactly
+   * as add/update would send it (its AAD names the revision it will have), with the revision it was based on. Works
+   * on an offline vault too: it needs the keys only. `baseRevision` 0 means a new item; a trash carries no data.
+   */
+  async queueChange(change: { op: 'create'; content: ItemContent; vaultId?: string; id?: string } | { op: 'update'; id: string; content: ItemContent; baseRevision: number } | { op: 'trash'; id: string; baseRevision: number }): Promise<QueuedChange> {
+    if (change.op === 'trash') {
+      const vaultId = this.#items.get(change.id)?.vaultId ?? this.personalVaultId;
+      return { op: 'trash', id: change.id, vaultId, baseRevision: change.baseRevision, data: null };
+    }
+    const id = change.op === 'create' ? (change.id ?? crypto.randomUUID()) : change.id;
+    const vaultId = change.op === 'create' ? (change.vaultId ?? this.personalVaultId) : (this.#items.get(id)?.vaultId ?? this.personalVaultId);
+    const baseRevision = change.op === 'create' ? 0 : change.baseRevision;
+    const data = await encryptItem({ vaultKey: this.#vaultKey(vaultId), userId: this.userId, vaultId, itemId: id, revision: baseRevision + 1, content: change.content });
+    return { op: change.op, id, vaultId, baseRevision, data };
+  }
+
+  /** The content a queued change carries (decrypted here, for showing it before it is sent); null for a trash. */
+  async readQueued(change: QueuedChange): Promise<ItemContent | null> {
+    if (change.data === null) return null;
+    return decryptItem({ vaultKey: this.#vaultKey(change.vaultId), userId: this.userId, vaultId: change.vaultId, itemId: change.id, revision: change.baseRevision + 1, data: change.data });
+  }
+
+  /**
+   * Sends a change made by queueChange, as it was sealed. When the item moved past `baseRevision` on the server the
+   * answer is ITEM_CONFLICT (`details.currentRevision`) and nothing is overwritten: an update carries its base
+   * revision (the server checks it); a trash has no precondition on the wire, so the revision is compared first
+   * (a change landing between the two calls is the one window left).
+   */
+  async sendQueued(change: QueuedChange): Promise<VaultItem> {
+    this.#assertOnline();
+    this.#assertUnlocked();
+    if (change.op === 'create') {
+      if (change.data === null) throw new WatchwordError('VALIDATION_FAILED');
+      const response = await this.session.call(api.items.create, { body: { id: change.id, vaultId: change.vaultId, data: change.data } });
+      return (await this.#remember(response.item)) as VaultItem;
+    }
+    if (change.op === 'update') {
+      if (change.data === null) throw new WatchwordError('VALIDATION_FAILED');
+      const response = await this.session.call(api.items.update, { params: { id: change.id }, body: { revision: change.baseRevision, data: change.data } });
+      return (await this.#remember(response.item)) as VaultItem;
+    }
+    const current = await this.get(change.id);
+    if (current.revision !== change.baseRevision) {
+      throw new WatchwordError('ITEM_CONFLICT', { details: { currentRevision: current.revision } });
+    }
+    return this.trash(change.id);
   }
 }
 

@@ -4,6 +4,7 @@ import { useRoute } from '../lib/router.ts';
 import { auth, lock, logout } from '../lib/session.ts';
 import { useStore } from '../lib/store.ts';
 import { Announcer } from './feedback.tsx';
+import { OfflineBanner, OutboxConflictDialog } from './offline-status.tsx';
 
 /** The frame of every page: skip link, header with navigation (when unlocked), the main region, the live region. */
 export function Layout({ children, minimal = false }: { children: ComponentChildren; minimal?: boolean }) {
@@ -35,9 +36,11 @@ export function Layout({ children, minimal = false }: { children: ComponentChild
           </div>
         ) : null}
       </header>
+      <OfflineBanner />
       <main id="main" tabIndex={-1}>
         {children}
       </main>
+      {state.phase === 'unlocked' ? <OutboxConflictDialog /> : null}
       <Announcer />
     </>
   );

@@ -1,8 +1,12 @@
-import { type Session, Vault, type VaultItem, WatchwordClient } from '@watchword/client';
+import { LocalUnlockError, type Session, Vault, type VaultItem, WatchwordClient } from '@watchword/client';
 import { startAutoLock } from './autolock.ts';
 import { clearCopiedSecret } from './clipboard.ts';
-import { describeError, isSessionEnded } from './errors.ts';
+import { UserError, describeError, isSessionEnded } from './errors.ts';
 import { database } from './idb.ts';
+import { isOffline, markOffline, whenBackOnline } from './offline/connectivity.ts';
+import { forgetDeviceCopy, loadCopy, loadLocalUnlock, saveCopySoon, saveLocalUnlock } from './offline/copy-store.ts';
+import { forgetQueued } from './offline/outbox.ts';
+import { isUnreachable, openOfflineVault, outboxConflict, pendingItems, reconnect, sendOutbox, withQueued } from './offline/queue.ts';
 import { loadSession, persistSession, updateTokens } from './persisted-session.ts';
 import { openWithPin } from './pin.ts';
 import { navigate } from './router.ts';
@@ -19,6 +23,8 @@ import { anotherTabOpen, exclusively, onTabMessage, tellOtherTabs } from './tabs
  * - the tabs share that session: refresh-token rotation takes turns through a Web Lock and hands the successor over
  *   through IndexedDB (so no tab presents a token another already rotated), and a lock the person asks for, a login
  *   and a logout reach every tab (tabs.ts).
+ * - IndexedDB also holds the sealed offline things (lib/idb.ts): the encrypted copy of the vault, the master-password
+ *   unlock record and the offline edits (docs/web-vault.md "Offline").
  */
 export const client = new WatchwordClient({
   serverUrl: location.origin,
@@ -46,6 +52,10 @@ export const auth = createStore<AuthState>({ phase: 'starting' });
 export const items = createStore<readonly VaultItem[] | null>(null);
 /** Why the last load of the items failed (shown with a retry), or null. */
 export const itemsError = createStore<string | null>(null);
+/** When the items shown were last known to match the server (the copy's time, offline); null before the first sync. */
+export const itemsSyncedAt = createStore<number | null>(null);
+/** The items as the server last sent them (without queued changes): what is shown while the server is away. */
+let serverItems: readonly VaultItem[] | undefined;
 
 let stopAutoLock: (() => void) | undefined;
 const onUnlock = new Set<(vault: Vault) => void>();
@@ -72,7 +82,7 @@ function sessionUserId(): string | undefined {
 }
 
 /** After a login: keep the session in IndexedDB (sealed), tell the other tabs, open the vault. */
-export async function loggedIn(vault: Vault): Promise<void> {
+export async function loggedIn(vault: Vault, options: { password?: string } = {}): Promise<void> {
   const dpopKey = vault.session.dpopKey;
   if (!dpopKey) throw new Error('the web vault logs in with a DPoP key');
   try {
@@ -81,16 +91,70 @@ export async function loggedIn(vault: Vault): Promise<void> {
   } catch {
     // IndexedDB refused (some private windows): the session lives in this tab only, and a reload logs out.
   }
-  opened(vault);
+  opened(vault, options);
 }
 
-/** After a login or an unlock: keep the vault, start the inactivity lock, load the items. */
-export function opened(vault: Vault): void {
+/**
+ * After a login or an unlock: keep the vault, start the inactivity lock, load the items. With the master password
+ * that just opened it online, (re)writes this device's offline unlock record (Argon2id, in the background).
+ */
+export function opened(vault: Vault, options: { password?: string } = {}): void {
   stopAutoLock?.();
+  serverItems = undefined;
+  itemsSyncedAt.set(vault.offlineSince);
   auth.set({ phase: 'unlocked', vault, email: vault.account.email });
   stopAutoLock = startAutoLock(() => settings.get().autoLockMinutes, () => lock({ idle: true }));
   for (const fn of onUnlock) fn(vault);
   void refreshItems().catch(() => undefined);
+  if (options.password !== undefined && vault.offlineSince === null) {
+    // Not after a lock or log-out meanwhile: logging out must leave no record behind.
+    void client.sealForLocalUnlock(vault, options.password).then((record) => (vault.locked ? undefined : saveLocalUnlock(vault.userId, record))).catch(() => undefined);
+  }
+}
+
+/**
+ * The server answers again: a vault opened from the copy becomes an online one (same key, the copy as the start of
+ * a delta sync), then the outbox is sent and the list synced.
+ */
+async function backOnline(): Promise<void> {
+  const state = auth.get();
+  if (state.phase !== 'unlocked') return;
+  let vault = state.vault;
+  if (vault.offlineSince !== null) {
+    try {
+      vault = await reconnect(state.vault);
+    } catch (error) {
+      if (isSessionEnded(error)) return sessionEnded();
+      if (isUnreachable(error)) markOffline();
+      return;
+    }
+    if (auth.get() !== state) return vault.lock();
+    state.vault.lock();
+    auth.set({ phase: 'unlocked', vault, email: state.email });
+    for (const fn of onUnlock) fn(vault);
+  }
+  await refreshItems().catch(() => undefined);
+}
+whenBackOnline(() => void backOnline());
+
+/** The items to show: the server's (synced) or, while it is away, the last ones known; then the queued changes. */
+async function currentItems(vault: Vault): Promise<readonly VaultItem[]> {
+  if (vault.offlineSince !== null) return vault.list({ trash: 'include' });
+  if (!isOffline()) {
+    await sendOutbox(vault);
+    try {
+      const list = await vault.list({ trash: 'include' });
+      serverItems = list;
+      itemsSyncedAt.set(Date.now());
+      saveCopySoon(vault);
+      return list;
+    } catch (error) {
+      if (!isUnreachable(error) || serverItems === undefined) throw error;
+      markOffline();
+    }
+  }
+  if (serverItems === undefined) throw new UserError('The server cannot be reached, and nothing was loaded yet.');
+  return serverItems;
 }
 
 /** Fetches what changed since the last sync and republishes the item list (a failure is kept in itemsError). */
@@ -98,7 +162,7 @@ export async function refreshItems(): Promise<void> {
   const state = auth.get();
   if (state.phase !== 'unlocked') return;
   try {
-    const list = await state.vault.list({ trash: 'include' });
+    const list = await withQueued(state.vault, await currentItems(state.vault));
     if (auth.get() === state) {
       items.set(list);
       itemsError.set(null);
@@ -106,6 +170,7 @@ export async function refreshItems(): Promise<void> {
   } catch (error) {
     if (isSessionEnded(error)) return sessionEnded();
     if (auth.get() !== state || state.vault.locked) return;
+    if (isUnreachable(error)) markOffline();
     itemsError.set(describeError(error));
     throw error;
   }
@@ -123,30 +188,48 @@ export function lock(options: { idle?: boolean; fromOtherTab?: boolean } = {}): 
   void clearCopiedSecret();
   items.set(null);
   itemsError.set(null);
+  pendingItems.set(new Map());
+  outboxConflict.set(null);
+  serverItems = undefined;
   state.vault.lock();
   auth.set({ phase: 'locked', session: state.vault.session, userId: state.vault.userId, email: state.email, idle: options.idle === true });
   if (options.idle !== true && options.fromOtherTab !== true) tellOtherTabs({ type: 'lock' });
 }
 
-/** Unlocks with the master password: proven to the server on the live session (no new session, no second factor). */
+/**
+ * Unlocks with the master password: proven to the server when it answers; when it cannot be reached, opened here
+ * against this device's unlock record and encrypted copy (SDK resumeWithPassword; docs/crypto.md).
+ */
 export async function unlock(password: string): Promise<void> {
   const state = auth.get();
   if (state.phase !== 'locked') return;
-  opened(await client.unlock(state.session, password));
+  try {
+    opened(await client.unlock(state.session, password), { password });
+    return;
+  } catch (error) {
+    if (!isUnreachable(error)) throw error;
+  }
+  markOffline();
+  const [local, copy] = await Promise.all([loadLocalUnlock(state.userId), loadCopy(state.userId)]);
+  if (!local || !copy) throw new UserError('The server cannot be reached, and this device keeps no offline copy of this vault.');
+  try {
+    const vault = await client.resumeWithPassword({ tokens: state.session.tokens, dpop: null, userId: state.userId, local, password, cache: copy.sealed }, state.session.dpopKey);
+    if (auth.get() !== state) return vault.lock();
+    opened(vault);
+  } catch (error) {
+    if (error instanceof LocalUnlockError) throw new UserError('The master password does not open the copy kept on this device.');
+    throw error;
+  }
 }
 
-/** Unlocks with this device's PIN (pin.ts): the account key is opened here, the vault keys fetched on the live session. */
+/** Unlocks with this device's PIN (pin.ts): the account key is opened here, the vault keys fetched on the live session (or the copy, offline). */
 export async function unlockWithPin(pin: string): Promise<void> {
   const state = auth.get();
   if (state.phase !== 'locked') return;
   const accountKey = await openWithPin(state.userId, pin);
-  let vault: Vault;
-  try {
-    vault = await Vault.open(state.session, { accountKey });
-  } catch (error) {
-    accountKey.fill(0);
-    throw error;
-  }
+  // Online on the live session; with the server unreachable, from this device's encrypted copy (offline/queue.ts).
+  const vault = await openOfflineVault(state.session, accountKey, state.userId);
+  if (auth.get() !== state) return vault.lock();
   opened(vault);
 }
 
@@ -163,6 +246,9 @@ function forgetHere(notice: string | undefined): void {
   void clearCopiedSecret();
   items.set(null);
   itemsError.set(null);
+  pendingItems.set(new Map());
+  outboxConflict.set(null);
+  serverItems = undefined;
   if (state.phase === 'unlocked') state.vault.lock();
   auth.set(notice === undefined ? { phase: 'anonymous' } : { phase: 'anonymous', notice });
   navigate('/login', { replace: true });
@@ -181,6 +267,10 @@ export function sessionEnded(): void {
 /** Ends the session on the server (or every session of the account), then forgets it here either way. */
 export async function logout(options: { everywhere?: boolean } = {}): Promise<void> {
   const session = currentSession();
+  const state = auth.get();
+  const userId = state.phase === 'unlocked' ? state.vault.userId : state.phase === 'locked' ? state.userId : undefined;
+  // Logging out leaves nothing of the account on this device: its copy, unlock record and unsent changes go.
+  if (userId !== undefined) await Promise.all([forgetDeviceCopy(userId), forgetQueued(userId)]).catch(() => undefined);
   try {
     if (session && options.everywhere) await session.logoutAll();
     else if (session) await session.logout();

@@ -2,14 +2,16 @@ import type { ItemContent, VaultItem } from '@watchword/client';
 import { type ItemField, type ItemType, parseTotpSecret } from '@watchword/protocol';
 import { useMemo, useState } from 'preact/hooks';
 import { Dialog } from '../components/dialog.tsx';
+import { Differences } from '../components/differences.tsx';
 import { ErrorMessage, PageTitle, SubmitButton } from '../components/feedback.tsx';
 import { Checkbox, PasswordField, TextArea, TextField } from '../components/fields.tsx';
 import { Generator } from '../components/generator.tsx';
 import { useAction } from '../lib/action.ts';
 import { announce } from '../lib/announce.ts';
 import { UserError, errorCode } from '../lib/errors.ts';
-import { TYPE_LABELS, blankContent, changedParts, folders, tidy } from '../lib/items.ts';
+import { TYPE_LABELS, blankContent, folders, tidy } from '../lib/items.ts';
 import { href, navigate } from '../lib/router.ts';
+import { type EditResult, addItem, updateItem } from '../lib/offline/edits.ts';
 import { currentVault, items, refreshItems } from '../lib/session.ts';
 import { useStore } from '../lib/store.ts';
 
@@ -40,9 +42,9 @@ export function ItemEditor({ item, type }: { item?: VaultItem; type?: ItemType }
   const setField = (index: number, change: Partial<ItemField>) => set({ fields: c.fields.map((f, i) => (i === index ? { ...f, ...change } : f)) });
   const urls = c.login?.urls?.length ? c.login.urls : [''];
 
-  const saved = async (result: VaultItem, verb: string) => {
+  const saved = async (result: EditResult, name: string, verb: string) => {
     await refreshItems();
-    announce(`“${result.content.name}” ${verb}.`);
+    announce(result.queued ? `“${name}” ${verb} on this device: waiting to sync.` : `“${name}” ${verb}.`);
     navigate(`/vault/${encodeURIComponent(result.id)}`);
   };
 
@@ -59,9 +61,9 @@ export function ItemEditor({ item, type }: { item?: VaultItem; type?: ItemType }
         }
       }
       const vault = currentVault();
-      if (!item) return saved(await vault.add(clean), 'added');
+      if (!item) return saved(await addItem(vault, clean), clean.name, 'added');
       try {
-        await saved(await vault.update(item.id, clean, baseRevision), 'saved');
+        await saved(await updateItem(vault, item.id, clean, baseRevision), clean.name, 'saved');
       } catch (error) {
         if (errorCode(error) !== 'ITEM_CONFLICT') throw error;
         let theirs: VaultItem | undefined;
@@ -87,8 +89,8 @@ export function ItemEditor({ item, type }: { item?: VaultItem; type?: ItemType }
     }
     void action.run(async () => {
       const vault = currentVault();
-      if (choice === 'mine' && current.theirs) await saved(await vault.update(item.id, current.mine, current.theirs.revision), 'saved');
-      else await saved(await vault.add(current.mine), 'saved as a new item');
+      if (choice === 'mine' && current.theirs) await saved(await updateItem(vault, item.id, current.mine, current.theirs.revision), current.mine.name, 'saved');
+      else await saved(await addItem(vault, current.mine), current.mine.name, 'saved as a new item');
       setConflict(null);
     });
   };
@@ -263,10 +265,4 @@ export function ItemEditor({ item, type }: { item?: VaultItem; type?: ItemType }
       ) : null}
     </form>
   );
-}
-
-function Differences({ mine, theirs }: { mine: ItemContent; theirs: ItemContent }) {
-  const parts = changedParts(mine, theirs);
-  if (parts.length === 0) return <p>Their version has the same content as yours.</p>;
-  return <p>Your version and theirs differ in: {parts.join(', ')}.</p>;
 }

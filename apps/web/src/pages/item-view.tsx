@@ -5,6 +5,7 @@ import { CopyButton } from '../components/copy-button.tsx';
 import { Dialog } from '../components/dialog.tsx';
 import { ErrorMessage, PageTitle } from '../components/feedback.tsx';
 import { SecretValue } from '../components/secret-value.tsx';
+import { PendingMark } from '../components/offline-status.tsx';
 import { TotpCode } from '../components/totp-code.tsx';
 import { useAction } from '../lib/action.ts';
 import { announce } from '../lib/announce.ts';
@@ -12,6 +13,7 @@ import { formatTime } from '../lib/format.ts';
 import { TYPE_LABELS } from '../lib/items.ts';
 import { href, navigate } from '../lib/router.ts';
 import { safeHttpUrl } from '../lib/safe-url.ts';
+import { trashItem } from '../lib/offline/edits.ts';
 import { currentVault, refreshItems } from '../lib/session.ts';
 
 /**
@@ -26,9 +28,9 @@ export function ItemView({ item }: { item: VaultItem }) {
 
   const trash = () =>
     void action.run(async () => {
-      await currentVault().trash(item.id);
+      const result = await trashItem(currentVault(), item.id, item.revision);
       await refreshItems();
-      announce(`“${c.name}” moved to the trash.`);
+      announce(result.queued ? `“${c.name}” moved to the trash on this device: waiting to sync.` : `“${c.name}” moved to the trash.`);
       navigate('/vault');
     });
   const restore = () =>
@@ -58,6 +60,7 @@ export function ItemView({ item }: { item: VaultItem }) {
           {c.folder ? ` · folder ${c.folder}` : ''}
           {c.favorite ? ' · ★ favourite' : ''}
           {c.archived ? ' · archived' : ''}
+          <PendingMark id={item.id} />
           {c.tags && c.tags.length > 0 ? ` · tags ${c.tags.join(', ')}` : ''}
           {inTrash ? ` · in the trash since ${formatTime(item.deletedAt)}` : ''}
         </p>

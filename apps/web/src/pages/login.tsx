@@ -46,7 +46,7 @@ export function LoginPage({ notice }: { notice?: string | undefined }) {
             }),
         });
         setPassword('');
-        await loggedIn(vault);
+        await loggedIn(vault, { password });
         const top = route.get().parts[0];
         if (top === undefined || top === 'login' || top === 'register') navigate('/vault', { replace: true });
       } catch (error) {

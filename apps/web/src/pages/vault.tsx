@@ -2,6 +2,7 @@ import type { VaultItem } from '@watchword/client';
 import type { ItemType } from '@watchword/protocol';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { PageTitle } from '../components/feedback.tsx';
+import { PendingMark } from '../components/offline-status.tsx';
 import { Checkbox, Select } from '../components/fields.tsx';
 import { DEFAULT_FILTERS, type Filters, ITEM_TYPES, NO_FOLDER, TYPE_LABELS, filterItems, folders, subtitle } from '../lib/items.ts';
 import { href, navigate } from '../lib/router.ts';
@@ -151,7 +152,10 @@ function VaultList({ all, filters, selectedId, detailOpen }: { all: readonly Vau
                   </span>
                 ) : null}
               </span>
-              <span class="item-sub">{subtitle(item.content)}</span>
+              <span class="item-sub">
+                {subtitle(item.content)}
+                <PendingMark id={item.id} />
+              </span>
               <span class="item-type">{TYPE_LABELS[item.content.type]}</span>
             </a>
           </li>

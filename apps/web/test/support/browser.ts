@@ -88,3 +88,45 @@ export async function browserStorage(page: Page): Promise<{ local: Record<string
     caches: await caches.keys(),
   }));
 }
+
+/** Every value in the page's IndexedDB database (CryptoKeys named, bytes as base64) and every Cache Storage body. */
+export async function deviceStorage(page: Page): Promise<{ indexedDb: string; caches: string; cachedUrls: string[]; outbox: number; stores: Record<string, string[]> }> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open('watchword');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const request = <T,>(r: IDBRequest<T>) => new Promise<T>((resolve, reject) => {
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+    const replacer = (_key: string, value: unknown) =>
+      value instanceof CryptoKey ? `[CryptoKey extractable=${value.extractable}]`
+        : value instanceof ArrayBuffer ? toBase64(new Uint8Array(value))
+          : ArrayBuffer.isView(value) ? toBase64(new Uint8Array(value.buffer, value.byteOffset, value.byteLength))
+            : value;
+    const stores: Record<string, string[]> = {};
+    let text = '';
+    let outbox = 0;
+    for (const name of [...db.objectStoreNames]) {
+      const store = db.transaction(name).objectStore(name);
+      const [keys, values] = await Promise.all([request(store.getAllKeys()), request(store.getAll())]);
+      stores[name] = keys.map(String);
+      if (name === 'outbox') outbox = values.length;
+      text += JSON.stringify({ name, keys, values }, replacer);
+    }
+    db.close();
+    let cached = '';
+    const cachedUrls: string[] = [];
+    for (const name of await caches.keys()) {
+      const cache = await caches.open(name);
+      for (const req of await cache.keys()) {
+        cachedUrls.push(new URL(req.url).pathname);
+        cached += `${req.url}\n${await (await cache.match(req))?.text()}\n`;
+      }
+    }
+    return { indexedDb: text, caches: cached, cachedUrls, outbox, stores };
+  });
+}

@@ -33,7 +33,10 @@ export const API_CSP_DIRECTIVES: CspDirectives = Object.freeze({
 /**
  * The static web vault's policy (its page is served from this origin): its own scripts only, no inline script and no
  * `eval` — `'wasm-unsafe-eval'` (CSP Level 3) permits compiling WebAssembly (Argon2id, OPAQUE) and nothing else.
- * Images may be `data:` (icons); everything the vault fetches is same-origin; never framed (clickjacking).
+ * Images may be `data:` (icons); everything the vault fetches is same-origin; never framed (clickjacking). The
+ * installable app's service worker and manifest are same-origin files named explicitly (`worker-src`,
+ * `manifest-src`: the same `'self'` that `default-src` already gives them, stated so that loosening `default-src`
+ * later cannot widen them).
  * The static routes declare `config: { csp: 'web-vault' }`.
  */
 export const WEB_VAULT_CSP_DIRECTIVES: CspDirectives = Object.freeze({
@@ -42,6 +45,8 @@ export const WEB_VAULT_CSP_DIRECTIVES: CspDirectives = Object.freeze({
   'style-src': ["'self'"],
   'img-src': ["'self'", 'data:'],
   'connect-src': ["'self'"],
+  'worker-src': ["'self'"],
+  'manifest-src': ["'self'"],
   'object-src': ["'none'"],
   'base-uri': ["'none'"],
   'form-action': ["'self'"],

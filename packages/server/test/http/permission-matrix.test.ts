@@ -56,6 +56,10 @@ const PUBLIC_ROUTES = [
   'HEAD /',
   'GET /index.html',
   'HEAD /index.html',
+  'GET /sw.js',
+  'HEAD /sw.js',
+  'GET /manifest.webmanifest',
+  'HEAD /manifest.webmanifest',
   'GET /assets/:file',
   'HEAD /assets/:file',
   // The OpenID provider: discovery and its protocol endpoints (OAuth client authentication, PKCE and the user's

@@ -23,6 +23,8 @@ const SERVER_ONLY = [
   'GET /api/openapi.json',
   'GET /',
   'GET /index.html',
+  'GET /sw.js',
+  'GET /manifest.webmanifest',
   'GET /assets/:file',
   'GET /.well-known/openid-configuration',
   'GET /.well-known/oauth-authorization-server',

@@ -20,6 +20,9 @@ async function fixtureDist() {
   writeFileSync(join(dist, 'assets', 'logo-3.png'), new Uint8Array([137, 80, 78, 71]));
   writeFileSync(join(dist, 'assets', 'font-4.woff2'), new Uint8Array([119, 79, 70, 50]));
   writeFileSync(join(dist, 'assets', 'nested', 'deep.js'), 'export {};');
+  // The installable app's files (apps/web pwa/plugin.ts).
+  writeFileSync(join(dist, 'sw.js'), "self.addEventListener('fetch', () => {});");
+  writeFileSync(join(dist, 'manifest.webmanifest'), JSON.stringify({ name: 'Watchword', start_url: '/' }));
   // Outside assets/: never served, whatever the path.
   writeFileSync(join(dist, 'secret.txt'), 'not for the web');
   writeFileSync(join(tmp.path, 'outside.txt'), 'not for the web either');
@@ -122,6 +125,20 @@ describe('web vault static files', () => {
       expect(JSON.parse(res.body).error.code, url).toBe('NOT_FOUND');
       expect(res.body).not.toContain('not for the web');
     }
+  });
+
+  it('serves the service worker and the manifest from the root, revalidated every time, under the web vault CSP', async () => {
+    const types: Record<string, string> = { '/sw.js': 'text/javascript; charset=utf-8', '/manifest.webmanifest': 'application/manifest+json; charset=utf-8' };
+    for (const [url, type] of Object.entries(types)) {
+      const res = await t.app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(200);
+      expect(res.headers['content-type']).toBe(type);
+      expect(res.headers['cache-control']).toBe('no-cache');
+      expect(res.headers['content-security-policy']).toBe(WEB_VAULT_CSP);
+    }
+    // The worker and the manifest are allowed by name, from this origin only.
+    expect(WEB_VAULT_CSP).toContain("worker-src 'self'");
+    expect(WEB_VAULT_CSP).toContain("manifest-src 'self'");
   });
 
   it('keeps the static routes out of the OpenAPI document', async () => {

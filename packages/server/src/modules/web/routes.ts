@@ -15,6 +15,10 @@
  *   in memory (about 1 MB instead of 2.4 MB), and the plain bytes are unzipped once, on the first request that
  *   refuses gzip. Without a copy, or with one older than its file, the plain file is held and gzipped on first
  *   request instead. The copies are never served under their own names.
+ * - `GET /sw.js` and `GET /manifest.webmanifest`: the installable app's service worker and manifest (apps/web
+ *   pwa/plugin.ts), `no-cache` like the page (a new deploy's worker must be seen at once; the worker's own script
+ *   carries the web vault's CSP, which governs what the worker may fetch). They live at the root because a worker
+ *   controls only pages under its own path. 404 when the build has none.
  * - Not built (no `index.html`): `/` answers 503 naming the command that builds it; `npm start` builds it first
  *   (scripts/ensure-web-build.ts), so this is only seen when the server is started some other way.
  */
@@ -38,6 +42,7 @@ export const CONTENT_TYPES: Readonly<Record<string, string>> = Object.freeze({
   '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
+  '.webmanifest': 'application/manifest+json; charset=utf-8',
   '.wasm': 'application/wasm',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
@@ -46,7 +51,7 @@ export const CONTENT_TYPES: Readonly<Record<string, string>> = Object.freeze({
   '.woff2': 'font/woff2',
   '.txt': 'text/plain; charset=utf-8',
 });
-const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.wasm', '.svg', '.txt', '.ico']);
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.webmanifest', '.wasm', '.svg', '.txt', '.ico']);
 /** Smaller files gain too little from gzip to be worth the header. */
 const MIN_GZIP_BYTES = 1024;
 
@@ -67,7 +72,12 @@ export interface StaticFile {
 export interface WebVaultFiles {
   readonly index: StaticFile;
   readonly assets: ReadonlyMap<string, StaticFile>;
+  /** The installable app's files at the root of the build (ROOT_FILES), those the build wrote. */
+  readonly root: ReadonlyMap<string, StaticFile>;
 }
+
+/** The files served from the root besides the page: the service worker and the web app manifest. */
+export const ROOT_FILES = ['sw.js', 'manifest.webmanifest'] as const;
 
 const etagOf = (bytes: Buffer) => `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`;
 
@@ -124,7 +134,12 @@ export function loadWebVault(dir: string): WebVaultFiles | undefined {
       if (statSync(path).isFile()) assets.set(name, staticFile(path));
     }
   }
-  return { index: staticFile(indexPath), assets };
+  const root = new Map<string, StaticFile>();
+  for (const name of ROOT_FILES) {
+    const path = join(dir, name);
+    if (existsSync(path) && statSync(path).isFile()) root.set(name, staticFile(path));
+  }
+  return { index: staticFile(indexPath), assets, root };
 }
 
 /** RFC 9110 §13.1.2: If-None-Match with a matching (weakly compared) validator, or `*`, means "not modified". */
@@ -176,6 +191,14 @@ export function webRoutes(app: App, ctx: Context, files: WebVaultFiles | undefin
   const pageOptions = { config: { permission: 'public', rateLimit: 'read', csp: 'web-vault' }, schema: { hide: true } } as const;
   app.get('/', pageOptions, page);
   app.get('/index.html', pageOptions, page);
+
+  for (const name of ROOT_FILES) {
+    app.get(`/${name}`, pageOptions, async (request, reply) => {
+      const file = files?.root.get(name);
+      if (!file) throw new WatchwordError('NOT_FOUND');
+      return send(request, reply, file, INDEX_CACHE_CONTROL);
+    });
+  }
 
   app.get<{ Params: { file: string } }>(
     '/assets/:file',
