@@ -214,20 +214,25 @@ describe('web vault offline and installable', () => {
       expect(findSecrets(text, secrets), where).toEqual([]);
       for (const encoded of [key.toString('hex'), key.toString('base64').replace(/=+$/, ''), key.toString('base64url')]) expect(text.includes(encoded), `${where}: the account key`).toBe(false);
     }
-    // The only keys kept are CryptoKeys the page cannot export (none here yet: web-session adds them).
-    expect(stored.indexedDb).not.toContain('[CryptoKey extractable=true]');
+    // The only keys kept are CryptoKeys the page cannot export — but for the DPoP public key (persisted session).
+    expect(stored.indexedDb).toContain('"privateKey":"[CryptoKey extractable=false]"');
+    expect(stored.indexedDb.replaceAll('"publicKey":"[CryptoKey extractable=true]"', '')).not.toContain('[CryptoKey extractable=true]');
   });
 
-  it('PWA: with the network gone, a reload opens the app from the service worker, and says it is offline', async () => {
+  it('PWA: with the network gone, a reload opens the app from the service worker, locked on the kept session, and it unlocks from the copy', async () => {
     await browser.context.setOffline(true);
     // The emulated outage reaches the worker too: what it serves comes from its cache.
     const worker = browser.context.serviceWorkers()[0];
     if (!worker) throw new Error('no service worker');
     expect(await worker.evaluate(() => fetch('/healthz').then(() => 'reached', () => 'unreachable'))).toBe('unreachable');
     await page.reload();
-    await page.getByRole('heading', { name: 'Log in to your vault' }).waitFor();
+    await page.getByRole('heading', { name: 'Your vault is locked' }).waitFor();
     await banner().waitFor();
     expect(await banner().textContent()).toBe('Offline — the server cannot be reached.');
+    await page.getByLabel('Master password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await expect.poll(() => banner().textContent()).toMatch(/^Offline — showing the copy from .+/);
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
     expect(browser.pageErrors).toEqual([]);
     expect(browser.cspViolations).toEqual([]);
   });
