@@ -1,6 +1,7 @@
 /// <reference types="chrome" />
 import { SecondFactorRequiredError, type Session, type Vault, type VaultItem, WatchwordClient, WatchwordError, generatePassword } from '@watchword/client';
 import { type ItemContent, parseTotpSecret, totp } from '@watchword/protocol';
+import { identityLabel, identityValues } from './lib/identity-values.ts';
 import { clearDpopKey, loadDpopKey, saveDpopKey } from './lib/dpop-store.ts';
 import { type CompiledEntry, baseDomain, compileEntries, compiledInsecure, compiledScore, originOf, pageKey } from './lib/match.ts';
 import type { ContentRequest, ExtensionRequest, FillValues, FormKind, ItemSummary, LoginForm, MenuView, PromptView, Reply, Status, ToContent } from './lib/messages.ts';
@@ -17,6 +18,7 @@ interface LocalSettings {
   email?: string;
   idleMinutes?: number;
   neverSites?: string[];
+  fillOnLoad?: boolean;
 }
 
 interface SessionState {
@@ -33,7 +35,7 @@ const MAX_TEXT = 1024;
 const MAX_NEVER_SITES = 1000;
 const TOKEN_TTL_MS = 5 * 60_000;
 const SYNC_ON_OPEN_MS = 30_000;
-const FORM_KINDS: readonly FormKind[] = ['login', 'registration', 'change-password', 'otp', 'username-only', 'card'];
+const FORM_KINDS: readonly FormKind[] = ['login', 'registration', 'change-password', 'otp', 'username-only', 'card', 'identity'];
 
 let vault: Vault | undefined;
 let session: Session | undefined;
@@ -42,7 +44,7 @@ let lastSync = 0;
 
 const local = {
   async get(): Promise<LocalSettings> {
-    return (await chrome.storage.local.get(['serverUrl', 'email', 'idleMinutes', 'neverSites'])) as LocalSettings;
+    return (await chrome.storage.local.get(['serverUrl', 'email', 'idleMinutes', 'neverSites', 'fillOnLoad'])) as LocalSettings;
   },
   set: (values: LocalSettings) => chrome.storage.local.set(values),
 };
@@ -163,7 +165,7 @@ async function status(): Promise<Status> {
   await ensureResumed().catch(() => undefined);
   const settings = await local.get();
   const state: Status['state'] = !settings.serverUrl ? 'disconnected' : vault ? 'unlocked' : session ? 'locked' : 'signed-out';
-  return { serverUrl: settings.serverUrl ?? null, email: settings.email ?? null, state, idleMinutes: settings.idleMinutes ?? DEFAULT_IDLE_MINUTES };
+  return { serverUrl: settings.serverUrl ?? null, email: settings.email ?? null, state, idleMinutes: settings.idleMinutes ?? DEFAULT_IDLE_MINUTES, fillOnLoad: settings.fillOnLoad === true };
 }
 
 async function requireVault(): Promise<Vault> {
@@ -297,6 +299,11 @@ async function menuView(menu: MenuToken): Promise<MenuView> {
     const cards = index.filter((e) => e.item.content.type === 'card').slice(0, 50);
     return { ...base, state: 'unlocked', confirmFrameOrigin: null, insecure: false, items: cards.map((e) => ({ id: e.item.id, name: e.item.content.name, username: cardLabel(e.item), insecure: false })) };
   }
+  if (menu.kind === 'identity') {
+    // Identities are not tied to sites either: every identity is offered.
+    const identities = index.filter((e) => e.item.content.type === 'identity').slice(0, 50);
+    return { ...base, state: 'unlocked', confirmFrameOrigin: null, insecure: false, items: identities.map((e) => ({ id: e.item.id, name: e.item.content.name, username: identityLabel(e.item), insecure: false })) };
+  }
   const items = menu.kind === 'registration' ? [] : await matchingLogins(page);
   return {
     ...base,
@@ -326,6 +333,7 @@ function cardValues(item: VaultItem): FillValues {
 
 async function fillValues(item: VaultItem, kind: FormKind): Promise<FillValues> {
   if (kind === 'card') return item.content.type === 'card' ? cardValues(item) : {};
+  if (kind === 'identity') return item.content.type === 'identity' ? identityValues(item.content.identity ?? {}) : {};
   const login = item.content.login ?? {};
   if (kind === 'otp') {
     const code = await currentTotp(login.totp);
@@ -349,8 +357,9 @@ async function menuFill(menu: MenuToken, request: { itemId?: string; generate?: 
   } else {
     const id = text(request.itemId, 64);
     const page = sameOrigin(menu.frameUrl, menu.tabUrl) ? menu.frameUrl : menu.tabUrl;
-    const item = menu.kind === 'card' ? byId.get(id)?.item : (await matchingLogins(page)).find((i) => i.id === id);
-    if (menu.kind === 'card' && item?.content.type !== 'card') fail('ITEM_NOT_FOUND', 'The item does not exist.');
+    const siteless = menu.kind === 'card' || menu.kind === 'identity';
+    const item = siteless ? byId.get(id)?.item : (await matchingLogins(page)).find((i) => i.id === id);
+    if (siteless && item?.content.type !== menu.kind) fail('ITEM_NOT_FOUND', 'The item does not exist.');
     if (!item) fail('ITEM_NOT_FOUND', 'The item does not exist.');
     if (insecureFor(item, menu.frameUrl) && request.acceptInsecure !== true) fail('FORBIDDEN', 'This page is not secure: confirm first.');
     values = await fillValues(item, menu.kind === 'change-password' ? 'login' : menu.kind);
@@ -484,7 +493,8 @@ async function handlePage(request: ExtensionRequest, sender: Extract<Sender, { k
       popupOnly();
       const minutes = Math.trunc(Number(request.idleMinutes));
       if (!Number.isFinite(minutes) || minutes < 1 || minutes > 24 * 60) fail('VALIDATION_FAILED', 'The request is invalid.');
-      await local.set({ idleMinutes: minutes });
+      if (request.fillOnLoad !== undefined && typeof request.fillOnLoad !== 'boolean') fail('VALIDATION_FAILED', 'The request is invalid.');
+      await local.set({ idleMinutes: minutes, ...(request.fillOnLoad !== undefined ? { fillOnLoad: request.fillOnLoad } : {}) });
       chrome.idle.setDetectionInterval(minutes * 60);
       return status();
     }
@@ -603,6 +613,9 @@ async function handleContent(request: ContentRequest, sender: Extract<Sender, { 
       tabFrames.set(sender.tabId, frames);
       return true;
     }
+    case 'page-loaded':
+      await fillOnLoad(sender);
+      return true;
     case 'menu-open': {
       if (!FORM_KINDS.includes(request.kind)) fail('VALIDATION_FAILED', 'The request is invalid.');
       const token = newToken();
@@ -636,6 +649,27 @@ chrome.runtime.onMessage.addListener((message: unknown, rawSender, sendResponse:
   );
   return true;
 });
+
+// ---- Fill on page load (opt-in) -----------------------------------------------------------------------------------
+
+/**
+ * The opt-in "fill on page load": off unless the person turned it on in the popup's settings. A page that fills on load
+ * hands the password to whatever script runs in it (an injected script on a compromised page, an invisible form in an
+ * ad frame), so even when on it fills only the top frame of the tab, only when exactly one login matches the page,
+ * never a page on http with a login saved for https, and never into a frame of another origin.
+ */
+async function fillOnLoad(sender: Extract<Sender, { kind: 'content' }>): Promise<void> {
+  if (sender.frameId !== 0 || !sameOrigin(sender.frameUrl, sender.tabUrl)) return;
+  const settings = await local.get();
+  if (settings.fillOnLoad !== true) return;
+  await ensureResumed().catch(() => undefined);
+  if (!vault) return;
+  const matches = await matchingLogins(sender.frameUrl);
+  if (matches.length !== 1) return;
+  const item = matches[0]!;
+  if (insecureFor(item, sender.frameUrl)) return;
+  await sendToFrame(sender.tabId, 0, { type: 'fill', values: await fillValues(item, 'login') });
+}
 
 // ---- Keyboard shortcut, idle lock, sync --------------------------------------------------------------------------
 

@@ -257,19 +257,26 @@ async function generatorView(): Promise<void> {
 
 function settingsView(): void {
   const minutes = h('input', { type: 'number', min: '1', max: '1440', value: String(status.idleMinutes) });
+  const onLoad = h('input', { type: 'checkbox', id: 'f-fill-on-load', 'aria-describedby': 'fill-on-load-risk', checked: status.fillOnLoad });
   render(
     h('h1', {}, 'Settings'),
     h('form', { onsubmit: async (e) => {
       e.preventDefault();
       try {
-        status = await ask<Status>({ type: 'settings', idleMinutes: Number(minutes.value) });
+        status = await ask<Status>({ type: 'settings', idleMinutes: Number(minutes.value), fillOnLoad: onLoad.checked });
         await vaultView();
       } catch (error) {
         showError(error);
       }
     } },
       field('Lock after this many idle minutes', minutes),
-      h('p', { class: 'user' }, 'Watchword also locks when the browser closes. It never fills a form on page load.'),
+      h('p', { class: 'user' }, 'Watchword also locks when the browser closes.'),
+      h('div', { class: 'row' }, onLoad, h('label', { for: 'f-fill-on-load' }, 'Fill the login when a page loads')),
+      h(
+        'p',
+        { class: 'user', id: 'fill-on-load-risk' },
+        'Off by default. When on, a page gets your password without a click: a script injected into the site (XSS) or a hidden form can read it. Watchword then fills only the top frame, only when exactly one login matches, never into a frame from another site and never over http.',
+      ),
       h('p', { class: 'user' }, `Server: ${status.serverUrl ?? ''}`),
       h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary' }, 'Save'), h('button', { type: 'button', onclick: () => void vaultView() }, 'Back'), h('button', { type: 'button', onclick: async () => {
         await ask({ type: 'logout' });

@@ -39,11 +39,22 @@ interface Scenario {
 }
 
 const scenarios = JSON.parse(readFileSync(join(CORPUS, 'scenarios.json'), 'utf8')) as Scenario[];
-/** Identity pages ask for fields the identity item has no place for (city, state, post code, country): not filled. */
-const LOGIN_KINDS = new Set(['login', 'create-account', 'change-password', 'otp', 'not-a-login', 'update-email', 'card']);
-/** The roles the extension fills; the identity roles on the extended registration pages are not filled yet. */
-const LOGIN_ROLES = new Set(['username', 'password', 'current-password', 'new-password', 'totp', 'email', 'card-holder', 'card-number', 'card-expiry', 'card-cvv']);
+const KINDS = new Set(['login', 'create-account', 'change-password', 'otp', 'not-a-login', 'update-email', 'card', 'identity']);
+/** The identity roles of scenarios.json and what the test identity fills into each (a <select> may hold a code). */
+const IDENTITY_EXPECTED: Record<string, string[]> = {
+  'full-name': ['Alice Q Example'],
+  company: ['Example Ltd'],
+  phone: ['+1 555 0100'],
+  address1: ['1 Main St'],
+  address2: ['Apt 4'],
+  city: ['Beverly Hills'],
+  state: ['California', 'CA'],
+  country: ['United States', 'US'],
+  'postal-code': ['90210'],
+};
+const ROLES = new Set(['username', 'password', 'current-password', 'new-password', 'totp', 'email', 'card-holder', 'card-number', 'card-expiry', 'card-cvv', ...Object.keys(IDENTITY_EXPECTED)]);
 const CARD = 'Visa card';
+const IDENTITY = 'Alice at home';
 
 let server: ServerProcess;
 let dataDir: string;
@@ -122,6 +133,12 @@ beforeAll(async () => {
   await vault.add({ type: 'login', name: ITEM, fields: [], login: { username: USERNAME, password: PASSWORD, urls: [base], totp: TOTP_SECRET } });
   await vault.add({ type: 'login', name: SECURE_ITEM, fields: [], login: { username: 'bob', password: 'b-secret-pw-1', urls: [`https://${HOST_B}`] } });
   await vault.add({ type: 'card', name: CARD, fields: [], card: { cardholder: 'Alice Example', number: '4111 1111 1111 1111', expMonth: '9', expYear: '2030', code: '123' } });
+  await vault.add({
+    type: 'identity',
+    name: IDENTITY,
+    fields: [],
+    identity: { firstName: 'Alice', middleName: 'Q', lastName: 'Example', company: 'Example Ltd', email: OWNER, phone: '+1 555 0100', address: '1 Main St\nApt 4', city: 'Beverly Hills', state: 'California', postalCode: '90210', country: 'United States' },
+  });
   await vault.add({ type: 'login', name: 'Elsewhere', fields: [], login: { username: 'carol', password: 'elsewhere-pw', urls: ['https://elsewhere.example'] } });
   browser = await launchWithExtension(built.chromium);
 }, 180_000);
@@ -178,8 +195,7 @@ describe('browser extension', () => {
   });
 
   for (const scenario of scenarios) {
-    const run = LOGIN_KINDS.has(scenario.kind) ? it : it.skip;
-    run(`corpus: ${scenario.id}`, async () => {
+    it(`corpus: ${scenario.id}`, async () => {
       const page = await newPage();
       if (scenario.iframeHost === 'second') {
         await page.route(/^http:\/\/autofill-a\.test:\d+\/frames\//, (route) =>
@@ -209,7 +225,8 @@ describe('browser extension', () => {
         if (scenario.iframeHost === 'second') expect(new URL(scope.url()).host).toBe(`${HOST_B}:${site.port}`);
       }
       const initial = Object.fromEntries(await Promise.all(scenario.mustNotFill.map(async (s) => [s, await scope.locator(s).inputValue()] as const)));
-      const roles = Object.entries(scenario.fill).filter(([, role]) => LOGIN_ROLES.has(role));
+      const roles = Object.entries(scenario.fill).filter(([, role]) => ROLES.has(role));
+      expect(KINDS.has(scenario.kind), `scenario kind ${scenario.kind}`).toBe(true);
       const first = roles[0]?.[0] ?? scenario.mustNotFill[0]!;
 
       if (scenario.kind === 'not-a-login' || roles.length === 0) {
@@ -226,6 +243,9 @@ describe('browser extension', () => {
         const cross = scenario.iframeHost === 'second';
         const current = roles.find(([, r]) => r === 'username' || r === 'password' || r === 'current-password' || r === 'totp' || r === 'card-holder');
         if (current) await choose(page, scope, current[0], scenario.kind === 'card' ? CARD : ITEM, { confirmFrame: cross });
+        // Identity slots (also those of a registration form) are filled from an identity chosen in the menu.
+        const slot = roles.find(([, r]) => r in IDENTITY_EXPECTED);
+        if (slot) await choose(page, scope, slot[0], IDENTITY, { confirmFrame: cross });
         const fresh = roles.find(([, r]) => r === 'new-password');
         if (fresh) await choose(page, scope, fresh[0], 'Generate a password', { confirmFrame: cross });
         await expect.poll(() => scope.locator(roles.at(-1)![0]).inputValue()).not.toBe('');
@@ -243,6 +263,7 @@ describe('browser extension', () => {
         else if (role === 'card-number') expect(value, selector).toBe('4111111111111111');
         else if (role === 'card-expiry') expect(value, selector).toBe('09/30');
         else if (role === 'card-cvv') expect(value, selector).toBe('123');
+        else if (IDENTITY_EXPECTED[role]) expect(IDENTITY_EXPECTED[role], selector).toContain(value);
         else if (role === 'new-password') {
           expect(value.length, selector).toBeGreaterThanOrEqual(16);
           generated.add(value);
@@ -371,6 +392,53 @@ describe('browser extension', () => {
     await page.locator('button[type="submit"]').click();
     expect(await submitted(page.mainFrame())).toEqual({ username: USERNAME, password: PASSWORD });
     await page.close();
+  });
+
+  it('fills nothing when a page loads (the default)', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/login/simple-login.html`);
+    await page.waitForTimeout(1500);
+    expect(await page.locator('#username').inputValue()).toBe('');
+    expect(await page.locator('#password').inputValue()).toBe('');
+    await page.close();
+  });
+
+  it('opt-in fill on page load: the top frame with its one match, never a cross-origin frame or an http page', async () => {
+    const setFillOnLoad = async (on: boolean) => {
+      const popup = await openPopup();
+      await popup.getByRole('button', { name: 'Settings' }).click();
+      const box = popup.getByLabel('Fill the login when a page loads');
+      expect(await box.isChecked()).toBe(!on);
+      await box.setChecked(on);
+      await popup.getByRole('button', { name: 'Save' }).click();
+      await popup.getByRole('searchbox', { name: 'Search the vault' }).waitFor();
+      await popup.close();
+    };
+    await setFillOnLoad(true);
+    try {
+      const page = await newPage();
+      await page.goto(`${base}/login/simple-login.html`);
+      await expect.poll(() => page.locator('#password').inputValue(), { timeout: 5000 }).toBe(PASSWORD);
+      await page.locator('button[type="submit"]').click();
+      expect(await submitted(page.mainFrame())).toEqual({ username: USERNAME, password: PASSWORD });
+
+      await page.route(/^http:\/\/autofill-a\.test:\d+\/frames\//, (route) =>
+        route.fulfill({ status: 302, headers: { location: route.request().url().replace(HOST_A, HOST_B) } }),
+      );
+      await page.goto(`${base}/login/iframe-login.html`);
+      const frame = (await (await page.locator('#test-iframe').elementHandle())!.contentFrame())!;
+      await frame.waitForLoadState('load');
+      await page.waitForTimeout(1500);
+      expect(await frame.locator('#password').inputValue()).toBe('');
+
+      // A login saved for https, on the same host over http: not filled without the warning the menu gives.
+      await page.goto(`http://${HOST_B}:${site.port}/own/http-login.html`);
+      await page.waitForTimeout(1500);
+      expect(await page.locator('#password').inputValue()).toBe('');
+      await page.close();
+    } finally {
+      await setFillOnLoad(false);
+    }
   });
 
   it('the inline menu lists logins as options named after the items', async () => {

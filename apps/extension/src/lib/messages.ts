@@ -3,6 +3,8 @@
  * worker with `ExtensionRequest`; content scripts with `ContentRequest`; the service worker pushes `ToContent` to one
  * frame of one tab. Every handler checks the sender (background.ts `senderKind`).
  */
+import type { IdentityRole } from './identity-fields.ts';
+
 export interface ItemSummary {
   id: string;
   name: string;
@@ -20,6 +22,8 @@ export interface Status {
   email: string | null;
   state: 'disconnected' | 'signed-out' | 'locked' | 'unlocked';
   idleMinutes: number;
+  /** Opt-in: fill the one matching login when a page loads (off by default; see docs/extension.md for the risk). */
+  fillOnLoad: boolean;
 }
 
 export interface LoginForm {
@@ -39,7 +43,7 @@ export type ExtensionRequest =
   | { type: 'unlock'; password: string }
   | { type: 'lock' }
   | { type: 'logout' }
-  | { type: 'settings'; idleMinutes: number }
+  | { type: 'settings'; idleMinutes: number; fillOnLoad?: boolean }
   | { type: 'items'; query: string; pageUrl: string | null }
   | { type: 'reveal'; id: string; field: 'username' | 'password' | 'totp' }
   | { type: 'item'; id: string }
@@ -52,10 +56,11 @@ export type ExtensionRequest =
   | { type: 'prompt-get'; token: string }
   | { type: 'prompt-answer'; token: string; answer: 'save' | 'never' | 'dismiss' };
 
-export type FormKind = 'login' | 'registration' | 'change-password' | 'otp' | 'username-only' | 'card';
+export type FormKind = 'login' | 'registration' | 'change-password' | 'otp' | 'username-only' | 'card' | 'identity';
 
 export type ContentRequest =
   | { type: 'frame-forms'; kinds: FormKind[] }
+  | { type: 'page-loaded' }
   | { type: 'menu-open'; kind: FormKind }
   | { type: 'submitted'; kind: FormKind; username: string; password: string; newPassword: string };
 
@@ -69,6 +74,10 @@ export interface FillValues {
   /** MM/YY */
   ccExp?: string;
   ccCsc?: string;
+  /** An identity's e-mail address (fills e-mail fields of an identity / address form). */
+  email?: string;
+  /** Identity slots by their autocomplete field name (lib/identity-fields.ts). */
+  identity?: Partial<Record<IdentityRole, string>>;
 }
 
 export type ToContent =
