@@ -29,6 +29,9 @@ interface SessionState {
 }
 
 const DEFAULT_IDLE_MINUTES = 15;
+const IDLE_ALARM = 'idle-lock';
+/** The settings form offers whole minutes (1 to 1440); a smaller stored value (tests) is honoured down to 1 second. */
+const MIN_IDLE_MINUTES = 1 / 60;
 const SYNC_ALARM = 'sync';
 const SYNC_MINUTES = 5;
 const MAX_TEXT = 1024;
@@ -150,9 +153,27 @@ async function keepUnlocked(v: Vault, c: WatchwordClient): Promise<void> {
   await sessionStore.set({ tokens: v.session.tokens, userId: v.userId, sealed: sealed.sealed, resumeKey: sealed.resumeKey });
   await refreshIndex(v);
   await chrome.alarms.create(SYNC_ALARM, { periodInMinutes: SYNC_MINUTES });
+  await touch();
+}
+
+async function idleMs(): Promise<number> {
+  const minutes = (await local.get()).idleMinutes;
+  const value = typeof minutes === 'number' && Number.isFinite(minutes) ? minutes : DEFAULT_IDLE_MINUTES;
+  return Math.min(24 * 60, Math.max(MIN_IDLE_MINUTES, value)) * 60_000;
+}
+
+/**
+ * Idle lock: every use of Watchword (a popup request, an inline menu, a fill) moves a chrome.alarms deadline to now +
+ * the chosen idle time; when it fires the vault locks. An alarm outlives the worker being stopped, unlike a timer.
+ * Besides, chrome.idle locks when the whole machine is idle or its screen locks (listener below).
+ */
+async function touch(): Promise<void> {
+  if (!vault) return;
+  await chrome.alarms.create(IDLE_ALARM, { when: Date.now() + (await idleMs()) });
 }
 
 async function lock(): Promise<void> {
+  await chrome.alarms.clear(IDLE_ALARM);
   vault?.lock();
   vault = undefined;
   index = [];
@@ -602,6 +623,7 @@ async function logout(): Promise<void> {
   await sessionStore.clear();
   await clearDpopKey();
   await chrome.alarms.clear(SYNC_ALARM);
+  await chrome.alarms.clear(IDLE_ALARM);
 }
 
 async function handleContent(request: ContentRequest, sender: Extract<Sender, { kind: 'content' }>): Promise<unknown> {
@@ -638,7 +660,10 @@ chrome.runtime.onMessage.addListener((message: unknown, rawSender, sendResponse:
     sendResponse({ ok: false, code: 'FORBIDDEN', message: 'You are not allowed to do this.' });
     return false;
   }
-  const work = sender.kind === 'page' ? handlePage(message as ExtensionRequest, sender) : handleContent(message as ContentRequest, sender);
+  const request = message as { type?: unknown };
+  // Use of Watchword postpones the idle lock; a content script merely reporting its forms is not use.
+  const use = sender.kind === 'page' || request.type === 'menu-open';
+  const work = (sender.kind === 'page' ? handlePage(message as ExtensionRequest, sender) : handleContent(message as ContentRequest, sender)).finally(() => (use ? touch().catch(() => undefined) : undefined));
   work.then(
     (value) => sendResponse({ ok: true, value }),
     (error: unknown) => {
@@ -715,6 +740,7 @@ chrome.idle.onStateChanged.addListener((state) => {
 
 chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === SYNC_ALARM && vault) void refreshIndex(vault).catch(() => undefined);
+  if (alarm.name === IDLE_ALARM) void lock();
 });
 
 void local.get().then((s) => chrome.idle.setDetectionInterval((s.idleMinutes ?? DEFAULT_IDLE_MINUTES) * 60));

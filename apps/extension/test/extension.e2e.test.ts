@@ -62,6 +62,7 @@ let site: { port: number; server: Server };
 let browser: ExtensionBrowser;
 let vault: Vault;
 let base: string;
+let built: { chromium: string; firefox: string };
 
 async function codesNow(): Promise<string[]> {
   const parsed = parseTotpSecret(TOTP_SECRET);
@@ -115,7 +116,7 @@ async function openPopup(): Promise<Page> {
 }
 
 beforeAll(async () => {
-  const [built] = await Promise.all([buildExtension(), startSite().then((s) => (site = s))]);
+  [built] = await Promise.all([buildExtension(), startSite().then((s) => (site = s))]);
   const port = await freePort();
   dataDir = mkdtempSync(join(tmpdir(), 'ww-ext-e2e-'));
   server = await startServerProcess({
@@ -517,6 +518,25 @@ describe('browser extension', () => {
     await page.close();
   });
 
+  it('locks after the chosen idle time (a chrome.alarms deadline moved by each use)', async () => {
+    // The settings form offers whole minutes; the test stores 2 seconds (the worker honours down to 1 s).
+    await browser.worker.evaluate(() => chrome.storage.local.set({ idleMinutes: 2 / 60 }));
+    const popup = await openPopup();
+    await popup.getByRole('searchbox', { name: 'Search the vault' }).waitFor();
+    const sealed = () => browser.worker.evaluate(async () => (await chrome.storage.session.get('sealed')).sealed !== undefined);
+    expect(await sealed()).toBe(true);
+    await expect.poll(sealed, { timeout: 20_000, interval: 250 }).toBe(false);
+    await popup.reload();
+    await popup.getByRole('heading', { name: 'Watchword is locked' }).waitFor();
+    await browser.worker.evaluate(() => chrome.storage.local.set({ idleMinutes: 15 }));
+    await popup.getByLabel('Master password').fill(MASTER);
+    await popup.getByRole('button', { name: 'Unlock' }).click();
+    await popup.getByRole('searchbox', { name: 'Search the vault' }).waitFor({ timeout: 30_000 });
+    const alarm = await browser.worker.evaluate(async () => (await chrome.alarms.get('idle-lock'))?.scheduledTime ?? 0);
+    expect(alarm - Date.now()).toBeGreaterThan(14 * 60_000);
+    await popup.close();
+  });
+
   it('locks from the popup; the menu then shows nothing; unlock with the master password', async () => {
     const popup = await openPopup();
     await popup.getByRole('button', { name: 'Lock' }).click();
@@ -598,6 +618,22 @@ describe('browser extension', () => {
     await popup.getByRole('searchbox', { name: 'Search the vault' }).fill(ITEM);
     await popup.getByRole('heading', { name: 'All items' }).waitFor();
     expect(await popup.getByRole('listitem', { name: ITEM }).count()).toBe(0);
+    await popup.close();
+  });
+
+  it('closing the browser locks: after a restart nothing is unlocked and no session is left', async () => {
+    const profile = browser.userDataDir;
+    await browser.close({ keepProfile: true });
+    browser = await launchWithExtension(built.chromium, profile);
+    const popup = await openPopup();
+    // storage.session (tokens, the sealed account key) ended with the browser: sign in again.
+    await popup.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: 20_000 });
+    const state = await browser.worker.evaluate(async () => ({
+      session: Object.keys(await chrome.storage.session.get(null)),
+      local: Object.keys(await chrome.storage.local.get(null)),
+    }));
+    expect(state.session).toEqual([]);
+    expect(state.local).toContain('serverUrl');
     await popup.close();
   });
 });
