@@ -3,8 +3,9 @@ import { SecondFactorRequiredError, type Session, type Vault, type VaultItem, Wa
 import { type ItemContent, parseTotpSecret, totp } from '@watchword/protocol';
 import { identityLabel, identityValues } from './lib/identity-values.ts';
 import { clearDpopKey, loadDpopKey, saveDpopKey } from './lib/dpop-store.ts';
-import { type CompiledEntry, baseDomain, compileEntries, compiledInsecure, compiledScore, originOf, pageKey } from './lib/match.ts';
-import type { ContentRequest, ExtensionRequest, FillValues, FormKind, ItemSummary, LoginForm, MenuView, PromptView, Reply, Status, ToContent } from './lib/messages.ts';
+import { MatchIndex } from './lib/match-index.ts';
+import { type CompiledEntry, type PageKey, baseDomain, compileEntries, compiledInsecure, compiledScore, originOf, pageKey } from './lib/match.ts';
+import type { ContentRequest, ExtensionRequest, FillValues, FormKind, ItemSummary, LoginForm, MenuView, PopupOpen, PromptView, Reply, Status, ToContent } from './lib/messages.ts';
 
 /**
  * The service worker: the only place that holds the vault key and decrypted items (in memory). Across a worker
@@ -118,6 +119,8 @@ interface Indexed {
  */
 let index: Indexed[] = [];
 const byId = new Map<string, Indexed>();
+/** The logins that can match a page, by registrable domain (lib/match-index.ts): a page scores a few, not 10,000. */
+let matchIndex = new MatchIndex<Indexed>([], () => []);
 
 async function refreshIndex(v: Vault): Promise<void> {
   const items = await v.list();
@@ -131,6 +134,7 @@ async function refreshIndex(v: Vault): Promise<void> {
   });
   byId.clear();
   for (const entry of index) byId.set(entry.item.id, entry);
+  matchIndex = new MatchIndex(index, (e) => e.entries);
   lastSync = Date.now();
 }
 
@@ -215,12 +219,46 @@ async function matchingLogins(pageUrl: string): Promise<VaultItem[]> {
   const key = pageKey(pageUrl);
   if (!key) return [];
   const scored: { item: VaultItem; score: number }[] = [];
-  for (const entry of index) {
-    if (entry.entries.length === 0) continue;
+  for (const entry of matchIndex.candidates(key)) {
     const score = compiledScore(entry.entries, key);
     if (score > 0) scored.push({ item: entry.item, score });
   }
   return scored.sort((a, b) => b.score - a.score).map((s) => s.item);
+}
+
+/**
+ * Delta sync when the popup opens (at most every 30 s; the alarm syncs every 5 minutes besides). The list is answered
+ * from the index at once; a sync that brings changes shows on the next request.
+ */
+function syncOnOpen(v: Vault): void {
+  if (Date.now() - lastSync <= SYNC_ON_OPEN_MS) return;
+  lastSync = Date.now();
+  void refreshIndex(v).catch(() => undefined);
+}
+
+/** Most rows the popup is sent for one list (it shows the first screen; a search narrows the rest). */
+const MAX_LIST = 100;
+
+/** The popup's list: without a query the page's matches (best first); with one, every item containing it. */
+function listItems(query: string, key: PageKey | undefined): ItemSummary[] {
+  const scores = new Map<Indexed, number>();
+  if (key) {
+    for (const entry of matchIndex.candidates(key)) {
+      const score = compiledScore(entry.entries, key);
+      if (score > 0) scores.set(entry, score);
+    }
+  }
+  const out: ItemSummary[] = [];
+  if (!query) {
+    for (const [entry, score] of scores) out.push(summary(entry.item, score));
+  } else {
+    for (const [entry, score] of scores) if (entry.text.includes(query)) out.push(summary(entry.item, score));
+    for (const entry of index) {
+      if (out.length >= MAX_LIST) break;
+      if (!scores.has(entry) && entry.text.includes(query)) out.push(summary(entry.item, 0));
+    }
+  }
+  return out.sort((a, b) => b.score - a.score).slice(0, MAX_LIST);
 }
 
 async function currentTotp(secret: string | undefined): Promise<string | undefined> {
@@ -519,24 +557,22 @@ async function handlePage(request: ExtensionRequest, sender: Extract<Sender, { k
       chrome.idle.setDetectionInterval(minutes * 60);
       return status();
     }
+    case 'open': {
+      // The popup's first request: its status and, when unlocked, the page's matches in one round trip.
+      popupOnly();
+      const current = await status();
+      if (current.state !== 'unlocked' || !vault) return { status: current, items: null } satisfies PopupOpen;
+      syncOnOpen(vault);
+      const key = request.pageUrl === null ? undefined : pageKey(text(request.pageUrl, 2048));
+      return { status: current, items: listItems('', key) } satisfies PopupOpen;
+    }
     case 'items': {
       popupOnly();
       const v = await requireVault();
-      // Delta sync when the popup opens (at most every 30 s; the alarm syncs every 5 minutes besides). The list is
-      // answered from the index at once; a sync that brings changes shows on the next request.
-      if (Date.now() - lastSync > SYNC_ON_OPEN_MS && request.query === '') {
-        lastSync = Date.now();
-        void refreshIndex(v).catch(() => undefined);
-      }
+      if (request.query === '') syncOnOpen(v);
       const query = text(request.query, 256).trim().toLowerCase();
       const key = request.pageUrl === null ? undefined : pageKey(text(request.pageUrl, 2048));
-      const out: ItemSummary[] = [];
-      for (const entry of index) {
-        const score = key && entry.entries.length > 0 ? compiledScore(entry.entries, key) : 0;
-        // Without a query only the current site's items are shown; with one, every item that contains it.
-        if (query ? entry.text.includes(query) : score > 0) out.push(summary(entry.item, score));
-      }
-      return out.sort((a, b) => b.score - a.score).slice(0, 500);
+      return listItems(query, key);
     }
     case 'reveal': {
       popupOnly();

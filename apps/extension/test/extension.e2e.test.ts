@@ -563,8 +563,9 @@ describe('browser extension', () => {
     expect(await popup.getByLabel('Web address').inputValue()).toBe(`http://${HOST_B}:${sitePort()}`);
     await popup.getByLabel('User name', { exact: true }).fill('dora');
     await popup.getByRole('button', { name: 'Generate password' }).click();
+    // The worker answers asynchronously: wait for the field to receive the password.
+    await expect.poll(() => popup.getByLabel('Password', { exact: true }).inputValue()).toHaveLength(20);
     const generated = await popup.getByLabel('Password', { exact: true }).inputValue();
-    expect(generated.length).toBe(20);
     await popup.getByRole('button', { name: 'Save' }).click();
     await popup.getByRole('listitem', { name: HOST_B }).waitFor();
     await popup.getByRole('button', { name: `Copy password of ${HOST_B}` }).click();

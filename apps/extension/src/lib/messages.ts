@@ -26,6 +26,12 @@ export interface Status {
   fillOnLoad: boolean;
 }
 
+/** The answer to the popup's first request: the status, and when unlocked the page's matching items. */
+export interface PopupOpen {
+  status: Status;
+  items: ItemSummary[] | null;
+}
+
 export interface LoginForm {
   id?: string;
   name: string;
@@ -38,6 +44,7 @@ export interface LoginForm {
 
 export type ExtensionRequest =
   | { type: 'status' }
+  | { type: 'open'; pageUrl: string | null }
   | { type: 'connect'; serverUrl: string }
   | { type: 'login'; email: string; password: string; secondFactor?: { method: 'totp' | 'backup_code'; code: string } }
   | { type: 'unlock'; password: string }
