@@ -5,3 +5,4 @@
  */
 export { safeHttpUrl } from './safe-url.ts';
 export { groupDigits } from './totp.ts';
+export { GENERATOR_DEFAULTS, GENERATOR_LENGTH, type GeneratorOptions, generateOrEmpty } from './generator.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupDigits, safeHttpUrl } from '../src/index.ts';
+import { GENERATOR_DEFAULTS, GENERATOR_LENGTH, generateOrEmpty, groupDigits, safeHttpUrl } from '../src/index.ts';
 
 describe('safeHttpUrl', () => {
   it('keeps http(s) addresses and reads a bare host name as https', () => {
@@ -17,5 +17,13 @@ describe('groupDigits', () => {
   it('splits a 6-digit code in two, leaves other lengths alone', () => {
     expect(groupDigits('123456')).toBe('123 456');
     expect(groupDigits('12345678')).toBe('12345678');
+  });
+});
+
+describe('generator helpers', () => {
+  it('generates with the defaults, and answers empty when no class is chosen', () => {
+    expect(generateOrEmpty(GENERATOR_DEFAULTS)).toHaveLength(20);
+    expect(generateOrEmpty({ ...GENERATOR_DEFAULTS, lowercase: false, uppercase: false, digits: false, symbols: false })).toBe('');
+    expect(GENERATOR_LENGTH.min).toBe(8);
   });
 });
