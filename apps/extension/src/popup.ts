@@ -1,4 +1,5 @@
 /// <reference types="chrome" />
+import { GENERATOR_DEFAULTS, GENERATOR_LENGTH, generateOrEmpty, safeHttpUrl } from '@watchword/ui';
 import { ask, h } from './lib/ask.ts';
 import type { ItemSummary, LoginForm, PopupOpen, Status } from './lib/messages.ts';
 
@@ -150,7 +151,8 @@ async function copy(id: string, what: 'username' | 'password' | 'totp', name: st
 }
 
 function itemRow(item: ItemSummary): HTMLElement {
-  const url = item.urls[0]?.replace(/^\{\w+\}\s*/, '');
+  // Only an http(s) address becomes an "Open" button (item addresses are user data; shared with the web vault).
+  const url = safeHttpUrl(item.urls[0]?.replace(/^\{\w+\}\s*/, '') ?? '');
   return h('li', { class: 'item', 'aria-label': item.name },
     h('span', { class: 'name' }, item.name),
     h('span', { class: 'user' }, item.username),
@@ -158,7 +160,7 @@ function itemRow(item: ItemSummary): HTMLElement {
       item.username ? h('button', { type: 'button', 'aria-label': `Copy user name of ${item.name}`, onclick: () => void copy(item.id, 'username', item.name) }, 'User name') : '',
       item.hasPassword ? h('button', { type: 'button', 'aria-label': `Copy password of ${item.name}`, onclick: () => void copy(item.id, 'password', item.name) }, 'Password') : '',
       item.hasTotp ? h('button', { type: 'button', 'aria-label': `Copy one-time code of ${item.name}`, onclick: () => void copy(item.id, 'totp', item.name) }, 'Code') : '',
-      url && /^https?:\/\//.test(url) ? h('button', { type: 'button', 'aria-label': `Open ${item.name}`, onclick: () => void chrome.tabs.create({ url }) }, 'Open') : '',
+      url ? h('button', { type: 'button', 'aria-label': `Open ${item.name}`, onclick: () => void chrome.tabs.create({ url }) }, 'Open') : '',
       item.type === 'login' ? h('button', { type: 'button', 'aria-label': `Edit ${item.name}`, onclick: async () => editView(await ask<LoginForm>({ type: 'item', id: item.id })) }, 'Edit') : '',
     ),
   );
@@ -245,11 +247,15 @@ function editView(item: LoginForm): void {
 }
 
 async function generatorView(): Promise<void> {
-  const length = h('input', { type: 'number', min: '8', max: '128', value: '20' });
-  const symbols = h('input', { type: 'checkbox', id: 'f-symbols', checked: true });
+  const length = h('input', { type: 'number', min: String(GENERATOR_LENGTH.min), max: String(GENERATOR_LENGTH.max), value: String(GENERATOR_DEFAULTS.length) });
+  const symbols = h('input', { type: 'checkbox', id: 'f-symbols', checked: GENERATOR_DEFAULTS.symbols });
   const out = h('output', { id: 'generated', class: 'origin', 'aria-label': 'Generated password' });
+  // The same generator, defaults and bounds as the web vault's (@watchword/ui); nothing secret is involved, so the
+  // popup generates itself instead of asking the service worker.
   const make = async () => {
-    out.textContent = await ask<string>({ type: 'generate', length: Number(length.value), symbols: symbols.checked, digits: true });
+    const wanted = Math.trunc(Number(length.value));
+    const clamped = Math.min(GENERATOR_LENGTH.max, Math.max(GENERATOR_LENGTH.min, Number.isFinite(wanted) ? wanted : GENERATOR_DEFAULTS.length));
+    out.textContent = generateOrEmpty({ ...GENERATOR_DEFAULTS, length: clamped, symbols: symbols.checked });
   };
   render(
     h('h1', {}, 'Password generator'),
