@@ -699,15 +699,19 @@ chrome.runtime.onMessage.addListener((message: unknown, rawSender, sendResponse:
   const request = message as { type?: unknown };
   // Use of Watchword postpones the idle lock; a content script merely reporting its forms is not use.
   const use = sender.kind === 'page' || request.type === 'menu-open';
-  const work = (sender.kind === 'page' ? handlePage(message as ExtensionRequest, sender) : handleContent(message as ContentRequest, sender)).finally(() => (use ? touch().catch(() => undefined) : undefined));
-  work.then(
-    (value) => sendResponse({ ok: true, value }),
-    (error: unknown) => {
-      const code = error instanceof WatchwordError ? error.code : ((error as { code?: string }).code ?? 'INTERNAL');
-      const message = error instanceof WatchwordError || (error as { code?: string }).code ? (error as Error).message : 'Something went wrong.';
-      sendResponse({ ok: false, code, message });
-    },
-  );
+  const work = sender.kind === 'page' ? handlePage(message as ExtensionRequest, sender) : handleContent(message as ContentRequest, sender);
+  work
+    .then(
+      (value) => sendResponse({ ok: true, value }),
+      (error: unknown) => {
+        const code = error instanceof WatchwordError ? error.code : ((error as { code?: string }).code ?? 'INTERNAL');
+        const message = error instanceof WatchwordError || (error as { code?: string }).code ? (error as Error).message : 'Something went wrong.';
+        sendResponse({ ok: false, code, message });
+      },
+    )
+    // After the answer is on its way: the idle deadline need not delay it.
+    .then(() => (use ? touch() : undefined))
+    .catch(() => undefined);
   return true;
 });
 
