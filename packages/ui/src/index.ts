@@ -5,4 +5,5 @@
  */
 export { safeHttpUrl } from './safe-url.ts';
 export { groupDigits } from './totp.ts';
+export { createCredential, getAssertion, webauthnSupported } from './webauthn.ts';
 export { GENERATOR_DEFAULTS, GENERATOR_LENGTH, type GeneratorOptions, generateOrEmpty } from './generator.ts';

@@ -8,7 +8,7 @@ import { describeError } from '../lib/errors.ts';
 import { describeUserAgent } from '../lib/format.ts';
 import { navigate, route } from '../lib/router.ts';
 import { client, opened } from '../lib/session.ts';
-import { getAssertion, webauthnSupported } from '../lib/webauthn.ts';
+import { getAssertion, webauthnSupported } from '@watchword/ui';
 
 /** What the SDK's second-factor prompt is waiting for: the page answers it from a form. */
 interface Pending {
