@@ -1,7 +1,8 @@
 /// <reference types="chrome" />
-import { SecondFactorRequiredError, type Session, type Vault, type VaultItem, WatchwordClient, WatchwordError, generatePassword } from '@watchword/client';
+import { SecondFactorRequiredError, type SecondFactorPrompt, type Session, type Vault, type VaultItem, WatchwordClient, WatchwordError, generatePassword } from '@watchword/client';
 import { type ItemContent, parseTotpSecret, totp } from '@watchword/protocol';
 import { identityLabel, identityValues } from './lib/identity-values.ts';
+import { type KeyLogin, keyLogin } from './lib/key-login.ts';
 import { clearDpopKey, loadDpopKey, saveDpopKey } from './lib/dpop-store.ts';
 import { MatchIndex } from './lib/match-index.ts';
 import { type CompiledEntry, type PageKey, baseDomain, compileEntries, compiledInsecure, compiledScore, originOf, pageKey } from './lib/match.ts';
@@ -45,6 +46,9 @@ let vault: Vault | undefined;
 let session: Session | undefined;
 let resuming: Promise<void> | undefined;
 let lastSync = 0;
+/** A sign-in waiting for the popup's security-key assertion (lib/key-login.ts), and the login it belongs to. */
+let pendingKey: KeyLogin | undefined;
+let keyDone: Promise<void> | undefined;
 
 const local = {
   async get(): Promise<LocalSettings> {
@@ -514,21 +518,51 @@ async function handlePage(request: ExtensionRequest, sender: Extract<Sender, { k
       // service-worker restart.
       const withKey = new WatchwordClient({ serverUrl, dpop: 'generate', onTokens: async (tokens) => sessionStore.set({ tokens }) });
       const factor = request.secondFactor;
-      try {
-        const v = await withKey.login({
-          email,
-          password,
-          deviceName: 'Watchword browser extension',
-          ...(factor ? { secondFactor: async () => ({ method: factor.method, code: text(factor.code, 64).replace(/\s+/g, '') }) } : {}),
-        });
-        if (!v.session.dpopKey) fail('INTERNAL', 'Something went wrong.');
-        await saveDpopKey(v.session.dpopKey);
-        await local.set({ email });
-        await keepUnlocked(v, withKey);
-      } catch (error) {
-        if (error instanceof SecondFactorRequiredError) fail('SECOND_FACTOR_REQUIRED_LOGIN', `methods:${error.methods.join(',')}`);
-        throw error;
+      pendingKey?.settle();
+      const key = factor?.method === 'webauthn' ? keyLogin() : undefined;
+      pendingKey = key;
+      const secondFactor: SecondFactorPrompt | undefined = !factor
+        ? undefined
+        : factor.method === 'webauthn'
+          ? async (challenge) => ({ method: 'webauthn', response: await key!.prompt(challenge.webauthn) })
+          : async () => ({ method: factor.method, code: text(factor.code, 64).replace(/\s+/g, '') });
+      const done = (async () => {
+        try {
+          const v = await withKey.login({ email, password, deviceName: 'Watchword browser extension', ...(secondFactor ? { secondFactor } : {}) });
+          if (!v.session.dpopKey) fail('INTERNAL', 'Something went wrong.');
+          await saveDpopKey(v.session.dpopKey);
+          await local.set({ email });
+          await keepUnlocked(v, withKey);
+        } catch (error) {
+          if (error instanceof SecondFactorRequiredError) fail('SECOND_FACTOR_REQUIRED_LOGIN', `methods:${error.methods.join(',')}`);
+          throw error;
+        } finally {
+          key?.settle();
+          if (pendingKey === key) pendingKey = undefined;
+        }
+      })();
+      if (key) {
+        // A security key: answer with the challenge's options as soon as the server sent them; the popup gets the
+        // assertion and finishes the sign-in with 'login-key' (the login goes on meanwhile, here).
+        keyDone = done;
+        done.catch(() => undefined);
+        const options = await Promise.race([key.options, done.then(() => null)]);
+        if (options) return { webauthn: options };
       }
+      await done;
+      return status();
+    }
+    case 'login-key': {
+      popupOnly();
+      const key = pendingKey;
+      const done = keyDone;
+      if (!key || !done) fail('NOT_FOUND', 'Not found.');
+      const response = request.response;
+      if (response !== null && (typeof response !== 'object' || Array.isArray(response))) fail('VALIDATION_FAILED', 'The request is invalid.');
+      // The server checks the assertion against its strict schema, the challenge and the origin.
+      key.answer(response);
+      keyDone = undefined;
+      await done;
       return status();
     }
     case 'unlock': {

@@ -1,5 +1,6 @@
 /// <reference types="chrome" />
-import { GENERATOR_DEFAULTS, GENERATOR_LENGTH, generateOrEmpty, safeHttpUrl } from '@watchword/ui';
+import type { WebauthnAuthenticationOptions, WebauthnAuthenticationResponse } from '@watchword/protocol';
+import { GENERATOR_DEFAULTS, GENERATOR_LENGTH, generateOrEmpty, getAssertion, safeHttpUrl, webauthnSupported } from '@watchword/ui';
 import { ask, h } from './lib/ask.ts';
 import type { ItemSummary, LoginForm, PopupOpen, Status } from './lib/messages.ts';
 
@@ -80,7 +81,16 @@ function connectView(): void {
 function signInView(methods?: string[]): void {
   const email = h('input', { type: 'email', required: true, autocomplete: 'username', value: status.email ?? '' });
   const password = h('input', { type: 'password', required: true, autocomplete: 'current-password' });
-  const method = h('select', { id: 'f-second-factor-method' }, h('option', { value: 'totp' }, 'Authenticator code'), h('option', { value: 'backup_code' }, 'Backup code'));
+  // A security key is offered when the account has one and this browser can use it (WebAuthn runs in this page; the
+  // server must list the extension's origin in WEBAUTHN_EXTENSION_ORIGINS, docs/extension.md).
+  const withKey = methods?.includes('webauthn') === true && webauthnSupported();
+  const method = h(
+    'select',
+    { id: 'f-second-factor-method' },
+    h('option', { value: 'totp' }, 'Authenticator code'),
+    h('option', { value: 'backup_code' }, 'Backup code'),
+    ...(withKey ? [h('option', { value: 'webauthn' }, 'Security key')] : []),
+  );
   const code = h('input', { type: 'text', autocomplete: 'one-time-code', inputmode: 'numeric' });
   const second = methods
     ? h('div', {}, h('p', {}, 'This account has a second factor.'), h('label', { for: 'f-second-factor-method' }, 'Second factor'), method, field('Code', code))
@@ -93,7 +103,11 @@ function signInView(methods?: string[]): void {
       const button = (e.target as HTMLFormElement).querySelector('button[type=submit]') as HTMLButtonElement;
       button.disabled = true;
       try {
-        await ask({ type: 'login', email: email.value, password: password.value, ...(methods ? { secondFactor: { method: method.value as 'totp' | 'backup_code', code: code.value } } : {}) });
+        if (methods && method.value === 'webauthn') {
+          await signInWithKey(email.value, password.value);
+        } else {
+          await ask({ type: 'login', email: email.value, password: password.value, ...(methods ? { secondFactor: { method: method.value as 'totp' | 'backup_code', code: code.value } } : {}) });
+        }
         await refresh();
       } catch (error) {
         if ((error as { code?: string }).code === 'SECOND_FACTOR_REQUIRED_LOGIN') {
@@ -116,6 +130,25 @@ function signInView(methods?: string[]): void {
     ),
   );
   (methods ? code : email.value ? password : email).focus();
+}
+
+/**
+ * Sign-in with a security key: the worker runs the login and answers with the server's WebAuthn options; this page runs
+ * the ceremony (the web vault's code, @watchword/ui) and hands the assertion back; the worker finishes the sign-in.
+ */
+async function signInWithKey(email: string, password: string): Promise<void> {
+  const started = await ask<{ webauthn: WebauthnAuthenticationOptions } | Status>({ type: 'login', email, password, secondFactor: { method: 'webauthn' } });
+  if (!('webauthn' in started)) return;
+  let response: WebauthnAuthenticationResponse | null = null;
+  try {
+    response = await getAssertion(started.webauthn);
+  } finally {
+    // Also when the person cancelled (null): the worker ends the waiting sign-in.
+    await ask({ type: 'login-key', response }).catch((error: unknown) => {
+      if (response) throw error;
+    });
+  }
+  if (!response) throw Object.assign(new Error('The security key was not used.'), { code: 'INVALID_SECOND_FACTOR' });
 }
 
 function lockedView(): void {

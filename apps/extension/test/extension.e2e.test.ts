@@ -622,6 +622,65 @@ describe('browser extension', () => {
     await popup.close();
   });
 
+  it('signs in with a security key from the popup (a CDP virtual authenticator; the server lists the extension origin)', async () => {
+    // WebAuthn needs a host name (not an IP address) as relying party: a second server on localhost that accepts the
+    // extension's origin for its relying party (WEBAUTHN_EXTENSION_ORIGINS).
+    const port = await freePort();
+    const keyDir = mkdtempSync(join(tmpdir(), 'ww-ext-key-'));
+    const keyServer = await startServerProcess({
+      PORT: String(port),
+      PUBLIC_URL: `http://localhost:${port}`,
+      DATA_DIR: keyDir,
+      ALLOWED_KDF_VERSIONS: '0,1',
+      RATE_LIMIT_AUTH_PER_MINUTE: '10000',
+      LOG_LEVEL: 'warn',
+      WEBAUTHN_EXTENSION_ORIGINS: `chrome-extension://${browser.extensionId}`,
+    });
+    try {
+      const email = 'keyholder@example.com';
+      const client = new WatchwordClient({ serverUrl: `http://localhost:${port}`, kdfVersion: 0, passwordPolicy: false });
+      await client.register({ email, password: MASTER });
+      const theirs = await client.login({ email, password: MASTER });
+      await theirs.add({ type: 'login', name: 'Key site', fields: [], login: { username: 'kim', password: 'key-pw', urls: [base] } });
+
+      const popup = await openPopup();
+      const cdp = await browser.context.newCDPSession(popup);
+      await cdp.send('WebAuthn.enable');
+      await cdp.send('WebAuthn.addVirtualAuthenticator', { options: { protocol: 'ctap2', transport: 'usb', hasResidentKey: false, hasUserVerification: true, isUserVerified: true } });
+      // The key is registered from an extension page too (the account's settings would do it in the web vault).
+      const options = await client.security(theirs.session).webauthnRegistrationOptions(MASTER);
+      const registration = await popup.evaluate(async (o) => {
+        const b = (t: string) => Uint8Array.from(atob(t.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(t.length / 4) * 4, '=')), (c) => c.charCodeAt(0));
+        const s = (buf: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(buf))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+        const credential = (await navigator.credentials.create({
+          publicKey: { challenge: b(o.challenge), rp: o.rp, user: { id: b(o.user.id), name: o.user.name, displayName: o.user.displayName }, pubKeyCredParams: o.pubKeyCredParams },
+        })) as PublicKeyCredential;
+        const response = credential.response as AuthenticatorAttestationResponse;
+        return { id: credential.id, rawId: s(credential.rawId), type: 'public-key' as const, response: { clientDataJSON: s(response.clientDataJSON), attestationObject: s(response.attestationObject) }, clientExtensionResults: {} };
+      }, options);
+      await client.security(theirs.session).addWebauthn('Virtual key', registration);
+
+      await popup.getByRole('button', { name: 'Settings' }).click();
+      await popup.getByRole('button', { name: 'Sign out' }).click();
+      await popup.getByRole('button', { name: 'Change server' }).click();
+      await popup.getByLabel('Server address').fill(`http://localhost:${port}`);
+      await popup.getByRole('button', { name: 'Connect' }).click();
+      await popup.getByLabel('E-mail').fill(email);
+      await popup.getByLabel('Master password').fill(MASTER);
+      await popup.getByRole('button', { name: 'Sign in' }).click();
+      await popup.getByText('This account has a second factor.').waitFor({ timeout: 30_000 });
+      await popup.getByLabel('Second factor').selectOption('webauthn');
+      await popup.getByRole('button', { name: 'Sign in' }).click();
+      await popup.getByRole('searchbox', { name: 'Search the vault' }).waitFor({ timeout: 30_000 });
+      await popup.getByRole('searchbox', { name: 'Search the vault' }).fill('key site');
+      await popup.getByRole('listitem', { name: 'Key site' }).waitFor();
+      await popup.close();
+    } finally {
+      await keyServer.stop();
+      rmSync(keyDir, { recursive: true, force: true });
+    }
+  });
+
   it('closing the browser locks: after a restart nothing is unlocked and no session is left', async () => {
     const profile = browser.userDataDir;
     await browser.close({ keepProfile: true });

@@ -3,6 +3,7 @@
  * worker with `ExtensionRequest`; content scripts with `ContentRequest`; the service worker pushes `ToContent` to one
  * frame of one tab. Every handler checks the sender (background.ts `senderKind`).
  */
+import type { WebauthnAuthenticationResponse } from '@watchword/protocol';
 import type { IdentityRole } from './identity-fields.ts';
 
 export interface ItemSummary {
@@ -46,7 +47,9 @@ export type ExtensionRequest =
   | { type: 'status' }
   | { type: 'open'; pageUrl: string | null }
   | { type: 'connect'; serverUrl: string }
-  | { type: 'login'; email: string; password: string; secondFactor?: { method: 'totp' | 'backup_code'; code: string } }
+  | { type: 'login'; email: string; password: string; secondFactor?: { method: 'totp' | 'backup_code'; code: string } | { method: 'webauthn' } }
+  /** The security key's assertion for the sign-in waiting in the worker (null: the person cancelled). */
+  | { type: 'login-key'; response: WebauthnAuthenticationResponse | null }
   | { type: 'unlock'; password: string }
   | { type: 'lock' }
   | { type: 'logout' }
