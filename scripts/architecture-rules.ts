@@ -54,10 +54,17 @@ export const ARCHITECTURE_RULES: IForbiddenRuleType[] = [
   },
   {
     name: 'app-imports-app',
-    comment: 'Apps share code through packages (the SDK, the protocol), never by importing another app.',
+    comment: 'Apps share code through packages (the SDK, the protocol, the shared UI package), never by importing another app.',
     severity: 'error',
     from: { path: '^apps/([^/]+)/src/' },
     to: { path: '^apps/([^/]+)/', pathNot: '^apps/$1/' },
+  },
+  {
+    name: 'ui-imports-app-or-server',
+    comment: 'The shared UI package sits between the apps and the SDK / protocol: it never imports an app or the server.',
+    severity: 'error',
+    from: { path: '^packages/ui/src/' },
+    to: { path: `${SERVER}|^apps/|^@watchword/(cli|web|extension)$` },
   },
   {
     name: 'shipped-code-imports-testkit',
@@ -76,7 +83,7 @@ export const ARCHITECTURE_RULES: IForbiddenRuleType[] = [
 ];
 
 /** The sources the rules are about. */
-export const CRUISED = ['packages/protocol/src', 'packages/client/src', 'packages/server/src', 'packages/testkit/src', 'apps/cli/src', 'apps/web/src', 'apps/extension/src'];
+export const CRUISED = ['packages/protocol/src', 'packages/client/src', 'packages/server/src', 'packages/testkit/src', 'packages/ui/src', 'apps/cli/src', 'apps/web/src', 'apps/extension/src'];
 
 /** One line per broken rule and import: `rule: from → to` (a loop: its whole path). */
 export async function architectureViolations(baseDir: string, roots: readonly string[] = CRUISED): Promise<string[]> {

@@ -16,7 +16,7 @@ const pkg = JSON.parse(readFileSync(join(HERE, 'package.json'), 'utf8')) as { ve
 /** Extension pages: scripts from this extension only; WebAssembly compilation for OPAQUE; no inline code, no eval. */
 export const EXTENSION_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors *; connect-src 'self' https: http:; img-src 'self' data:; style-src 'self'";
 
-function manifest(browser: 'chromium' | 'firefox'): Record<string, unknown> {
+export function manifest(browser: 'chromium' | 'firefox'): Record<string, unknown> {
   const common = {
     manifest_version: 3,
     name: 'Watchword',
@@ -53,9 +53,9 @@ function files(dir: string): string[] {
   });
 }
 
-export async function buildExtension(): Promise<{ chromium: string; firefox: string }> {
-  const out = join(DIST, 'chromium');
-  rmSync(DIST, { recursive: true, force: true });
+export async function buildExtension(dist = DIST): Promise<{ chromium: string; firefox: string }> {
+  const out = join(dist, 'chromium');
+  rmSync(dist, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const entries: [string, 'esm' | 'iife'][] = [
     ['background', 'esm'],
@@ -73,7 +73,7 @@ export async function buildExtension(): Promise<{ chromium: string; firefox: str
     });
   }
   cpSync(join(HERE, 'static'), out, { recursive: true });
-  const firefox = join(DIST, 'firefox');
+  const firefox = join(dist, 'firefox');
   cpSync(out, firefox, { recursive: true });
   writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest('chromium'), null, 2)}\n`);
   writeFileSync(join(firefox, 'manifest.json'), `${JSON.stringify(manifest('firefox'), null, 2)}\n`);

@@ -50,6 +50,7 @@ describe('architecture rules (docs/architecture.md), checked with dependency-cru
       'packages/protocol/src/index.ts': "import { createHash } from 'node:crypto';\nimport { c } from '../../client/src/index.ts';\nexport const p = [createHash, c];\n",
       'packages/client/src/index.ts': "import { s } from '../../server/src/lib/sessions.ts';\nexport const c = s;\n",
       'packages/testkit/src/index.ts': 'export const kit = 1;\n',
+      'packages/ui/src/index.ts': "import { e } from '../../../apps/extension/src/background.ts';\nexport const u = e;\n",
       'apps/cli/src/main.ts': "import { a } from '../../../packages/server/src/modules/a/routes.ts';\nexport const m = a;\n",
       'apps/web/src/main.tsx': "import { kit } from '../../../packages/testkit/src/index.ts';\nexport const w = kit;\n",
       'apps/extension/src/background.ts': "import { w } from '../../web/src/main.tsx';\nexport const e = w;\n",
@@ -70,6 +71,7 @@ describe('architecture rules (docs/architecture.md), checked with dependency-cru
         'protocol-imports-ours: packages/protocol/src/index.ts → packages/client/src/index.ts',
         'server-import-loop: packages/server/src/loop/x.ts → packages/server/src/loop/y.ts → packages/server/src/loop/x.ts',
         'shipped-code-imports-testkit: apps/web/src/main.tsx → packages/testkit/src/index.ts',
+        'ui-imports-app-or-server: packages/ui/src/index.ts → apps/extension/src/background.ts',
       ].sort(),
     );
     // Every rule is exercised.

@@ -1,9 +1,12 @@
 /// <reference types="chrome" />
-import { SecondFactorRequiredError, type Session, type Vault, type VaultItem, WatchwordClient, WatchwordError, generatePassword } from '@watchword/client';
+import { SecondFactorRequiredError, type SecondFactorPrompt, type Session, type Vault, type VaultItem, WatchwordClient, WatchwordError, generatePassword } from '@watchword/client';
 import { type ItemContent, parseTotpSecret, totp } from '@watchword/protocol';
+import { identityLabel, identityValues } from './lib/identity-values.ts';
+import { type KeyLogin, keyLogin } from './lib/key-login.ts';
 import { clearDpopKey, loadDpopKey, saveDpopKey } from './lib/dpop-store.ts';
-import { type CompiledEntry, baseDomain, compileEntries, compiledInsecure, compiledScore, originOf, pageKey } from './lib/match.ts';
-import type { ContentRequest, ExtensionRequest, FillValues, FormKind, ItemSummary, LoginForm, MenuView, PromptView, Reply, Status, ToContent } from './lib/messages.ts';
+import { MatchIndex } from './lib/match-index.ts';
+import { type CompiledEntry, type PageKey, baseDomain, compileEntries, compiledInsecure, compiledScore, originOf, pageKey } from './lib/match.ts';
+import type { ContentRequest, ExtensionRequest, FillValues, FormKind, ItemSummary, LoginForm, MenuView, PopupOpen, PromptView, Reply, Status, ToContent } from './lib/messages.ts';
 
 /**
  * The service worker: the only place that holds the vault key and decrypted items (in memory). Across a worker
@@ -17,6 +20,7 @@ interface LocalSettings {
   email?: string;
   idleMinutes?: number;
   neverSites?: string[];
+  fillOnLoad?: boolean;
 }
 
 interface SessionState {
@@ -27,22 +31,28 @@ interface SessionState {
 }
 
 const DEFAULT_IDLE_MINUTES = 15;
+const IDLE_ALARM = 'idle-lock';
+/** The settings form offers whole minutes (1 to 1440); a smaller stored value (tests) is honoured down to 1 second. */
+const MIN_IDLE_MINUTES = 1 / 60;
 const SYNC_ALARM = 'sync';
 const SYNC_MINUTES = 5;
 const MAX_TEXT = 1024;
 const MAX_NEVER_SITES = 1000;
 const TOKEN_TTL_MS = 5 * 60_000;
 const SYNC_ON_OPEN_MS = 30_000;
-const FORM_KINDS: readonly FormKind[] = ['login', 'registration', 'change-password', 'otp', 'username-only', 'card'];
+const FORM_KINDS: readonly FormKind[] = ['login', 'registration', 'change-password', 'otp', 'username-only', 'card', 'identity'];
 
 let vault: Vault | undefined;
 let session: Session | undefined;
 let resuming: Promise<void> | undefined;
 let lastSync = 0;
+/** A sign-in waiting for the popup's security-key assertion (lib/key-login.ts), and the login it belongs to. */
+let pendingKey: KeyLogin | undefined;
+let keyDone: Promise<void> | undefined;
 
 const local = {
   async get(): Promise<LocalSettings> {
-    return (await chrome.storage.local.get(['serverUrl', 'email', 'idleMinutes', 'neverSites'])) as LocalSettings;
+    return (await chrome.storage.local.get(['serverUrl', 'email', 'idleMinutes', 'neverSites', 'fillOnLoad'])) as LocalSettings;
   },
   set: (values: LocalSettings) => chrome.storage.local.set(values),
 };
@@ -113,6 +123,8 @@ interface Indexed {
  */
 let index: Indexed[] = [];
 const byId = new Map<string, Indexed>();
+/** The logins that can match a page, by registrable domain (lib/match-index.ts): a page scores a few, not 10,000. */
+let matchIndex = new MatchIndex<Indexed>([], () => []);
 
 async function refreshIndex(v: Vault): Promise<void> {
   const items = await v.list();
@@ -126,6 +138,7 @@ async function refreshIndex(v: Vault): Promise<void> {
   });
   byId.clear();
   for (const entry of index) byId.set(entry.item.id, entry);
+  matchIndex = new MatchIndex(index, (e) => e.entries);
   lastSync = Date.now();
 }
 
@@ -148,9 +161,27 @@ async function keepUnlocked(v: Vault, c: WatchwordClient): Promise<void> {
   await sessionStore.set({ tokens: v.session.tokens, userId: v.userId, sealed: sealed.sealed, resumeKey: sealed.resumeKey });
   await refreshIndex(v);
   await chrome.alarms.create(SYNC_ALARM, { periodInMinutes: SYNC_MINUTES });
+  await touch();
+}
+
+async function idleMs(): Promise<number> {
+  const minutes = (await local.get()).idleMinutes;
+  const value = typeof minutes === 'number' && Number.isFinite(minutes) ? minutes : DEFAULT_IDLE_MINUTES;
+  return Math.min(24 * 60, Math.max(MIN_IDLE_MINUTES, value)) * 60_000;
+}
+
+/**
+ * Idle lock: every use of Watchword (a popup request, an inline menu, a fill) moves a chrome.alarms deadline to now +
+ * the chosen idle time; when it fires the vault locks. An alarm outlives the worker being stopped, unlike a timer.
+ * Besides, chrome.idle locks when the whole machine is idle or its screen locks (listener below).
+ */
+async function touch(): Promise<void> {
+  if (!vault) return;
+  await chrome.alarms.create(IDLE_ALARM, { when: Date.now() + (await idleMs()) });
 }
 
 async function lock(): Promise<void> {
+  await chrome.alarms.clear(IDLE_ALARM);
   vault?.lock();
   vault = undefined;
   index = [];
@@ -163,7 +194,7 @@ async function status(): Promise<Status> {
   await ensureResumed().catch(() => undefined);
   const settings = await local.get();
   const state: Status['state'] = !settings.serverUrl ? 'disconnected' : vault ? 'unlocked' : session ? 'locked' : 'signed-out';
-  return { serverUrl: settings.serverUrl ?? null, email: settings.email ?? null, state, idleMinutes: settings.idleMinutes ?? DEFAULT_IDLE_MINUTES };
+  return { serverUrl: settings.serverUrl ?? null, email: settings.email ?? null, state, idleMinutes: settings.idleMinutes ?? DEFAULT_IDLE_MINUTES, fillOnLoad: settings.fillOnLoad === true };
 }
 
 async function requireVault(): Promise<Vault> {
@@ -192,12 +223,46 @@ async function matchingLogins(pageUrl: string): Promise<VaultItem[]> {
   const key = pageKey(pageUrl);
   if (!key) return [];
   const scored: { item: VaultItem; score: number }[] = [];
-  for (const entry of index) {
-    if (entry.entries.length === 0) continue;
+  for (const entry of matchIndex.candidates(key)) {
     const score = compiledScore(entry.entries, key);
     if (score > 0) scored.push({ item: entry.item, score });
   }
   return scored.sort((a, b) => b.score - a.score).map((s) => s.item);
+}
+
+/**
+ * Delta sync when the popup opens (at most every 30 s; the alarm syncs every 5 minutes besides). The list is answered
+ * from the index at once; a sync that brings changes shows on the next request.
+ */
+function syncOnOpen(v: Vault): void {
+  if (Date.now() - lastSync <= SYNC_ON_OPEN_MS) return;
+  lastSync = Date.now();
+  void refreshIndex(v).catch(() => undefined);
+}
+
+/** Most rows the popup is sent for one list (it shows the first screen; a search narrows the rest). */
+const MAX_LIST = 100;
+
+/** The popup's list: without a query the page's matches (best first); with one, every item containing it. */
+function listItems(query: string, key: PageKey | undefined): ItemSummary[] {
+  const scores = new Map<Indexed, number>();
+  if (key) {
+    for (const entry of matchIndex.candidates(key)) {
+      const score = compiledScore(entry.entries, key);
+      if (score > 0) scores.set(entry, score);
+    }
+  }
+  const out: ItemSummary[] = [];
+  if (!query) {
+    for (const [entry, score] of scores) out.push(summary(entry.item, score));
+  } else {
+    for (const [entry, score] of scores) if (entry.text.includes(query)) out.push(summary(entry.item, score));
+    for (const entry of index) {
+      if (out.length >= MAX_LIST) break;
+      if (!scores.has(entry) && entry.text.includes(query)) out.push(summary(entry.item, 0));
+    }
+  }
+  return out.sort((a, b) => b.score - a.score).slice(0, MAX_LIST);
 }
 
 async function currentTotp(secret: string | undefined): Promise<string | undefined> {
@@ -297,6 +362,11 @@ async function menuView(menu: MenuToken): Promise<MenuView> {
     const cards = index.filter((e) => e.item.content.type === 'card').slice(0, 50);
     return { ...base, state: 'unlocked', confirmFrameOrigin: null, insecure: false, items: cards.map((e) => ({ id: e.item.id, name: e.item.content.name, username: cardLabel(e.item), insecure: false })) };
   }
+  if (menu.kind === 'identity') {
+    // Identities are not tied to sites either: every identity is offered.
+    const identities = index.filter((e) => e.item.content.type === 'identity').slice(0, 50);
+    return { ...base, state: 'unlocked', confirmFrameOrigin: null, insecure: false, items: identities.map((e) => ({ id: e.item.id, name: e.item.content.name, username: identityLabel(e.item), insecure: false })) };
+  }
   const items = menu.kind === 'registration' ? [] : await matchingLogins(page);
   return {
     ...base,
@@ -326,6 +396,7 @@ function cardValues(item: VaultItem): FillValues {
 
 async function fillValues(item: VaultItem, kind: FormKind): Promise<FillValues> {
   if (kind === 'card') return item.content.type === 'card' ? cardValues(item) : {};
+  if (kind === 'identity') return item.content.type === 'identity' ? identityValues(item.content.identity ?? {}) : {};
   const login = item.content.login ?? {};
   if (kind === 'otp') {
     const code = await currentTotp(login.totp);
@@ -349,8 +420,9 @@ async function menuFill(menu: MenuToken, request: { itemId?: string; generate?: 
   } else {
     const id = text(request.itemId, 64);
     const page = sameOrigin(menu.frameUrl, menu.tabUrl) ? menu.frameUrl : menu.tabUrl;
-    const item = menu.kind === 'card' ? byId.get(id)?.item : (await matchingLogins(page)).find((i) => i.id === id);
-    if (menu.kind === 'card' && item?.content.type !== 'card') fail('ITEM_NOT_FOUND', 'The item does not exist.');
+    const siteless = menu.kind === 'card' || menu.kind === 'identity';
+    const item = siteless ? byId.get(id)?.item : (await matchingLogins(page)).find((i) => i.id === id);
+    if (siteless && item?.content.type !== menu.kind) fail('ITEM_NOT_FOUND', 'The item does not exist.');
     if (!item) fail('ITEM_NOT_FOUND', 'The item does not exist.');
     if (insecureFor(item, menu.frameUrl) && request.acceptInsecure !== true) fail('FORBIDDEN', 'This page is not secure: confirm first.');
     values = await fillValues(item, menu.kind === 'change-password' ? 'login' : menu.kind);
@@ -446,21 +518,51 @@ async function handlePage(request: ExtensionRequest, sender: Extract<Sender, { k
       // service-worker restart.
       const withKey = new WatchwordClient({ serverUrl, dpop: 'generate', onTokens: async (tokens) => sessionStore.set({ tokens }) });
       const factor = request.secondFactor;
-      try {
-        const v = await withKey.login({
-          email,
-          password,
-          deviceName: 'Watchword browser extension',
-          ...(factor ? { secondFactor: async () => ({ method: factor.method, code: text(factor.code, 64).replace(/\s+/g, '') }) } : {}),
-        });
-        if (!v.session.dpopKey) fail('INTERNAL', 'Something went wrong.');
-        await saveDpopKey(v.session.dpopKey);
-        await local.set({ email });
-        await keepUnlocked(v, withKey);
-      } catch (error) {
-        if (error instanceof SecondFactorRequiredError) fail('SECOND_FACTOR_REQUIRED_LOGIN', `methods:${error.methods.join(',')}`);
-        throw error;
+      pendingKey?.settle();
+      const key = factor?.method === 'webauthn' ? keyLogin() : undefined;
+      pendingKey = key;
+      const secondFactor: SecondFactorPrompt | undefined = !factor
+        ? undefined
+        : factor.method === 'webauthn'
+          ? async (challenge) => ({ method: 'webauthn', response: await key!.prompt(challenge.webauthn) })
+          : async () => ({ method: factor.method, code: text(factor.code, 64).replace(/\s+/g, '') });
+      const done = (async () => {
+        try {
+          const v = await withKey.login({ email, password, deviceName: 'Watchword browser extension', ...(secondFactor ? { secondFactor } : {}) });
+          if (!v.session.dpopKey) fail('INTERNAL', 'Something went wrong.');
+          await saveDpopKey(v.session.dpopKey);
+          await local.set({ email });
+          await keepUnlocked(v, withKey);
+        } catch (error) {
+          if (error instanceof SecondFactorRequiredError) fail('SECOND_FACTOR_REQUIRED_LOGIN', `methods:${error.methods.join(',')}`);
+          throw error;
+        } finally {
+          key?.settle();
+          if (pendingKey === key) pendingKey = undefined;
+        }
+      })();
+      if (key) {
+        // A security key: answer with the challenge's options as soon as the server sent them; the popup gets the
+        // assertion and finishes the sign-in with 'login-key' (the login goes on meanwhile, here).
+        keyDone = done;
+        done.catch(() => undefined);
+        const options = await Promise.race([key.options, done.then(() => null)]);
+        if (options) return { webauthn: options };
       }
+      await done;
+      return status();
+    }
+    case 'login-key': {
+      popupOnly();
+      const key = pendingKey;
+      const done = keyDone;
+      if (!key || !done) fail('NOT_FOUND', 'Not found.');
+      const response = request.response;
+      if (response !== null && (typeof response !== 'object' || Array.isArray(response))) fail('VALIDATION_FAILED', 'The request is invalid.');
+      // The server checks the assertion against its strict schema, the challenge and the origin.
+      key.answer(response);
+      keyDone = undefined;
+      await done;
       return status();
     }
     case 'unlock': {
@@ -484,28 +586,27 @@ async function handlePage(request: ExtensionRequest, sender: Extract<Sender, { k
       popupOnly();
       const minutes = Math.trunc(Number(request.idleMinutes));
       if (!Number.isFinite(minutes) || minutes < 1 || minutes > 24 * 60) fail('VALIDATION_FAILED', 'The request is invalid.');
-      await local.set({ idleMinutes: minutes });
+      if (request.fillOnLoad !== undefined && typeof request.fillOnLoad !== 'boolean') fail('VALIDATION_FAILED', 'The request is invalid.');
+      await local.set({ idleMinutes: minutes, ...(request.fillOnLoad !== undefined ? { fillOnLoad: request.fillOnLoad } : {}) });
       chrome.idle.setDetectionInterval(minutes * 60);
       return status();
+    }
+    case 'open': {
+      // The popup's first request: its status and, when unlocked, the page's matches in one round trip.
+      popupOnly();
+      const current = await status();
+      if (current.state !== 'unlocked' || !vault) return { status: current, items: null } satisfies PopupOpen;
+      syncOnOpen(vault);
+      const key = request.pageUrl === null ? undefined : pageKey(text(request.pageUrl, 2048));
+      return { status: current, items: listItems('', key) } satisfies PopupOpen;
     }
     case 'items': {
       popupOnly();
       const v = await requireVault();
-      // Delta sync when the popup opens (at most every 30 s; the alarm syncs every 5 minutes besides). The list is
-      // answered from the index at once; a sync that brings changes shows on the next request.
-      if (Date.now() - lastSync > SYNC_ON_OPEN_MS && request.query === '') {
-        lastSync = Date.now();
-        void refreshIndex(v).catch(() => undefined);
-      }
+      if (request.query === '') syncOnOpen(v);
       const query = text(request.query, 256).trim().toLowerCase();
       const key = request.pageUrl === null ? undefined : pageKey(text(request.pageUrl, 2048));
-      const out: ItemSummary[] = [];
-      for (const entry of index) {
-        const score = key && entry.entries.length > 0 ? compiledScore(entry.entries, key) : 0;
-        // Without a query only the current site's items are shown; with one, every item that contains it.
-        if (query ? entry.text.includes(query) : score > 0) out.push(summary(entry.item, score));
-      }
-      return out.sort((a, b) => b.score - a.score).slice(0, 500);
+      return listItems(query, key);
     }
     case 'reveal': {
       popupOnly();
@@ -592,6 +693,7 @@ async function logout(): Promise<void> {
   await sessionStore.clear();
   await clearDpopKey();
   await chrome.alarms.clear(SYNC_ALARM);
+  await chrome.alarms.clear(IDLE_ALARM);
 }
 
 async function handleContent(request: ContentRequest, sender: Extract<Sender, { kind: 'content' }>): Promise<unknown> {
@@ -603,6 +705,9 @@ async function handleContent(request: ContentRequest, sender: Extract<Sender, { 
       tabFrames.set(sender.tabId, frames);
       return true;
     }
+    case 'page-loaded':
+      await fillOnLoad(sender);
+      return true;
     case 'menu-open': {
       if (!FORM_KINDS.includes(request.kind)) fail('VALIDATION_FAILED', 'The request is invalid.');
       const token = newToken();
@@ -625,17 +730,45 @@ chrome.runtime.onMessage.addListener((message: unknown, rawSender, sendResponse:
     sendResponse({ ok: false, code: 'FORBIDDEN', message: 'You are not allowed to do this.' });
     return false;
   }
+  const request = message as { type?: unknown };
+  // Use of Watchword postpones the idle lock; a content script merely reporting its forms is not use.
+  const use = sender.kind === 'page' || request.type === 'menu-open';
   const work = sender.kind === 'page' ? handlePage(message as ExtensionRequest, sender) : handleContent(message as ContentRequest, sender);
-  work.then(
-    (value) => sendResponse({ ok: true, value }),
-    (error: unknown) => {
-      const code = error instanceof WatchwordError ? error.code : ((error as { code?: string }).code ?? 'INTERNAL');
-      const message = error instanceof WatchwordError || (error as { code?: string }).code ? (error as Error).message : 'Something went wrong.';
-      sendResponse({ ok: false, code, message });
-    },
-  );
+  work
+    .then(
+      (value) => sendResponse({ ok: true, value }),
+      (error: unknown) => {
+        const code = error instanceof WatchwordError ? error.code : ((error as { code?: string }).code ?? 'INTERNAL');
+        const message = error instanceof WatchwordError || (error as { code?: string }).code ? (error as Error).message : 'Something went wrong.';
+        sendResponse({ ok: false, code, message });
+      },
+    )
+    // After the answer is on its way: the idle deadline need not delay it.
+    .then(() => (use ? touch() : undefined))
+    .catch(() => undefined);
   return true;
 });
+
+// ---- Fill on page load (opt-in) -----------------------------------------------------------------------------------
+
+/**
+ * The opt-in "fill on page load": off unless the person turned it on in the popup's settings. A page that fills on load
+ * hands the password to whatever script runs in it (an injected script on a compromised page, an invisible form in an
+ * ad frame), so even when on it fills only the top frame of the tab, only when exactly one login matches the page,
+ * never a page on http with a login saved for https, and never into a frame of another origin.
+ */
+async function fillOnLoad(sender: Extract<Sender, { kind: 'content' }>): Promise<void> {
+  if (sender.frameId !== 0 || !sameOrigin(sender.frameUrl, sender.tabUrl)) return;
+  const settings = await local.get();
+  if (settings.fillOnLoad !== true) return;
+  await ensureResumed().catch(() => undefined);
+  if (!vault) return;
+  const matches = await matchingLogins(sender.frameUrl);
+  if (matches.length !== 1) return;
+  const item = matches[0]!;
+  if (insecureFor(item, sender.frameUrl)) return;
+  await sendToFrame(sender.tabId, 0, { type: 'fill', values: await fillValues(item, 'login') });
+}
 
 // ---- Keyboard shortcut, idle lock, sync --------------------------------------------------------------------------
 
@@ -681,6 +814,7 @@ chrome.idle.onStateChanged.addListener((state) => {
 
 chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === SYNC_ALARM && vault) void refreshIndex(vault).catch(() => undefined);
+  if (alarm.name === IDLE_ALARM) void lock();
 });
 
 void local.get().then((s) => chrome.idle.setDetectionInterval((s.idleMinutes ?? DEFAULT_IDLE_MINUTES) * 60));

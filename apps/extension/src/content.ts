@@ -1,12 +1,13 @@
 /// <reference types="chrome" />
 import { type Field, type FieldGroup, detectGroups, groupOf, setValueAsTyped } from './lib/fields.ts';
+import { IDENTITY_ROLES, type IdentityRole } from './lib/identity-fields.ts';
 import type { ContentRequest, FillValues, FormKind, Reply, ToContent } from './lib/messages.ts';
 
 /**
  * The content script (every frame, isolated world). It finds forms, anchors the inline menu to a focused field and
  * fills what the service worker sends for the item the person chose in that menu. It never holds vault data: the
  * menu is an extension page in a closed shadow root, and values arrive only for a fill, only for this frame.
- * Nothing is filled on page load.
+ * Nothing is filled on page load unless the person turned that on (background.ts `fillOnLoad`).
  */
 
 const MENU_WIDTH = 300;
@@ -98,7 +99,10 @@ async function onFocus(event: Event): Promise<void> {
   if (menu?.field === input) return;
   closeMenu();
   const ticket = ++opening;
-  const token = await send<string>({ type: 'menu-open', kind: group.kind });
+  // An identity slot (name, address…) asks for an identity even inside a registration form.
+  const role = group.fields.find((f) => f.input === input)?.role;
+  const kind = role && IDENTITY_ROLES.has(role) ? 'identity' : group.kind;
+  const token = await send<string>({ type: 'menu-open', kind });
   if (!token || ticket !== opening || document.activeElement === null) return;
   const host = extensionFrame('menu.html', token, MENU_WIDTH, MENU_HEIGHT, input);
   placeMenu(host, input);
@@ -118,8 +122,9 @@ function onPointer(event: Event): void {
 function valueFor(field: Field, values: FillValues, index: number): string | undefined {
   switch (field.role) {
     case 'username':
-    case 'email':
       return values.username;
+    case 'email':
+      return values.username ?? values.email;
     case 'password':
     case 'current-password':
       return values.password;
@@ -137,6 +142,8 @@ function valueFor(field: Field, values: FillValues, index: number): string | und
       return values.ccExp;
     case 'cc-csc':
       return values.ccCsc;
+    default:
+      return values.identity?.[field.role as IdentityRole];
   }
 }
 
@@ -244,5 +251,8 @@ new MutationObserver(() => {
   }, 250);
 }).observe(document.documentElement, { childList: true, subtree: true });
 scan();
+// Opt-in fill on page load: asked once, from the top frame only, when it has a login form; the service worker decides
+// (setting on, exactly one match, same origin) and answers with a fill like the shortcut's.
+if (window === window.top && groups.some((g) => g.kind === 'login')) void send({ type: 'page-loaded' });
 // A field focused before this script ran (autofocus) gets its menu too.
 if (document.activeElement instanceof HTMLInputElement) void onFocus({ composedPath: () => [document.activeElement] } as unknown as Event);

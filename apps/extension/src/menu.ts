@@ -8,6 +8,9 @@ import type { MenuView } from './lib/messages.ts';
 const token = location.hash.slice(1);
 const root = document.getElementById('root')!;
 
+const LIST_LABEL: Partial<Record<MenuView['kind'], string>> = { card: 'Cards', identity: 'Identities' };
+const EMPTY: Partial<Record<MenuView['kind'], string>> = { card: 'No card in the vault.', identity: 'No identity in the vault.' };
+
 function render(...nodes: Node[]): void {
   root.replaceChildren(...nodes);
 }
@@ -41,7 +44,7 @@ function list(view: MenuView): void {
   render(
     h('h1', {}, 'Watchword'),
     view.insecure ? h('p', { class: 'warning' }, 'Not secure (http)') : document.createTextNode(''),
-    options.length ? h('ul', { role: 'listbox', 'aria-label': 'Logins for this site' }, ...options) : h('p', {}, 'No saved login for this site.'),
+    options.length ? h('ul', { role: 'listbox', 'aria-label': LIST_LABEL[view.kind] ?? 'Logins for this site' }, ...options) : h('p', {}, EMPTY[view.kind] ?? 'No saved login for this site.'),
   );
 }
 

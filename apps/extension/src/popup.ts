@@ -1,6 +1,8 @@
 /// <reference types="chrome" />
+import type { WebauthnAuthenticationOptions, WebauthnAuthenticationResponse } from '@watchword/protocol';
+import { GENERATOR_DEFAULTS, GENERATOR_LENGTH, generateOrEmpty, getAssertion, safeHttpUrl, webauthnSupported } from '@watchword/ui';
 import { ask, h } from './lib/ask.ts';
-import type { ItemSummary, LoginForm, Status } from './lib/messages.ts';
+import type { ItemSummary, LoginForm, PopupOpen, Status } from './lib/messages.ts';
 
 /**
  * The toolbar popup: connect to a server, sign in (with a second factor), lock and unlock, the current site's logins
@@ -50,6 +52,16 @@ async function refresh(): Promise<void> {
   return vaultView();
 }
 
+/** Opening the popup: the status and the current page's matches come in one request to the service worker. */
+async function open(): Promise<void> {
+  pageUrl = await (pageLookup ?? currentPage());
+  pageLookup = undefined;
+  const opened = await ask<PopupOpen>({ type: 'open', pageUrl });
+  status = opened.status;
+  if (opened.items) return vaultView(opened.items);
+  return refresh();
+}
+
 function connectView(): void {
   const url = h('input', { type: 'url', required: true, placeholder: 'https://vault.example.com', value: status.serverUrl ?? '' });
   render(
@@ -69,7 +81,16 @@ function connectView(): void {
 function signInView(methods?: string[]): void {
   const email = h('input', { type: 'email', required: true, autocomplete: 'username', value: status.email ?? '' });
   const password = h('input', { type: 'password', required: true, autocomplete: 'current-password' });
-  const method = h('select', { id: 'f-second-factor-method' }, h('option', { value: 'totp' }, 'Authenticator code'), h('option', { value: 'backup_code' }, 'Backup code'));
+  // A security key is offered when the account has one and this browser can use it (WebAuthn runs in this page; the
+  // server must list the extension's origin in WEBAUTHN_EXTENSION_ORIGINS, docs/extension.md).
+  const withKey = methods?.includes('webauthn') === true && webauthnSupported();
+  const method = h(
+    'select',
+    { id: 'f-second-factor-method' },
+    h('option', { value: 'totp' }, 'Authenticator code'),
+    h('option', { value: 'backup_code' }, 'Backup code'),
+    ...(withKey ? [h('option', { value: 'webauthn' }, 'Security key')] : []),
+  );
   const code = h('input', { type: 'text', autocomplete: 'one-time-code', inputmode: 'numeric' });
   const second = methods
     ? h('div', {}, h('p', {}, 'This account has a second factor.'), h('label', { for: 'f-second-factor-method' }, 'Second factor'), method, field('Code', code))
@@ -82,7 +103,11 @@ function signInView(methods?: string[]): void {
       const button = (e.target as HTMLFormElement).querySelector('button[type=submit]') as HTMLButtonElement;
       button.disabled = true;
       try {
-        await ask({ type: 'login', email: email.value, password: password.value, ...(methods ? { secondFactor: { method: method.value as 'totp' | 'backup_code', code: code.value } } : {}) });
+        if (methods && method.value === 'webauthn') {
+          await signInWithKey(email.value, password.value);
+        } else {
+          await ask({ type: 'login', email: email.value, password: password.value, ...(methods ? { secondFactor: { method: method.value as 'totp' | 'backup_code', code: code.value } } : {}) });
+        }
         await refresh();
       } catch (error) {
         if ((error as { code?: string }).code === 'SECOND_FACTOR_REQUIRED_LOGIN') {
@@ -105,6 +130,25 @@ function signInView(methods?: string[]): void {
     ),
   );
   (methods ? code : email.value ? password : email).focus();
+}
+
+/**
+ * Sign-in with a security key: the worker runs the login and answers with the server's WebAuthn options; this page runs
+ * the ceremony (the web vault's code, @watchword/ui) and hands the assertion back; the worker finishes the sign-in.
+ */
+async function signInWithKey(email: string, password: string): Promise<void> {
+  const started = await ask<{ webauthn: WebauthnAuthenticationOptions } | Status>({ type: 'login', email, password, secondFactor: { method: 'webauthn' } });
+  if (!('webauthn' in started)) return;
+  let response: WebauthnAuthenticationResponse | null = null;
+  try {
+    response = await getAssertion(started.webauthn);
+  } finally {
+    // Also when the person cancelled (null): the worker ends the waiting sign-in.
+    await ask({ type: 'login-key', response }).catch((error: unknown) => {
+      if (response) throw error;
+    });
+  }
+  if (!response) throw Object.assign(new Error('The security key was not used.'), { code: 'INVALID_SECOND_FACTOR' });
 }
 
 function lockedView(): void {
@@ -140,7 +184,8 @@ async function copy(id: string, what: 'username' | 'password' | 'totp', name: st
 }
 
 function itemRow(item: ItemSummary): HTMLElement {
-  const url = item.urls[0]?.replace(/^\{\w+\}\s*/, '');
+  // Only an http(s) address becomes an "Open" button (item addresses are user data; shared with the web vault).
+  const url = safeHttpUrl(item.urls[0]?.replace(/^\{\w+\}\s*/, '') ?? '');
   return h('li', { class: 'item', 'aria-label': item.name },
     h('span', { class: 'name' }, item.name),
     h('span', { class: 'user' }, item.username),
@@ -148,19 +193,21 @@ function itemRow(item: ItemSummary): HTMLElement {
       item.username ? h('button', { type: 'button', 'aria-label': `Copy user name of ${item.name}`, onclick: () => void copy(item.id, 'username', item.name) }, 'User name') : '',
       item.hasPassword ? h('button', { type: 'button', 'aria-label': `Copy password of ${item.name}`, onclick: () => void copy(item.id, 'password', item.name) }, 'Password') : '',
       item.hasTotp ? h('button', { type: 'button', 'aria-label': `Copy one-time code of ${item.name}`, onclick: () => void copy(item.id, 'totp', item.name) }, 'Code') : '',
-      url && /^https?:\/\//.test(url) ? h('button', { type: 'button', 'aria-label': `Open ${item.name}`, onclick: () => void chrome.tabs.create({ url }) }, 'Open') : '',
+      url ? h('button', { type: 'button', 'aria-label': `Open ${item.name}`, onclick: () => void chrome.tabs.create({ url }) }, 'Open') : '',
       item.type === 'login' ? h('button', { type: 'button', 'aria-label': `Edit ${item.name}`, onclick: async () => editView(await ask<LoginForm>({ type: 'item', id: item.id })) }, 'Edit') : '',
     ),
   );
 }
 
-async function vaultView(): Promise<void> {
-  pageUrl = await (pageLookup ?? currentPage());
-  pageLookup = undefined;
+async function vaultView(first?: ItemSummary[]): Promise<void> {
+  if (pageLookup) {
+    pageUrl = await pageLookup;
+    pageLookup = undefined;
+  }
   const search = h('input', { type: 'search', placeholder: 'Search the vault', 'aria-label': 'Search the vault' });
   const results = h('div', { id: 'results' });
-  const show = async () => {
-    const items = await ask<ItemSummary[]>({ type: 'items', query: search.value, pageUrl });
+  const show = async (given?: ItemSummary[]) => {
+    const items = given ?? (await ask<ItemSummary[]>({ type: 'items', query: search.value, pageUrl }));
     const matching = items.filter((i) => i.score > 0);
     const rest = search.value ? items.filter((i) => i.score === 0) : [];
     results.replaceChildren(
@@ -185,7 +232,7 @@ async function vaultView(): Promise<void> {
     h('p', { id: 'note', role: 'status', class: 'user' }),
     results,
   );
-  await show();
+  await show(first);
   // User Timing mark: the benchmark reads the time from the popup's navigation start to its first list.
   performance.mark('watchword:list-shown');
   search.focus();
@@ -233,11 +280,15 @@ function editView(item: LoginForm): void {
 }
 
 async function generatorView(): Promise<void> {
-  const length = h('input', { type: 'number', min: '8', max: '128', value: '20' });
-  const symbols = h('input', { type: 'checkbox', id: 'f-symbols', checked: true });
+  const length = h('input', { type: 'number', min: String(GENERATOR_LENGTH.min), max: String(GENERATOR_LENGTH.max), value: String(GENERATOR_DEFAULTS.length) });
+  const symbols = h('input', { type: 'checkbox', id: 'f-symbols', checked: GENERATOR_DEFAULTS.symbols });
   const out = h('output', { id: 'generated', class: 'origin', 'aria-label': 'Generated password' });
+  // The same generator, defaults and bounds as the web vault's (@watchword/ui); nothing secret is involved, so the
+  // popup generates itself instead of asking the service worker.
   const make = async () => {
-    out.textContent = await ask<string>({ type: 'generate', length: Number(length.value), symbols: symbols.checked, digits: true });
+    const wanted = Math.trunc(Number(length.value));
+    const clamped = Math.min(GENERATOR_LENGTH.max, Math.max(GENERATOR_LENGTH.min, Number.isFinite(wanted) ? wanted : GENERATOR_DEFAULTS.length));
+    out.textContent = generateOrEmpty({ ...GENERATOR_DEFAULTS, length: clamped, symbols: symbols.checked });
   };
   render(
     h('h1', {}, 'Password generator'),
@@ -257,19 +308,26 @@ async function generatorView(): Promise<void> {
 
 function settingsView(): void {
   const minutes = h('input', { type: 'number', min: '1', max: '1440', value: String(status.idleMinutes) });
+  const onLoad = h('input', { type: 'checkbox', id: 'f-fill-on-load', 'aria-describedby': 'fill-on-load-risk', checked: status.fillOnLoad });
   render(
     h('h1', {}, 'Settings'),
     h('form', { onsubmit: async (e) => {
       e.preventDefault();
       try {
-        status = await ask<Status>({ type: 'settings', idleMinutes: Number(minutes.value) });
+        status = await ask<Status>({ type: 'settings', idleMinutes: Number(minutes.value), fillOnLoad: onLoad.checked });
         await vaultView();
       } catch (error) {
         showError(error);
       }
     } },
       field('Lock after this many idle minutes', minutes),
-      h('p', { class: 'user' }, 'Watchword also locks when the browser closes. It never fills a form on page load.'),
+      h('p', { class: 'user' }, 'Watchword also locks when the browser closes.'),
+      h('div', { class: 'row' }, onLoad, h('label', { for: 'f-fill-on-load' }, 'Fill the login when a page loads')),
+      h(
+        'p',
+        { class: 'user', id: 'fill-on-load-risk' },
+        'Off by default. When on, a page gets your password without a click: a script injected into the site (XSS) or a hidden form can read it. Watchword then fills only the top frame, only when exactly one login matches, never into a frame from another site and never over http.',
+      ),
       h('p', { class: 'user' }, `Server: ${status.serverUrl ?? ''}`),
       h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary' }, 'Save'), h('button', { type: 'button', onclick: () => void vaultView() }, 'Back'), h('button', { type: 'button', onclick: async () => {
         await ask({ type: 'logout' });
@@ -280,4 +338,4 @@ function settingsView(): void {
   );
 }
 
-refresh().catch((error: unknown) => render(h('p', { role: 'alert' }, error instanceof Error ? error.message : 'Something went wrong.')));
+open().catch((error: unknown) => render(h('p', { role: 'alert' }, error instanceof Error ? error.message : 'Something went wrong.')));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { baseDomain, entryScore, insecureForPage, itemScore, parseEntry } from '../src/lib/match.ts';
+import { MatchIndex } from '../src/lib/match-index.ts';
+import { baseDomain, compileEntries, compiledScore, entryScore, insecureForPage, itemScore, pageKey, parseEntry } from '../src/lib/match.ts';
 
 describe('URL matching', () => {
   it('matches by registrable domain through the Public Suffix List', () => {
@@ -62,6 +63,30 @@ describe('compiled matching (the service worker index)', () => {
         expect(compiledScore(compileEntries(urls), key), `${urls} @ ${page}`).toBe(itemScore(urls, page));
         expect(compiledInsecure(compileEntries(urls), key), `${urls} @ ${page}`).toBe(insecureForPage(urls, page));
       }
+    }
+  });
+});
+
+describe('MatchIndex', () => {
+  it('finds the same matches as scoring every item, in the given order', () => {
+    const items = [
+      ['https://a.example.com'],
+      ['{host} https://b.example.com:8443'],
+      ['{regex} ^https://[a-z]+\\.example\\.org/'],
+      ['https://elsewhere.test'],
+      ['{never} https://example.com', 'https://a.example.com'],
+      ['{exact} https://example.com/login'],
+      ['{startsWith} https://example.co.uk/app/'],
+      ['not a url at all'],
+      [],
+    ].map((urls, i) => ({ i, entries: compileEntries(urls) }));
+    const index = new MatchIndex(items, (x) => x.entries);
+    const pages = ['https://a.example.com/x', 'https://b.example.com:8443/', 'https://www.example.org/', 'https://example.com/login', 'https://example.co.uk/app/1', 'http://elsewhere.test/', 'https://nothing.test/'];
+    for (const page of pages) {
+      const key = pageKey(page)!;
+      const full = items.filter((x) => compiledScore(x.entries, key) > 0).map((x) => x.i);
+      const fast = index.candidates(key).filter((x) => compiledScore(x.entries, key) > 0).map((x) => x.i);
+      expect(fast, page).toEqual(full);
     }
   });
 });

@@ -80,6 +80,11 @@ export interface Config {
   readonly allowedKdfVersions: readonly number[];
   /** Origins (scheme://host[:port]) that may call the API from a browser; empty: CORS closed. */
   readonly corsOrigins: readonly string[];
+  /**
+   * Browser-extension origins (`chrome-extension://<id>`, `moz-extension://<uuid>`) whose WebAuthn assertions are
+   * accepted for PUBLIC_URL's relying party: the Watchword extension signs in with a security key from its popup.
+   */
+  readonly webauthnExtensionOrigins: readonly string[];
   /** Host names besides PUBLIC_URL's that production mode answers to (lower case, no port). */
   readonly allowedHosts: readonly string[];
   /** Add `preload` to HSTS (only sent over HTTPS). */
@@ -295,6 +300,11 @@ const FIELDS = {
     }
     return u && (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === v ? undefined : `must be origins like https://app.example.com (no path, no trailing slash), got "${v}"`;
   }),
+  webauthnExtensionOrigins: list('WEBAUTHN_EXTENSION_ORIGINS', (v) =>
+    /^chrome-extension:\/\/[a-p]{32}$|^moz-extension:\/\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v)
+      ? undefined
+      : `must be extension origins like chrome-extension://<32 letters a-p> or moz-extension://<uuid>, got "${v}"`,
+  ),
   allowedHosts: list('ALLOWED_HOSTS', (v) => (/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)$/.test(v) ? undefined : `must be host names without port, got "${v}"`), (v) => v.toLowerCase()),
   hstsPreload: bool('HSTS_PRELOAD', false),
   tlsCert: str('TLS_CERT', undefined),

@@ -3,10 +3,15 @@
  * one-time code, and which must be left alone (search boxes, newsletter sign-ups, honeypots, security-key codes).
  * Works on documents and open shadow roots; a closed shadow root is out of reach by design.
  */
-export type FieldRole = 'username' | 'email' | 'password' | 'current-password' | 'new-password' | 'totp' | 'totp-digit' | 'cc-name' | 'cc-number' | 'cc-exp' | 'cc-csc';
+import { IDENTITY_ROLES, type IdentityRole, MIN_IDENTITY_ROLES, identityRoleByText, identityRoleByToken } from './identity-fields.ts';
+
+export type FieldRole = 'username' | 'email' | 'password' | 'current-password' | 'new-password' | 'totp' | 'totp-digit' | 'cc-name' | 'cc-number' | 'cc-exp' | 'cc-csc' | IdentityRole;
+
+/** A control Watchword may fill: a text-like input, or a <select> (identity slots such as state and country). */
+export type Control = HTMLInputElement | HTMLSelectElement;
 
 export interface Field {
-  input: HTMLInputElement;
+  input: Control;
   role: FieldRole;
 }
 
@@ -14,7 +19,7 @@ export interface Field {
 export interface FieldGroup {
   container: Element;
   fields: Field[];
-  kind: 'login' | 'registration' | 'change-password' | 'otp' | 'username-only' | 'card';
+  kind: 'login' | 'registration' | 'change-password' | 'otp' | 'username-only' | 'card' | 'identity';
 }
 
 const TEXTUAL = new Set(['text', 'email', 'tel', 'password', 'number', '']);
@@ -25,9 +30,10 @@ const RE_USER = /user|login|logon|e-?mail|account|identifier|member|nick/i;
 const RE_OTP = /one.?time|otp|2fa|two.?factor|verification|security.?code|auth(entication|enticator)?.?code|totp|mfa|passcode|token/i;
 const RE_NEW = /new|create|confirm|retype|repeat|again|verify|choose|set.?password|register|signup|sign.?up/i;
 const RE_CURRENT = /current|old|existing/i;
+const RE_NOT_ACCOUNT_EMAIL = /search|query|newsletter|subscri|mailing|captcha|coupon|promo/i;
 const RE_NOT_LOGIN_FORM = /subscri|newsletter|mailing list|search/i;
 
-function labelText(input: HTMLInputElement): string {
+function labelText(input: Control): string {
   const parts: string[] = [];
   for (const label of input.labels ?? []) parts.push(label.textContent ?? '');
   const aria = input.getAttribute('aria-label');
@@ -40,11 +46,11 @@ function labelText(input: HTMLInputElement): string {
   return parts.join(' ').slice(0, 500);
 }
 
-function signals(input: HTMLInputElement): string {
-  return [input.id, input.name, input.placeholder, labelText(input), input.getAttribute('data-testid') ?? ''].join(' ').slice(0, 1000);
+function signals(input: Control): string {
+  return [input.id, input.name, input.getAttribute('placeholder') ?? '', labelText(input), input.getAttribute('data-testid') ?? ''].join(' ').slice(0, 1000);
 }
 
-function autocompleteTokens(input: HTMLInputElement): string[] {
+function autocompleteTokens(input: Control): string[] {
   return (input.getAttribute('autocomplete') ?? '').toLowerCase().split(/\s+/).filter(Boolean);
 }
 
@@ -57,7 +63,8 @@ export function isVisible(input: HTMLElement): boolean {
   return true;
 }
 
-function fillable(input: HTMLInputElement): boolean {
+function fillable(input: Control): boolean {
+  if (input instanceof HTMLSelectElement) return !input.multiple && !input.disabled && isVisible(input);
   return TEXTUAL.has(input.type) && !input.disabled && !input.readOnly && isVisible(input);
 }
 
@@ -78,15 +85,20 @@ function cardRole(tokens: string[], text: string): FieldRole | undefined {
   return undefined;
 }
 
-function classify(input: HTMLInputElement): FieldRole | undefined {
-  const tokens = autocompleteTokens(input);
-  const text = signals(input);
+function classify(control: Control): FieldRole | undefined {
+  const tokens = autocompleteTokens(control);
+  const text = signals(control);
+  // A <select> is only ever an identity slot (a state, a country, a title).
+  if (control instanceof HTMLSelectElement) return identityRoleByToken(tokens) ?? identityRoleByText('select', text);
+  const input = control;
   if (tokens.includes('one-time-code')) return input.maxLength === 1 ? 'totp-digit' : 'totp';
   if (tokens.includes('new-password')) return 'new-password';
   if (tokens.includes('current-password')) return 'current-password';
   const card = cardRole(tokens, text);
   if (card) return card;
-  if (tokens.some((t) => t.startsWith('cc-') || t.startsWith('address') || t === 'tel' || t === 'postal-code' || t === 'country')) return undefined;
+  const identity = identityRoleByToken(tokens);
+  if (identity) return identity;
+  if (tokens.some((t) => t.startsWith('cc-'))) return undefined;
   if (input.type === 'password') {
     // A "verification code" typed by a hardware key into a password box is neither the password nor a TOTP.
     if (RE_OTP.test(text)) return undefined;
@@ -99,25 +111,30 @@ function classify(input: HTMLInputElement): FieldRole | undefined {
   if (tokens.includes('username')) return 'username';
   if (tokens.includes('email')) return 'email';
   // "New e-mail" on a change-e-mail form is the value being changed, not the login.
-  if (RE_SKIP.test(text) || /\bnew\b/i.test(text)) return undefined;
-  if (input.type === 'email') return 'email';
+  if (/\bnew\b/i.test(text)) return undefined;
+  // An e-mail input is an e-mail address unless it is a search or a subscription (labels like "E-mail address" or a
+  // stray label of a neighbouring field must not hide it).
+  if (input.type === 'email') return RE_NOT_ACCOUNT_EMAIL.test(text) ? undefined : 'email';
+  const slot = identityRoleByText(input.type, text);
+  if (slot) return slot;
+  if (RE_SKIP.test(text)) return undefined;
   if (RE_USER.test(text)) return 'username';
   return undefined;
 }
 
 /** Inputs in a root and its open shadow roots and same-document descendants (bounded). */
-export function allInputs(root: Document | ShadowRoot | Element, out: HTMLInputElement[] = []): HTMLInputElement[] {
+export function allInputs(root: Document | ShadowRoot | Element, out: Control[] = []): Control[] {
   const walker = (root instanceof Document ? root : root.ownerDocument ?? document).createTreeWalker(root, NodeFilter.SHOW_ELEMENT);
   for (let node = walker.nextNode(); node && out.length < MAX_INPUTS; node = walker.nextNode()) {
     const el = node as Element;
-    if (el instanceof HTMLInputElement) out.push(el);
+    if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) out.push(el);
     if (el.shadowRoot) allInputs(el.shadowRoot, out);
   }
   return out;
 }
 
 /** The form an input belongs to: its <form>, else the nearest ancestor (up to 6 levels) that holds 2+ inputs. */
-function containerOf(input: HTMLInputElement): Element {
+function containerOf(input: Control): Element {
   if (input.form) return input.form;
   let el: Element | null = input.parentElement;
   let best: Element = input.parentElement ?? input;
@@ -159,12 +176,14 @@ export function detectGroups(root: Document | ShadowRoot): FieldGroup[] {
 function groupKind(container: Element, fields: Field[]): FieldGroup['kind'] | undefined {
   const roles = new Set(fields.map((f) => f.role));
   if (roles.has('cc-number')) return 'card';
+  const slots = [...roles].filter((r) => IDENTITY_ROLES.has(r)).length;
   if (roles.has('totp') || roles.has('totp-digit')) {
     const digits = fields.filter((f) => f.role === 'totp-digit').length;
     if (roles.has('totp') || digits >= 4) return 'otp';
   }
   const passwords = fields.filter((f) => f.role === 'password' || f.role === 'current-password' || f.role === 'new-password');
   if (passwords.length === 0) {
+    if (slots >= MIN_IDENTITY_ROLES) return 'identity';
     // E-mail first: a lone username step, unless the form is a newsletter or search form.
     const formText = `${container.getAttribute('action') ?? ''} ${container.id} ${container.textContent?.slice(0, 300) ?? ''}`;
     if (RE_NOT_LOGIN_FORM.test(formText)) return undefined;
@@ -180,6 +199,7 @@ function groupKind(container: Element, fields: Field[]): FieldGroup['kind'] | un
 
 function refine(kind: FieldGroup['kind'], fields: Field[]): Field[] {
   if (kind === 'card') return fields.filter((f) => f.role.startsWith('cc-'));
+  if (kind === 'identity') return fields.filter((f) => IDENTITY_ROLES.has(f.role) || f.role === 'email');
   if (kind === 'otp') return fields.filter((f) => f.role === 'totp' || f.role === 'totp-digit');
   if (kind === 'change-password') return fields.filter((f) => f.role !== 'username' && f.role !== 'email').map((f) => (f.role === 'password' ? { ...f, role: 'current-password' } : f));
   if (kind === 'login' || kind === 'username-only') {
@@ -201,7 +221,7 @@ function refine(kind: FieldGroup['kind'], fields: Field[]): Field[] {
 }
 
 /** The group holding an input, if any. */
-export function groupOf(groups: FieldGroup[], input: HTMLInputElement): FieldGroup | undefined {
+export function groupOf(groups: FieldGroup[], input: Control): FieldGroup | undefined {
   return groups.find((g) => g.fields.some((f) => f.input === input));
 }
 
@@ -209,7 +229,11 @@ export function groupOf(groups: FieldGroup[], input: HTMLInputElement): FieldGro
  * Sets a value the way typing would: through the native value setter (so React's and Vue's value tracking sees a
  * change) followed by the events a keyboard entry fires.
  */
-export function setValueAsTyped(input: HTMLInputElement, value: string): void {
+export function setValueAsTyped(input: Control, value: string): void {
+  if (input instanceof HTMLSelectElement) {
+    selectOption(input, value);
+    return;
+  }
   input.focus({ preventScroll: true });
   const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set;
   input.dispatchEvent(new KeyboardEvent('keydown', { bubbles: true, composed: true }));
@@ -218,4 +242,25 @@ export function setValueAsTyped(input: HTMLInputElement, value: string): void {
   input.dispatchEvent(new InputEvent('input', { bubbles: true, composed: true, inputType: 'insertReplacementText' }));
   input.dispatchEvent(new KeyboardEvent('keyup', { bubbles: true, composed: true }));
   input.dispatchEvent(new Event('change', { bubbles: true }));
+}
+
+/**
+ * Picks the option of a <select> that stands for a value: the option whose value or text equals it (any case), else
+ * whose text starts with it ("Puerto Rico (PR)" for "Puerto Rico"). Nothing matches: the select is left as it was.
+ */
+export function selectOption(select: HTMLSelectElement, value: string): boolean {
+  const want = value.trim().toLowerCase();
+  if (!want) return false;
+  const options = [...select.options].filter((o) => !o.disabled && o.value !== '');
+  const option =
+    options.find((o) => o.value.toLowerCase() === want || o.text.trim().toLowerCase() === want) ??
+    options.find((o) => o.text.trim().toLowerCase().startsWith(`${want} (`));
+  if (!option) return false;
+  select.focus({ preventScroll: true });
+  const setter = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value')?.set;
+  if (setter) setter.call(select, option.value);
+  else select.value = option.value;
+  select.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+  select.dispatchEvent(new Event('change', { bubbles: true }));
+  return true;
 }

@@ -3,6 +3,9 @@
  * worker with `ExtensionRequest`; content scripts with `ContentRequest`; the service worker pushes `ToContent` to one
  * frame of one tab. Every handler checks the sender (background.ts `senderKind`).
  */
+import type { WebauthnAuthenticationResponse } from '@watchword/protocol';
+import type { IdentityRole } from './identity-fields.ts';
+
 export interface ItemSummary {
   id: string;
   name: string;
@@ -20,6 +23,14 @@ export interface Status {
   email: string | null;
   state: 'disconnected' | 'signed-out' | 'locked' | 'unlocked';
   idleMinutes: number;
+  /** Opt-in: fill the one matching login when a page loads (off by default; see docs/extension.md for the risk). */
+  fillOnLoad: boolean;
+}
+
+/** The answer to the popup's first request: the status, and when unlocked the page's matching items. */
+export interface PopupOpen {
+  status: Status;
+  items: ItemSummary[] | null;
 }
 
 export interface LoginForm {
@@ -34,12 +45,15 @@ export interface LoginForm {
 
 export type ExtensionRequest =
   | { type: 'status' }
+  | { type: 'open'; pageUrl: string | null }
   | { type: 'connect'; serverUrl: string }
-  | { type: 'login'; email: string; password: string; secondFactor?: { method: 'totp' | 'backup_code'; code: string } }
+  | { type: 'login'; email: string; password: string; secondFactor?: { method: 'totp' | 'backup_code'; code: string } | { method: 'webauthn' } }
+  /** The security key's assertion for the sign-in waiting in the worker (null: the person cancelled). */
+  | { type: 'login-key'; response: WebauthnAuthenticationResponse | null }
   | { type: 'unlock'; password: string }
   | { type: 'lock' }
   | { type: 'logout' }
-  | { type: 'settings'; idleMinutes: number }
+  | { type: 'settings'; idleMinutes: number; fillOnLoad?: boolean }
   | { type: 'items'; query: string; pageUrl: string | null }
   | { type: 'reveal'; id: string; field: 'username' | 'password' | 'totp' }
   | { type: 'item'; id: string }
@@ -52,10 +66,11 @@ export type ExtensionRequest =
   | { type: 'prompt-get'; token: string }
   | { type: 'prompt-answer'; token: string; answer: 'save' | 'never' | 'dismiss' };
 
-export type FormKind = 'login' | 'registration' | 'change-password' | 'otp' | 'username-only' | 'card';
+export type FormKind = 'login' | 'registration' | 'change-password' | 'otp' | 'username-only' | 'card' | 'identity';
 
 export type ContentRequest =
   | { type: 'frame-forms'; kinds: FormKind[] }
+  | { type: 'page-loaded' }
   | { type: 'menu-open'; kind: FormKind }
   | { type: 'submitted'; kind: FormKind; username: string; password: string; newPassword: string };
 
@@ -69,6 +84,10 @@ export interface FillValues {
   /** MM/YY */
   ccExp?: string;
   ccCsc?: string;
+  /** An identity's e-mail address (fills e-mail fields of an identity / address form). */
+  email?: string;
+  /** Identity slots by their autocomplete field name (lib/identity-fields.ts). */
+  identity?: Partial<Record<IdentityRole, string>>;
 }
 
 export type ToContent =

@@ -32,12 +32,14 @@ export interface ExtensionBrowser {
   context: BrowserContext;
   extensionId: string;
   worker: Worker;
-  close(): Promise<void>;
+  /** The browser profile: pass it to launchWithExtension again to restart the same browser. */
+  userDataDir: string;
+  /** Closes the browser; the profile is deleted unless `keepProfile` (for a restart). */
+  close(options?: { keepProfile?: boolean }): Promise<void>;
 }
 
 /** Chromium with the unpacked extension loaded (new headless mode runs extensions), two host names for the test site. */
-export async function launchWithExtension(extensionDir: string): Promise<ExtensionBrowser> {
-  const userDataDir = mkdtempSync(join(tmpdir(), 'ww-ext-'));
+export async function launchWithExtension(extensionDir: string, userDataDir = mkdtempSync(join(tmpdir(), 'ww-ext-'))): Promise<ExtensionBrowser> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: ensureChromium(),
@@ -64,9 +66,10 @@ export async function launchWithExtension(extensionDir: string): Promise<Extensi
     context,
     extensionId,
     worker,
-    async close() {
+    userDataDir,
+    async close(options = {}) {
       await context.close();
-      rmSync(userDataDir, { recursive: true, force: true });
+      if (!options.keepProfile) rmSync(userDataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,18 +1,9 @@
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, generatePassword } from '@watchword/protocol';
+import { GENERATOR_DEFAULTS, GENERATOR_LENGTH, type GeneratorOptions as Options, generateOrEmpty as safeGenerate } from '@watchword/ui';
 import { useEffect, useId, useState } from 'preact/hooks';
 import { Checkbox } from './fields.tsx';
 import { CopyButton } from './copy-button.tsx';
 
-interface Options {
-  length: number;
-  lowercase: boolean;
-  uppercase: boolean;
-  digits: boolean;
-  symbols: boolean;
-  avoidAmbiguous: boolean;
-}
-
-const DEFAULTS: Options = { length: 20, lowercase: true, uppercase: true, digits: true, symbols: true, avoidAmbiguous: false };
+const DEFAULTS: Options = { ...GENERATOR_DEFAULTS };
 
 /** The password generator (the protocol's unbiased generator, crypto.getRandomValues); `onUse` offers the result. */
 export function Generator({ onUse }: { onUse?: (password: string) => void }) {
@@ -43,8 +34,8 @@ export function Generator({ onUse }: { onUse?: (password: string) => void }) {
         <input
           id={lengthId}
           type="range"
-          min={PASSWORD_MIN_LENGTH}
-          max={Math.min(PASSWORD_MAX_LENGTH, 64)}
+          min={GENERATOR_LENGTH.min}
+          max={GENERATOR_LENGTH.max}
           value={options.length}
           onInput={(e) => set({ length: Number(e.currentTarget.value) })}
         />
@@ -64,12 +55,4 @@ export function Generator({ onUse }: { onUse?: (password: string) => void }) {
       ) : null}
     </div>
   );
-}
-
-function safeGenerate(o: Options): string {
-  try {
-    return generatePassword(o);
-  } catch {
-    return '';
-  }
 }

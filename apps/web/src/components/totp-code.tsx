@@ -1,6 +1,6 @@
 import { type ParsedTotpSecret, parseTotpSecret, totp } from '@watchword/protocol';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { groupDigits } from '../lib/format.ts';
+import { groupDigits } from '@watchword/ui';
 import { CopyButton } from './copy-button.tsx';
 
 /** The item's current one-time code (RFC 6238, computed in the page) with the seconds it stays valid. */

@@ -5,10 +5,6 @@ export function formatTime(ms: number | null | undefined): string {
   return dateTime.format(new Date(ms));
 }
 
-/** "123456" → "123 456" (easier to read and type). */
-export function groupDigits(code: string): string {
-  return code.length === 6 ? `${code.slice(0, 3)} ${code.slice(3)}` : code;
-}
 
 /** A short description of a browser user agent: "Chrome on Linux". */
 export function describeUserAgent(ua: string): string {

@@ -12,13 +12,13 @@ import { announce } from '../lib/announce.ts';
 import { formatTime } from '../lib/format.ts';
 import { TYPE_LABELS } from '../lib/items.ts';
 import { href, navigate } from '../lib/router.ts';
-import { safeHttpUrl } from '../lib/safe-url.ts';
+import { safeHttpUrl } from '@watchword/ui';
 import { trashItem } from '../lib/offline/edits.ts';
 import { currentVault, refreshItems } from '../lib/session.ts';
 
 /**
  * One item, decrypted. Every value is rendered as text (never as HTML); a URL becomes a link only when it is http(s)
- * (lib/safe-url.ts), and opens in a new tab without an opener or a Referer.
+ * (@watchword/ui, safe-url.ts), and opens in a new tab without an opener or a Referer.
  */
 export function ItemView({ item }: { item: VaultItem }) {
   const c = item.content;

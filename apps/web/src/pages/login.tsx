@@ -7,8 +7,8 @@ import { useAction } from '../lib/action.ts';
 import { describeError } from '../lib/errors.ts';
 import { describeUserAgent } from '../lib/format.ts';
 import { navigate, route } from '../lib/router.ts';
+import { getAssertion, webauthnSupported } from '@watchword/ui';
 import { client, loggedIn } from '../lib/session.ts';
-import { getAssertion, webauthnSupported } from '../lib/webauthn.ts';
 
 /** What the SDK's second-factor prompt is waiting for: the page answers it from a form. */
 interface Pending {

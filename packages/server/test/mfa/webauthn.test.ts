@@ -21,6 +21,9 @@ import {
   type StoredCredential,
 } from '../../src/lib/second-factor/webauthn.ts';
 import { SoftAuthenticator, type Tamper } from '@watchword/testkit';
+import { loadConfig } from '../../src/config.ts';
+import type { Context } from '../../src/context.ts';
+import { webauthnRelyingParty } from '../../src/lib/second-factor/factors.ts';
 
 const { rpId, origin } = rpFromPublicUrl('https://vault.example.com');
 const USER_ID = '7d0a3a5e-2c7e-4f55-9a57-3e1d2b8f6c01';
@@ -413,5 +416,32 @@ describe('schemas', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('browser-extension origins (WEBAUTHN_EXTENSION_ORIGINS)', () => {
+  const EXTENSION = `chrome-extension://${'a'.repeat(32)}`;
+  const relyingParty = (env: Record<string, string>) => webauthnRelyingParty({ config: loadConfig({ PUBLIC_URL: 'https://vault.example.com', ...env }) } as Context);
+
+  it('an assertion made in an extension page counts only when the operator listed that extension', async () => {
+    const authenticator = new SoftAuthenticator();
+    const credential = await register(authenticator);
+    const assert = async (expectedOrigins: string[]) => {
+      const { options, challenge } = await authenticationOptions({ rpId, credentials: [credential] });
+      // The extension asserts for the server's RP ID with its own origin in clientDataJSON.
+      const response = authenticator.get(options, { origin: EXTENSION });
+      return verifyAuthentication({ response, expectedChallenge: challenge, expectedOrigins, rpId, credential });
+    };
+    const closed = relyingParty({});
+    expect(closed).toEqual({ rpId, origins: [origin] });
+    await expectInvalid(assert(closed.origins));
+    const listed = relyingParty({ WEBAUTHN_EXTENSION_ORIGINS: EXTENSION });
+    expect(listed.origins).toEqual([origin, EXTENSION]);
+    // The refused assertion above still moved the authenticator's counter: this one is its second.
+    const accepted = await assert(listed.origins);
+    expect(accepted).toEqual({ newCounter: 2 });
+    credential.counter = accepted.newCounter;
+    // Another extension is still refused.
+    await expectInvalid(assert(relyingParty({ WEBAUTHN_EXTENSION_ORIGINS: `chrome-extension://${'b'.repeat(32)}` }).origins));
   });
 });

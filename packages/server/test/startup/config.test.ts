@@ -95,6 +95,18 @@ describe('TRUSTED_PROXIES', () => {
   });
 });
 
+describe('WEBAUTHN_EXTENSION_ORIGINS', () => {
+  it('accepts Chromium and Firefox extension origins only', () => {
+    const chromium = `chrome-extension://${'a'.repeat(16)}${'p'.repeat(16)}`;
+    const firefox = 'moz-extension://0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    expect(loadConfig({ WEBAUTHN_EXTENSION_ORIGINS: `${chromium}, ${firefox}` }).webauthnExtensionOrigins).toEqual([chromium, firefox]);
+    expect(loadConfig({}).webauthnExtensionOrigins).toEqual([]);
+    for (const bad of ['https://example.com', 'chrome-extension://short', `chrome-extension://${'z'.repeat(32)}`, `chrome-extension://${'a'.repeat(32)}/`, '*', 'moz-extension://not-a-uuid']) {
+      expect(() => loadConfig({ WEBAUTHN_EXTENSION_ORIGINS: bad }), bad).toThrow(/WEBAUTHN_EXTENSION_ORIGINS/);
+    }
+  });
+});
+
 describe('CLOCK_TOLERANCE', () => {
   it('defaults to 30 s, is bounded, and reaches token verification', async () => {
     expect(loadConfig({}).clockToleranceSeconds).toBe(30);

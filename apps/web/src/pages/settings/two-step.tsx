@@ -10,7 +10,7 @@ import { announce } from '../../lib/announce.ts';
 import { UserError } from '../../lib/errors.ts';
 import { formatTime } from '../../lib/format.ts';
 import { client, currentVault } from '../../lib/session.ts';
-import { createCredential, webauthnSupported } from '../../lib/webauthn.ts';
+import { createCredential, webauthnSupported } from '@watchword/ui';
 import { TableHead } from '../../components/table.tsx';
 
 /**

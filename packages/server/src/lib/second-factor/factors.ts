@@ -49,10 +49,14 @@ export function totpSeedCipher(ctx: Context): SeedCipher {
   return cipher;
 }
 
-/** The relying party: PUBLIC_URL's host, and every origin the web vault may be served from. */
+/**
+ * The relying party: PUBLIC_URL's host, and every origin the web vault may be served from, plus the browser
+ * extensions the operator listed (WEBAUTHN_EXTENSION_ORIGINS): an extension page asserts for PUBLIC_URL's RP ID (the
+ * browser allows it for a host the extension has permission for) with its own origin in clientDataJSON.
+ */
 export function webauthnRelyingParty(ctx: Context): { rpId: string; origins: string[] } {
   const { rpId, origin } = rpFromPublicUrl(ctx.config.publicUrl);
-  return { rpId, origins: [origin, ...ctx.config.corsOrigins] };
+  return { rpId, origins: [origin, ...ctx.config.corsOrigins, ...ctx.config.webauthnExtensionOrigins] };
 }
 
 /** Checks a code against the user's active TOTP seed and uses its step up. */
