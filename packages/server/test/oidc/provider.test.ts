@@ -167,6 +167,35 @@ describe.each(backendsUnderTest())('OpenID provider ($name)', ({ dialect, state 
     expect(page.body).not.toContain('<style');
   });
 
+  it('response_mode=form_post: a self-submitting form to the redirect URI, allowed by the CSP for that URI only', async () => {
+    const config = await rp(confidential.clientId, oidc.ClientSecretBasic(confidential.secret));
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', response_mode: 'form_post', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, nonce });
+    const run = await new Browser(t).authorize(url, alice);
+    expect(run.status).toBe(200);
+    const body = run.body ?? '';
+    expect(body).toContain(`<form method="post" action="${REDIRECT}">`);
+    const fields = Object.fromEntries([...body.matchAll(/<input type="hidden" name="([a-z_]+)" value="([^"]*)"\/>/g)].map((m) => [m[1], m[2]]));
+    expect(Object.keys(fields).sort()).toEqual(['code', 'iss', 'state']);
+    expect(fields).toMatchObject({ state, iss: PUBLIC });
+    // The page's one script by its hash; the form may go to this redirect URI exactly (and back to the provider).
+    const script = /<script>([\s\S]*?)<\/script>/.exec(body)?.[1] ?? '';
+    const { createHash } = await import('node:crypto');
+    expect(run.csp).toBe(`default-src 'none'; script-src 'none' 'sha256-${createHash('sha256').update(script).digest('base64')}'; form-action 'self' ${REDIRECT}; frame-ancestors 'none'; base-uri 'none'`);
+    // The RP reads the posted form (openid-client takes the callback request itself).
+    const callback = new Request(REDIRECT, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields as Record<string, string>).toString() });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+    expect(tokens.claims()).toMatchObject({ sub: alice.userId, nonce, aud: confidential.clientId });
+    // A query-mode answer's page keeps `form-action 'self'` alone (an error page here: a bad response_mode).
+    const bad = oidc.buildAuthorizationUrl(config, { redirect_uri: `${REDIRECT}x`, scope: 'openid', response_mode: 'form_post', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state });
+    const refused = await t.app.inject({ url: bad.pathname + bad.search });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.headers['content-security-policy']).toContain("form-action 'self';");
+    expect(refused.headers['content-security-policy']).not.toContain('wiki.example');
+  });
+
   it('public client: PKCE and DPoP-bound tokens, no secret', async () => {
     const config = await rp(spa.clientId, oidc.None());
     const dpop = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));

@@ -1,0 +1,57 @@
+/**
+ * `response_mode=form_post` (OAuth 2.0 Form Post Response Mode) under the OIDC CSP. The provider answers such an
+ * authorization with a page whose one inline script submits a form of hidden fields (code, state, iss) to the
+ * client's redirect URI; oidc-provider already adds that script's SHA-256 to `script-src`
+ * (http/security-headers.ts, OIDC_CSP_DIRECTIVES). `form-action 'self'` would still stop the browser from posting
+ * to the application, so this answer — and no other — gets exactly the redirect URI it posts to added to
+ * `form-action`, once the provider has checked it against the client's registered URIs (exact match).
+ *
+ * CSP Level 3 §6.7.2.12 ("Does url match expression in origin with redirect count?"): a source with a path matches
+ * that path exactly (it does not end in `/`), and paths are not compared after a redirect — an application whose
+ * callback redirects on to another page of its own origin keeps working; one that redirects to another origin does
+ * not (the browser refuses it, as it would any form leaving for an unlisted origin).
+ */
+import type { KoaContextWithOIDC } from 'oidc-provider';
+
+/**
+ * The CSP source expression for exactly this URL (scheme, host, port and path; the query is never part of a
+ * source), or undefined for anything but http(s): a form is never posted to a custom scheme.
+ */
+export function formActionSource(redirectUri: string): string | undefined {
+  const url = URL.parse(redirectUri);
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) return undefined;
+  // §2.3.1 source-expression grammar: `;` and `,` end a directive or a policy, so they are written percent-encoded
+  // (matching decodes them again); the URL parser has already encoded whitespace and quotes.
+  const path = url.pathname.replace(/;/g, '%3B').replace(/,/g, '%2C');
+  return `${url.protocol}//${url.host}${path}`;
+}
+
+/** The policy with `source` added to its `form-action` directive (the directive is created if missing). */
+export function withFormAction(policy: string, source: string): string {
+  const directives = policy
+    .split(';')
+    .map((d) => d.trim())
+    .filter((d) => d.length > 0)
+    .map((d) => d.split(/\s+/));
+  const formAction = directives.find(([name]) => name === 'form-action');
+  if (formAction) formAction.push(source);
+  else directives.push(['form-action', source]);
+  return directives.map((d) => d.join(' ')).join('; ');
+}
+
+/**
+ * Koa middleware for the provider (`provider.use`): after an authorization answered in form_post mode with the
+ * provider's HTML page, lets that page's form reach the redirect URI it was validated against.
+ */
+export async function allowFormPostTarget(k: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
+  await next();
+  const oidc = k.oidc as KoaContextWithOIDC['oidc'] | undefined;
+  // `responseMode` reads the request's parameters, which only the authorization endpoints have.
+  if (!oidc?.params || oidc.responseMode !== 'form_post' || !String(k.type).startsWith('text/html')) return;
+  const redirectUri = oidc.params?.redirect_uri;
+  if (typeof redirectUri !== 'string' || !oidc.client?.redirectUriAllowed(redirectUri)) return;
+  const source = formActionSource(redirectUri);
+  const policy = k.response.get('content-security-policy');
+  if (source === undefined || !policy) return;
+  k.set('content-security-policy', withFormAction(policy, source));
+}
