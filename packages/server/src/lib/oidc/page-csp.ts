@@ -1,4 +1,10 @@
 /**
+ * The CSP of the provider's own HTML pages, finished once the provider has written them.
+ *
+ * Pages with a script: the provider adds the script's SHA-256 to `script-src 'none'` (http/security-headers.ts,
+ * OIDC_CSP_DIRECTIVES); `'none'` beside a source is ignored (CSP Level 3 §2.3.1) but browsers warn about it, so it is
+ * dropped from any directive that has another source.
+ *
  * `response_mode=form_post` (OAuth 2.0 Form Post Response Mode) under the OIDC CSP. The provider answers such an
  * authorization with a page whose one inline script submits a form of hidden fields (code, state, iss) to the
  * client's redirect URI; oidc-provider already adds that script's SHA-256 to `script-src`
@@ -26,32 +32,41 @@ export function formActionSource(redirectUri: string): string | undefined {
   return `${url.protocol}//${url.host}${path}`;
 }
 
-/** The policy with `source` added to its `form-action` directive (the directive is created if missing). */
-export function withFormAction(policy: string, source: string): string {
+/**
+ * The policy with `'none'` dropped where a directive has another source, and `formAction` (when given) added to its
+ * `form-action` directive (created if missing).
+ */
+export function finishPolicy(policy: string, formAction?: string): string {
   const directives = policy
     .split(';')
     .map((d) => d.trim())
     .filter((d) => d.length > 0)
     .map((d) => d.split(/\s+/));
-  const formAction = directives.find(([name]) => name === 'form-action');
-  if (formAction) formAction.push(source);
-  else directives.push(['form-action', source]);
-  return directives.map((d) => d.join(' ')).join('; ');
+  if (formAction !== undefined) {
+    const existing = directives.find(([name]) => name === 'form-action');
+    if (existing) existing.push(formAction);
+    else directives.push(['form-action', formAction]);
+  }
+  return directives.map(([name = '', ...values]) => [name, ...(values.length > 1 ? values.filter((v) => v !== "'none'") : values)].join(' ')).join('; ');
 }
 
 /**
- * Koa middleware for the provider (`provider.use`): after an authorization answered in form_post mode with the
- * provider's HTML page, lets that page's form reach the redirect URI it was validated against.
+ * Koa middleware for the provider (`provider.use`): finishes the CSP of each HTML page it answers with; after an
+ * authorization answered in form_post mode, lets that page's form reach the redirect URI it was validated against.
  */
-export async function allowFormPostTarget(k: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
+export async function finishPageCsp(k: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
   await next();
+  const policy = k.response.get('content-security-policy');
+  if (!policy || !String(k.type).startsWith('text/html')) return;
+  k.set('content-security-policy', finishPolicy(policy, formPostTarget(k)));
+}
+
+/** The source to add to `form-action` for a form_post answer, if this is one to a validated http(s) redirect URI. */
+function formPostTarget(k: KoaContextWithOIDC): string | undefined {
   const oidc = k.oidc as KoaContextWithOIDC['oidc'] | undefined;
   // `responseMode` reads the request's parameters, which only the authorization endpoints have.
-  if (!oidc?.params || oidc.responseMode !== 'form_post' || !String(k.type).startsWith('text/html')) return;
-  const redirectUri = oidc.params?.redirect_uri;
-  if (typeof redirectUri !== 'string' || !oidc.client?.redirectUriAllowed(redirectUri)) return;
-  const source = formActionSource(redirectUri);
-  const policy = k.response.get('content-security-policy');
-  if (source === undefined || !policy) return;
-  k.set('content-security-policy', withFormAction(policy, source));
+  if (!oidc?.params || oidc.responseMode !== 'form_post') return undefined;
+  const redirectUri = oidc.params.redirect_uri;
+  if (typeof redirectUri !== 'string' || !oidc.client?.redirectUriAllowed(redirectUri)) return undefined;
+  return formActionSource(redirectUri);
 }
