@@ -42,19 +42,26 @@ export class Session {
   /** The key the session's tokens are bound to (RFC 9449), if any. */
   readonly dpopKey: CryptoKeyPair | undefined;
   readonly #storedDpopKey: StoredDpopKeyPair | undefined;
+  readonly #renew: (() => Promise<StoredTokens>) | undefined;
 
+  /**
+   * `renew`, for a session without a refresh token (an API key's: OAuth client credentials issue none), is how a new
+   * access token is obtained instead of a refresh (see WatchwordClient's `renewTokens`).
+   */
   constructor(
     http: HttpClient,
     tokens: StoredTokens,
     onTokens?: (tokens: StoredTokens) => void | Promise<void>,
     dpopKey?: CryptoKeyPair,
     storedDpopKey?: StoredDpopKeyPair,
+    renew?: () => Promise<StoredTokens>,
   ) {
     this.http = http;
     this.#tokens = tokens;
     this.#onTokens = onTokens;
     this.dpopKey = dpopKey;
     this.#storedDpopKey = storedDpopKey;
+    this.#renew = renew;
   }
 
   get tokens(): StoredTokens {
@@ -82,8 +89,12 @@ export class Session {
   async refresh(): Promise<StoredTokens> {
     this.#refreshing ??= (async () => {
       try {
-        const response = await this.http.call(api.auth.refresh, { body: { refreshToken: this.#tokens.refreshToken } }, this.dpopKey ? { dpopKey: this.dpopKey } : {});
-        this.#tokens = toStoredTokens(response);
+        if (this.#renew) {
+          this.#tokens = await this.#renew();
+        } else {
+          const response = await this.http.call(api.auth.refresh, { body: { refreshToken: this.#tokens.refreshToken } }, this.dpopKey ? { dpopKey: this.dpopKey } : {});
+          this.#tokens = toStoredTokens(response);
+        }
         await this.#onTokens?.(this.#tokens);
         return this.#tokens;
       } finally {
