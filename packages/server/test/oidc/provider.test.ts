@@ -150,6 +150,18 @@ describe.each(backendsUnderTest())('OpenID provider ($name)', ({ dialect, state 
     await expect(oidc.refreshTokenGrant(config, kept.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('sign-ins, consents and disconnections are audit events naming the account and the application', async () => {
+    const events = (await t.storage.audit.query({}, undefined, 1000)).filter((e) => e.action.startsWith('oauth.') && e.actorId === alice.userId);
+    const seen = (action: string) => events.filter((e) => e.action === action);
+    // From the flows above: sign-ins at every authorization, consent twice (the first, and after reuse detection
+    // revoked the grant), one disconnection in Settings.
+    expect(seen('oauth.login').length).toBeGreaterThanOrEqual(4);
+    expect(seen('oauth.consent_granted')).toHaveLength(2);
+    expect(seen('oauth.consent_revoked')).toHaveLength(1);
+    for (const e of events) expect(e).toMatchObject({ outcome: 'success', context: expect.objectContaining({ client: confidential.clientId }) });
+    expect(seen('oauth.consent_granted').map((e) => e.context?.scopes).sort()).toEqual(['openid', 'openid email profile']);
+  });
+
   it('RP-initiated logout: the provider confirms through a form posted to itself, under the OIDC CSP', async () => {
     const config = await rp(confidential.clientId, oidc.ClientSecretBasic(confidential.secret));
     const verifier = oidc.randomPKCECodeVerifier();
