@@ -119,7 +119,9 @@ describe('ww with an API key', () => {
   });
 
   it('a read-write key changes the vault; an expired token is renewed from the environment, or the command says how', async () => {
-    expect((await ww(writer, ['login', '--apikey'], { env: keyEnv(fullKey) })).code).toBe(0);
+    const login = await ww(writer, ['login', '--apikey'], { env: keyEnv(fullKey) });
+    expect(login.code, login.stderr).toBe(0);
+    expect(login.stderr).toContain(`with API key ${fullKey.clientId} (read-write)`);
     const sessionKey = (await ww(writer, ['unlock', '--raw'], { env: { WATCHWORD_PASSWORD: PASSWORD } })).stdout.trim();
     const added = await ww(writer, ['add', '--name', 'from-ci', '--password', 'Ci-Made-Secret-7'], { env: { WATCHWORD_SESSION: sessionKey } });
     expect(added.code, added.stderr).toBe(0);
