@@ -126,12 +126,14 @@ describe('OAuth clients admin page in the web vault', () => {
     expect(await spaRow.innerText()).toContain('Public');
     expect(await page.getByTestId('shown-once-value').count()).toBe(0);
     expect(await page.getByRole('row', { name: /Bad app/ }).count()).toBe(0);
+    await browser.screenshot(page, 'admin-oauth-clients');
 
     // Rotate: a new secret, shown once; the old one stops working at once.
     await page.getByRole('button', { name: 'Manage Team wiki' }).click();
     const dialog = page.getByRole('dialog', { name: 'Team wiki' });
     await dialog.getByRole('button', { name: 'Rotate secret' }).click();
     await page.getByRole('heading', { name: 'New client secret' }).waitFor();
+    await browser.screenshot(page, 'admin-oauth-secret-shown-once');
     const rotated = ((await page.getByTestId('shown-once-value').textContent()) ?? '').trim();
     expect(rotated).not.toBe(secret);
     expect(await clientAuthStatus(clientId, secret)).toBe(401);

@@ -93,9 +93,11 @@ export function AdminOAuthClientsPage() {
             onCancel={() => setCreating(false)}
           />
         ) : (
-          <button type="button" class="primary" onClick={() => setCreating(true)}>
-            Register an application
-          </button>
+          <div class="button-row">
+            <button type="button" class="primary" onClick={() => setCreating(true)}>
+              Register an application
+            </button>
+          </div>
         )
       ) : null}
       {clients === null ? (
