@@ -64,6 +64,7 @@ describe.each(backendsUnderTest())('OpenID provider ($name)', ({ dialect, state 
     const meta = config.serverMetadata();
     expect(meta.issuer).toBe(PUBLIC);
     expect(meta.response_types_supported).toEqual(['code']);
+    expect([...(meta.response_modes_supported ?? [])].sort()).toEqual(['form_post', 'fragment', 'query']);
     expect(meta.grant_types_supported).not.toContain('implicit');
     expect(meta.grant_types_supported).not.toContain('password');
     expect(meta.code_challenge_methods_supported).toEqual(['S256']);
