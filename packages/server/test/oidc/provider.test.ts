@@ -307,18 +307,44 @@ describe.each(backendsUnderTest())('OpenID provider ($name)', ({ dialect, state 
     });
   });
 
-  it('an ID token after key rotation is signed by the new key and verifies through JWKS', async () => {
+  it('an ID token after key rotation is signed by the new key; both verify through the published JWKS', async () => {
+    const idToken = async () => {
+      // Discovered afresh: rotating to another algorithm changes the metadata's id_token_signing_alg_values_supported.
+      const config = await rp(confidential.clientId, oidc.ClientSecretBasic(confidential.secret));
+      const verifier = oidc.randomPKCECodeVerifier();
+      const nonce = oidc.randomNonce();
+      const state = oidc.randomState();
+      const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, nonce });
+      const { location } = await new Browser(t).authorize(url, alice);
+      const tokens = await oidc.authorizationCodeGrant(config, location, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
+      expect(tokens.claims()?.sub).toBe(alice.userId);
+      return tokens.id_token as string;
+    };
+    const before = await idToken();
     const added = rotateSigningKey(t.dataDir, { alg: 'ES256', activationDelaySeconds: 0, now: t.clock.now });
     t.clock.advance(61_000); // the server re-reads its key directory once a minute
-    const config = await rp(confidential.clientId, oidc.ClientSecretBasic(confidential.secret));
-    const verifier = oidc.randomPKCECodeVerifier();
-    const nonce = oidc.randomNonce();
-    const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, nonce });
-    const { location } = await new Browser(t).authorize(url, alice);
-    const tokens = await oidc.authorizationCodeGrant(config, location, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
-    expect(headerOf(tokens.id_token as string)).toMatchObject({ alg: 'ES256', kid: added.kid });
-    expect(tokens.claims()?.sub).toBe(alice.userId);
+    const after = await idToken();
+    expect(headerOf(after)).toMatchObject({ alg: 'ES256', kid: added.kid });
+    expect(headerOf(before).kid).not.toBe(added.kid);
+    // An RP that cached nothing: both tokens verify against the keys the provider publishes now, each by its kid.
+    const jwks = (await t.app.inject({ url: '/oauth/jwks' })).json() as { keys: (JsonWebKey & { kid: string })[] };
+    const { createPublicKey, verify } = await import('node:crypto');
+    const verifies = (jwt: string) => {
+      const [head = '', payload = '', signature = ''] = jwt.split('.');
+      const { alg, kid } = headerOf(jwt);
+      const jwk = jwks.keys.find((k) => k.kid === kid);
+      if (!jwk) return false;
+      const key = createPublicKey({ key: jwk, format: 'jwk' });
+      const data = Buffer.from(`${head}.${payload}`);
+      const sig = Buffer.from(signature, 'base64url');
+      return alg === 'ES256' ? verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig) : alg === 'RS256' ? verify('sha256', data, key, sig) : false;
+    };
+    expect(verifies(before)).toBe(true);
+    expect(verifies(after)).toBe(true);
+    // (and the check can fail: a payload changed under the same signature does not verify)
+    const [h, p, sig] = after.split('.');
+    const forged = Buffer.from(JSON.stringify({ ...(JSON.parse(Buffer.from(p as string, 'base64url').toString()) as object), sub: 'someone-else' })).toString('base64url');
+    expect(verifies(`${h}.${forged}.${sig}`)).toBe(false);
   });
 
   it('the OpenAPI document lists the management routes, not the OAuth protocol endpoints', async () => {
