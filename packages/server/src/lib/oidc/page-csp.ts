@@ -26,9 +26,10 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 export function formActionSource(redirectUri: string): string | undefined {
   const url = URL.parse(redirectUri);
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) return undefined;
-  // §2.3.1 source-expression grammar: `;` and `,` end a directive or a policy, so they are written percent-encoded
-  // (matching decodes them again); the URL parser has already encoded whitespace and quotes.
-  const path = url.pathname.replace(/;/g, '%3B').replace(/,/g, '%2C');
+  // §2.3.1 source-expression grammar: `;` and `,` end a directive or a policy, and a quote starts a keyword, so they
+  // are written percent-encoded (path matching decodes both sides, §6.7.2.12); the URL parser already encoded
+  // whitespace and double quotes.
+  const path = url.pathname.replace(/;/g, '%3B').replace(/,/g, '%2C').replace(/'/g, '%27');
   return `${url.protocol}//${url.host}${path}`;
 }
 
