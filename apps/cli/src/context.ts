@@ -159,15 +159,14 @@ export class CliContext {
     this.stored = undefined; // no write of tokens before the new file exists
     const client = this.client();
     const { scope, ...tokens } = await client.exchangeApiKey(key);
-    const claims = jwtClaims(tokens.accessToken);
-    const session = await client.restoreSession({ tokens, dpop: null });
-    const account = await session.call(api.account.get, {});
-    if (previous?.userId !== claims.sub || !sameServer(previous.server, this.server)) removeVaultCache(this.env);
+    // Whose key it is: the account the token acts for.
+    const account = await (await client.restoreSession({ tokens, dpop: null })).call(api.account.get, {});
+    if (previous?.userId !== account.userId || !sameServer(previous.server, this.server)) removeVaultCache(this.env);
     this.stored = {
       version: 1,
       server: this.server,
       email: account.email,
-      userId: claims.sub,
+      userId: account.userId,
       tokens,
       sealedAccountKey: null,
       dpop: null,
@@ -531,20 +530,6 @@ export class CliContext {
   forgetIfAccount(email: string): void {
     if (this.stored && sameServer(this.stored.server, this.server) && this.stored.email === email) this.forget();
   }
-}
-
-/**
- * The claims of an access token this process just received from the server over TLS (or loopback): read, not
- * verified — the server verifies it on every call; the CLI only learns whose it is.
- */
-function jwtClaims(token: string): { sub: string } {
-  try {
-    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: unknown };
-    if (typeof claims.sub === 'string') return { sub: claims.sub };
-  } catch {
-    // not a JWT: refused below
-  }
-  throw new WatchwordError('SERVICE_UNAVAILABLE', { message: 'the server answered with an unexpected token' });
 }
 
 /** Two spellings of one server URL (a trailing slash, the case of the scheme and host) are the same server. */
