@@ -185,7 +185,10 @@ export class CliContext {
    */
   #saveTokens(tokens: StoredTokens): void {
     if (!this.stored) return;
-    const next = withRefreshedTokens(readSession(this.env), this.stored.tokens.refreshToken, tokens);
+    const onDisk = readSession(this.env);
+    // API-key sessions all have an empty refresh token: the key's id tells them apart.
+    const sameKey = onDisk?.apiKey?.clientId === this.stored.apiKey?.clientId;
+    const next = sameKey ? withRefreshedTokens(onDisk, this.stored.tokens.refreshToken, tokens) : undefined;
     this.stored = { ...this.stored, tokens };
     if (next !== undefined) writeSession(next, this.env);
   }
