@@ -13,7 +13,7 @@ import {
   WatchwordError,
   checkPassword,
 } from '@watchword/client';
-import { type MfaMethod, isLoopbackHost } from '@watchword/protocol';
+import { type MfaMethod, api, isLoopbackHost } from '@watchword/protocol';
 import { CliError, EXIT } from './errors.ts';
 import { nextStdinLine, promptHidden, promptVisible, readStdinLine } from './prompt.ts';
 import {
@@ -112,7 +112,70 @@ export class CliContext {
       dpop,
       ...(this.env.WATCHWORD_KDF_VERSION ? { kdfVersion: Number(this.env.WATCHWORD_KDF_VERSION) } : {}),
       onTokens: (tokens) => this.#saveTokens(tokens),
+      // An API key's session has no refresh token: its next access token comes from the key again.
+      renewTokens: () => this.#renewApiKeyToken(),
     });
+  }
+
+  /**
+   * The API key (OAuth client credentials) for `ww login --apikey` and for renewing its token: WATCHWORD_CLIENT_ID
+   * and WATCHWORD_CLIENT_SECRET, else asked for (the secret without echo; a script gives them as lines of standard
+   * input). Never an argument: a secret on the command line is visible to every process on the machine.
+   */
+  async apiKeyCredentials(options: { prompt: boolean }): Promise<{ clientId: string; secret: string } | undefined> {
+    let clientId = this.env.WATCHWORD_CLIENT_ID?.trim();
+    let secret = this.env.WATCHWORD_CLIENT_SECRET;
+    if (!options.prompt && (!clientId || !secret)) return undefined;
+    clientId ||= (await this.answer('API key id (wwk_…): ')).trim();
+    secret ||= await this.answer('API key secret: ', { hidden: true });
+    if (!/^wwk_[A-Za-z0-9_-]{22}$/.test(clientId)) throw new CliError('that is not an API key id (wwk_… as `ww apikey create` printed it)', EXIT.usage);
+    if (secret.trim().length === 0) throw new CliError('the API key secret is empty', EXIT.usage);
+    return { clientId, secret: secret.trim() };
+  }
+
+  /** A new access token for the stored API-key session, from the key in the environment (never from the file). */
+  async #renewApiKeyToken(): Promise<StoredTokens> {
+    const apiKey = this.stored?.apiKey;
+    if (!apiKey) throw new WatchwordError('INVALID_TOKEN');
+    const key = await this.apiKeyCredentials({ prompt: false });
+    if (!key || key.clientId !== apiKey.clientId) {
+      throw new CliError(
+        `the access token of API key ${apiKey.clientId} has expired: set WATCHWORD_CLIENT_ID and WATCHWORD_CLIENT_SECRET to that key (the secret is never stored), or run \`ww login --apikey\` again`,
+        EXIT.auth,
+      );
+    }
+    const { scope: _scope, ...tokens } = await this.client().exchangeApiKey(key);
+    return tokens;
+  }
+
+  /**
+   * Logs in with an API key: its access token (OAuth client credentials) acts for the key's owner without the master
+   * password. The session file keeps the token and the key's id — never its secret — and the vault stays locked:
+   * decrypting it needs the master password (`ww unlock`), exactly as after `bw login --apikey`.
+   */
+  async loginWithApiKey(key: { clientId: string; secret: string }): Promise<SessionFile> {
+    const previous = this.stored;
+    const previousSession = previous && !previous.apiKey && sameServer(previous.server, this.server) ? await this.session(previous) : undefined;
+    this.stored = undefined; // no write of tokens before the new file exists
+    const client = this.client();
+    const { scope, ...tokens } = await client.exchangeApiKey(key);
+    // Whose key it is: the account the token acts for.
+    const account = await (await client.restoreSession({ tokens, dpop: null })).call(api.account.get, {});
+    if (previous?.userId !== account.userId || !sameServer(previous.server, this.server)) removeVaultCache(this.env);
+    this.stored = {
+      version: 1,
+      server: this.server,
+      email: account.email,
+      userId: account.userId,
+      tokens,
+      sealedAccountKey: null,
+      dpop: null,
+      apiKey: { clientId: key.clientId, readOnly: !scope.split(' ').includes('vault:write') },
+    };
+    writeSession(this.stored, this.env);
+    // A password session this replaces is ended on the server (best effort), as a new login does.
+    await previousSession?.logout().catch(() => undefined);
+    return this.stored;
   }
 
   /**
@@ -122,7 +185,10 @@ export class CliContext {
    */
   #saveTokens(tokens: StoredTokens): void {
     if (!this.stored) return;
-    const next = withRefreshedTokens(readSession(this.env), this.stored.tokens.refreshToken, tokens);
+    const onDisk = readSession(this.env);
+    // API-key sessions all have an empty refresh token: the key's id tells them apart.
+    const sameKey = onDisk?.apiKey?.clientId === this.stored.apiKey?.clientId;
+    const next = sameKey ? withRefreshedTokens(onDisk, this.stored.tokens.refreshToken, tokens) : undefined;
     this.stored = { ...this.stored, tokens };
     if (next !== undefined) writeSession(next, this.env);
   }
@@ -278,7 +344,8 @@ export class CliContext {
   async loginAndSeal(email: string, options: LoginOptions = {}): Promise<{ vault: Vault; sessionKey: string }> {
     const password = options.password ?? (await this.password());
     const previous = this.stored;
-    const previousSession = previous && sameServer(previous.server, this.server) ? await this.session(previous) : undefined;
+    // An API key's session is not ended on the server: its session is the key's, shared by every script using it.
+    const previousSession = previous && !previous.apiKey && sameServer(previous.server, this.server) ? await this.session(previous) : undefined;
     this.stored = undefined; // no write of tokens before the new file exists
     const client = this.client(options.dpop === false ? false : 'storable');
     const vault = await client.login({ email, password, deviceName: `ww CLI on ${hostname()}`.slice(0, 128), ...this.secondFactor(options.code) });
@@ -338,6 +405,7 @@ export class CliContext {
       vault = await client.unlock(await this.session(stored), password);
     } catch (error) {
       if (error instanceof WatchwordError && DEAD_SESSION.has(error.code)) {
+        if (stored.apiKey) throw new CliError(`API key ${stored.apiKey.clientId} was refused (revoked, or its token has ended): run \`ww login --apikey\` with a valid key`, EXIT.auth);
         return this.loginAndSeal(stored.email, { ...options, password, dpop: stored.dpop !== null });
       }
       if (error instanceof WatchwordError && error.code === 'SERVICE_UNAVAILABLE' && local) {

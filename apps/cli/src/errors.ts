@@ -37,6 +37,7 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   IMPORT_TOO_LARGE: EXIT.usage,
   IMPORT_PASSWORD_REQUIRED: EXIT.auth,
   IMPORT_WRONG_PASSWORD: EXIT.auth,
+  API_KEY_READ_ONLY: EXIT.auth,
 };
 
 /** A CLI-level failure: one line for the user and an exit code. */
@@ -62,6 +63,7 @@ export function describeError(error: unknown): { message: string; exitCode: numb
       : error.code === 'ITEM_CONFLICT'
         ? ` (the server has revision ${String(error.details?.currentRevision ?? '?')}): nothing was overwritten; see the new version with \`ww get <item>\`, then repeat the change`
       : error.code === 'RATE_LIMITED' && error.details?.retryAfter !== undefined ? ` (retry in ${String(error.details.retryAfter)} s)`
+      : error.code === 'API_KEY_READ_ONLY' ? ' Nothing was changed: a read-only key cannot change anything (use a read-write key, or `ww login` with the master password).'
       : '';
     return { message: `${error.message}${hint} [${error.code}]`, exitCode: BY_CODE[error.code] ?? EXIT.other };
   }

@@ -35,6 +35,8 @@ Environment:
   WATCHWORD_NEW_PASSWORD  the new master password for \`password change\` and \`recover\` (same caveat)
   WATCHWORD_EXPORT_PASSWORD  the password that seals \`export --format encrypted-json\` (same caveat)
   WATCHWORD_HOME          where the session file lives (default ~/.config/watchword)
+  WATCHWORD_CLIENT_ID, WATCHWORD_CLIENT_SECRET
+                          an API key for \`login --apikey\` and for renewing its token (the secret is never stored)
 
 Scripts: with --password-stdin every answer is the next line of standard input, in the order asked: the master
 password, then a second-factor code if the account has one (or use --code). Codes and confirmations are read from

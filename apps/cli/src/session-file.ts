@@ -30,6 +30,12 @@ export interface SessionFile {
   localUnlock?: LocalUnlockRecord;
   /** When a command last brought the vault up to date with the server (ms since the epoch), for `ww status`. */
   lastSyncAt?: number;
+  /**
+   * Set when this session is an API key's (`ww login --apikey`): its access token came from OAuth client
+   * credentials and has no refresh token (`tokens.refreshToken` is empty). A new token needs the key again
+   * (WATCHWORD_CLIENT_ID / WATCHWORD_CLIENT_SECRET): the key's secret is never written to this file.
+   */
+  apiKey?: { clientId: string; readOnly: boolean };
 }
 
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {

@@ -15,6 +15,8 @@ import { createStore } from './lib/store.ts';
  *   GET    /api/v1/admin/roles                             roles:read
  *   GET    /api/v1/admin/audit?since&until&action&actorId&targetId&outcome&cursor&limit   audit:read
  *   GET    /api/v1/admin/audit/export?format=jsonl|csv     audit:export
+ *   /api/v1/admin/oauth/clients…                          oauth:read / oauth:manage (pages/admin/oauth-clients.tsx,
+ *                                                         through the SDK's OAuthAdminClient)
  */
 
 /** An account as the pages show it: the API's, with its second factors flat. */
@@ -34,11 +36,14 @@ export interface AdminAccess {
   users: boolean;
   roles: boolean;
   audit: boolean;
+  /** OAuth clients ("Sign in with Watchword" applications): listed with `oauth:read`, changed with `oauth:manage`. */
+  oauth: boolean;
+  oauthManage: boolean;
   /** The account administers, but the server wants a session signed in with a second factor (ADMIN_SECOND_FACTOR). */
   secondFactorNeeded: boolean;
 }
 
-export const NO_ADMIN: AdminAccess = { users: false, roles: false, audit: false, secondFactorNeeded: false };
+export const NO_ADMIN: AdminAccess = { users: false, roles: false, audit: false, oauth: false, oauthManage: false, secondFactorNeeded: false };
 export const adminAccess = createStore<AdminAccess>(NO_ADMIN);
 
 
@@ -64,7 +69,14 @@ export class AdminApi {
     const held = new Set<string>(permissions);
     if (held.size === 0) return NO_ADMIN;
     if (secondFactorRequired) return { ...NO_ADMIN, secondFactorNeeded: true };
-    return { users: held.has('users:read'), roles: held.has('roles:read'), audit: held.has('audit:read'), secondFactorNeeded: false };
+    return {
+      users: held.has('users:read'),
+      roles: held.has('roles:read'),
+      audit: held.has('audit:read'),
+      oauth: held.has('oauth:read'),
+      oauthManage: held.has('oauth:manage'),
+      secondFactorNeeded: false,
+    };
   }
 
   async users(input: { query?: string; cursor?: string; limit?: number } = {}): Promise<Page<AdminUser>> {

@@ -6,6 +6,7 @@ import { navigate, useRoute } from './lib/router.ts';
 import { afterUnlock, auth } from './lib/session.ts';
 import { useStore } from './lib/store.ts';
 import { AdminAuditPage } from './pages/admin/audit.tsx';
+import { AdminOAuthClientsPage } from './pages/admin/oauth-clients.tsx';
 import { AdminRolesPage } from './pages/admin/roles.tsx';
 import { AdminUsersPage } from './pages/admin/users.tsx';
 import { GeneratorPage } from './pages/generator.tsx';
@@ -63,6 +64,7 @@ function SignedIn({ top, parts }: { top: string; parts: readonly string[] }) {
       if (parts[1] === 'roles' && access.roles) return <AdminRolesPage />;
       if (parts[1] === 'audit' && access.audit) return <AdminAuditPage />;
       if (parts[1] === 'users' && access.users) return <AdminUsersPage />;
+      if (parts[1] === 'oauth' && access.oauth) return <AdminOAuthClientsPage />;
       if (access.secondFactorNeeded) return <SecondFactorNeeded />;
       return <NoAccess />;
     default:

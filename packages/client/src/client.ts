@@ -4,7 +4,7 @@ import { type RecoverInput, AccountSecurity, changePassword, proveMasterPassword
 import { type RefreshCoordinator, Session, type StoredSession, type StoredTokens, toStoredTokens } from './session.ts';
 import { Vault } from './vault.ts';
 import { AdminClient } from './admin.ts';
-import { OAuthAccountClient, OAuthAdminClient, OAuthInteractionClient } from './oauth.ts';
+import { OAuthAccountClient, OAuthAdminClient, OAuthInteractionClient, apiKeyAccessToken } from './oauth.ts';
 import { type SealedAccountKey, SealedResumeError, openSealedAccountKey, sealAccountKey } from './resume.ts';
 import { type VaultSnapshot, openVaultSnapshot } from './vault-cache.ts';
 import { type LocalUnlockRecord, openLocalUnlock, sealForLocalUnlock } from './local-unlock.ts';
@@ -32,6 +32,11 @@ export interface ClientOptions {
   passwordPolicy?: boolean;
   /** Takes part in every refresh-token rotation of this client's sessions (session.ts RefreshCoordinator). */
   coordinateRefresh?: RefreshCoordinator;
+  /**
+   * For sessions that have no refresh token — an API key's (`exchangeApiKey`) — how their access token is renewed
+   * when it expires: typically by exchanging the key again. Without it such a session ends with its token.
+   */
+  renewTokens?: () => Promise<StoredTokens>;
 }
 
 /** The SDK's front door: register, log in (→ an unlocked Vault), or resume a stored session. */
@@ -132,7 +137,23 @@ export class WatchwordClient {
 
   /** A session from stored tokens (no vault key: for `token`, `logout`, …); pass the DPoP key they are bound to. */
   session(tokens: StoredTokens, dpopKey?: CryptoKeyPair): Session {
-    return new Session(this.http, tokens, this.#options.onTokens, dpopKey, undefined, this.#options.coordinateRefresh);
+    return new Session(this.http, tokens, this.#options.onTokens, dpopKey, undefined, this.#options.coordinateRefresh, this.#renewFor(tokens));
+  }
+
+  /** Sessions without a refresh token (API keys) renew through the `renewTokens` option. */
+  #renewFor(tokens: StoredTokens): (() => Promise<StoredTokens>) | undefined {
+    return tokens.refreshToken === '' ? (this.#options.renewTokens ?? (() => Promise.reject(new WatchwordError('INVALID_TOKEN')))) : undefined;
+  }
+
+  /**
+   * Exchanges an API key for an access token (OAuth client credentials at the provider's token endpoint), as stored
+   * tokens with no refresh token: restore them with `restoreSession` to call the API as the key's owner (a read-only
+   * key: reads only). Decrypting the vault still needs an unlock with the master password (`unlock`).
+   */
+  async exchangeApiKey(key: { clientId: string; secret: string }): Promise<StoredTokens & { scope: string }> {
+    const now = Date.now();
+    const token = await apiKeyAccessToken(this.http.baseUrl, key, this.#options.fetch);
+    return { accessToken: token.accessToken, refreshToken: '', accessExpiresAt: now + token.expiresIn * 1000, scope: token.scope };
   }
 
   /**
@@ -151,9 +172,10 @@ export class WatchwordClient {
    * IndexedDB); `stored.dpop` is then null.
    */
   async restoreSession(stored: StoredSession, dpopKey?: CryptoKeyPair): Promise<Session> {
-    if (dpopKey) return new Session(this.http, stored.tokens, this.#options.onTokens, dpopKey, undefined, this.#options.coordinateRefresh);
+    const renew = this.#renewFor(stored.tokens);
+    if (dpopKey) return new Session(this.http, stored.tokens, this.#options.onTokens, dpopKey, undefined, this.#options.coordinateRefresh, renew);
     const dpop: StoredDpopKeyPair | null = stored.dpop;
-    return new Session(this.http, stored.tokens, this.#options.onTokens, dpop ? await importDpopKeyPair(dpop) : undefined, dpop ?? undefined, this.#options.coordinateRefresh);
+    return new Session(this.http, stored.tokens, this.#options.onTokens, dpop ? await importDpopKeyPair(dpop) : undefined, dpop ?? undefined, this.#options.coordinateRefresh, renew);
   }
 
   /**

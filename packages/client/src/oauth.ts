@@ -11,6 +11,7 @@ import {
   type OAuthInteraction,
   WatchwordError,
   api,
+  fromBase64Url,
 } from '@watchword/protocol';
 import type { FetchLike, HttpClient } from './http.ts';
 import type { Session } from './session.ts';
@@ -153,5 +154,20 @@ export async function apiKeyAccessToken(serverUrl: string, key: { clientId: stri
   if (!response.ok) throw new WatchwordError('SERVICE_UNAVAILABLE');
   const body = (await response.json()) as { access_token?: unknown; expires_in?: unknown; scope?: unknown };
   if (typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') throw new WatchwordError('SERVICE_UNAVAILABLE');
-  return { accessToken: body.access_token, expiresIn: body.expires_in, scope: typeof body.scope === 'string' ? body.scope : '' };
+  return { accessToken: body.access_token, expiresIn: body.expires_in, scope: typeof body.scope === 'string' ? body.scope : scopeClaim(body.access_token) };
+}
+
+/**
+ * The `scope` claim of an API key's JWT access token (the provider puts the key's scope there, not in the token
+ * response when none was asked for). Read, not verified: it only tells the caller what the key allows; the server
+ * verifies the token on every call.
+ */
+function scopeClaim(jwt: string): string {
+  try {
+    const payload = jwt.split('.')[1] ?? '';
+    const claims = JSON.parse(new TextDecoder().decode(fromBase64Url(payload))) as { scope?: unknown };
+    return typeof claims.scope === 'string' ? claims.scope : '';
+  } catch {
+    return '';
+  }
 }

@@ -51,7 +51,13 @@ export class Session {
   readonly dpopKey: CryptoKeyPair | undefined;
   readonly #storedDpopKey: StoredDpopKeyPair | undefined;
   readonly #coordinate: RefreshCoordinator | undefined;
+  readonly #renew: (() => Promise<StoredTokens>) | undefined;
 
+  /**
+   * `coordinate` takes part in every refresh-token rotation (RefreshCoordinator). `renew`, for a session without a
+   * refresh token (an API key's: OAuth client credentials issue none), is how a new access token is obtained instead
+   * of a refresh (see WatchwordClient's `renewTokens`).
+   */
   constructor(
     http: HttpClient,
     tokens: StoredTokens,
@@ -59,6 +65,7 @@ export class Session {
     dpopKey?: CryptoKeyPair,
     storedDpopKey?: StoredDpopKeyPair,
     coordinate?: RefreshCoordinator,
+    renew?: () => Promise<StoredTokens>,
   ) {
     this.http = http;
     this.#tokens = tokens;
@@ -66,6 +73,7 @@ export class Session {
     this.dpopKey = dpopKey;
     this.#storedDpopKey = storedDpopKey;
     this.#coordinate = coordinate;
+    this.#renew = renew;
   }
 
   get tokens(): StoredTokens {
@@ -93,9 +101,13 @@ export class Session {
   async refresh(): Promise<StoredTokens> {
     this.#refreshing ??= (async () => {
       try {
-        const rotate = async (tokens: StoredTokens) =>
-          toStoredTokens(await this.http.call(api.auth.refresh, { body: { refreshToken: tokens.refreshToken } }, this.dpopKey ? { dpopKey: this.dpopKey } : {}));
-        this.#tokens = this.#coordinate ? await this.#coordinate(this.#tokens, rotate) : await rotate(this.#tokens);
+        if (this.#renew) {
+          this.#tokens = await this.#renew();
+        } else {
+          const rotate = async (tokens: StoredTokens) =>
+            toStoredTokens(await this.http.call(api.auth.refresh, { body: { refreshToken: tokens.refreshToken } }, this.dpopKey ? { dpopKey: this.dpopKey } : {}));
+          this.#tokens = this.#coordinate ? await this.#coordinate(this.#tokens, rotate) : await rotate(this.#tokens);
+        }
         await this.#onTokens?.(this.#tokens);
         return this.#tokens;
       } finally {

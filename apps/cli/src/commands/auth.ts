@@ -51,8 +51,18 @@ export function authCommands(program: Command, context: Ctx): void {
     .option('--email <address>', 'your e-mail address (default: the last one used)')
     .option('--no-dpop', 'plain bearer tokens instead of DPoP-bound ones (for `ww token` with curl)')
     .option('--code <code>', CODE_HELP)
-    .action(async (opts: { email?: string; dpop?: boolean; code?: string }, cmd: Command) => {
+    .option('--apikey', 'log in with an API key (WATCHWORD_CLIENT_ID and WATCHWORD_CLIENT_SECRET, else asked for): no master password; the vault stays locked until `ww unlock`')
+    .action(async (opts: { email?: string; dpop?: boolean; code?: string; apikey?: boolean }, cmd: Command) => {
       const ctx = context(cmd);
+      if (opts.apikey) {
+        if (opts.email !== undefined || opts.code !== undefined) throw new CliError('--apikey takes no --email or --code: the key says whose account it is', EXIT.usage);
+        const key = (await ctx.apiKeyCredentials({ prompt: true })) as { clientId: string; secret: string };
+        const stored = await ctx.loginWithApiKey(key);
+        const access = stored.apiKey?.readOnly ? 'read-only' : 'read-write';
+        if (ctx.json) return ctx.out(JSON.stringify({ email: stored.email, userId: stored.userId, apiKey: stored.apiKey }));
+        ctx.info(`Logged in as ${stored.email} with API key ${key.clientId} (${access}). The vault is locked: decrypting it needs the master password — eval "$(ww unlock)" (or WATCHWORD_PASSWORD / --password-stdin per command).`);
+        return;
+      }
       // No address given and none used before: ask (a script gives it as the first line of standard input).
       const email = (opts.email ?? ctx.stored?.email ?? (await ctx.answer('E-mail address: '))).trim();
       if (!email) throw new CliError('which account? pass --email <address>', EXIT.usage);
@@ -93,6 +103,14 @@ export function authCommands(program: Command, context: Ctx): void {
     .action(async (opts: { all?: boolean }, cmd: Command) => {
       const ctx = context(cmd);
       const stored = ctx.requireLogin();
+      if (stored.apiKey) {
+        // The session is the key's, shared by whatever else uses it: only `ww apikey revoke` (from a password login)
+        // or Settings ends it. Here, forget it.
+        if (opts.all) throw new CliError('--all needs a session logged in with the master password (`ww login`), not an API key', EXIT.usage);
+        removeSession(ctx.env);
+        ctx.info(`Logged out here. API key ${stored.apiKey.clientId} stays valid until it is revoked (ww apikey revoke, or Settings → Connected apps).`);
+        return;
+      }
       try {
         const session = await ctx.session(stored);
         if (opts.all) ctx.info(`Ended ${await session.logoutAll()} session(s).`);

@@ -46,12 +46,13 @@ export function statusCommands(program: Command, context: Ctx): void {
       }
       if (ctx.json) {
         return ctx.out(
-          JSON.stringify({ server: ctx.server, serverReachable: reachable, status: state, email: stored?.email ?? null, userId: stored?.userId ?? null, lastSyncAt, offlineCopyAt }),
+          JSON.stringify({ server: ctx.server, serverReachable: reachable, status: state, email: stored?.email ?? null, userId: stored?.userId ?? null, apiKey: stored?.apiKey ?? null, lastSyncAt, offlineCopyAt }),
         );
       }
       const rows: [string, string][] = [
         ['server', `${ctx.server} (${reachable ? 'reachable' : 'unreachable'})`],
         ['account', stored ? `${stored.email} (${stored.userId})` : 'not logged in: ww login'],
+        ...(stored?.apiKey ? [['API key', `${stored.apiKey.clientId} (${stored.apiKey.readOnly ? 'read-only' : 'read-write'})`] as [string, string]] : []),
         ['vault', state === 'locked' ? 'locked: eval "$(ww unlock)"' : state],
       ];
       if (stored) {

@@ -68,6 +68,7 @@ function MainNav() {
         {access.users ? link('#/admin/users', 'Users', top === 'admin' && sub === 'users') : null}
         {access.roles ? link('#/admin/roles', 'Roles', top === 'admin' && sub === 'roles') : null}
         {access.audit ? link('#/admin/audit', 'Audit log', top === 'admin' && sub === 'audit') : null}
+        {access.oauth ? link('#/admin/oauth', 'Applications', top === 'admin' && sub === 'oauth') : null}
         {access.secondFactorNeeded ? link('#/admin', 'Administration', top === 'admin') : null}
       </ul>
     </nav>

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { WatchwordError, isPermission } from '@watchword/protocol';
+import { WatchwordError, api, isPermission } from '@watchword/protocol';
 import { requirePermission, requireSecondFactorSession } from '../rbac/permissions.ts';
 import { userLimit } from './rate-limit.ts';
 import { rateLimited } from '../lib/throttle.ts';
@@ -110,7 +110,7 @@ export function registerAuthentication(app: App, ctx: Context): void {
         request.auth = { userId: claims.sub, sessionId: claims.sid, jti: claims.jti, exp: claims.exp };
         if (wait !== null) throw rateLimited(wait);
         if (claims.sid.startsWith(API_KEY_SESSION)) {
-          apiKeyMayCall(request.method, permission, claims.scope);
+          apiKeyMayCall(request.method, route.url, permission, claims.scope);
           // The key itself must still exist: the database is the record of its revocation (the denylist entry is
           // the fast copy, and the state store can lose it).
           const key = await ctx.storage.oauth.findClient(claims.sid.slice(API_KEY_SESSION.length));
@@ -146,16 +146,24 @@ export function registerAuthentication(app: App, ctx: Context): void {
 /** Access tokens of API keys (issued by the OpenID provider, lib/oidc/provider.ts) name the session `apikey:<clientId>`. */
 const API_KEY_SESSION = 'apikey:';
 const READ_METHODS = new Set(['GET', 'HEAD']);
+/**
+ * POST routes that change nothing and a read-only key needs: proving the master password (OPAQUE) to unlock the vault
+ * it reads — the account key is derived on the client from that login's export key (as Bitwarden's CLI unlocks after
+ * `bw login --apikey`).
+ */
+const READ_ONLY_KEY_POSTS: ReadonlySet<string> = new Set([api.auth.reauthStart.path, api.auth.reauthFinish.path]);
 
 /**
- * What an API key's token may do: its owner's own routes only (never administration), and nothing but reads unless
- * its scope includes `vault:write` (a read-only key's scope is `vault:read`).
+ * What an API key's token may do: its owner's own routes only (never administration), and nothing but reads (and the
+ * unlock's password proof) unless its scope includes `vault:write` (a read-only key's scope is `vault:read`).
  */
-function apiKeyMayCall(method: string, permission: string, scope: string | undefined): void {
+function apiKeyMayCall(method: string, url: string, permission: string, scope: string | undefined): void {
   if (permission !== 'account:self') throw new WatchwordError('FORBIDDEN');
   const scopes = (scope ?? '').split(' ');
   if (!scopes.includes('vault:read')) throw new WatchwordError('INVALID_TOKEN');
-  if (!READ_METHODS.has(method) && !scopes.includes('vault:write')) throw new WatchwordError('API_KEY_READ_ONLY');
+  if (scopes.includes('vault:write') || READ_METHODS.has(method)) return;
+  if (method === 'POST' && READ_ONLY_KEY_POSTS.has(url)) return;
+  throw new WatchwordError('API_KEY_READ_ONLY');
 }
 
 export function requireAuth(request: FastifyRequest) {

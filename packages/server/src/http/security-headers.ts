@@ -56,8 +56,9 @@ export const WEB_VAULT_CSP_DIRECTIVES: CspDirectives = Object.freeze({
 /**
  * The OpenID provider's own pages (the RP-initiated logout confirmation, its result, error pages): nothing loaded, no
  * style; a form may post back to this origin only; never framed. `script-src 'none'` is there for the provider to
- * extend: the one page with a script (its self-submitting form) adds that script's SHA-256 to the directive, which
- * then allows exactly that script (CSP Level 3 hash sources; `'none'` is ignored beside a hash).
+ * extend: a page with a script (its self-submitting forms) adds that script's SHA-256 to the directive, which then
+ * allows exactly that script (CSP Level 3 hash sources; `'none'` is then dropped, lib/oidc/page-csp.ts). A
+ * `response_mode=form_post` page also gets its validated redirect URI in `form-action` (same module).
  */
 export const OIDC_CSP_DIRECTIVES: CspDirectives = Object.freeze({
   'default-src': ["'none'"],

@@ -7,11 +7,13 @@
  * - lacking the permission: 403 FORBIDDEN, even with a body or query that could never validate (the check comes
  *   first, so the caller learns nothing about the route), never 2xx/400/404;
  * - holding it: anything but an authentication or authorisation refusal.
+ * API keys' tokens (OAuth client credentials, read-write and read-only) are walked over every route too: never past
+ * `account:self`, and a read-only key nothing but reads (and the unlock's password proof).
  * Runs on SQLite + memory and on PostgreSQL (+ Redis) when available.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WatchwordClient } from '@watchword/client';
+import { WatchwordClient, apiKeyAccessToken } from '@watchword/client';
 import { PERMISSIONS, type Permission, isPermission } from '@watchword/protocol';
 import { type RouteEntry, routeTable } from '../../src/http/authenticate.ts';
 import type { App } from '../../src/http/types.ts';
@@ -229,6 +231,45 @@ describe.each(backendsUnderTest())('permission matrix ($name)', ({ dialect, stat
     // The matrix is not trivially one-sided.
     expect(denied).toBeGreaterThan(60);
     expect(allowed).toBeGreaterThan(100);
+  });
+
+  it("an API key's token reaches its owner's own routes only; a read-only key's nothing but reads", async () => {
+    // Keys of an admin: what the key may do never follows its owner's roles.
+    const owner = principals.find((p) => p.name === 'admin')!;
+    const key = async (readOnly: boolean) => {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/api-keys', headers: { authorization: `Bearer ${mint(owner.userId)}` }, payload: { name: readOnly ? 'ro' : 'rw', readOnly } });
+      expect(res.statusCode).toBe(201);
+      const body = res.json() as { key: { clientId: string }; clientSecret: string };
+      return (await apiKeyAccessToken(BASE, { clientId: body.key.clientId, secret: body.clientSecret }, t.fetch)).accessToken;
+    };
+    const [readWrite, readOnly] = [await key(false), await key(true)];
+    /** POST routes that change nothing, open to a read-only key (the unlock's password proof). */
+    const readOnlyPosts = new Set(['POST /api/v1/auth/reauth/start', 'POST /api/v1/auth/reauth/finish']);
+    const wrong: string[] = [];
+    let refusedReadOnly = 0;
+    for (const route of routeTable(t.app).filter((r) => r.permission !== 'public')) {
+      const name = `${route.method} ${route.url}`;
+      const reads = route.method === 'GET' || route.method === 'HEAD' || readOnlyPosts.has(name);
+      for (const [label, token] of [['read-write', readWrite], ['read-only', readOnly]] as const) {
+        const res = await call(route, token, 'minimal');
+        const code = errorCode(res);
+        const head = route.method === 'HEAD';
+        let expected: 'FORBIDDEN' | 'API_KEY_READ_ONLY' | 'through';
+        // (A key minting keys passes this check and is refused by the route itself: api-keys.test.ts.)
+        if (route.permission !== 'account:self') expected = 'FORBIDDEN';
+        else if (label === 'read-only' && !reads) expected = 'API_KEY_READ_ONLY';
+        else expected = 'through';
+        if (expected === 'through') {
+          if (res.statusCode === 401 || res.statusCode === 403) wrong.push(`${label} → ${name}: got ${res.statusCode} ${code}`);
+        } else if (res.statusCode !== 403 || (!head && code !== expected)) {
+          wrong.push(`${label} → ${name}: expected 403 ${expected}, got ${res.statusCode} ${code}`);
+        } else if (expected === 'API_KEY_READ_ONLY') {
+          refusedReadOnly++;
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(refusedReadOnly).toBeGreaterThan(15);
   });
 
   it('permissions are read fresh: a role taken away (or an account disabled) counts on the very next request', async () => {

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Vault, WatchwordClient, apiKeyAccessToken } from '@watchword/client';
+import { api } from '@watchword/protocol';
 import { findSecrets } from '@watchword/testkit';
 import { backendsUnderTest, createTestApp, type TestApp } from '@watchword/testkit/app';
 import { build } from '../../src/app.ts';
@@ -108,6 +109,48 @@ describe.each(backendsUnderTest())('API keys ($name)', ({ dialect, state }) => {
     expect((await call(other, 'GET', '/api/v1/items', fullToken.accessToken)).statusCode).toBe(401);
     expect((await call(other, 'GET', '/api/v1/items', roToken.accessToken)).statusCode).toBe(200);
     expect((await keys.apiKeys()).map((k) => k.name)).toEqual(['Backups']);
+  });
+
+  it('the SDK: a key session renews from the key, a read-only key still unlocks with the master password', async () => {
+    const item = await vault.add({ type: 'note', name: 'sdk-readable', notes: 'only with the password', fields: [] });
+    const key = await sdk.oauth(vault.session).createApiKey({ name: 'sdk', readOnly: true });
+    secrets['sdk key secret'] = key.clientSecret;
+    const credentials = { clientId: key.key.clientId, secret: key.clientSecret };
+    const renewals: string[] = [];
+    const paths: string[] = [];
+    const fetchSeen: typeof t.fetch = (input, init) => {
+      paths.push(new URL(input).pathname);
+      return t.fetch(input, init);
+    };
+    const client: WatchwordClient = new WatchwordClient({
+      passwordPolicy: false,
+      serverUrl: PUBLIC,
+      fetch: fetchSeen,
+      kdfVersion: 0,
+      dpop: false,
+      renewTokens: async () => {
+        const { scope: _scope, ...tokens } = await client.exchangeApiKey(credentials);
+        renewals.push(tokens.accessToken);
+        return tokens;
+      },
+    });
+    const { scope, ...tokens } = await client.exchangeApiKey(credentials);
+    expect([scope, tokens.refreshToken]).toEqual(['vault:read', '']);
+    // Unlocked with the master password (fresh authentication on the key's session): the items decrypt.
+    const opened = await client.unlock(await client.restoreSession({ tokens, dpop: null }), PASSWORD);
+    expect((await opened.list()).map((i) => i.content.name)).toContain('sdk-readable');
+    await expect(opened.trash(item.id)).rejects.toMatchObject({ code: 'API_KEY_READ_ONLY' });
+    // An expired token is renewed by exchanging the key again, never by the refresh endpoint.
+    const expired = await client.restoreSession({ tokens: { ...tokens, accessExpiresAt: 0 }, dpop: null });
+    expect((await expired.call(api.account.get, {})).email).toBe('robot-owner@example.com');
+    expect(renewals).toHaveLength(1);
+    expect(expired.tokens.accessToken).toBe(renewals[0]);
+    expect(paths).not.toContain('/api/v1/auth/refresh');
+    // Without a way to renew, such a session ends with its token.
+    const plain = new WatchwordClient({ passwordPolicy: false, serverUrl: PUBLIC, fetch: fetchSeen, kdfVersion: 0, dpop: false });
+    const ended = await plain.restoreSession({ tokens: { ...tokens, accessExpiresAt: 0 }, dpop: null });
+    await expect(ended.call(api.account.get, {})).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+    expect(paths).not.toContain('/api/v1/auth/refresh');
   });
 
   it('the secret and tokens are never in the database, the log or the audit trail', async () => {

@@ -64,6 +64,7 @@ describe.each(backendsUnderTest())('OpenID provider ($name)', ({ dialect, state 
     const meta = config.serverMetadata();
     expect(meta.issuer).toBe(PUBLIC);
     expect(meta.response_types_supported).toEqual(['code']);
+    expect([...(meta.response_modes_supported ?? [])].sort()).toEqual(['form_post', 'fragment', 'query']);
     expect(meta.grant_types_supported).not.toContain('implicit');
     expect(meta.grant_types_supported).not.toContain('password');
     expect(meta.code_challenge_methods_supported).toEqual(['S256']);
@@ -150,6 +151,18 @@ describe.each(backendsUnderTest())('OpenID provider ($name)', ({ dialect, state 
     await expect(oidc.refreshTokenGrant(config, kept.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('sign-ins, consents and disconnections are audit events naming the account and the application', async () => {
+    const events = (await t.storage.audit.query({}, undefined, 1000)).filter((e) => e.action.startsWith('oauth.') && e.actorId === alice.userId);
+    const seen = (action: string) => events.filter((e) => e.action === action);
+    // From the flows above: sign-ins at every authorization, consent twice (the first, and after reuse detection
+    // revoked the grant), one disconnection in Settings.
+    expect(seen('oauth.login').length).toBeGreaterThanOrEqual(4);
+    expect(seen('oauth.consent_granted')).toHaveLength(2);
+    expect(seen('oauth.consent_revoked')).toHaveLength(1);
+    for (const e of events) expect(e).toMatchObject({ outcome: 'success', context: expect.objectContaining({ client: confidential.clientId }) });
+    expect(seen('oauth.consent_granted').map((e) => e.context?.scopes).sort()).toEqual(['openid', 'openid email profile']);
+  });
+
   it('RP-initiated logout: the provider confirms through a form posted to itself, under the OIDC CSP', async () => {
     const config = await rp(confidential.clientId, oidc.ClientSecretBasic(confidential.secret));
     const verifier = oidc.randomPKCECodeVerifier();
@@ -163,8 +176,37 @@ describe.each(backendsUnderTest())('OpenID provider ($name)', ({ dialect, state 
     // Its one inline script (submitting the form) is allowed by its hash and nothing else.
     const script = /<script>([\s\S]*?)<\/script>/.exec(page.body)?.[1] ?? '';
     const { createHash } = await import('node:crypto');
-    expect(page.headers['content-security-policy']).toBe(`default-src 'none';script-src 'none' 'sha256-${createHash('sha256').update(script).digest('base64')}';form-action 'self';frame-ancestors 'none';base-uri 'none'`);
+    expect(page.headers['content-security-policy']).toBe(`default-src 'none'; script-src 'sha256-${createHash('sha256').update(script).digest('base64')}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`);
     expect(page.body).not.toContain('<style');
+  });
+
+  it('response_mode=form_post: a self-submitting form to the redirect URI, allowed by the CSP for that URI only', async () => {
+    const config = await rp(confidential.clientId, oidc.ClientSecretBasic(confidential.secret));
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', response_mode: 'form_post', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, nonce });
+    const run = await new Browser(t).authorize(url, alice);
+    expect(run.status).toBe(200);
+    const body = run.body ?? '';
+    expect(body).toContain(`<form method="post" action="${REDIRECT}">`);
+    const fields = Object.fromEntries([...body.matchAll(/<input type="hidden" name="([a-z_]+)" value="([^"]*)"\/>/g)].map((m) => [m[1], m[2]]));
+    expect(Object.keys(fields).sort()).toEqual(['code', 'iss', 'state']);
+    expect(fields).toMatchObject({ state, iss: PUBLIC });
+    // The page's one script by its hash; the form may go to this redirect URI exactly (and back to the provider).
+    const script = /<script>([\s\S]*?)<\/script>/.exec(body)?.[1] ?? '';
+    const { createHash } = await import('node:crypto');
+    expect(run.csp).toBe(`default-src 'none'; script-src 'sha256-${createHash('sha256').update(script).digest('base64')}'; form-action 'self' ${REDIRECT}; frame-ancestors 'none'; base-uri 'none'`);
+    // The RP reads the posted form (openid-client takes the callback request itself).
+    const callback = new Request(REDIRECT, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields as Record<string, string>).toString() });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+    expect(tokens.claims()).toMatchObject({ sub: alice.userId, nonce, aud: confidential.clientId });
+    // A query-mode answer's page keeps `form-action 'self'` alone (an error page here: a bad response_mode).
+    const bad = oidc.buildAuthorizationUrl(config, { redirect_uri: `${REDIRECT}x`, scope: 'openid', response_mode: 'form_post', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state });
+    const refused = await t.app.inject({ url: bad.pathname + bad.search });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.headers['content-security-policy']).toContain("form-action 'self';");
+    expect(refused.headers['content-security-policy']).not.toContain('wiki.example');
   });
 
   it('public client: PKCE and DPoP-bound tokens, no secret', async () => {
@@ -265,18 +307,44 @@ describe.each(backendsUnderTest())('OpenID provider ($name)', ({ dialect, state 
     });
   });
 
-  it('an ID token after key rotation is signed by the new key and verifies through JWKS', async () => {
+  it('an ID token after key rotation is signed by the new key; both verify through the published JWKS', async () => {
+    const idToken = async () => {
+      // Discovered afresh: rotating to another algorithm changes the metadata's id_token_signing_alg_values_supported.
+      const config = await rp(confidential.clientId, oidc.ClientSecretBasic(confidential.secret));
+      const verifier = oidc.randomPKCECodeVerifier();
+      const nonce = oidc.randomNonce();
+      const state = oidc.randomState();
+      const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, nonce });
+      const { location } = await new Browser(t).authorize(url, alice);
+      const tokens = await oidc.authorizationCodeGrant(config, location, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
+      expect(tokens.claims()?.sub).toBe(alice.userId);
+      return tokens.id_token as string;
+    };
+    const before = await idToken();
     const added = rotateSigningKey(t.dataDir, { alg: 'ES256', activationDelaySeconds: 0, now: t.clock.now });
     t.clock.advance(61_000); // the server re-reads its key directory once a minute
-    const config = await rp(confidential.clientId, oidc.ClientSecretBasic(confidential.secret));
-    const verifier = oidc.randomPKCECodeVerifier();
-    const nonce = oidc.randomNonce();
-    const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, nonce });
-    const { location } = await new Browser(t).authorize(url, alice);
-    const tokens = await oidc.authorizationCodeGrant(config, location, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
-    expect(headerOf(tokens.id_token as string)).toMatchObject({ alg: 'ES256', kid: added.kid });
-    expect(tokens.claims()?.sub).toBe(alice.userId);
+    const after = await idToken();
+    expect(headerOf(after)).toMatchObject({ alg: 'ES256', kid: added.kid });
+    expect(headerOf(before).kid).not.toBe(added.kid);
+    // An RP that cached nothing: both tokens verify against the keys the provider publishes now, each by its kid.
+    const jwks = (await t.app.inject({ url: '/oauth/jwks' })).json() as { keys: import('node:crypto').JsonWebKey[] };
+    const { createPublicKey, verify } = await import('node:crypto');
+    const verifies = (jwt: string) => {
+      const [head = '', payload = '', signature = ''] = jwt.split('.');
+      const { alg, kid } = headerOf(jwt);
+      const jwk = jwks.keys.find((k) => k.kid === kid);
+      if (!jwk) return false;
+      const key = createPublicKey({ key: jwk, format: 'jwk' });
+      const data = Buffer.from(`${head}.${payload}`);
+      const sig = Buffer.from(signature, 'base64url');
+      return alg === 'ES256' ? verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig) : alg === 'RS256' ? verify('sha256', data, key, sig) : false;
+    };
+    expect(verifies(before)).toBe(true);
+    expect(verifies(after)).toBe(true);
+    // (and the check can fail: a payload changed under the same signature does not verify)
+    const [h, p, sig] = after.split('.');
+    const forged = Buffer.from(JSON.stringify({ ...(JSON.parse(Buffer.from(p as string, 'base64url').toString()) as object), sub: 'someone-else' })).toString('base64url');
+    expect(verifies(`${h}.${forged}.${sig}`)).toBe(false);
   });
 
   it('the OpenAPI document lists the management routes, not the OAuth protocol endpoints', async () => {

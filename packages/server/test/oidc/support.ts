@@ -98,13 +98,14 @@ export class Browser {
    * first when no Watchword session exists yet) and consents. Returns where the provider finally sends the browser
    * (the application's redirect URI), and what the interaction page was shown.
    */
-  async authorize(url: URL | string, account: Account, options: { decline?: boolean } = {}): Promise<{ location: URL; status: number; shown: { prompt: string; scopes: string[]; client: string; redirectUri: string }[] }> {
+  async authorize(url: URL | string, account: Account, options: { decline?: boolean } = {}): Promise<{ location: URL; status: number; shown: { prompt: string; scopes: string[]; client: string; redirectUri: string }[]; body?: string; csp?: string | null }> {
     const shown: { prompt: string; scopes: string[]; client: string; redirectUri: string }[] = [];
     let next = new URL(url, PUBLIC).toString();
     for (let hop = 0; hop < 8; hop++) {
       const res = await this.fetch(next, { method: 'GET' });
       const location = res.headers.get('location');
-      if (!location) return { location: new URL(next), status: res.status, shown };
+      // No redirect: the provider's last answer is a page (form_post's self-submitting form, or an error).
+      if (!location) return { location: new URL(next), status: res.status, shown, body: await res.text(), csp: res.headers.get('content-security-policy') };
       const target = new URL(location, PUBLIC);
       const match = /^#\/oauth\/([A-Za-z0-9_-]+)$/.exec(target.hash);
       if (target.origin !== PUBLIC || !match?.[1]) return { location: target, status: res.status, shown };

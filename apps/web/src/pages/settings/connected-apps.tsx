@@ -71,7 +71,8 @@ export function ConnectedAppsSection() {
         <p>Loading…</p>
       ) : keys.length === 0 ? (
         <p>
-          No API keys. Scripts get one with <code>ww apikey create --name … [--read-only]</code>.
+          No API keys. Scripts get one with <code>ww apikey create --name … [--read-only]</code> and use it with{' '}
+          <code>ww login --apikey</code> (the vault still needs the master password to decrypt).
         </p>
       ) : (
         <div class="table-scroll">

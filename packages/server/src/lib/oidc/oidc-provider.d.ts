@@ -13,12 +13,15 @@ declare module 'oidc-provider' {
     status: number;
     host: string;
     set(name: string, value: string): void;
+    response: { get(name: string): string };
     oidc: {
       client?: ClientInstance;
       session?: { accountId?: string; grantIdFor(clientId: string): string | undefined };
       result?: { consent?: { grantId?: string } };
       params?: Record<string, unknown>;
       route?: string;
+      /** The authorization's response mode (`query`, `form_post`, …), from its parameters. */
+      responseMode?: string;
       provider: Provider;
       entities: Record<string, unknown>;
     };
@@ -29,6 +32,7 @@ declare module 'oidc-provider' {
     clientName?: string;
     clientAuthMethod: string;
     grantTypeAllowed(type: string): boolean;
+    redirectUriAllowed(uri: string): boolean;
     metadata(): Record<string, unknown>;
     compareClientSecret(actual: string): Promise<boolean>;
   }
@@ -86,6 +90,8 @@ declare module 'oidc-provider' {
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionInstance>;
     interactionResult(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<string>;
     on(event: string, listener: (...args: unknown[]) => void): this;
+    /** Koa middleware around every provider request. */
+    use(middleware: (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>): this;
   }
 
   export default Provider;

@@ -5,6 +5,8 @@
  * - issuer = PUBLIC_URL; protocol endpoints under /oauth/ and discovery at /.well-known/openid-configuration;
  * - authorization code flow only (no implicit, no password grant), PKCE S256 required of every client, `iss` in
  *   every authorization response (RFC 9207, on by default), exact redirect-URI matching (the provider's own);
+ *   responses by query (the default) or `form_post`, whose auto-submitting page keeps the strict CSP
+ *   (page-csp.ts);
  * - ID tokens (and API-key access tokens) signed with the server's token-signing keys (keys/signing-keys.ts): the
  *   provider is rebuilt whenever the key set changes, with the current key first so it signs with it, and every
  *   token names its key (`kid`); the provider's JWKS and /.well-known/jwks.json publish the same public keys;
@@ -24,6 +26,7 @@ import type { Context } from '../../context.ts';
 import type { KeySet } from '../../keys/signing-keys.ts';
 import { credentialAttempt } from '../credential-attempt.ts';
 import { adapterClass } from './adapter.ts';
+import { finishPageCsp } from './page-csp.ts';
 import { verifyClientSecret } from './secrets.ts';
 
 /** Where the provider's endpoints live (all under /oauth/, so one Fastify route family serves them). */
@@ -222,6 +225,8 @@ export function createOidcProvider(ctx: Context): OidcProvider {
     // The mount (modules/oidc/provider-routes.ts) sets X-Forwarded-Proto from PUBLIC_URL on every request it hands
     // over, so the provider's URLs are always PUBLIC_URL's; client addresses are Fastify's (trusted proxies only).
     provider.proxy = true;
+    // The CSP of its HTML pages: a form_post page may post to its validated redirect URI, and nowhere else (page-csp.ts).
+    provider.use(finishPageCsp);
 
     // Client secrets are stored as Argon2id hashes, so the provider's comparison is replaced by a verification, each
     // one a credential attempt (throttled per client and per IP, like passwords).
