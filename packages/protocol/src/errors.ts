@@ -44,6 +44,8 @@ export const ERRORS = {
   INVALID_KEY_SIGNATURE: { status: 400, message: 'The key signature does not verify.' },
   EMAIL_NOT_VERIFIED: { status: 403, message: 'Verify your e-mail address first.' },
   KEY_VERSION_MISMATCH: { status: 409, message: 'The vault key changed; sync and try again.' },
+  VAULT_LAST_MANAGER: { status: 409, message: 'A shared vault keeps at least one member who manages it.' },
+  ROTATION_MEMBERS_MISMATCH: { status: 409, message: 'A key rotation must seal the new key for exactly the current members; sync and try again.' },
   VAULT_ACCESS_DENIED: { status: 403, message: 'Your access to this vault does not allow this.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },
   ITEM_CONFLICT: { status: 409, message: 'The item was changed elsewhere; sync and try again.' },
