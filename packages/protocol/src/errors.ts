@@ -42,7 +42,7 @@ export const ERRORS = {
   KEYS_REQUIRED: { status: 409, message: 'Register your sharing keys first.' },
   KEYS_ALREADY_REGISTERED: { status: 409, message: 'Sharing keys are already registered; confirm your master password again to replace them.' },
   INVALID_KEY_SIGNATURE: { status: 400, message: 'The key signature does not verify.' },
-  EMAIL_NOT_VERIFIED: { status: 403, message: 'Verify your e-mail address first.' },
+  EMAIL_NOT_VERIFIED: { status: 409, message: 'Verify your e-mail address first.' },
   KEY_VERSION_MISMATCH: { status: 409, message: 'The vault key changed; sync and try again.' },
   VAULT_LAST_MANAGER: { status: 409, message: 'A shared vault keeps at least one member who manages it.' },
   ROTATION_MEMBERS_MISMATCH: { status: 409, message: 'A key rotation must seal the new key for exactly the current members; sync and try again.' },
