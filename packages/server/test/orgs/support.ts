@@ -59,3 +59,18 @@ export async function call(t: TestApp, who: Person, method: 'GET' | 'POST' | 'PU
 }
 
 export const uuid = () => crypto.randomUUID();
+
+/** owner invites `member` with `role`, the member accepts, the owner confirms with `grants` (vault id → access). */
+export async function join(t: TestApp, owner: Person, orgId: string, member: Person, role: 'admin' | 'member', grants: Record<string, 'read' | 'edit' | 'manage'> = {}): Promise<string> {
+  const steps: Answer[] = [];
+  steps.push(await call(t, owner, 'POST', `/api/v1/orgs/${orgId}/invitations`, { email: member.email, role }));
+  steps.push(await call(t, member, 'POST', `/api/v1/orgs/${orgId}/accept`, {}));
+  const members = (await call(t, owner, 'GET', `/api/v1/orgs/${orgId}/members`)).body.members as { id: string; userId: string | null }[];
+  const memberId = members.find((m) => m.userId === member.userId)?.id;
+  if (memberId === undefined) throw new Error(`join failed: ${JSON.stringify(steps.map((s) => [s.status, s.code]))}`);
+  const confirmed = await call(t, owner, 'POST', `/api/v1/orgs/${orgId}/members/${memberId}/confirm`, {
+    grants: Object.entries(grants).map(([vaultId, access]) => ({ vaultId, access, keyVersion: 1, wrappedKey: blob(`key-${member.userId}`) })),
+  });
+  if (confirmed.status !== 200) throw new Error(`confirm failed: ${confirmed.status} ${confirmed.code}`);
+  return memberId;
+}
