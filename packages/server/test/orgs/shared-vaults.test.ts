@@ -84,6 +84,10 @@ describe.each(backendsUnderTest())('organisations and shared vaults ($name)', ({
       expect(accepted.body.org.state).toBe('accepted');
     }
     expect((await call(t, dave, 'POST', `/api/v1/orgs/${orgId}/accept`, {})).code).toBe('ORG_NOT_FOUND');
+    // bob was invited as an admin, but until confirmed he only reads.
+    expect((await call(t, bob, 'GET', `/api/v1/orgs/${orgId}/members`)).status).toBe(200);
+    expect((await call(t, bob, 'POST', `/api/v1/orgs/${orgId}/invitations`, { email: 'friend@org.example.com', role: 'admin' })).code).toBe('FORBIDDEN');
+    expect((await call(t, bob, 'GET', `/api/v1/orgs/${orgId}/audit`)).code).toBe('FORBIDDEN');
     // Now they share an organisation: public keys are visible (for the confirmation fingerprint).
     const keys = await call(t, alice, 'GET', `/api/v1/users/${bob.userId}/keys`);
     expect(keys.status).toBe(200);
