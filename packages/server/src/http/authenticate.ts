@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { WatchwordError, api, isPermission } from '@watchword/protocol';
+import { WatchwordError, api, isPermission, isScopedPermission } from '@watchword/protocol';
+import { resolveScope } from '../rbac/scope.ts';
 import { requirePermission, requireSecondFactorSession } from '../rbac/permissions.ts';
 import { userLimit } from './rate-limit.ts';
 import { rateLimited } from '../lib/throttle.ts';
@@ -53,6 +54,7 @@ export function routeTable(app: App): readonly RouteEntry[] {
  */
 export function registerAuthentication(app: App, ctx: Context): void {
   app.decorateRequest('auth', null);
+  app.decorateRequest('scope', null);
   const cache = new VerifiedTokenCache();
   const primeDenylist = denylistPrimer(ctx);
   /**
@@ -79,11 +81,14 @@ export function registerAuthentication(app: App, ctx: Context): void {
   routeTables.set(app, table);
   app.addHook('onRoute', (route) => {
     const permission = route.config?.permission;
-    if (permission !== 'public' && !isPermission(permission)) {
+    if (permission !== 'public' && !isPermission(permission) && !isScopedPermission(permission)) {
       throw new OperatorError('WW_ROUTE_UNDECLARED', `route ${String(route.method)} ${route.url} does not declare a known permission (config.permission)`);
     }
     for (const method of [route.method].flat()) table.push({ method, url: route.url, permission, rateLimit: route.config?.rateLimit });
     if (permission === 'public') return;
+    // Sharing (issue 25) is for people, not automation: an API key's token is refused on these routes before the
+    // body is read, whatever the permission (requireInteractiveAuth checks it again in the handlers).
+    const interactiveOnly = (route.schema?.tags ?? []).some((tag) => INTERACTIVE_ONLY_TAGS.has(tag));
     // The route's per-user volume limit (http/rate-limit.ts), counted here, where the user is first known.
     const limit = userLimit(ctx, route.config?.rateLimit, permission);
     // onRequest, after the route's own onRequest hooks: before its body is read, so nobody without a valid token
@@ -110,14 +115,18 @@ export function registerAuthentication(app: App, ctx: Context): void {
         request.auth = { userId: claims.sub, sessionId: claims.sid, jti: claims.jti, exp: claims.exp };
         if (wait !== null) throw rateLimited(wait);
         if (claims.sid.startsWith(API_KEY_SESSION)) {
+          if (interactiveOnly) throw new WatchwordError('FORBIDDEN');
           apiKeyMayCall(request.method, route.url, permission, claims.scope);
           // The key itself must still exist: the database is the record of its revocation (the denylist entry is
           // the fast copy, and the state store can lose it).
           const key = await ctx.storage.oauth.findClient(claims.sid.slice(API_KEY_SESSION.length));
           if (!key || key.kind !== 'apikey' || key.ownerId !== claims.sub || key.disabledAt !== null) throw new WatchwordError('INVALID_TOKEN');
         }
-        // Every live account holds account:self (see rbac/permissions.ts); anything else is looked up, fresh.
-        if (permission !== 'account:self') {
+        // Every live account holds account:self (see rbac/permissions.ts); organisation and vault permissions are
+        // decided by the caller's membership there (rbac/scope.ts); anything else is looked up, fresh.
+        if (isScopedPermission(permission)) {
+          request.scope = await resolveScope(ctx, claims.sub, permission, request.params);
+        } else if (permission !== 'account:self') {
           await requirePermission(ctx, claims.sub, permission);
           if (ctx.config.adminSecondFactor === 'required') await requireSecondFactorSession(ctx, claims.sid);
         }
@@ -152,6 +161,8 @@ const READ_METHODS = new Set(['GET', 'HEAD']);
  * `bw login --apikey`).
  */
 const READ_ONLY_KEY_POSTS: ReadonlySet<string> = new Set([api.auth.reauthStart.path, api.auth.reauthFinish.path]);
+/** OpenAPI tags of the routes API keys never reach: sharing keys, organisations, shared vaults (protocol routes/orgs.ts, vaults.ts). */
+const INTERACTIVE_ONLY_TAGS = new Set(['sharing', 'orgs', 'vaults']);
 
 /**
  * What an API key's token may do: its owner's own routes only (never administration), and nothing but reads (and the
@@ -164,6 +175,16 @@ function apiKeyMayCall(method: string, url: string, permission: string, scope: s
   if (scopes.includes('vault:write') || READ_METHODS.has(method)) return;
   if (method === 'POST' && READ_ONLY_KEY_POSTS.has(url)) return;
   throw new WatchwordError('API_KEY_READ_ONLY');
+}
+
+/**
+ * The caller, refusing API keys' tokens (FORBIDDEN): for routes that an automation key must not reach even though
+ * they are its owner's own (the sharing keys, organisations and shared vaults: issue 25).
+ */
+export function requireInteractiveAuth(request: FastifyRequest) {
+  const auth = requireAuth(request);
+  if (auth.sessionId.startsWith(API_KEY_SESSION)) throw new WatchwordError('FORBIDDEN');
+  return auth;
 }
 
 export function requireAuth(request: FastifyRequest) {
