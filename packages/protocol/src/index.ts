@@ -5,6 +5,7 @@ export * from './crypto/aead.ts';
 export * from './crypto/decryption-error.ts';
 export * from './recovery-key.ts';
 export * from './keys.ts';
+export * from './sharing-keys.ts';
 export * from './account-data.ts';
 export * from './items.ts';
 export * from './opaque.ts';

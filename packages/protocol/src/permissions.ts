@@ -28,6 +28,54 @@ export function isPermission(value: unknown): value is Permission {
 }
 
 /**
+ * Permissions scoped to one organisation (issue 25): every account may call these routes (they are not granted by
+ * the server-wide roles above); what decides is the caller's role in the organisation named by the route's `:orgId`,
+ * read fresh from the database (deny by default: no membership, no permission — answered as NOT_FOUND so that another
+ * organisation's ids reveal nothing).
+ */
+export const ORG_PERMISSIONS = [
+  /** See the organisation, its members (with their public keys) and the vaults one was given. */
+  'org:read',
+  /** Rename the organisation; create shared vaults in it; see all its vaults. */
+  'org:manage',
+  /** Invite, confirm, remove members and change their roles. */
+  'org:members',
+  /** Read the organisation's audit events. */
+  'org:audit',
+  /** Delete the organisation. */
+  'org:delete',
+] as const;
+export type OrgPermission = (typeof ORG_PERMISSIONS)[number];
+
+/**
+ * Permissions scoped to one shared vault: decided by the caller's access to the vault named by the route's
+ * `:vaultId` (or the body's vault ids), in the storage query itself — read ⊂ edit ⊂ manage.
+ */
+export const VAULT_PERMISSIONS = ['vault:read', 'vault:edit', 'vault:manage'] as const;
+export type VaultPermission = (typeof VAULT_PERMISSIONS)[number];
+
+/** Account-level routes of the sharing feature that need no scope: create an organisation, see one's invitations, sync, move. */
+export type ScopedPermission = OrgPermission | VaultPermission;
+
+export function isScopedPermission(value: unknown): value is ScopedPermission {
+  return typeof value === 'string' && ((ORG_PERMISSIONS as readonly string[]).includes(value) || (VAULT_PERMISSIONS as readonly string[]).includes(value));
+}
+
+/** What each organisation role may do (owner ⊃ admin ⊃ member). Only an owner deletes the organisation or makes owners. */
+export const ORG_ROLE_PERMISSIONS: Readonly<Record<'owner' | 'admin' | 'member', readonly OrgPermission[]>> = {
+  owner: ['org:read', 'org:manage', 'org:members', 'org:audit', 'org:delete'],
+  admin: ['org:read', 'org:manage', 'org:members', 'org:audit'],
+  member: ['org:read'],
+};
+
+/** What each vault access level allows (read ⊂ edit ⊂ manage). */
+export const VAULT_ACCESS_PERMISSIONS: Readonly<Record<'read' | 'edit' | 'manage', readonly VaultPermission[]>> = {
+  read: ['vault:read'],
+  edit: ['vault:read', 'vault:edit'],
+  manage: ['vault:read', 'vault:edit', 'vault:manage'],
+};
+
+/**
  * The built-in roles, each inheriting everything of its parent: user ⊂ auditor ⊂ admin ⊂ owner. Custom roles may be
  * added (by an owner) with any parent and any subset of the creator's permissions.
  */

@@ -1,6 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { B64, Timestamp, Uuid, strict } from './common.ts';
 import { KdfVersion, OpaqueMessageSchema, SealedAccountData, TotpCode } from './auth.ts';
+import { OwnKeys } from './orgs.ts';
 import { WebauthnRegistrationOptions, WebauthnRegistrationResponse } from './webauthn.ts';
 
 const WrappedKey = B64(4096);
@@ -33,6 +34,8 @@ export const AccountResponse = Type.Object(
     emailVerified: Type.Boolean(),
     /** Client-sealed account data (password history); null until the client first stores it. */
     accountData: Type.Union([Type.String(), Type.Null()]),
+    /** The signed sharing keys with their sealed private halves (PUT /api/v1/account/keys); null until registered. */
+    sharingKeys: Type.Union([OwnKeys, Type.Null()]),
   },
   strict,
 );

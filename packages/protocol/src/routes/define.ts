@@ -1,5 +1,5 @@
 import type { Static, TSchema } from 'typebox';
-import type { Permission } from '../permissions.ts';
+import type { Permission, ScopedPermission } from '../permissions.ts';
 
 /**
  * A route descriptor: the one HTTP contract between the server and the SDK. The server registers each route from its
@@ -10,10 +10,11 @@ import type { Permission } from '../permissions.ts';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 
 /**
- * The permission a route needs (deny by default): `public` (no authentication) or one `resource:action` permission
- * from the closed list in permissions.ts.
+ * The permission a route needs (deny by default): `public` (no authentication), one `resource:action` permission
+ * from the closed list in permissions.ts, or a permission scoped to the organisation or shared vault the route names
+ * (`org:*`, `vault:*`; decided by the caller's role or access there).
  */
-export type RoutePermission = 'public' | Permission;
+export type RoutePermission = 'public' | Permission | ScopedPermission;
 
 /**
  * The route's volume-limit class: auth ≪ write < read; `none` is for the health probes and the web vault's

@@ -7,6 +7,8 @@ import { recoveryRoutes } from './recovery.ts';
 import { sessionsRoutes } from './sessions.ts';
 import { adminRoutes } from './admin.ts';
 import { oauthRoutes } from './oauth.ts';
+import { keysRoutes, orgsRoutes } from './orgs.ts';
+import { vaultsRoutes } from './vaults.ts';
 import type { RouteSpec } from './define.ts';
 
 export * from './define.ts';
@@ -20,6 +22,9 @@ export const api = {
   sessions: sessionsRoutes,
   admin: adminRoutes,
   oauth: oauthRoutes,
+  keys: keysRoutes,
+  orgs: orgsRoutes,
+  vaults: vaultsRoutes,
 } as const;
 
 /** Every descriptor, flattened (the server's route-coverage test and the OpenAPI check walk it). */
