@@ -28,12 +28,13 @@ describe('vault key grants (HPKE to the member, signed by the granter)', () => {
   let member: Keys;
   let other: Keys;
   const vaultKey = randomBytes(32);
+  const olderKey = randomBytes(32);
   let sealed: string;
   const slot = { vaultId: VAULT, keyVersion: 2, recipientUserId: MEMBER };
 
   beforeAll(async () => {
     [admin, member, other] = await Promise.all([keys(), keys(), keys()]);
-    sealed = await sealVaultKeyGrant({ ...slot, vaultKey, recipientX25519PublicKey: member.x25519PublicKey, granter: { userId: ADMIN, ed25519PrivateKey: admin.ed25519PrivateKey } });
+    sealed = await sealVaultKeyGrant({ ...slot, vaultKeys: [vaultKey, olderKey], recipientX25519PublicKey: member.x25519PublicKey, granter: { userId: ADMIN, ed25519PrivateKey: admin.ed25519PrivateKey } });
   });
 
   const open = (over: Record<string, unknown> = {}) =>
@@ -46,9 +47,9 @@ describe('vault key grants (HPKE to the member, signed by the granter)', () => {
     });
 
   it('opens for the member, vault and key version it was made for, and names its granter', async () => {
-    expect(fromBase64Url(sealed).length).toBe(161);
+    expect(fromBase64Url(sealed).length).toBe(1 + 16 + 32 + 64 + 2 * 32 + 16);
     expect(vaultKeyGrantGranter(sealed)).toBe(ADMIN);
-    expect(await open()).toEqual(vaultKey);
+    expect(await open()).toEqual([vaultKey, olderKey]);
   });
 
   it('cannot be replayed for another vault, key version or member', async () => {
@@ -60,7 +61,7 @@ describe('vault key grants (HPKE to the member, signed by the granter)', () => {
 
   it('refuses a grant not signed by the named granter: a server-made grant, a swapped granter id, a flipped bit', async () => {
     // The server seals a key it knows to the member and signs with a key of its own.
-    const forged = await sealVaultKeyGrant({ ...slot, vaultKey: randomBytes(32), recipientX25519PublicKey: member.x25519PublicKey, granter: { userId: ADMIN, ed25519PrivateKey: other.ed25519PrivateKey } });
+    const forged = await sealVaultKeyGrant({ ...slot, vaultKeys: [randomBytes(32)], recipientX25519PublicKey: member.x25519PublicKey, granter: { userId: ADMIN, ed25519PrivateKey: other.ed25519PrivateKey } });
     await expect(open({ sealed: forged })).rejects.toBeInstanceOf(DecryptionError);
     // The admin's genuine grant relabelled as another granter's: the signature covers the granter id.
     const relabelled = fromBase64Url(sealed);
@@ -75,8 +76,22 @@ describe('vault key grants (HPKE to the member, signed by the granter)', () => {
 
   it('refuses bad input when sealing', async () => {
     const granter = { userId: ADMIN, ed25519PrivateKey: admin.ed25519PrivateKey };
-    await expect(sealVaultKeyGrant({ ...slot, vaultKey: randomBytes(16), recipientX25519PublicKey: member.x25519PublicKey, granter })).rejects.toThrow(RangeError);
-    await expect(sealVaultKeyGrant({ ...slot, keyVersion: 0, vaultKey, recipientX25519PublicKey: member.x25519PublicKey, granter })).rejects.toThrow(RangeError);
-    await expect(sealVaultKeyGrant({ ...slot, vaultKey, recipientX25519PublicKey: member.x25519PublicKey, granter: { ...granter, userId: 'not-a-uuid' } })).rejects.toThrow(TypeError);
+    await expect(sealVaultKeyGrant({ ...slot, vaultKeys: [randomBytes(16)], recipientX25519PublicKey: member.x25519PublicKey, granter })).rejects.toThrow(RangeError);
+    await expect(sealVaultKeyGrant({ ...slot, vaultKeys: [], recipientX25519PublicKey: member.x25519PublicKey, granter })).rejects.toThrow(RangeError);
+    await expect(sealVaultKeyGrant({ ...slot, keyVersion: 0, vaultKeys: [vaultKey], recipientX25519PublicKey: member.x25519PublicKey, granter })).rejects.toThrow(RangeError);
+    await expect(sealVaultKeyGrant({ ...slot, vaultKeys: [vaultKey], recipientX25519PublicKey: member.x25519PublicKey, granter: { ...granter, userId: 'not-a-uuid' } })).rejects.toThrow(TypeError);
+  });
+
+  it('carries at most keyVersion keys, and at most 64: the chain fits the 4,096 characters of the contract', async () => {
+    const granter = { userId: ADMIN, ed25519PrivateKey: admin.ed25519PrivateKey };
+    const chain = Array.from({ length: 70 }, () => randomBytes(32));
+    const long = await sealVaultKeyGrant({ ...slot, keyVersion: 100, vaultKeys: chain, recipientX25519PublicKey: member.x25519PublicKey, granter });
+    expect(long.length).toBeLessThanOrEqual(4096);
+    const opened = await open({ sealed: long, keyVersion: 100 });
+    expect(opened.length).toBe(64);
+    expect(opened[63]).toEqual(chain[63]);
+    // Version 1 has no older keys: a chain longer than the version is cut to one key.
+    const first = await sealVaultKeyGrant({ ...slot, keyVersion: 1, vaultKeys: chain, recipientX25519PublicKey: member.x25519PublicKey, granter });
+    expect(await open({ sealed: first, keyVersion: 1 })).toEqual([chain[0]]);
   });
 });

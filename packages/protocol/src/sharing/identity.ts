@@ -1,15 +1,17 @@
 import { bufferSource } from '../crypto/buffer-source.ts';
 import { concatBytes, fromBase64Url, toBase64Url, utf8 } from '../encoding.ts';
+import { sharingKeyMessage, verifySharingKeySignature } from '../sharing-keys.ts';
 import { effLongWordlist } from './eff-long-wordlist.ts';
 
 /**
  * A member's public identity for sharing (design.md §6): the X25519 key vault keys are sealed to (HPKE) and the
- * Ed25519 identity key, bound to the account's user id by an Ed25519 signature (RFC 8032, through WebCrypto) over
+ * Ed25519 identity key, bound to the account's user id by an Ed25519 signature (RFC 8032, through WebCrypto) over the
+ * contract's message (`sharing-keys.ts`):
  *
- *     "watchword/v1/identity" ‖ 0x00 ‖ userId ‖ 0x00 ‖ X25519 public key (32) ‖ Ed25519 public key (32)
+ *     "watchword/v1/sharing-key" ‖ 0x00 ‖ userId ‖ 0x00 ‖ base64url(X25519 public key)
  *
- * (the user id is NUL-free and the keys have fixed lengths, so the encoding is unambiguous). A client that has seen a
- * member's identity before remembers it (pins it); a different identity for the same member is a substituted key.
+ * (NUL-free parts, so the encoding is unambiguous). A client that has seen a member's identity before remembers it
+ * (pins it); a different identity for the same member is a substituted key.
  *
  * The fingerprint phrase is what two people compare out of band before a member is confirmed (as Bitwarden's): five
  * words of the EFF long wordlist (7,776 words, 12.9 bits each, 64.6 bits in all) drawn from
@@ -33,17 +35,14 @@ export const FINGERPRINT_WORDS = 5;
 
 /** The identity signature (base64url, 64 bytes) made with the account's Ed25519 private key. */
 export async function signIdentity(identity: PublicIdentity, ed25519PrivateKey: CryptoKey): Promise<string> {
-  const signature = await globalThis.crypto.subtle.sign('Ed25519', ed25519PrivateKey, identityMessage(identity));
+  keyParts(identity);
+  const signature = await globalThis.crypto.subtle.sign('Ed25519', ed25519PrivateKey, sharingKeyMessage(identity.userId, identity.x25519PublicKey));
   return toBase64Url(new Uint8Array(signature));
 }
 
-/** Whether `signature` is the identity's own Ed25519 signature over its identity message. Never throws on bad input. */
-export async function verifyIdentity(identity: PublicIdentity, signature: string): Promise<boolean> {
-  try {
-    return await ed25519Verify(identity.ed25519PublicKey, fromBase64Url(signature), identityMessage(identity));
-  } catch {
-    return false;
-  }
+/** Whether `signature` is the identity's own Ed25519 signature over its sharing-key message. Never throws on bad input. */
+export function verifyIdentity(identity: PublicIdentity, signature: string): Promise<boolean> {
+  return verifySharingKeySignature({ ...identity, keySignature: signature });
 }
 
 /** RFC 8032 Ed25519 verification with a raw public key (base64url). False for malformed keys or signatures. */
@@ -77,10 +76,6 @@ export async function fingerprintPhrase(identity: PublicIdentity): Promise<strin
 /** Two identities are the same when every part is equal (base64url is canonical for fixed-length keys). */
 export function sameIdentity(a: PublicIdentity, b: PublicIdentity): boolean {
   return a.userId === b.userId && a.x25519PublicKey === b.x25519PublicKey && a.ed25519PublicKey === b.ed25519PublicKey;
-}
-
-function identityMessage(identity: PublicIdentity): Uint8Array<ArrayBuffer> {
-  return concatBytes(utf8('watchword/v1/identity\0'), userIdPart(identity.userId), new Uint8Array([0]), ...keyParts(identity));
 }
 
 function keyParts(identity: PublicIdentity): [Uint8Array, Uint8Array] {

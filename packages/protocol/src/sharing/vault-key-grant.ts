@@ -8,7 +8,12 @@ import { ed25519Verify } from './identity.ts';
  * key, signed by the Ed25519 identity key of the member who made it (the *granter*: the vault's creator, or an admin
  * confirming a member or rotating the key). Encoded as base64url of
  *
- *     0x01 ‖ granter user id (16 bytes, the UUID) ‖ enc (32) ‖ Ed25519 signature (64) ‖ ciphertext (32 + 16-byte tag)
+ *     0x01 ‖ granter user id (16 bytes, the UUID) ‖ enc (32) ‖ Ed25519 signature (64) ‖ ciphertext (32·k + 16-byte tag)
+ *
+ * The plaintext is the vault's *key chain*: the key of `keyVersion` first, then the older versions' keys, newest first
+ * (k = min(keyVersion, 64)). A member confirmed after a rotation can so read the items still sealed under an older
+ * key, while a member removed before the rotation never receives the new key. A grant of 64 keys is 2,209 bytes
+ * (2,946 base64url characters, within the contract's 4,096).
  *
  * - HPKE `info` = "watchword/v1/vault-key-grant" ‖ 0x00 ‖ vaultId ‖ 0x00 ‖ keyVersion ‖ 0x00 ‖ recipient userId
  *   ‖ 0x00 ‖ granter userId, and `aad` = the version byte 0x01. A grant copied to another vault, key version or
@@ -24,8 +29,10 @@ const UUID_BYTES = 16;
 const ENC = 32;
 const SIGNATURE = 64;
 const KEY_LENGTH = 32;
-const CIPHERTEXT = KEY_LENGTH + 16;
-const LENGTH = 1 + UUID_BYTES + ENC + SIGNATURE + CIPHERTEXT;
+const TAG = 16;
+const HEADER = 1 + UUID_BYTES + ENC + SIGNATURE;
+/** The most keys one grant carries (the current one and 63 older versions). */
+export const MAX_GRANT_KEYS = 64;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface VaultKeyGrantSlot {
@@ -35,15 +42,21 @@ export interface VaultKeyGrantSlot {
   recipientUserId: string;
 }
 
-/** Seals `vaultKey` for one member, signed by the granter. */
+/**
+ * Seals a vault's key chain for one member, signed by the granter. `vaultKeys[0]` is the key of `keyVersion`,
+ * `vaultKeys[i]` that of `keyVersion - i`; keys past MAX_GRANT_KEYS are left out.
+ */
 export async function sealVaultKeyGrant(
-  input: VaultKeyGrantSlot & { vaultKey: Uint8Array; recipientX25519PublicKey: string; granter: { userId: string; ed25519PrivateKey: CryptoKey } },
+  input: VaultKeyGrantSlot & { vaultKeys: readonly Uint8Array[]; recipientX25519PublicKey: string; granter: { userId: string; ed25519PrivateKey: CryptoKey } },
 ): Promise<string> {
-  if (input.vaultKey.length !== KEY_LENGTH) throw new RangeError('a vault key is 32 bytes');
+  const keys = input.vaultKeys.slice(0, Math.min(MAX_GRANT_KEYS, input.keyVersion));
+  if (keys.length === 0 || keys.some((k) => k.length !== KEY_LENGTH)) throw new RangeError('vault keys are 32 bytes, at least one');
   const granterId = uuidBytes(input.granter.userId);
   const recipientKey = fromBase64Url(input.recipientX25519PublicKey);
   const parts = slotParts(input, input.granter.userId);
-  const { enc, ciphertext } = await hpkeSeal({ recipientPublicKey: recipientKey, info: info(parts), aad: Uint8Array.of(VERSION), plaintext: input.vaultKey });
+  const plaintext = concatBytes(...keys);
+  const { enc, ciphertext } = await hpkeSeal({ recipientPublicKey: recipientKey, info: info(parts), aad: Uint8Array.of(VERSION), plaintext });
+  plaintext.fill(0);
   const signature = new Uint8Array(await globalThis.crypto.subtle.sign('Ed25519', input.granter.ed25519PrivateKey, signedMessage(parts, recipientKey, enc, ciphertext)));
   return toBase64Url(concatBytes(Uint8Array.of(VERSION), granterId, enc, signature, ciphertext));
 }
@@ -59,12 +72,13 @@ export function vaultKeyGrantGranter(sealed: string): string {
 }
 
 /**
- * Checks the granter's signature, then opens the grant with the recipient's X25519 key pair.
+ * Checks the granter's signature, then opens the grant with the recipient's X25519 key pair. Returns the key chain:
+ * `[0]` is the key of `keyVersion`, `[i]` that of `keyVersion - i`.
  * @throws {DecryptionError} on any failure (malformed, another slot, a signature that is not the granter's, a wrong key).
  */
 export async function openVaultKeyGrant(
   input: VaultKeyGrantSlot & { sealed: string; recipient: { x25519PrivateKey: CryptoKey; x25519PublicKey: string }; granterEd25519PublicKey: string },
-): Promise<Uint8Array<ArrayBuffer>> {
+): Promise<Uint8Array<ArrayBuffer>[]> {
   const bytes = decode(input.sealed);
   const granterUserId = vaultKeyGrantGranter(input.sealed);
   let at = 1 + UUID_BYTES;
@@ -80,18 +94,21 @@ export async function openVaultKeyGrant(
     throw new DecryptionError();
   }
   if (!(await ed25519Verify(input.granterEd25519PublicKey, signature, signedMessage(parts, recipientKey, enc, ciphertext)))) throw new DecryptionError();
-  const key = await hpkeOpen({
+  const chain = await hpkeOpen({
     recipientKeyPair: { privateKey: input.recipient.x25519PrivateKey, publicKey: recipientKey },
     enc,
     info: info(parts),
     aad: Uint8Array.of(VERSION),
     ciphertext,
   });
-  if (key.length !== KEY_LENGTH) {
-    key.fill(0);
+  const count = chain.length / KEY_LENGTH;
+  if (!Number.isInteger(count) || count < 1 || count > Math.min(MAX_GRANT_KEYS, input.keyVersion)) {
+    chain.fill(0);
     throw new DecryptionError();
   }
-  return key;
+  const keys = Array.from({ length: count }, (_, i) => chain.slice(i * KEY_LENGTH, (i + 1) * KEY_LENGTH));
+  chain.fill(0);
+  return keys;
 }
 
 function slotParts(slot: VaultKeyGrantSlot, granterUserId: string): string[] {
@@ -121,6 +138,7 @@ function decode(sealed: string): Uint8Array<ArrayBuffer> {
   } catch {
     throw new DecryptionError();
   }
-  if (bytes.length !== LENGTH || bytes[0] !== VERSION) throw new DecryptionError();
+  const body = bytes.length - HEADER - TAG;
+  if (body < KEY_LENGTH || body > MAX_GRANT_KEYS * KEY_LENGTH || body % KEY_LENGTH !== 0 || bytes[0] !== VERSION) throw new DecryptionError();
   return bytes;
 }
