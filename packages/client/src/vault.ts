@@ -242,6 +242,16 @@ export class Vault {
     this.#keyring = new SharedKeyring(this.session, this.account, this.#accountKey, pins);
   }
 
+  /** Pins kept by `sealKeyPins` on this device; a blob that does not open (another account, changed) is ignored. */
+  async restoreKeyPins(sealed: string): Promise<void> {
+    this.#assertUnlocked();
+    try {
+      this.useKeyPins(await KeyPins.open(this.#accountKey, this.userId, sealed));
+    } catch {
+      // Unreadable pins only lose trust-on-first-use history: keys are then pinned again as they are seen.
+    }
+  }
+
   /** The pinned member keys sealed for storage on this device (KeyPins.open reads them back). */
   sealKeyPins(): Promise<string> {
     return this.keyring.pins.seal(this.#accountKey, this.userId);
