@@ -35,6 +35,8 @@ import { reauthRoutes } from './modules/auth/reauth.ts';
 import { recoveryRoutes } from './modules/recovery/routes.ts';
 import { webRoutes } from './modules/web/routes.ts';
 import { oidcRoutes } from './modules/oidc/routes.ts';
+import { orgRoutes } from './modules/orgs/routes.ts';
+import { vaultRoutes } from './modules/vaults/routes.ts';
 import { createMailer } from './mail/mailer.ts';
 import { primeDenylist } from './tokens/denylist.ts';
 
@@ -184,6 +186,8 @@ export async function build(config: Config, deps: AppDeps, options: { metrics?: 
   accountRoutes(app, ctx);
   mfaRoutes(app, ctx);
   itemRoutes(app, ctx);
+  orgRoutes(app, ctx);
+  vaultRoutes(app, ctx);
   sessionRoutes(app, ctx);
   adminRoutes(app, ctx);
   oidcRoutes(app, ctx);

@@ -95,6 +95,12 @@ export interface Config {
   readonly rateLimitWritePerMinute: number;
   /** Requests per minute per user (per IP on public routes) to the read class. */
   readonly rateLimitReadPerMinute: number;
+  /** Organisations (issue 25): members (invitations included) per organisation. */
+  readonly orgMaxMembers: number;
+  /** Organisations: shared vaults per organisation. */
+  readonly orgMaxVaults: number;
+  /** Organisations: invitations one organisation may send per hour (counted in the state store, every instance together). */
+  readonly orgInvitesPerHour: number;
   /** Credential attempts per account+IP before exponential backoff starts. */
   readonly loginFreeAttempts: number;
   /** Credential attempts per account (all IPs together) before exponential backoff starts. */
@@ -275,6 +281,9 @@ const FIELDS = {
   rateLimitAuthPerMinute: int('RATE_LIMIT_AUTH_PER_MINUTE', 20, 1, 1e9),
   rateLimitWritePerMinute: int('RATE_LIMIT_WRITE_PER_MINUTE', 120, 1, 1e9),
   rateLimitReadPerMinute: int('RATE_LIMIT_READ_PER_MINUTE', 600, 1, 1e9),
+  orgMaxMembers: int('ORG_MAX_MEMBERS', 100, 2, 10_000),
+  orgMaxVaults: int('ORG_MAX_VAULTS', 50, 1, 1000),
+  orgInvitesPerHour: int('ORG_INVITES_PER_HOUR', 50, 1, 10_000),
   loginFreeAttempts: int('LOGIN_FREE_ATTEMPTS', 5, 1, 1e9),
   loginAccountFreeAttempts: int('LOGIN_ACCOUNT_FREE_ATTEMPTS', 10, 1, 1e9),
   loginBackoffBaseSeconds: int('LOGIN_BACKOFF_BASE', 1, 1, 3600),

@@ -59,6 +59,25 @@ export const AUDIT_ACTIONS = [
   /** API keys for automation. */
   'apikey.created',
   'apikey.revoked',
+  /** Sharing keys (issue 25) registered or replaced. */
+  'account.sharing_keys_registered',
+  /** Organisation events (issue 25), also written with the organisation's id and shown to its owners and admins. */
+  'org.created',
+  'org.renamed',
+  'org.deleted',
+  'org.member_invited',
+  'org.member_accepted',
+  'org.member_confirmed',
+  'org.member_role_changed',
+  'org.member_removed',
+  'org.member_left',
+  'vault.created',
+  'vault.renamed',
+  'vault.deleted',
+  'vault.shared',
+  'vault.access_changed',
+  'vault.unshared',
+  'vault.key_rotated',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -95,6 +114,16 @@ export function auditEvent(ctx: Context, request: FastifyRequest, input: AuditIn
 export async function audit(ctx: Context, request: FastifyRequest, input: AuditInput): Promise<void> {
   try {
     await ctx.storage.audit.append(auditEvent(ctx, request, input));
+  } catch (error) {
+    ctx.log.error({ err: error, action: input.action }, 'audit write failed');
+    throw error;
+  }
+}
+
+/** An organisation's event (issue 25): one row, carrying the organisation's id, so its owners and admins read it. */
+export async function auditOrg(ctx: Context, request: FastifyRequest, orgId: string, input: AuditInput): Promise<void> {
+  try {
+    await ctx.storage.orgAudit.append(orgId, auditEvent(ctx, request, input));
   } catch (error) {
     ctx.log.error({ err: error, action: input.action }, 'audit write failed');
     throw error;

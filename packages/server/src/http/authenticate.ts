@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { WatchwordError, isPermission } from '@watchword/protocol';
+import { WatchwordError, isPermission, isScopedPermission } from '@watchword/protocol';
+import { resolveScope } from '../rbac/scope.ts';
 import { requirePermission, requireSecondFactorSession } from '../rbac/permissions.ts';
 import { userLimit } from './rate-limit.ts';
 import { rateLimited } from '../lib/throttle.ts';
@@ -53,6 +54,7 @@ export function routeTable(app: App): readonly RouteEntry[] {
  */
 export function registerAuthentication(app: App, ctx: Context): void {
   app.decorateRequest('auth', null);
+  app.decorateRequest('scope', null);
   const cache = new VerifiedTokenCache();
   const primeDenylist = denylistPrimer(ctx);
   /**
@@ -79,7 +81,7 @@ export function registerAuthentication(app: App, ctx: Context): void {
   routeTables.set(app, table);
   app.addHook('onRoute', (route) => {
     const permission = route.config?.permission;
-    if (permission !== 'public' && !isPermission(permission)) {
+    if (permission !== 'public' && !isPermission(permission) && !isScopedPermission(permission)) {
       throw new OperatorError('WW_ROUTE_UNDECLARED', `route ${String(route.method)} ${route.url} does not declare a known permission (config.permission)`);
     }
     for (const method of [route.method].flat()) table.push({ method, url: route.url, permission, rateLimit: route.config?.rateLimit });
@@ -116,8 +118,11 @@ export function registerAuthentication(app: App, ctx: Context): void {
           const key = await ctx.storage.oauth.findClient(claims.sid.slice(API_KEY_SESSION.length));
           if (!key || key.kind !== 'apikey' || key.ownerId !== claims.sub || key.disabledAt !== null) throw new WatchwordError('INVALID_TOKEN');
         }
-        // Every live account holds account:self (see rbac/permissions.ts); anything else is looked up, fresh.
-        if (permission !== 'account:self') {
+        // Every live account holds account:self (see rbac/permissions.ts); organisation and vault permissions are
+        // decided by the caller's membership there (rbac/scope.ts); anything else is looked up, fresh.
+        if (isScopedPermission(permission)) {
+          request.scope = await resolveScope(ctx, claims.sub, permission, request.params);
+        } else if (permission !== 'account:self') {
           await requirePermission(ctx, claims.sub, permission);
           if (ctx.config.adminSecondFactor === 'required') await requireSecondFactorSession(ctx, claims.sid);
         }

@@ -28,5 +28,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     auth: AuthInfo | null;
+    /** The organisation or shared vault an `org:*` / `vault:*` route acts in, resolved by the authentication hook. */
+    scope: import('../rbac/scope.ts').Scope | null;
   }
 }

@@ -187,3 +187,12 @@ function formatTime(at: Date): string {
   const iso = at.toISOString();
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
+
+/** An invitation to an organisation (issue 25): the same mail whether or not the address has an account. */
+export function orgInvitation(input: { orgName: string; publicUrl: string }): MailContent {
+  return message(`You are invited to share a ${PRODUCT} vault`, [
+    `You were invited to join the organisation "${shown(input.orgName)}" on ${PRODUCT}.`,
+    `Sign in (or create an account with this address) at ${shown(input.publicUrl)}, verify this address, and accept the invitation. An administrator confirms you afterwards; compare the fingerprint phrase they see with yours.`,
+    'If you did not expect this, ignore this message.',
+  ]);
+}

@@ -14,6 +14,11 @@ import { createSessionRepository } from './sessions.ts';
 import type { Storage, StorageOptions } from './types.ts';
 import { createUserRepository } from './users.ts';
 import { createVaultRepository } from './vaults.ts';
+import { createOrgRepository } from './orgs.ts';
+import { createSharingKeyRepository } from './sharing-keys.ts';
+import { createSharedVaultRepository } from './shared-vaults.ts';
+import { createSharedItemRepository } from './shared-items.ts';
+import { createOrgAuditRepository } from './org-audit.ts';
 import { OperatorError } from '../operator-errors.ts';
 
 export type * from './types.ts';
@@ -63,6 +68,11 @@ function createStorage(driver: StorageDriver): Storage {
     audit: createAuditRepository(db),
     roles: createRoleRepository(db),
     oauth: createOAuthRepository(db),
+    sharingKeys: createSharingKeyRepository(db),
+    orgs: createOrgRepository(db),
+    sharedVaults: createSharedVaultRepository(db),
+    sharedItems: createSharedItemRepository(db),
+    orgAudit: createOrgAuditRepository(db),
     async ping() {
       await sql`select 1`.execute(db);
     },

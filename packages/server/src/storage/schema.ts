@@ -31,6 +31,11 @@ export interface UsersTable {
   email_verified_at: number | null;
   disabled_at: number | null;
   last_login_at: number | null;
+  sharing_x25519_public_key: string | null;
+  sharing_ed25519_public_key: string | null;
+  sharing_key_signature: string | null;
+  sharing_wrapped_private_keys: string | null;
+  sharing_keys_at: number | null;
 }
 
 export interface VaultsTable {
@@ -135,6 +140,8 @@ export interface AuditEventsTable {
   request_id: string;
   /** JSON object; never a secret. */
   context: string;
+  /** The organisation the event belongs to (organisation audit, GET /api/v1/orgs/:id/audit); null otherwise. */
+  org_id: string | null;
 }
 
 export interface RolesTable {
@@ -198,6 +205,64 @@ export interface OidcRecordsTable {
   consumed_at: number | null;
 }
 
+export interface OrgsTable {
+  id: string;
+  name: string;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface OrgMembersTable {
+  id: string;
+  org_id: string;
+  user_id: string | null;
+  /** Normalised e-mail address the invitation was sent to (the account's address once accepted). */
+  email: string;
+  role: string;
+  state: string;
+  invited_by: string | null;
+  invited_at: number;
+  accepted_at: number | null;
+  confirmed_at: number | null;
+}
+
+export interface SharedVaultsTable {
+  id: string;
+  org_id: string;
+  encrypted_name: string;
+  key_version: number;
+  /** Bumped by every change of the vault's items (their seq) and of its key. */
+  revision: Generated<number>;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface VaultMembersTable {
+  vault_id: string;
+  user_id: string;
+  access: string;
+  key_version: number;
+  wrapped_key: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SharedItemsTable {
+  id: string;
+  vault_id: string;
+  key_version: number;
+  revision: number;
+  seq: number;
+  data: string | null;
+  deleted_at: number | null;
+  /** 0 or 1. */
+  purged: number;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   meta: MetaTable;
   users: UsersTable;
@@ -216,4 +281,9 @@ export interface Database {
   oauth_clients: OAuthClientsTable;
   oauth_consents: OAuthConsentsTable;
   oidc_records: OidcRecordsTable;
+  orgs: OrgsTable;
+  org_members: OrgMembersTable;
+  shared_vaults: SharedVaultsTable;
+  vault_members: VaultMembersTable;
+  shared_items: SharedItemsTable;
 }

@@ -17,6 +17,11 @@ import type { RoleRepository } from './roles.ts';
 import type { SessionRepository } from './sessions.ts';
 import type { UserRepository } from './users.ts';
 import type { VaultRepository } from './vaults.ts';
+import type { OrgRepository } from './orgs.ts';
+import type { SharingKeyRepository } from './sharing-keys.ts';
+import type { SharedVaultRepository } from './shared-vaults.ts';
+import type { SharedItemRepository } from './shared-items.ts';
+import type { OrgAuditRepository } from './org-audit.ts';
 
 export interface Storage {
   readonly dialect: 'sqlite' | 'postgres';
@@ -31,6 +36,12 @@ export interface Storage {
   readonly audit: AuditRepository;
   readonly roles: RoleRepository;
   readonly oauth: OAuthRepository;
+  /** Organisations and shared vaults (issue 25). */
+  readonly sharingKeys: SharingKeyRepository;
+  readonly orgs: OrgRepository;
+  readonly sharedVaults: SharedVaultRepository;
+  readonly sharedItems: SharedItemRepository;
+  readonly orgAudit: OrgAuditRepository;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   /** Commits one small write (a row in `meta`); throws when the database cannot write (disk full, read-only). */

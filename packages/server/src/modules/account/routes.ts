@@ -31,7 +31,7 @@ export function accountRoutes(app: App, ctx: Context): void {
     const { userId } = requireAuth(request);
     const user = await ctx.storage.users.findById(userId);
     if (!user) throw new WatchwordError('INVALID_TOKEN');
-    const vaults = await ctx.storage.vaults.listForUser(userId);
+    const [vaults, sharingKeys] = await Promise.all([ctx.storage.vaults.listForUser(userId), ctx.storage.sharingKeys.own(userId)]);
     return {
       userId: user.id,
       email: user.email,
@@ -49,6 +49,7 @@ export function accountRoutes(app: App, ctx: Context): void {
       revision: user.revision,
       emailVerified: user.emailVerifiedAt !== null,
       accountData: user.accountData,
+      sharingKeys: sharingKeys ?? null,
     };
   });
 

@@ -1,0 +1,48 @@
+/** Storage records → the shared-vault API's answers. */
+import type { SharedItem, SharedVault, VaultMember } from '@watchword/protocol';
+import { WatchwordError } from '@watchword/protocol';
+import type { SharedVaultView, VaultMemberRecord } from '../../storage/shared-vaults.ts';
+import type { SharedItemRecord, SharedWriteRefusal } from '../../storage/shared-items.ts';
+
+export const toVault = (v: SharedVaultView): SharedVault => ({
+  id: v.id,
+  orgId: v.orgId,
+  encryptedName: v.encryptedName,
+  keyVersion: v.keyVersion,
+  revision: v.revision,
+  access: v.access,
+  memberKeyVersion: v.memberKeyVersion,
+  wrappedKey: v.wrappedKey,
+  createdAt: v.createdAt,
+});
+
+export const toVaultMember = (m: VaultMemberRecord): VaultMember => ({ userId: m.userId, email: m.email, access: m.access, keyVersion: m.keyVersion, keys: m.keys });
+
+/** The server sees ids, sizes, timestamps, revisions and key versions only: `data` is an envelope it cannot open. */
+export const toSharedItem = (i: SharedItemRecord): SharedItem => ({
+  id: i.id,
+  vaultId: i.vaultId,
+  revision: i.revision,
+  seq: i.seq,
+  data: i.data,
+  deletedAt: i.deletedAt,
+  purged: i.purged,
+  createdAt: i.createdAt,
+  updatedAt: i.updatedAt,
+  keyVersion: i.keyVersion,
+});
+
+const REFUSALS: Record<SharedWriteRefusal | 'exists', ConstructorParameters<typeof WatchwordError>[0]> = {
+  not_found: 'VAULT_NOT_FOUND',
+  denied: 'VAULT_ACCESS_DENIED',
+  key_version: 'KEY_VERSION_MISMATCH',
+  conflict: 'ITEM_CONFLICT',
+  item_not_found: 'ITEM_NOT_FOUND',
+  exists: 'ITEM_EXISTS',
+};
+
+/** The item, or the catalogue error for the storage's refusal. */
+export function itemOrThrow<T extends object>(result: T | SharedWriteRefusal | 'exists'): T {
+  if (typeof result === 'string') throw new WatchwordError(REFUSALS[result]);
+  return result;
+}
