@@ -303,6 +303,15 @@ export class Vault {
       else removed++;
     }
     for (const vault of response.vaults) (this.#shared.get(vault.id) as SharedVaultState).revision = vault.revision;
+    // The answer lists every shared vault reached now: items of any other vault (e.g. from a cached copy made while a
+    // vault was still shared with this member) go.
+    const personal = new Set(this.account.vaults.map((v) => v.id));
+    for (const [id, item] of this.#items) {
+      if (!personal.has(item.vaultId) && !this.#shared.has(item.vaultId)) {
+        this.#items.delete(id);
+        removed++;
+      }
+    }
     return { changed, removed };
   }
 

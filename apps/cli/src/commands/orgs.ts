@@ -119,7 +119,10 @@ export function orgCommands(program: Command, context: Ctx): void {
       const found = await findOrg(orgs, query);
       const members = await orgs.members(found.id).catch(keyChanged);
       if (ctx.json) return ctx.out(JSON.stringify(members.map(({ keys: _keys, ...m }) => m)));
-      ctx.out(renderTable(['EMAIL', 'ROLE', 'STATE', 'FINGERPRINT', 'ID'], members.map((m) => [m.email, m.role, m.state, m.fingerprint ? phrase(m.fingerprint) : '', m.id])));
+      ctx.out(renderTable(['EMAIL', 'ROLE', 'STATE', 'ID'], members.map((m) => [m.email, m.role, m.state, m.id])));
+      // Phrases in full, never cut to a table column's width: they are compared word for word.
+      const phrases = members.filter((m) => m.fingerprint);
+      if (phrases.length > 0) ctx.out(`\nFingerprint phrases:\n${phrases.map((m) => `  ${m.email}: ${phrase(m.fingerprint ?? [])}`).join('\n')}`);
     });
 
   org
