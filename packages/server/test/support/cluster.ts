@@ -18,6 +18,8 @@ export interface Cluster {
   instances: ServerProcess[];
   /** The Redis key prefix the cluster uses (unique per cluster). */
   prefix: string;
+  /** Each instance's data directory (its mail outbox is `outbox/` there). */
+  dataDirs: string[];
   stop(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function startCluster(size: number, env: Record<string, string>, en
   return {
     instances,
     prefix,
+    dataDirs: dirs.map((d) => d.path),
     async stop() {
       await Promise.all(instances.map((i) => i.stop()));
       await db.drop();
