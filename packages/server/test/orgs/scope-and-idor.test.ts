@@ -29,7 +29,8 @@ describe.each(backendsUnderTest())('organisation scope and IDOR ($name)', ({ dia
 
   beforeAll(async () => {
     t = await createTestApp(dialect, {}, { state, clock: 'running' });
-    [alice, bob, carol, erin, frank, dave] = await Promise.all(['alice', 'bob', 'carol', 'erin', 'frank', 'dave'].map((n) => person(t, `${n}@scope.example.com`)));
+    const at = (n: string) => person(t, `${n}@scope.example.com`);
+    [alice, bob, carol, erin, frank, dave] = await Promise.all([at('alice'), at('bob'), at('carol'), at('erin'), at('frank'), at('dave')]);
     await call(t, alice, 'POST', '/api/v1/orgs', { id: A, name: 'A' });
     await call(t, alice, 'POST', `/api/v1/orgs/${A}/vaults`, { id: VA, encryptedName: blob('VA'), wrappedKey: blob('ka') });
     await call(t, alice, 'POST', `/api/v1/vaults/${VA}/items`, { id: IA, keyVersion: 1, data: blob('IA') });
@@ -108,7 +109,8 @@ describe.each(backendsUnderTest())('IDOR on every organisation and vault route (
 
   beforeAll(async () => {
     t = await createTestApp(dialect, {}, { state, clock: 'running' });
-    [alice, carol, frank, dave] = await Promise.all(['alice', 'carol', 'frank', 'dave'].map((n) => person(t, `${n}@idor.example.com`)));
+    const at = (n: string) => person(t, `${n}@idor.example.com`);
+    [alice, carol, frank, dave] = await Promise.all([at('alice'), at('carol'), at('frank'), at('dave')]);
     await call(t, alice, 'POST', '/api/v1/orgs', { id: A, name: 'A' });
     await call(t, alice, 'POST', `/api/v1/orgs/${A}/vaults`, { id: VA, encryptedName: blob('VA'), wrappedKey: blob('ka') });
     await call(t, alice, 'POST', `/api/v1/vaults/${VA}/items`, { id: IA, keyVersion: 1, data: blob('IA') });
