@@ -1,6 +1,7 @@
 import {
   type AccountResponse,
   api,
+  DecryptionError,
   decryptItem,
   emptyAccountData,
   encryptItem,
@@ -18,7 +19,7 @@ import {
 import { type PasswordCheck, checkPassword } from './password-policy.ts';
 import type { Session } from './session.ts';
 import { type VaultSnapshot, openVaultSnapshot, sealVaultSnapshot } from './vault-cache.ts';
-import { KeyPins } from './sharing/pins.ts';
+import { KeyChangedError, KeyPins } from './sharing/pins.ts';
 import { type SharedVaultState, SharedKeyring } from './sharing/keyring.ts';
 
 /** A decrypted item as the SDK hands it out. */
@@ -53,6 +54,8 @@ export class Vault {
   #locked = false;
   /** Shared vaults this member reaches (by id), with their key chains; filled by sync. */
   readonly #shared = new Map<string, SharedVaultState>();
+  /** Shared vaults the last sync could not open (a key that changed, a grant that does not verify), by id. */
+  readonly #sharedProblems = new Map<string, Error>();
   #keyring: SharedKeyring | undefined;
   /** When the copy this vault was opened from was saved, if it was opened without the server (openOffline). */
   readonly offlineSince: number | null;
@@ -257,6 +260,15 @@ export class Vault {
     return this.keyring.pins.seal(this.#accountKey, this.userId);
   }
 
+  /**
+   * Shared vaults the last sync reached but could not open, with why: a member's key that changed (KeyChangedError),
+   * a grant whose signature or seal does not verify (DecryptionError), a granter whose keys are unknown. Their items
+   * are not shown.
+   */
+  sharedVaultProblems(): { vaultId: string; error: Error }[] {
+    return [...this.#sharedProblems].map(([vaultId, error]) => ({ vaultId, error }));
+  }
+
   /** The shared vaults this member reaches (after a sync). */
   sharedVaults(): SharedVaultState[] {
     this.#assertUnlocked();
@@ -283,10 +295,22 @@ export class Vault {
     const reached = new Set(response.vaults.map((v) => v.id));
     // A vault named as known but neither listed nor gone cannot happen; a vault listed only now is new.
     for (const id of [...this.#shared.keys()]) if (!reached.has(id)) removed += this.#dropShared(id);
+    this.#sharedProblems.clear();
+    const opened: typeof response.vaults = [];
     for (const vault of response.vaults) {
       const held = this.#shared.get(vault.id);
       if (!held || !held.keys.has(vault.memberKeyVersion)) {
-        const opened = await this.keyring.openVault(vault);
+        let opened: SharedVaultState;
+        try {
+          opened = await this.keyring.openVault(vault);
+        } catch (error) {
+          // One vault whose grant does not open must not hide the others: it is left out and reported (its items too).
+          const unopenable = error instanceof KeyChangedError || error instanceof DecryptionError || (error instanceof WatchwordError && error.code === 'USER_NOT_FOUND');
+          if (!unopenable) throw error;
+          this.#sharedProblems.set(vault.id, error);
+          if (held) removed += this.#dropShared(vault.id);
+          continue;
+        }
         // Keys of older versions held before stay: items may still be sealed under them.
         for (const [version, key] of held?.keys ?? []) if (!opened.keys.has(version)) opened.keys.set(version, key);
         opened.revision = held?.revision ?? 0;
@@ -296,13 +320,15 @@ export class Vault {
       state.keyVersion = vault.keyVersion;
       state.access = vault.access;
       state.name = await this.keyring.openName(vault.id, vault.encryptedName, state.keys);
+      opened.push(vault);
     }
     let changed = 0;
     for (const item of response.items) {
+      if (!this.#shared.has(item.vaultId)) continue;
       if (await this.#remember(item)) changed++;
       else removed++;
     }
-    for (const vault of response.vaults) (this.#shared.get(vault.id) as SharedVaultState).revision = vault.revision;
+    for (const vault of opened) (this.#shared.get(vault.id) as SharedVaultState).revision = vault.revision;
     // The answer lists every shared vault reached now: items of any other vault (e.g. from a cached copy made while a
     // vault was still shared with this member) go.
     const personal = new Set(this.account.vaults.map((v) => v.id));

@@ -173,6 +173,37 @@ describe.each(backendsUnderTest())('shared vaults through the SDK ($name)', ({ d
     }
   });
 
+  it('a grant not signed by the granter the server names is not opened: that vault is reported, the others still listed', async () => {
+    const fresh = await relogin(bob);
+    const personal = await fresh.add(login('still-listed'));
+    // A fresh device has no pins: the server answers for alice (bob's granter) with a key set it made, self-signed.
+    const ed = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const ed25519PublicKey = toBase64Url(new Uint8Array(await crypto.subtle.exportKey('raw', ed.publicKey)));
+    const path = new RegExp(`/users/${alice.vault.userId}/keys$`);
+    // The substitute must carry a valid self-signature, or the pin check (not the grant check) would refuse it.
+    const x25519PublicKey = (await bob.orgs.members(orgId)).find((m) => m.userId === alice.vault.userId)?.keys?.x25519PublicKey as string;
+    const keySignature = toBase64Url(new Uint8Array(await crypto.subtle.sign('Ed25519', ed.privateKey, sharingKeyMessage(alice.vault.userId, x25519PublicKey))));
+    tamper = { path, edit: (body: any) => ({ keys: { ...body.keys, ed25519PublicKey, keySignature } }) };
+    try {
+      await fresh.sync();
+      expect(fresh.sharedVaults()).toEqual([]);
+      expect(fresh.sharedVaultProblems().map((p) => [p.vaultId, p.error.constructor.name])).toEqual([[familyId, 'DecryptionError']]);
+      const listed = await fresh.list();
+      expect(listed.some((i) => i.id === personal.id)).toBe(true);
+      expect(listed.some((i) => i.vaultId === familyId)).toBe(false);
+    } finally {
+      tamper = undefined;
+    }
+    // This device pinned the key it was shown first: the genuine one now reads as changed, until the user compared
+    // alice's fingerprint phrase and lets the device forget the pin.
+    await fresh.sync();
+    expect(fresh.sharedVaultProblems().map((p) => (p.error as KeyChangedError).code)).toEqual(['KEY_CHANGED']);
+    fresh.keyring.pins.forget(alice.vault.userId);
+    await fresh.sync();
+    expect(fresh.sharedVaultProblems()).toEqual([]);
+    expect(fresh.sharedVaults().map((v) => v.id)).toEqual([familyId]);
+  });
+
   it('a removed member is refused at once and cannot decrypt what is added after, with every key it ever held', async () => {
     await carol.vault.sync();
     const kept = [...carol.vault.sharedVault(familyId).keys.entries()].map(([version, key]) => [version, key.slice()] as const);

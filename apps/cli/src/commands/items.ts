@@ -210,6 +210,7 @@ function summary(item: VaultItem) {
 }
 
 function listAction(ctx: CliContext, items: VaultItem[], vault: Vault): void {
+  for (const { vaultId, error } of vault.sharedVaultProblems()) ctx.info(`Warning: shared vault ${vaultId} is not shown: ${error.message}`);
   if (ctx.json) return ctx.out(JSON.stringify(items.map((i) => ({ ...summary(i), revision: i.revision, vaultId: i.vaultId, vault: vault.vaultName(i.vaultId) }))));
   if (items.length === 0) return ctx.info('No items.');
   ctx.out(renderTable(['NAME', 'TYPE', 'USERNAME', 'URL', 'VAULT', 'ID'], items.map((i) => {

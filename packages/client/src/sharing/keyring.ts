@@ -12,6 +12,7 @@ import {
   type VaultAccess,
   vaultKeyGrantGranter,
   vaultNameKeyVersion,
+  WatchwordError,
 } from '@watchword/protocol';
 import type { Session } from '../session.ts';
 import type { KeyPins } from './pins.ts';
@@ -76,7 +77,7 @@ export class SharedKeyring {
   async openVault(vault: SharedVault): Promise<SharedVaultState> {
     const own = await this.ownKeys();
     const granter = vaultKeyGrantGranter(vault.wrappedKey);
-    const granterKey = granter === this.#userId ? own.ed25519PublicKey : (await this.memberKeys(granter)).ed25519PublicKey;
+    const granterKey = granter === this.#userId ? own.ed25519PublicKey : await this.#granterKey(granter);
     const chain = await openVaultKeyGrant({
       vaultId: vault.id,
       keyVersion: vault.memberKeyVersion,
@@ -87,6 +88,17 @@ export class SharedKeyring {
     });
     const keys = new Map<number, Uint8Array>(chain.map((key, i) => [vault.memberKeyVersion - i, key]));
     return { id: vault.id, orgId: vault.orgId, name: await this.openName(vault.id, vault.encryptedName, keys), keyVersion: vault.keyVersion, access: vault.access, revision: 0, keys };
+  }
+
+  /** The granter's identity key: from the server (checked and pinned), or — once they left the organisation — as pinned. */
+  async #granterKey(userId: string): Promise<string> {
+    try {
+      return (await this.memberKeys(userId)).ed25519PublicKey;
+    } catch (error) {
+      const pinned = this.pins.pinned(userId);
+      if (pinned && error instanceof WatchwordError && error.code === 'USER_NOT_FOUND') return pinned.ed25519PublicKey;
+      throw error;
+    }
   }
 
   async openName(vaultId: string, sealed: string, keys: Map<number, Uint8Array>): Promise<string | null> {

@@ -238,11 +238,12 @@ export class Organisations {
     const members = await this.vaultMembers(vaultId);
     const keyVersion = state.keyVersion + 1;
     const chain = [randomBytes(32), ...keyChain(state)];
+    const own = await this.#vault.keyring.ownKeys();
     const wrappedKeys: { userId: string; wrappedKey: string }[] = [];
     for (const m of members) {
-      const keys: PublicKeys | null = m.userId === this.#vault.userId ? null : m.keys;
-      const recipient = keys ?? { userId: this.#vault.userId, x25519PublicKey: (await this.#vault.keyring.ownKeys()).x25519PublicKey };
-      if (m.userId !== this.#vault.userId && !keys) continue;
+      // This account's own key from its sealed keys, never as the server lists it; every other member's as checked and pinned.
+      const recipient: Pick<PublicKeys, 'userId' | 'x25519PublicKey'> | null = m.userId === this.#vault.userId ? { userId: m.userId, x25519PublicKey: own.x25519PublicKey } : m.keys;
+      if (!recipient) throw new WatchwordError('KEYS_REQUIRED', { message: `${m.email} has no sharing keys; the rotation was not made` });
       wrappedKeys.push({ userId: m.userId, wrappedKey: await this.#vault.keyring.grant({ vaultId, keyVersion, chain, recipient }) });
     }
     chain[0]?.fill(0);

@@ -59,6 +59,12 @@ export class KeyPins {
     return this.#pins.has(userId);
   }
 
+  /** The keys pinned for a member, if any. */
+  pinned(userId: string): { x25519PublicKey: string; ed25519PublicKey: string } | undefined {
+    const pin = this.#pins.get(userId);
+    return pin ? { ...pin } : undefined;
+  }
+
   async seal(accountKey: Uint8Array, userId: string): Promise<string> {
     return sealBytes(await pinKey(accountKey, userId), utf8(JSON.stringify([...this.#pins])), aad(userId));
   }
