@@ -204,6 +204,13 @@ describe.each(backendsUnderTest())('shared vaults through the SDK ($name)', ({ d
     expect(fresh.sharedVaults().map((v) => v.id)).toEqual([familyId]);
   });
 
+  it('two devices of one account making their sharing keys at once end with the same keys', async () => {
+    const dave = await member('dave@family.example.com');
+    const other = await relogin(dave);
+    const [a, b] = await Promise.all([dave.orgs.myFingerprint(), new Organisations(other).myFingerprint()]);
+    expect(a).toEqual(b);
+  });
+
   it('a removed member is refused at once and cannot decrypt what is added after, with every key it ever held', async () => {
     await carol.vault.sync();
     const kept = [...carol.vault.sharedVault(familyId).keys.entries()].map(([version, key]) => [version, key.slice()] as const);

@@ -59,8 +59,16 @@ export class SharedKeyring {
       this.#own = await openSharingKeys({ accountKey: this.#accountKey, userId: this.#userId, own: registered });
     } else {
       const { keys, registration } = await createSharingKeys({ accountKey: this.#accountKey, userId: this.#userId });
-      await this.#session.call(api.keys.register, { body: registration });
-      this.#own = keys;
+      try {
+        await this.#session.call(api.keys.register, { body: registration });
+        this.#own = keys;
+      } catch (error) {
+        // Another device of this account registered its keys first: use those.
+        if (!(error instanceof WatchwordError) || error.code !== 'KEYS_ALREADY_REGISTERED') throw error;
+        const theirs = (await this.#session.call(api.keys.own, {})).keys;
+        if (!theirs) throw error;
+        this.#own = await openSharingKeys({ accountKey: this.#accountKey, userId: this.#userId, own: theirs });
+      }
     }
     return this.#own;
   }
