@@ -61,7 +61,10 @@ export function isScopedPermission(value: unknown): value is ScopedPermission {
   return typeof value === 'string' && ((ORG_PERMISSIONS as readonly string[]).includes(value) || (VAULT_PERMISSIONS as readonly string[]).includes(value));
 }
 
-/** What each organisation role may do (owner ⊃ admin ⊃ member). Only an owner deletes the organisation or makes owners. */
+/**
+ * What each organisation role may do (owner ⊃ admin ⊃ member). Only an owner deletes the organisation or makes owners.
+ * A member accepted but not yet confirmed holds `org:read` only, whatever its role.
+ */
 export const ORG_ROLE_PERMISSIONS: Readonly<Record<'owner' | 'admin' | 'member', readonly OrgPermission[]>> = {
   owner: ['org:read', 'org:manage', 'org:members', 'org:audit', 'org:delete'],
   admin: ['org:read', 'org:manage', 'org:members', 'org:audit'],

@@ -86,6 +86,9 @@ export function registerAuthentication(app: App, ctx: Context): void {
     }
     for (const method of [route.method].flat()) table.push({ method, url: route.url, permission, rateLimit: route.config?.rateLimit });
     if (permission === 'public') return;
+    // Sharing (issue 25) is for people, not automation: an API key's token is refused on these routes before the
+    // body is read, whatever the permission (requireInteractiveAuth checks it again in the handlers).
+    const interactiveOnly = (route.schema?.tags ?? []).some((tag) => INTERACTIVE_ONLY_TAGS.has(tag));
     // The route's per-user volume limit (http/rate-limit.ts), counted here, where the user is first known.
     const limit = userLimit(ctx, route.config?.rateLimit, permission);
     // onRequest, after the route's own onRequest hooks: before its body is read, so nobody without a valid token
@@ -112,6 +115,7 @@ export function registerAuthentication(app: App, ctx: Context): void {
         request.auth = { userId: claims.sub, sessionId: claims.sid, jti: claims.jti, exp: claims.exp };
         if (wait !== null) throw rateLimited(wait);
         if (claims.sid.startsWith(API_KEY_SESSION)) {
+          if (interactiveOnly) throw new WatchwordError('FORBIDDEN');
           apiKeyMayCall(request.method, permission, claims.scope);
           // The key itself must still exist: the database is the record of its revocation (the denylist entry is
           // the fast copy, and the state store can lose it).
@@ -151,6 +155,8 @@ export function registerAuthentication(app: App, ctx: Context): void {
 /** Access tokens of API keys (issued by the OpenID provider, lib/oidc/provider.ts) name the session `apikey:<clientId>`. */
 const API_KEY_SESSION = 'apikey:';
 const READ_METHODS = new Set(['GET', 'HEAD']);
+/** OpenAPI tags of the routes API keys never reach: sharing keys, organisations, shared vaults (protocol routes/orgs.ts, vaults.ts). */
+const INTERACTIVE_ONLY_TAGS = new Set(['sharing', 'orgs', 'vaults']);
 
 /**
  * What an API key's token may do: its owner's own routes only (never administration), and nothing but reads unless
@@ -161,6 +167,16 @@ function apiKeyMayCall(method: string, permission: string, scope: string | undef
   const scopes = (scope ?? '').split(' ');
   if (!scopes.includes('vault:read')) throw new WatchwordError('INVALID_TOKEN');
   if (!READ_METHODS.has(method) && !scopes.includes('vault:write')) throw new WatchwordError('API_KEY_READ_ONLY');
+}
+
+/**
+ * The caller, refusing API keys' tokens (FORBIDDEN): for routes that an automation key must not reach even though
+ * they are its owner's own (the sharing keys, organisations and shared vaults: issue 25).
+ */
+export function requireInteractiveAuth(request: FastifyRequest) {
+  const auth = requireAuth(request);
+  if (auth.sessionId.startsWith(API_KEY_SESSION)) throw new WatchwordError('FORBIDDEN');
+  return auth;
 }
 
 export function requireAuth(request: FastifyRequest) {

@@ -34,6 +34,9 @@ export async function resolveScope(ctx: Context, userId: string, permission: Sco
     // An invitation is not a membership: the invitee sees the organisation only through its invitations.
     if (!membership || membership.state === 'invited') throw new WatchwordError('ORG_NOT_FOUND');
     if (!ORG_ROLE_PERMISSIONS[membership.role].includes(permission)) throw new WatchwordError('FORBIDDEN');
+    // Until confirmed (its key checked by an owner or admin), a member only reads: an admin invited and accepted
+    // cannot yet invite, confirm or manage anything.
+    if (membership.state !== 'confirmed' && permission !== 'org:read') throw new WatchwordError('FORBIDDEN');
     return { kind: 'org', orgId, memberId: membership.memberId, role: membership.role };
   }
   const vaultId = typeof p['vaultId'] === 'string' ? p['vaultId'] : '';

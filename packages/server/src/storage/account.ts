@@ -129,6 +129,9 @@ export function createAccountRepository(db: Kysely<Database>): AccountRepository
         if (updated === undefined) return undefined;
         await trx.deleteFrom('items').where('user_id', '=', userId).execute();
         await trx.deleteFrom('vaults').where('owner_id', '=', userId).execute();
+        // Shared vaults and organisations stay (other members keep them); the account's accesses and memberships go.
+        await trx.deleteFrom('vault_members').where('user_id', '=', userId).execute();
+        await trx.deleteFrom('org_members').where('user_id', '=', userId).execute();
         await trx
           .insertInto('vaults')
           .values({ id: personalVault.id, owner_id: userId, kind: personalVault.kind, wrapped_key: personalVault.wrappedKey, created_at: now })

@@ -91,6 +91,20 @@ describe.each(backendsUnderTest())('API keys ($name)', ({ dialect, state }) => {
     // A key cannot mint keys.
     const mint = await t.app.inject({ method: 'POST', url: '/api/v1/api-keys', headers: { authorization: `Bearer ${fullToken.accessToken}` }, payload: { name: 'x' } });
     expect(codeOf(mint.body)).toBe('FORBIDDEN');
+    // Nor sharing (issue 25): no key registers sharing keys, creates or joins an organisation, or reaches a shared vault.
+    const id = crypto.randomUUID();
+    for (const [method, url, payload] of [
+      ['PUT', '/api/v1/account/keys', {}],
+      ['POST', '/api/v1/orgs', { id, name: 'robots' }],
+      ['GET', '/api/v1/orgs', undefined],
+      ['POST', `/api/v1/orgs/${id}/accept`, {}],
+      ['POST', '/api/v1/vaults/sync', { known: [] }],
+      ['POST', '/api/v1/items/move', {}],
+      ['GET', `/api/v1/vaults/${id}/items/${id}`, undefined],
+    ] as const) {
+      const res = await t.app.inject({ method, url, headers: { authorization: `Bearer ${fullToken.accessToken}` }, ...(payload === undefined ? {} : { payload }) });
+      expect([`${method} ${url}`, res.statusCode, codeOf(res.body)]).toEqual([`${method} ${url}`, 403, 'FORBIDDEN']);
+    }
     expect((await keys.apiKeys()).find((k) => k.clientId === full.key.clientId)?.lastUsedAt).not.toBeNull();
 
     // A wrong secret gets nothing.

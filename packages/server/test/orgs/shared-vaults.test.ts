@@ -84,6 +84,10 @@ describe.each(backendsUnderTest())('organisations and shared vaults ($name)', ({
       expect(accepted.body.org.state).toBe('accepted');
     }
     expect((await call(t, dave, 'POST', `/api/v1/orgs/${orgId}/accept`, {})).code).toBe('ORG_NOT_FOUND');
+    // bob was invited as an admin, but until confirmed he only reads.
+    expect((await call(t, bob, 'GET', `/api/v1/orgs/${orgId}/members`)).status).toBe(200);
+    expect((await call(t, bob, 'POST', `/api/v1/orgs/${orgId}/invitations`, { email: 'friend@org.example.com', role: 'admin' })).code).toBe('FORBIDDEN');
+    expect((await call(t, bob, 'GET', `/api/v1/orgs/${orgId}/audit`)).code).toBe('FORBIDDEN');
     // Now they share an organisation: public keys are visible (for the confirmation fingerprint).
     const keys = await call(t, alice, 'GET', `/api/v1/users/${bob.userId}/keys`);
     expect(keys.status).toBe(200);
@@ -249,6 +253,20 @@ describe.each(backendsUnderTest())('organisations and shared vaults ($name)', ({
     }
     // Another organisation's owner reads nothing of it.
     expect((await call(t, dave, 'GET', `/api/v1/orgs/${orgId}/audit`)).code).toBe('ORG_NOT_FOUND');
+  });
+
+  it('an invitation can be declined by the invitee or withdrawn by an admin; neither lists the organisation', async () => {
+    const erin = await person(t, 'erin@org.example.com');
+    expect((await call(t, alice, 'POST', `/api/v1/orgs/${orgId}/invitations`, { email: 'ERIN@org.example.com', role: 'member' })).status).toBe(202);
+    expect((await call(t, erin, 'GET', '/api/v1/orgs')).body).toEqual({ orgs: [] });
+    expect((await call(t, erin, 'GET', '/api/v1/orgs/invitations')).body.invitations).toHaveLength(1);
+    expect((await call(t, erin, 'POST', `/api/v1/orgs/${orgId}/leave`, {})).status).toBe(200);
+    expect((await call(t, erin, 'GET', '/api/v1/orgs/invitations')).body.invitations).toEqual([]);
+    expect((await call(t, erin, 'POST', `/api/v1/orgs/${orgId}/accept`, {})).code).toBe('ORG_NOT_FOUND');
+    await call(t, alice, 'POST', `/api/v1/orgs/${orgId}/invitations`, { email: 'erin@org.example.com', role: 'member' });
+    const invited = ((await call(t, alice, 'GET', `/api/v1/orgs/${orgId}/members`)).body.members as { id: string; email: string }[]).find((m) => m.email === 'erin@org.example.com')!;
+    expect((await call(t, alice, 'DELETE', `/api/v1/orgs/${orgId}/members/${invited.id}`)).status).toBe(200);
+    expect((await call(t, erin, 'GET', '/api/v1/orgs/invitations')).body.invitations).toEqual([]);
   });
 
   it('invitations per organisation and hour are limited', async () => {

@@ -4,7 +4,7 @@
  */
 import { api, verifySharingKeySignature, WatchwordError } from '@watchword/protocol';
 import { route } from '../../http/route.ts';
-import { requireAuth } from '../../http/authenticate.ts';
+import { requireInteractiveAuth as requireAuth } from '../../http/authenticate.ts';
 import type { App } from '../../http/types.ts';
 import type { Context } from '../../context.ts';
 import { audit } from '../../audit/audit.ts';

@@ -6,7 +6,7 @@
  */
 import { api, normaliseEmail, WatchwordError } from '@watchword/protocol';
 import { route } from '../../http/route.ts';
-import { requireAuth } from '../../http/authenticate.ts';
+import { requireInteractiveAuth as requireAuth } from '../../http/authenticate.ts';
 import type { App } from '../../http/types.ts';
 import type { Context } from '../../context.ts';
 import { audit, auditOrg } from '../../audit/audit.ts';

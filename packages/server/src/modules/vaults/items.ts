@@ -4,7 +4,7 @@
  */
 import { api, WatchwordError } from '@watchword/protocol';
 import { route } from '../../http/route.ts';
-import { requireAuth } from '../../http/authenticate.ts';
+import { requireInteractiveAuth as requireAuth } from '../../http/authenticate.ts';
 import type { App } from '../../http/types.ts';
 import type { Context } from '../../context.ts';
 import type { SharedItemRecord } from '../../storage/shared-items.ts';

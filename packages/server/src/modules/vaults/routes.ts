@@ -5,7 +5,7 @@
  */
 import { api, WatchwordError } from '@watchword/protocol';
 import { route } from '../../http/route.ts';
-import { requireAuth } from '../../http/authenticate.ts';
+import { requireInteractiveAuth as requireAuth } from '../../http/authenticate.ts';
 import type { App } from '../../http/types.ts';
 import type { Context } from '../../context.ts';
 import { auditOrg } from '../../audit/audit.ts';
