@@ -114,7 +114,7 @@ function describe(violation: IViolation): string {
  * pure helpers (encoding, e-mail normalisation, the recovery-key parser, TOTP codes, the password generator, route
  * descriptors).
  */
-export const SDK_ONLY_PROTOCOL_MODULES = ['crypto/aead.ts', 'crypto/hkdf.ts', 'keys.ts', 'items.ts', 'account-data.ts', 'opaque.ts', 'dpop.ts'];
+export const SDK_ONLY_PROTOCOL_MODULES = ['crypto/aead.ts', 'crypto/hkdf.ts', 'keys.ts', 'items.ts', 'account-data.ts', 'opaque.ts', 'dpop.ts', 'sharing/hpke.ts', 'sharing/identity.ts', 'sharing/vault-key-grant.ts', 'sharing/own-keys.ts', 'sharing/vault-name.ts'];
 /** Pure helpers in those modules that apps may use. */
 const APP_ALLOWED = new Set(['validateItemContent']);
 

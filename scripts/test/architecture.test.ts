@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTempDir, type TempDir } from '@watchword/testkit';
-import { ARCHITECTURE_RULES, appProtocolViolations, architectureViolations, sdkOnlyProtocolExports } from '../architecture-rules.ts';
+import { ARCHITECTURE_RULES, SDK_ONLY_PROTOCOL_MODULES, appProtocolViolations, architectureViolations, sdkOnlyProtocolExports } from '../architecture-rules.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -23,7 +23,7 @@ describe('architecture rules (docs/architecture.md), checked with dependency-cru
     // A fixture app that reaches past the SDK is caught.
     const dir = await createTempDir('ww-arch-app-');
     dirs.push(dir);
-    for (const module of ['crypto/aead.ts', 'crypto/hkdf.ts', 'keys.ts', 'items.ts', 'account-data.ts', 'opaque.ts', 'dpop.ts']) {
+    for (const module of SDK_ONLY_PROTOCOL_MODULES) {
       mkdirSync(join(dir.path, 'packages/protocol/src', module, '..'), { recursive: true });
       writeFileSync(join(dir.path, 'packages/protocol/src', module), readFileSync(join(ROOT, 'packages/protocol/src', module)));
     }

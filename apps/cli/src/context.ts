@@ -18,11 +18,13 @@ import { CliError, EXIT } from './errors.ts';
 import { nextStdinLine, promptHidden, promptVisible, readStdinLine } from './prompt.ts';
 import {
   type SessionFile,
+  readKeyPins,
   readSession,
   readVaultCache,
   removeSession,
   removeVaultCache,
   withRefreshedTokens,
+  writeKeyPins,
   writeSession,
   writeVaultCache,
 } from './session-file.ts';
@@ -467,6 +469,7 @@ export class CliContext {
     if (!onDisk || onDisk.userId !== vault.userId || !sameServer(onDisk.server, this.server)) return;
     const sealed = await vault.sealSnapshot();
     if (sealed !== undefined) writeVaultCache(sealed, this.env);
+    writeKeyPins(await vault.sealKeyPins(), this.env);
   }
 
   /** Records that the vault was brought up to date now (`ww status` shows it). */
@@ -497,11 +500,11 @@ export class CliContext {
         if (error instanceof SealedResumeError) throw new CliError('WATCHWORD_SESSION does not unlock this session: run `eval "$(ww unlock)"`', EXIT.auth);
         throw error;
       }
-      return this.#opened(vault);
+      return await this.#opened(vault);
     }
     if (options.password !== undefined || !this.interactivePassword || process.stdin.isTTY) {
       const { vault } = await this.#unlockWithPassword(options);
-      this.#opened(vault);
+      await this.#opened(vault);
       // Never the session key here: this path also runs unattended (WATCHWORD_PASSWORD, --password-stdin), where
       // standard error ends up in logs, and the key opens the sealed account key in the session file.
       this.info('Vault unlocked for this command. To keep it unlocked in this shell: eval "$(ww unlock)"');
@@ -510,7 +513,9 @@ export class CliContext {
     throw new CliError('the vault is locked: run `eval "$(ww unlock)"` or set WATCHWORD_SESSION', EXIT.auth);
   }
 
-  #opened(vault: Vault): Vault {
+  async #opened(vault: Vault): Promise<Vault> {
+    const pins = readKeyPins(this.env);
+    if (pins !== null && !vault.locked) await vault.restoreKeyPins(pins);
     if (vault.offlineSince !== null) {
       this.info(`Offline: ${this.server} cannot be reached; showing the copy of the vault saved ${new Date(vault.offlineSince).toISOString()}.`);
     }

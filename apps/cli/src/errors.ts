@@ -38,6 +38,16 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   IMPORT_PASSWORD_REQUIRED: EXIT.auth,
   IMPORT_WRONG_PASSWORD: EXIT.auth,
   API_KEY_READ_ONLY: EXIT.auth,
+  ORG_NOT_FOUND: EXIT.notFound,
+  MEMBER_NOT_FOUND: EXIT.notFound,
+  ORG_EXISTS: EXIT.notFound,
+  VAULT_EXISTS: EXIT.notFound,
+  ORG_LIMIT_REACHED: EXIT.notFound,
+  ORG_LAST_OWNER: EXIT.notFound,
+  MEMBER_STATE_INVALID: EXIT.notFound,
+  KEY_VERSION_MISMATCH: EXIT.notFound,
+  VAULT_ACCESS_DENIED: EXIT.auth,
+  EMAIL_NOT_VERIFIED: EXIT.auth,
 };
 
 /** A CLI-level failure: one line for the user and an exit code. */

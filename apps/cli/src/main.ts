@@ -8,6 +8,7 @@ import { importCommand } from './commands/import.ts';
 import { itemCommands } from './commands/items.ts';
 import { mfaCommands } from './commands/mfa.ts';
 import { oauthCommands } from './commands/oauth.ts';
+import { orgCommands } from './commands/orgs.ts';
 import { statusCommands } from './commands/status.ts';
 import { SHELLS, type Shell, completionScript } from './completion.ts';
 import { CliContext, DEFAULT_SERVER, type GlobalOptions } from './context.ts';
@@ -63,6 +64,7 @@ Exit codes: 0 ok, 1 usage or validation error, 2 authentication failure, 3 not f
   accountCommands(program, context);
   adminCommands(program, context);
   oauthCommands(program, context);
+  orgCommands(program, context);
   statusCommands(program, context);
   program
     .command('completion')

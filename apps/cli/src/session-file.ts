@@ -106,6 +106,28 @@ export function removeVaultCache(env: NodeJS.ProcessEnv = process.env): void {
 }
 
 /**
+ * The member keys this device has seen (trust on first use, then pinned: a substituted key is refused), sealed by the
+ * SDK under a key derived from the account key (Vault.sealKeyPins).
+ */
+export function keyPinsPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(configDir(env), 'key-pins');
+}
+
+export function readKeyPins(env: NodeJS.ProcessEnv = process.env): string | null {
+  try {
+    const path = keyPinsPath(env);
+    if (statSync(path).size > 16 * 1024 * 1024) return null;
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+export function writeKeyPins(sealed: string, env: NodeJS.ProcessEnv = process.env): void {
+  writePrivate(keyPinsPath(env), sealed, env);
+}
+
+/**
  * The session file to write after this process refreshed its tokens: the file as it is on disk now with the new
  * tokens, if it still holds the session whose refresh token was `previousRefreshToken`; undefined (leave it alone)
  * if it is gone (logged out) or holds another session (logged in again). What else it holds now, such as a lock,
@@ -119,5 +141,6 @@ export function withRefreshedTokens(onDisk: SessionFile | undefined, previousRef
 /** Forgets the session and the offline copy that belongs with it. */
 export function removeSession(env: NodeJS.ProcessEnv = process.env): void {
   rmSync(sessionPath(env), { force: true });
+  rmSync(keyPinsPath(env), { force: true });
   removeVaultCache(env);
 }

@@ -63,7 +63,7 @@ describe('ww CLI end to end against a real server process', () => {
     expect(r.code, r.stderr).toBe(0);
     r = await unlocked(['list']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^NAME\s+TYPE\s+USERNAME\s+URL\s+ID/);
+    expect(r.stdout).toMatch(/^NAME\s+TYPE\s+USERNAME\s+URL\s+VAULT\s+ID/);
     expect(r.stdout).toMatch(/github\s+login\s+me\s+https:\/\/github\.com/);
     r = await unlocked(['list', '--json']);
     const list = JSON.parse(r.stdout) as { name: string }[];

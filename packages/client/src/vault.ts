@@ -1,6 +1,7 @@
 import {
   type AccountResponse,
   api,
+  DecryptionError,
   decryptItem,
   emptyAccountData,
   encryptItem,
@@ -10,6 +11,7 @@ import {
   MAX_BATCH_BYTES,
   MAX_BATCH_ITEMS,
   openAccountData,
+  type SharedItem,
   unlockAccountKey,
   unwrapVaultKey,
   WatchwordError,
@@ -17,6 +19,8 @@ import {
 import { type PasswordCheck, checkPassword } from './password-policy.ts';
 import type { Session } from './session.ts';
 import { type VaultSnapshot, openVaultSnapshot, sealVaultSnapshot } from './vault-cache.ts';
+import { KeyChangedError, KeyPins } from './sharing/pins.ts';
+import { type SharedVaultState, SharedKeyring } from './sharing/keyring.ts';
 
 /** A decrypted item as the SDK hands it out. */
 export interface VaultItem {
@@ -59,6 +63,11 @@ export class Vault {
   readonly #items = new Map<string, VaultItem>();
   #revision: number | undefined;
   #locked = false;
+  /** Shared vaults this member reaches (by id), with their key chains; filled by sync. */
+  readonly #shared = new Map<string, SharedVaultState>();
+  /** Shared vaults the last sync could not open (a key that changed, a grant that does not verify), by id. */
+  readonly #sharedProblems = new Map<string, Error>();
+  #keyring: SharedKeyring | undefined;
   /** When the copy this vault was opened from was saved, if it was opened without the server (openOffline). */
   readonly offlineSince: number | null;
 
@@ -171,6 +180,8 @@ export class Vault {
     this.#accountKey.fill(0);
     for (const key of this.#vaultKeys.values()) key.fill(0);
     this.#vaultKeys.clear();
+    for (const vault of this.#shared.values()) for (const key of vault.keys.values()) key.fill(0);
+    this.#shared.clear();
     this.#items.clear();
     this.#revision = undefined;
   }
@@ -196,20 +207,22 @@ export class Vault {
     return key;
   }
 
-  async #decrypt(item: Item): Promise<VaultItem | undefined> {
+  async #decrypt(item: Item | SharedItem): Promise<VaultItem | undefined> {
     if (item.purged || item.data === null) return undefined;
+    const keyVersion = 'keyVersion' in item ? item.keyVersion : undefined;
     const content = await decryptItem({
-      vaultKey: this.#vaultKey(item.vaultId),
+      vaultKey: keyVersion === undefined ? this.#vaultKey(item.vaultId) : this.#sharedKey(item.vaultId, keyVersion),
       userId: this.userId,
       vaultId: item.vaultId,
       itemId: item.id,
       revision: item.revision,
+      keyVersion,
       data: item.data,
     });
     return { id: item.id, vaultId: item.vaultId, revision: item.revision, deletedAt: item.deletedAt, createdAt: item.createdAt, updatedAt: item.updatedAt, content };
   }
 
-  async #remember(item: Item): Promise<VaultItem | undefined> {
+  async #remember(item: Item | SharedItem): Promise<VaultItem | undefined> {
     const decrypted = await this.#decrypt(item);
     if (decrypted) this.#items.set(item.id, decrypted);
     else this.#items.delete(item.id);
@@ -229,7 +242,167 @@ export class Vault {
       if (!(await this.#remember(item))) removed++;
     }
     this.#revision = response.revision;
-    return { revision: response.revision, full: response.full, changed: response.items.length - removed, removed };
+    const shared = await this.#syncShared();
+    return { revision: response.revision, full: response.full, changed: response.items.length - removed + shared.changed, removed: removed + shared.removed };
+  }
+
+  // ——— Shared vaults (issue 25) ———
+
+  /** The keys of sharing: own sharing keys (registered on first need), pinned member keys, vault key chains. */
+  get keyring(): SharedKeyring {
+    this.#assertUnlocked();
+    this.#keyring ??= new SharedKeyring(this.session, this.account, this.#accountKey, new KeyPins());
+    return this.#keyring;
+  }
+
+  /** Uses pins kept from an earlier session (KeyPins.open on what `sealKeyPins` returned), before the first sync. */
+  useKeyPins(pins: KeyPins): void {
+    this.#assertUnlocked();
+    this.#keyring = new SharedKeyring(this.session, this.account, this.#accountKey, pins);
+  }
+
+  /** Pins kept by `sealKeyPins` on this device; a blob that does not open (another account, changed) is ignored. */
+  async restoreKeyPins(sealed: string): Promise<void> {
+    this.#assertUnlocked();
+    try {
+      this.useKeyPins(await KeyPins.open(this.#accountKey, this.userId, sealed));
+    } catch {
+      // Unreadable pins only lose trust-on-first-use history: keys are then pinned again as they are seen.
+    }
+  }
+
+  /** The pinned member keys sealed for storage on this device (KeyPins.open reads them back). */
+  sealKeyPins(): Promise<string> {
+    return this.keyring.pins.seal(this.#accountKey, this.userId);
+  }
+
+  /**
+   * Shared vaults the last sync reached but could not open, with why: a member's key that changed (KeyChangedError),
+   * a grant whose signature or seal does not verify (DecryptionError), a granter whose keys are unknown. Their items
+   * are not shown.
+   */
+  sharedVaultProblems(): { vaultId: string; error: Error }[] {
+    return [...this.#sharedProblems].map(([vaultId, error]) => ({ vaultId, error }));
+  }
+
+  /** The shared vaults this member reaches (after a sync). */
+  sharedVaults(): SharedVaultState[] {
+    this.#assertUnlocked();
+    return [...this.#shared.values()];
+  }
+
+  sharedVault(vaultId: string): SharedVaultState {
+    const state = this.#shared.get(vaultId);
+    if (!state) throw new WatchwordError('VAULT_NOT_FOUND');
+    return state;
+  }
+
+  /** How a vault is labelled in lists: "Personal", or the shared vault's name. */
+  vaultName(vaultId: string): string {
+    if (this.account.vaults.some((v) => v.id === vaultId)) return 'Personal';
+    return this.#shared.get(vaultId)?.name ?? `vault ${vaultId.slice(0, 8)}`;
+  }
+
+  async #syncShared(): Promise<{ changed: number; removed: number }> {
+    const known = [...this.#shared.values()].map((v) => ({ vaultId: v.id, revision: v.revision }));
+    const response = await this.session.call(api.vaults.sync, { body: { known } });
+    let removed = 0;
+    for (const id of response.gone) removed += this.#dropShared(id);
+    const reached = new Set(response.vaults.map((v) => v.id));
+    // A vault named as known but neither listed nor gone cannot happen; a vault listed only now is new.
+    for (const id of [...this.#shared.keys()]) if (!reached.has(id)) removed += this.#dropShared(id);
+    this.#sharedProblems.clear();
+    const opened: typeof response.vaults = [];
+    for (const vault of response.vaults) {
+      const held = this.#shared.get(vault.id);
+      if (!held || !held.keys.has(vault.memberKeyVersion)) {
+        let opened: SharedVaultState;
+        try {
+          opened = await this.keyring.openVault(vault);
+        } catch (error) {
+          // One vault whose grant does not open must not hide the others: it is left out and reported (its items too).
+          const unopenable = error instanceof KeyChangedError || error instanceof DecryptionError || (error instanceof WatchwordError && error.code === 'USER_NOT_FOUND');
+          if (!unopenable) throw error;
+          this.#sharedProblems.set(vault.id, error);
+          if (held) removed += this.#dropShared(vault.id);
+          continue;
+        }
+        // Keys of older versions held before stay: items may still be sealed under them.
+        for (const [version, key] of held?.keys ?? []) if (!opened.keys.has(version)) opened.keys.set(version, key);
+        opened.revision = held?.revision ?? 0;
+        this.#shared.set(vault.id, opened);
+      }
+      const state = this.#shared.get(vault.id) as SharedVaultState;
+      state.keyVersion = vault.keyVersion;
+      state.access = vault.access;
+      state.name = await this.keyring.openName(vault.id, vault.encryptedName, state.keys);
+      opened.push(vault);
+    }
+    let changed = 0;
+    for (const item of response.items) {
+      if (!this.#shared.has(item.vaultId)) continue;
+      if (await this.#remember(item)) changed++;
+      else removed++;
+    }
+    for (const vault of opened) (this.#shared.get(vault.id) as SharedVaultState).revision = vault.revision;
+    // The answer lists every shared vault reached now: items of any other vault (e.g. from a cached copy made while a
+    // vault was still shared with this member) go.
+    const personal = new Set(this.account.vaults.map((v) => v.id));
+    for (const [id, item] of this.#items) {
+      if (!personal.has(item.vaultId) && !this.#shared.has(item.vaultId)) {
+        this.#items.delete(id);
+        removed++;
+      }
+    }
+    return { changed, removed };
+  }
+
+  #dropShared(vaultId: string): number {
+    const state = this.#shared.get(vaultId);
+    if (state) for (const key of state.keys.values()) key.fill(0);
+    this.#shared.delete(vaultId);
+    let removed = 0;
+    for (const [id, item] of this.#items) {
+      if (item.vaultId === vaultId) {
+        this.#items.delete(id);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  #sharedKey(vaultId: string, keyVersion: number): Uint8Array {
+    this.#assertUnlocked();
+    const key = this.#shared.get(vaultId)?.keys.get(keyVersion);
+    if (!key) throw new WatchwordError('VAULT_NOT_FOUND');
+    return key;
+  }
+
+  /** Where new content of `vaultId` is sealed: the personal key, or the shared vault's current key and its version. */
+  #target(vaultId: string): { key: Uint8Array; keyVersion: number | undefined } {
+    const shared = this.#shared.get(vaultId);
+    if (!shared) return { key: this.#vaultKey(vaultId), keyVersion: undefined };
+    return { key: this.#sharedKey(vaultId, shared.keyVersion), keyVersion: shared.keyVersion };
+  }
+
+  /**
+   * Moves an item to another vault (personal ↔ shared, shared ↔ shared): re-encrypted here under the target vault's
+   * key with a new id — the AAD binds vault and item id, so the server cannot put the old blob back unnoticed — and
+   * swapped on the server in one step. Returns the item in its new vault.
+   */
+  async move(id: string, vaultId: string): Promise<VaultItem> {
+    this.#assertOnline();
+    const current = this.#items.get(id) ?? (await this.get(id));
+    if (current.vaultId === vaultId) return current;
+    const target = this.#target(vaultId);
+    const newId = crypto.randomUUID();
+    const data = await encryptItem({ vaultKey: target.key, userId: this.userId, vaultId, itemId: newId, revision: 1, keyVersion: target.keyVersion, content: current.content });
+    const response = await this.session.call(api.vaults.moveItem, {
+      body: { from: { vaultId: current.vaultId, id, revision: current.revision }, to: { vaultId, id: newId, ...(target.keyVersion === undefined ? {} : { keyVersion: target.keyVersion }), data } },
+    });
+    this.#items.delete(id);
+    const moved = response.keyVersion === null ? response.item : { ...response.item, keyVersion: response.keyVersion };
+    return (await this.#remember(moved)) as VaultItem;
   }
 
   /** Every item (trash included unless asked otherwise), after a sync. */
@@ -249,7 +422,11 @@ export class Vault {
       if (!cached) throw new WatchwordError('ITEM_NOT_FOUND');
       return cached;
     }
-    const response = await this.session.call(api.items.get, { params: { id } });
+    const held = this.#items.get(id);
+    const response =
+      held && this.#shared.has(held.vaultId)
+        ? await this.session.call(api.vaults.getItem, { params: { vaultId: held.vaultId, id } })
+        : await this.session.call(api.items.get, { params: { id } });
     const item = await this.#remember(response.item);
     if (!item) throw new WatchwordError('ITEM_NOT_FOUND');
     return item;
@@ -259,8 +436,12 @@ export class Vault {
     this.#assertOnline();
     const vaultId = options.vaultId ?? this.personalVaultId;
     const id = crypto.randomUUID();
-    const data = await encryptItem({ vaultKey: this.#vaultKey(vaultId), userId: this.userId, vaultId, itemId: id, revision: 1, content });
-    const response = await this.session.call(api.items.create, { body: { id, vaultId, data } });
+    const target = this.#target(vaultId);
+    const data = await encryptItem({ vaultKey: target.key, userId: this.userId, vaultId, itemId: id, revision: 1, keyVersion: target.keyVersion, content });
+    const response =
+      target.keyVersion === undefined
+        ? await this.session.call(api.items.create, { body: { id, vaultId, data } })
+        : await this.session.call(api.vaults.createItem, { params: { vaultId }, body: { id, keyVersion: target.keyVersion, data } });
     return (await this.#remember(response.item)) as VaultItem;
   }
 
@@ -276,6 +457,7 @@ export class Vault {
   ): Promise<VaultItem[]> {
     this.#assertOnline();
     const vaultId = options.vaultId ?? this.personalVaultId;
+    if (this.#shared.has(vaultId)) throw new WatchwordError('VALIDATION_FAILED', { message: 'imports go into the personal vault; move items to a shared vault afterwards', details: { field: 'vaultId' } });
     // The key is made into a CryptoKey once for the whole import, not once per item.
     const key = await importAesKey(this.#vaultKey(vaultId));
     const added: VaultItem[] = [];
@@ -321,26 +503,40 @@ export class Vault {
     this.#assertOnline();
     const current = this.#items.get(id);
     const vaultId = current?.vaultId ?? (await this.get(id)).vaultId;
-    const data = await encryptItem({ vaultKey: this.#vaultKey(vaultId), userId: this.userId, vaultId, itemId: id, revision: baseRevision + 1, content });
-    const response = await this.session.call(api.items.update, { params: { id }, body: { revision: baseRevision, data } });
+    const target = this.#target(vaultId);
+    const data = await encryptItem({ vaultKey: target.key, userId: this.userId, vaultId, itemId: id, revision: baseRevision + 1, keyVersion: target.keyVersion, content });
+    const response =
+      target.keyVersion === undefined
+        ? await this.session.call(api.items.update, { params: { id }, body: { revision: baseRevision, data } })
+        : await this.session.call(api.vaults.updateItem, { params: { vaultId, id }, body: { revision: baseRevision, keyVersion: target.keyVersion, data } });
     return (await this.#remember(response.item)) as VaultItem;
+  }
+
+  /** The shared vault an item held here belongs to, if any. */
+  #sharedVaultOf(id: string): string | undefined {
+    const vaultId = this.#items.get(id)?.vaultId;
+    return vaultId !== undefined && this.#shared.has(vaultId) ? vaultId : undefined;
   }
 
   async trash(id: string): Promise<VaultItem> {
     this.#assertOnline();
-    const response = await this.session.call(api.items.remove, { params: { id } });
+    const shared = this.#sharedVaultOf(id);
+    const response = shared ? await this.session.call(api.vaults.removeItem, { params: { vaultId: shared, id } }) : await this.session.call(api.items.remove, { params: { id } });
     return (await this.#remember(response.item)) as VaultItem;
   }
 
   async restore(id: string): Promise<VaultItem> {
     this.#assertOnline();
-    const response = await this.session.call(api.items.restore, { params: { id } });
+    const shared = this.#sharedVaultOf(id);
+    const response = shared ? await this.session.call(api.vaults.restoreItem, { params: { vaultId: shared, id } }) : await this.session.call(api.items.restore, { params: { id } });
     return (await this.#remember(response.item)) as VaultItem;
   }
 
   async purge(id: string): Promise<void> {
     this.#assertOnline();
-    await this.session.call(api.items.remove, { params: { id },  query: { purge: 'true' } });
+    const shared = this.#sharedVaultOf(id);
+    if (shared) await this.session.call(api.vaults.removeItem, { params: { vaultId: shared, id }, query: { purge: 'true' } });
+    else await this.session.call(api.items.remove, { params: { id }, query: { purge: 'true' } });
     this.#items.delete(id);
   }
 

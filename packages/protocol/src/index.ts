@@ -16,3 +16,8 @@ export * from './totp.ts';
 export * from './permissions.ts';
 export * from './hosts.ts';
 export * from './routes/index.ts';
+export * from './sharing/hpke.ts';
+export * from './sharing/identity.ts';
+export * from './sharing/vault-key-grant.ts';
+export * from './sharing/own-keys.ts';
+export * from './sharing/vault-name.ts';

@@ -147,16 +147,25 @@ export function validateItemContent(value: unknown): ItemContent {
 interface ItemSlot {
   /** The vault key: its 32 bytes, or the AES-GCM CryptoKey made from them once (for many items in a row). */
   vaultKey: Uint8Array | CryptoKey;
+  /** The account whose personal vault holds the item; not part of a shared vault's AAD (every member reads it). */
   userId: string;
   vaultId: string;
   itemId: string;
   revision: number;
+  /**
+   * The version of a shared vault's key the item is sealed under; absent for a personal vault's item. With it, the
+   * AAD is the shared-vault form below.
+   */
+  keyVersion?: number | undefined;
 }
 
 /**
- * Validates and encrypts an item for one slot. The AAD binds user, vault, item id and
- * revision — `"watchword/v1/item\0" userId "\0" vaultId "\0" itemId "\0" revision` —
- * so the server cannot move a blob to another item or replay an old revision.
+ * Validates and encrypts an item for one slot. The AAD binds the slot, so the server cannot move a blob to another
+ * item or vault (or back to the vault it was moved from) or replay an old revision:
+ * - personal vault: `"watchword/v1/item\0" userId "\0" vaultId "\0" itemId "\0" revision` (unchanged since v1);
+ * - shared vault: `"watchword/v1/shared-item\0" vaultId "\0" keyVersion "\0" itemId "\0" revision` — every member
+ *   reads it, so no user id; the key version says which of the vault's keys seals it, and a blob relabelled with
+ *   another version does not open.
  */
 export async function encryptItem(input: ItemSlot & { content: ItemContent }): Promise<string> {
   const content = validateItemContent(input.content);
@@ -185,7 +194,11 @@ export async function decryptItem(input: ItemSlot & { data: string }): Promise<I
 
 const aesKey = (key: Uint8Array | CryptoKey): Promise<CryptoKey> => (key instanceof Uint8Array ? importAesKey(key) : Promise.resolve(key));
 
-function itemAad({ userId, vaultId, itemId, revision }: ItemSlot): Uint8Array<ArrayBuffer> {
+function itemAad({ userId, vaultId, itemId, revision, keyVersion }: ItemSlot): Uint8Array<ArrayBuffer> {
   if (!Number.isSafeInteger(revision) || revision < 0) throw new RangeError('revision must be a non-negative integer');
+  if (keyVersion !== undefined) {
+    if (!Number.isSafeInteger(keyVersion) || keyVersion < 1) throw new RangeError('keyVersion must be a positive integer');
+    return buildAad('watchword/v1/shared-item', vaultId, String(keyVersion), itemId, String(revision));
+  }
   return buildAad('watchword/v1/item', userId, vaultId, itemId, String(revision));
 }

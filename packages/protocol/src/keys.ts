@@ -260,7 +260,8 @@ async function deriveRecoveryVerifier(recoveryKey: Uint8Array, userId: string, s
   return toBase64Url(await hkdfSha256(recoveryKey, salt, concatBytes(utf8(INFO.recoveryVerifier), userIdBytes(userId)), 32));
 }
 
-async function accountWrappingKey(accountKey: Uint8Array): Promise<CryptoKey> {
+/** HKDF-SHA-256(accountKey, "", "watchword/v1/account-key/wrap"): the key every account-held wrap is sealed under. @internal */
+export async function accountWrappingKey(accountKey: Uint8Array): Promise<CryptoKey> {
   if (accountKey.length !== SYMMETRIC_KEY_LENGTH) throw new RangeError('an account key is 32 bytes');
   return hkdfSha256AesKey(accountKey, EMPTY, utf8(INFO.accountWrap));
 }

@@ -143,3 +143,31 @@ describe('encryptItem / decryptItem', () => {
     await expect(encryptItem({ ...slot, revision: -1, content })).rejects.toThrow(RangeError);
   });
 });
+
+describe('shared-vault items: the AAD binds vault id and key version, not the author', () => {
+  const key = randomBytes(32);
+  const slot = { vaultKey: key, userId: USER, vaultId: VAULT, itemId: ITEM, revision: 3, keyVersion: 2 };
+
+  it('is sealed with the shared-item AAD, which another member (another user id) opens', async () => {
+    const data = await encryptItem({ ...slot, content });
+    const aesKey = await importAesKey(key);
+    // The documented format, built by hand: "watchword/v1/shared-item" vaultId keyVersion itemId revision.
+    const byHand = await sealBytes(aesKey, utf8(JSON.stringify(content)), buildAad('watchword/v1/shared-item', VAULT, '2', ITEM, '3'));
+    expect(await decryptItem({ ...slot, data: byHand })).toEqual(content);
+    expect(await decryptItem({ ...slot, userId: OTHER, data })).toEqual(content);
+  });
+
+  it('refuses the blob under another key version, in another vault, or read as a personal item', async () => {
+    const data = await encryptItem({ ...slot, content });
+    await expect(decryptItem({ ...slot, keyVersion: 1, data })).rejects.toBeInstanceOf(DecryptionError);
+    await expect(decryptItem({ ...slot, vaultId: OTHER, data })).rejects.toBeInstanceOf(DecryptionError);
+    await expect(decryptItem({ ...slot, keyVersion: undefined, data })).rejects.toBeInstanceOf(DecryptionError);
+    // …and a personal item's blob moved into a shared vault slot (same key, same ids) does not open either.
+    const personal = await encryptItem({ ...slot, keyVersion: undefined, content });
+    await expect(decryptItem({ ...slot, data: personal })).rejects.toBeInstanceOf(DecryptionError);
+  });
+
+  it('refuses a key version that is not a positive integer', async () => {
+    await expect(encryptItem({ ...slot, keyVersion: 0, content })).rejects.toThrow(RangeError);
+  });
+});

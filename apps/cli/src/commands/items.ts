@@ -209,22 +209,36 @@ function summary(item: VaultItem) {
   };
 }
 
-function listAction(ctx: CliContext, items: VaultItem[]): void {
-  if (ctx.json) return ctx.out(JSON.stringify(items.map((i) => ({ ...summary(i), revision: i.revision }))));
+function listAction(ctx: CliContext, items: VaultItem[], vault: Vault): void {
+  for (const { vaultId, error } of vault.sharedVaultProblems()) ctx.info(`Warning: shared vault ${vaultId} is not shown: ${error.message}`);
+  if (ctx.json) return ctx.out(JSON.stringify(items.map((i) => ({ ...summary(i), revision: i.revision, vaultId: i.vaultId, vault: vault.vaultName(i.vaultId) }))));
   if (items.length === 0) return ctx.info('No items.');
-  ctx.out(renderTable(['NAME', 'TYPE', 'USERNAME', 'URL', 'ID'], items.map((i) => {
+  ctx.out(renderTable(['NAME', 'TYPE', 'USERNAME', 'URL', 'VAULT', 'ID'], items.map((i) => {
     const s = summary(i);
-    return [s.name, s.type, s.username, s.url, s.id.slice(0, 8)];
+    return [s.name, s.type, s.username, s.url, vault.vaultName(i.vaultId), s.id.slice(0, 8)];
   })));
 }
 
+/** The vault named by --vault: "personal", or a shared vault's name or id. */
+export async function vaultIdByName(vault: Vault, name: string): Promise<string> {
+  if (name.toLowerCase() === 'personal') return vault.personalVaultId;
+  await vault.sync();
+  const matches = vault.sharedVaults().filter((v) => v.id === name || v.name?.toLowerCase() === name.toLowerCase());
+  if (matches.length === 0) throw new CliError(`no vault named "${name}" (ww vault list shows them)`, EXIT.notFound);
+  if (matches.length > 1) throw new CliError(`more than one vault is named "${name}": give its id`, EXIT.usage);
+  return (matches[0] as { id: string }).id;
+}
+
 export function itemCommands(program: Command, context: Ctx): void {
-  itemOptions(program.command('add').description('add an item (encrypted before it leaves this machine)')).action(async (opts: ItemOptions, cmd: Command) => {
+  itemOptions(program.command('add').description('add an item (encrypted before it leaves this machine)'))
+    .option('--vault <name>', 'add it to this vault: "personal" (the default) or a shared vault\'s name or id')
+    .action(async (opts: ItemOptions & { vault?: string }, cmd: Command) => {
     const ctx = context(cmd);
     if (!opts.name) throw new CliError('an item needs --name', EXIT.usage);
     const vault = await ctx.vault();
     const { content, generated } = applyOptions({ type: opts.type ?? 'login', name: opts.name, fields: [] }, opts);
-    const item = await vault.add(content);
+    const vaultId = opts.vault === undefined ? undefined : await vaultIdByName(vault, opts.vault);
+    const item = await vault.add(content, vaultId === undefined ? {} : { vaultId });
     if (ctx.json) return ctx.out(JSON.stringify({ ...summary(item), revision: item.revision }));
     ctx.info(`Added "${item.content.name}" (${item.id}).${generated ? ' Generated a password: `ww get <name> --field password` shows it.' : ''}`);
   });
@@ -243,7 +257,7 @@ export function itemCommands(program: Command, context: Ctx): void {
       const vault = await ctx.vault();
       const items = await vault.list({ trash: opts.trash ? 'only' : 'exclude' });
       ctx.noteSync(vault);
-      listAction(ctx, filterItems(items, opts));
+      listAction(ctx, filterItems(items, opts), vault);
     });
 
   program
@@ -251,7 +265,22 @@ export function itemCommands(program: Command, context: Ctx): void {
     .description('list the items in the trash')
     .action(async (_opts: unknown, cmd: Command) => {
       const ctx = context(cmd);
-      listAction(ctx, await (await ctx.vault()).list({ trash: 'only' }));
+      const vault = await ctx.vault();
+      listAction(ctx, await vault.list({ trash: 'only' }), vault);
+    });
+
+  program
+    .command('move <item>')
+    .description('move an item (by name or id) to another vault, re-encrypted under its key')
+    .requiredOption('--vault <name>', '"personal" or a shared vault\'s name or id')
+    .action(async (query: string, opts: { vault: string }, cmd: Command) => {
+      const ctx = context(cmd);
+      const vault = await ctx.vault();
+      const item = await findItem(vault, query, 'exclude');
+      const vaultId = await vaultIdByName(vault, opts.vault);
+      const moved = await vault.move(item.id, vaultId);
+      if (ctx.json) return ctx.out(JSON.stringify({ ...summary(moved), revision: moved.revision, vaultId: moved.vaultId, vault: vault.vaultName(moved.vaultId) }));
+      ctx.info(`Moved "${moved.content.name}" to ${vault.vaultName(moved.vaultId)} (now ${moved.id}).`);
     });
 
   program
