@@ -7,6 +7,7 @@ export * from './recovery-key.ts';
 export * from './keys.ts';
 export * from './account-data.ts';
 export * from './items.ts';
+export * from './item-shape.ts';
 export * from './opaque.ts';
 export * from './password-generator.ts';
 export * from './api/index.ts';
