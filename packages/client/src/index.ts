@@ -4,6 +4,7 @@ export { AccountSecurity, changePassword, proveMasterPassword, reauthenticate, r
 export { Session, toStoredTokens, type StoredSession, type StoredTokens } from './session.ts';
 export { SealedResumeError, type SealedAccountKey } from './resume.ts';
 export { Vault, type VaultItem, type SyncResult } from './vault.ts';
+export { decryptBatch, DECRYPT_CHUNK, type Decrypted } from './decrypt-batch.ts';
 export { LocalUnlockError, type LocalUnlockRecord } from './local-unlock.ts';
 export { VaultCacheError, MAX_VAULT_CACHE_LENGTH, type VaultSnapshot } from './vault-cache.ts';
 export { WatchwordClient } from './client.ts';

@@ -14,6 +14,7 @@ import {
   unwrapVaultKey,
   WatchwordError,
 } from '@watchword/protocol';
+import { decryptBatch } from './decrypt-batch.ts';
 import { type PasswordCheck, checkPassword } from './password-policy.ts';
 import type { Session } from './session.ts';
 import { type VaultSnapshot, openVaultSnapshot, sealVaultSnapshot } from './vault-cache.ts';
@@ -207,10 +208,16 @@ export class Vault {
     const response = await this.session.call(api.items.list, {
       query: { since: this.#revision === undefined ? undefined : String(this.#revision) },
     });
+    // Decrypted as one batch (decrypt-batch.ts) before anything is changed: an item that does not open leaves the
+    // local copy as it was.
+    const decrypted = await decryptBatch(response.items, this.userId, (vaultId) => this.#vaultKey(vaultId));
     if (response.full) this.#items.clear();
     let removed = 0;
-    for (const item of response.items) {
-      if (!(await this.#remember(item))) removed++;
+    for (const { item, content } of decrypted) {
+      if (content === undefined) {
+        this.#items.delete(item.id);
+        removed++;
+      } else this.#rememberSent(item, content);
     }
     this.#revision = response.revision;
     return { revision: response.revision, full: response.full, changed: response.items.length - removed, removed };
@@ -291,6 +298,7 @@ export class Vault {
     return added;
   }
 
+  /** Remembers an item whose content is known: sent by this vault, or decrypted already. */
   #rememberSent(item: Item, content: ItemContent): VaultItem {
     const remembered: VaultItem = { id: item.id, vaultId: item.vaultId, revision: item.revision, deletedAt: item.deletedAt, createdAt: item.createdAt, updatedAt: item.updatedAt, content };
     this.#items.set(item.id, remembered);
