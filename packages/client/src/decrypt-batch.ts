@@ -1,4 +1,4 @@
-import { type Item, type ItemContent, decryptItem, importAesKey, isItemContentShape } from '@watchword/protocol';
+import { type Item, type ItemContent, decryptItem, importAesKey } from '@watchword/protocol';
 
 /** How many items are decrypted at once: enough to keep WebCrypto's queue full, few enough to bound what is in flight. */
 export const DECRYPT_CHUNK = 512;
@@ -9,7 +9,8 @@ export type Decrypted = { item: Item; content: ItemContent } | { item: Item; con
 /**
  * Decrypts many items of a sync in a batch (docs/performance.md, "client decrypt"): each vault key is made into a
  * CryptoKey once for the whole batch, the items of a chunk are decrypted concurrently rather than one await after
- * another, and what comes out is checked with `isItemContentShape` (the schema's rules by hand) instead of TypeBox.
+ * another, and what comes out is checked by validateItemContent's fast path (the schema's rules by hand, item-shape.ts)
+ * rather than by TypeBox.
  * The first item that does not open or does not check rejects the whole batch, as one sequential sync would.
  * `vaultKey` throws for a vault this account has no key for (VAULT_NOT_FOUND).
  */
@@ -37,7 +38,6 @@ export async function decryptBatch(items: readonly Item[], userId: string, vault
             itemId: item.id,
             revision: item.revision,
             data: item.data,
-            check: isItemContentShape,
           });
           return { item, content };
         }),

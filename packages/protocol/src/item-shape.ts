@@ -1,4 +1,5 @@
-import { type ItemContent, MAX_FOLDER_CHARS, MAX_FOLDER_DEPTH } from './items.ts';
+import { MAX_FOLDER_CHARS, MAX_FOLDER_DEPTH } from './item-limits.ts';
+import type { ItemContent } from './items.ts';
 
 /**
  * The same rules as `ItemContentSchema` (items.ts), checked by hand: the check a client runs on every item it decrypts
