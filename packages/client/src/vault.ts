@@ -257,9 +257,11 @@ export class Vault {
 
   /**
    * Adds many items (an import): encrypted here, sent in batches of at most MAX_BATCH_ITEMS items and MAX_BATCH_BYTES
-   * of body; each batch is all or nothing. `onProgress` is called after each batch with the number stored so far, and
-   * `onStored` with that batch's items, so a caller can undo what a later failure leaves behind. The stored items are
-   * remembered with the content they were sent with: nothing just encrypted here is decrypted again.
+   * of body, up to ADD_MANY_IN_FLIGHT batches at once while the next are encrypted; each batch is all or nothing.
+   * `onProgress` is called after each batch with the number stored so far, and `onStored` with that batch's items, so
+   * a caller can undo what a later failure leaves behind: after a failure no new batch starts, and the call throws only
+   * once those already sent have answered (and been reported). The stored items are remembered with the content they
+   * were sent with: nothing just encrypted here is decrypted again. Returns the stored items in the order given.
    */
   async addMany(
     contents: ItemContent[],
@@ -269,33 +271,52 @@ export class Vault {
     const vaultId = options.vaultId ?? this.personalVaultId;
     // The key is made into a CryptoKey once for the whole import, not once per item.
     const key = await importAesKey(this.#vaultKey(vaultId));
-    const added: VaultItem[] = [];
-    for (let start = 0; start < contents.length; start += MAX_BATCH_ITEMS) {
-      const chunk = contents.slice(start, start + MAX_BATCH_ITEMS);
-      const sent = new Map<string, { content: ItemContent; data: string }>();
-      const items = await Promise.all(
-        chunk.map(async (content) => {
-          const id = crypto.randomUUID();
-          const data = await encryptItem({ vaultKey: key, userId: this.userId, vaultId, itemId: id, revision: 1, content });
-          sent.set(id, { content, data });
-          return { id, vaultId, data };
-        }),
-      );
-      for (const batch of bySize(items, MAX_BATCH_BYTES)) {
-        const response = await this.session.call(api.items.createMany, { body: { items: batch } });
-        const stored: VaultItem[] = [];
-        for (const item of response.items) {
-          const mine = sent.get(item.id);
-          // The server echoes the ciphertext it stored: when it is byte for byte what was sent, its content is known.
-          const remembered = mine !== undefined && item.data === mine.data ? this.#rememberSent(item, mine.content) : await this.#remember(item);
-          if (remembered) stored.push(remembered);
-        }
-        added.push(...stored);
-        options.onStored?.(stored);
-        options.onProgress?.(added.length, contents.length);
+    const results: VaultItem[][] = [];
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    let done = 0;
+    const send = async (batch: { id: string; vaultId: string; data: string }[], sent: Map<string, { content: ItemContent; data: string }>, slot: number): Promise<void> => {
+      const response = await this.session.call(api.items.createMany, { body: { items: batch } });
+      const stored: VaultItem[] = [];
+      for (const item of response.items) {
+        const mine = sent.get(item.id);
+        // The server echoes the ciphertext it stored: when it is byte for byte what was sent, its content is known.
+        const remembered = mine !== undefined && item.data === mine.data ? this.#rememberSent(item, mine.content) : await this.#remember(item);
+        if (remembered) stored.push(remembered);
       }
+      results[slot] = stored;
+      done += stored.length;
+      options.onStored?.(stored);
+      options.onProgress?.(done, contents.length);
+    };
+    try {
+      for (let start = 0; start < contents.length && failure === undefined; start += MAX_BATCH_ITEMS) {
+        const chunk = contents.slice(start, start + MAX_BATCH_ITEMS);
+        const sent = new Map<string, { content: ItemContent; data: string }>();
+        const items = await Promise.all(
+          chunk.map(async (content) => {
+            const id = crypto.randomUUID();
+            const data = await encryptItem({ vaultKey: key, userId: this.userId, vaultId, itemId: id, revision: 1, content });
+            sent.set(id, { content, data });
+            return { id, vaultId, data };
+          }),
+        );
+        for (const batch of bySize(items, MAX_BATCH_BYTES)) {
+          if (failure !== undefined) break;
+          const request: Promise<void> = send(batch, sent, results.push([]) - 1)
+            .catch((error: unknown) => void (failure ??= { error }))
+            .finally(() => inFlight.delete(request));
+          inFlight.add(request);
+          if (inFlight.size >= ADD_MANY_IN_FLIGHT) await Promise.race(inFlight);
+        }
+      }
+    } catch (error) {
+      // An item that does not encrypt (VALIDATION_FAILED): nothing more is sent, and what was sent still answers.
+      failure ??= { error };
     }
-    return added;
+    await Promise.all(inFlight);
+    if (failure !== undefined) throw failure.error;
+    return results.flat();
   }
 
   /** Remembers an item whose content is known: sent by this vault, or decrypted already. */
@@ -336,6 +357,12 @@ export class Vault {
     this.#items.delete(id);
   }
 }
+
+/**
+ * How many batches addMany has on the wire at once: enough to overlap encryption here with the server's work and the
+ * round trips, few enough that one import never holds more than a few MAX_BATCH_BYTES bodies in the server's memory.
+ */
+export const ADD_MANY_IN_FLIGHT = 3;
 
 /**
  * Splits `items` into runs whose request body `{"items":[…]}` stays within `limit` bytes, in order. The items are
