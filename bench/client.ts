@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { startServer } from './lib/processes.ts';
 import { type ClientRow, formatClientRows, measureCliStart, measureClient } from './lib/client-bench.ts';
 import { SERVER_BUNDLE, ensureServerBuild } from '../scripts/ensure-server-build.ts';
+import { ensureCliBuild } from '../scripts/ensure-cli-build.ts';
 
 const quick = process.argv.includes('--quick');
 const sizes = process.argv.find((a) => a.startsWith('--sizes='))?.slice(8).split(',').map(Number) ?? (quick ? [1_000, 2_000] : [10_000, 50_000]);
@@ -13,6 +14,7 @@ const runs = quick ? 2 : 5;
 const log = (msg: string) => process.stderr.write(`bench:client: ${msg}\n`);
 
 await ensureServerBuild();
+await ensureCliBuild();
 const dataDir = mkdtempSync(join(tmpdir(), 'ww-bench-client-'));
 const server = await startServer(SERVER_BUNDLE, ['serve'], {
   DATA_DIR: dataDir,

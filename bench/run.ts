@@ -13,6 +13,7 @@ import { type TargetCheck, checkTargets, formatTargets } from './lib/targets.ts'
 import { againstBaseline, chooseBaseline } from './lib/baseline.ts';
 import { bulkImport } from './lib/import-bench.ts';
 import { SERVER_BUNDLE, ensureServerBuild } from '../scripts/ensure-server-build.ts';
+import { ensureCliBuild } from '../scripts/ensure-cli-build.ts';
 import { deleteRedisKeysWithPrefix } from '@watchword/testkit';
 
 const quick = process.argv.includes('--quick');
@@ -26,6 +27,8 @@ const SYNC_SMALL = quick ? 100 : 1_000;
 const SYNC_LARGE = quick ? 500 : 10_000;
 // The server as `npm start` runs it: the bundle (scripts/ensure-server-build.ts), built first if stale.
 await ensureServerBuild();
+// The CLI as `ww` runs it once `npm run build:cli` has bundled it (scripts/ensure-cli-build.ts).
+await ensureCliBuild();
 const MAIN = SERVER_BUNDLE;
 const LOAD = join(import.meta.dirname, 'load-worker.ts');
 const DRIVER = join(import.meta.dirname, 'driver-worker.ts');
