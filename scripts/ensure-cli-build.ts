@@ -1,11 +1,11 @@
 /**
- * Bundles the CLI (apps/cli/src/main.ts with the SDK and protocol packages it imports) into apps/cli/dist/ww.mjs
+ * Bundles the CLI (apps/cli/src/main.ts with the SDK and protocol packages it imports) into apps/cli/dist/main.mjs
  * when the bundle is missing or older than its sources: `npm run build:cli`, and the benchmark before it times `ww`.
  *
- * Why: `ww` is started for every command, and from the sources a start loads ~400 modules (TypeBox alone ~75 ms of
- * them); one bundle loaded in the launcher's own process starts in about half the time (docs/performance.md, "CLI
- * start"). apps/cli/bin/ww.mjs runs the bundle only while it is newer than every source, and the sources otherwise,
- * so a stale bundle is never run. The CLI's tests run the sources.
+ * Why: `ww` is started for every command, and from the sources a start loads ~900 modules (TypeBox alone ~75 ms of
+ * them) in a second Node process; the bundle, imported in the first one, starts in about half the time
+ * (docs/performance.md, "Large vaults, client side"). apps/cli/bin/ww.mjs runs the bundle only while it is newer than
+ * every source, and the sources otherwise, so a stale bundle is never run. The CLI's tests run the sources.
  */
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `ww` — runs the CLI under a Node that can run it (see scripts/launch.mjs). When apps/cli/dist/main.mjs (the bundle
 // of `npm run build:cli`, scripts/ensure-cli-build.ts) is newer than every source it is made from, it runs in this
-// process: one Node start and one file instead of two starts and ~400 modules (docs/performance.md, "CLI start").
+// process: one Node start and one bundle instead of two starts and ~900 modules (docs/performance.md, "Large vaults,
+// client side").
 // Otherwise — no bundle, a stale one, or a Node too old — the sources run through the launcher, as before.
 // Plain JavaScript with no dependencies on purpose: it must run on any old Node.
 import { existsSync, readdirSync, statSync } from 'node:fs';
