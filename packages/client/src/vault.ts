@@ -48,8 +48,8 @@ export class Vault {
   readonly #vaultKeys: Map<string, Uint8Array>;
   readonly #items = new Map<string, VaultItem>();
   #revision: number | undefined;
-  /** The revision of the copy this vault was seeded from (restoreSnapshot / openOffline), if any. */
-  #restoredRevision: number | undefined;
+  /** The revision and the account (as JSON) of the copy this vault was seeded from (restoreSnapshot / openOffline). */
+  #restored: { revision: number; account: string } | undefined;
   #locked = false;
   /** When the copy this vault was opened from was saved, if it was opened without the server (openOffline). */
   readonly offlineSince: number | null;
@@ -85,17 +85,19 @@ export class Vault {
     this.#items.clear();
     for (const item of snapshot.items) this.#items.set(item.id, item);
     this.#revision = snapshot.revision;
-    this.#restoredRevision = snapshot.revision;
+    this.#restored = { revision: snapshot.revision, account: JSON.stringify(snapshot.account) };
   }
 
   /**
-   * Whether the server has reported nothing new since the copy this vault was restored from: sealing again would store
-   * a copy that a delta sync brings up to date no better than the one already stored (changes made here without a sync
-   * since have a higher revision, so the next delta from the copy's revision brings them too). A caller that keeps a
-   * copy (the CLI) skips rewriting it then.
+   * Whether the server has reported nothing new since the copy this vault was restored from — the same sync revision
+   * and the same account (its vaults and wrapped keys) — so that sealing again would store a copy that a delta sync
+   * brings up to date no better than the one already stored (changes made here without a sync since have a higher
+   * revision, so the next delta from the copy's revision brings them too). A caller that keeps a copy (the CLI) skips
+   * rewriting it then.
    */
   get unchangedSinceRestore(): boolean {
-    return this.#revision !== undefined && this.#revision === this.#restoredRevision;
+    const restored = this.#restored;
+    return restored !== undefined && this.#revision === restored.revision && JSON.stringify(this.account) === restored.account;
   }
 
   /**
