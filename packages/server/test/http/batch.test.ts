@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADD_MANY_IN_FLIGHT, WatchwordClient, type Vault, type VaultItem } from '@watchword/client';
-import { MAX_BATCH_BYTES } from '@watchword/protocol';
+import { DecryptionError, MAX_BATCH_BYTES, importAesKey, sealBytes, utf8 } from '@watchword/protocol';
 import { createTestApp, type TestApp } from '@watchword/testkit/app';
 
 describe('bulk import: POST /api/v1/items/batch', () => {
@@ -75,6 +75,27 @@ describe('bulk import: POST /api/v1/items/batch', () => {
     // The failure stopped the import: at most the batches already on the wire besides the failed one were stored.
     expect(stored.length).toBeLessThanOrEqual((ADD_MANY_IN_FLIGHT) * 500);
     expect(batches).toBeLessThan(10);
+  });
+
+  it('a sync whose answer holds an item that does not open throws and leaves the local copy and its revision as they were', async () => {
+    await client().register({ email: 'tamper@example.com', password: 'tamper passphrase' });
+    const v = await client().login({ email: 'tamper@example.com', password: 'tamper passphrase' });
+    await v.addMany(Array.from({ length: 3 }, (_, i) => ({ type: 'note' as const, name: `kept ${i}`, fields: [] })));
+    const revision = (await v.sync()).revision;
+    // A blob this account's keys do not open, stored as the server would store anything it is sent.
+    const foreignKey = await importAesKey(crypto.getRandomValues(new Uint8Array(32)));
+    const bad = { id: crypto.randomUUID(), vaultId: v.personalVaultId, data: await sealBytes(foreignKey, utf8('{}'), utf8('x')) };
+    const headers = { authorization: `Bearer ${v.session.tokens.accessToken}`, 'content-type': 'application/json' };
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/items', headers, payload: bad })).statusCode).toBe(201);
+    await expect(v.sync()).rejects.toBeInstanceOf(DecryptionError);
+    const auth = { authorization: headers.authorization };
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/v1/items/${bad.id}?purge=true`, headers: auth })).statusCode).toBe(200);
+    const sent = t.requests.length;
+    // The next sync is still a delta from the revision before the failure, and the copy still holds the three items.
+    const next = await v.sync();
+    expect(t.requests.slice(sent).some((r) => r.url.endsWith(`/api/v1/items?since=${revision}`))).toBe(true);
+    expect(next.full).toBe(false);
+    expect((await v.list()).map((i) => i.content.name).sort()).toEqual(['kept 0', 'kept 1', 'kept 2']);
   });
 
   it('refuses duplicates, foreign vaults, taken ids and oversized batches, changing nothing', async () => {
