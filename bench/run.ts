@@ -12,7 +12,9 @@ import { pinned, runWorker, startServer, type Server, withCpu } from './lib/proc
 import { type TargetCheck, checkTargets, formatTargets } from './lib/targets.ts';
 import { againstBaseline, chooseBaseline } from './lib/baseline.ts';
 import { bulkImport } from './lib/import-bench.ts';
+import { type ClientRow, formatClientRows, measureCliStart, measureClient } from './lib/client-bench.ts';
 import { SERVER_BUNDLE, ensureServerBuild } from '../scripts/ensure-server-build.ts';
+import { ensureCliBuild } from '../scripts/ensure-cli-build.ts';
 import { deleteRedisKeysWithPrefix } from '@watchword/testkit';
 
 const quick = process.argv.includes('--quick');
@@ -24,8 +26,13 @@ const D = quick ? 1 : 8; // seconds per throughput scenario
 const CONNECTIONS = 16;
 const SYNC_SMALL = quick ? 100 : 1_000;
 const SYNC_LARGE = quick ? 500 : 10_000;
+/** Large vaults, client side (bench/lib/client-bench.ts): on SQLite, in a full run unless `--no-client`; `npm run bench:client` runs them alone. */
+const CLIENT_SIZES = quick || process.argv.includes('--no-client') ? [] : [10_000, 50_000];
+const clientRows: ClientRow[] = [];
 // The server as `npm start` runs it: the bundle (scripts/ensure-server-build.ts), built first if stale.
 await ensureServerBuild();
+// The CLI as `ww` runs it once `npm run build:cli` has bundled it (scripts/ensure-cli-build.ts).
+await ensureCliBuild();
 const MAIN = SERVER_BUNDLE;
 const LOAD = join(import.meta.dirname, 'load-worker.ts');
 const DRIVER = join(import.meta.dirname, 'driver-worker.ts');
@@ -164,6 +171,12 @@ async function measureWatchword(label: string, env: Record<string, string>): Pro
 
     log(`${label}: bulk add of ${SYNC_LARGE} items with \`ww import\` (CSV, Bitwarden JSON, 1PUX)`);
     Object.assign(facts, await bulkImport(server.url, SYNC_LARGE, ww));
+
+    if (label === 'sqlite + memory' && CLIENT_SIZES.length > 0) {
+      log(`${label}: large vaults, client side (${CLIENT_SIZES.join(', ')} items)`);
+      clientRows.push(measureCliStart(10));
+      for (const size of CLIENT_SIZES) clientRows.push(...(await measureClient(server.url, size, 5)));
+    }
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -291,6 +304,7 @@ for (const run of runs) {
     ...formatTargets(run.targets ?? []),
   );
 }
+if (clientRows.length > 0) lines.push('', 'Large vaults, client side (sqlite + memory; same-run baselines: bare WebCrypto, node -e 0)', ...formatClientRows(clientRows));
 process.stdout.write(`${lines.join('\n')}\n`);
 
 mkdirSync(outDir, { recursive: true });
@@ -298,6 +312,6 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const file = join(outDir, `${stamp}${quick ? '-quick' : ''}.json`);
 writeFileSync(
   file,
-  `${JSON.stringify({ date: new Date().toISOString(), quick, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, pinned: twoCores }, baselines, runs }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), quick, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, pinned: twoCores }, baselines, runs, clientRows }, null, 2)}\n`,
 );
 log(`results written to ${file}`);

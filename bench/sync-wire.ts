@@ -14,6 +14,10 @@ const SIZES = quick ? [1_000, 5_000] : [10_000, 50_000];
 const RUNS = quick ? 3 : 7;
 /** `--server-flag=--max-semi-space-size=2` (repeatable): Node flags for the server process, for memory experiments. */
 const SERVER_FLAGS = process.argv.filter((a) => a.startsWith('--server-flag=')).map((a) => a.slice('--server-flag='.length));
+/** `--server-env=MALLOC_ARENA_MAX=2` (repeatable): environment for the server process, for allocator experiments. */
+const SERVER_ENV = Object.fromEntries(
+  process.argv.filter((a) => a.startsWith('--server-env=')).map((a) => a.slice('--server-env='.length).split(/=(.*)/s).slice(0, 2) as [string, string]),
+);
 const log = (msg: string) => process.stderr.write(`bench:sync: ${msg}\n`);
 
 /** One GET to the end of the body: wire bytes (as sent, before any decoding) and milliseconds. */
@@ -46,6 +50,7 @@ const server = await startServer(SERVER_BUNDLE, ['serve'], {
   RATE_LIMIT_READ_PER_MINUTE: '100000',
   RATE_LIMIT_AUTH_PER_MINUTE: '100000',
   RATE_LIMIT_WRITE_PER_MINUTE: '100000',
+  ...SERVER_ENV,
 }, undefined, SERVER_FLAGS);
 const rows: Record<string, unknown>[] = [];
 try {

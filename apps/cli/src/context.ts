@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import {
   type SecondFactorAnswer,
@@ -21,6 +22,7 @@ import {
   readKeyPins,
   readSession,
   readVaultCache,
+  vaultCachePath,
   removeSession,
   removeVaultCache,
   withRefreshedTokens,
@@ -467,6 +469,9 @@ export class CliContext {
     if (!vault || vault.locked || vault.offlineSince !== null) return;
     const onDisk = readSession(this.env);
     if (!onDisk || onDisk.userId !== vault.userId || !sameServer(onDisk.server, this.server)) return;
+    // Opened from the copy on disk and nothing new since: re-sealing it (the whole vault) would change nothing a delta
+    // sync needs, and costs more than the command did on a large vault (docs/performance.md, "Large vaults").
+    if (vault.unchangedSinceRestore && existsSync(vaultCachePath(this.env))) return;
     const sealed = await vault.sealSnapshot();
     if (sealed !== undefined) writeVaultCache(sealed, this.env);
     writeKeyPins(await vault.sealKeyPins(), this.env);

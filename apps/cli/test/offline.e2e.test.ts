@@ -81,6 +81,31 @@ describe('ww offline: an encrypted copy of the vault beside the session file', (
     expect(readFileSync(cacheFile(), 'utf8')).not.toBe(before);
   });
 
+  it('a command after which nothing is new leaves the copy as it was; the next change rewrites it', async () => {
+    const before = readFileSync(cacheFile(), 'utf8');
+    const list = await ww(['list', '--search', 'alpha']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain('alpha-kept');
+    expect(readFileSync(cacheFile(), 'utf8')).toBe(before);
+    // A change made elsewhere: the next command's delta sync brings it, and the copy is sealed again with it.
+    const client = new WatchwordClient({ serverUrl, kdfVersion: 0 });
+    const vault = await client.login({ email: EMAIL, password: PASSWORD });
+    const gamma = await vault.add({ type: 'note', name: 'gamma-new', fields: [] });
+    await vault.session.logout();
+    const get = await ww(['get', 'alpha-kept', '--field', 'password']);
+    expect(get.code, get.stderr).toBe(0);
+    expect(get.stdout.trim()).toBe(KEPT_SECRET);
+    expect(readFileSync(cacheFile(), 'utf8')).not.toBe(before);
+    const again = await ww(['list', '--json']);
+    expect((JSON.parse(again.stdout) as { id: string }[]).some((i) => i.id === gamma.id)).toBe(true);
+    // Removed again elsewhere so the later cases see the vault they expect.
+    const cleanup = await new WatchwordClient({ serverUrl, kdfVersion: 0 }).login({ email: EMAIL, password: PASSWORD });
+    await cleanup.trash(gamma.id);
+    await cleanup.purge(gamma.id);
+    await cleanup.session.logout();
+    expect((await ww(['sync'])).code).toBe(0);
+  });
+
   it('with the server stopped, list and get work from the copy and say offline since when', async () => {
     await server?.stop();
     server = undefined;

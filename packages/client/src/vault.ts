@@ -16,6 +16,7 @@ import {
   unwrapVaultKey,
   WatchwordError,
 } from '@watchword/protocol';
+import { decryptBatch } from './decrypt-batch.ts';
 import { type PasswordCheck, checkPassword } from './password-policy.ts';
 import type { Session } from './session.ts';
 import { type VaultSnapshot, openVaultSnapshot, sealVaultSnapshot } from './vault-cache.ts';
@@ -62,6 +63,8 @@ export class Vault {
   readonly #vaultKeys: Map<string, Uint8Array>;
   readonly #items = new Map<string, VaultItem>();
   #revision: number | undefined;
+  /** The revision and the account (as JSON) of the copy this vault was seeded from (restoreSnapshot / openOffline). */
+  #restored: { revision: number; account: string } | undefined;
   #locked = false;
   /** Shared vaults this member reaches (by id), with their key chains; filled by sync. */
   readonly #shared = new Map<string, SharedVaultState>();
@@ -107,6 +110,19 @@ export class Vault {
     this.#items.clear();
     for (const item of snapshot.items) this.#items.set(item.id, item);
     this.#revision = snapshot.revision;
+    this.#restored = { revision: snapshot.revision, account: JSON.stringify(snapshot.account) };
+  }
+
+  /**
+   * Whether the server has reported nothing new since the copy this vault was restored from — the same sync revision
+   * and the same account (its vaults and wrapped keys) — so that sealing again would store a copy that a delta sync
+   * brings up to date no better than the one already stored (changes made here without a sync since have a higher
+   * revision, so the next delta from the copy's revision brings them too). A caller that keeps a copy (the CLI) skips
+   * rewriting it then.
+   */
+  get unchangedSinceRestore(): boolean {
+    const restored = this.#restored;
+    return restored !== undefined && this.#revision === restored.revision && JSON.stringify(this.account) === restored.account;
   }
 
   /**
@@ -236,10 +252,16 @@ export class Vault {
     const response = await this.session.call(api.items.list, {
       query: { since: this.#revision === undefined ? undefined : String(this.#revision) },
     });
+    // Decrypted as one batch (decrypt-batch.ts) before anything is changed: an item that does not open leaves the
+    // local copy as it was.
+    const decrypted = await decryptBatch(response.items, this.userId, (vaultId) => this.#vaultKey(vaultId));
     if (response.full) this.#items.clear();
     let removed = 0;
-    for (const item of response.items) {
-      if (!(await this.#remember(item))) removed++;
+    for (const { item, content } of decrypted) {
+      if (content === undefined) {
+        this.#items.delete(item.id);
+        removed++;
+      } else this.#rememberSent(item, content);
     }
     this.#revision = response.revision;
     const shared = await this.#syncShared();
@@ -447,9 +469,11 @@ export class Vault {
 
   /**
    * Adds many items (an import): encrypted here, sent in batches of at most MAX_BATCH_ITEMS items and MAX_BATCH_BYTES
-   * of body; each batch is all or nothing. `onProgress` is called after each batch with the number stored so far, and
-   * `onStored` with that batch's items, so a caller can undo what a later failure leaves behind. The stored items are
-   * remembered with the content they were sent with: nothing just encrypted here is decrypted again.
+   * of body, up to ADD_MANY_IN_FLIGHT batches at once while the next are encrypted; each batch is all or nothing.
+   * `onProgress` is called after each batch with the number stored so far, and `onStored` with that batch's items, so
+   * a caller can undo what a later failure leaves behind: after a failure no new batch starts, and the call throws only
+   * once those already sent have answered (and been reported). The stored items are remembered with the content they
+   * were sent with: nothing just encrypted here is decrypted again. Returns the stored items in the order given.
    */
   async addMany(
     contents: ItemContent[],
@@ -460,35 +484,55 @@ export class Vault {
     if (this.#shared.has(vaultId)) throw new WatchwordError('VALIDATION_FAILED', { message: 'imports go into the personal vault; move items to a shared vault afterwards', details: { field: 'vaultId' } });
     // The key is made into a CryptoKey once for the whole import, not once per item.
     const key = await importAesKey(this.#vaultKey(vaultId));
-    const added: VaultItem[] = [];
-    for (let start = 0; start < contents.length; start += MAX_BATCH_ITEMS) {
-      const chunk = contents.slice(start, start + MAX_BATCH_ITEMS);
-      const sent = new Map<string, { content: ItemContent; data: string }>();
-      const items = await Promise.all(
-        chunk.map(async (content) => {
-          const id = crypto.randomUUID();
-          const data = await encryptItem({ vaultKey: key, userId: this.userId, vaultId, itemId: id, revision: 1, content });
-          sent.set(id, { content, data });
-          return { id, vaultId, data };
-        }),
-      );
-      for (const batch of bySize(items, MAX_BATCH_BYTES)) {
-        const response = await this.session.call(api.items.createMany, { body: { items: batch } });
-        const stored: VaultItem[] = [];
-        for (const item of response.items) {
-          const mine = sent.get(item.id);
-          // The server echoes the ciphertext it stored: when it is byte for byte what was sent, its content is known.
-          const remembered = mine !== undefined && item.data === mine.data ? this.#rememberSent(item, mine.content) : await this.#remember(item);
-          if (remembered) stored.push(remembered);
-        }
-        added.push(...stored);
-        options.onStored?.(stored);
-        options.onProgress?.(added.length, contents.length);
+    const results: VaultItem[][] = [];
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    let done = 0;
+    const send = async (batch: { id: string; vaultId: string; data: string }[], sent: Map<string, { content: ItemContent; data: string }>, slot: number): Promise<void> => {
+      const response = await this.session.call(api.items.createMany, { body: { items: batch } });
+      const stored: VaultItem[] = [];
+      for (const item of response.items) {
+        const mine = sent.get(item.id);
+        // The server echoes the ciphertext it stored: when it is byte for byte what was sent, its content is known.
+        const remembered = mine !== undefined && item.data === mine.data ? this.#rememberSent(item, mine.content) : await this.#remember(item);
+        if (remembered) stored.push(remembered);
       }
+      results[slot] = stored;
+      done += stored.length;
+      options.onStored?.(stored);
+      options.onProgress?.(done, contents.length);
+    };
+    try {
+      for (let start = 0; start < contents.length && failure === undefined; start += MAX_BATCH_ITEMS) {
+        const chunk = contents.slice(start, start + MAX_BATCH_ITEMS);
+        const sent = new Map<string, { content: ItemContent; data: string }>();
+        const items = await Promise.all(
+          chunk.map(async (content) => {
+            const id = crypto.randomUUID();
+            const data = await encryptItem({ vaultKey: key, userId: this.userId, vaultId, itemId: id, revision: 1, content });
+            sent.set(id, { content, data });
+            return { id, vaultId, data };
+          }),
+        );
+        for (const batch of bySize(items, MAX_BATCH_BYTES)) {
+          if (failure !== undefined) break;
+          const request: Promise<void> = send(batch, sent, results.push([]) - 1)
+            .catch((error: unknown) => void (failure ??= { error }))
+            .finally(() => inFlight.delete(request));
+          inFlight.add(request);
+          if (inFlight.size >= ADD_MANY_IN_FLIGHT) await Promise.race(inFlight);
+        }
+      }
+    } catch (error) {
+      // An item that does not encrypt (VALIDATION_FAILED): nothing more is sent, and what was sent still answers.
+      failure ??= { error };
     }
-    return added;
+    await Promise.all(inFlight);
+    if (failure !== undefined) throw failure.error;
+    return results.flat();
   }
 
+  /** Remembers an item whose content is known: sent by this vault, or decrypted already. */
   #rememberSent(item: Item, content: ItemContent): VaultItem {
     const remembered: VaultItem = { id: item.id, vaultId: item.vaultId, revision: item.revision, deletedAt: item.deletedAt, createdAt: item.createdAt, updatedAt: item.updatedAt, content };
     this.#items.set(item.id, remembered);
@@ -589,6 +633,12 @@ export class Vault {
     return this.trash(change.id);
   }
 }
+
+/**
+ * How many batches addMany has on the wire at once: enough to overlap encryption here with the server's work and the
+ * round trips, few enough that one import never holds more than a few MAX_BATCH_BYTES bodies in the server's memory.
+ */
+export const ADD_MANY_IN_FLIGHT = 3;
 
 /**
  * Splits `items` into runs whose request body `{"items":[…]}` stays within `limit` bytes, in order. The items are

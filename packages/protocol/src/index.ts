@@ -8,6 +8,7 @@ export * from './keys.ts';
 export * from './sharing-keys.ts';
 export * from './account-data.ts';
 export * from './items.ts';
+export * from './item-shape.ts';
 export * from './opaque.ts';
 export * from './password-generator.ts';
 export * from './api/index.ts';

@@ -1,0 +1,141 @@
+// The client side of large vaults (issue 23; docs/performance.md "Large vaults"): decrypt per item, bulk add, the
+// CLI's start and a warm-cache `ww get` / `ww list --search`, each at the given vault sizes, with same-run baselines:
+// bare WebCrypto over the same blobs for decrypt, `node -e 0` for the CLI's start.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Item, type ItemContent, api, decryptItem, fromBase64Url, importAesKey, unwrapVaultKey, utf8 } from '@watchword/protocol';
+import { WatchwordClient, decryptBatch } from '@watchword/client';
+// @ts-expect-error plain .mjs without types (it must run on any old Node)
+import { withCompileCache } from '../../scripts/launch.mjs';
+
+export interface ClientRow {
+  items: number;
+  scenario: string;
+  /** What the row measures, in its unit. */
+  value: number;
+  unit: 'µs/item' | 'ms' | 's';
+  /** The same-run baseline in the same unit, and value ÷ baseline. */
+  baseline?: number;
+  ratio?: number;
+  note?: string;
+}
+
+const WW = join(import.meta.dirname, '..', '..', 'apps', 'cli', 'bin', 'ww.mjs');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
+function content(n: number): ItemContent {
+  return { type: 'login', name: `site ${n}`, fields: [], login: { username: `user${n}`, password: `pw-${n}-${Math.random().toString(36).slice(2)}`, urls: [`https://site${n}.example`] } };
+}
+
+function timed(args: string[], env: Record<string, string>, stdin = ''): { ms: number; stdout: string } {
+  const started = performance.now();
+  const r = spawnSync(process.execPath, args, { env: withCompileCache({ PATH: process.env.PATH ?? '', ...env }), input: stdin, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  const ms = performance.now() - started;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited with ${r.status}: ${r.stderr}`);
+  return { ms, stdout: r.stdout };
+}
+
+/** The CLI's start (`ww --version`) against a bare `node -e 0`, median of `runs`; the first run warms the compile cache. */
+export function measureCliStart(runs: number): ClientRow {
+  timed([WW, '--version'], {});
+  const node = median(Array.from({ length: runs }, () => timed(['-e', '0'], {}).ms));
+  const ww = median(Array.from({ length: runs }, () => timed([WW, '--version'], {}).ms));
+  return { items: 0, scenario: 'CLI start (ww --version)', value: ww, unit: 'ms', baseline: node, ratio: ww / node, note: 'baseline: node -e 0' };
+}
+
+/** Every row for one vault size, against a running server at `url`. */
+export async function measureClient(url: string, size: number, runs: number): Promise<ClientRow[]> {
+  const rows: ClientRow[] = [];
+  const client = () => new WatchwordClient({ passwordPolicy: false, serverUrl: url, kdfVersion: 0, dpop: false });
+  const account = { email: `client${size}-${Date.now()}@example.com`, password: `client bench ${size}` };
+  await client().register(account);
+  const vault = await client().login(account);
+
+  // Bulk add: the SDK's addMany of `size` items, as `ww import` calls it (encrypt, batches to the server, remember).
+  const contents = Array.from({ length: size }, (_, n) => content(n));
+  const started = performance.now();
+  await vault.addMany(contents);
+  rows.push({ items: size, scenario: 'bulk add (Vault.addMany)', value: (performance.now() - started) / 1000, unit: 's' });
+
+  // Decrypt: the blobs of a full sync, decrypted in this process (no network in the figure).
+  const response = await vault.session.call(api.items.list, { query: {} });
+  const items: Item[] = response.items;
+  const own = vault.account.vaults.find((v) => v.kind === 'personal');
+  if (!own) throw new Error('no personal vault');
+  const rawKey = await unwrapVaultKey({ accountKey: vault.exportAccountKey(), userId: vault.userId, vaultId: own.id, wrappedKey: own.wrappedKey });
+  const perItem = (ms: number) => (ms * 1000) / items.length;
+  const bare = async () => {
+    const key = await importAesKey(rawKey);
+    const t = performance.now();
+    for (let i = 0; i < items.length; i += 512) {
+      await Promise.all(
+        items.slice(i, i + 512).map((item) => {
+          const bytes = fromBase64Url(item.data as string);
+          // The item AAD (items.ts), version byte first (aead.ts): what decryptItem authenticates, built by hand.
+          const aad = utf8(`\x01watchword/v1/item\0${vault.userId}\0${item.vaultId}\0${item.id}\0${item.revision}`);
+          return crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.subarray(1, 13), additionalData: aad }, key, bytes.subarray(13));
+        }),
+      );
+    }
+    return performance.now() - t;
+  };
+  const batch = async () => {
+    const t = performance.now();
+    await decryptBatch(items, vault.userId, () => rawKey);
+    return performance.now() - t;
+  };
+  const sequential = async () => {
+    const t = performance.now();
+    for (const item of items) {
+      await decryptItem({ vaultKey: rawKey, userId: vault.userId, vaultId: item.vaultId, itemId: item.id, revision: item.revision, data: item.data as string });
+    }
+    return performance.now() - t;
+  };
+  const baseline: number[] = [];
+  const batched: number[] = [];
+  const before: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    baseline.push(perItem(await bare()));
+    batched.push(perItem(await batch()));
+    if (r < 2) before.push(perItem(await sequential()));
+  }
+  const base = median(baseline);
+  rows.push({ items: size, scenario: 'client decrypt, one at a time (key import + await each)', value: median(before), unit: 'µs/item', baseline: base, ratio: median(before) / base, note: 'baseline: bare WebCrypto AES-GCM decrypt of the same blobs, in chunks of 512' });
+  rows.push({ items: size, scenario: 'client decrypt (decryptBatch)', value: median(batched), unit: 'µs/item', baseline: base, ratio: median(batched) / base });
+
+  // The SDK's full sync end to end (network + decrypt) in a fresh vault.
+  const fresh = await client().login(account);
+  const t = performance.now();
+  await fresh.sync();
+  rows.push({ items: size, scenario: 'Vault.sync, full (network + decrypt)', value: performance.now() - t, unit: 'ms' });
+
+  // The CLI from its warm cache: logged in once, `ww list` fills the cache, then the timed commands.
+  const home = mkdtempSync(join(tmpdir(), 'ww-bench-client-'));
+  try {
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    const env = { HOME: home, WATCHWORD_HOME: home, WATCHWORD_SERVER: url };
+    const login = timed([WW, 'login', '--email', account.email, '--password-stdin'], env, `${account.password}\n`).stdout;
+    const session = /^export WATCHWORD_SESSION=(\S+)$/m.exec(login)?.[1];
+    if (!session) throw new Error('ww login printed no session key');
+    const withSession = { ...env, WATCHWORD_SESSION: session };
+    timed([WW, 'list', '--json'], withSession);
+    const target = `site ${Math.floor(size / 2)}`;
+    const get = median(Array.from({ length: Math.min(runs, 3) }, () => timed([WW, 'get', target, '--field', 'password'], withSession).ms));
+    rows.push({ items: size, scenario: 'ww get NAME --field password (warm cache)', value: get, unit: 'ms' });
+    const search = median(Array.from({ length: Math.min(runs, 3) }, () => timed([WW, 'list', '--search', `site ${Math.floor(size / 3)}`], withSession).ms));
+    rows.push({ items: size, scenario: 'ww list --search X (warm cache)', value: search, unit: 'ms' });
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+export function formatClientRows(rows: readonly ClientRow[]): string[] {
+  const n = (x: number | undefined, d: number) => (x === undefined ? '' : x.toFixed(d));
+  return [
+    `${'items'.padStart(6)}  ${'scenario'.padEnd(54)} ${'value'.padStart(9)} ${'unit'.padEnd(8)} ${'baseline'.padStart(9)} ${'× base'.padStart(7)}  notes`,
+    ...rows.map((r) => `${String(r.items).padStart(6)}  ${r.scenario.padEnd(54)} ${n(r.value, r.unit === 's' ? 2 : 1).padStart(9)} ${r.unit.padEnd(8)} ${n(r.baseline, 1).padStart(9)} ${n(r.ratio, 2).padStart(7)}  ${r.note ?? ''}`),
+  ];
+}
