@@ -3,7 +3,8 @@ export { register, login, SecondFactorRequiredError, type RegisterResult, type L
 export { AccountSecurity, changePassword, proveMasterPassword, reauthenticate, recover, requestRecovery, resetVault, verifyEmail, type RecoverInput } from './account.ts';
 export { Session, toStoredTokens, type StoredSession, type StoredTokens } from './session.ts';
 export { SealedResumeError, type SealedAccountKey } from './resume.ts';
-export { Vault, type VaultItem, type SyncResult } from './vault.ts';
+export { Vault, type VaultItem, type SyncResult, type SyncDelta, type BatchedSyncOptions } from './vault.ts';
+export { decryptItems, type ItemKeys, type LiveItem } from './item-batch.ts';
 export { LocalUnlockError, type LocalUnlockRecord } from './local-unlock.ts';
 export { VaultCacheError, MAX_VAULT_CACHE_LENGTH, type VaultSnapshot } from './vault-cache.ts';
 export { WatchwordClient } from './client.ts';

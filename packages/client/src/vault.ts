@@ -15,6 +15,7 @@ import {
   WatchwordError,
 } from '@watchword/protocol';
 import { type PasswordCheck, checkPassword } from './password-policy.ts';
+import { type ItemKeys, isLive, type LiveItem } from './item-batch.ts';
 import type { Session } from './session.ts';
 import { type VaultSnapshot, openVaultSnapshot, sealVaultSnapshot } from './vault-cache.ts';
 
@@ -34,6 +35,22 @@ export interface SyncResult {
   full: boolean;
   changed: number;
   removed: number;
+}
+
+/** Part of a sync as it is applied: the items decrypted in one batch, and the ids no longer in the vault. */
+export interface SyncDelta {
+  changed: VaultItem[];
+  removed: string[];
+}
+
+export interface BatchedSyncOptions {
+  /** Decrypts one batch (decryptItems from item-batch.ts, e.g. in a worker, with the keys of Vault.itemKeys). */
+  decrypt: (items: LiveItem[]) => Promise<VaultItem[]>;
+  /** Called with each batch as soon as it is decrypted and remembered, in order. */
+  onDelta: (delta: SyncDelta) => void;
+  /** Items in the first batch (small, so that a first screen shows early) and in each later one. */
+  firstBatch?: number;
+  batch?: number;
 }
 
 /**
@@ -214,6 +231,66 @@ export class Vault {
     }
     this.#revision = response.revision;
     return { revision: response.revision, full: response.full, changed: response.items.length - removed, removed };
+  }
+
+  /**
+   * The vault keys as non-extractable CryptoKeys (item-batch.ts), for decrypting this vault's items in a worker:
+   * the raw key bytes never leave this object.
+   */
+  async itemKeys(): Promise<ItemKeys> {
+    this.#assertUnlocked();
+    const keys = new Map<string, CryptoKey>();
+    for (const [vaultId, raw] of this.#vaultKeys) keys.set(vaultId, await importAesKey(raw));
+    return { userId: this.userId, keys };
+  }
+
+  /**
+   * sync() with the decryption done by `decrypt` in batches, and each batch reported (`onDelta`) as soon as it is
+   * remembered: only what changed is reported, so a caller can update one row rather than the whole list. Every
+   * batch is handed to `decrypt` at once (a worker queues them); they are applied in order. A full answer reports,
+   * last, the ids it no longer holds. A lock during the sync stops it (the rest is dropped, nothing is reported).
+   */
+  async syncBatched(options: BatchedSyncOptions): Promise<SyncResult> {
+    this.#assertUnlocked();
+    this.#assertOnline();
+    const response = await this.session.call(api.items.list, {
+      query: { since: this.#revision === undefined ? undefined : String(this.#revision) },
+    });
+    this.#assertUnlocked();
+    const live: LiveItem[] = [];
+    const removed: string[] = [];
+    for (const item of response.items) {
+      if (isLive(item)) live.push(item);
+      else removed.push(item.id);
+    }
+    const first = options.firstBatch ?? 100;
+    const size = options.batch ?? 2000;
+    const batches: LiveItem[][] = [];
+    for (let start = 0; start < live.length; ) {
+      const end = start + (batches.length === 0 ? first : size);
+      batches.push(live.slice(start, end));
+      start = end;
+    }
+    const pending = batches.map((batch) => options.decrypt(batch));
+    // Every promise gets a handler now, so that one failing while an earlier one is awaited is not "unhandled".
+    for (const p of pending) p.catch(() => undefined);
+    const seen = response.full ? new Set<string>() : undefined;
+    for (const p of pending) {
+      const changed = await p;
+      this.#assertUnlocked();
+      for (const item of changed) {
+        this.#items.set(item.id, item);
+        seen?.add(item.id);
+      }
+      options.onDelta({ changed, removed: [] });
+    }
+    const gone = new Set(removed);
+    // A full answer holds every item: what it leaves out is gone too.
+    if (seen) for (const id of this.#items.keys()) if (!seen.has(id)) gone.add(id);
+    for (const id of gone) this.#items.delete(id);
+    this.#revision = response.revision;
+    if (gone.size > 0) options.onDelta({ changed: [], removed: [...gone] });
+    return { revision: response.revision, full: response.full, changed: live.length, removed: gone.size };
   }
 
   /** Every item (trash included unless asked otherwise), after a sync. */
