@@ -1,7 +1,8 @@
-import { type Session, type Vault, type VaultItem, WatchwordClient } from '@watchword/client';
+import { type Session, type Vault, WatchwordClient } from '@watchword/client';
 import { startAutoLock } from './autolock.ts';
 import { clearCopiedSecret } from './clipboard.ts';
 import { describeError, isSessionEnded } from './errors.ts';
+import { forgetItems, syncItems } from './item-sync.ts';
 import { navigate } from './router.ts';
 import { settings } from './settings.ts';
 import { createStore } from './store.ts';
@@ -22,8 +23,8 @@ export type AuthState =
 
 export const auth = createStore<AuthState>({ phase: 'anonymous' });
 
-/** The decrypted items (trash included) of the unlocked vault; null while loading or locked. */
-export const items = createStore<readonly VaultItem[] | null>(null);
+/** The decrypted items (trash included) of the unlocked vault, kept by item-store.ts; null while loading or locked. */
+export { itemsView as items } from './item-store.ts';
 /** Why the last load of the items failed (shown with a retry), or null. */
 export const itemsError = createStore<string | null>(null);
 
@@ -55,16 +56,13 @@ export function opened(vault: Vault): void {
   void refreshItems().catch(() => undefined);
 }
 
-/** Fetches what changed since the last sync and republishes the item list (a failure is kept in itemsError). */
+/** Fetches what changed since the last sync and applies it to the item store (a failure is kept in itemsError). */
 export async function refreshItems(): Promise<void> {
   const state = auth.get();
   if (state.phase !== 'unlocked') return;
   try {
-    const list = await state.vault.list({ trash: 'include' });
-    if (auth.get() === state) {
-      items.set(list);
-      itemsError.set(null);
-    }
+    await syncItems(state.vault);
+    if (auth.get() === state) itemsError.set(null);
   } catch (error) {
     if (isSessionEnded(error)) return sessionEnded();
     if (auth.get() !== state || state.vault.locked) return;
@@ -80,7 +78,7 @@ export function lock(options: { idle?: boolean } = {}): void {
   stopAutoLock?.();
   stopAutoLock = undefined;
   void clearCopiedSecret();
-  items.set(null);
+  forgetItems();
   itemsError.set(null);
   state.vault.lock();
   auth.set({ phase: 'locked', session: state.vault.session, email: state.email, idle: options.idle === true });
@@ -98,7 +96,7 @@ export function forgetSession(notice?: string): void {
   stopAutoLock?.();
   stopAutoLock = undefined;
   void clearCopiedSecret();
-  items.set(null);
+  forgetItems();
   itemsError.set(null);
   if (state.phase === 'unlocked') state.vault.lock();
   auth.set(notice === undefined ? { phase: 'anonymous' } : { phase: 'anonymous', notice });
