@@ -1,4 +1,8 @@
-import { decryptItem, type Item, WatchwordError } from '@watchword/protocol';
+// The items module alone, not the protocol's index: the index loads OPAQUE's WebAssembly, which a worker neither
+// needs nor may compile (the worker script's own CSP has no 'wasm-unsafe-eval').
+import { WatchwordError } from '@watchword/protocol/errors';
+import type { Item } from '@watchword/protocol';
+import { decryptItem } from '@watchword/protocol/items';
 import type { VaultItem } from './vault.ts';
 
 /**
