@@ -19,9 +19,11 @@ export interface VirtualListProps {
   renderRow: (index: number, tabIndex: 0 | -1) => ComponentChildren;
   class?: string;
   overscan?: number;
+  /** When this changes (e.g. a new search), the list goes back to its top and its first row. */
+  resetKey?: string;
 }
 
-export function VirtualList({ count, rowHeight, label, rowKey, renderRow, class: className, overscan = 8 }: VirtualListProps) {
+export function VirtualList({ count, rowHeight, label, rowKey, renderRow, class: className, overscan = 8, resetKey }: VirtualListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(800);
@@ -37,6 +39,12 @@ export function VirtualList({ count, rowHeight, label, rowKey, renderRow, class:
     observer.observe(el);
     return () => observer.disconnect();
   }, []);
+
+  useEffect(() => {
+    if (scroller.current) scroller.current.scrollTop = 0;
+    setScrollTop(0);
+    setActive(0);
+  }, [resetKey]);
 
   // After a keyboard move: focus the (now rendered) active row's control.
   useLayoutEffect(() => {

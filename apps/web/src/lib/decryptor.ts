@@ -13,6 +13,8 @@ export class ItemDecryptor {
   readonly #worker: Worker;
   readonly #jobs = new Map<number, { resolve: (items: VaultItem[]) => void; reject: (error: unknown) => void }>();
   #next = 0;
+  readonly #waiting: DecryptRequest[] = [];
+  #inFlight = 0;
 
   private constructor(worker: Worker) {
     this.#worker = worker;
@@ -34,9 +36,23 @@ export class ItemDecryptor {
     const job = this.#next++;
     return new Promise((resolve, reject) => {
       this.#jobs.set(job, { resolve, reject });
-      this.#post({ kind: 'decrypt', job, items });
+      this.#waiting.push({ kind: 'decrypt', job, items });
+      this.#pump();
     });
   };
+
+  /**
+   * Two batches in the worker at a time: it always has the next one ready, while the page copies the rest to it
+   * (postMessage clones) one batch per answer instead of all of them before it can show the first.
+   */
+  #pump(): void {
+    while (this.#inFlight < 2) {
+      const next = this.#waiting.shift();
+      if (!next) return;
+      this.#inFlight++;
+      this.#post(next);
+    }
+  }
 
   /** Ends the worker (and with it its copy of the key handles); pending batches reject. */
   stop(): void {
@@ -50,6 +66,8 @@ export class ItemDecryptor {
   }
 
   #answer(answer: DecryptResponse): void {
+    this.#inFlight--;
+    this.#pump();
     const job = this.#jobs.get(answer.job);
     if (!job) return;
     this.#jobs.delete(answer.job);
@@ -62,6 +80,7 @@ export class ItemDecryptor {
   }
 
   #failAll(error: Error): void {
+    this.#waiting.length = 0;
     for (const job of this.#jobs.values()) job.reject(error);
     this.#jobs.clear();
   }

@@ -165,7 +165,7 @@ function VaultList({ all, filters, selectedId, detailOpen }: { all: ItemsView | 
       ) : null}
       <div ref={list}>
         {shown.length > 0 ? (
-          <VirtualList class="item-list" count={shown.length} rowHeight={ROW_HEIGHT} label={filters.trash ? 'Items in the trash' : 'Items'} rowKey={rowKey} renderRow={renderRow} />
+          <VirtualList class="item-list" resetKey={JSON.stringify(filters)} count={shown.length} rowHeight={ROW_HEIGHT} label={filters.trash ? 'Items in the trash' : 'Items'} rowKey={rowKey} renderRow={renderRow} />
         ) : null}
       </div>
     </>
