@@ -42,11 +42,12 @@ export class ItemDecryptor {
   };
 
   /**
-   * Two batches in the worker at a time: it always has the next one ready, while the page copies the rest to it
-   * (postMessage clones) one batch per answer instead of all of them before it can show the first.
+   * At most four batches in the worker at a time: it always has the next ones ready even while the page is busy
+   * rendering, and the page copies the rest to it (postMessage clones) as answers come back instead of all of them
+   * before it can show the first.
    */
   #pump(): void {
-    while (this.#inFlight < 2) {
+    while (this.#inFlight < 4) {
       const next = this.#waiting.shift();
       if (!next) return;
       this.#inFlight++;
