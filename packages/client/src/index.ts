@@ -3,8 +3,9 @@ export { register, login, SecondFactorRequiredError, type RegisterResult, type L
 export { AccountSecurity, changePassword, proveMasterPassword, reauthenticate, recover, requestRecovery, resetVault, verifyEmail, type RecoverInput } from './account.ts';
 export { Session, toStoredTokens, type RefreshCoordinator, type StoredSession, type StoredTokens } from './session.ts';
 export { SealedResumeError, type SealedAccountKey } from './resume.ts';
-export { ADD_MANY_IN_FLIGHT, Vault, type VaultItem, type SyncResult, type QueuedChange } from './vault.ts';
+export { ADD_MANY_IN_FLIGHT, Vault, type VaultItem, type SyncResult, type SyncDelta, type BatchedSyncOptions, type QueuedChange } from './vault.ts';
 export { decryptBatch, DECRYPT_CHUNK, type Decrypted } from './decrypt-batch.ts';
+export { decryptItems, type ItemKeys, type LiveItem } from './item-batch.ts';
 export { LocalUnlockError, type LocalUnlockRecord } from './local-unlock.ts';
 export { SealedTokensError, openTokens, sealTokens } from './sealed-tokens.ts';
 export { PinUnlockError, PIN_MIN_LENGTH, PIN_MAX_LENGTH, openPinUnlock, pinAcceptable, sealForPin, type PinUnlockRecord } from './pin-unlock.ts';

@@ -18,6 +18,7 @@ import {
 } from '@watchword/protocol';
 import { decryptBatch } from './decrypt-batch.ts';
 import { type PasswordCheck, checkPassword } from './password-policy.ts';
+import { type ItemKeys, isLive, type LiveItem } from './item-batch.ts';
 import type { Session } from './session.ts';
 import { type VaultSnapshot, openVaultSnapshot, sealVaultSnapshot } from './vault-cache.ts';
 import { KeyChangedError, KeyPins } from './sharing/pins.ts';
@@ -50,6 +51,22 @@ export interface SyncResult {
   full: boolean;
   changed: number;
   removed: number;
+}
+
+/** Part of a sync as it is applied: the items decrypted in one batch, and the ids no longer in the vault. */
+export interface SyncDelta {
+  changed: VaultItem[];
+  removed: string[];
+}
+
+export interface BatchedSyncOptions {
+  /** Decrypts one batch (decryptItems from item-batch.ts, e.g. in a worker, with the keys of Vault.itemKeys). */
+  decrypt: (items: LiveItem[]) => Promise<VaultItem[]>;
+  /** Called with each batch as soon as it is decrypted and remembered, in order. */
+  onDelta: (delta: SyncDelta) => void;
+  /** Items in the first batch (small, so that a first screen shows early) and in each later one. */
+  firstBatch?: number;
+  batch?: number;
 }
 
 /**
@@ -255,7 +272,7 @@ export class Vault {
     // Decrypted as one batch (decrypt-batch.ts) before anything is changed: an item that does not open leaves the
     // local copy as it was.
     const decrypted = await decryptBatch(response.items, this.userId, (vaultId) => this.#vaultKey(vaultId));
-    if (response.full) this.#items.clear();
+    if (response.full) this.#forgetPersonalItems();
     let removed = 0;
     for (const { item, content } of decrypted) {
       if (content === undefined) {
@@ -425,6 +442,86 @@ export class Vault {
     this.#items.delete(id);
     const moved = response.keyVersion === null ? response.item : { ...response.item, keyVersion: response.keyVersion };
     return (await this.#remember(moved)) as VaultItem;
+  }
+
+  /**
+   * The vault keys as non-extractable CryptoKeys (item-batch.ts), for decrypting this vault's items in a worker:
+   * the raw key bytes never leave this object.
+   */
+  async itemKeys(): Promise<ItemKeys> {
+    this.#assertUnlocked();
+    const keys = new Map<string, CryptoKey>();
+    for (const [vaultId, raw] of this.#vaultKeys) keys.set(vaultId, await importAesKey(raw));
+    return { userId: this.userId, keys };
+  }
+
+  /**
+   * sync() with the decryption done by `decrypt` in batches, and each batch reported (`onDelta`) as soon as it is
+   * remembered: only what changed is reported, so a caller can update one row rather than the whole list. Every
+   * batch is handed to `decrypt` at once (a worker queues them); they are applied in order. A full answer reports,
+   * last, the ids it no longer holds. A lock during the sync stops it (the rest is dropped, nothing is reported).
+   */
+  async syncBatched(options: BatchedSyncOptions): Promise<SyncResult> {
+    this.#assertUnlocked();
+    this.#assertOnline();
+    const response = await this.session.call(api.items.list, {
+      query: { since: this.#revision === undefined ? undefined : String(this.#revision) },
+    });
+    this.#assertUnlocked();
+    const live: LiveItem[] = [];
+    const removed: string[] = [];
+    for (const item of response.items) {
+      if (isLive(item)) live.push(item);
+      else removed.push(item.id);
+    }
+    const first = options.firstBatch ?? 100;
+    const size = options.batch ?? 2000;
+    const batches: LiveItem[][] = [];
+    for (let start = 0; start < live.length; ) {
+      const end = start + (batches.length === 0 ? first : size);
+      batches.push(live.slice(start, end));
+      start = end;
+    }
+    const pending = batches.map((batch) => options.decrypt(batch));
+    // Every promise gets a handler now, so that one failing while an earlier one is awaited is not "unhandled".
+    for (const p of pending) p.catch(() => undefined);
+    const seen = response.full ? new Set<string>() : undefined;
+    for (const p of pending) {
+      const changed = await p;
+      this.#assertUnlocked();
+      for (const item of changed) {
+        this.#items.set(item.id, item);
+        seen?.add(item.id);
+      }
+      options.onDelta({ changed, removed: [] });
+    }
+    const gone = new Set(removed);
+    // A full answer holds every personal item: what it leaves out is gone too (shared vaults sync on their own).
+    if (seen) for (const [id, item] of this.#items) if (!seen.has(id) && !this.#shared.has(item.vaultId)) gone.add(id);
+    for (const id of gone) this.#items.delete(id);
+    this.#revision = response.revision;
+    if (gone.size > 0) options.onDelta({ changed: [], removed: [...gone] });
+    // Then the shared vaults (their answers are small deltas, decrypted here), reported as one more delta.
+    const before = new Map<string, VaultItem>();
+    for (const [id, item] of this.#items) if (this.#shared.has(item.vaultId)) before.set(id, item);
+    const shared = await this.#syncShared();
+    this.#assertUnlocked();
+    const sharedChanged: VaultItem[] = [];
+    for (const item of this.#items.values()) if (this.#shared.has(item.vaultId) && before.get(item.id) !== item) sharedChanged.push(item);
+    const sharedGone = [...before.keys()].filter((id) => !this.#items.has(id));
+    if (sharedChanged.length > 0 || sharedGone.length > 0) options.onDelta({ changed: sharedChanged, removed: sharedGone });
+    return { revision: response.revision, full: response.full, changed: live.length + shared.changed, removed: gone.size + shared.removed };
+  }
+
+  /** A full personal answer replaces the personal items; the shared vaults' items stay (they sync on their own). */
+  #forgetPersonalItems(): void {
+    for (const [id, item] of this.#items) if (!this.#shared.has(item.vaultId)) this.#items.delete(id);
+  }
+
+  /** The items held now (trash included), without a sync: what the last sync, or the copy opened offline, brought. */
+  localItems(): VaultItem[] {
+    this.#assertUnlocked();
+    return [...this.#items.values()];
   }
 
   /** Every item (trash included unless asked otherwise), after a sync. */

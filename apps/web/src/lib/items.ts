@@ -1,5 +1,6 @@
-import { type ItemContent, type VaultItem, folderFromSegments } from '@watchword/client';
+import { type ItemContent, folderFromSegments } from '@watchword/client';
 import type { ItemType } from '@watchword/protocol';
+import type { ItemEntry } from './item-store.ts';
 
 export const TYPE_LABELS: Readonly<Record<ItemType, string>> = { login: 'Login', note: 'Secure note', card: 'Card', identity: 'Identity' };
 export const ITEM_TYPES = Object.keys(TYPE_LABELS) as ItemType[];
@@ -16,43 +17,27 @@ export interface Filters {
 export const NO_FOLDER = '\u0000none';
 export const DEFAULT_FILTERS: Filters = { search: '', type: 'all', folder: '', favorites: false, trash: false };
 
-/** The text an item is found by: name, user names, URLs, folder, notes and the visible details of each type. */
-function haystack(c: ItemContent): string {
-  return [
-    c.name,
-    c.folder,
-    c.notes,
-    c.login?.username,
-    ...(c.login?.urls ?? []),
-    c.card?.cardholder,
-    c.card?.brand,
-    c.identity?.firstName,
-    c.identity?.lastName,
-    c.identity?.email,
-    c.identity?.company,
-    ...c.fields.filter((f) => !f.hidden).map((f) => `${f.name} ${f.value}`),
-  ]
-    .filter((s): s is string => typeof s === 'string' && s !== '')
-    .join('\n')
-    .toLowerCase();
-}
-
-export function filterItems(items: readonly VaultItem[], f: Filters): VaultItem[] {
+/**
+ * The entries (item-store.ts) that pass the filters, in the store's order. The search matches every word against
+ * the prebuilt lowercase search text: nothing is decrypted or rebuilt per keystroke.
+ */
+export function filterEntries(entries: readonly ItemEntry[], f: Filters): ItemEntry[] {
   const words = f.search.toLowerCase().split(/\s+/).filter(Boolean);
-  return items.filter((item) => {
+  return entries.filter(({ item, text }) => {
     const c = item.content;
     if ((item.deletedAt !== null) !== f.trash) return false;
     if (f.type !== 'all' && c.type !== f.type) return false;
     if (f.folder === NO_FOLDER ? Boolean(c.folder) : f.folder !== '' && c.folder !== f.folder) return false;
     if (f.favorites && !c.favorite) return false;
-    if (words.length === 0) return true;
-    const text = haystack(c);
-    return words.every((w) => text.includes(w));
+    for (const w of words) if (!text.includes(w)) return false;
+    return true;
   });
 }
 
-export function folders(items: readonly VaultItem[]): string[] {
-  return [...new Set(items.map((i) => i.content.folder).filter((f): f is string => Boolean(f)))].sort((a, b) => a.localeCompare(b));
+export function folders(entries: readonly ItemEntry[]): string[] {
+  const names = new Set<string>();
+  for (const { item } of entries) if (item.content.folder) names.add(item.content.folder);
+  return [...names].sort((a, b) => a.localeCompare(b));
 }
 
 /** The line under an item's name in the list. */

@@ -1,11 +1,13 @@
-import { LocalUnlockError, type Session, Vault, type VaultItem, WatchwordClient } from '@watchword/client';
+import { LocalUnlockError, type Session, type Vault, type VaultItem, WatchwordClient } from '@watchword/client';
 import { startAutoLock } from './autolock.ts';
 import { clearCopiedSecret } from './clipboard.ts';
 import { UserError, describeError, isSessionEnded } from './errors.ts';
 import { database } from './idb.ts';
+import { applyDelta, itemsView, markComplete } from './item-store.ts';
+import { forgetItems, syncItems } from './item-sync.ts';
 import { isOffline, markOffline, whenBackOnline } from './offline/connectivity.ts';
 import { forgetDeviceCopy, loadCopy, loadLocalUnlock, saveCopySoon, saveLocalUnlock } from './offline/copy-store.ts';
-import { forgetQueued } from './offline/outbox.ts';
+import { forgetQueued, queuedChanges } from './offline/outbox.ts';
 import { isUnreachable, openOfflineVault, outboxConflict, pendingItems, reconnect, sendOutbox, withQueued } from './offline/queue.ts';
 import { loadSession, persistSession, updateTokens } from './persisted-session.ts';
 import { openWithPin } from './pin.ts';
@@ -48,14 +50,12 @@ export type AuthState =
 
 export const auth = createStore<AuthState>({ phase: 'starting' });
 
-/** The decrypted items (trash included) of the unlocked vault; null while loading or locked. */
-export const items = createStore<readonly VaultItem[] | null>(null);
+/** The decrypted items (trash included) of the unlocked vault, kept by item-store.ts; null while loading or locked. */
+export { itemsView as items } from './item-store.ts';
 /** Why the last load of the items failed (shown with a retry), or null. */
 export const itemsError = createStore<string | null>(null);
 /** When the items shown were last known to match the server (the copy's time, offline); null before the first sync. */
 export const itemsSyncedAt = createStore<number | null>(null);
-/** The items as the server last sent them (without queued changes): what is shown while the server is away. */
-let serverItems: readonly VaultItem[] | undefined;
 
 let stopAutoLock: (() => void) | undefined;
 const onUnlock = new Set<(vault: Vault) => void>();
@@ -100,7 +100,7 @@ export async function loggedIn(vault: Vault, options: { password?: string } = {}
  */
 export function opened(vault: Vault, options: { password?: string } = {}): void {
   stopAutoLock?.();
-  serverItems = undefined;
+  overlaid = new Set();
   itemsSyncedAt.set(vault.offlineSince);
   auth.set({ phase: 'unlocked', vault, email: vault.account.email });
   stopAutoLock = startAutoLock(() => settings.get().autoLockMinutes, () => lock({ idle: true }));
@@ -137,36 +137,67 @@ async function backOnline(): Promise<void> {
 }
 whenBackOnline(() => void backOnline());
 
-/** The items to show: the server's (synced) or, while it is away, the last ones known; then the queued changes. */
-async function currentItems(vault: Vault): Promise<readonly VaultItem[]> {
-  if (vault.offlineSince !== null) return vault.list({ trash: 'include' });
-  if (!isOffline()) {
+/**
+ * Brings the item store (item-store.ts) up to date: online, the outbox is sent and a delta sync applied (decrypted in
+ * the worker, item-sync.ts); a vault opened from the copy shows the copy; while the server is away the last items
+ * known stay. Then the queued changes are laid over the items they change.
+ */
+async function showItems(vault: Vault): Promise<void> {
+  if (vault.offlineSince === null && !isOffline()) {
     await sendOutbox(vault);
     try {
-      const list = await vault.list({ trash: 'include' });
-      serverItems = list;
+      await syncItems(vault);
       itemsSyncedAt.set(Date.now());
       saveCopySoon(vault);
-      return list;
     } catch (error) {
-      if (!isUnreachable(error) || serverItems === undefined) throw error;
+      if (!isUnreachable(error) || itemsView.get() === null) throw error;
       markOffline();
     }
+  } else if (itemsView.get() === null) {
+    if (vault.offlineSince === null) throw new UserError('The server cannot be reached, and nothing was loaded yet.');
+    applyDelta({ changed: await vault.list({ trash: 'include' }), removed: [] });
+    markComplete();
   }
-  if (serverItems === undefined) throw new UserError('The server cannot be reached, and nothing was loaded yet.');
-  return serverItems;
+  await overlayQueued(vault);
 }
 
-/** Fetches what changed since the last sync and republishes the item list (a failure is kept in itemsError). */
+/** Ids shown with a queued change laid over the server's version (offline/queue.ts withQueued). */
+let overlaid = new Set<string>();
+
+/**
+ * Lays the outbox's changes over the items they change, as one delta: the changed rows only. An item overlaid before
+ * whose change has gone (sent, or dropped at a conflict) gets the vault's own version back.
+ */
+async function overlayQueued(vault: Vault): Promise<void> {
+  if (itemsView.get() === null) return;
+  if (overlaid.size === 0 && (await queuedChanges(vault.userId)).length === 0) {
+    if (pendingItems.get().size > 0) pendingItems.set(new Map());
+    return;
+  }
+  const local = vault.localItems();
+  const shown = await withQueued(vault, local);
+  const pending = pendingItems.get();
+  const byId = new Map(shown.map((item) => [item.id, item]));
+  const server = new Map(local.map((item) => [item.id, item]));
+  const changed: VaultItem[] = [];
+  const removed: string[] = [];
+  for (const id of new Set([...overlaid, ...pending.keys()])) {
+    const item = pending.has(id) ? byId.get(id) : server.get(id);
+    if (item) changed.push(item);
+    else removed.push(id);
+  }
+  overlaid = new Set(pending.keys());
+  if (vault.locked) return;
+  applyDelta({ changed, removed });
+}
+
+/** Fetches what changed since the last sync and applies it to the item store (a failure is kept in itemsError). */
 export async function refreshItems(): Promise<void> {
   const state = auth.get();
   if (state.phase !== 'unlocked') return;
   try {
-    const list = await withQueued(state.vault, await currentItems(state.vault));
-    if (auth.get() === state) {
-      items.set(list);
-      itemsError.set(null);
-    }
+    await showItems(state.vault);
+    if (auth.get() === state) itemsError.set(null);
   } catch (error) {
     if (isSessionEnded(error)) return sessionEnded();
     if (auth.get() !== state || state.vault.locked) return;
@@ -186,11 +217,11 @@ export function lock(options: { idle?: boolean; fromOtherTab?: boolean } = {}): 
   stopAutoLock?.();
   stopAutoLock = undefined;
   void clearCopiedSecret();
-  items.set(null);
+  forgetItems();
   itemsError.set(null);
   pendingItems.set(new Map());
   outboxConflict.set(null);
-  serverItems = undefined;
+  overlaid = new Set();
   state.vault.lock();
   auth.set({ phase: 'locked', session: state.vault.session, userId: state.vault.userId, email: state.email, idle: options.idle === true });
   if (options.idle !== true && options.fromOtherTab !== true) tellOtherTabs({ type: 'lock' });
@@ -244,11 +275,11 @@ function forgetHere(notice: string | undefined): void {
   stopAutoLock?.();
   stopAutoLock = undefined;
   void clearCopiedSecret();
-  items.set(null);
+  forgetItems();
   itemsError.set(null);
   pendingItems.set(new Map());
   outboxConflict.set(null);
-  serverItems = undefined;
+  overlaid = new Set();
   if (state.phase === 'unlocked') state.vault.lock();
   auth.set(notice === undefined ? { phase: 'anonymous' } : { phase: 'anonymous', notice });
   navigate('/login', { replace: true });

@@ -31,7 +31,7 @@ export function ItemEditor({ item, type }: { item?: VaultItem; type?: ItemType }
   const [generatorOpen, setGeneratorOpen] = useState(false);
   const [conflict, setConflict] = useState<Conflict | null>(null);
   const all = useStore(items);
-  const folderNames = useMemo(() => (all ? folders(all) : []), [all]);
+  const folderNames = useMemo(() => (all ? folders(all.order) : []), [all]);
   const action = useAction();
   const c = content;
 

@@ -1,10 +1,13 @@
 import type { VaultItem } from '@watchword/client';
 import type { ItemType } from '@watchword/protocol';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { memo } from 'preact/compat';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { PageTitle } from '../components/feedback.tsx';
 import { PendingMark } from '../components/offline-status.tsx';
 import { Checkbox, Select } from '../components/fields.tsx';
-import { DEFAULT_FILTERS, type Filters, ITEM_TYPES, NO_FOLDER, TYPE_LABELS, filterItems, folders, subtitle } from '../lib/items.ts';
+import { VirtualList, focusList } from '../components/virtual-list.tsx';
+import type { ItemsView } from '../lib/item-store.ts';
+import { DEFAULT_FILTERS, type Filters, ITEM_TYPES, NO_FOLDER, TYPE_LABELS, filterEntries, folders, subtitle } from '../lib/items.ts';
 import { href, navigate } from '../lib/router.ts';
 import { items, itemsError, refreshItems } from '../lib/session.ts';
 import { createStore, useStore } from '../lib/store.ts';
@@ -33,7 +36,7 @@ export function VaultPage({ itemId, mode }: { itemId: string | undefined; mode: 
     };
   }, []);
 
-  const selected = itemId && itemId !== 'new' ? all?.find((i) => i.id === itemId) : undefined;
+  const selected = itemId && itemId !== 'new' ? all?.byId.get(itemId)?.item : undefined;
   const detail =
     itemId === 'new' ? (
       <ItemEditor key={`new-${mode}`} type={ITEM_TYPES.includes(mode as ItemType) ? (mode as ItemType) : 'login'} />
@@ -55,10 +58,22 @@ export function VaultPage({ itemId, mode }: { itemId: string | undefined; mode: 
   );
 }
 
-function VaultList({ all, filters, selectedId, detailOpen }: { all: readonly VaultItem[] | null; filters: Filters; selectedId: string | undefined; detailOpen: boolean }) {
-  const shown = useMemo(() => (all ? filterItems(all, filters) : []), [all, filters]);
+/** Each row's height in CSS pixels (styles.css gives `.item-list li` the same through the list's inline style). */
+const ROW_HEIGHT = 56;
+
+function VaultList({ all, filters, selectedId, detailOpen }: { all: ItemsView | null; filters: Filters; selectedId: string | undefined; detailOpen: boolean }) {
+  const shown = useMemo(() => (all ? filterEntries(all.order, filters) : []), [all, filters]);
   const loadError = useStore(itemsError);
-  const folderNames = useMemo(() => (all ? folders(all) : []), [all]);
+  const folderNames = useMemo(() => (all ? folders(all.order) : []), [all]);
+  const list = useRef<HTMLDivElement>(null);
+  const rowKey = useCallback((i: number) => shown[i]?.item.id ?? String(i), [shown]);
+  const renderRow = useCallback(
+    (i: number, tabIndex: 0 | -1) => {
+      const item = shown[i]?.item;
+      return item ? <ItemRow item={item} selected={item.id === selectedId} tabIndex={tabIndex} /> : null;
+    },
+    [shown, selectedId],
+  );
   const [newType, setNewType] = useState<ItemType>('login');
   const search = useRef<HTMLInputElement>(null);
   const set = (change: Partial<Filters>) => filterStore.set({ ...filters, ...change });
@@ -114,6 +129,11 @@ function VaultList({ all, filters, selectedId, detailOpen }: { all: readonly Vau
             spellcheck={false}
             aria-describedby="vault-count"
             aria-keyshortcuts="/"
+            onKeyDown={(e) => {
+              if (e.key !== 'ArrowDown') return;
+              e.preventDefault();
+              focusList(list.current);
+            }}
           />
         </div>
         <Select label="Type" value={filters.type} options={[['all', 'All types'], ...ITEM_TYPES.map((t) => [t, TYPE_LABELS[t]] as const)]} onChange={(type) => set({ type })} />
@@ -135,32 +155,41 @@ function VaultList({ all, filters, selectedId, detailOpen }: { all: readonly Vau
         </div>
       ) : null}
       <p id="vault-count" class="count" aria-live="polite">
-        {all === null ? (loadError ? 'Not loaded' : 'Decrypting…') : `${shown.length} ${shown.length === 1 ? 'item' : 'items'}${filters.trash ? ' in the trash' : ''}`}
+        {all === null
+          ? loadError
+            ? 'Not loaded'
+            : 'Decrypting…'
+          : `${shown.length.toLocaleString('en')} ${shown.length === 1 ? 'item' : 'items'}${filters.trash ? ' in the trash' : ''}${all.complete ? '' : ' so far (decrypting…)'}`}
       </p>
-      {all !== null && shown.length === 0 ? (
-        <p class="empty">{all.length === 0 ? 'Your vault is empty. Add your first item with “New item”.' : 'Nothing matches.'}</p>
+      {all?.complete && shown.length === 0 ? (
+        <p class="empty">{all.order.length === 0 ? 'Your vault is empty. Add your first item with “New item”.' : 'Nothing matches.'}</p>
       ) : null}
-      <ul class="item-list" aria-label={filters.trash ? 'Items in the trash' : 'Items'}>
-        {shown.map((item) => (
-          <li key={item.id}>
-            <a href={href('vault', item.id)} aria-current={item.id === selectedId ? 'true' : undefined}>
-              <span class="item-name">
-                {item.content.name}
-                {item.content.favorite ? (
-                  <span class="favourite" title="Favourite">
-                    {' '}★<span class="visually-hidden"> (favourite)</span>
-                  </span>
-                ) : null}
-              </span>
-              <span class="item-sub">
-                {subtitle(item.content)}
-                <PendingMark id={item.id} />
-              </span>
-              <span class="item-type">{TYPE_LABELS[item.content.type]}</span>
-            </a>
-          </li>
-        ))}
-      </ul>
+      <div ref={list}>
+        {shown.length > 0 ? (
+          <VirtualList class="item-list" resetKey={JSON.stringify(filters)} count={shown.length} rowHeight={ROW_HEIGHT} label={filters.trash ? 'Items in the trash' : 'Items'} rowKey={rowKey} renderRow={renderRow} />
+        ) : null}
+      </div>
     </>
   );
 }
+
+/** One row; memoized, so that a delta re-renders only the rows whose item (or selection) changed. */
+const ItemRow = memo(function ItemRow({ item, selected, tabIndex }: { item: VaultItem; selected: boolean; tabIndex: 0 | -1 }) {
+  return (
+    <a href={href('vault', item.id)} aria-current={selected ? 'true' : undefined} tabIndex={tabIndex}>
+      <span class="item-name">
+        {item.content.name}
+        {item.content.favorite ? (
+          <span class="favourite" title="Favourite">
+            {' '}★<span class="visually-hidden"> (favourite)</span>
+          </span>
+        ) : null}
+      </span>
+      <span class="item-sub">
+        {subtitle(item.content)}
+        <PendingMark id={item.id} />
+      </span>
+      <span class="item-type">{TYPE_LABELS[item.content.type]}</span>
+    </a>
+  );
+});
