@@ -13,6 +13,10 @@ export function syncItems(vault: Vault): Promise<void> {
   if (current?.vault !== vault) {
     forgetItems();
     current = { vault, decryptor: ItemDecryptor.start(vault), queue: Promise.resolve() };
+    // A vault that starts from the encrypted copy (a PIN unlock, back online after working offline) already holds
+    // its items: they show at once, and the sync brings only what changed since the copy.
+    const held = vault.localItems();
+    if (held.length > 0) applyDelta({ changed: held, removed: [] });
   }
   const mine = current;
   const run = mine.queue.then(async () => {
