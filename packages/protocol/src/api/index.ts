@@ -6,3 +6,4 @@ export * from './sessions.ts';
 export * from './webauthn.ts';
 export * from './admin.ts';
 export * from './oauth.ts';
+export * from './passkeys.ts';

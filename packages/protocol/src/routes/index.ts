@@ -7,6 +7,7 @@ import { recoveryRoutes } from './recovery.ts';
 import { sessionsRoutes } from './sessions.ts';
 import { adminRoutes } from './admin.ts';
 import { oauthRoutes } from './oauth.ts';
+import { passkeysRoutes } from './passkeys.ts';
 import type { RouteSpec } from './define.ts';
 
 export * from './define.ts';
@@ -20,6 +21,7 @@ export const api = {
   sessions: sessionsRoutes,
   admin: adminRoutes,
   oauth: oauthRoutes,
+  passkeys: passkeysRoutes,
 } as const;
 
 /** Every descriptor, flattened (the server's route-coverage test and the OpenAPI check walk it). */

@@ -13,6 +13,7 @@ import type { ItemRepository } from './items.ts';
 import type { MetaRepository } from './meta.ts';
 import type { MfaRepository } from './mfa.ts';
 import type { OAuthRepository } from './oauth.ts';
+import type { PasskeyRepository } from './passkeys.ts';
 import type { RoleRepository } from './roles.ts';
 import type { SessionRepository } from './sessions.ts';
 import type { UserRepository } from './users.ts';
@@ -31,6 +32,7 @@ export interface Storage {
   readonly audit: AuditRepository;
   readonly roles: RoleRepository;
   readonly oauth: OAuthRepository;
+  readonly passkeys: PasskeyRepository;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   /** Commits one small write (a row in `meta`); throws when the database cannot write (disk full, read-only). */

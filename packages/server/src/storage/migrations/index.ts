@@ -10,6 +10,7 @@ import * as accountSecurity from './2026-11-23T0003-account-security.ts';
 import * as rbac from './2026-11-23T0004-rbac.ts';
 import * as sessionSecondFactor from './2026-11-24T0005-session-second-factor.ts';
 import * as oauth from './2026-12-07T0006-oauth.ts';
+import * as passkeyUnlock from './2026-12-07T0008-passkey-unlock.ts';
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-11-23T0001-initial': initial,
@@ -18,6 +19,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-11-23T0004-rbac': rbac,
   '2026-11-24T0005-session-second-factor': sessionSecondFactor,
   '2026-12-07T0006-oauth': oauth,
+  '2026-12-07T0008-passkey-unlock': passkeyUnlock,
 });
 
 export const migrationProvider: MigrationProvider = {
