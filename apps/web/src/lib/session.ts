@@ -9,7 +9,7 @@ import { navigate } from './router.ts';
 import { settings, updateSettings } from './settings.ts';
 import { createStore } from './store.ts';
 import { describeUserAgent } from './format.ts';
-import { passkeyCeremonies } from './webauthn.ts';
+import { passkeyCeremonies } from './passkeys.ts';
 import { anotherTabOpen, exclusively, onTabMessage, tellOtherTabs } from './tabs.ts';
 
 /**

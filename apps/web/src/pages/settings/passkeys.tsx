@@ -9,7 +9,8 @@ import { useAction } from '../../lib/action.ts';
 import { announce } from '../../lib/announce.ts';
 import { formatTime } from '../../lib/format.ts';
 import { client, currentVault } from '../../lib/session.ts';
-import { passkeyCeremonies, webauthnSupported } from '../../lib/webauthn.ts';
+import { passkeyCeremonies } from '../../lib/passkeys.ts';
+import { webauthnSupported } from '../../lib/webauthn.ts';
 import { ConfirmWithPassword } from './two-step.tsx';
 
 /**
