@@ -1,4 +1,5 @@
 import { type FetchLike, HttpClient } from './http.ts';
+import { type PasskeyCreate, type PasskeyGet, registerPasskeyUnlock, signInWithPasskey, unlockWithPasskey } from './passkey-unlock.ts';
 import { type RegisterResult, type SecondFactorPrompt, login, register } from './auth.ts';
 import { type RecoverInput, AccountSecurity, changePassword, proveMasterPassword, recover, requestRecovery, resetVault, verifyEmail } from './account.ts';
 import { type RefreshCoordinator, Session, type StoredSession, type StoredTokens, toStoredTokens } from './session.ts';
@@ -8,7 +9,7 @@ import { OAuthAccountClient, OAuthAdminClient, OAuthInteractionClient, apiKeyAcc
 import { type SealedAccountKey, SealedResumeError, openSealedAccountKey, sealAccountKey } from './resume.ts';
 import { type VaultSnapshot, openVaultSnapshot } from './vault-cache.ts';
 import { type LocalUnlockRecord, openLocalUnlock, sealForLocalUnlock } from './local-unlock.ts';
-import { DecryptionError, WatchwordError, type StoredDpopKeyPair, generateDpopKeyPair, generateStorableDpopKeyPair, importDpopKeyPair } from '@watchword/protocol';
+import { DecryptionError, WatchwordError, type PasskeyInfo, type StoredDpopKeyPair, generateDpopKeyPair, generateStorableDpopKeyPair, importDpopKeyPair } from '@watchword/protocol';
 
 export interface ClientOptions {
   serverUrl: string;
@@ -65,18 +66,44 @@ export class WatchwordClient {
    * asked for a TOTP code, a backup code or a WebAuthn assertion (without it: SecondFactorRequiredError).
    */
   async login(input: { email: string; password: string; deviceName?: string; secondFactor?: SecondFactorPrompt; secondFactorRetry?: boolean }): Promise<Vault> {
-    const option = this.#options.dpop ?? 'generate';
-    let dpopKey: CryptoKeyPair | undefined;
-    let storedDpopKey: StoredDpopKeyPair | undefined;
-    if (option === 'generate') dpopKey = await generateDpopKeyPair();
-    else if (option === 'storable') {
-      storedDpopKey = await generateStorableDpopKeyPair();
-      dpopKey = await importDpopKeyPair(storedDpopKey);
-    } else if (option !== false) dpopKey = option;
+    const { dpopKey, storedDpopKey } = await this.#newDpopKey();
     const { tokens, exportKey } = await login(this.http, { ...input, ...(dpopKey ? { dpopKey } : {}) });
     const stored = toStoredTokens(tokens);
     await this.#options.onTokens?.(stored);
     return Vault.open(new Session(this.http, stored, this.#options.onTokens, dpopKey, storedDpopKey, this.#options.coordinateRefresh), { exportKey });
+  }
+
+  /** The DPoP key for a new session, per the client's `dpop` option. */
+  async #newDpopKey(): Promise<{ dpopKey?: CryptoKeyPair; storedDpopKey?: StoredDpopKeyPair }> {
+    const option = this.#options.dpop ?? 'generate';
+    if (option === 'generate') return { dpopKey: await generateDpopKeyPair() };
+    if (option === 'storable') {
+      const storedDpopKey = await generateStorableDpopKeyPair();
+      return { dpopKey: await importDpopKeyPair(storedDpopKey), storedDpopKey };
+    }
+    return option === false ? {} : { dpopKey: option };
+  }
+
+  /**
+   * Signs in with a passkey alone (discoverable credential, user verification, PRF) and unlocks: no e-mail address,
+   * no master password. `get` runs navigator.credentials.get() for the app (passkey-unlock.ts).
+   */
+  async signInWithPasskey(input: { get: PasskeyGet; deviceName?: string }): Promise<Vault> {
+    const { dpopKey, storedDpopKey } = await this.#newDpopKey();
+    const { tokens, accountKey } = await signInWithPasskey(this.http, { ...input, ...(dpopKey ? { dpopKey } : {}) });
+    const stored = toStoredTokens(tokens);
+    await this.#options.onTokens?.(stored);
+    return Vault.open(new Session(this.http, stored, this.#options.onTokens, dpopKey, storedDpopKey, this.#options.coordinateRefresh), { accountKey });
+  }
+
+  /** Unlocks a signed-in session's vault with one of the account's passkeys (PRF); no new session. */
+  async unlockWithPasskey(session: Session, input: { userId: string; get: PasskeyGet }): Promise<Vault> {
+    return Vault.open(session, { accountKey: await unlockWithPasskey(session, input) });
+  }
+
+  /** Registers a passkey that signs in and unlocks this account (fresh authentication with the master password). */
+  registerPasskeyUnlock(vault: Vault, input: { password: string; name: string; create: PasskeyCreate; get: PasskeyGet }): Promise<PasskeyInfo> {
+    return registerPasskeyUnlock(vault.session, vault, input);
   }
 
   /** Changes the master password of an unlocked vault; every other session ends. */

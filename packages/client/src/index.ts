@@ -10,6 +10,24 @@ export { LocalUnlockError, type LocalUnlockRecord } from './local-unlock.ts';
 export { SealedTokensError, openTokens, sealTokens } from './sealed-tokens.ts';
 export { PinUnlockError, PIN_MIN_LENGTH, PIN_MAX_LENGTH, openPinUnlock, pinAcceptable, sealForPin, type PinUnlockRecord } from './pin-unlock.ts';
 export { VaultCacheError, MAX_VAULT_CACHE_LENGTH, type VaultSnapshot } from './vault-cache.ts';
+export {
+  PASSKEY_PRF_SALT,
+  PasskeyPrfUnsupportedError,
+  PasskeyUnlockError,
+  listPasskeys,
+  registerPasskeyUnlock,
+  removePasskey,
+  signInWithPasskey,
+  unlockWithPasskey,
+  unwrapAccountKeyWithPasskey,
+  wrapAccountKeyForPasskey,
+  type PasskeyAssertion,
+  type PasskeyCreate,
+  type PasskeyCreation,
+  type PasskeyCreationOptions,
+  type PasskeyGet,
+  type PasskeyRequestOptions,
+} from './passkey-unlock.ts';
 export { WatchwordClient } from './client.ts';
 export { Organisations, type FingerprintCheck, type OrgMember, type OrgVaultInfo } from './sharing/organisations.ts';
 export { KeyPins, KeyChangedError } from './sharing/pins.ts';

@@ -31,6 +31,7 @@ import { itemRoutes } from './modules/items/routes.ts';
 import { sessionRoutes } from './modules/sessions/routes.ts';
 import { adminRoutes } from './modules/admin/routes.ts';
 import { mfaRoutes } from './modules/mfa/routes.ts';
+import { passkeyRoutes } from './modules/passkeys/routes.ts';
 import { reauthRoutes } from './modules/auth/reauth.ts';
 import { recoveryRoutes } from './modules/recovery/routes.ts';
 import { webRoutes } from './modules/web/routes.ts';
@@ -185,6 +186,7 @@ export async function build(config: Config, deps: AppDeps, options: { metrics?: 
   recoveryRoutes(app, ctx);
   accountRoutes(app, ctx);
   mfaRoutes(app, ctx);
+  passkeyRoutes(app, ctx);
   itemRoutes(app, ctx);
   orgRoutes(app, ctx);
   vaultRoutes(app, ctx);

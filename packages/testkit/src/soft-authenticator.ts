@@ -7,9 +7,13 @@
  * - one signature counter for the whole authenticator (like most security keys), bumped before every assertion.
  *   Set `authenticator.counter` to simulate a cloned authenticator or a counter regression.
  *
+ * - the PRF extension (WebAuthn L3 §10.1.4, as CTAP2 hmac-secret): each credential has a random 32-byte secret and
+ *   evaluates HMAC-SHA-256(secret, SHA-256("WebAuthn PRF" ‖ 0x00 ‖ salt)) when `extensions.prf.eval` is given; the
+ *   outputs are in `clientExtensionResults.prf.results` (base64url, as toJSON() writes them). Off with `prf: false`.
+ *
  * Every call can be tampered with (see `Tamper`) to produce responses a relying party must reject.
  */
-import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { toBase64Url, fromBase64Url, utf8 } from '@watchword/protocol';
 
 // --- A minimal CBOR encoder (RFC 8949): unsigned/negative integers, byte strings, text strings, maps --------
@@ -82,13 +86,24 @@ export interface CreationOptionsInput {
   user: { id: string; name: string; displayName: string };
   pubKeyCredParams: { alg: number; type: string }[];
   excludeCredentials?: { id: string; type: string; transports?: string[] }[];
-  extensions?: { credProps?: boolean };
+  extensions?: { credProps?: boolean; prf?: PrfInput };
+}
+
+/** The PRF extension input in its JSON form (base64url salts). */
+export interface PrfInput {
+  eval?: { first: string; second?: string };
+}
+
+export interface PrfOutput {
+  enabled?: boolean;
+  results?: { first: string; second?: string };
 }
 
 export interface RequestOptionsInput {
   challenge: string;
   rpId?: string;
   allowCredentials?: { id: string; type: string; transports?: string[] }[];
+  extensions?: { prf?: PrfInput };
 }
 
 export interface SoftRegistrationResponse {
@@ -104,7 +119,7 @@ export interface SoftRegistrationResponse {
     publicKey: string;
   };
   authenticatorAttachment: 'cross-platform' | 'platform';
-  clientExtensionResults: { credProps?: { rk: boolean } };
+  clientExtensionResults: { credProps?: { rk: boolean }; prf?: PrfOutput };
 }
 
 export interface SoftAuthenticationResponse {
@@ -113,7 +128,7 @@ export interface SoftAuthenticationResponse {
   type: 'public-key';
   response: { clientDataJSON: string; authenticatorData: string; signature: string; userHandle?: string };
   authenticatorAttachment: 'cross-platform' | 'platform';
-  clientExtensionResults: Record<string, never>;
+  clientExtensionResults: { prf?: PrfOutput };
 }
 
 /** Ways to make a response that a relying party must reject. */
@@ -145,6 +160,8 @@ interface StoredCredential {
   rpId: string;
   userHandle: string;
   privateKey: KeyObject;
+  /** The PRF (hmac-secret) key of this credential. */
+  prfSecret: Uint8Array;
 }
 
 export class DOMExceptionLike extends Error {
@@ -161,6 +178,8 @@ export interface SoftAuthenticatorOptions {
   transports?: string[];
   /** Credential id length in bytes, 16..32 (default: random in that range). */
   credentialIdLength?: number;
+  /** Support the PRF extension (default true). */
+  prf?: boolean;
 }
 
 export class SoftAuthenticator {
@@ -170,11 +189,13 @@ export class SoftAuthenticator {
   readonly #incrementCounter: boolean;
   readonly #transports: string[];
   readonly #credentialIdLength: number | undefined;
+  readonly #prf: boolean;
 
   constructor(options: SoftAuthenticatorOptions = {}) {
     this.#incrementCounter = options.incrementCounter ?? true;
     this.#transports = options.transports ?? ['usb'];
     this.#credentialIdLength = options.credentialIdLength;
+    this.#prf = options.prf ?? true;
   }
 
   /** navigator.credentials.create() + toJSON(): a new ES256 credential with 'none' attestation. */
@@ -218,7 +239,9 @@ export class SoftAuthenticator {
     );
     const clientDataJSON = this.#clientData('webauthn.create', options.challenge, context);
 
-    this.credentials.push({ id: credentialId, rpId, userHandle: options.user.id, privateKey });
+    const stored = { id: credentialId, rpId, userHandle: options.user.id, privateKey, prfSecret: new Uint8Array(randomBytes(32)) };
+    this.credentials.push(stored);
+    const prf = options.extensions?.prf === undefined ? undefined : this.#prfResults(stored, options.extensions.prf, true);
     const id = tamper.credentialId ?? toBase64Url(credentialId);
     return {
       id,
@@ -233,7 +256,7 @@ export class SoftAuthenticator {
         publicKey: toBase64Url(new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }))),
       },
       authenticatorAttachment: 'cross-platform',
-      clientExtensionResults: options.extensions?.credProps ? { credProps: { rk: true } } : {},
+      clientExtensionResults: { ...(options.extensions?.credProps ? { credProps: { rk: true } } : {}), ...(prf ? { prf } : {}) },
     };
   }
 
@@ -263,8 +286,28 @@ export class SoftAuthenticator {
         userHandle: credential.userHandle,
       },
       authenticatorAttachment: 'cross-platform',
-      clientExtensionResults: {},
+      clientExtensionResults: options.extensions?.prf?.eval && this.#prf ? { prf: this.#prfResults(credential, options.extensions.prf, false) } : {},
     };
+  }
+
+  /** The PRF output of one credential for one salt (raw bytes): what a test expects the client to have derived from. */
+  prfOutput(credentialId: string, salt: Uint8Array): Uint8Array {
+    const credential = this.credentials.find((c) => toBase64Url(c.id) === credentialId);
+    if (credential === undefined) throw new Error('no such credential');
+    return this.#evaluate(credential, salt);
+  }
+
+  #evaluate(credential: StoredCredential, salt: Uint8Array): Uint8Array {
+    const hashedSalt = sha256(concat(utf8('WebAuthn PRF'), Uint8Array.of(0), salt));
+    return new Uint8Array(createHmac('sha256', credential.prfSecret).update(hashedSalt).digest());
+  }
+
+  #prfResults(credential: StoredCredential, input: PrfInput, creation: boolean): PrfOutput {
+    if (!this.#prf) return creation ? { enabled: false } : {};
+    const results = input.eval
+      ? { results: { first: toBase64Url(this.#evaluate(credential, fromBase64Url(input.eval.first))), ...(input.eval.second ? { second: toBase64Url(this.#evaluate(credential, fromBase64Url(input.eval.second))) } : {}) } }
+      : {};
+    return { ...(creation ? { enabled: true } : {}), ...results };
   }
 
   #rpIdHash(rpId: string): Uint8Array {

@@ -26,10 +26,16 @@ type Descriptor = { id: string; type: 'public-key'; transports?: string[] };
 const descriptors = (list: Descriptor[] | undefined): PublicKeyCredentialDescriptor[] | undefined =>
   list?.map((d) => ({ id: b(d.id), type: d.type, ...(d.transports ? { transports: d.transports as AuthenticatorTransport[] } : {}) }));
 
-/** Only the extension outputs the server knows (credProps); anything else a browser adds is left out. */
+/**
+ * Only the extension outputs the server knows (credProps, and whether PRF is enabled); anything else a browser adds
+ * is left out — PRF results above all: they are secrets that stay in the page.
+ */
 function extensionResults(credential: PublicKeyCredential): WebauthnClientExtensionResults {
-  const results = credential.getClientExtensionResults() as { credProps?: { rk?: boolean } };
-  return results.credProps && typeof results.credProps.rk === 'boolean' ? { credProps: { rk: results.credProps.rk } } : {};
+  const results = credential.getClientExtensionResults() as { credProps?: { rk?: boolean }; prf?: { enabled?: boolean } };
+  return {
+    ...(results.credProps && typeof results.credProps.rk === 'boolean' ? { credProps: { rk: results.credProps.rk } } : {}),
+    ...(results.prf && typeof results.prf.enabled === 'boolean' ? { prf: { enabled: results.prf.enabled } } : {}),
+  };
 }
 
 function attachment(credential: PublicKeyCredential): { authenticatorAttachment?: 'platform' | 'cross-platform' } {
@@ -37,8 +43,14 @@ function attachment(credential: PublicKeyCredential): { authenticatorAttachment?
   return value === 'platform' || value === 'cross-platform' ? { authenticatorAttachment: value } : {};
 }
 
-/** navigator.credentials.create() for the options of POST /account/mfa/webauthn/options. */
-export async function createCredential(options: WebauthnRegistrationOptions): Promise<WebauthnRegistrationResponse> {
+/** What a caller adds to a ceremony: extension inputs the JSON options cannot carry (bytes), and a look at the credential. */
+export interface CeremonyExtras {
+  extensions?: AuthenticationExtensionsClientInputs;
+  onCredential?: (credential: PublicKeyCredential) => void;
+}
+
+/** navigator.credentials.create() for the options of POST /account/mfa/webauthn/options (or /account/passkeys/options). */
+export async function createCredential(options: WebauthnRegistrationOptions, extras: CeremonyExtras = {}): Promise<WebauthnRegistrationResponse> {
   const publicKey: PublicKeyCredentialCreationOptions = {
     challenge: b(options.challenge),
     rp: options.rp,
@@ -48,10 +60,11 @@ export async function createCredential(options: WebauthnRegistrationOptions): Pr
     ...(options.excludeCredentials ? { excludeCredentials: descriptors(options.excludeCredentials) } : {}),
     ...(options.authenticatorSelection ? { authenticatorSelection: options.authenticatorSelection } : {}),
     ...(options.attestation ? { attestation: options.attestation } : {}),
-    ...(options.extensions ? { extensions: options.extensions as AuthenticationExtensionsClientInputs } : {}),
+    ...(options.extensions || extras.extensions ? { extensions: { ...(options.extensions as AuthenticationExtensionsClientInputs), ...extras.extensions } } : {}),
   };
   const credential = (await navigator.credentials.create({ publicKey })) as PublicKeyCredential | null;
   if (!credential) throw new DOMException('no credential', 'NotAllowedError');
+  extras.onCredential?.(credential);
   const response = credential.response as AuthenticatorAttestationResponse;
   const transports = typeof response.getTransports === 'function' ? response.getTransports() : [];
   const algorithm = typeof response.getPublicKeyAlgorithm === 'function' ? response.getPublicKeyAlgorithm() : undefined;
@@ -75,17 +88,18 @@ export async function createCredential(options: WebauthnRegistrationOptions): Pr
 }
 
 /** navigator.credentials.get() for the `webauthn` options of a login's second-factor challenge. */
-export async function getAssertion(options: WebauthnAuthenticationOptions): Promise<WebauthnAuthenticationResponse> {
+export async function getAssertion(options: Omit<WebauthnAuthenticationOptions, 'extensions'> & { extensions?: WebauthnAuthenticationOptions['extensions'] }, extras: CeremonyExtras = {}): Promise<WebauthnAuthenticationResponse> {
   const publicKey: PublicKeyCredentialRequestOptions = {
     challenge: b(options.challenge),
     ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
     ...(options.rpId !== undefined ? { rpId: options.rpId } : {}),
     ...(options.allowCredentials ? { allowCredentials: descriptors(options.allowCredentials) } : {}),
     ...(options.userVerification ? { userVerification: options.userVerification } : {}),
-    ...(options.extensions ? { extensions: options.extensions as AuthenticationExtensionsClientInputs } : {}),
+    ...(options.extensions || extras.extensions ? { extensions: { ...(options.extensions as AuthenticationExtensionsClientInputs), ...extras.extensions } } : {}),
   };
   const credential = (await navigator.credentials.get({ publicKey })) as PublicKeyCredential | null;
   if (!credential) throw new DOMException('no credential', 'NotAllowedError');
+  extras.onCredential?.(credential);
   const response = credential.response as AuthenticatorAssertionResponse;
   return {
     id: credential.id,
@@ -101,3 +115,4 @@ export async function getAssertion(options: WebauthnAuthenticationOptions): Prom
     clientExtensionResults: extensionResults(credential),
   };
 }
+

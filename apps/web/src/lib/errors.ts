@@ -1,4 +1,4 @@
-import { PasswordPolicyError, WatchwordError } from '@watchword/client';
+import { PasskeyPrfUnsupportedError, PasskeyUnlockError, PasswordPolicyError, WatchwordError } from '@watchword/client';
 
 /** An error whose message this page wrote for the person to read (no server or vault text in it). */
 export class UserError extends Error {
@@ -26,6 +26,10 @@ export function describeError(error: unknown): string {
     return 'The browser refused the request.';
   }
   if (error instanceof Error && error.name === 'DecryptionError') return 'That key does not fit this account.';
+  if (error instanceof PasskeyPrfUnsupportedError) {
+    return 'This passkey (or this browser) does not support the PRF extension, so it cannot unlock the vault. Nothing was added; try another passkey or browser.';
+  }
+  if (error instanceof PasskeyUnlockError) return 'That passkey does not unlock this vault.';
   if (error instanceof UserError) return error.message;
   if (!(error instanceof WatchwordError)) return 'Something went wrong. Try again.';
   switch (error.code) {

@@ -1,4 +1,4 @@
-import { LocalUnlockError, type Session, type Vault, type VaultItem, WatchwordClient } from '@watchword/client';
+import { LocalUnlockError, type Session, type Vault, type VaultItem, WatchwordClient, unlockWithPasskey as passkeyAccountKey } from '@watchword/client';
 import { startAutoLock } from './autolock.ts';
 import { clearCopiedSecret } from './clipboard.ts';
 import { UserError, describeError, isSessionEnded } from './errors.ts';
@@ -14,6 +14,8 @@ import { openWithPin } from './pin.ts';
 import { navigate } from './router.ts';
 import { settings, updateSettings } from './settings.ts';
 import { createStore } from './store.ts';
+import { describeUserAgent } from './format.ts';
+import { passkeyCeremonies } from './passkeys.ts';
 import { anotherTabOpen, exclusively, onTabMessage, tellOtherTabs } from './tabs.ts';
 
 /**
@@ -262,6 +264,25 @@ export async function unlockWithPin(pin: string): Promise<void> {
   const vault = await openOfflineVault(state.session, accountKey, state.userId);
   if (auth.get() !== state) return vault.lock();
   opened(vault);
+}
+
+/**
+ * Unlocks with one of the account's passkeys (WebAuthn PRF): the authenticator verifies the person and gives the PRF
+ * output, which unwraps the account key here (docs/crypto.md "Passkey unlock"); the live session fetches the vault keys.
+ */
+export async function unlockWithPasskey(): Promise<void> {
+  const state = auth.get();
+  if (state.phase !== 'locked') return;
+  const accountKey = await passkeyAccountKey(state.session, { userId: state.userId, get: passkeyCeremonies.get });
+  const vault = await openOfflineVault(state.session, accountKey, state.userId);
+  if (auth.get() !== state) return vault.lock();
+  opened(vault);
+}
+
+/** Signs in from the login page with a passkey alone (no e-mail, no master password), then as after a login. */
+export async function signInWithPasskey(): Promise<void> {
+  const vault = await client.signInWithPasskey({ get: passkeyCeremonies.get, deviceName: `Web vault (${describeUserAgent(navigator.userAgent)})` });
+  await loggedIn(vault);
 }
 
 /** Everything this profile keeps for the account: the session, the device unlock records, the vault copy. */

@@ -8,7 +8,7 @@ import { describeError } from '../lib/errors.ts';
 import { describeUserAgent } from '../lib/format.ts';
 import { navigate, route } from '../lib/router.ts';
 import { getAssertion, webauthnSupported } from '@watchword/ui';
-import { client, loggedIn } from '../lib/session.ts';
+import { client, loggedIn, signInWithPasskey } from '../lib/session.ts';
 
 /** What the SDK's second-factor prompt is waiting for: the page answers it from a form. */
 interface Pending {
@@ -72,6 +72,22 @@ export function LoginPage({ notice }: { notice?: string | undefined }) {
           Log in
         </SubmitButton>
       </form>
+      {webauthnSupported() ? (
+        <button
+          type="button"
+          class="secondary"
+          disabled={action.busy}
+          onClick={() =>
+            void action.run(async () => {
+              await signInWithPasskey();
+              const top = route.get().parts[0];
+              if (top === undefined || top === 'login' || top === 'register') navigate('/vault', { replace: true });
+            })
+          }
+        >
+          Sign in with a passkey
+        </button>
+      ) : null}
       <p id="login-note" class="hint">
         Your master password never leaves this page: the server cannot see it, and your vault is decrypted here.
       </p>

@@ -3,17 +3,25 @@ import { ErrorMessage, Notice, PageTitle, SubmitButton } from '../components/fee
 import { PasswordField } from '../components/fields.tsx';
 import { useAction } from '../lib/action.ts';
 import { hasPin } from '../lib/pin.ts';
-import { logout, unlock, unlockWithPin } from '../lib/session.ts';
+import { listPasskeys } from '@watchword/client';
+import { currentSession, logout, unlock, unlockWithPasskey, unlockWithPin } from '../lib/session.ts';
+import { webauthnSupported } from '@watchword/ui';
 
 /**
  * The locked vault: the session is still live (kept across reloads and tabs), the keys are gone. The master password
- * brings them back, or this device's PIN when one is set.
+ * brings them back, or this device's PIN when one is set, or one of the account's passkeys (PRF) when it has any.
  */
 export function UnlockPage({ userId, email, idle }: { userId: string; email: string; idle: boolean }) {
   const [secret, setSecret] = useState('');
   const [pinSet, setPinSet] = useState(false);
   const [method, setMethod] = useState<'password' | 'pin'>('password');
+  const [passkeys, setPasskeys] = useState(false);
   const action = useAction();
+
+  useEffect(() => {
+    const session = currentSession();
+    if (session && webauthnSupported()) void listPasskeys(session).then((list) => setPasskeys(list.length > 0), () => undefined);
+  }, [userId]);
 
   useEffect(() => {
     void hasPin(userId).then((set) => {
@@ -62,6 +70,11 @@ export function UnlockPage({ userId, email, idle }: { userId: string; email: str
           Unlock
         </SubmitButton>
       </form>
+      {passkeys ? (
+        <button type="button" class="primary" disabled={action.busy} onClick={() => void action.run(unlockWithPasskey)}>
+          Unlock with passkey
+        </button>
+      ) : null}
       {pinSet ? (
         <button type="button" class="link" onClick={() => switchTo(method === 'pin' ? 'password' : 'pin')}>
           {method === 'pin' ? 'Use the master password instead' : 'Use the PIN instead'}

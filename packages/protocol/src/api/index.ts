@@ -7,3 +7,4 @@ export * from './webauthn.ts';
 export * from './admin.ts';
 export * from './oauth.ts';
 export * from './orgs.ts';
+export * from './passkeys.ts';

@@ -140,9 +140,13 @@ export const WebauthnCredentialDescriptor = Type.Object(
 );
 export type WebauthnCredentialDescriptor = Static<typeof WebauthnCredentialDescriptor>;
 
-/** AuthenticationExtensionsClientInputs the server may ask for (the server currently asks only for credProps). */
+/**
+ * AuthenticationExtensionsClientInputs the server may ask for: credProps, and `prf: {}` when registering a passkey for
+ * unlock (the client adds its own `eval` salt; the server never sends or sees PRF inputs or outputs).
+ */
 export const WebauthnExtensionInputs = Type.Object(
   {
+    prf: Type.Optional(Type.Object({}, strict)),
     appid: Type.Optional(Type.String({ maxLength: 2048 })),
     credProps: Type.Optional(Type.Boolean()),
     hmacCreateSecret: Type.Optional(Type.Boolean()),

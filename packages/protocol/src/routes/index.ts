@@ -9,6 +9,7 @@ import { adminRoutes } from './admin.ts';
 import { oauthRoutes } from './oauth.ts';
 import { keysRoutes, orgsRoutes } from './orgs.ts';
 import { vaultsRoutes } from './vaults.ts';
+import { passkeysRoutes } from './passkeys.ts';
 import type { RouteSpec } from './define.ts';
 
 export * from './define.ts';
@@ -25,6 +26,7 @@ export const api = {
   keys: keysRoutes,
   orgs: orgsRoutes,
   vaults: vaultsRoutes,
+  passkeys: passkeysRoutes,
 } as const;
 
 /** Every descriptor, flattened (the server's route-coverage test and the OpenAPI check walk it). */

@@ -30,6 +30,9 @@ export const AUDIT_ACTIONS = [
   'mfa.totp_disabled',
   'mfa.webauthn_added',
   'mfa.webauthn_removed',
+  /** A passkey that signs in and unlocks (issue 22) was added or removed; context: the credential id's first characters. */
+  'passkey.added',
+  'passkey.removed',
   'mfa.backup_codes_generated',
   'mfa.backup_code_used',
   'recovery.requested',

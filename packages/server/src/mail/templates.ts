@@ -85,6 +85,25 @@ export function factorAdded(input: { kind: FactorKind; name?: string | undefined
   ]);
 }
 
+/** A passkey that signs in and unlocks was added (issue 22): it opens the account without the master password. */
+export function passkeyAdded(input: { name: string }): MailContent {
+  return message(`Passkey added to your ${PRODUCT} account`, [
+    `A passkey was added to your ${PRODUCT} account. It can sign you in and unlock your vault without the master password.`,
+    ...nameLine(input.name),
+    'If this was you, no action is needed.',
+    NOT_YOU,
+  ]);
+}
+
+export function passkeyRemoved(input: { name: string }): MailContent {
+  return message(`Passkey removed from your ${PRODUCT} account`, [
+    `A passkey was removed from your ${PRODUCT} account. It can no longer sign you in or unlock your vault.`,
+    ...nameLine(input.name),
+    'If this was you, no action is needed.',
+    NOT_YOU,
+  ]);
+}
+
 export function factorRemoved(input: { kind: FactorKind; name?: string | undefined }): MailContent {
   const factor = FACTORS[input.kind];
   return message(`${factor.title} removed from your ${PRODUCT} account`, [

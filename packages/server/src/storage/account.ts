@@ -65,6 +65,8 @@ async function removeFactors(trx: Transaction<Database>, userId: string): Promis
   await trx.deleteFrom('totp_factors').where('user_id', '=', userId).execute();
   await trx.deleteFrom('backup_codes').where('user_id', '=', userId).execute();
   await trx.deleteFrom('webauthn_credentials').where('user_id', '=', userId).execute();
+  // Passkeys sign in on their own and hold the account key wrapped: recovery and vault reset end them too.
+  await trx.deleteFrom('passkey_credentials').where('user_id', '=', userId).execute();
 }
 
 function passwordColumns(c: PasswordCredentials, now: number) {

@@ -6,6 +6,7 @@ import { createEmailTokenRepository } from './email-tokens.ts';
 import { createItemRepository } from './items.ts';
 import { createMfaRepository } from './mfa.ts';
 import { createOAuthRepository } from './oauth.ts';
+import { createPasskeyRepository } from './passkeys.ts';
 import { createRoleRepository } from './roles.ts';
 import { createMetaRepository } from './meta.ts';
 import { migrateToLatest, pendingMigrations } from './migrate.ts';
@@ -73,6 +74,7 @@ function createStorage(driver: StorageDriver): Storage {
     sharedVaults: createSharedVaultRepository(db),
     sharedItems: createSharedItemRepository(db),
     orgAudit: createOrgAuditRepository(db),
+    passkeys: createPasskeyRepository(db),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -118,6 +118,24 @@ export interface WebauthnCredentialsTable {
   last_used_at: number | null;
 }
 
+/** Passkeys that sign in and unlock (migration 0008). */
+export interface PasskeyCredentialsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  public_key: string;
+  counter: number;
+  /** JSON array of transport hints. */
+  transports: string;
+  aaguid: string;
+  /** 0 or 1. */
+  backed_up: number;
+  /** The account key sealed by the client under the PRF-derived key; opaque here. */
+  wrapped_account_key: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 export interface EmailTokensTable {
   /** SHA-256 of the token, base64url. */
   hash: string;
@@ -273,6 +291,7 @@ export interface Database {
   totp_factors: TotpFactorsTable;
   backup_codes: BackupCodesTable;
   webauthn_credentials: WebauthnCredentialsTable;
+  passkey_credentials: PasskeyCredentialsTable;
   email_tokens: EmailTokensTable;
   audit_events: AuditEventsTable;
   roles: RolesTable;

@@ -13,6 +13,7 @@ import type { ItemRepository } from './items.ts';
 import type { MetaRepository } from './meta.ts';
 import type { MfaRepository } from './mfa.ts';
 import type { OAuthRepository } from './oauth.ts';
+import type { PasskeyRepository } from './passkeys.ts';
 import type { RoleRepository } from './roles.ts';
 import type { SessionRepository } from './sessions.ts';
 import type { UserRepository } from './users.ts';
@@ -42,6 +43,7 @@ export interface Storage {
   readonly sharedVaults: SharedVaultRepository;
   readonly sharedItems: SharedItemRepository;
   readonly orgAudit: OrgAuditRepository;
+  readonly passkeys: PasskeyRepository;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   /** Commits one small write (a row in `meta`); throws when the database cannot write (disk full, read-only). */

@@ -42,6 +42,9 @@ const PUBLIC_ROUTES = [
   'POST /api/v1/auth/login/start',
   'POST /api/v1/auth/login/finish',
   'POST /api/v1/auth/mfa',
+  // Passkey sign-in (discoverable credentials): the assertion is the authentication.
+  'POST /api/v1/auth/passkey/start',
+  'POST /api/v1/auth/passkey/finish',
   'POST /api/v1/auth/verify-email',
   'POST /api/v1/auth/refresh',
   'POST /api/v1/auth/recovery/request',

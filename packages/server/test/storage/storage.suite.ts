@@ -631,6 +631,49 @@ export function storageSuite(dialect: Dialect): void {
           expect(await storage.users.create({ ...sampleUser(), email: user.email }, sampleVault(), T0)).toBe('created');
         });
 
+        const passkey = (userId: string, id = `pk-${randomUUID()}`) => ({
+          id, userId, name: 'Laptop', publicKey: 'cGs', counter: 0, transports: ['internal'], aaguid: '0', backedUp: true, wrappedAccountKey: 'd3JhcHBlZA', createdAt: T0,
+        });
+
+        it('passkeys: added once, found by credential id alone, the counter moved only from the value read, deleted by their owner only', async () => {
+          const { user } = await createUser();
+          const other = await createUser();
+          const record = passkey(user.id);
+          expect(await storage.passkeys.add(record)).toBe('added');
+          // A credential id is unique across accounts.
+          expect(await storage.passkeys.add({ ...passkey(other.user.id, record.id) })).toBe('exists');
+          expect(await storage.passkeys.find(record.id)).toEqual({ ...record, lastUsedAt: null });
+          expect(await storage.passkeys.find('unknown')).toBeUndefined();
+          expect(await storage.passkeys.list(user.id)).toEqual([{ ...record, lastUsedAt: null }]);
+          expect(await storage.passkeys.count(user.id)).toBe(1);
+          expect(await storage.passkeys.use(user.id, record.id, 0, 7, T0 + 1)).toBe(true);
+          // A second use with the same expected counter (a concurrent or replayed assertion) changes nothing.
+          expect(await storage.passkeys.use(user.id, record.id, 0, 8, T0 + 2)).toBe(false);
+          expect(await storage.passkeys.use(other.user.id, record.id, 7, 9, T0 + 2)).toBe(false);
+          expect(await storage.passkeys.find(record.id)).toMatchObject({ counter: 7, lastUsedAt: T0 + 1 });
+          expect(await storage.passkeys.delete(other.user.id, record.id)).toBeUndefined();
+          expect((await storage.passkeys.delete(user.id, record.id))?.id).toBe(record.id);
+          expect(await storage.passkeys.list(user.id)).toEqual([]);
+        });
+
+        it('recovery, vault reset and account deletion remove the account’s passkeys; a password change keeps them', async () => {
+          const a = await userWithSession();
+          const b = await userWithSession();
+          const c = await userWithSession();
+          const d = await userWithSession();
+          for (const u of [a, b, c, d]) expect(await storage.passkeys.add(passkey(u.user.id))).toBe('added');
+          await storage.account.changePassword(a.user.id, creds, a.sessionId, T0 + 1);
+          expect(await storage.passkeys.count(a.user.id)).toBe(1);
+          await storage.account.recover(b.user.id, { ...creds, recoverySalt: 'cnM', recoveryWrappedKey: 'cnc', recoveryVerifierHash: 'cnY' }, T0 + 1);
+          expect(await storage.passkeys.count(b.user.id)).toBe(0);
+          const keys = { x25519PublicKey: 'eA', ed25519PublicKey: 'ZQ', wrappedX25519PrivateKey: 'd3g', wrappedEd25519PrivateKey: 'd2U' };
+          await storage.account.resetVault(c.user.id, { ...creds, ...keys, recoverySalt: 'cnM', recoveryWrappedKey: 'cnc', recoveryVerifierHash: 'cnY' }, sampleVault(), T0 + 2);
+          expect(await storage.passkeys.count(c.user.id)).toBe(0);
+          await storage.account.delete(d.user.id, T0 + 3);
+          expect(await storage.passkeys.count(d.user.id)).toBe(0);
+          expect(await storage.passkeys.count(a.user.id)).toBe(1);
+        });
+
         it('TOTP: pending until confirmed; each step is used once, and never an older one', async () => {
           const { user } = await createUser();
           expect(await storage.mfa.putPendingTotp(user.id, 'c2Vl', T0)).toBe('pending');

@@ -9,6 +9,7 @@ import { PIN_TRIES, hasPin, removePin, setPin } from '../../lib/pin.ts';
 import { currentVault, setLogoutOnClose } from '../../lib/session.ts';
 import { settings } from '../../lib/settings.ts';
 import { useStore } from '../../lib/store.ts';
+import { PasskeysPanel } from './passkeys.tsx';
 
 /** How this browser unlocks and how long it stays signed in (docs/web-vault.md). */
 export function ThisDeviceSection() {
@@ -39,7 +40,8 @@ export function ThisDeviceSection() {
   return (
     <>
       <h2>Unlock methods</h2>
-      <p>The master password always unlocks the vault. On this device you can also set a PIN.</p>
+      <p>The master password always unlocks the vault. A passkey of the account can too, and on this device you can also set a PIN.</p>
+      <PasskeysPanel />
       <h3>PIN for this device</h3>
       {pinSet ? <Notice kind="success">A PIN is set on this device.</Notice> : null}
       <p class="hint">

@@ -285,7 +285,7 @@ function BackupCodesPanel({ status, onBackupCodes }: { status: MfaStatusResponse
  * The master password asked again before a change to the second factors (the server's fresh authentication),
  * with the form's own fields (`children`) first; the password field takes the focus when there are none.
  */
-function ConfirmWithPassword(p: {
+export function ConfirmWithPassword(p: {
   onSubmit(e: Event): void;
   password: string;
   onPassword(value: string): void;

@@ -6,7 +6,9 @@
  * - attestation 'none' (we do not vet authenticator models), user verification and resident keys 'preferred';
  * - algorithms ES256 (-7), EdDSA (-8), RS256 (-257), offered and accepted alike;
  * - ceremonies time out after five minutes;
- * - user presence is always required; user verification is not (a PIN-less security key is a fine second factor);
+ * - user presence is always required; user verification is not (a PIN-less security key is a fine second factor),
+ *   except for passkeys that sign in and unlock (`purpose: 'passkey'`: a discoverable credential, user verification
+ *   required, the PRF extension requested — issue 22);
  * - every verification failure is INVALID_CREDENTIALS with the library's error as `cause` (logged, never sent).
  *
  * Challenges are returned to the caller, which must store them server-side, bound to the user and single-use.
@@ -34,6 +36,7 @@ const MAX_TRANSPORT_LENGTH = 32;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Authenticator data flags (WebAuthn §6.1). */
 const FLAG_UP = 0x01;
+const FLAG_UV = 0x04;
 const RP_ID_HASH_LENGTH = 32;
 
 export interface StoredCredentialRef {
@@ -96,8 +99,15 @@ function assertOrigins(expectedOrigins: readonly string[]): void {
   if (expectedOrigins.length === 0) throw new TypeError('at least one expected origin is required');
 }
 
+/**
+ * What a credential is for: 'second-factor' (a security key after the password) or 'passkey' (signs in on its own and
+ * unlocks through PRF: discoverable, user verification required, PRF requested).
+ */
+export type CredentialPurpose = 'second-factor' | 'passkey';
+
 /** Options for navigator.credentials.create(), and the challenge to keep for verifyRegistration. */
 export async function registrationOptions(input: {
+  purpose?: CredentialPurpose;
   rpId: string;
   rpName: string;
   /** The user's UUID: its 16 bytes become the WebAuthn user handle (never the e-mail address). */
@@ -114,9 +124,11 @@ export async function registrationOptions(input: {
     userName: input.userName,
     attestationType: 'none',
     excludeCredentials: descriptors(input.existing),
-    authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
+    authenticatorSelection:
+      input.purpose === 'passkey' ? { residentKey: 'required', requireResidentKey: true, userVerification: 'required' } : { residentKey: 'preferred', userVerification: 'preferred' },
     supportedAlgorithmIDs: [...WEBAUTHN_ALGORITHMS],
     timeout: WEBAUTHN_TIMEOUT_MS,
+    ...(input.purpose === 'passkey' ? { extensions: { credProps: true, prf: {} } as Record<string, unknown> } : {}),
   });
   const result: WebauthnRegistrationOptions = {
     ...options,
@@ -132,6 +144,7 @@ export async function registrationOptions(input: {
 
 /** Verifies a navigator.credentials.create() result; throws INVALID_CREDENTIALS on any failure. */
 export async function verifyRegistration(input: {
+  purpose?: CredentialPurpose;
   response: WebauthnRegistrationResponse;
   expectedChallenge: string;
   expectedOrigins: readonly string[];
@@ -147,7 +160,7 @@ export async function verifyRegistration(input: {
       expectedRPID: input.rpId,
       expectedType: 'webauthn.create',
       requireUserPresence: true,
-      requireUserVerification: false,
+      requireUserVerification: input.purpose === 'passkey',
       supportedAlgorithmIDs: [...WEBAUTHN_ALGORITHMS],
     });
   } catch (error) {
@@ -171,13 +184,15 @@ export async function verifyRegistration(input: {
 
 /** Options for navigator.credentials.get(), and the challenge to keep for verifyAuthentication. */
 export async function authenticationOptions(input: {
+  purpose?: CredentialPurpose;
   rpId: string;
+  /** The credentials allowed; for a passkey sign-in, none (the authenticator offers its discoverable credentials). */
   credentials: readonly StoredCredentialRef[];
 }): Promise<{ options: WebauthnAuthenticationOptions; challenge: string }> {
   const options = await (await simplewebauthn()).generateAuthenticationOptions({
     rpID: input.rpId,
-    allowCredentials: descriptors(input.credentials),
-    userVerification: 'preferred',
+    ...(input.credentials.length > 0 ? { allowCredentials: descriptors(input.credentials) } : {}),
+    userVerification: input.purpose === 'passkey' ? 'required' : 'preferred',
     timeout: WEBAUTHN_TIMEOUT_MS,
   });
   const result: WebauthnAuthenticationOptions = {
@@ -206,6 +221,7 @@ function authenticatorFlags(authenticatorData: string): number | undefined {
  * On success the caller must store `newCounter` before accepting the second factor.
  */
 export async function verifyAuthentication(input: {
+  purpose?: CredentialPurpose;
   response: WebauthnAuthenticationResponse;
   expectedChallenge: string;
   expectedOrigins: readonly string[];
@@ -221,6 +237,8 @@ export async function verifyAuthentication(input: {
   // User presence is required (WebAuthn §7.2 step 16); checked here too so it never depends on library defaults.
   const flags = authenticatorFlags(response.response.authenticatorData);
   if (flags === undefined || (flags & FLAG_UP) === 0) throw invalid(new Error('user presence flag not set'));
+  // A passkey replaces the password: the authenticator must have verified the user (WebAuthn §7.2 step 17).
+  if (input.purpose === 'passkey' && (flags & FLAG_UV) === 0) throw invalid(new Error('user verification flag not set'));
 
   let publicKey: Uint8Array<ArrayBuffer>;
   try {
@@ -237,7 +255,7 @@ export async function verifyAuthentication(input: {
       expectedRPID: input.rpId,
       expectedType: 'webauthn.get',
       credential: { id: credential.id, publicKey, counter: credential.counter, transports: [...credential.transports] },
-      requireUserVerification: false,
+      requireUserVerification: input.purpose === 'passkey',
     });
   } catch (error) {
     throw invalid(error);

@@ -11,6 +11,7 @@ import * as rbac from './2026-11-23T0004-rbac.ts';
 import * as sessionSecondFactor from './2026-11-24T0005-session-second-factor.ts';
 import * as oauth from './2026-12-07T0006-oauth.ts';
 import * as organisations from './2026-12-07T0007-organisations.ts';
+import * as passkeyUnlock from './2026-12-07T0008-passkey-unlock.ts';
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-11-23T0001-initial': initial,
@@ -20,6 +21,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-11-24T0005-session-second-factor': sessionSecondFactor,
   '2026-12-07T0006-oauth': oauth,
   '2026-12-07T0007-organisations': organisations,
+  '2026-12-07T0008-passkey-unlock': passkeyUnlock,
 });
 
 export const migrationProvider: MigrationProvider = {
