@@ -76,6 +76,14 @@ export class Session {
     this.#renew = renew;
   }
 
+  /**
+   * Whether this is an API key's session (OAuth client credentials: no refresh token). The server keeps such sessions
+   * out of sharing, organisations and shared vaults (issue 25), so a vault opened on one holds the personal vault only.
+   */
+  get isApiKey(): boolean {
+    return this.#tokens.refreshToken === '';
+  }
+
   get tokens(): StoredTokens {
     return this.#tokens;
   }

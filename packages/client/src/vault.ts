@@ -343,6 +343,8 @@ export class Vault {
   }
 
   async #syncShared(): Promise<{ changed: number; removed: number }> {
+    // API keys never reach shared vaults (the server refuses them there): their vault is the personal one.
+    if (this.session.isApiKey) return { changed: 0, removed: 0 };
     const known = [...this.#shared.values()].map((v) => ({ vaultId: v.id, revision: v.revision }));
     const response = await this.session.call(api.vaults.sync, { body: { known } });
     let removed = 0;

@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WatchwordClient, apiKeyAccessToken } from '@watchword/client';
-import { PERMISSIONS, type Permission, isPermission, isScopedPermission } from '@watchword/protocol';
+import { PERMISSIONS, type Permission, api, isPermission, isScopedPermission } from '@watchword/protocol';
 import { type RouteEntry, routeTable } from '../../src/http/authenticate.ts';
 import type { App } from '../../src/http/types.ts';
 import { loadSigningKeys } from '../../src/keys/signing-keys.ts';
@@ -260,6 +260,14 @@ describe.each(backendsUnderTest())('permission matrix ($name)', ({ dialect, stat
     const [readWrite, readOnly] = [await key(false), await key(true)];
     /** POST routes that change nothing, open to a read-only key (the unlock's password proof). */
     const readOnlyPosts = new Set(['POST /api/v1/auth/reauth/start', 'POST /api/v1/auth/reauth/finish']);
+    /** Sharing keys, organisations and shared vaults: never reached by an API key, read or write (issue 25). */
+    const interactiveOnly = new Set(
+      Object.values(api)
+        .flatMap((group) => Object.values(group as Record<string, { method: string; path: string; tags: readonly string[] }>))
+        .filter((d) => d.tags.some((tag) => tag === 'sharing' || tag === 'orgs' || tag === 'vaults'))
+        .map((d) => `${d.method} ${d.path}`),
+    );
+    expect(interactiveOnly.size).toBeGreaterThan(10);
     const wrong: string[] = [];
     let refusedReadOnly = 0;
     for (const route of routeTable(t.app).filter((r) => r.permission !== 'public')) {
@@ -271,7 +279,7 @@ describe.each(backendsUnderTest())('permission matrix ($name)', ({ dialect, stat
         const head = route.method === 'HEAD';
         let expected: 'FORBIDDEN' | 'API_KEY_READ_ONLY' | 'through';
         // (A key minting keys passes this check and is refused by the route itself: api-keys.test.ts.)
-        if (route.permission !== 'account:self') expected = 'FORBIDDEN';
+        if (route.permission !== 'account:self' || interactiveOnly.has(name) || (head && interactiveOnly.has(`GET ${route.url}`))) expected = 'FORBIDDEN';
         else if (label === 'read-only' && !reads) expected = 'API_KEY_READ_ONLY';
         else expected = 'through';
         if (expected === 'through') {
