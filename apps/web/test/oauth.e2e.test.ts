@@ -154,11 +154,16 @@ describe('Sign in with Watchword in the web vault', () => {
     };
     page.on('response', watch);
     await page.goto(url.toString());
-    // Still signed in to the web vault from the test before, or not: either way the consent screen comes next.
+    // Signed in to the web vault by the test before (its session kept, locked), or not: either way the consent screen comes next.
     const login = page.getByRole('heading', { name: 'Log in to your vault' });
     const consent = page.getByRole('button', { name: 'Allow' });
-    await login.or(consent).first().waitFor();
-    if (await login.isVisible()) {
+    // The web vault keeps its session across page loads, locked: then the master password unlocks it (no second factor).
+    const locked = page.getByRole('heading', { name: 'Your vault is locked' });
+    await login.or(consent).or(locked).first().waitFor();
+    if (await locked.isVisible()) {
+      await page.getByLabel('Master password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Unlock' }).click();
+    } else if (await login.isVisible()) {
       await submitLogin(page, USER, PASSWORD);
       await page.getByRole('button', { name: 'Use a backup code instead' }).click();
       await page.getByLabel('Backup code').fill(backupCodes[0] as string);
@@ -193,8 +198,13 @@ describe('Sign in with Watchword in the web vault', () => {
     await page.goto(url.toString());
     const login = page.getByRole('heading', { name: 'Log in to your vault' });
     const allow = page.getByRole('button', { name: 'Allow' });
-    await login.or(allow).first().waitFor();
-    if (await login.isVisible()) {
+    // The web vault keeps its session across page loads, locked: then the master password unlocks it (no second factor).
+    const locked = page.getByRole('heading', { name: 'Your vault is locked' });
+    await login.or(allow).or(locked).first().waitFor();
+    if (await locked.isVisible()) {
+      await page.getByLabel('Master password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Unlock' }).click();
+    } else if (await login.isVisible()) {
       await submitLogin(page, USER, PASSWORD);
       await page.getByRole('button', { name: 'Use a backup code instead' }).click();
       await page.getByLabel('Backup code').fill(backupCodes[1] as string);
