@@ -4,15 +4,18 @@
  * - an authenticator without PRF is refused clearly and nothing is registered;
  * - Settings → This device → "Add a passkey" with PRF; the request that registers it carries no PRF output;
  * - reload → locked → "Unlock with passkey" → the items are readable;
+ * - offline (context.setOffline): reload → locked → "Unlock with passkey" runs the ceremony locally against the passkey
+ *   kept on this device (device-unlock `<userId>:passkey`) and opens the encrypted copy, with the offline banner;
  * - log out → login page → "Sign in with a passkey" (no e-mail, no password) → the vault opens, items readable;
- * - IndexedDB and every request body hold neither the account key nor a PRF output.
+ * - IndexedDB and every request body hold neither the account key nor a PRF output;
+ * - logging out wipes the kept passkey; removing the passkey in Settings drops it from the device's record.
  */
 import type { CDPSession, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WatchwordClient } from '@watchword/client';
 import { toBase64Url } from '@watchword/protocol';
 import { ensureWebBuild } from '../../../scripts/ensure-web-build.ts';
-import { type TestBrowser, launchBrowser } from './support/browser.ts';
+import { type TestBrowser, deviceStorage, launchBrowser } from './support/browser.ts';
 import { itemPane, login, logout, openItem, vaultShown } from './support/flows.ts';
 import { type VaultServer, startVaultServer } from './support/server.ts';
 
@@ -27,6 +30,9 @@ describe('web vault: passkeys that sign in and unlock (PRF)', () => {
   let page: Page;
   let cdp: CDPSession;
   let accountKey = '';
+  /** The same key in the other encodings the IndexedDB scan looks for (hex, base64). */
+  let accountKeyEncodings: string[] = [];
+  let userId = '';
   /** Every request body the page sent to the API, for the secret scan. */
   const bodies: string[] = [];
   const paths: string[] = [];
@@ -50,6 +56,8 @@ describe('web vault: passkeys that sign in and unlock (PRF)', () => {
     await page.getByLabel('Master password (to confirm it is you)').fill(PASSWORD);
     await page.getByRole('button', { name: 'Add passkey' }).click();
   };
+  const banner = () => page.getByRole('status').filter({ hasText: /^Offline —/ });
+  const keptUnlockRecords = async () => (await deviceStorage(page)).stores['device-unlock'] ?? [];
   const itemReadable = async () => {
     await openItem(page, ITEM_NAME);
     await itemPane(page).getByText(ITEM_USER).waitFor();
@@ -64,6 +72,8 @@ describe('web vault: passkeys that sign in and unlock (PRF)', () => {
     await vault.add({ type: 'login', name: ITEM_NAME, fields: [], login: { username: ITEM_USER, password: 'Pl41ntext-item!' } });
     const raw = vault.exportAccountKey();
     accountKey = toBase64Url(raw);
+    accountKeyEncodings = [accountKey, Buffer.from(raw).toString('hex'), Buffer.from(raw).toString('base64').replace(/=+$/, '')];
+    userId = vault.userId;
     raw.fill(0);
     await vault.session.logout();
     page = await browser.newPage();
@@ -78,6 +88,7 @@ describe('web vault: passkeys that sign in and unlock (PRF)', () => {
   });
 
   afterEach(async (context) => {
+    await browser.context.setOffline(false);
     if (context.task.result?.state === 'fail') await browser.screenshot(page, `failed-passkey-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
   });
 
@@ -124,8 +135,39 @@ describe('web vault: passkeys that sign in and unlock (PRF)', () => {
     await itemReadable();
   });
 
+  it('offline: reload → locked → "Unlock with passkey" opens the vault from the encrypted copy (the passkey kept on this device)', async () => {
+    // Kept when it was added here and refreshed by the online unlock; the copy is saved a moment after the sync.
+    await expect.poll(keptUnlockRecords, { timeout: 30_000 }).toContain(`${userId}:passkey`);
+    await expect.poll(async () => (await deviceStorage(page)).stores['vault-cache'] ?? [], { timeout: 30_000 }).toContain(userId);
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+    await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+
+    await browser.context.setOffline(true);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Your vault is locked' }).waitFor({ timeout: 30_000 });
+    await banner().waitFor();
+    await page.getByRole('button', { name: 'Unlock with passkey' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor({ timeout: 30_000 });
+    await expect.poll(() => banner().textContent()).toMatch(/^Offline — showing the copy from .+/);
+    await page.getByRole('link', { name: 'Vault' }).first().click();
+    await itemReadable();
+
+    const stored = await deviceStorage(page);
+    expect(stored.stores['device-unlock']).toContain(`${userId}:passkey`);
+    for (const encoded of accountKeyEncodings) expect(stored.indexedDb.includes(encoded), 'IndexedDB holds the raw account key').toBe(false);
+    // The kept entry is the wrapped key (sealed under the PRF-derived key), the same blob the server lists.
+    expect(stored.indexedDb).toMatch(/"wrappedAccountKey":"[A-Za-z0-9_-]{40,}"/);
+    expect(browser.pageErrors).toEqual([]);
+
+    // Back online: the vault opened from the copy becomes an online one.
+    await browser.context.setOffline(false);
+    await banner().waitFor({ state: 'detached', timeout: 30_000 });
+  });
+
   it('log out → login page → "Sign in with a passkey" alone (no e-mail, no password) → the vault opens', async () => {
     await logout(page);
+    // Logging out leaves no unlock record of the account behind, the kept passkey included.
+    expect(await keptUnlockRecords()).toEqual([]);
     const from = paths.length;
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await vaultShown(page);
@@ -162,5 +204,15 @@ describe('web vault: passkeys that sign in and unlock (PRF)', () => {
       return out.join('\n');
     });
     expect(kept).not.toContain(accountKey);
+  });
+
+  it('a passkey sign-in keeps the passkey again; removing it in Settings drops it from the device record', async () => {
+    await expect.poll(keptUnlockRecords, { timeout: 30_000 }).toContain(`${userId}:passkey`);
+    await openDeviceSettings();
+    await page.getByRole('button', { name: 'Remove Laptop passkey' }).click();
+    await page.getByLabel('Master password (to confirm it is you)').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Remove passkey' }).click();
+    await page.getByText('No passkeys.').waitFor();
+    await expect.poll(keptUnlockRecords).not.toContain(`${userId}:passkey`);
   });
 });

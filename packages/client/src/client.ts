@@ -86,11 +86,14 @@ export class WatchwordClient {
 
   /**
    * Signs in with a passkey alone (discoverable credential, user verification, PRF) and unlocks: no e-mail address,
-   * no master password. `get` runs navigator.credentials.get() for the app (passkey-unlock.ts).
+   * no master password. `get` runs navigator.credentials.get() for the app (passkey-unlock.ts); `onCredential` is told
+   * which of the account's passkeys signed in (e.g. for a device that keeps it to unlock offline).
    */
-  async signInWithPasskey(input: { get: PasskeyGet; deviceName?: string }): Promise<Vault> {
+  async signInWithPasskey(input: { get: PasskeyGet; deviceName?: string; onCredential?: (credentialId: string) => void }): Promise<Vault> {
     const { dpopKey, storedDpopKey } = await this.#newDpopKey();
-    const { tokens, accountKey } = await signInWithPasskey(this.http, { ...input, ...(dpopKey ? { dpopKey } : {}) });
+    const { onCredential, ...rest } = input;
+    const { tokens, accountKey, credentialId } = await signInWithPasskey(this.http, { ...rest, ...(dpopKey ? { dpopKey } : {}) });
+    onCredential?.(credentialId);
     const stored = toStoredTokens(tokens);
     await this.#options.onTokens?.(stored);
     return Vault.open(new Session(this.http, stored, this.#options.onTokens, dpopKey, storedDpopKey, this.#options.coordinateRefresh), { accountKey });

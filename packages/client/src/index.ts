@@ -19,6 +19,8 @@ export {
   removePasskey,
   signInWithPasskey,
   unlockWithPasskey,
+  unlockWithPasskeyEntries,
+  type PasskeyUnlockEntry,
   unwrapAccountKeyWithPasskey,
   wrapAccountKeyForPasskey,
   type PasskeyAssertion,

@@ -167,28 +167,40 @@ export async function removePasskey(session: Session, input: { id: string; passw
   await session.call(api.passkeys.remove, { params: { id: input.id }, body: { reauthToken } });
 }
 
+/** What unlocking with a passkey needs of one credential: its id, its transports and the account key wrapped under it. */
+export type PasskeyUnlockEntry = Pick<PasskeyInfo, 'id' | 'transports' | 'wrappedAccountKey'>;
+
 /**
- * The account key of a signed-in (locked) session, from one of the account's passkeys: the authenticator picks among
- * them (user verification required) and evaluates PRF; the wrapped key of the credential it used is opened here.
- * No request reaches the server beyond the list: unlocking does not need the server to check the assertion.
+ * The account key from one of `passkeys` (the account's list from the server, or the entries a device kept for
+ * unlocking offline): the authenticator picks among them (user verification required) and evaluates PRF with the
+ * same salt as always; the wrapped key of the credential it used is opened here. The assertion goes nowhere: the
+ * challenge is random and local, since unlocking needs no server to check it — only the PRF output.
  */
-export async function unlockWithPasskey(session: Session, input: { userId: string; get: PasskeyGet; rpId?: string }): Promise<Uint8Array> {
-  const passkeys = await listPasskeys(session);
-  if (passkeys.length === 0) throw new PasskeyUnlockError();
+export async function unlockWithPasskeyEntries(input: { userId: string; get: PasskeyGet; passkeys: readonly PasskeyUnlockEntry[]; rpId?: string }): Promise<{ accountKey: Uint8Array; credentialId: string }> {
+  if (input.passkeys.length === 0) throw new PasskeyUnlockError();
   const assertion = await input.get({
     challenge: toBase64Url(randomBytes(32)),
     ...(input.rpId ? { rpId: input.rpId } : {}),
-    allowCredentials: passkeys.map((p) => ({ id: p.id, type: 'public-key' as const, ...(p.transports.length > 0 ? { transports: p.transports } : {}) })),
+    allowCredentials: input.passkeys.map((p) => ({ id: p.id, type: 'public-key' as const, ...(p.transports.length > 0 ? { transports: p.transports } : {}) })),
     userVerification: 'required',
     extensions: prfInputs(),
   });
-  const passkey = passkeys.find((p) => p.id === assertion.response.id);
+  const passkey = input.passkeys.find((p) => p.id === assertion.response.id);
   if (passkey === undefined || assertion.prfOutput === undefined) throw new PasskeyUnlockError();
   try {
-    return await unwrapAccountKeyWithPasskey({ prfOutput: assertion.prfOutput, userId: input.userId, credentialId: passkey.id, wrapped: passkey.wrappedAccountKey });
+    const accountKey = await unwrapAccountKeyWithPasskey({ prfOutput: assertion.prfOutput, userId: input.userId, credentialId: passkey.id, wrapped: passkey.wrappedAccountKey });
+    return { accountKey, credentialId: passkey.id };
   } finally {
     assertion.prfOutput.fill(0);
   }
+}
+
+/**
+ * The account key of a signed-in (locked) session, from one of the account's passkeys (the list fetched on the
+ * session, then unlockWithPasskeyEntries). No request reaches the server beyond the list.
+ */
+export async function unlockWithPasskey(session: Session, input: { userId: string; get: PasskeyGet; rpId?: string }): Promise<Uint8Array> {
+  return (await unlockWithPasskeyEntries({ ...input, passkeys: await listPasskeys(session) })).accountKey;
 }
 
 /**

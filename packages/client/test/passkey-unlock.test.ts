@@ -1,11 +1,12 @@
 /**
  * The passkey PRF wrap of the account key (passkey-unlock.ts, docs/crypto.md "Passkey unlock"), checked against an
  * independent implementation (node:crypto HKDF and AES-256-GCM, written from the documented construction) with fixed
- * inputs: a known answer both ways, and every binding (user id, credential id, PRF output) refusing.
+ * inputs: a known answer both ways, and every binding (user id, credential id, PRF output) refusing. And the unlock from
+ * a given list of envelopes (the server's, or the one a device keeps for offline): no server, a local ceremony.
  */
 import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { PASSKEY_PRF_SALT, PasskeyUnlockError, unwrapAccountKeyWithPasskey, wrapAccountKeyForPasskey } from '../src/passkey-unlock.ts';
+import { PASSKEY_PRF_SALT, type PasskeyRequestOptions, PasskeyUnlockError, unlockWithPasskeyEntries, unwrapAccountKeyWithPasskey, wrapAccountKeyForPasskey } from '../src/passkey-unlock.ts';
 
 const hex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 const PRF = hex('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f');
@@ -70,6 +71,45 @@ describe('passkey PRF wrap', () => {
     ]) {
       await expect(unwrapAccountKeyWithPasskey(input)).rejects.toBeInstanceOf(PasskeyUnlockError);
     }
+  });
+});
+
+describe('unlock from a list of envelopes (offline: the ones a device kept)', () => {
+  const kept = [
+    { id: 'other-credential', transports: ['usb' as const], wrappedAccountKey: 'AQ' },
+    { id: CREDENTIAL, transports: ['internal' as const], wrappedAccountKey: referenceWrap(NONCE) },
+  ];
+  /** An authenticator that holds CREDENTIAL and answers the PRF for the documented salt only. */
+  const authenticator = (asked: PasskeyRequestOptions[], prf: Uint8Array = PRF, id = CREDENTIAL) => async (options: PasskeyRequestOptions) => {
+    asked.push(options);
+    const first = Buffer.from(options.extensions.prf.eval.first, 'base64url');
+    return {
+      response: { id, rawId: id, type: 'public-key' as const, response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' }, clientExtensionResults: {} },
+      ...(first.equals(Buffer.from(PASSKEY_PRF_SALT)) ? { prfOutput: prf.slice() } : {}),
+    };
+  };
+
+  it('asks for the kept credentials with the same PRF salt and a fresh random challenge, and opens the used one', async () => {
+    const asked: PasskeyRequestOptions[] = [];
+    const first = await unlockWithPasskeyEntries({ userId: USER, get: authenticator(asked), passkeys: kept });
+    expect(first.credentialId).toBe(CREDENTIAL);
+    expect(Buffer.from(first.accountKey).toString('hex')).toBe(Buffer.from(ACCOUNT_KEY).toString('hex'));
+    await unlockWithPasskeyEntries({ userId: USER, get: authenticator(asked), passkeys: kept });
+    expect(asked[0]?.allowCredentials).toEqual([
+      { id: 'other-credential', type: 'public-key', transports: ['usb'] },
+      { id: CREDENTIAL, type: 'public-key', transports: ['internal'] },
+    ]);
+    expect(asked[0]?.userVerification).toBe('required');
+    expect(Buffer.from(asked[0]?.challenge ?? '', 'base64url').length).toBe(32);
+    expect(asked[0]?.challenge).not.toBe(asked[1]?.challenge);
+  });
+
+  it('refuses with nothing kept, a credential not in the list, another PRF output', async () => {
+    const otherPrf = PRF.slice();
+    otherPrf[1]! ^= 1;
+    await expect(unlockWithPasskeyEntries({ userId: USER, get: authenticator([]), passkeys: [] })).rejects.toBeInstanceOf(PasskeyUnlockError);
+    await expect(unlockWithPasskeyEntries({ userId: USER, get: authenticator([], PRF, 'unknown'), passkeys: kept })).rejects.toBeInstanceOf(PasskeyUnlockError);
+    await expect(unlockWithPasskeyEntries({ userId: USER, get: authenticator([], otherPrf), passkeys: kept })).rejects.toBeInstanceOf(PasskeyUnlockError);
   });
 });
 

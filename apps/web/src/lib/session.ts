@@ -1,4 +1,4 @@
-import { LocalUnlockError, type Session, type Vault, type VaultItem, WatchwordClient, unlockWithPasskey as passkeyAccountKey } from '@watchword/client';
+import { LocalUnlockError, type Session, type Vault, type VaultItem, WatchwordClient, listPasskeys, unlockWithPasskeyEntries } from '@watchword/client';
 import { startAutoLock } from './autolock.ts';
 import { clearCopiedSecret } from './clipboard.ts';
 import { UserError, describeError, isSessionEnded } from './errors.ts';
@@ -8,6 +8,8 @@ import { forgetItems, syncItems } from './item-sync.ts';
 import { isOffline, markOffline, whenBackOnline } from './offline/connectivity.ts';
 import { forgetDeviceCopy, loadCopy, loadLocalUnlock, saveCopySoon, saveLocalUnlock } from './offline/copy-store.ts';
 import { forgetQueued, queuedChanges } from './offline/outbox.ts';
+import type { PasskeyInfo } from '@watchword/protocol';
+import { keepUsedPasskey, loadKeptPasskeys } from './offline/passkey-record.ts';
 import { isUnreachable, openOfflineVault, outboxConflict, pendingItems, reconnect, sendOutbox, withQueued } from './offline/queue.ts';
 import { loadSession, persistSession, updateTokens } from './persisted-session.ts';
 import { openWithPin } from './pin.ts';
@@ -268,21 +270,48 @@ export async function unlockWithPin(pin: string): Promise<void> {
 
 /**
  * Unlocks with one of the account's passkeys (WebAuthn PRF): the authenticator verifies the person and gives the PRF
- * output, which unwraps the account key here (docs/crypto.md "Passkey unlock"); the live session fetches the vault keys.
+ * output, which unwraps the account key here (docs/crypto.md "Passkey unlock"). Online, among the account's passkeys
+ * (the server's list), and the one used is kept on this device for offline (offline/passkey-record.ts); with the
+ * server unreachable, among the passkeys kept here — the ceremony is local, a random challenge — and the vault opens
+ * from this device's encrypted copy (openOfflineVault).
  */
 export async function unlockWithPasskey(): Promise<void> {
   const state = auth.get();
   if (state.phase !== 'locked') return;
-  const accountKey = await passkeyAccountKey(state.session, { userId: state.userId, get: passkeyCeremonies.get });
+  let serverList: PasskeyInfo[] | undefined;
+  try {
+    serverList = await listPasskeys(state.session);
+  } catch (error) {
+    if (!isUnreachable(error)) throw error;
+    markOffline();
+  }
+  const passkeys = serverList ?? (await loadKeptPasskeys(state.userId));
+  if (passkeys.length === 0) {
+    throw new UserError(serverList ? 'This account has no passkey that unlocks the vault.' : 'The server cannot be reached, and no passkey was used on this device yet. Unlock with your master password.');
+  }
+  const { accountKey, credentialId } = await unlockWithPasskeyEntries({ userId: state.userId, get: passkeyCeremonies.get, passkeys });
   const vault = await openOfflineVault(state.session, accountKey, state.userId);
   if (auth.get() !== state) return vault.lock();
   opened(vault);
+  if (serverList) void keepPasskeyFor(vault, credentialId, serverList);
+}
+
+/** Keeps (refreshes) this device's offline passkey record — not after a lock or log-out meanwhile. */
+async function keepPasskeyFor(vault: Vault, credentialId: string, serverList?: readonly PasskeyInfo[]): Promise<void> {
+  try {
+    const list = serverList ?? (await listPasskeys(vault.session));
+    if (!vault.locked) await keepUsedPasskey(vault.userId, credentialId, list);
+  } catch {
+    // Unreachable or refused: the record is refreshed at the next online passkey unlock.
+  }
 }
 
 /** Signs in from the login page with a passkey alone (no e-mail, no master password), then as after a login. */
 export async function signInWithPasskey(): Promise<void> {
-  const vault = await client.signInWithPasskey({ get: passkeyCeremonies.get, deviceName: `Web vault (${describeUserAgent(navigator.userAgent)})` });
+  let credentialId: string | undefined;
+  const vault = await client.signInWithPasskey({ get: passkeyCeremonies.get, deviceName: `Web vault (${describeUserAgent(navigator.userAgent)})`, onCredential: (id) => (credentialId = id) });
   await loggedIn(vault);
+  if (credentialId !== undefined) void keepPasskeyFor(vault, credentialId);
 }
 
 /** Everything this profile keeps for the account: the session, the device unlock records, the vault copy. */

@@ -3,13 +3,15 @@ import { ErrorMessage, Notice, PageTitle, SubmitButton } from '../components/fee
 import { PasswordField } from '../components/fields.tsx';
 import { useAction } from '../lib/action.ts';
 import { hasPin } from '../lib/pin.ts';
+import { loadKeptPasskeys, pruneKeptPasskeys } from '../lib/offline/passkey-record.ts';
 import { listPasskeys } from '@watchword/client';
 import { currentSession, logout, unlock, unlockWithPasskey, unlockWithPin } from '../lib/session.ts';
 import { webauthnSupported } from '@watchword/ui';
 
 /**
  * The locked vault: the session is still live (kept across reloads and tabs), the keys are gone. The master password
- * brings them back, or this device's PIN when one is set, or one of the account's passkeys (PRF) when it has any.
+ * brings them back, or this device's PIN when one is set, or one of the account's passkeys (PRF) when it has any —
+ * offline, one of those used on this device.
  */
 export function UnlockPage({ userId, email, idle }: { userId: string; email: string; idle: boolean }) {
   const [secret, setSecret] = useState('');
@@ -20,7 +22,16 @@ export function UnlockPage({ userId, email, idle }: { userId: string; email: str
 
   useEffect(() => {
     const session = currentSession();
-    if (session && webauthnSupported()) void listPasskeys(session).then((list) => setPasskeys(list.length > 0), () => undefined);
+    if (!session || !webauthnSupported()) return;
+    // The account's passkeys (and this device's offline record follows the list); with the server unreachable, the
+    // passkeys kept on this device for offline unlocking (offline/passkey-record.ts).
+    void listPasskeys(session).then(
+      (list) => {
+        setPasskeys(list.length > 0);
+        void pruneKeptPasskeys(userId, list).catch(() => undefined);
+      },
+      () => void loadKeptPasskeys(userId).then((kept) => setPasskeys(kept.length > 0), () => undefined),
+    );
   }, [userId]);
 
   useEffect(() => {

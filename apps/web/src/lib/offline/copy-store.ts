@@ -51,9 +51,10 @@ export async function loadLocalUnlock(userId: string): Promise<LocalUnlockRecord
   return (await (await database()).get('device-unlock', `${userId}:password`)) as LocalUnlockRecord | undefined;
 }
 
-/** Forgets this account's copy, unlock record and queued changes (log out from this device). */
+/** Forgets this account's copy, its master-password and passkey unlock records (log out from this device). */
 export async function forgetDeviceCopy(userId: string): Promise<void> {
   const db = await database();
   await db.delete('vault-cache', userId);
   await db.delete('device-unlock', `${userId}:password`);
+  await db.delete('device-unlock', `${userId}:passkey`);
 }

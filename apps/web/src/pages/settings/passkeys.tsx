@@ -10,6 +10,7 @@ import { announce } from '../../lib/announce.ts';
 import { formatTime } from '../../lib/format.ts';
 import { client, currentVault } from '../../lib/session.ts';
 import { passkeyCeremonies } from '../../lib/passkeys.ts';
+import { keepUsedPasskey, pruneKeptPasskeys } from '../../lib/offline/passkey-record.ts';
 import { webauthnSupported } from '@watchword/ui';
 import { ConfirmWithPassword } from './two-step.tsx';
 
@@ -29,8 +30,17 @@ export function PasskeysPanel() {
   const load = useAction();
   const supported = webauthnSupported();
 
-  const reload = () => void load.run(async () => setPasskeys(await listPasskeys(vault.session)));
-  useEffect(reload, [vault.userId]);
+  /**
+   * The account's list; this device's offline passkey record (offline/passkey-record.ts) follows it: a passkey just
+   * added here is kept, a removed one dropped.
+   */
+  const reload = (addedHere?: string) =>
+    void load.run(async () => {
+      const list = await listPasskeys(vault.session);
+      setPasskeys(list);
+      await (addedHere === undefined ? pruneKeptPasskeys(vault.userId, list) : keepUsedPasskey(vault.userId, addedHere, list)).catch(() => undefined);
+    });
+  useEffect(() => reload(), [vault.userId]);
 
   const add = (e: Event) => {
     e.preventDefault();
@@ -42,7 +52,7 @@ export function PasskeysPanel() {
       setName('');
       setAdded(passkey.name);
       announce(`Passkey “${passkey.name}” added: it gave a PRF key, so it signs in and unlocks the vault.`);
-      reload();
+      reload(passkey.id);
     });
   };
   const remove = (e: Event) => {
