@@ -1,5 +1,6 @@
 // `npm run bench:client`: the client side of large vaults (bench/lib/client-bench.ts; docs/performance.md "Large
 // vaults") at 10,000 and 50,000 items against the server bundle on SQLite. `--quick`: 1,000 and 2,000 items.
+// `--cache-format`: only the CLI copy formats, in-process (measureCacheFormats).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
