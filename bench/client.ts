@@ -1,10 +1,11 @@
 // `npm run bench:client`: the client side of large vaults (bench/lib/client-bench.ts; docs/performance.md "Large
 // vaults") at 10,000 and 50,000 items against the server bundle on SQLite. `--quick`: 1,000 and 2,000 items.
+// `--cache-format`: only the CLI copy formats, in-process (measureCacheFormats).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from './lib/processes.ts';
-import { type ClientRow, formatClientRows, measureCliStart, measureClient } from './lib/client-bench.ts';
+import { type ClientRow, formatClientRows, measureCacheFormats, measureCliStart, measureClient } from './lib/client-bench.ts';
 import { SERVER_BUNDLE, ensureServerBuild } from '../scripts/ensure-server-build.ts';
 import { ensureCliBuild } from '../scripts/ensure-cli-build.ts';
 
@@ -12,6 +13,18 @@ const quick = process.argv.includes('--quick');
 const sizes = process.argv.find((a) => a.startsWith('--sizes='))?.slice(8).split(',').map(Number) ?? (quick ? [1_000, 2_000] : [10_000, 50_000]);
 const runs = quick ? 2 : 5;
 const log = (msg: string) => process.stderr.write(`bench:client: ${msg}\n`);
+
+// `--cache-format`: only the CLI copy's two formats, in-process (no server, no CLI), at each size.
+if (process.argv.includes('--cache-format')) {
+  const rows: ClientRow[] = [];
+  for (const size of sizes) {
+    log(`cache formats, ${size} items`);
+    rows.push(...(await measureCacheFormats(size, runs)));
+  }
+  process.stdout.write(`${formatClientRows(rows).join('\n')}\n`);
+  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(rows)}\n`);
+  process.exit(0);
+}
 
 await ensureServerBuild();
 await ensureCliBuild();

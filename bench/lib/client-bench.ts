@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Item, type ItemContent, api, decryptItem, fromBase64Url, importAesKey, unwrapVaultKey, utf8 } from '@watchword/protocol';
-import { WatchwordClient, decryptBatch } from '@watchword/client';
+import { type AccountResponse, type Item, type ItemContent, api, decryptItem, encryptItem, fromBase64Url, importAesKey, unwrapVaultKey, utf8 } from '@watchword/protocol';
+import { WatchwordClient, applySync, decryptBatch, openIndexedCache, openVaultSnapshot, sealIndexedCache, sealVaultSnapshot } from '@watchword/client';
 // @ts-expect-error plain .mjs without types (it must run on any old Node)
 import { withCompileCache } from '../../scripts/launch.mjs';
 
@@ -138,4 +138,65 @@ export function formatClientRows(rows: readonly ClientRow[]): string[] {
     `${'items'.padStart(6)}  ${'scenario'.padEnd(54)} ${'value'.padStart(9)} ${'unit'.padEnd(8)} ${'baseline'.padStart(9)} ${'× base'.padStart(7)}  notes`,
     ...rows.map((r) => `${String(r.items).padStart(6)}  ${r.scenario.padEnd(54)} ${n(r.value, r.unit === 's' ? 2 : 1).padStart(9)} ${r.unit.padEnd(8)} ${n(r.baseline, 1).padStart(9)} ${n(r.ratio, 2).padStart(7)}  ${r.note ?? ''}`),
   ];
+}
+
+/**
+ * The CLI's two local-copy formats in-process, for one vault of `size` items (no server, no process start): today's
+ * single envelope of every decrypted item (vault-cache.ts: open it whole, then search) against the indexed cache
+ * (indexed-cache.ts: open the sealed index, search it, decrypt only the match). Baseline: the single envelope. This is
+ * the part of a warm `ww get NAME` the format decides; the indexed cache is not used by `ww` yet (docs/performance.md).
+ */
+export async function measureCacheFormats(size: number, runs: number): Promise<ClientRow[]> {
+  const userId = crypto.randomUUID();
+  const vaultId = crypto.randomUUID();
+  const accountKey = crypto.getRandomValues(new Uint8Array(32));
+  const vaultKey = await importAesKey(crypto.getRandomValues(new Uint8Array(32)));
+  const account = { userId, email: 'bench@example.com', vaults: [{ id: vaultId, kind: 'personal', wrappedKey: 'x' }] } as unknown as AccountResponse;
+  const synced: { item: Item; content: ItemContent }[] = [];
+  for (let i = 0; i < size; i += 512) {
+    synced.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(512, size - i) }, async (_, j) => {
+          const n = i + j;
+          const id = crypto.randomUUID();
+          const c = content(n);
+          const data = await encryptItem({ vaultKey, userId, vaultId, itemId: id, revision: 1, content: c });
+          return { item: { id, vaultId, revision: 1, seq: n + 1, data, deletedAt: null, purged: false, createdAt: 1, updatedAt: 1 }, content: c };
+        }),
+      )),
+    );
+  }
+  const snapshot = await sealVaultSnapshotForBench(accountKey, account, synced);
+  const indexed = await sealIndexedCache(accountKey, applySync(undefined, { account, revision: size, full: true, items: synced, sharedVaults: new Set() }));
+  const target = `site ${Math.floor(size / 2)}`;
+  const whole = async () => {
+    const t = performance.now();
+    const opened = await openVaultSnapshot(accountKey, userId, snapshot);
+    const found = opened.items.filter((item) => item.content.name === target);
+    if (found[0]?.content.login?.password === undefined) throw new Error('not found');
+    return performance.now() - t;
+  };
+  const index = async () => {
+    const t = performance.now();
+    const opened = await openIndexedCache(accountKey, userId, indexed);
+    const [item] = await opened.decrypt(opened.entries.filter((e) => e.name === target), () => vaultKey);
+    if (item?.content.login?.password === undefined) throw new Error('not found');
+    return performance.now() - t;
+  };
+  const before: number[] = [];
+  const after: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    before.push(await whole());
+    after.push(await index());
+  }
+  const base = median(before);
+  return [
+    { items: size, scenario: 'CLI copy, one envelope: open + find NAME', value: base, unit: 'ms', note: `vault-cache.ts, ${(snapshot.length / 2 ** 20).toFixed(1)} MB` },
+    { items: size, scenario: 'CLI copy, indexed: open index + find + decrypt 1', value: median(after), unit: 'ms', baseline: base, ratio: median(after) / base, note: `indexed-cache.ts, ${(indexed.length / 2 ** 20).toFixed(1)} MB; baseline: one envelope` },
+  ];
+}
+
+function sealVaultSnapshotForBench(accountKey: Uint8Array, account: AccountResponse, synced: readonly { item: Item; content: ItemContent }[]): Promise<string> {
+  const items = synced.map(({ item, content: c }) => ({ id: item.id, vaultId: item.vaultId, revision: item.revision, deletedAt: null, createdAt: 1, updatedAt: 1, content: c }));
+  return sealVaultSnapshot(accountKey, { account, revision: synced.length, items, savedAt: Date.now() });
 }

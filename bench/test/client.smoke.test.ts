@@ -29,4 +29,17 @@ describe('npm run bench:client -- --quick (smoke)', () => {
     }
     expect(r.stdout).toMatch(/^\s+2000 {2}client decrypt \(decryptBatch\)\s+\d+\.\d µs\/item/m);
   }, 300_000);
+
+  it('--cache-format measures the two CLI copy formats in-process, the indexed one against the single envelope', () => {
+    const r = spawnSync(process.execPath, [join(import.meta.dirname, '..', 'client.ts'), '--cache-format', '--sizes=300', '--json'], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as ClientRow[];
+    expect(rows.map((row) => [row.items, row.scenario])).toEqual([
+      [300, 'CLI copy, one envelope: open + find NAME'],
+      [300, 'CLI copy, indexed: open index + find + decrypt 1'],
+    ]);
+    const [whole, indexed] = rows as [ClientRow, ClientRow];
+    expect(indexed.baseline).toBe(whole.value);
+    expect(indexed.ratio).toBeCloseTo(indexed.value / whole.value, 6);
+  }, 150_000);
 });

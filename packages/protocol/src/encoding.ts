@@ -15,7 +15,14 @@ export function fromUtf8(bytes: Uint8Array): string {
 const B64URL_RE = /^[A-Za-z0-9_-]*$/;
 
 /** Node's Buffer when there is one: its native base64url is several times faster than the portable path below. */
-const NodeBuffer = (globalThis as { Buffer?: { from(buffer: ArrayBufferLike, offset: number, length: number): { toString(encoding: 'base64url'): string } } }).Buffer;
+const NodeBuffer = (
+  globalThis as {
+    Buffer?: {
+      from(buffer: ArrayBufferLike, offset: number, length: number): { toString(encoding: 'base64url'): string };
+      from(text: string, encoding: 'base64url'): Uint8Array;
+    };
+  }
+).Buffer;
 
 /** RFC 4648 §5 base64url without padding. */
 export function toBase64Url(bytes: Uint8Array): string {
@@ -33,6 +40,13 @@ export function toBase64UrlPortable(bytes: Uint8Array): string {
 
 export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
   if (!B64URL_RE.test(text) || text.length % 4 === 1) throw new TypeError('invalid base64url');
+  // Node's decoder where there is one (native; atob and a loop cost ~250 ms for 20 MB), copied out of Buffer's pool.
+  if (NodeBuffer) return new Uint8Array(NodeBuffer.from(text, 'base64url'));
+  return fromBase64UrlPortable(text);
+}
+
+/** The browser path of fromBase64Url (exported so that its tests run in Node too); `text` is already checked. */
+export function fromBase64UrlPortable(text: string): Uint8Array<ArrayBuffer> {
   const padded = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
   const binary = atob(padded);
   const out = new Uint8Array(binary.length);

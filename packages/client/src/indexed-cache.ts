@@ -1,0 +1,338 @@
+import {
+  type AccountResponse,
+  DecryptionError,
+  decryptItem,
+  hkdfSha256AesKey,
+  importAesKey,
+  type Item,
+  type ItemContent,
+  type ItemType,
+  openBytes,
+  sealBytes,
+  type SharedItem,
+  utf8,
+} from '@watchword/protocol';
+import type { VaultItem } from './vault.ts';
+
+/**
+ * The CLI's indexed copy of the vault (issue 23; docs/performance.md, "Large vaults, client side"): the server's item
+ * blobs exactly as synced — already ciphertext under the vault keys — and a compact index of what a lookup needs
+ * (id, vault, name, user name, URLs, type, folder, favourite, trash) sealed under a key derived from the account key.
+ * A lookup opens the index only (one envelope, a few MB at 50,000 items), and decrypts the blobs of the items it
+ * matched; nothing else is decrypted. The web vault keeps its own format (vault-cache.ts), unchanged.
+ *
+ * File layout (text, one record a line):
+ *   line 0: JSON {"format": FORMAT, "revision": n, "count": m, "index": <sealed index>}
+ *   lines 1..m: the blob of index entry i-1 (base64url AES-256-GCM envelope as the server sent it)
+ *
+ * Integrity:
+ * - the index is AES-256-GCM under HKDF-SHA256(account key, salt FORMAT, info FORMAT‖userId); its AAD is
+ *   FORMAT‖userId‖revision‖count, so an index of another account, another sync revision or a file with lines added or
+ *   dropped does not open;
+ * - each blob is opened with the slot its index entry names (security-spec's item AAD: user, vault, item id, revision,
+ *   key version), so a blob changed, swapped with another item's or replaced by an older revision does not open.
+ * Anything that does not open throws IndexedCacheError; the caller discards the file and syncs in full.
+ * The ids, names and URLs are inside the sealed index only: the file holds no item plaintext and no key.
+ */
+export const INDEXED_CACHE_FORMAT = 'watchword/v1/cli-cache';
+
+/** A file larger than this is refused unread (the server's vault limits keep real ones far below). */
+export const MAX_INDEXED_CACHE_LENGTH = 512 * 1024 * 1024;
+
+/** One item as the index knows it: enough to find, list and decrypt it. */
+export interface CacheIndexEntry {
+  id: string;
+  vaultId: string;
+  revision: number;
+  /** The shared vault's key version the blob is sealed under; null for a personal item. */
+  keyVersion: number | null;
+  createdAt: number;
+  updatedAt: number;
+  deletedAt: number | null;
+  type: ItemType;
+  name: string;
+  username: string | null;
+  urls: string[];
+  folder: string | null;
+  favorite: boolean;
+  deleted: boolean;
+}
+
+/** The cache in memory: the account as the server sent it (wrapped keys only), the sync revision, index and blobs. */
+export interface IndexedCacheData {
+  userId: string;
+  account: AccountResponse;
+  revision: number;
+  /** When the copy was made (ms since the epoch). */
+  savedAt: number;
+  entries: CacheIndexEntry[];
+  /** blobs[i] is the encrypted item of entries[i]. */
+  blobs: string[];
+}
+
+/** A cache file that does not open (changed, truncated, of another account or format): one fixed message. */
+export class IndexedCacheError extends Error {
+  readonly code = 'INDEXED_CACHE_REFUSED' as const;
+  constructor() {
+    super('the local copy of the vault failed its integrity check (changed, or not of this account): it was discarded and the vault is synced again in full');
+    this.name = 'IndexedCacheError';
+  }
+}
+
+/**
+ * An entry as sealed: a row rather than an object, so that the index holds no key names (half its size at 50,000
+ * items, and the index's size is what every lookup pays for).
+ */
+type IndexRow = [
+  id: string,
+  vaultId: string,
+  revision: number,
+  keyVersion: number | null,
+  createdAt: number,
+  updatedAt: number,
+  deletedAt: number | null,
+  type: ItemType,
+  name: string,
+  username: string | null,
+  urls: string[],
+  folder: string | null,
+  favorite: 0 | 1,
+];
+
+interface SealedIndex {
+  account: AccountResponse;
+  savedAt: number;
+  rows: IndexRow[];
+}
+
+const toRow = (e: CacheIndexEntry): IndexRow => [e.id, e.vaultId, e.revision, e.keyVersion, e.createdAt, e.updatedAt, e.deletedAt, e.type, e.name, e.username, e.urls, e.folder, e.favorite ? 1 : 0];
+const fromRow = (r: IndexRow): CacheIndexEntry => ({
+  id: r[0], vaultId: r[1], revision: r[2], keyVersion: r[3], createdAt: r[4], updatedAt: r[5], deletedAt: r[6],
+  type: r[7], name: r[8], username: r[9], urls: r[10], folder: r[11], favorite: r[12] === 1, deleted: r[6] !== null,
+});
+
+const indexKey = (accountKey: Uint8Array, userId: string) =>
+  hkdfSha256AesKey(accountKey, utf8(INDEXED_CACHE_FORMAT), utf8(`${INDEXED_CACHE_FORMAT}\0${userId}`));
+const indexAad = (userId: string, revision: number, count: number) => utf8(`${INDEXED_CACHE_FORMAT}\0${userId}\0${revision}\0${count}`);
+
+/** What the index keeps of an item's content. */
+export function indexEntry(item: Item | SharedItem, content: ItemContent): CacheIndexEntry {
+  return {
+    id: item.id,
+    vaultId: item.vaultId,
+    revision: item.revision,
+    keyVersion: 'keyVersion' in item ? item.keyVersion : null,
+    createdAt: item.createdAt,
+    updatedAt: item.updatedAt,
+    deletedAt: item.deletedAt,
+    type: content.type,
+    name: content.name,
+    username: content.login?.username ?? content.identity?.username ?? null,
+    urls: content.login?.urls ?? [],
+    folder: content.folder ?? null,
+    favorite: content.favorite === true,
+    deleted: item.deletedAt !== null,
+  };
+}
+
+/** The cache as file text (see the layout above). */
+export async function sealIndexedCache(accountKey: Uint8Array, cache: IndexedCacheData): Promise<string> {
+  if (cache.entries.length !== cache.blobs.length) throw new RangeError('every index entry needs its blob');
+  if (cache.account.userId !== cache.userId) throw new RangeError('the account is not the cache owner');
+  const count = cache.entries.length;
+  const sealed: SealedIndex = { account: cache.account, savedAt: cache.savedAt, rows: cache.entries.map(toRow) };
+  const plaintext = utf8(JSON.stringify(sealed));
+  const index = await sealBytes(await indexKey(accountKey, cache.userId), plaintext, indexAad(cache.userId, cache.revision, count));
+  plaintext.fill(0);
+  const header = JSON.stringify({ format: INDEXED_CACHE_FORMAT, revision: cache.revision, count, index });
+  return count === 0 ? `${header}\n` : `${header}\n${cache.blobs.join('\n')}\n`;
+}
+
+/**
+ * Opens the index of a cache file for this account; the blobs stay as they are in the text until asked for. Anything
+ * that is not a cache of this format for this account throws IndexedCacheError — an older CLI's cache file
+ * (vault-cache.ts's single envelope) included, so that it is discarded and replaced after a full sync.
+ */
+export async function openIndexedCache(accountKey: Uint8Array, userId: string, text: string): Promise<OpenedIndexedCache> {
+  if (typeof text !== 'string' || text.length > MAX_INDEXED_CACHE_LENGTH) throw new IndexedCacheError();
+  const end = text.indexOf('\n');
+  if (end < 0) throw new IndexedCacheError();
+  let header: { format?: unknown; revision?: unknown; count?: unknown; index?: unknown };
+  try {
+    header = JSON.parse(text.slice(0, end)) as typeof header;
+  } catch {
+    throw new IndexedCacheError();
+  }
+  if (header === null || typeof header !== 'object' || header.format !== INDEXED_CACHE_FORMAT) throw new IndexedCacheError();
+  const { revision, count, index } = header;
+  if (!Number.isSafeInteger(revision) || !Number.isSafeInteger(count) || (count as number) < 0 || typeof index !== 'string') throw new IndexedCacheError();
+  let plaintext: Uint8Array;
+  try {
+    plaintext = await openBytes(await indexKey(accountKey, userId), index, indexAad(userId, revision as number, count as number));
+  } catch (error) {
+    if (error instanceof DecryptionError) throw new IndexedCacheError();
+    throw error;
+  }
+  let sealed: SealedIndex;
+  try {
+    sealed = JSON.parse(new TextDecoder().decode(plaintext)) as SealedIndex;
+  } catch {
+    throw new IndexedCacheError();
+  } finally {
+    plaintext.fill(0);
+  }
+  // Authenticated, so made by this code for this account; the shape check guards against a file of another version.
+  if (sealed === null || typeof sealed !== 'object' || sealed.account?.userId !== userId || !Array.isArray(sealed.rows) || sealed.rows.length !== count || !Number.isFinite(sealed.savedAt)) {
+    throw new IndexedCacheError();
+  }
+  // Where each blob line starts; a file with more or fewer lines than the index counts is refused.
+  const starts: number[] = new Array<number>(count as number);
+  let at = end + 1;
+  for (let i = 0; i < (count as number); i++) {
+    const next = text.indexOf('\n', at);
+    if (next < 0) throw new IndexedCacheError();
+    starts[i] = at;
+    at = next + 1;
+  }
+  if (at !== text.length) throw new IndexedCacheError();
+  return new OpenedIndexedCache(userId, sealed.account, revision as number, sealed.savedAt, sealed.rows.map(fromRow), text, starts);
+}
+
+/** Decides which vault key opens an entry's blob: the personal vault's, or a shared vault's key of that version. */
+export type CacheKeyFor = (vaultId: string, keyVersion: number | null) => Uint8Array | CryptoKey;
+
+/** An opened cache: the index in memory, the blobs still the file's text. */
+export class OpenedIndexedCache {
+  readonly userId: string;
+  readonly account: AccountResponse;
+  readonly revision: number;
+  readonly savedAt: number;
+  readonly entries: readonly CacheIndexEntry[];
+  readonly #text: string;
+  readonly #starts: number[];
+  readonly #position = new Map<string, number>();
+
+  constructor(userId: string, account: AccountResponse, revision: number, savedAt: number, entries: CacheIndexEntry[], text: string, starts: number[]) {
+    this.userId = userId;
+    this.account = account;
+    this.revision = revision;
+    this.savedAt = savedAt;
+    this.entries = entries;
+    this.#text = text;
+    this.#starts = starts;
+    entries.forEach((entry, i) => this.#position.set(entry.id, i));
+  }
+
+  #blob(i: number): string {
+    const start = this.#starts[i] as number;
+    return this.#text.slice(start, this.#text.indexOf('\n', start));
+  }
+
+  /** Entries outside the trash (or only those in it, or all) whose name, user name or a URL contains `text` (any case). */
+  search(text: string, options: { trash?: 'include' | 'exclude' | 'only' } = {}): CacheIndexEntry[] {
+    const needle = text.toLocaleLowerCase();
+    return this.list(options).filter(
+      (e) => e.name.toLocaleLowerCase().includes(needle) || (e.username ?? '').toLocaleLowerCase().includes(needle) || e.urls.some((u) => u.toLocaleLowerCase().includes(needle)),
+    );
+  }
+
+  /** The entries outside the trash (by default), sorted as Vault.list sorts items: by name, then id. Decrypts nothing. */
+  list(options: { trash?: 'include' | 'exclude' | 'only' } = {}): CacheIndexEntry[] {
+    const mode = options.trash ?? 'exclude';
+    return this.entries
+      .filter((e) => (mode === 'include' ? true : mode === 'only' ? e.deleted : !e.deleted))
+      .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  }
+
+  /**
+   * Decrypts the blobs of these entries only. A blob that does not open in the slot its entry names throws
+   * IndexedCacheError (the file was changed): nothing of it is returned.
+   */
+  async decrypt(entries: readonly CacheIndexEntry[], keyFor: CacheKeyFor): Promise<VaultItem[]> {
+    const keys = new Map<string, Promise<CryptoKey>>();
+    const key = (entry: CacheIndexEntry): Promise<CryptoKey> => {
+      const name = `${entry.vaultId}\0${entry.keyVersion ?? ''}`;
+      let found = keys.get(name);
+      if (found === undefined) {
+        const raw = keyFor(entry.vaultId, entry.keyVersion);
+        found = raw instanceof Uint8Array ? importAesKey(raw) : Promise.resolve(raw);
+        keys.set(name, found);
+      }
+      return found;
+    };
+    return Promise.all(
+      entries.map(async (entry): Promise<VaultItem> => {
+        const i = this.#position.get(entry.id);
+        if (i === undefined || this.entries[i] !== entry) throw new RangeError('not an entry of this cache');
+        let content: ItemContent;
+        try {
+          content = await decryptItem({
+            vaultKey: await key(entry),
+            userId: this.userId,
+            vaultId: entry.vaultId,
+            itemId: entry.id,
+            revision: entry.revision,
+            keyVersion: entry.keyVersion ?? undefined,
+            data: this.#blob(i),
+          });
+        } catch (error) {
+          if (error instanceof DecryptionError || (error instanceof Error && 'code' in error && error.code === 'VALIDATION_FAILED')) throw new IndexedCacheError();
+          throw error;
+        }
+        return { id: entry.id, vaultId: entry.vaultId, revision: entry.revision, deletedAt: entry.deletedAt, createdAt: entry.createdAt, updatedAt: entry.updatedAt, content };
+      }),
+    );
+  }
+
+  /** The cache as data (every blob read out of the text), to apply a sync to and seal again. */
+  toData(): IndexedCacheData {
+    return { userId: this.userId, account: this.account, revision: this.revision, savedAt: this.savedAt, entries: [...this.entries], blobs: this.entries.map((_, i) => this.#blob(i)) };
+  }
+}
+
+/** What one sync brought, decrypted (content undefined for a purged item), for applySync. */
+export interface CacheSync {
+  /** The account as the server sends it now (its vaults and wrapped keys). */
+  account: AccountResponse;
+  /** The account revision the personal answer reached. */
+  revision: number;
+  /** True when the personal answer was a full one: a personal item it does not hold is gone. */
+  full: boolean;
+  /** Personal and shared items the sync brought, each with its decrypted content (undefined: purged). */
+  items: { item: Item | SharedItem; content: ItemContent | undefined }[];
+  /** The shared vaults this member reaches now: items of any other non-personal vault are dropped (access revoked). */
+  sharedVaults: ReadonlySet<string>;
+  now?: number;
+}
+
+/**
+ * The cache after a sync: changed items replace theirs (index entry and blob, as the server sent the blob), purged
+ * ones go, a trashed one stays only as trash (`deleted`, never listed or found by default), a full answer drops the
+ * personal items it does not hold, and every item of a vault that is neither personal nor reached now goes.
+ */
+export function applySync(previous: IndexedCacheData | undefined, sync: CacheSync): IndexedCacheData {
+  const byId = new Map<string, { entry: CacheIndexEntry; blob: string }>();
+  if (previous !== undefined && previous.userId === sync.account.userId) {
+    previous.entries.forEach((entry, i) => byId.set(entry.id, { entry, blob: previous.blobs[i] as string }));
+  }
+  const personal = new Set(sync.account.vaults.map((v) => v.id));
+  const seen = new Set<string>();
+  for (const { item, content } of sync.items) {
+    seen.add(item.id);
+    if (item.purged || item.data === null || content === undefined) byId.delete(item.id);
+    else byId.set(item.id, { entry: indexEntry(item, content), blob: item.data });
+  }
+  for (const [id, { entry }] of byId) {
+    const inPersonal = personal.has(entry.vaultId);
+    if ((sync.full && inPersonal && !seen.has(id)) || (!inPersonal && !sync.sharedVaults.has(entry.vaultId))) byId.delete(id);
+  }
+  const kept = [...byId.values()];
+  return {
+    userId: sync.account.userId,
+    account: sync.account,
+    revision: sync.revision,
+    savedAt: sync.now ?? Date.now(),
+    entries: kept.map((k) => k.entry),
+    blobs: kept.map((k) => k.blob),
+  };
+}
