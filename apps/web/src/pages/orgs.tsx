@@ -50,6 +50,8 @@ function OrgListPage() {
   const [list, setList] = useState<Org[] | null>(null);
   const [invitations, setInvitations] = useState<Invitation[]>([]);
   const [name, setName] = useState('');
+  // Kept here, not in <Invitations>: the accepted invitation leaves the list, the phrase must stay in view.
+  const [phrase, setPhrase] = useState<string[] | null>(null);
   const action = useAction();
   const create = useAction();
   const reload = async () => {
@@ -75,7 +77,16 @@ function OrgListPage() {
       <PageTitle title="Organisations">Organisations</PageTitle>
       <p>Share passwords with a family or a team. Items in a shared vault are encrypted for its members only; the server never holds a key it could use.</p>
       <ErrorMessage message={action.error} />
-      {invitations.length > 0 ? <Invitations invitations={invitations} onAccepted={() => void action.run(reload)} /> : null}
+      {phrase ? <OwnPhrase words={phrase} /> : null}
+      {invitations.length > 0 ? (
+        <Invitations
+          invitations={invitations}
+          onAccepted={(words) => {
+            setPhrase(words);
+            void action.run(reload);
+          }}
+        />
+      ) : null}
       <h2>Your organisations</h2>
       {list === null ? (
         <p role="status">Loading…</p>
@@ -114,16 +125,15 @@ function OrgListPage() {
 }
 
 /** Invitations addressed to this account: accepting registers its sharing keys and shows its fingerprint phrase. */
-function Invitations({ invitations, onAccepted }: { invitations: Invitation[]; onAccepted(): void }) {
-  const [phrase, setPhrase] = useState<string[] | null>(null);
+function Invitations({ invitations, onAccepted }: { invitations: Invitation[]; onAccepted(phrase: string[]): void }) {
   const action = useAction();
   const accept = (inv: Invitation) =>
     void action.run(async () => {
       const o = orgs();
       await o.accept(inv.orgId);
-      setPhrase(await o.myFingerprint());
+      const words = await o.myFingerprint();
       announce(`Invitation to “${inv.orgName}” accepted.`);
-      onAccepted();
+      onAccepted(words);
     });
   return (
     <div class="card">
@@ -139,7 +149,6 @@ function Invitations({ invitations, onAccepted }: { invitations: Invitation[]; o
         ))}
       </ul>
       <ErrorMessage message={action.error} />
-      {phrase ? <OwnPhrase words={phrase} /> : null}
     </div>
   );
 }

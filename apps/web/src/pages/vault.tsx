@@ -25,9 +25,11 @@ export function VaultPage({ itemId, mode }: { itemId: string | undefined; mode: 
   const all = useStore(items);
   const filters = useStore(filterStore);
 
-  // Changes made on other devices or tabs: sync when the page regains focus, and every minute while it is open.
+  // Changes made on other devices or tabs (or shared by others): sync when the page opens again (the first load is
+  // the login's), when it regains focus, and every minute while it is open.
   useEffect(() => {
     const sync = () => void refreshItems().catch(() => undefined);
+    if (items.get() !== null) sync();
     addEventListener('focus', sync);
     const timer = setInterval(sync, 60_000);
     return () => {
