@@ -181,6 +181,23 @@ describe('shared vaults in Chromium', () => {
     expect(kept?.content.login?.username).toBe('family');
   });
 
+  it('the owner moves the item back to their personal vault: the members no longer reach it', async () => {
+    await openItem(owner, 'Bank');
+    await itemPane(owner).getByText(/vault Household/).waitFor();
+    await itemPane(owner).getByRole('button', { name: 'Move to vault…' }).click();
+    const dialog = owner.getByRole('dialog', { name: 'Move to another vault' });
+    await dialog.getByLabel('Move to').selectOption({ label: 'Personal' });
+    await dialog.getByRole('button', { name: 'Move', exact: true }).click();
+    // The moved item has a new id (docs/crypto.md): its view opens, without the shared vault's label, and the list
+    // keeps one Bank, in no shared vault.
+    await owner.getByRole('alert').or(owner.getByRole('heading', { name: 'Bank', level: 1 })).first().waitFor();
+    await expect.poll(() => owner.getByRole('list', { name: /Items/ }).getByRole('link', { name: /Vault: Household/ }).count()).toBe(0);
+    expect(await owner.getByRole('list', { name: /Items/ }).getByRole('link', { name: /^Bank/ }).count()).toBe(1);
+    expect(await itemPane(owner).getByText(/vault Household/).count()).toBe(0);
+    await reader.sync();
+    expect((await reader.list()).some((i) => i.content.name === 'Bank')).toBe(false);
+  });
+
   it('no CSP violation and no uncaught error in either browser', () => {
     expect([...ownerBrowser.cspViolations, ...memberBrowser.cspViolations]).toEqual([]);
     expect([...ownerBrowser.pageErrors, ...memberBrowser.pageErrors]).toEqual([]);
