@@ -166,6 +166,19 @@ describe('shared vaults in Chromium', () => {
     expect(await member.evaluate(() => navigator.clipboard.readText())).toBe(SHARED_PASSWORD);
   });
 
+  it("the member's organisation page offers only what a member may do", async () => {
+    await openOrg(member);
+    await member.getByRole('table', { name: 'Members of Family' }).waitFor();
+    const vault = member.getByRole('article', { name: 'Vault Household' });
+    await vault.getByText('Your access: Edit items').waitFor();
+    for (const name of ['Invite', 'Create vault', 'Delete organisation', 'Share', 'Rename', `Confirm ${READER}`]) {
+      expect(await member.getByRole('button', { name, exact: true }).count(), name).toBe(0);
+    }
+    expect(await member.getByRole('combobox', { name: `Role of ${READER}` }).count()).toBe(0);
+    await member.getByRole('button', { name: 'Leave organisation' }).waitFor();
+    expect(await unlabelledControls(member)).toEqual([]);
+  });
+
   it("a read-only member's edit is refused with a clear message, and nothing changes", async () => {
     await logout(member);
     await login(member, server.url, READER, PASSWORD);
