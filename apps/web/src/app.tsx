@@ -13,6 +13,7 @@ import { GeneratorPage } from './pages/generator.tsx';
 import { ImportPage } from './pages/import.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { OAuthPage } from './pages/oauth.tsx';
+import { OrgsPage } from './pages/orgs.tsx';
 import { RecoverPage } from './pages/recover.tsx';
 import { RegisterPage } from './pages/register.tsx';
 import { SettingsPage } from './pages/settings/settings.tsx';
@@ -47,7 +48,7 @@ export function App() {
 
 function SignedIn({ top, parts }: { top: string; parts: readonly string[] }) {
   const access = useStore(adminAccess);
-  const known = ['vault', 'generator', 'import', 'settings', 'admin', 'oauth'];
+  const known = ['vault', 'orgs', 'generator', 'import', 'settings', 'admin', 'oauth'];
   useEffect(() => {
     if (!known.includes(top)) navigate('/vault', { replace: true });
   }, [top]);
@@ -56,6 +57,8 @@ function SignedIn({ top, parts }: { top: string; parts: readonly string[] }) {
       return <GeneratorPage />;
     case 'import':
       return <ImportPage />;
+    case 'orgs':
+      return <OrgsPage orgId={parts[1]} />;
     case 'settings':
       return <SettingsPage section={parts[1]} />;
     case 'oauth':

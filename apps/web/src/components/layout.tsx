@@ -62,6 +62,7 @@ function MainNav() {
     <nav aria-label="Main">
       <ul>
         {link('#/vault', 'Vault', top === 'vault')}
+        {link('#/orgs', 'Organisations', top === 'orgs')}
         {link('#/generator', 'Generator', top === 'generator')}
         {link('#/import', 'Import', top === 'import')}
         {link('#/settings', 'Settings', top === 'settings')}

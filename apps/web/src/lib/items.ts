@@ -12,10 +12,12 @@ export interface Filters {
   folder: string;
   favorites: boolean;
   trash: boolean;
+  /** '' = every vault; otherwise a vault id (the personal vault's or a shared one's). */
+  vault: string;
 }
 
 export const NO_FOLDER = '\u0000none';
-export const DEFAULT_FILTERS: Filters = { search: '', type: 'all', folder: '', favorites: false, trash: false };
+export const DEFAULT_FILTERS: Filters = { search: '', type: 'all', folder: '', favorites: false, trash: false, vault: '' };
 
 /**
  * The entries (item-store.ts) that pass the filters, in the store's order. The search matches every word against
@@ -29,6 +31,7 @@ export function filterEntries(entries: readonly ItemEntry[], f: Filters): ItemEn
     if (f.type !== 'all' && c.type !== f.type) return false;
     if (f.folder === NO_FOLDER ? Boolean(c.folder) : f.folder !== '' && c.folder !== f.folder) return false;
     if (f.favorites && !c.favorite) return false;
+    if (f.vault !== '' && item.vaultId !== f.vault) return false;
     for (const w of words) if (!text.includes(w)) return false;
     return true;
   });

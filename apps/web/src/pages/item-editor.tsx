@@ -4,7 +4,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { Dialog } from '../components/dialog.tsx';
 import { Differences } from '../components/differences.tsx';
 import { ErrorMessage, PageTitle, SubmitButton } from '../components/feedback.tsx';
-import { Checkbox, PasswordField, TextArea, TextField } from '../components/fields.tsx';
+import { Checkbox, PasswordField, Select, TextArea, TextField } from '../components/fields.tsx';
 import { Generator } from '../components/generator.tsx';
 import { useAction } from '../lib/action.ts';
 import { announce } from '../lib/announce.ts';
@@ -33,6 +33,9 @@ export function ItemEditor({ item, type }: { item?: VaultItem; type?: ItemType }
   const all = useStore(items);
   const folderNames = useMemo(() => (all ? folders(all.order) : []), [all]);
   const action = useAction();
+  // A new item may go to a shared vault this member can write to ('' = the personal vault).
+  const [vaultId, setVaultId] = useState('');
+  const writable = useMemo(() => (item ? [] : currentVault().sharedVaults().filter((v) => v.access !== 'read')), [item]);
   const c = content;
 
   const set = (change: Partial<ItemContent>) => setContent({ ...c, ...change });
@@ -61,7 +64,7 @@ export function ItemEditor({ item, type }: { item?: VaultItem; type?: ItemType }
         }
       }
       const vault = currentVault();
-      if (!item) return saved(await addItem(vault, clean), clean.name, 'added');
+      if (!item) return saved(await addItem(vault, clean, vaultId === '' ? undefined : vaultId), clean.name, 'added');
       try {
         await saved(await updateItem(vault, item.id, clean, baseRevision), clean.name, 'saved');
       } catch (error) {
@@ -105,6 +108,15 @@ export function ItemEditor({ item, type }: { item?: VaultItem; type?: ItemType }
         <PageTitle title={item ? 'Edit item' : 'New item'}>{title}</PageTitle>
       </div>
       <TextField label="Name" value={c.name} onInput={(name) => set({ name })} required maxLength={256} autoFocus={!item} />
+      {writable.length > 0 ? (
+        <Select
+          label="Vault"
+          value={vaultId}
+          options={[['', 'Personal'], ...writable.map((v) => [v.id, v.name ?? `vault ${v.id.slice(0, 8)}`] as const)]}
+          onChange={setVaultId}
+          hint="A shared vault's items are readable by its members."
+        />
+      ) : null}
       <TextField label="Folder" value={c.folder ?? ''} onInput={(folder) => set({ folder })} maxLength={128} list="folder-names" hint="Optional. Type a new name or pick an existing one." />
       <datalist id="folder-names">
         {folderNames.map((f) => (

@@ -4,12 +4,14 @@ import { useState } from 'preact/hooks';
 import { CopyButton } from '../components/copy-button.tsx';
 import { Dialog } from '../components/dialog.tsx';
 import { ErrorMessage, PageTitle } from '../components/feedback.tsx';
+import { Select } from '../components/fields.tsx';
 import { SecretValue } from '../components/secret-value.tsx';
 import { PendingMark } from '../components/offline-status.tsx';
 import { TotpCode } from '../components/totp-code.tsx';
 import { useAction } from '../lib/action.ts';
 import { announce } from '../lib/announce.ts';
 import { formatTime } from '../lib/format.ts';
+import { applyDelta } from '../lib/item-store.ts';
 import { TYPE_LABELS } from '../lib/items.ts';
 import { href, navigate } from '../lib/router.ts';
 import { safeHttpUrl } from '@watchword/ui';
@@ -24,7 +26,10 @@ export function ItemView({ item }: { item: VaultItem }) {
   const c = item.content;
   const inTrash = item.deletedAt !== null;
   const [confirmPurge, setConfirmPurge] = useState(false);
+  const [moving, setMoving] = useState(false);
   const action = useAction();
+  const vault = currentVault();
+  const shared = item.vaultId === vault.personalVaultId ? null : vault.sharedVaults().find((v) => v.id === item.vaultId);
 
   const trash = () =>
     void action.run(async () => {
@@ -57,6 +62,7 @@ export function ItemView({ item }: { item: VaultItem }) {
         <PageTitle title={inTrash ? 'Item in the trash' : 'Item'}>{c.name}</PageTitle>
         <p class="meta">
           {TYPE_LABELS[c.type]}
+          {item.vaultId === vault.personalVaultId ? '' : ` · vault ${vault.vaultName(item.vaultId)}${shared?.access === 'read' ? ' (read only)' : ''}`}
           {c.folder ? ` · folder ${c.folder}` : ''}
           {c.favorite ? ' · ★ favourite' : ''}
           {c.archived ? ' · archived' : ''}
@@ -166,6 +172,11 @@ export function ItemView({ item }: { item: VaultItem }) {
             <a class="button primary" href={href('vault', item.id, 'edit')}>
               Edit
             </a>
+            {shared?.access === 'read' ? null : (
+              <button type="button" class="secondary" disabled={action.busy} onClick={() => setMoving(true)}>
+                Move to vault…
+              </button>
+            )}
             <button type="button" class="danger" disabled={action.busy} onClick={trash}>
               Move to trash
             </button>
@@ -185,7 +196,58 @@ export function ItemView({ item }: { item: VaultItem }) {
           </div>
         </Dialog>
       ) : null}
+      {moving ? <MoveDialog item={item} onClose={() => setMoving(false)} /> : null}
     </article>
+  );
+}
+
+/**
+ * "Move to vault…": re-encrypted here under the target vault's key with a new id (Vault.move, docs/crypto.md
+ * "Shared vaults"); only vaults this member may write to are offered. Online only (the SDK refuses offline).
+ */
+function MoveDialog({ item, onClose }: { item: VaultItem; onClose(): void }) {
+  const vault = currentVault();
+  const targets: (readonly [string, string])[] = [
+    ...(item.vaultId === vault.personalVaultId ? [] : [[vault.personalVaultId, 'Personal'] as const]),
+    ...vault
+      .sharedVaults()
+      .filter((v) => v.id !== item.vaultId && v.access !== 'read')
+      .map((v) => [v.id, vault.vaultName(v.id)] as const),
+  ];
+  const [target, setTarget] = useState(targets[0]?.[0] ?? '');
+  const action = useAction();
+  const move = () =>
+    void action.run(async () => {
+      const moved = await vault.move(item.id, target);
+      // Vault.move drops the old id from the SDK's cache, so no later delta reports it gone: the list is told here.
+      applyDelta({ changed: [moved], removed: [item.id] });
+      await refreshItems();
+      announce(`“${item.content.name}” moved to ${vault.vaultName(target)}.`);
+      onClose();
+      navigate(`/vault/${encodeURIComponent(moved.id)}`);
+    });
+  return (
+    <Dialog title="Move to another vault" onCancel={onClose}>
+      {targets.length === 0 ? (
+        <p>There is no other vault you can write to.</p>
+      ) : (
+        <>
+          <p>The item is encrypted again under the chosen vault's key: every member of that vault can read it, and members of this one no longer can.</p>
+          <Select label="Move to" value={target} options={targets} onChange={setTarget} />
+        </>
+      )}
+      <ErrorMessage message={action.error} />
+      <div class="button-row">
+        {targets.length > 0 ? (
+          <button type="button" class="primary" disabled={action.busy} onClick={move}>
+            {action.busy ? 'Moving…' : 'Move'}
+          </button>
+        ) : null}
+        <button type="button" class="secondary" onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </Dialog>
   );
 }
 

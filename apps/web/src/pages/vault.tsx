@@ -9,7 +9,7 @@ import { VirtualList, focusList } from '../components/virtual-list.tsx';
 import type { ItemsView } from '../lib/item-store.ts';
 import { DEFAULT_FILTERS, type Filters, ITEM_TYPES, NO_FOLDER, TYPE_LABELS, filterEntries, folders, subtitle } from '../lib/items.ts';
 import { href, navigate } from '../lib/router.ts';
-import { items, itemsError, refreshItems } from '../lib/session.ts';
+import { currentVault, items, itemsError, refreshItems } from '../lib/session.ts';
 import { createStore, useStore } from '../lib/store.ts';
 import { ItemEditor } from './item-editor.tsx';
 import { ItemView } from './item-view.tsx';
@@ -25,9 +25,11 @@ export function VaultPage({ itemId, mode }: { itemId: string | undefined; mode: 
   const all = useStore(items);
   const filters = useStore(filterStore);
 
-  // Changes made on other devices or tabs: sync when the page regains focus, and every minute while it is open.
+  // Changes made on other devices or tabs (or shared by others): sync when the page opens again (the first load is
+  // the login's), when it regains focus, and every minute while it is open.
   useEffect(() => {
     const sync = () => void refreshItems().catch(() => undefined);
+    if (items.get() !== null) sync();
     addEventListener('focus', sync);
     const timer = setInterval(sync, 60_000);
     return () => {
@@ -143,6 +145,7 @@ function VaultList({ all, filters, selectedId, detailOpen }: { all: ItemsView | 
           options={[['', 'All folders'], [NO_FOLDER, 'No folder'], ...folderNames.map((f) => [f, f] as const)]}
           onChange={(folder) => set({ folder })}
         />
+        <VaultFilter value={filters.vault} onChange={(vault) => set({ vault })} />
         <Checkbox label="Favourites only" checked={filters.favorites} onChange={(favorites) => set({ favorites })} />
         <Checkbox label="Show trash" checked={filters.trash} onChange={(trash) => set({ trash })} />
       </div>
@@ -186,6 +189,7 @@ const ItemRow = memo(function ItemRow({ item, selected, tabIndex }: { item: Vaul
         ) : null}
       </span>
       <span class="item-sub">
+        <VaultLabel vaultId={item.vaultId} />
         {subtitle(item.content)}
         <PendingMark id={item.id} />
       </span>
@@ -193,3 +197,33 @@ const ItemRow = memo(function ItemRow({ item, selected, tabIndex }: { item: Vaul
     </a>
   );
 });
+
+/** Shared items carry their vault's name in the list (personal ones nothing): "Household · ada@example.com". */
+function VaultLabel({ vaultId }: { vaultId: string }) {
+  const vault = currentVault();
+  if (vaultId === vault.personalVaultId) return null;
+  return (
+    <>
+      <span class="vault-label">
+        <span class="visually-hidden">Vault: </span>
+        {vault.vaultName(vaultId)}
+      </span>
+      {' · '}
+    </>
+  );
+}
+
+/** The vault filter, shown once this member reaches a shared vault. */
+function VaultFilter({ value, onChange }: { value: string; onChange(vault: string): void }) {
+  const vault = currentVault();
+  const shared = vault.sharedVaults();
+  if (shared.length === 0 && value === '') return null;
+  return (
+    <Select
+      label="Vault"
+      value={value}
+      options={[['', 'All vaults'], [vault.personalVaultId, 'Personal'], ...shared.map((v) => [v.id, vault.vaultName(v.id)] as const)]}
+      onChange={onChange}
+    />
+  );
+}

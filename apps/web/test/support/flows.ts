@@ -60,6 +60,8 @@ export interface LoginItem {
   totp?: string;
   notes?: string;
   folder?: string;
+  /** A shared vault's name (the editor's "Vault" choice); the personal vault when absent. */
+  vault?: string;
   fields?: { name: string; value: string; hidden: boolean }[];
 }
 
@@ -75,6 +77,7 @@ export async function addLoginItem(page: Page, item: LoginItem): Promise<void> {
   const pane = itemPane(page);
   await pane.getByRole('heading', { name: 'New login' }).waitFor();
   await pane.getByLabel('Name', { exact: true }).fill(item.name);
+  if (item.vault) await pane.getByLabel('Vault', { exact: true }).selectOption({ label: item.vault });
   if (item.folder) await pane.getByLabel('Folder', { exact: true }).fill(item.folder);
   if (item.username) await pane.getByLabel('User name', { exact: true }).fill(item.username);
   if (item.password) await pane.getByLabel('Password', { exact: true }).fill(item.password);

@@ -26,7 +26,12 @@ async function sendOrQueue(vault: Vault, send: () => Promise<{ id: string }>, qu
   return { id: await queue(), queued: true };
 }
 
-export function addItem(vault: Vault, content: ItemContent): Promise<EditResult> {
+/**
+ * A new item in a shared vault (`vaultId`) is sent at once, never queued: the outbox holds personal items only, so
+ * offline the server's refusal (unreachable) is shown instead.
+ */
+export async function addItem(vault: Vault, content: ItemContent, vaultId?: string): Promise<EditResult> {
+  if (vaultId !== undefined) return { id: (await vault.add(content, { vaultId })).id, queued: false };
   return sendOrQueue(vault, () => vault.add(content), () => queueEdit(vault, { op: 'create', content }));
 }
 
