@@ -143,6 +143,25 @@ describe('Sign in with Watchword in the web vault', () => {
     expect(browser.pageErrors).toEqual([]);
   });
 
+  /**
+   * At the provider's login step: logs in (with a backup code as the second factor), or — the web vault keeps its
+   * session across page loads, locked — unlocks with the master password (no second factor), or is signed in already.
+   */
+  const signInAtProvider = async (backupCode: string) => {
+    const login = page.getByRole('heading', { name: 'Log in to your vault' });
+    const locked = page.getByRole('heading', { name: 'Your vault is locked' });
+    await login.or(page.getByRole('button', { name: 'Allow' })).or(locked).first().waitFor();
+    if (await locked.isVisible()) {
+      await page.getByLabel('Master password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Unlock' }).click();
+    } else if (await login.isVisible()) {
+      await submitLogin(page, USER, PASSWORD);
+      await page.getByRole('button', { name: 'Use a backup code instead' }).click();
+      await page.getByLabel('Backup code').fill(backupCode);
+      await page.getByRole('button', { name: 'Continue' }).click();
+    }
+  };
+
   it('response_mode=form_post: the provider page posts the code to the application under the strict CSP', async () => {
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
@@ -155,21 +174,10 @@ describe('Sign in with Watchword in the web vault', () => {
     page.on('response', watch);
     await page.goto(url.toString());
     // Signed in to the web vault by the test before (its session kept, locked), or not: either way the consent screen comes next.
-    const login = page.getByRole('heading', { name: 'Log in to your vault' });
+    await signInAtProvider(backupCodes[0] as string);
     const consent = page.getByRole('button', { name: 'Allow' });
-    // The web vault keeps its session across page loads, locked: then the master password unlocks it (no second factor).
-    const locked = page.getByRole('heading', { name: 'Your vault is locked' });
-    await login.or(consent).or(locked).first().waitFor();
-    if (await locked.isVisible()) {
-      await page.getByLabel('Master password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Unlock' }).click();
-    } else if (await login.isVisible()) {
-      await submitLogin(page, USER, PASSWORD);
-      await page.getByRole('button', { name: 'Use a backup code instead' }).click();
-      await page.getByLabel('Backup code').fill(backupCodes[0] as string);
-      await page.getByRole('button', { name: 'Continue' }).click();
-    }
     await page.getByRole('heading', { name: 'Sign in with Watchword' }).waitFor();
+    await page.getByRole('button', { name: 'Allow' }).waitFor();
     expect((await page.locator('main').innerText()).replace(/\s+/g, ' ')).toContain('Build dashboard wants to sign you in');
     await consent.click();
     // The provider's page submits itself to the application, which sends the browser on to its own page.
@@ -196,21 +204,10 @@ describe('Sign in with Watchword in the web vault', () => {
     const nonce = oidc.randomNonce();
     const url = oidc.buildAuthorizationUrl(spaRp, { redirect_uri: SPA_REDIRECT, scope: 'openid email', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, nonce });
     await page.goto(url.toString());
-    const login = page.getByRole('heading', { name: 'Log in to your vault' });
+    await signInAtProvider(backupCodes[1] as string);
     const allow = page.getByRole('button', { name: 'Allow' });
-    // The web vault keeps its session across page loads, locked: then the master password unlocks it (no second factor).
-    const locked = page.getByRole('heading', { name: 'Your vault is locked' });
-    await login.or(allow).or(locked).first().waitFor();
-    if (await locked.isVisible()) {
-      await page.getByLabel('Master password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Unlock' }).click();
-    } else if (await login.isVisible()) {
-      await submitLogin(page, USER, PASSWORD);
-      await page.getByRole('button', { name: 'Use a backup code instead' }).click();
-      await page.getByLabel('Backup code').fill(backupCodes[1] as string);
-      await page.getByRole('button', { name: 'Continue' }).click();
-    }
     await page.getByRole('heading', { name: 'Sign in with Watchword' }).waitFor();
+    await page.getByRole('button', { name: 'Allow' }).waitFor();
     expect((await page.locator('main').innerText()).replace(/\s+/g, ' ')).toContain(`Status SPA wants to sign you in with your Watchword account.`);
     await allow.click();
     await page.waitForURL((u) => u.toString().startsWith(SPA_REDIRECT));

@@ -15,8 +15,10 @@ describe('tokens sealed for the device (the web vault\'s kept session)', () => {
     expect(await openTokens(k, USER, sealed)).toEqual(TOKENS);
     const changed = fromBase64Url(sealed);
     changed[20] = (changed[20] ?? 0) ^ 1;
-    for (const attempt of [openTokens(await key(), USER, sealed), openTokens(k, OTHER, sealed), openTokens(k, USER, toBase64Url(changed)), openTokens(k, USER, 'A'.repeat(20_000))]) {
-      await expect(attempt).rejects.toBeInstanceOf(SealedTokensError);
+    const other = await key();
+    // Each attempt starts when it is awaited (a promise made earlier could reject before its handler is attached).
+    for (const attempt of [() => openTokens(other, USER, sealed), () => openTokens(k, OTHER, sealed), () => openTokens(k, USER, toBase64Url(changed)), () => openTokens(k, USER, 'A'.repeat(20_000))]) {
+      await expect(attempt()).rejects.toBeInstanceOf(SealedTokensError);
     }
   });
 });
