@@ -82,6 +82,8 @@ export class Vault {
   #revision: number | undefined;
   /** The revision and the account (as JSON) of the copy this vault was seeded from (restoreSnapshot / openOffline). */
   #restored: { revision: number; account: string } | undefined;
+  /** Set when items came from a copy (#seed): the next shared sync drops those of vaults no longer reached. */
+  #sweepCopiedItems = false;
   #locked = false;
   /** Shared vaults this member reaches (by id), with their key chains; filled by sync. */
   readonly #shared = new Map<string, SharedVaultState>();
@@ -128,6 +130,7 @@ export class Vault {
     for (const item of snapshot.items) this.#items.set(item.id, item);
     this.#revision = snapshot.revision;
     this.#restored = { revision: snapshot.revision, account: JSON.stringify(snapshot.account) };
+    this.#sweepCopiedItems = true;
   }
 
   /**
@@ -282,7 +285,7 @@ export class Vault {
     }
     this.#revision = response.revision;
     const shared = await this.#syncShared();
-    return { revision: response.revision, full: response.full, changed: response.items.length - removed + shared.changed, removed: removed + shared.removed };
+    return { revision: response.revision, full: response.full, changed: response.items.length - removed + shared.changed.length, removed: removed + shared.removed.length };
   }
 
   // ——— Shared vaults (issue 25) ———
@@ -342,16 +345,21 @@ export class Vault {
     return this.#shared.get(vaultId)?.name ?? `vault ${vaultId.slice(0, 8)}`;
   }
 
-  async #syncShared(): Promise<{ changed: number; removed: number }> {
+  /**
+   * Brings the shared vaults up to date (POST /api/v1/vaults/sync) and says what it changed: the shared items
+   * decrypted anew, and the ids of those that went (purged, moved away, or of a vault no longer reached).
+   */
+  async #syncShared(): Promise<SyncDelta> {
+    const removed: string[] = [];
+    const changed: VaultItem[] = [];
     // API keys never reach shared vaults (the server refuses them there): their vault is the personal one.
-    if (this.session.isApiKey) return { changed: 0, removed: 0 };
+    if (this.session.isApiKey) return { changed, removed };
     const known = [...this.#shared.values()].map((v) => ({ vaultId: v.id, revision: v.revision }));
     const response = await this.session.call(api.vaults.sync, { body: { known } });
-    let removed = 0;
-    for (const id of response.gone) removed += this.#dropShared(id);
+    for (const id of response.gone) removed.push(...this.#dropShared(id));
     const reached = new Set(response.vaults.map((v) => v.id));
     // A vault named as known but neither listed nor gone cannot happen; a vault listed only now is new.
-    for (const id of [...this.#shared.keys()]) if (!reached.has(id)) removed += this.#dropShared(id);
+    for (const id of [...this.#shared.keys()]) if (!reached.has(id)) removed.push(...this.#dropShared(id));
     this.#sharedProblems.clear();
     const opened: typeof response.vaults = [];
     for (const vault of response.vaults) {
@@ -365,7 +373,7 @@ export class Vault {
           const unopenable = error instanceof KeyChangedError || error instanceof DecryptionError || (error instanceof WatchwordError && error.code === 'USER_NOT_FOUND');
           if (!unopenable) throw error;
           this.#sharedProblems.set(vault.id, error);
-          if (held) removed += this.#dropShared(vault.id);
+          if (held) removed.push(...this.#dropShared(vault.id));
           continue;
         }
         // Keys of older versions held before stay: items may still be sealed under them.
@@ -379,34 +387,38 @@ export class Vault {
       state.name = await this.keyring.openName(vault.id, vault.encryptedName, state.keys);
       opened.push(vault);
     }
-    let changed = 0;
     for (const item of response.items) {
       if (!this.#shared.has(item.vaultId)) continue;
-      if (await this.#remember(item)) changed++;
-      else removed++;
+      const decrypted = await this.#remember(item);
+      if (decrypted) changed.push(decrypted);
+      else removed.push(item.id);
     }
     for (const vault of opened) (this.#shared.get(vault.id) as SharedVaultState).revision = vault.revision;
-    // The answer lists every shared vault reached now: items of any other vault (e.g. from a cached copy made while a
-    // vault was still shared with this member) go.
-    const personal = new Set(this.account.vaults.map((v) => v.id));
-    for (const [id, item] of this.#items) {
-      if (!personal.has(item.vaultId) && !this.#shared.has(item.vaultId)) {
-        this.#items.delete(id);
-        removed++;
+    // The answer lists every shared vault reached now. Only a vault restored from a copy (#seed) can hold items of a
+    // vault that is in neither list (the copy was made while it was still shared with this member): they go, once.
+    if (this.#sweepCopiedItems) {
+      this.#sweepCopiedItems = false;
+      const personal = new Set(this.account.vaults.map((v) => v.id));
+      for (const [id, item] of this.#items) {
+        if (!personal.has(item.vaultId) && !this.#shared.has(item.vaultId)) {
+          this.#items.delete(id);
+          removed.push(id);
+        }
       }
     }
     return { changed, removed };
   }
 
-  #dropShared(vaultId: string): number {
+  /** Forgets a shared vault (its keys zeroed) and its items; returns the ids of the items dropped. */
+  #dropShared(vaultId: string): string[] {
     const state = this.#shared.get(vaultId);
     if (state) for (const key of state.keys.values()) key.fill(0);
     this.#shared.delete(vaultId);
-    let removed = 0;
+    const removed: string[] = [];
     for (const [id, item] of this.#items) {
       if (item.vaultId === vaultId) {
         this.#items.delete(id);
-        removed++;
+        removed.push(id);
       }
     }
     return removed;
@@ -504,15 +516,10 @@ export class Vault {
     this.#revision = response.revision;
     if (gone.size > 0) options.onDelta({ changed: [], removed: [...gone] });
     // Then the shared vaults (their answers are small deltas, decrypted here), reported as one more delta.
-    const before = new Map<string, VaultItem>();
-    for (const [id, item] of this.#items) if (this.#shared.has(item.vaultId)) before.set(id, item);
     const shared = await this.#syncShared();
     this.#assertUnlocked();
-    const sharedChanged: VaultItem[] = [];
-    for (const item of this.#items.values()) if (this.#shared.has(item.vaultId) && before.get(item.id) !== item) sharedChanged.push(item);
-    const sharedGone = [...before.keys()].filter((id) => !this.#items.has(id));
-    if (sharedChanged.length > 0 || sharedGone.length > 0) options.onDelta({ changed: sharedChanged, removed: sharedGone });
-    return { revision: response.revision, full: response.full, changed: live.length + shared.changed, removed: gone.size + shared.removed };
+    if (shared.changed.length > 0 || shared.removed.length > 0) options.onDelta(shared);
+    return { revision: response.revision, full: response.full, changed: live.length + shared.changed.length, removed: gone.size + shared.removed.length };
   }
 
   /** A full personal answer replaces the personal items; the shared vaults' items stay (they sync on their own). */
