@@ -11,7 +11,6 @@ import { TotpCode } from '../components/totp-code.tsx';
 import { useAction } from '../lib/action.ts';
 import { announce } from '../lib/announce.ts';
 import { formatTime } from '../lib/format.ts';
-import { applyDelta } from '../lib/item-store.ts';
 import { TYPE_LABELS } from '../lib/items.ts';
 import { href, navigate } from '../lib/router.ts';
 import { safeHttpUrl } from '@watchword/ui';
@@ -219,8 +218,7 @@ function MoveDialog({ item, onClose }: { item: VaultItem; onClose(): void }) {
   const move = () =>
     void action.run(async () => {
       const moved = await vault.move(item.id, target);
-      // Vault.move drops the old id from the SDK's cache, so no later delta reports it gone: the list is told here.
-      applyDelta({ changed: [moved], removed: [item.id] });
+      // The sync reports the new item and the old id gone (purged by the move), like any other change.
       await refreshItems();
       announce(`“${item.content.name}” moved to ${vault.vaultName(target)}.`);
       onClose();
