@@ -1,5 +1,5 @@
 import { Organisations, type OrgMember } from '@watchword/client';
-import type { OrgRole, VaultAccess } from '@watchword/protocol';
+import { api, type Org, type OrgRole, type VaultAccess } from '@watchword/protocol';
 import { currentVault } from '../../lib/session.ts';
 
 /**
@@ -16,7 +16,21 @@ export function orgs(): Organisations {
   return new Organisations(currentVault());
 }
 
-/** Roles that may manage members (org:members) and vaults (org:manage): ORG_ROLE_PERMISSIONS in the protocol. */
+/**
+ * Renames an organisation (`PATCH /api/v1/orgs/:orgId`, `org:manage`: owners and admins). The SDK's `Organisations`
+ * has no call for it, so the page sends the route through the SDK's session, as the CLI's SDK would.
+ */
+export async function renameOrg(orgId: string, name: string): Promise<Org> {
+  return (await currentVault().session.call(api.orgs.rename, { params: { orgId }, body: { name } })).org;
+}
+
+/** Access levels in order (read ⊂ edit ⊂ manage): a change to a lower one takes something away. */
+export const ACCESS_RANK: Record<VaultAccess, number> = { read: 0, edit: 1, manage: 2 };
+
+/**
+ * Roles that may manage members (org:members) and vaults (org:manage), rename the organisation (org:manage) and read
+ * its audit events (org:audit): ORG_ROLE_PERMISSIONS in the protocol.
+ */
 export const canManage = (role: OrgRole): boolean => role === 'owner' || role === 'admin';
 
 /** The five words of a fingerprint phrase, shown the same way on both sides. */

@@ -2,13 +2,14 @@ import type { OrgMember, OrgVaultInfo } from '@watchword/client';
 import type { Org } from '@watchword/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import { Dialog } from '../../components/dialog.tsx';
-import { ErrorMessage, PageTitle } from '../../components/feedback.tsx';
+import { ErrorMessage, PageTitle, SubmitButton } from '../../components/feedback.tsx';
+import { TextField } from '../../components/fields.tsx';
 import { useAction } from '../../lib/action.ts';
 import { announce } from '../../lib/announce.ts';
 import { navigate } from '../../lib/router.ts';
 import { currentVault } from '../../lib/session.ts';
 import { syncItems } from '../../lib/item-sync.ts';
-import { Phrase, ROLE_LABEL, orgs } from './common.tsx';
+import { Phrase, ROLE_LABEL, canManage, orgs, renameOrg } from './common.tsx';
 import { Members } from './members.tsx';
 import { SharedVaults } from './vaults.tsx';
 
@@ -60,6 +61,12 @@ export function OrgPage({ orgId }: { orgId: string }) {
       <PageTitle title="Organisation">{org.name}</PageTitle>
       <p>
         <a href="#/orgs">All organisations</a> · Your role: {ROLE_LABEL[org.role]}
+        {org.state === 'confirmed' && canManage(org.role) ? (
+          <>
+            {' · '}
+            <a href={`#/orgs/${org.id}/audit`}>Audit events</a>
+          </>
+        ) : null}
       </p>
       <ErrorMessage message={action.error} />
       {org.state !== 'confirmed' ? (
@@ -71,12 +78,55 @@ export function OrgPage({ orgId }: { orgId: string }) {
         <>
           <Members org={org} members={members} vaults={vaults} onChange={refresh} />
           <SharedVaults org={org} members={members} vaults={vaults} onChange={refresh} />
+          <OrgSettings org={org} onRenamed={setOrg} />
         </>
       )}
       <LeaveOrDelete org={org} />
     </section>
   );
 }
+// ——— Name ———
+
+/** Renaming needs `org:manage` (owners and admins); a member is told who may, and the server refuses anyone else. */
+function OrgSettings({ org, onRenamed }: { org: Org; onRenamed(org: Org): void }) {
+  const [name, setName] = useState('');
+  const action = useAction();
+  if (!canManage(org.role)) {
+    return (
+      <>
+        <h2>Organisation</h2>
+        <p class="hint">Only an owner or an admin renames the organisation and reads its audit events; your role is {ROLE_LABEL[org.role].toLowerCase()}.</p>
+      </>
+    );
+  }
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void action.run(async () => {
+      const renamed = await renameOrg(org.id, name.trim());
+      announce(`Organisation renamed to “${renamed.name}”.`);
+      setName('');
+      onRenamed(renamed);
+    });
+  };
+  return (
+    <form class="card" onSubmit={submit} aria-labelledby="rename-org-heading">
+      <h2 id="rename-org-heading">Rename the organisation</h2>
+      <TextField
+        label="New name for the organisation"
+        value={name}
+        onInput={setName}
+        required
+        maxLength={100}
+        hint={`Owners and admins may rename it (you are ${ROLE_LABEL[org.role].toLowerCase()}). Every member sees the new name; the server sees it too (it is not encrypted).`}
+      />
+      <ErrorMessage message={action.error} />
+      <SubmitButton busy={action.busy} busyText="Renaming…" kind="secondary">
+        Rename organisation
+      </SubmitButton>
+    </form>
+  );
+}
+
 // ——— Leave / delete ———
 
 function LeaveOrDelete({ org }: { org: Org }) {

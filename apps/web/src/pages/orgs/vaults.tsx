@@ -1,6 +1,7 @@
 import type { OrgMember, OrgVaultInfo } from '@watchword/client';
 import type { Org, VaultAccess, VaultMember } from '@watchword/protocol';
 import { useEffect, useState } from 'preact/hooks';
+import { Dialog } from '../../components/dialog.tsx';
 import { ErrorMessage, SubmitButton } from '../../components/feedback.tsx';
 import { Select, TextField } from '../../components/fields.tsx';
 import { TableHead } from '../../components/table.tsx';
@@ -8,7 +9,7 @@ import { useAction } from '../../lib/action.ts';
 import { announce } from '../../lib/announce.ts';
 import { currentVault } from '../../lib/session.ts';
 import { syncItems } from '../../lib/item-sync.ts';
-import { ACCESS_LABEL, ACCESS_OPTIONS, canManage, orgs } from './common.tsx';
+import { ACCESS_LABEL, ACCESS_OPTIONS, ACCESS_RANK, canManage, orgs } from './common.tsx';
 
 // ——— Shared vaults ———
 
@@ -53,6 +54,8 @@ function SharedVault({ org, vault, members, onChange }: { org: Org; vault: OrgVa
   const [rename, setRename] = useState('');
   const [shareWith, setShareWith] = useState('');
   const [access, setAccess] = useState<VaultAccess>('edit');
+  const [lowering, setLowering] = useState<{ member: VaultMember; to: VaultAccess } | null>(null);
+  const [attempts, setAttempts] = useState(0);
   const action = useAction();
   const load = async () => setVaultMembers(await orgs().vaultMembers(vault.id));
   useEffect(() => {
@@ -80,6 +83,29 @@ function SharedVault({ org, vault, members, onChange }: { org: Org; vault: OrgVa
       await load();
       onChange();
     });
+  /** Changes a member's access in place (`PATCH …/members/:userId`): no key changes hands, the server decides at once. */
+  const changeAccess = (m: VaultMember, to: VaultAccess) =>
+    void action.run(async () => {
+      try {
+        await orgs().setAccess(vault.id, m.userId, to);
+        announce(`${m.email}: ${ACCESS_LABEL[to].toLowerCase()} in ${label}.`);
+        if (m.userId === currentVault().userId) {
+          // One's own access shapes the item list (read-only vaults offer no move) and this page.
+          void syncItems(currentVault());
+          onChange();
+        } else {
+          await load();
+        }
+      } finally {
+        // Re-mounts the access selects, so a refused change shows the access the server kept.
+        setAttempts((n) => n + 1);
+      }
+    });
+  const pickAccess = (m: VaultMember, to: VaultAccess) => {
+    if (to === m.access) return;
+    if (m.userId === currentVault().userId && ACCESS_RANK[to] < ACCESS_RANK[m.access]) setLowering({ member: m, to });
+    else changeAccess(m, to);
+  };
   const doRename = (e: Event) => {
     e.preventDefault();
     void action.run(async () => {
@@ -107,7 +133,16 @@ function SharedVault({ org, vault, members, onChange }: { org: Org; vault: OrgVa
                 {vaultMembers.map((m) => (
                   <tr key={m.userId}>
                     <td>{m.email}</td>
-                    <td>{ACCESS_LABEL[m.access]}</td>
+                    <td>
+                      <Select<VaultAccess>
+                        key={`${m.userId}-${m.access}-${attempts}`}
+                        label={<span class="visually-hidden">Access of {m.email} to {label}</span>}
+                        value={m.access}
+                        options={ACCESS_OPTIONS}
+                        onChange={(to) => pickAccess(m, to)}
+                        disabled={action.busy}
+                      />
+                    </td>
                     <td>
                       {m.userId === currentVault().userId ? null : (
                         <button type="button" class="secondary" disabled={action.busy} onClick={() => unshare(m)}>
@@ -138,6 +173,37 @@ function SharedVault({ org, vault, members, onChange }: { org: Org; vault: OrgVa
             </SubmitButton>
           </form>
         </>
+      ) : null}
+      {lowering ? (
+        <Dialog title={`Lower your own access to ${label}?`} onCancel={() => setLowering(null)}>
+          <p>
+            You will have “{ACCESS_LABEL[lowering.to]}” instead of “{ACCESS_LABEL[lowering.member.access]}”.
+            {lowering.member.access === 'manage' ? ' You will no longer manage its members or settings; only another member who manages it can give that back.' : ' You will no longer edit its items.'}
+          </p>
+          <div class="button-row">
+            <button
+              type="button"
+              class="danger"
+              onClick={() => {
+                const { member, to } = lowering;
+                setLowering(null);
+                changeAccess(member, to);
+              }}
+            >
+              Lower my access
+            </button>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => {
+                setLowering(null);
+                setAttempts((n) => n + 1);
+              }}
+            >
+              Cancel
+            </button>
+          </div>
+        </Dialog>
       ) : null}
     </article>
   );
