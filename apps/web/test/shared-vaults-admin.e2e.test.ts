@@ -125,6 +125,7 @@ describe('organisation management in Chromium', () => {
     // No dialog for someone else's access, and the owner's own stays as it was.
     expect(await owner.getByRole('dialog').count()).toBe(0);
     expect(await accessSelect(owner, OWNER).inputValue()).toBe('manage');
+    await ownerBrowser.screenshot(owner, 'org-page', { fullPage: true });
 
     await member.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Vault' }).click();
     await member.getByRole('list', { name: /Items/ }).getByRole('link', { name: /^Wifi.*Vault: Household/ }).waitFor({ timeout: 30_000 });
@@ -184,11 +185,14 @@ describe('organisation management in Chromium', () => {
     await event(`Organisation renamed.*${e(OWNER)}.*The organisation`).waitFor();
     await event(`Vault access changed.*${e(OWNER)}.*Vault “Household”.*member: ${e(MEMBER)} · access: Read items`).waitFor();
     await event(`Role changed.*${e(OWNER)}.*${e(MEMBER)}.*role: Admin`).waitFor();
+    // An invitation's event names no one (the address is not kept): not the inviting owner either.
+    await event(`Member invited.*${e(OWNER)}.*—.*role: Member`).first().waitFor();
     await event(`Member confirmed.*${e(OWNER)}.*${e(MEMBER)}`).waitFor();
     await event(`Vault shared.*${e(OWNER)}.*Vault “Household”.*member: ${e(MEMBER)} · access: Edit items`).waitFor();
     // Metadata only: nothing of the vault's content and no address or browser of whoever acted.
     const text = (await table.textContent()) ?? '';
     for (const secret of ['Wifi', 'Wifi-pass-1', '127.0.0.1', 'Chrome']) expect(text).not.toContain(secret);
+    await ownerBrowser.screenshot(owner, 'org-audit', { fullPage: true });
 
     await owner.getByLabel('Kind of event').selectOption({ label: 'Vaults' });
     await expect.poll(() => event('Organisation renamed').count()).toBe(0);

@@ -27,10 +27,14 @@ const KIND_OPTIONS: readonly (readonly [Kind, string])[] = [
   ['vault', 'Vaults'],
 ];
 
-const ACTIONS: Record<string, { label: string; kind: Exclude<Kind, ''> }> = {
+/**
+ * What each event is called and its kind. `untargeted`: the server records no target (an invitation names an e-mail
+ * address, which the event does not keep), and stores the actor in its place; the page shows none.
+ */
+const ACTIONS: Record<string, { label: string; kind: Exclude<Kind, ''>; untargeted?: true }> = {
   'org.created': { label: 'Organisation created', kind: 'org' },
   'org.renamed': { label: 'Organisation renamed', kind: 'org' },
-  'org.member_invited': { label: 'Member invited', kind: 'membership' },
+  'org.member_invited': { label: 'Member invited', kind: 'membership', untargeted: true },
   'org.member_accepted': { label: 'Invitation accepted', kind: 'membership' },
   'org.member_confirmed': { label: 'Member confirmed', kind: 'membership' },
   'org.member_removed': { label: 'Member removed', kind: 'membership' },
@@ -191,7 +195,7 @@ export function OrgAuditPage({ orgId }: { orgId: string }) {
                   {e.outcome === 'success' ? null : ' (failed)'}
                 </td>
                 <td>{who(names, e.actorId)}</td>
-                <td>{what(names, e.targetId)}</td>
+                <td>{ACTIONS[e.action]?.untargeted ? '—' : what(names, e.targetId)}</td>
                 <td class="small">{details(names, e.metadata)}</td>
               </tr>
             ))}
