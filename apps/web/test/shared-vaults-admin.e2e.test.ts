@@ -42,7 +42,7 @@ describe('organisation management in Chromium', () => {
 
   beforeAll(async () => {
     await ensureWebBuild();
-    [server, ownerBrowser, memberBrowser] = await Promise.all([startVaultServer(), launchBrowser(), launchBrowser()]);
+    [server, ownerBrowser, memberBrowser] = await Promise.all([startVaultServer({ RATE_LIMIT_WRITE_PER_MINUTE: '1000' }), launchBrowser(), launchBrowser()]);
     ownerSdk = await account(OWNER);
     memberSdk = await account(MEMBER);
     const asOwner = new Organisations(ownerSdk);
@@ -203,7 +203,26 @@ describe('organisation management in Chromium', () => {
 
     // The member, now an admin, reads the same events.
     await member.getByRole('link', { name: 'Audit events' }).click();
-    await member.getByRole('table', { name: 'Audit events of Family Home' }).getByRole('row', { name: /Role changed/ }).waitFor();
+    await member.getByRole('table', { name: 'Audit events of Family Home' }).getByRole('row', { name: /Role changed/ }).first().waitFor();
+  });
+
+  it('the audit page shows 50 events at a time and the older ones on request, each once', async () => {
+    const asOwner = new Organisations(ownerSdk);
+    for (let i = 0; i < 26; i++) {
+      await asOwner.setRole(orgId, MEMBER, 'member');
+      await asOwner.setRole(orgId, MEMBER, 'admin');
+    }
+    const all = await asOwner.audit(orgId, { limit: 100 });
+    expect(all.length).toBeGreaterThan(60);
+    await owner.getByRole('link', { name: 'Back to Family Home' }).click();
+    await owner.getByRole('link', { name: 'Audit events' }).click();
+    const table = owner.getByRole('table', { name: 'Audit events of Family Home' });
+    await expect.poll(() => table.getByRole('row').count()).toBe(51); // the header and the newest 50
+    expect(await table.getByRole('row', { name: /Organisation created/ }).count()).toBe(0);
+    await owner.getByRole('button', { name: 'Show older events' }).click();
+    await table.getByRole('row', { name: /Organisation created/ }).waitFor();
+    await expect.poll(() => table.getByRole('row').count()).toBe(all.length + 1);
+    expect(await owner.getByRole('button', { name: 'Show older events' }).count()).toBe(0);
   });
 
   it('no CSP violation and no uncaught error in either browser', () => {
