@@ -8,6 +8,7 @@
  */
 import type { Page } from 'playwright-core';
 import { Organisations, type Vault, WatchwordClient } from '@watchword/client';
+import { api } from '@watchword/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureWebBuild } from '../../../scripts/ensure-web-build.ts';
 import { type TestBrowser, launchBrowser } from './support/browser.ts';
@@ -104,6 +105,9 @@ describe('organisation management in Chromium', () => {
     expect(await member.getByLabel('New name for the organisation').count()).toBe(0);
     expect(await member.getByRole('button', { name: 'Rename organisation' }).count()).toBe(0);
     expect(await member.getByRole('link', { name: 'Audit events' }).count()).toBe(0);
+    // Not only hidden: the server refuses a member's rename.
+    await expect(memberSdk.session.call(api.orgs.rename, { params: { orgId }, body: { name: 'Taken over' } })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect((await new Organisations(ownerSdk).list()).map((o) => o.name)).toEqual(['Family Home']);
   });
 
   it('a plain member who opens the audit page directly is shown the refusal, and no event', async () => {

@@ -162,7 +162,13 @@ export function OrgAuditPage({ orgId }: { orgId: string }) {
       <section class="page">
         <PageTitle title="Organisation audit">Audit events of {names.org.name}</PageTitle>
         {back}
-        <ErrorMessage message={`Only the owners and admins of ${names.org.name} can read its audit events. Your role: ${ROLE_LABEL[names.org.role]}.`} />
+        <ErrorMessage
+          message={
+            names.org.state === 'confirmed'
+              ? `Only the owners and admins of ${names.org.name} can read its audit events. Your role: ${ROLE_LABEL[names.org.role]}.`
+              : `Only the owners and admins of ${names.org.name} can read its audit events, once an admin has confirmed them. You are not confirmed yet.`
+          }
+        />
       </section>
     );
   }
