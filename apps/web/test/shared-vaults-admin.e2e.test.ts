@@ -166,9 +166,11 @@ describe('organisation management in Chromium', () => {
     const row = (email: string) => members.getByRole('row', { name: new RegExp(escapeRegExp(email)) });
     await row('invitee@example.com').getByRole('cell', { name: 'Invited', exact: true }).waitFor();
     await row(MEMBER).getByRole('cell', { name: 'Confirmed', exact: true }).waitFor();
-    // An invitation has no role to change yet; the owner's own row has none either.
-    expect(await owner.getByRole('combobox', { name: 'Role of invitee@example.com' }).count()).toBe(0);
+    // The owner's own row has no role control; an invitation's role (the one the member joins with) can be changed.
     expect(await owner.getByRole('combobox', { name: `Role of ${OWNER}` }).count()).toBe(0);
+    await owner.getByRole('combobox', { name: 'Role of invitee@example.com' }).selectOption({ label: 'Admin' });
+    await expect.poll(async () => (await new Organisations(ownerSdk).members(orgId)).find((m) => m.email === 'invitee@example.com')?.role).toBe('admin');
+    await row('invitee@example.com').getByRole('cell', { name: 'Invited', exact: true }).waitFor();
     await owner.getByRole('combobox', { name: `Role of ${MEMBER}` }).selectOption({ label: 'Admin' });
     await expect.poll(async () => (await new Organisations(ownerSdk).members(orgId)).find((m) => m.email === MEMBER)?.role).toBe('admin');
 
@@ -202,7 +204,7 @@ describe('organisation management in Chromium', () => {
     await expect.poll(() => event('Organisation renamed').count()).toBe(0);
     await event('Vault access changed').waitFor();
     await owner.getByLabel('Kind of event').selectOption({ label: 'Roles' });
-    await expect.poll(() => table.getByRole('row').count()).toBe(2); // the header and the one role change
+    await expect.poll(() => table.getByRole('row').count()).toBe(3); // the header and the two role changes (the invitation's, the member's)
     expect(await unlabelledControls(owner)).toEqual([]);
 
     // The member, now an admin, reads the same events.

@@ -46,7 +46,8 @@ export function Members({ org, members, onChange }: { org: Org; members: OrgMemb
                     {self ? <strong class="badge"> you</strong> : null}
                   </td>
                   <td>
-                    {editable && m.state !== 'invited' ? (
+                    {/* An invitation's role too: it is the role the member joins with (the server allows it). */}
+                    {editable ? (
                       <Select label={<span class="visually-hidden">Role of {m.email}</span>} value={m.role as OrgRole} options={roleOptions} onChange={(r) => changeRole(m, r)} disabled={action.busy} />
                     ) : (
                       ROLE_LABEL[m.role]

@@ -85,6 +85,7 @@ export function OrgPage({ orgId }: { orgId: string }) {
     </section>
   );
 }
+
 // ——— Name ———
 
 /** Renaming needs `org:manage` (owners and admins); a member is told who may, and the server refuses anyone else. */
