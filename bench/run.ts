@@ -13,6 +13,7 @@ import { type TargetCheck, checkTargets, formatTargets } from './lib/targets.ts'
 import { againstBaseline, chooseBaseline } from './lib/baseline.ts';
 import { bulkImport } from './lib/import-bench.ts';
 import { type ClientRow, formatClientRows, measureCliStart, measureClient } from './lib/client-bench.ts';
+import { formatSharedSyncRows, measureSharedSync } from './lib/shared-sync.ts';
 import { SERVER_BUNDLE, ensureServerBuild } from '../scripts/ensure-server-build.ts';
 import { ensureCliBuild } from '../scripts/ensure-cli-build.ts';
 import { deleteRedisKeysWithPrefix } from '@watchword/testkit';
@@ -280,6 +281,9 @@ if (process.env.BENCH_DATABASE_URL && process.env.BENCH_REDIS_URL) {
   );
 }
 
+// Shared vaults (bench/lib/shared-sync.ts, about 30 s on its own server) unless `--no-shared`; `npm run bench:shared-sync` runs it alone.
+const sharedRows = process.argv.includes('--no-shared') ? [] : await measureSharedSync({ vaults: 5, perVault: quick ? 20 : 2_000, runs: quick ? 3 : 15, log: (m) => log(`shared vaults: ${m}`) });
+
 for (const run of runs) {
   const read = run.rows.find((r) => r.scenario.startsWith('item read'));
   run.targets = checkTargets({ backend: run.label.startsWith('postgres') ? 'postgres' : 'sqlite', readRatio: read?.ratio ?? Number.NaN, facts: run.facts });
@@ -305,6 +309,7 @@ for (const run of runs) {
   );
 }
 if (clientRows.length > 0) lines.push('', 'Large vaults, client side (sqlite + memory; same-run baselines: bare WebCrypto, node -e 0)', ...formatClientRows(clientRows));
+if (sharedRows.length > 0) lines.push('', ...formatSharedSyncRows(sharedRows));
 process.stdout.write(`${lines.join('\n')}\n`);
 
 mkdirSync(outDir, { recursive: true });
@@ -312,6 +317,6 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const file = join(outDir, `${stamp}${quick ? '-quick' : ''}.json`);
 writeFileSync(
   file,
-  `${JSON.stringify({ date: new Date().toISOString(), quick, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, pinned: twoCores }, baselines, runs, clientRows }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), quick, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, pinned: twoCores }, baselines, runs, clientRows, sharedRows }, null, 2)}\n`,
 );
 log(`results written to ${file}`);
