@@ -15,7 +15,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { api, fromBase64Url, toBase64Url, WatchwordError } from '@watchword/protocol';
-import type { FastifyRequest } from 'fastify';
 import { route } from '../../http/route.ts';
 import { requireAuth } from '../../http/authenticate.ts';
 import { createAnswerFloor } from '../../http/answer-floor.ts';
