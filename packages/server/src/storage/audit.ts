@@ -62,9 +62,36 @@ export const auditRow = (e: AuditEventRecord) => ({
   context: JSON.stringify(e.context),
 });
 
-/** Inserts one event (in `db` or inside a caller's transaction). */
-export async function appendAuditEvent(db: Kysely<Database> | Transaction<Database>, e: AuditEventRecord): Promise<void> {
-  await db.insertInto('audit_events').values(auditRow(e)).execute();
+/** Inserts one event (in `db` or inside a caller's transaction); with `orgId`, as one of that organisation's events. */
+export async function appendAuditEvent(db: Kysely<Database> | Transaction<Database>, e: AuditEventRecord, orgId?: string): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values(orgId === undefined ? auditRow(e) : { ...auditRow(e), org_id: orgId })
+    .execute();
+}
+
+/** The filters of `queryAuditEvents`: the admin's, and the organisation an event belongs to (the organisation audit). */
+export interface AuditScope extends AuditQueryFilters {
+  orgId?: string | undefined;
+}
+
+/**
+ * Events matching every given filter, newest first — ordered by (at, id) descending — strictly after `cursor` in that
+ * order (keyset pagination: no duplicates or gaps between pages), at most `limit`.
+ */
+export async function queryAuditEvents(db: Kysely<Database>, filters: AuditScope, cursor: AuditCursor | undefined, limit: number): Promise<AuditEventRecord[]> {
+  let q = db.selectFrom('audit_events').selectAll();
+  if (filters.orgId !== undefined) q = q.where('org_id', '=', filters.orgId);
+  if (filters.since !== undefined) q = q.where('at', '>=', filters.since);
+  if (filters.until !== undefined) q = q.where('at', '<', filters.until);
+  if (filters.action !== undefined) q = q.where('action', '=', filters.action);
+  if (filters.actorId !== undefined) q = q.where('actor_id', '=', filters.actorId);
+  if (filters.targetId !== undefined) q = q.where('target_id', '=', filters.targetId);
+  if (filters.outcome !== undefined) q = q.where('outcome', '=', filters.outcome);
+  // Keyset pagination on the (at, id) index: strictly after the last row of the previous page.
+  if (cursor !== undefined) q = q.where((eb) => eb.or([eb('at', '<', cursor.at), eb.and([eb('at', '=', cursor.at), eb('id', '<', cursor.id)])]));
+  const rows = await q.orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  return rows.map(toAuditEvent);
 }
 
 export function createAuditRepository(db: Kysely<Database>): AuditRepository {
@@ -83,19 +110,7 @@ export function createAuditRepository(db: Kysely<Database>): AuditRepository {
         .execute();
       return rows.map(toAuditEvent);
     },
-    async query(filters, cursor, limit) {
-      let q = db.selectFrom('audit_events').selectAll();
-      if (filters.since !== undefined) q = q.where('at', '>=', filters.since);
-      if (filters.until !== undefined) q = q.where('at', '<', filters.until);
-      if (filters.action !== undefined) q = q.where('action', '=', filters.action);
-      if (filters.actorId !== undefined) q = q.where('actor_id', '=', filters.actorId);
-      if (filters.targetId !== undefined) q = q.where('target_id', '=', filters.targetId);
-      if (filters.outcome !== undefined) q = q.where('outcome', '=', filters.outcome);
-      // Keyset pagination on the (at, id) index: strictly after the last row of the previous page.
-      if (cursor !== undefined) q = q.where((eb) => eb.or([eb('at', '<', cursor.at), eb.and([eb('at', '=', cursor.at), eb('id', '<', cursor.id)])]));
-      const rows = await q.orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
-      return rows.map(toAuditEvent);
-    },
+    query: (filters, cursor, limit) => queryAuditEvents(db, filters, cursor, limit),
     async prune(before) {
       const result = await db.deleteFrom('audit_events').where('at', '<', before).executeTakeFirst();
       return Number(result.numDeletedRows);

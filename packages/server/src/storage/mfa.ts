@@ -1,10 +1,8 @@
 /** Second-factor state. Each "use" is one conditional UPDATE: a code or an assertion counts once, even across instances. */
-import type { Kysely, Selectable } from 'kysely';
 import { randomUUID } from 'node:crypto';
-import { isUniqueViolation } from './errors.ts';
 import type { StorageDriver } from './driver.ts';
 import { preparedQuery } from './prepared.ts';
-import type { Database, WebauthnCredentialsTable } from './schema.ts';
+import { type CredentialRecord, type CredentialTableSpec, createCredentialStore } from './webauthn-credentials.ts';
 
 export interface TotpFactorRecord {
   userId: string;
@@ -14,18 +12,15 @@ export interface TotpFactorRecord {
   createdAt: number;
 }
 
-export interface WebauthnCredentialRecord {
-  id: string;
-  userId: string;
-  name: string;
-  publicKey: string;
-  counter: number;
-  transports: string[];
-  aaguid: string;
-  backedUp: boolean;
-  createdAt: number;
-  lastUsedAt: number | null;
-}
+/** A security key registered as a second factor. */
+export type WebauthnCredentialRecord = CredentialRecord;
+
+/** The security-key table: the shared credential columns and nothing more. */
+export const securityKeyCredentials: CredentialTableSpec<'webauthn_credentials', WebauthnCredentialRecord> = {
+  table: 'webauthn_credentials',
+  ownColumns: () => ({}),
+  ownFields: () => ({}),
+};
 
 export interface BackupCodeRecord {
   id: string;
@@ -86,6 +81,7 @@ export interface MfaRepository {
 
 export function createMfaRepository(driver: StorageDriver): MfaRepository {
   const { db } = driver;
+  const webauthn = createCredentialStore(db, securityKeyCredentials);
   // The user row with four EXISTS probes: one round trip, compiled once (every login reads it).
   type GateRow = { disabled_at: number | null; opaque_record: string; totp: unknown; webauthn: unknown; same_device: unknown; any_session: unknown };
   const gate = preparedQuery<GateRow, [string, string, string]>(driver, 3, (userId, deviceName, userAgent) =>
@@ -190,65 +186,9 @@ export function createMfaRepository(driver: StorageDriver): MfaRepository {
       await db.deleteFrom('backup_codes').where('user_id', '=', userId).execute();
     },
 
-    async listWebauthn(userId) {
-      const rows = await db.selectFrom('webauthn_credentials').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
-      return rows.map(toCredential);
-    },
-
-    async addWebauthn(c) {
-      try {
-        await db
-          .insertInto('webauthn_credentials')
-          .values({
-            id: c.id,
-            user_id: c.userId,
-            name: c.name,
-            public_key: c.publicKey,
-            counter: c.counter,
-            transports: JSON.stringify(c.transports),
-            aaguid: c.aaguid,
-            backed_up: c.backedUp ? 1 : 0,
-            created_at: c.createdAt,
-            last_used_at: null,
-          })
-          .execute();
-        return 'added';
-      } catch (error) {
-        if (isUniqueViolation(error)) return 'exists';
-        throw error;
-      }
-    },
-
-    async useWebauthn(userId, id, expected, counter, now) {
-      const row = await db
-        .updateTable('webauthn_credentials')
-        .set({ counter, last_used_at: now })
-        .where('id', '=', id)
-        .where('user_id', '=', userId)
-        .where('counter', '=', expected)
-        .returning('id')
-        .executeTakeFirst();
-      return row !== undefined;
-    },
-
-    async deleteWebauthn(userId, id) {
-      const row = await db.deleteFrom('webauthn_credentials').where('id', '=', id).where('user_id', '=', userId).returningAll().executeTakeFirst();
-      return row === undefined ? undefined : toCredential(row);
-    },
-  };
-}
-
-function toCredential(row: Selectable<WebauthnCredentialsTable>) {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    name: row.name,
-    publicKey: row.public_key,
-    counter: row.counter,
-    transports: JSON.parse(row.transports) as string[],
-    aaguid: row.aaguid,
-    backedUp: row.backed_up === 1,
-    createdAt: row.created_at,
-    lastUsedAt: row.last_used_at,
+    listWebauthn: (userId) => webauthn.list(userId),
+    addWebauthn: (credential) => webauthn.add(credential),
+    useWebauthn: (userId, id, expected, counter, now) => webauthn.use(userId, id, expected, counter, now),
+    deleteWebauthn: (userId, id) => webauthn.delete(userId, id),
   };
 }

@@ -3,7 +3,7 @@
  * (`audit_events.org_id`), read back by its owners and admins. Metadata only, as every audit event.
  */
 import type { Kysely } from 'kysely';
-import { type AuditEventRecord, auditRow } from './audit.ts';
+import { type AuditEventRecord, appendAuditEvent, queryAuditEvents } from './audit.ts';
 import type { Database } from './schema.ts';
 
 export interface OrgAuditRepository {
@@ -12,27 +12,10 @@ export interface OrgAuditRepository {
   list(orgId: string, before: number | undefined, limit: number): Promise<AuditEventRecord[]>;
 }
 
+/** The audit log's writer and query, scoped to one organisation. */
 export function createOrgAuditRepository(db: Kysely<Database>): OrgAuditRepository {
   return {
-    async append(orgId, event) {
-      await db.insertInto('audit_events').values({ ...auditRow(event), org_id: orgId }).execute();
-    },
-    async list(orgId, before, limit) {
-      let q = db.selectFrom('audit_events').selectAll().where('org_id', '=', orgId);
-      if (before !== undefined) q = q.where('at', '<', before);
-      const rows = await q.orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
-      return rows.map((r) => ({
-        id: r.id,
-        at: r.at,
-        actorId: r.actor_id,
-        action: r.action,
-        targetId: r.target_id,
-        ip: r.ip,
-        userAgent: r.user_agent,
-        outcome: r.outcome as AuditEventRecord['outcome'],
-        requestId: r.request_id,
-        context: JSON.parse(r.context) as AuditEventRecord['context'],
-      }));
-    },
+    append: (orgId, event) => appendAuditEvent(db, event, orgId),
+    list: (orgId, before, limit) => queryAuditEvents(db, { orgId, until: before }, undefined, limit),
   };
 }

@@ -741,6 +741,34 @@ export function storageSuite(dialect: Dialect): void {
           expect(await storage.audit.listForUser(user.id, 1)).toHaveLength(1);
         });
 
+        it("audit: an organisation's events, only its own, newest first, strictly before `before`, at most `limit`", async () => {
+          const [orgA, orgB, actor] = [randomUUID(), randomUUID(), randomUUID()];
+          const [a1, a2, a3] = [T0, T0 + 1, T0 + 2].map((at) => auditEvent(at, 'vault.created', actor, null)) as [AuditEventRecord, AuditEventRecord, AuditEventRecord];
+          for (const e of [a2, a1, a3]) await storage.orgAudit.append(orgA, e);
+          await storage.orgAudit.append(orgB, auditEvent(T0 + 1, 'org.created', actor, null));
+          await storage.audit.append(auditEvent(T0 + 1, 'auth.login', actor, null));
+          expect(await storage.orgAudit.list(orgA, undefined, 10)).toEqual([a3, a2, a1]);
+          expect(await storage.orgAudit.list(orgA, T0 + 2, 10)).toEqual([a2, a1]);
+          expect(await storage.orgAudit.list(orgA, undefined, 2)).toEqual([a3, a2]);
+          expect(await storage.orgAudit.list(orgA, T0, 10)).toEqual([]);
+          expect((await storage.orgAudit.list(orgB, undefined, 10)).map((e) => e.action)).toEqual(['org.created']);
+          expect(await storage.orgAudit.list(randomUUID(), undefined, 10)).toEqual([]);
+        });
+
+        it("audit: an organisation's events stay in the one log, found by the admin query and paged by (at, id)", async () => {
+          const actor = randomUUID();
+          const ids = [randomUUID(), randomUUID(), randomUUID()].sort();
+          for (const id of ids) await storage.orgAudit.append(randomUUID(), { ...auditEvent(T0 + 5, 'org.created', actor, null), id });
+          const plain = auditEvent(T0 + 6, 'auth.login', actor, null);
+          await storage.audit.append(plain);
+          expect((await storage.audit.query({ actorId: actor, action: 'org.created' }, undefined, 10)).map((e) => e.id)).toEqual([...ids].reverse());
+          const first = await storage.audit.query({ actorId: actor }, undefined, 2);
+          const last = first.at(-1)!;
+          const rest = await storage.audit.query({ actorId: actor }, { at: last.at, id: last.id }, 10);
+          expect([...first, ...rest].map((e) => e.id)).toEqual([plain.id, ...[...ids].reverse()]);
+          expect((await storage.audit.listForUser(actor, 10)).map((e) => e.id)).toEqual([plain.id, ...[...ids].reverse()]);
+        });
+
         it('the login gate tells a first login, a known device and a new one apart (same name and user agent)', async () => {
           const { user } = await createUser();
           const device = async (userId: string, name: string, userAgent: string) => (await storage.mfa.loginGate(userId, { name, userAgent })).device;

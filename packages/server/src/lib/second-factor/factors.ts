@@ -1,14 +1,15 @@
 /**
- * Second factors: which a user has, and checking one. Each successful check is recorded with one conditional
- * UPDATE, so a TOTP step, a backup code or a WebAuthn signature counter counts once, even across instances.
+ * Second factors: which a user has, and checking a code (a security key's assertion is checked by the WebAuthn
+ * ceremony steps, lib/webauthn/ceremony.ts). Each successful check is recorded with one conditional UPDATE, so a TOTP
+ * step or a backup code counts once, even across instances.
  */
-import type { MfaMethod, WebauthnAuthenticationResponse } from '@watchword/protocol';
+import type { MfaMethod } from '@watchword/protocol';
 import type { Context } from '../../context.ts';
 import { type SeedCipher, createSeedCipher } from '../../keys/seed-cipher.ts';
 import type { WebauthnCredentialRecord } from '../../storage/mfa.ts';
 import { generateBackupCodes, hashBackupCodes, matchBackupCode } from './backup-codes.ts';
 import { matchTotp } from './totp.ts';
-import { rpFromPublicUrl, verifyAuthentication } from './webauthn.ts';
+import { rpFromPublicUrl } from './webauthn.ts';
 
 export interface FactorSummary {
   totp: boolean;
@@ -76,18 +77,6 @@ export async function useBackupCode(ctx: Context, userId: string, code: string):
   const stored = await ctx.storage.mfa.listUnusedBackupCodes(userId);
   const id = await matchBackupCode(code, stored);
   return id !== undefined && (await ctx.storage.mfa.useBackupCode(userId, id, ctx.now()));
-}
-
-export async function useWebauthnAssertion(ctx: Context, userId: string, response: WebauthnAuthenticationResponse, challenge: string): Promise<boolean> {
-  const credential = (await ctx.storage.mfa.listWebauthn(userId)).find((c) => c.id === response.id);
-  if (!credential) return false;
-  const { rpId, origins } = webauthnRelyingParty(ctx);
-  try {
-    const { newCounter } = await verifyAuthentication({ response, expectedChallenge: challenge, expectedOrigins: origins, rpId, credential });
-    return await ctx.storage.mfa.useWebauthn(userId, credential.id, credential.counter, newCounter, ctx.now());
-  } catch {
-    return false;
-  }
 }
 
 /** A new set of backup codes (replacing any old set); the plain codes are returned once, to show the user. */

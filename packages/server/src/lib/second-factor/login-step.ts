@@ -5,13 +5,13 @@
  * key), and allows at most MAX_ATTEMPTS wrong factors before the password must be proven again.
  */
 import { randomBytes } from 'node:crypto';
-import { type MfaChallengeResponse, type MfaRequest, WatchwordError, toBase64Url } from '@watchword/protocol';
+import { type MfaChallengeResponse, type MfaRequest, type WebauthnAuthenticationResponse, WatchwordError, toBase64Url } from '@watchword/protocol';
 import type { FastifyRequest } from 'fastify';
 import type { Context } from '../../context.ts';
 import { audit } from '../../audit/audit.ts';
 import { credentialAttempt } from '../../lib/credential-attempt.ts';
-import { authenticationOptions } from './webauthn.ts';
-import { type FactorSummary, methodsOf, useBackupCode, useTotpCode, useWebauthnAssertion, webauthnRelyingParty } from './factors.ts';
+import { checkAssertion, startAssertion } from '../webauthn/ceremony.ts';
+import { type FactorSummary, methodsOf, useBackupCode, useTotpCode } from './factors.ts';
 import { secretKey } from '../handshakes.ts';
 import type { ClientInfo } from '../sessions.ts';
 
@@ -42,7 +42,7 @@ export async function startMfa(
   let webauthn: MfaChallengeResponse['webauthn'];
   let challenge: string | null = null;
   if (factors.webauthn.length > 0) {
-    const generated = await authenticationOptions({ rpId: webauthnRelyingParty(ctx).rpId, credentials: factors.webauthn });
+    const generated = await startAssertion(ctx, 'second-factor', factors.webauthn);
     webauthn = generated.options;
     challenge = generated.challenge;
   }
@@ -51,6 +51,18 @@ export async function startMfa(
   await ctx.state.set(key(mfaToken), JSON.stringify(pending), MFA_TTL_MS);
   ctx.metrics.login('mfa_required');
   return { mfaRequired: true, mfaToken, expiresIn: MFA_TTL_MS / 1000, methods: methodsOf(factors), ...(webauthn ? { webauthn } : {}) };
+}
+
+/** Checks a security key's assertion against the account's credential it names and uses its counter up. */
+async function useWebauthnAssertion(ctx: Context, userId: string, response: WebauthnAuthenticationResponse, challenge: string): Promise<boolean> {
+  const credential = (await ctx.storage.mfa.listWebauthn(userId)).find((c) => c.id === response.id);
+  if (!credential) return false;
+  const use = (owner: string, id: string, expected: number, counter: number, now: number) => ctx.storage.mfa.useWebauthn(owner, id, expected, counter, now);
+  try {
+    return (await checkAssertion(ctx, { purpose: 'second-factor', response, challenge, credential, use })).ok;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -18,22 +18,16 @@ import * as templates from '../../mail/templates.ts';
 import type { WebauthnCredentialRecord } from '../../storage/mfa.ts';
 import { notify } from '../../lib/notify.ts';
 import { consumeReauth } from '../../lib/reauth.ts';
-import { factorSummary, issueBackupCodes, totpSeedCipher, useTotpCode, webauthnRelyingParty } from '../../lib/second-factor/factors.ts';
+import { accountEmail } from '../../lib/account-email.ts';
+import { factorSummary, issueBackupCodes, totpSeedCipher, useTotpCode } from '../../lib/second-factor/factors.ts';
 import { enrolmentFor, matchTotp, newTotpSeed } from '../../lib/second-factor/totp.ts';
-import { registrationOptions, verifyRegistration } from '../../lib/second-factor/webauthn.ts';
+import { type RegistrationCeremony, finishRegistration, startRegistration } from '../../lib/webauthn/ceremony.ts';
 
 const ISSUER = 'Watchword';
-/** A WebAuthn registration ceremony must finish within the options' timeout. */
-const WEBAUTHN_REGISTRATION_TTL_MS = 5 * 60_000;
-const webauthnChallengeKey = (userId: string) => `webauthn-registration:${userId}`;
+/** Security keys: a second factor, kept in `webauthn_credentials`. */
+const SECURITY_KEY: RegistrationCeremony = { purpose: 'second-factor', rpName: ISSUER, stateKey: 'webauthn-registration' };
 
 const credentialInfo = (c: Pick<WebauthnCredentialRecord, 'id' | 'name' | 'createdAt' | 'lastUsedAt'>) => ({ id: c.id, name: c.name, createdAt: c.createdAt, lastUsedAt: c.lastUsedAt });
-
-async function emailOf(ctx: Context, userId: string): Promise<string> {
-  const user = await ctx.storage.users.findById(userId);
-  if (!user) throw new WatchwordError('INVALID_TOKEN');
-  return user.email;
-}
 
 /** Backup codes come with the first factor; later factors leave an existing set alone. */
 async function firstFactorCodes(ctx: Context, request: FastifyRequest, userId: string): Promise<{ backupCodes?: string[] }> {
@@ -64,7 +58,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
     try {
       const state = await ctx.storage.mfa.putPendingTotp(auth.userId, totpSeedCipher(ctx).seal(auth.userId, seed), ctx.now());
       if (state === 'active') throw new WatchwordError('FACTOR_ALREADY_ENABLED');
-      return enrolmentFor(seed, await emailOf(ctx, auth.userId), ISSUER);
+      return enrolmentFor(seed, await accountEmail(ctx, auth.userId), ISSUER);
     } finally {
       seed.fill(0);
     }
@@ -90,7 +84,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
     }
     await credentialAttempt(ctx, request, 'mfa', { account: userId }).succeeded();
     await audit(ctx, request, { action: 'mfa.totp_enabled', actorId: userId, outcome: 'success' });
-    void notify(ctx, await emailOf(ctx, userId), templates.factorAdded({ kind: 'totp' }));
+    void notify(ctx, await accountEmail(ctx, userId), templates.factorAdded({ kind: 'totp' }));
     return { ok: true as const, ...(await firstFactorCodes(ctx, request, userId)) };
   });
 
@@ -108,7 +102,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
     await ctx.storage.mfa.deleteTotp(userId);
     await dropOrphanedBackupCodes(ctx, userId);
     await audit(ctx, request, { action: 'mfa.totp_disabled', actorId: userId, outcome: 'success' });
-    void notify(ctx, await emailOf(ctx, userId), templates.factorRemoved({ kind: 'totp' }));
+    void notify(ctx, await accountEmail(ctx, userId), templates.factorRemoved({ kind: 'totp' }));
     return { ok: true as const };
   });
 
@@ -119,52 +113,27 @@ export function mfaRoutes(app: App, ctx: Context): void {
     if (!summary.totp && summary.webauthn.length === 0) throw new WatchwordError('FACTOR_NOT_FOUND');
     const backupCodes = await issueBackupCodes(ctx, auth.userId);
     await audit(ctx, request, { action: 'mfa.backup_codes_generated', actorId: auth.userId, outcome: 'success' });
-    void notify(ctx, await emailOf(ctx, auth.userId), templates.factorAdded({ kind: 'backup_codes' }));
+    void notify(ctx, await accountEmail(ctx, auth.userId), templates.factorAdded({ kind: 'backup_codes' }));
     return { backupCodes };
   });
 
   route(app, api.mfa.webauthnOptions, async (request) => {
     const auth = requireAuth(request);
     await consumeReauth(ctx, auth, request.body.reauthToken);
-    const existing = await ctx.storage.mfa.listWebauthn(auth.userId);
-    const { options, challenge } = await registrationOptions({
-      rpId: webauthnRelyingParty(ctx).rpId,
-      rpName: ISSUER,
-      userId: auth.userId,
-      userName: await emailOf(ctx, auth.userId),
-      existing,
-    });
-    await ctx.state.set(webauthnChallengeKey(auth.userId), JSON.stringify({ challenge, sessionId: auth.sessionId }), WEBAUTHN_REGISTRATION_TTL_MS);
+    const options = await startRegistration(ctx, auth, SECURITY_KEY, await ctx.storage.mfa.listWebauthn(auth.userId));
     return { options };
   });
 
   route(app, api.mfa.webauthnAdd, async (request) => {
     const auth = requireAuth(request);
-    const raw = await ctx.state.take(webauthnChallengeKey(auth.userId));
-    const pending = raw === null ? null : (JSON.parse(raw) as { challenge: string; sessionId: string });
-    if (pending === null || pending.sessionId !== auth.sessionId) throw new WatchwordError('HANDSHAKE_EXPIRED');
-    const { rpId, origins } = webauthnRelyingParty(ctx);
-    let verified;
-    try {
-      verified = await verifyRegistration({ response: request.body.response, expectedChallenge: pending.challenge, expectedOrigins: origins, rpId });
-    } catch (cause) {
-      throw new WatchwordError('INVALID_SECOND_FACTOR', { cause });
-    }
-    const now = ctx.now();
-    const record = {
-      id: verified.credentialId,
-      userId: auth.userId,
+    const record = await finishRegistration(ctx, auth, SECURITY_KEY, {
+      response: request.body.response,
       name: request.body.name,
-      publicKey: verified.publicKey,
-      counter: verified.counter,
-      transports: verified.transports,
-      aaguid: verified.aaguid,
-      backedUp: verified.backedUp,
-      createdAt: now,
-    };
+      onInvalid: (cause) => new WatchwordError('INVALID_SECOND_FACTOR', { cause }),
+    });
     if ((await ctx.storage.mfa.addWebauthn(record)) === 'exists') throw new WatchwordError('FACTOR_ALREADY_ENABLED');
     await audit(ctx, request, { action: 'mfa.webauthn_added', actorId: auth.userId, outcome: 'success', context: { credential: record.id.slice(0, 16) } });
-    void notify(ctx, await emailOf(ctx, auth.userId), templates.factorAdded({ kind: 'webauthn', name: record.name }));
+    void notify(ctx, await accountEmail(ctx, auth.userId), templates.factorAdded({ kind: 'webauthn', name: record.name }));
     return { ok: true as const, credential: credentialInfo({ ...record, lastUsedAt: null }), ...(await firstFactorCodes(ctx, request, auth.userId)) };
   });
 
@@ -175,7 +144,7 @@ export function mfaRoutes(app: App, ctx: Context): void {
     if (!removed) throw new WatchwordError('FACTOR_NOT_FOUND');
     await dropOrphanedBackupCodes(ctx, auth.userId);
     await audit(ctx, request, { action: 'mfa.webauthn_removed', actorId: auth.userId, outcome: 'success', context: { credential: removed.id.slice(0, 16) } });
-    void notify(ctx, await emailOf(ctx, auth.userId), templates.factorRemoved({ kind: 'webauthn', name: removed.name }));
+    void notify(ctx, await accountEmail(ctx, auth.userId), templates.factorRemoved({ kind: 'webauthn', name: removed.name }));
     return { ok: true as const };
   });
 }

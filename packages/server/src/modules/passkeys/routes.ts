@@ -15,7 +15,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { api, fromBase64Url, toBase64Url, WatchwordError } from '@watchword/protocol';
-import type { FastifyRequest } from 'fastify';
 import { route } from '../../http/route.ts';
 import { requireAuth } from '../../http/authenticate.ts';
 import { createAnswerFloor } from '../../http/answer-floor.ts';
@@ -28,26 +27,18 @@ import { consumeReauth } from '../../lib/reauth.ts';
 import { clientInfo, tokenRequestJkt } from '../../lib/opaque-steps.ts';
 import { openSession } from '../../lib/sessions.ts';
 import { secretKey } from '../../lib/handshakes.ts';
-import { webauthnRelyingParty } from '../../lib/second-factor/factors.ts';
-import { authenticationOptions, registrationOptions, verifyAuthentication, verifyRegistration } from '../../lib/second-factor/webauthn.ts';
+import { accountEmail } from '../../lib/account-email.ts';
+import { CEREMONY_TTL_MS, type RegistrationCeremony, checkAssertion, finishRegistration, startAssertion, startRegistration } from '../../lib/webauthn/ceremony.ts';
 import * as templates from '../../mail/templates.ts';
 import type { PasskeyRecord } from '../../storage/passkeys.ts';
 
-const RP_NAME = 'Watchword';
-/** A ceremony must finish within the options' timeout (WEBAUTHN_TIMEOUT_MS). */
-const CEREMONY_TTL_MS = 5 * 60_000;
+/** Passkeys: they sign in and unlock, kept in `passkey_credentials`. */
+const PASSKEY: RegistrationCeremony = { purpose: 'passkey', rpName: 'Watchword', stateKey: 'passkey-registration' };
 /** At most this many passkeys per account (the list is bounded in the protocol too). */
 export const MAX_PASSKEYS = 20;
-const registrationKey = (userId: string) => `passkey-registration:${userId}`;
 const signInKey = (signInId: string) => secretKey('passkey-sign-in', signInId);
 
 const info = (c: PasskeyRecord) => ({ id: c.id, name: c.name, transports: c.transports, createdAt: c.createdAt, lastUsedAt: c.lastUsedAt, wrappedAccountKey: c.wrappedAccountKey });
-
-async function emailOf(ctx: Context, userId: string): Promise<string> {
-  const user = await ctx.storage.users.findById(userId);
-  if (!user) throw new WatchwordError('INVALID_TOKEN');
-  return user.email;
-}
 
 /** The user handle the credential was created with is the account's UUID (16 bytes): it must match when sent. */
 function userHandleMatches(userHandle: string | undefined, userId: string): boolean {
@@ -72,46 +63,23 @@ export function passkeyRoutes(app: App, ctx: Context): void {
     await consumeReauth(ctx, auth, request.body.reauthToken);
     const existing = await ctx.storage.passkeys.list(auth.userId);
     if (existing.length >= MAX_PASSKEYS) throw new WatchwordError('PASSKEY_LIMIT');
-    const { options, challenge } = await registrationOptions({
-      purpose: 'passkey',
-      rpId: webauthnRelyingParty(ctx).rpId,
-      rpName: RP_NAME,
-      userId: auth.userId,
-      userName: await emailOf(ctx, auth.userId),
-      existing,
-    });
-    await ctx.state.set(registrationKey(auth.userId), JSON.stringify({ challenge, sessionId: auth.sessionId }), CEREMONY_TTL_MS);
-    return { options };
+    return { options: await startRegistration(ctx, auth, PASSKEY, existing) };
   });
 
   route(app, api.passkeys.registerFinish, async (request) => {
     const auth = requireAuth(request);
-    const raw = await ctx.state.take(registrationKey(auth.userId));
-    const pending = raw === null ? null : (JSON.parse(raw) as { challenge: string; sessionId: string });
-    if (pending === null || pending.sessionId !== auth.sessionId) throw new WatchwordError('HANDSHAKE_EXPIRED');
-    const { rpId, origins } = webauthnRelyingParty(ctx);
-    let verified;
-    try {
-      verified = await verifyRegistration({ purpose: 'passkey', response: request.body.response, expectedChallenge: pending.challenge, expectedOrigins: origins, rpId });
-    } catch (cause) {
-      await audit(ctx, request, { action: 'passkey.added', actorId: auth.userId, outcome: 'failure', context: { reason: 'invalid_attestation' } });
-      throw new WatchwordError('INVALID_CREDENTIALS', { cause });
-    }
-    const record = {
-      id: verified.credentialId,
-      userId: auth.userId,
+    const verified = await finishRegistration(ctx, auth, PASSKEY, {
+      response: request.body.response,
       name: request.body.name,
-      publicKey: verified.publicKey,
-      counter: verified.counter,
-      transports: verified.transports,
-      aaguid: verified.aaguid,
-      backedUp: verified.backedUp,
-      wrappedAccountKey: request.body.wrappedAccountKey,
-      createdAt: ctx.now(),
-    };
+      onInvalid: async (cause) => {
+        await audit(ctx, request, { action: 'passkey.added', actorId: auth.userId, outcome: 'failure', context: { reason: 'invalid_attestation' } });
+        return new WatchwordError('INVALID_CREDENTIALS', { cause });
+      },
+    });
+    const record = { ...verified, wrappedAccountKey: request.body.wrappedAccountKey };
     if ((await ctx.storage.passkeys.add(record)) === 'exists') throw new WatchwordError('PASSKEY_EXISTS');
     await audit(ctx, request, { action: 'passkey.added', actorId: auth.userId, outcome: 'success', context: { credential: record.id.slice(0, 16) } });
-    void notify(ctx, await emailOf(ctx, auth.userId), templates.passkeyAdded({ name: record.name }));
+    void notify(ctx, await accountEmail(ctx, auth.userId), templates.passkeyAdded({ name: record.name }));
     return { ok: true as const, passkey: info({ ...record, lastUsedAt: null }) };
   });
 
@@ -121,14 +89,14 @@ export function passkeyRoutes(app: App, ctx: Context): void {
     const removed = await ctx.storage.passkeys.delete(auth.userId, request.params.id);
     if (!removed) throw new WatchwordError('PASSKEY_NOT_FOUND');
     await audit(ctx, request, { action: 'passkey.removed', actorId: auth.userId, outcome: 'success', context: { credential: removed.id.slice(0, 16) } });
-    void notify(ctx, await emailOf(ctx, auth.userId), templates.passkeyRemoved({ name: removed.name }));
+    void notify(ctx, await accountEmail(ctx, auth.userId), templates.passkeyRemoved({ name: removed.name }));
     return { ok: true as const };
   });
 
   route(app, api.passkeys.signInStart, async (request) => {
     // Not a guess (no secret is sent): refused only while the IP is blocked.
     await credentialAttempt(ctx, request, 'login').ipOpen();
-    const { options, challenge } = await authenticationOptions({ purpose: 'passkey', rpId: webauthnRelyingParty(ctx).rpId, credentials: [] });
+    const { options, challenge } = await startAssertion(ctx, 'passkey', []);
     const signInId = toBase64Url(randomBytes(32));
     await ctx.state.set(signInKey(signInId), JSON.stringify({ challenge, expiresAt: ctx.now() + CEREMONY_TTL_MS }), CEREMONY_TTL_MS);
     return { signInId, options };
@@ -157,17 +125,12 @@ export function passkeyRoutes(app: App, ctx: Context): void {
     await credentialAttempt(ctx, request, 'login', { account: credential.userId, targetId: credential.userId }).check();
     if (!userHandleMatches(response.response.userHandle, credential.userId)) return refuse(credential.userId, 'user_handle', new WatchwordError('INVALID_CREDENTIALS'));
 
-    const { rpId, origins } = webauthnRelyingParty(ctx);
-    let newCounter: number;
-    try {
-      ({ newCounter } = await verifyAuthentication({ purpose: 'passkey', response, expectedChallenge: pending.challenge, expectedOrigins: origins, rpId, credential }));
-    } catch (error) {
-      ctx.log.info({ err: error }, 'passkey assertion refused');
-      return refuse(credential.userId, 'invalid_assertion', new WatchwordError('INVALID_CREDENTIALS'));
-    }
-    // The counter moves once: a concurrent use of the same assertion (or a clone) loses here.
-    if (!(await ctx.storage.passkeys.use(credential.userId, credential.id, credential.counter, newCounter, ctx.now()))) {
-      return refuse(credential.userId, 'counter', new WatchwordError('INVALID_CREDENTIALS'));
+    // The counter moves once: a concurrent use of the same assertion (or a clone) loses.
+    const use = (userId: string, id: string, expected: number, counter: number, now: number) => ctx.storage.passkeys.use(userId, id, expected, counter, now);
+    const check = await checkAssertion(ctx, { purpose: 'passkey', response, challenge: pending.challenge, credential, use });
+    if (!check.ok) {
+      if (check.reason === 'invalid_assertion') ctx.log.info({ err: check.error }, 'passkey assertion refused');
+      return refuse(credential.userId, check.reason, new WatchwordError('INVALID_CREDENTIALS'));
     }
 
     const client = clientInfo(request, request.body.deviceName, jkt);
@@ -177,7 +140,7 @@ export function passkeyRoutes(app: App, ctx: Context): void {
       throw new WatchwordError('ACCOUNT_DISABLED');
     }
     await credentialAttempt(ctx, request, 'login', { account: credential.userId }).succeeded();
-    const email = await emailOf(ctx, credential.userId);
+    const email = await accountEmail(ctx, credential.userId);
     notifyIfNewDevice(ctx, email, client, gate.device);
     const event = auditEvent(ctx, request, {
       action: 'auth.login',
