@@ -167,7 +167,7 @@ export class Organisations {
     key.fill(0);
     const { vault } = await this.#session.call(api.vaults.create, { params: { orgId }, body: { id, encryptedName, wrappedKey } });
     await this.#vault.sync();
-    return { id: vault.id, orgId: vault.orgId, encryptedName: vault.encryptedName, keyVersion: vault.keyVersion, memberCount: 1, access: vault.access, createdAt: vault.createdAt, name: this.#vault.vaultName(vault.id) };
+    return { id: vault.id, orgId: vault.orgId, encryptedName: vault.encryptedName, keyVersion: vault.keyVersion, memberCount: 1, access: vault.access, rotationPendingSince: vault.rotationPendingSince, createdAt: vault.createdAt, name: this.#vault.vaultName(vault.id) };
   }
 
   async vaults(orgId: string): Promise<OrgVaultInfo[]> {
