@@ -20,7 +20,8 @@ describe.each(backendsUnderTest())('pending key rotation after a removal ($name)
 
   beforeAll(async () => {
     t = await createTestApp(dialect, {}, { state, clock: 'running' });
-    [alice, bob, carol, dave] = await Promise.all(['alice', 'bob', 'carol', 'dave'].map((n) => person(t, `${n}@rotation.example.com`)));
+    const at = (n: string) => person(t, `${n}@rotation.example.com`);
+    [alice, bob, carol, dave] = await Promise.all([at('alice'), at('bob'), at('carol'), at('dave')]);
   });
   afterAll(async () => t?.close());
 
