@@ -402,17 +402,19 @@ export class Vault {
 
   /**
    * New content for `vaultId` goes out through here: in a shared vault that owes a rotation, a manager rotates first
-   * (through the sync); anyone else is told to wait (VAULT_ROTATION_PENDING, nothing sent). When the server refuses
+   * (through the sync); anyone else is told to wait (VAULT_ROTATION_PENDING, nothing sent) unless the sync shows that
+   * a manager rotated meanwhile. When the server refuses
    * because the vault started owing a rotation, or its key moved on, since the last sync, `write` runs once more after
    * a sync — it seals again, under the key current then.
    */
   async #writing<T>(vaultId: string, write: () => Promise<T>): Promise<T> {
     if (!this.#shared.has(vaultId)) return write();
+    const pending = () => this.#shared.get(vaultId)?.rotationPendingSince != null;
     const settle = async () => {
-      if (this.#shared.get(vaultId)?.rotationPendingSince == null) return;
-      if (this.#shared.get(vaultId)?.access === 'manage') await this.#syncShared();
-      const error = this.#rotationProblems.get(vaultId);
-      if (this.#shared.get(vaultId)?.rotationPendingSince != null) throw error ?? new WatchwordError('VAULT_ROTATION_PENDING');
+      if (!pending()) return;
+      // The state may be stale: the sync shows whether another manager rotated meanwhile, and rotates if this one may.
+      await this.#syncShared();
+      if (pending()) throw this.#rotationProblems.get(vaultId) ?? new WatchwordError('VAULT_ROTATION_PENDING');
     };
     await settle();
     try {

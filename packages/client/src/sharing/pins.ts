@@ -82,10 +82,19 @@ export class KeyPins {
   }
 
   /**
-   * Writes what this device pinned or forgot into the store, merged with what other devices wrote meanwhile. A
-   * failure (offline, the account data unreadable) keeps the changes for the next flush.
+   * Writes what this device pinned or forgot into the store, merged with what other devices wrote meanwhile. One
+   * write at a time per device (a flush asked for during one runs after it). A failure (offline, the account data
+   * unreadable, another device winning every retry) keeps the changes for the next flush.
    */
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
+    const next = this.#flushing.then(() => this.#flushNow());
+    this.#flushing = next;
+    return next;
+  }
+
+  #flushing: Promise<void> = Promise.resolve();
+
+  async #flushNow(): Promise<void> {
     const store = this.#store;
     if (!store) return;
     try {
