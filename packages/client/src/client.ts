@@ -116,7 +116,6 @@ export class WatchwordClient {
       accountKey: vault.exportAccountKey(),
       userId: vault.userId,
       email: vault.account.email,
-      accountData: vault.account.accountData,
       ...input,
       ...this.#common,
     });

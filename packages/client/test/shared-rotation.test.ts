@@ -254,13 +254,18 @@ describe.each(backendsUnderTest())('key pins in the account data ($name)', ({ di
     expect((await stored(b)).keyPins?.some((p) => p.userId === onDevice.userId)).toBe(false);
   });
 
-  it('a password change keeps the pins; the history gains the old password', async () => {
-    const pinned = await memberKeys();
+  it('a password change keeps the pins, also those another device wrote after this one opened; the history grows', async () => {
     const client = newClient();
     const vault = await client.login({ email, password });
-    await vault.keyring.pins.check(pinned);
+    const mine = await memberKeys();
+    await vault.keyring.pins.check(mine);
     await vault.keyring.pins.flush();
-    const before = await stored(vault);
+    const other = await device();
+    const theirs = await memberKeys();
+    await other.keyring.pins.check(theirs);
+    await other.keyring.pins.flush();
+    const before = await stored(other);
+    expect(before.keyPins?.map((p) => p.userId)).toEqual(expect.arrayContaining([mine.userId, theirs.userId]));
     const next = `${password} changed`;
     await client.changePassword(vault, { currentPassword: password, newPassword: next });
     password = next;

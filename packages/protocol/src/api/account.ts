@@ -71,6 +71,11 @@ export const PasswordChangeFinishRequest = Type.Object(
     kekSalt: B64(128),
     wrappedAccountKey: WrappedKey,
     accountData: SealedAccountData,
+    /**
+     * The account data revision `accountData` was made from: when another device wrote since (key pins), the change is
+     * refused (ACCOUNT_DATA_CONFLICT) rather than overwrite what it wrote.
+     */
+    accountDataRevision: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
   },
   strict,
 );

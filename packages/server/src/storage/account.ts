@@ -34,8 +34,11 @@ export type ResetCredentials = PasswordCredentials &
  * caller can deny their access tokens at once.
  */
 export interface AccountRepository {
-  /** Swaps OPAQUE record and password wrap; revokes every other live session. undefined when the user is gone. */
-  changePassword(userId: string, credentials: PasswordCredentials, keepSessionId: string, now: number): Promise<string[] | undefined>;
+  /**
+   * Swaps OPAQUE record and password wrap; revokes every other live session. undefined when the user is gone;
+   * 'conflict' (nothing changed) when `expectedRevision` is given and the account data moved on since.
+   */
+  changePassword(userId: string, credentials: PasswordCredentials, keepSessionId: string, now: number, expectedRevision?: number): Promise<string[] | undefined | 'conflict'>;
   /**
    * Recovery with the recovery key: new password credentials and a rotated recovery wrap; every second factor is
    * removed (the recovery key plus the mailbox replace them) and every session revoked.
@@ -90,15 +93,18 @@ function passwordColumns(c: PasswordCredentials, now: number) {
 
 export function createAccountRepository(db: Kysely<Database>): AccountRepository {
   return {
-    changePassword(userId, credentials, keepSessionId, now) {
+    changePassword(userId, credentials, keepSessionId, now, expectedRevision) {
       return db.transaction().execute(async (trx) => {
-        const updated = await trx
+        let q = trx
           .updateTable('users')
           .set((eb) => ({ ...passwordColumns(credentials, now), account_data_revision: eb('account_data_revision', '+', 1) }))
-          .where('id', '=', userId)
-          .returning('id')
-          .executeTakeFirst();
-        if (updated === undefined) return undefined;
+          .where('id', '=', userId);
+        if (expectedRevision !== undefined) q = q.where('account_data_revision', '=', expectedRevision);
+        const updated = await q.returning('id').executeTakeFirst();
+        if (updated === undefined) {
+          const exists = expectedRevision !== undefined && (await trx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst()) !== undefined;
+          return exists ? ('conflict' as const) : undefined;
+        }
         return revokeSessions(trx, userId, now, keepSessionId);
       });
     },

@@ -161,6 +161,12 @@ export function rotationPendingSuite(dialect: Dialect): void {
       await storage.account.changePassword(u.id, creds, randomUUID(), T0);
       expect(await storage.account.accountData(u.id)).toEqual({ sealed: 'cHc', revision: 3 });
       expect(await storage.account.writeAccountData(u.id, 'ZA', 2, T0)).toBe('conflict');
+      // A password change made from an older copy of the account data is refused and changes nothing.
+      expect(await storage.account.changePassword(u.id, { ...creds, opaqueRecord: 'bmV3', accountData: 'b2xk' }, randomUUID(), T0, 2)).toBe('conflict');
+      expect(await storage.account.accountData(u.id)).toEqual({ sealed: 'cHc', revision: 3 });
+      expect((await storage.users.findById(u.id))?.opaqueRecord).toBe('b3A');
+      expect(await storage.account.changePassword(u.id, { ...creds, accountData: 'bmV3' }, randomUUID(), T0, 3)).toEqual([]);
+      expect(await storage.account.accountData(u.id)).toEqual({ sealed: 'bmV3', revision: 4 });
     });
   });
 }

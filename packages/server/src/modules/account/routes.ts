@@ -106,8 +106,10 @@ export function accountRoutes(app: App, ctx: Context): void {
       { opaqueRecord: body.registrationRecord, kdfVersion: body.kdfVersion, kekSalt: body.kekSalt, wrappedAccountKey: body.wrappedAccountKey, accountData: body.accountData },
       auth.sessionId,
       ctx.now(),
+      body.accountDataRevision,
     );
     if (revoked === undefined) throw new WatchwordError('INVALID_TOKEN');
+    if (revoked === 'conflict') throw new WatchwordError('ACCOUNT_DATA_CONFLICT');
     await denySessions(ctx, revoked);
     await audit(ctx, request, { action: 'account.password_changed', actorId: auth.userId, outcome: 'success', context: { sessionsRevoked: revoked.length } });
     const user = await ctx.storage.users.findById(auth.userId);
