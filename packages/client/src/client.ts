@@ -116,6 +116,7 @@ export class WatchwordClient {
       accountKey: vault.exportAccountKey(),
       userId: vault.userId,
       email: vault.account.email,
+      accountData: vault.account.accountData,
       ...input,
       ...this.#common,
     });
