@@ -1,6 +1,7 @@
 import { api, type PublicKeys, randomBytes, type VaultMember, WatchwordError } from '@watchword/protocol';
 import type { Session } from '../session.ts';
 import { keyChain, type SharedKeyring, type SharedVaultState } from './keyring.ts';
+import { KeyChangedError } from './pins.ts';
 
 /** The vault's members with their keys checked against their signature and the account's pins. @throws {KeyChangedError} */
 export async function checkedMembers(session: Session, keyring: SharedKeyring, vaultId: string): Promise<VaultMember[]> {
@@ -82,7 +83,7 @@ export async function rotateOwedVaults(input: {
       rotated.push({ vaultId: state.id, name: state.name, keyVersion });
     } catch (error) {
       if (isRotationRace(error)) continue;
-      if ((error instanceof WatchwordError && error.code === 'KEYS_REQUIRED') || (error instanceof Error && error.name === 'KeyChangedError')) {
+      if ((error instanceof WatchwordError && error.code === 'KEYS_REQUIRED') || error instanceof KeyChangedError) {
         problems.set(state.id, error);
         continue;
       }
