@@ -37,8 +37,16 @@ describe.each(backendsUnderTest())('key rotation after a removal, by the next ma
   let bob: Member;
   let carol: Member;
   let n = 0;
+  /** Rewrites the JSON answers of GET requests whose path matches, to play a server that substitutes a key. */
+  let tamper: { path: RegExp; edit: (body: any) => any } | undefined;
+  const fetch = async (input: string, init: RequestInit) => {
+    const res = await t.fetch(input, init);
+    const rule = tamper;
+    if (!rule || (init.method ?? 'GET') !== 'GET' || !rule.path.test(new URL(input).pathname) || res.status !== 200) return res;
+    return new Response(JSON.stringify(rule.edit(await res.json())), { status: 200, headers: { 'content-type': 'application/json' } });
+  };
 
-  const newClient = () => new WatchwordClient({ passwordPolicy: false, serverUrl: 'http://watchword.test', fetch: t.fetch, kdfVersion: 0, dpop: false });
+  const newClient = () => new WatchwordClient({ passwordPolicy: false, serverUrl: 'http://watchword.test', fetch, kdfVersion: 0, dpop: false });
   async function member(name: string): Promise<Member> {
     const client = newClient();
     const email = `${name}@rotation.example.com`;
@@ -154,6 +162,34 @@ describe.each(backendsUnderTest())('key rotation after a removal, by the next ma
     const events = await alice.orgs.audit(s.orgId);
     expect(events.filter((e) => e.action === 'vault.key_rotated')).toHaveLength(1);
     await expectUnreadableByVictim(s.vaultId, s.victim, kept, 'race');
+  });
+
+  it('a member’s key substituted at rotation time stops that rotation: nothing sealed to it, the vault still owes one', async () => {
+    const s = await team();
+    await bob.orgs.members(s.orgId); // bob's account pins carol's genuine keys
+    await alice.vault.session.call(api.vaults.unshare, { params: { vaultId: s.vaultId, userId: s.victim.vault.userId } });
+    // The server's substitute for carol: her X25519 key under an identity key it made, correctly self-signed.
+    const ed = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const ed25519PublicKey = toBase64Url(new Uint8Array(await crypto.subtle.exportKey('raw', ed.publicKey)));
+    const carolX = (await bob.orgs.vaultMembers(s.vaultId)).find((m) => m.userId === carol.vault.userId)?.keys?.x25519PublicKey as string;
+    const keySignature = toBase64Url(new Uint8Array(await crypto.subtle.sign('Ed25519', ed.privateKey, sharingKeyMessage(carol.vault.userId, carolX))));
+    const swap = (m: any) => (m.userId === carol.vault.userId ? { ...m, keys: { ...m.keys, ed25519PublicKey, keySignature } } : m);
+    tamper = { path: new RegExp(`/vaults/${s.vaultId}/members$`), edit: (body) => ({ members: body.members.map(swap) }) };
+    const rotations: KeyRotation[] = [];
+    const stop = bob.vault.onKeyRotated((r) => rotations.push(r));
+    try {
+      await bob.vault.sync();
+      expect(rotations).toEqual([]);
+      expect(bob.vault.pendingRotations().map((p) => [p.vaultId, p.canRotate, (p.error as { code?: string } | null)?.code])).toEqual([[s.vaultId, true, 'KEY_CHANGED']]);
+      expect((await bob.vault.session.call(api.vaults.get, { params: { vaultId: s.vaultId } })).vault).toMatchObject({ keyVersion: 1, rotationPendingSince: expect.any(Number) });
+      expect(await codeOf(bob.vault.add(login('blocked'), { vaultId: s.vaultId }))).toBe('KeyChangedError');
+    } finally {
+      tamper = undefined;
+    }
+    await bob.vault.sync();
+    stop();
+    expect(rotations.map((r) => r.keyVersion)).toEqual([2]);
+    expect(bob.vault.pendingRotations()).toEqual([]);
   });
 
   it('a manager writing to a vault that owes a rotation rotates first, then writes under the new key', async () => {
