@@ -403,9 +403,8 @@ export class Vault {
   /**
    * New content for `vaultId` goes out through here: in a shared vault that owes a rotation, a manager rotates first
    * (through the sync); anyone else is told to wait (VAULT_ROTATION_PENDING, nothing sent) unless the sync shows that
-   * a manager rotated meanwhile. When the server refuses
-   * because the vault started owing a rotation, or its key moved on, since the last sync, `write` runs once more after
-   * a sync — it seals again, under the key current then.
+   * a manager rotated meanwhile. When the server refuses because the vault started owing a rotation, or its key moved
+   * on, since the last sync, `write` runs once more after a sync — it seals again, under the key current then.
    */
   async #writing<T>(vaultId: string, write: () => Promise<T>): Promise<T> {
     if (!this.#shared.has(vaultId)) return write();
