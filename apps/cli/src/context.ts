@@ -521,6 +521,8 @@ export class CliContext {
   async #opened(vault: Vault): Promise<Vault> {
     const pins = readKeyPins(this.env);
     if (pins !== null && !vault.locked) await vault.restoreKeyPins(pins);
+    // The SDK's sync rotates the key of a shared vault this account manages after a member lost access: said in one line.
+    vault.onKeyRotated((r) => this.info(`Rotated the key of vault "${r.name ?? r.vaultId}" to version ${r.keyVersion}: a member lost access to it.`));
     if (vault.offlineSince !== null) {
       this.info(`Offline: ${this.server} cannot be reached; showing the copy of the vault saved ${new Date(vault.offlineSince).toISOString()}.`);
     }

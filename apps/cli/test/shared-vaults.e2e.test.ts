@@ -1,8 +1,8 @@
 /**
  * `ww org` and `ww vault` end to end against a real server process (issue 25): alice creates an organisation and a
  * shared vault, invites bob, bob accepts and reads out his fingerprint phrase, alice compares it and confirms him with
- * the vault; items added with --vault and moved with `ww move` show up labelled in both lists; removal rotates the key
- * and bob loses the vault at once.
+ * the vault; items added with --vault and moved with `ww move` show up labelled in both lists; bob leaves, loses the
+ * vault at once, and alice's next command rotates the key (one line says so) before anything new is added.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { type Run, runCli } from './support/run-cli.ts';
 const PASSWORD = 'plum-Orbit-quiet-Lantern-93';
 const ALICE = 'alice@family.example.com';
 const BOB = 'bob@family.example.com';
+const CAROL = 'carol@family.example.com';
 const EXPORT_RE = /^export WATCHWORD_SESSION=([A-Za-z0-9_-]{43})$/m;
 
 describe('ww org / ww vault against a real server process', () => {
@@ -60,6 +61,7 @@ describe('ww org / ww vault against a real server process', () => {
     server = await startServerProcess({ DATA_DIR: dataDir, ALLOWED_KDF_VERSIONS: '0,1', ...GENEROUS_LIMITS });
     await account(ALICE);
     await account(BOB);
+    await account(CAROL);
   });
   afterAll(async () => {
     await server?.stop();
@@ -103,13 +105,27 @@ describe('ww org / ww vault against a real server process', () => {
     expect((await as(ALICE, ['add', '--name', 'x', '--vault', 'Nowhere'])).code).toBe(3);
   });
 
-  it('ww org remove: bob is refused at once, and the vault key is rotated', async () => {
-    expect(ok(await as(ALICE, ['org', 'remove', 'Family', BOB])).stderr).toMatch(/rotated the key of 1 vault/);
-    expect(ok(await as(ALICE, ['vault', 'list'])).stdout).toMatch(/Shared\s+Family\s+manage\s+v2/);
+  it('bob leaves: refused at once; carol (edit) sees the rotation pending and waits; alice’s next command rotates and says so', async () => {
+    ok(await as(ALICE, ['org', 'invite', 'Family', CAROL]));
+    ok(await as(CAROL, ['org', 'accept', 'Family']));
+    ok(await as(ALICE, ['org', 'confirm', 'Family', CAROL, '--vault', 'Shared:edit'], 'y\n'));
+    ok(await as(BOB, ['org', 'leave', 'Family']));
+    const pending = ok(await as(CAROL, ['vault', 'list']));
+    expect(pending.stdout).toMatch(/Shared\s+Family\s+edit\s+v1, rotation pending\s/);
+    expect(pending.stderr).toMatch(/"Shared" owes a key rotation .* a member who manages it rotates it at their next sync\./);
+    const waits = await as(CAROL, ['add', '--name', 'too-early', '--vault', 'Shared']);
+    expect(waits.code).not.toBe(0);
+    expect(waits.stderr).toMatch(/key has not been rotated yet/);
+    const listed = ok(await as(ALICE, ['vault', 'list']));
+    expect(listed.stderr.match(/Rotated the key of vault "Shared" to version 2: a member lost access to it\./g)).toHaveLength(1);
+    expect(listed.stdout).toMatch(/Shared\s+Family\s+manage\s+v2\s/);
+    expect(ok(await as(ALICE, ['vault', 'list'])).stderr).not.toMatch(/Rotated/);
     const bobs = ok(await as(BOB, ['list'])).stdout;
     expect(bobs).not.toContain('Shared');
     expect(bobs).not.toContain('bank');
     ok(await as(ALICE, ['add', '--name', 'after', '--vault', 'Shared']));
     expect(ok(await as(ALICE, ['list'])).stdout).toMatch(/after\s+login\s+Shared/);
+    expect(ok(await as(CAROL, ['vault', 'list'])).stdout).toMatch(/Shared\s+Family\s+edit\s+v2\s/);
+    ok(await as(CAROL, ['add', '--name', 'in-time', '--vault', 'Shared']));
   });
 });

@@ -72,6 +72,7 @@ export interface PasswordChangeInput {
   accountKey: Uint8Array;
   userId: string;
   email: string;
+  /** The account data this client holds: a password it refuses is refused before anything is sent. */
   accountData: string | null;
   currentPassword: string;
   newPassword: string;
@@ -85,7 +86,12 @@ export interface PasswordChangeInput {
  */
 export async function changePassword(input: PasswordChangeInput): Promise<{ revokedSessions: number }> {
   const policy = input.passwordPolicy !== false;
-  const data = await currentAccountData(input.accountKey, input.userId, input.accountData);
+  const held = await currentAccountData(input.accountKey, input.userId, input.accountData);
+  if (policy) await assertPasswordAcceptable(input.newPassword, { email: input.email, history: { accountKey: input.accountKey, data: held } });
+  // Then the account data as stored now (another device may have added key pins since this vault was opened), and
+  // its revision: the server refuses the change if it moves on before the finish, rather than drop what was written.
+  const stored = await input.session.call(api.account.get, {});
+  const data = await currentAccountData(input.accountKey, input.userId, stored.accountData);
   const accountData = await nextAccountData(input.accountKey, input.userId, data, input.newPassword, policy, input.email);
   const reauthToken = await reauthenticate(input.session, input.currentPassword);
   const kdfVersion = input.kdfVersion ?? CURRENT_KDF_VERSION;
@@ -99,7 +105,7 @@ export async function changePassword(input: PasswordChangeInput): Promise<{ revo
   });
   const wrap = await rewrapAccountKey({ accountKey: input.accountKey, exportKey, userId: input.userId });
   const done = await input.session.call(api.account.passwordFinish, {
-    body: { changeId: start.changeId, registrationRecord, kdfVersion, ...wrap, accountData },
+    body: { changeId: start.changeId, registrationRecord, kdfVersion, ...wrap, accountData, accountDataRevision: stored.accountDataRevision },
   });
   return { revokedSessions: done.revokedSessions };
 }

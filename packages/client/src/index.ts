@@ -33,7 +33,8 @@ export {
 } from './passkey-unlock.ts';
 export { WatchwordClient } from './client.ts';
 export { Organisations, type FingerprintCheck, type OrgMember, type OrgVaultInfo } from './sharing/organisations.ts';
-export { KeyPins, KeyChangedError } from './sharing/pins.ts';
+export { KeyPins, KeyChangedError, type PinStore } from './sharing/pins.ts';
+export type { KeyRotation } from './sharing/rotation.ts';
 export type { SharedVaultState } from './sharing/keyring.ts';
 export { AdminClient } from './admin.ts';
 export { OAuthAccountClient, OAuthAdminClient, OAuthInteractionClient, apiKeyAccessToken, type ApiKeyToken } from './oauth.ts';

@@ -23,6 +23,8 @@ import type { Session } from './session.ts';
 import { type VaultSnapshot, openVaultSnapshot, sealVaultSnapshot } from './vault-cache.ts';
 import { KeyChangedError, KeyPins } from './sharing/pins.ts';
 import { type SharedVaultState, SharedKeyring } from './sharing/keyring.ts';
+import { AccountPinStore } from './sharing/pin-store.ts';
+import { type KeyRotation, isRotationRace, rotateOwedVaults } from './sharing/rotation.ts';
 
 /** A decrypted item as the SDK hands it out. */
 export interface VaultItem {
@@ -89,6 +91,9 @@ export class Vault {
   readonly #shared = new Map<string, SharedVaultState>();
   /** Shared vaults the last sync could not open (a key that changed, a grant that does not verify), by id. */
   readonly #sharedProblems = new Map<string, Error>();
+  /** Shared vaults owing a rotation that this account manages but could not rotate (a member's key changed), by id. */
+  readonly #rotationProblems = new Map<string, Error>();
+  readonly #rotationListeners = new Set<(rotation: KeyRotation) => void>();
   #keyring: SharedKeyring | undefined;
   /** When the copy this vault was opened from was saved, if it was opened without the server (openOffline). */
   readonly offlineSince: number | null;
@@ -290,17 +295,46 @@ export class Vault {
 
   // ——— Shared vaults (issue 25) ———
 
-  /** The keys of sharing: own sharing keys (registered on first need), pinned member keys, vault key chains. */
+  /**
+   * The keys of sharing: own sharing keys (registered on first need), the account's pinned member keys (kept in its
+   * sealed account data, pin-store.ts), vault key chains.
+   */
   get keyring(): SharedKeyring {
     this.#assertUnlocked();
-    this.#keyring ??= new SharedKeyring(this.session, this.account, this.#accountKey, new KeyPins());
+    this.#keyring ??= new SharedKeyring(this.session, this.account, this.#accountKey, this.#accountPins(new KeyPins()));
     return this.#keyring;
   }
 
-  /** Uses pins kept from an earlier session (KeyPins.open on what `sealKeyPins` returned), before the first sync. */
+  /**
+   * Uses pins kept on this device from an earlier session (KeyPins.open on what `sealKeyPins` returned), before the
+   * first sync: they join the account's pins, and those the account lacks are written into it at the next flush.
+   */
   useKeyPins(pins: KeyPins): void {
     this.#assertUnlocked();
-    this.#keyring = new SharedKeyring(this.session, this.account, this.#accountKey, pins);
+    this.#keyring = new SharedKeyring(this.session, this.account, this.#accountKey, this.#accountPins(pins));
+  }
+
+  #accountPins(pins: KeyPins): KeyPins {
+    // An API key's session never reaches sharing (nor writes account data): its pins stay in memory.
+    if (!this.session.isApiKey) pins.attach(new AccountPinStore(this.session, this.account, this.#accountKey));
+    return pins;
+  }
+
+  /** Called with each key rotation this vault's syncs make; returns the function that stops it. */
+  onKeyRotated(listener: (rotation: KeyRotation) => void): () => void {
+    this.#rotationListeners.add(listener);
+    return () => void this.#rotationListeners.delete(listener);
+  }
+
+  /**
+   * The shared vaults that owe a key rotation (after a sync): whether this account may rotate them (`manage`), and
+   * why it could not when it tried (a member's key that changed, KeyChangedError). New content waits until then.
+   */
+  pendingRotations(): { vaultId: string; name: string | null; since: number; canRotate: boolean; error: Error | null }[] {
+    this.#assertUnlocked();
+    return [...this.#shared.values()]
+      .filter((v) => v.rotationPendingSince !== null)
+      .map((v) => ({ vaultId: v.id, name: v.name, since: v.rotationPendingSince as number, canRotate: v.access === 'manage', error: this.#rotationProblems.get(v.id) ?? null }));
   }
 
   /** Pins kept by `sealKeyPins` on this device; a blob that does not open (another account, changed) is ignored. */
@@ -346,10 +380,57 @@ export class Vault {
   }
 
   /**
-   * Brings the shared vaults up to date (POST /api/v1/vaults/sync) and says what it changed: the shared items
-   * decrypted anew, and the ids of those that went (purged, moved away, or of a vault no longer reached).
+   * Brings the shared vaults up to date and says what it changed; then rotates the key of every vault that owes a
+   * rotation and that this account manages (a member lost access: rotation.ts), and pulls again to hold the new keys;
+   * then writes the pins this device added into the account's (pins.ts).
    */
   async #syncShared(): Promise<SyncDelta> {
+    const delta = await this.#pullShared();
+    if (this.session.isApiKey) return delta;
+    // Two rounds at most: a rotation refused because the members changed meanwhile is tried once more.
+    for (let round = 0; round < 2; round++) {
+      const { tried, rotated } = await rotateOwedVaults({ session: this.session, keyring: this.keyring, userId: this.userId, states: [...this.#shared.values()], problems: this.#rotationProblems });
+      if (!tried) break;
+      const again = await this.#pullShared();
+      delta.changed.push(...again.changed);
+      delta.removed.push(...again.removed);
+      for (const rotation of rotated) for (const listener of this.#rotationListeners) listener(rotation);
+    }
+    await this.keyring.pins.flush();
+    return delta;
+  }
+
+  /**
+   * New content for `vaultId` goes out through here: in a shared vault that owes a rotation, a manager rotates first
+   * (through the sync); anyone else is told to wait (VAULT_ROTATION_PENDING, nothing sent) unless the sync shows that
+   * a manager rotated meanwhile. When the server refuses because the vault started owing a rotation, or its key moved
+   * on, since the last sync, `write` runs once more after a sync — it seals again, under the key current then.
+   */
+  async #writing<T>(vaultId: string, write: () => Promise<T>): Promise<T> {
+    if (!this.#shared.has(vaultId)) return write();
+    const pending = () => this.#shared.get(vaultId)?.rotationPendingSince != null;
+    const settle = async () => {
+      if (!pending()) return;
+      // The state may be stale: the sync shows whether another manager rotated meanwhile, and rotates if this one may.
+      await this.#syncShared();
+      if (pending()) throw this.#rotationProblems.get(vaultId) ?? new WatchwordError('VAULT_ROTATION_PENDING');
+    };
+    await settle();
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof WatchwordError) || !(error.code === 'VAULT_ROTATION_PENDING' || isRotationRace(error))) throw error;
+      await this.#syncShared();
+      await settle();
+      return write();
+    }
+  }
+
+  /**
+   * Pulls the shared vaults (POST /api/v1/vaults/sync) and says what it changed: the shared items decrypted anew, and
+   * the ids of those that went (purged, moved away, or of a vault no longer reached).
+   */
+  async #pullShared(): Promise<SyncDelta> {
     const removed: string[] = [];
     const changed: VaultItem[] = [];
     // API keys never reach shared vaults (the server refuses them there): their vault is the personal one.
@@ -384,6 +465,7 @@ export class Vault {
       const state = this.#shared.get(vault.id) as SharedVaultState;
       state.keyVersion = vault.keyVersion;
       state.access = vault.access;
+      state.rotationPendingSince = vault.rotationPendingSince;
       state.name = await this.keyring.openName(vault.id, vault.encryptedName, state.keys);
       opened.push(vault);
     }
@@ -447,6 +529,11 @@ export class Vault {
     this.#assertOnline();
     const current = this.#items.get(id) ?? (await this.get(id));
     if (current.vaultId === vaultId) return current;
+    return this.#writing(vaultId, () => this.#moveTo(current, vaultId));
+  }
+
+  async #moveTo(current: VaultItem, vaultId: string): Promise<VaultItem> {
+    const id = current.id;
     const target = this.#target(vaultId);
     const newId = crypto.randomUUID();
     const data = await encryptItem({ vaultKey: target.key, userId: this.userId, vaultId, itemId: newId, revision: 1, keyVersion: target.keyVersion, content: current.content });
@@ -564,13 +651,15 @@ export class Vault {
     this.#assertOnline();
     const vaultId = options.vaultId ?? this.personalVaultId;
     const id = crypto.randomUUID();
-    const target = this.#target(vaultId);
-    const data = await encryptItem({ vaultKey: target.key, userId: this.userId, vaultId, itemId: id, revision: 1, keyVersion: target.keyVersion, content });
-    const response =
-      target.keyVersion === undefined
-        ? await this.session.call(api.items.create, { body: { id, vaultId, data } })
-        : await this.session.call(api.vaults.createItem, { params: { vaultId }, body: { id, keyVersion: target.keyVersion, data } });
-    return (await this.#remember(response.item)) as VaultItem;
+    return this.#writing(vaultId, async () => {
+      const target = this.#target(vaultId);
+      const data = await encryptItem({ vaultKey: target.key, userId: this.userId, vaultId, itemId: id, revision: 1, keyVersion: target.keyVersion, content });
+      const response =
+        target.keyVersion === undefined
+          ? await this.session.call(api.items.create, { body: { id, vaultId, data } })
+          : await this.session.call(api.vaults.createItem, { params: { vaultId }, body: { id, keyVersion: target.keyVersion, data } });
+      return (await this.#remember(response.item)) as VaultItem;
+    });
   }
 
   /**
@@ -653,13 +742,15 @@ export class Vault {
     this.#assertOnline();
     const current = this.#items.get(id);
     const vaultId = current?.vaultId ?? (await this.get(id)).vaultId;
-    const target = this.#target(vaultId);
-    const data = await encryptItem({ vaultKey: target.key, userId: this.userId, vaultId, itemId: id, revision: baseRevision + 1, keyVersion: target.keyVersion, content });
-    const response =
-      target.keyVersion === undefined
-        ? await this.session.call(api.items.update, { params: { id }, body: { revision: baseRevision, data } })
-        : await this.session.call(api.vaults.updateItem, { params: { vaultId, id }, body: { revision: baseRevision, keyVersion: target.keyVersion, data } });
-    return (await this.#remember(response.item)) as VaultItem;
+    return this.#writing(vaultId, async () => {
+      const target = this.#target(vaultId);
+      const data = await encryptItem({ vaultKey: target.key, userId: this.userId, vaultId, itemId: id, revision: baseRevision + 1, keyVersion: target.keyVersion, content });
+      const response =
+        target.keyVersion === undefined
+          ? await this.session.call(api.items.update, { params: { id }, body: { revision: baseRevision, data } })
+          : await this.session.call(api.vaults.updateItem, { params: { vaultId, id }, body: { revision: baseRevision, keyVersion: target.keyVersion, data } });
+      return (await this.#remember(response.item)) as VaultItem;
+    });
   }
 
   /** The shared vault an item held here belongs to, if any. */

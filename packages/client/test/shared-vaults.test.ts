@@ -173,29 +173,50 @@ describe.each(backendsUnderTest())('shared vaults through the SDK ($name)', ({ d
     }
   });
 
-  it('a grant not signed by the granter the server names is not opened: that vault is reported, the others still listed', async () => {
-    const fresh = await relogin(bob);
-    const personal = await fresh.add(login('still-listed'));
-    // A fresh device has no pins: the server answers for alice (bob's granter) with a key set it made, self-signed.
+  /** A key set the server could make for alice: her X25519 key, a new Ed25519 identity key that signs it. */
+  async function aliceSubstitute(viewer: Member) {
     const ed = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
     const ed25519PublicKey = toBase64Url(new Uint8Array(await crypto.subtle.exportKey('raw', ed.publicKey)));
-    const path = new RegExp(`/users/${alice.vault.userId}/keys$`);
-    // The substitute must carry a valid self-signature, or the pin check (not the grant check) would refuse it.
-    const x25519PublicKey = (await bob.orgs.members(orgId)).find((m) => m.userId === alice.vault.userId)?.keys?.x25519PublicKey as string;
+    // The substitute must carry a valid self-signature, or the signature check (not the pins) would refuse it.
+    const x25519PublicKey = (await viewer.orgs.members(orgId)).find((m) => m.userId === alice.vault.userId)?.keys?.x25519PublicKey as string;
     const keySignature = toBase64Url(new Uint8Array(await crypto.subtle.sign('Ed25519', ed.privateKey, sharingKeyMessage(alice.vault.userId, x25519PublicKey))));
-    tamper = { path, edit: (body: any) => ({ keys: { ...body.keys, ed25519PublicKey, keySignature } }) };
+    return { path: new RegExp(`/users/${alice.vault.userId}/keys$`), edit: (body: any) => ({ keys: { ...body.keys, ed25519PublicKey, keySignature } }) };
+  }
+
+  it('a device that never met a member detects a substituted key from the account’s pins; the others still listed', async () => {
+    const substitute = await aliceSubstitute(bob); // bob's first device pinned alice's keys into his account data
+    const fresh = await relogin(bob);
+    const personal = await fresh.add(login('still-listed'));
+    tamper = substitute;
     try {
       await fresh.sync();
       expect(fresh.sharedVaults()).toEqual([]);
-      expect(fresh.sharedVaultProblems().map((p) => [p.vaultId, p.error.constructor.name])).toEqual([[familyId, 'DecryptionError']]);
+      expect(fresh.sharedVaultProblems().map((p) => [p.vaultId, (p.error as KeyChangedError).code])).toEqual([[familyId, 'KEY_CHANGED']]);
       const listed = await fresh.list();
       expect(listed.some((i) => i.id === personal.id)).toBe(true);
       expect(listed.some((i) => i.vaultId === familyId)).toBe(false);
     } finally {
       tamper = undefined;
     }
-    // This device pinned the key it was shown first: the genuine one now reads as changed, until the user compared
-    // alice's fingerprint phrase and lets the device forget the pin.
+    await fresh.sync();
+    expect(fresh.sharedVaultProblems()).toEqual([]);
+    expect(fresh.sharedVaults().map((v) => v.id)).toEqual([familyId]);
+  });
+
+  it('a grant not signed by the granter the server names is not opened, even for a key the device chose to trust anew', async () => {
+    const substitute = await aliceSubstitute(bob);
+    const fresh = await relogin(bob);
+    // The user told this device to forget alice's pin (as after comparing a new phrase): the next key seen is pinned.
+    fresh.keyring.pins.forget(alice.vault.userId);
+    tamper = substitute;
+    try {
+      await fresh.sync();
+      expect(fresh.sharedVaults()).toEqual([]);
+      expect(fresh.sharedVaultProblems().map((p) => [p.vaultId, p.error.constructor.name])).toEqual([[familyId, 'DecryptionError']]);
+    } finally {
+      tamper = undefined;
+    }
+    // The key pinned then (and written into the account's pins) makes the genuine one read as changed, until forgotten.
     await fresh.sync();
     expect(fresh.sharedVaultProblems().map((p) => (p.error as KeyChangedError).code)).toEqual(['KEY_CHANGED']);
     fresh.keyring.pins.forget(alice.vault.userId);

@@ -7,9 +7,14 @@ import { equalBytes, fromBase64Url, fromUtf8, toBase64Url, utf8 } from './encodi
 
 /**
  * Account data: a small JSON document that only the client can read, stored by the
- * server as an opaque string (design.md §1). Today it holds the master-password
- * history, which the client must enforce itself because the server never sees the
- * password (OPAQUE).
+ * server as an opaque string (design.md §1). It holds the master-password history,
+ * which the client must enforce itself because the server never sees the password
+ * (OPAQUE), and the key pins of sharing: the public keys this account has seen for each
+ * member (trust on first use), so that every device of the account — even one that never
+ * met a member — detects a key the server substitutes (docs/crypto.md, "Key pins").
+ * Every writer keeps the field it does not change: a pin write carries the history as
+ * read, a password change the pins as read (PUT /api/v1/account/data is a
+ * compare-and-swap on the document's revision).
  *
  *     account key ──HKDF("watchword/v1/account-data")──▶ AES-256-GCM key ──seals──▶ account data
  *     account key ──HKDF("watchword/v1/pw-history")────▶ HMAC-SHA-256 key ──▶ password fingerprints
@@ -28,11 +33,25 @@ import { equalBytes, fromBase64Url, fromUtf8, toBase64Url, utf8 } from './encodi
 
 /** How many previous master passwords are remembered (and refused). */
 export const PASSWORD_HISTORY_LENGTH = 5;
+/**
+ * How many members' keys the account data pins: 500 pins take ~66 KB of JSON, ~90 KB once sealed and encoded, within
+ * the route's 128 KiB bound (MAX_SEALED_ACCOUNT_DATA). Beyond that a device keeps further pins on its own only.
+ */
+export const MAX_KEY_PINS = 500;
+
+/** The public keys pinned for one member (raw 32-byte keys, base64url). */
+export interface KeyPin {
+  userId: string;
+  x25519PublicKey: string;
+  ed25519PublicKey: string;
+}
 
 export interface AccountData {
   v: 1;
   /** Password fingerprints, newest first, at most {@link PASSWORD_HISTORY_LENGTH}. */
   passwordHistory: string[];
+  /** Members' pinned keys, one per user id, at most {@link MAX_KEY_PINS}; absent in documents written before pins. */
+  keyPins?: KeyPin[];
 }
 
 const SYMMETRIC_KEY_LENGTH = 32;
@@ -67,8 +86,10 @@ export async function sealAccountData(input: {
   if (!isAccountData(input.data)) throw new TypeError('not well-formed account data');
   const aad = AAD.accountData(input.userId);
   const key = await accountDataKey(input.accountKey);
-  // Serialise only the known fields, in a fixed order.
-  const plaintext = utf8(JSON.stringify({ v: 1, passwordHistory: input.data.passwordHistory }));
+  // Serialise only the known fields, in a fixed order; pins as [userId, x25519, ed25519] to keep the document small.
+  const pins = input.data.keyPins;
+  const document = pins === undefined ? { v: 1, passwordHistory: input.data.passwordHistory } : { v: 1, passwordHistory: input.data.passwordHistory, keyPins: pins.map((p) => [p.userId, p.x25519PublicKey, p.ed25519PublicKey]) };
+  const plaintext = utf8(JSON.stringify(document));
   try {
     return await sealBytes(key, plaintext, aad);
   } finally {
@@ -98,8 +119,9 @@ export async function openAccountData(input: {
   } finally {
     plaintext.fill(0);
   }
-  if (!isAccountData(parsed)) throw new DecryptionError();
-  return { v: 1, passwordHistory: [...parsed.passwordHistory] };
+  if (!isStoredAccountData(parsed)) throw new DecryptionError();
+  const keyPins = parsed.keyPins?.map(([userId, x25519PublicKey, ed25519PublicKey]) => ({ userId, x25519PublicKey, ed25519PublicKey }));
+  return keyPins === undefined ? { v: 1, passwordHistory: [...parsed.passwordHistory] } : { v: 1, passwordHistory: [...parsed.passwordHistory], keyPins };
 }
 
 /**
@@ -126,7 +148,13 @@ export async function passwordFingerprint(accountKey: Uint8Array, password: stri
 export function recordPassword(data: AccountData, fingerprint: string): AccountData {
   assertFingerprint(fingerprint);
   const older = data.passwordHistory.filter((entry) => !sameFingerprint(entry, fingerprint));
-  return { v: 1, passwordHistory: [fingerprint, ...older].slice(0, PASSWORD_HISTORY_LENGTH) };
+  // The pins travel unchanged: a password change must not drop what another field holds.
+  return { ...data, v: 1, passwordHistory: [fingerprint, ...older].slice(0, PASSWORD_HISTORY_LENGTH) };
+}
+
+/** A copy of `data` with `keyPins` as its pins (validated by sealAccountData). */
+export function withKeyPins(data: AccountData, keyPins: readonly KeyPin[]): AccountData {
+  return { ...data, keyPins: keyPins.map((p) => ({ userId: p.userId, x25519PublicKey: p.x25519PublicKey, ed25519PublicKey: p.ed25519PublicKey })) };
 }
 
 /**
@@ -154,16 +182,52 @@ function isFingerprint(value: unknown): value is string {
   return bytes.length === FINGERPRINT_LENGTH && toBase64Url(bytes) === value;
 }
 
-/** Exactly `{ v: 1, passwordHistory: [≤ 5 distinct fingerprints] }`, nothing more. */
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A raw 32-byte public key, base64url without padding (canonical). */
+const isPublicKey = (value: unknown): value is string => isFingerprint(value);
+
+/** `{ v: 1, passwordHistory: [≤ 5 distinct fingerprints] }`, optionally with `keyPins` (≤ 500, one per user), nothing more. */
 function isAccountData(value: unknown): value is AccountData {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return false;
+  if (!hasShape(value)) return false;
+  const { keyPins } = value as Record<string, unknown>;
+  if (keyPins === undefined) return true;
+  if (!Array.isArray(keyPins)) return false;
+  return arePins(keyPins.map((p: unknown) => (isPlainObject(p) && Object.keys(p).length === 3 ? [p['userId'], p['x25519PublicKey'], p['ed25519PublicKey']] : null)));
+}
+
+/** The stored form: as {@link isAccountData}, with pins as `[userId, x25519PublicKey, ed25519PublicKey]`. */
+function isStoredAccountData(value: unknown): value is { v: 1; passwordHistory: string[]; keyPins?: [string, string, string][] } {
+  if (!hasShape(value)) return false;
+  const { keyPins } = value as Record<string, unknown>;
+  return keyPins === undefined || (Array.isArray(keyPins) && arePins(keyPins));
+}
+
+function hasShape(value: unknown): value is Record<string, unknown> {
+  if (!isPlainObject(value)) return false;
   const keys = Object.keys(value);
-  if (keys.length !== 2 || !Object.hasOwn(value, 'v') || !Object.hasOwn(value, 'passwordHistory')) return false;
-  const { v, passwordHistory } = value as Record<string, unknown>;
+  if (!Object.hasOwn(value, 'v') || !Object.hasOwn(value, 'passwordHistory')) return false;
+  if (keys.length !== 2 && !(keys.length === 3 && Object.hasOwn(value, 'keyPins'))) return false;
+  const { v, passwordHistory } = value;
   if (v !== 1 || !Array.isArray(passwordHistory) || passwordHistory.length > PASSWORD_HISTORY_LENGTH) return false;
   if (!passwordHistory.every(isFingerprint)) return false;
   return new Set(passwordHistory).size === passwordHistory.length;
+}
+
+function arePins(pins: unknown[]): boolean {
+  if (pins.length > MAX_KEY_PINS) return false;
+  const users = new Set<string>();
+  for (const pin of pins) {
+    if (!Array.isArray(pin) || pin.length !== 3) return false;
+    const [userId, x, ed] = pin as unknown[];
+    if (typeof userId !== 'string' || !UUID_RE.test(userId) || users.has(userId) || !isPublicKey(x) || !isPublicKey(ed)) return false;
+    users.add(userId);
+  }
+  return true;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null;
 }
 
 function accountDataKey(accountKey: Uint8Array): Promise<CryptoKey> {

@@ -45,6 +45,8 @@ export const ERRORS = {
   EMAIL_NOT_VERIFIED: { status: 409, message: 'Verify your e-mail address first.' },
   KEY_VERSION_MISMATCH: { status: 409, message: 'The vault key changed; sync and try again.' },
   VAULT_LAST_MANAGER: { status: 409, message: 'A shared vault keeps at least one member who manages it.' },
+  VAULT_ROTATION_PENDING: { status: 409, message: 'A member lost access to this vault and its key has not been rotated yet; a member who manages the vault must sync first.' },
+  ACCOUNT_DATA_CONFLICT: { status: 409, message: 'The account data was changed elsewhere; read it again and retry.' },
   ROTATION_MEMBERS_MISMATCH: { status: 409, message: 'A key rotation must seal the new key for exactly the current members; sync and try again.' },
   VAULT_ACCESS_DENIED: { status: 403, message: 'Your access to this vault does not allow this.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },

@@ -2,7 +2,9 @@ import { createHmac, hkdfSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   type AccountData,
+  MAX_KEY_PINS,
   PASSWORD_HISTORY_LENGTH,
+  withKeyPins,
   emptyAccountData,
   isPasswordInHistory,
   openAccountData,
@@ -11,6 +13,7 @@ import {
   sealAccountData,
 } from '../src/account-data.ts';
 import { buildAad } from '../src/aad.ts';
+import { MAX_SEALED_ACCOUNT_DATA } from '../src/api/auth.ts';
 import { sealBytes } from '../src/crypto/aead.ts';
 import { DecryptionError } from '../src/crypto/decryption-error.ts';
 import { hkdfSha256AesKey } from '../src/crypto/hkdf.ts';
@@ -223,5 +226,56 @@ describe('password history', () => {
   it('refuses to record something that is not a fingerprint', () => {
     expect(() => recordPassword(emptyAccountData(), 'plain password')).toThrow(TypeError);
     expect(isPasswordInHistory(emptyAccountData(), 'anything')).toBe(false);
+  });
+});
+
+describe('key pins in the account data', () => {
+  const key = () => toBase64Url(randomBytes(32));
+  const pin = () => ({ userId: crypto.randomUUID(), x25519PublicKey: key(), ed25519PublicKey: key() });
+
+  it('round-trip beside the history, stored compactly; a password recorded keeps them', async () => {
+    const accountKey = randomBytes(32);
+    const pins = [pin(), pin()];
+    const data = withKeyPins({ v: 1, passwordHistory: await fingerprints(accountKey, ['first password']) }, pins);
+    const sealed = await sealAccountData({ accountKey, userId: USER_A, data });
+    const opened = await openAccountData({ accountKey, userId: USER_A, sealed });
+    expect(opened).toEqual(data);
+    const next = recordPassword(opened, await passwordFingerprint(accountKey, 'second password'));
+    expect(next.keyPins).toEqual(pins);
+    expect(next.passwordHistory).toHaveLength(2);
+    // A document written before pins existed opens with none.
+    const old = await sealRaw(accountKey, USER_A, utf8('{"v":1,"passwordHistory":[]}'));
+    expect((await openAccountData({ accountKey, userId: USER_A, sealed: old })).keyPins).toBeUndefined();
+  });
+
+  it('holds MAX_KEY_PINS, within the route’s bound once sealed; one more, duplicates, or malformed pins are refused', async () => {
+    const accountKey = randomBytes(32);
+    const full = Array.from({ length: MAX_KEY_PINS }, pin);
+    const sealed = await sealAccountData({ accountKey, userId: USER_A, data: withKeyPins(emptyAccountData(), full) });
+    expect(sealed.length).toBeLessThanOrEqual(MAX_SEALED_ACCOUNT_DATA);
+    const one = pin();
+    const bad: unknown[][] = [
+      [...full, pin()],
+      [one, one],
+      [{ ...one, userId: 'not-a-uuid' }],
+      [{ ...one, x25519PublicKey: 'short' }],
+      [{ ...one, ed25519PublicKey: `${one.ed25519PublicKey}AAAA` }],
+      [{ ...one, extra: true }],
+    ];
+    for (const keyPins of bad) {
+      await expect(sealAccountData({ accountKey, userId: USER_A, data: { v: 1, passwordHistory: [], keyPins } as AccountData })).rejects.toBeInstanceOf(TypeError);
+    }
+    // Stored forms that only a buggy or malicious client could seal do not open.
+    const stored: unknown[] = [
+      { v: 1, passwordHistory: [], keyPins: {} },
+      { v: 1, passwordHistory: [], keyPins: [[one.userId, one.x25519PublicKey]] },
+      { v: 1, passwordHistory: [], keyPins: [[one.userId, one.x25519PublicKey, one.ed25519PublicKey, 'x']] },
+      { v: 1, passwordHistory: [], keyPins: [one] },
+      { v: 1, passwordHistory: [], keyPins: [], extra: 1 },
+    ];
+    for (const value of stored) {
+      const raw = await sealRaw(accountKey, USER_A, utf8(JSON.stringify(value)));
+      await expect(openAccountData({ accountKey, userId: USER_A, sealed: raw }), JSON.stringify(value)).rejects.toBeInstanceOf(DecryptionError);
+    }
   });
 });

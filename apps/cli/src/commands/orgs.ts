@@ -171,13 +171,14 @@ export function orgCommands(program: Command, context: Ctx): void {
 
   org
     .command('remove <org> <member>')
-    .description('remove a member at once; the keys of the vaults you manage that they could read are rotated')
+    .description('remove a member at once; the vaults they could read owe a key rotation, made now for those you manage')
     .action(async (query: string, who: string, _opts: unknown, cmd: Command) => {
       const ctx = context(cmd);
       const { orgs } = await open(ctx);
       const found = await findOrg(orgs, query);
-      const rotated = await orgs.remove(found.id, who).catch(keyChanged);
-      ctx.info(`Removed ${who} from "${found.name}"${rotated.length ? `; rotated the key of ${rotated.length} vault(s)` : ''}.`);
+      // Each rotation made (by the sync that follows the removal) is reported on its own line.
+      await orgs.remove(found.id, who).catch(keyChanged);
+      ctx.info(`Removed ${who} from "${found.name}".`);
     });
 
   org
@@ -230,13 +231,20 @@ export function orgCommands(program: Command, context: Ctx): void {
       await vault.sync();
       const names = new Map((await orgs.list()).map((o) => [o.id, o.name]));
       const shared = vault.sharedVaults();
+      const pending = new Map(vault.pendingRotations().map((p) => [p.vaultId, p]));
       if (ctx.json) {
-        return ctx.out(JSON.stringify([{ id: vault.personalVaultId, name: 'Personal', org: null, access: 'manage' }, ...shared.map((v) => ({ id: v.id, name: v.name, org: names.get(v.orgId) ?? v.orgId, access: v.access, keyVersion: v.keyVersion }))]));
+        return ctx.out(JSON.stringify([{ id: vault.personalVaultId, name: 'Personal', org: null, access: 'manage' }, ...shared.map((v) => ({ id: v.id, name: v.name, org: names.get(v.orgId) ?? v.orgId, access: v.access, keyVersion: v.keyVersion, rotationPendingSince: v.rotationPendingSince }))]));
       }
+      // A vault still owing a rotation after this sync: a manager's client has yet to sync (or could not: a changed key).
+      const key = (v: (typeof shared)[number]) => `v${v.keyVersion}${pending.has(v.id) ? ', rotation pending' : ''}`;
       ctx.out(renderTable(['NAME', 'ORGANISATION', 'ACCESS', 'KEY', 'ID'], [
         ['Personal', '', 'manage', '', vault.personalVaultId],
-        ...shared.map((v) => [v.name ?? '(name not readable)', names.get(v.orgId) ?? v.orgId, v.access, `v${v.keyVersion}`, v.id]),
+        ...shared.map((v) => [v.name ?? '(name not readable)', names.get(v.orgId) ?? v.orgId, v.access, key(v), v.id]),
       ]));
+      for (const owed of pending.values()) {
+        const why = owed.error ? `this client could not rotate it: ${owed.error.message}` : owed.canRotate ? 'it is rotated at your next sync' : 'a member who manages it rotates it at their next sync';
+        ctx.info(`"${owed.name ?? owed.vaultId}" owes a key rotation (a member lost access); nothing new can be added until then: ${why}.`);
+      }
     });
 
   vaults
@@ -255,7 +263,7 @@ export function orgCommands(program: Command, context: Ctx): void {
 
   vaults
     .command('unshare <vault> <member>')
-    .description('take a member\'s access away at once, then rotate the vault key')
+    .description('take a member\'s access away at once; the vault key is rotated by the sync that follows')
     .action(async (name: string, who: string, _opts: unknown, cmd: Command) => {
       const ctx = context(cmd);
       const { vault, orgs } = await open(ctx);
@@ -263,7 +271,7 @@ export function orgCommands(program: Command, context: Ctx): void {
       const member = await orgs.member(vault.sharedVault(vaultId).orgId, who).catch(keyChanged);
       if (!member.userId) throw new CliError(`${member.email} has no access`, EXIT.notFound);
       await orgs.unshare(vaultId, member.userId).catch(keyChanged);
-      ctx.info(`${member.email} no longer reaches "${vault.vaultName(vaultId)}"; its key was rotated.`);
+      ctx.info(`${member.email} no longer reaches "${vault.vaultName(vaultId)}".`);
     });
 
   vaults

@@ -28,6 +28,11 @@ export interface SharedVaultState {
   access: VaultAccess;
   /** The cursor of this vault's items in the shared sync. */
   revision: number;
+  /**
+   * Since when the vault owes a key rotation (a member lost access and still holds the current key), or null. A
+   * member with `manage` rotates it in the next sync; until then new content is refused.
+   */
+  rotationPendingSince: number | null;
   keys: Map<number, Uint8Array>;
 }
 
@@ -78,6 +83,7 @@ export class SharedKeyring {
     const { keys } = await this.#session.call(api.keys.publicKeys, { params: { userId } });
     if (keys.userId !== userId) throw new Error('the server answered with the keys of another user');
     await this.pins.check(keys, email);
+    await this.pins.flush();
     return keys;
   }
 
@@ -95,7 +101,7 @@ export class SharedKeyring {
       granterEd25519PublicKey: granterKey,
     });
     const keys = new Map<number, Uint8Array>(chain.map((key, i) => [vault.memberKeyVersion - i, key]));
-    return { id: vault.id, orgId: vault.orgId, name: await this.openName(vault.id, vault.encryptedName, keys), keyVersion: vault.keyVersion, access: vault.access, revision: 0, keys };
+    return { id: vault.id, orgId: vault.orgId, name: await this.openName(vault.id, vault.encryptedName, keys), keyVersion: vault.keyVersion, access: vault.access, revision: 0, rotationPendingSince: vault.rotationPendingSince, keys };
   }
 
   /** The granter's identity key: from the server (checked and pinned), or — once they left the organisation — as pinned. */

@@ -7,7 +7,6 @@ import {
   type OrgAuditEvent,
   type OrgRole,
   type OrgVault,
-  type PublicKeys,
   randomBytes,
   sealVaultName,
   type VaultAccess,
@@ -16,6 +15,7 @@ import {
 } from '@watchword/protocol';
 import type { Vault } from '../vault.ts';
 import { keyChain } from './keyring.ts';
+import { checkedMembers, rotateVaultKey } from './rotation.ts';
 
 /** A member as the SDK hands it out: with the fingerprint phrase of their keys once they accepted. */
 export interface OrgMember extends Member {
@@ -79,6 +79,7 @@ export class Organisations {
     return (await this.#session.call(api.orgs.accept, { params: { orgId }, body: {} })).org;
   }
 
+  /** Leaves the organisation (or declines its invitation): the vaults this account could read then owe a key rotation. */
   async leave(orgId: string): Promise<void> {
     await this.#session.call(api.orgs.leave, { params: { orgId }, body: {} });
   }
@@ -95,6 +96,7 @@ export class Organisations {
       if (member.keys) await this.#vault.keyring.pins.check(member.keys, member.email);
       out.push({ ...member, fingerprint: member.keys ? await fingerprintPhrase(member.keys) : null });
     }
+    await this.#vault.keyring.pins.flush();
     return out;
   }
 
@@ -130,24 +132,26 @@ export class Organisations {
   }
 
   /**
-   * Removes a member (or withdraws an invitation): the server refuses them at once; then this client rotates the key
-   * of every vault it manages that the member could read, so what is added afterwards is sealed under a key they never
-   * held. Returns the ids of the vaults rotated.
+   * Removes a member (or withdraws an invitation): the server refuses them at once and marks every vault they could
+   * read as owing a key rotation; the sync that follows here rotates the ones this account manages (the others are
+   * rotated by the next client of a member who manages them: Vault.sync). Returns the ids of the vaults rotated here.
    */
   async remove(orgId: string, who: string): Promise<string[]> {
     const member = await this.member(orgId, who);
-    await this.#vault.sync();
-    const affected: string[] = [];
-    if (member.userId) {
-      for (const state of this.#vault.sharedVaults()) {
-        if (state.orgId !== orgId || state.access !== 'manage') continue;
-        const { members } = await this.#session.call(api.vaults.members, { params: { vaultId: state.id } });
-        if (members.some((m) => m.userId === member.userId)) affected.push(state.id);
-      }
-    }
     await this.#session.call(api.orgs.remove, { params: { orgId, memberId: member.id } });
-    for (const vaultId of affected) await this.rotate(vaultId);
-    return affected;
+    return this.#rotatedBySync();
+  }
+
+  /** Syncs (which rotates every vault this account manages that owes a rotation) and returns the ids rotated. */
+  async #rotatedBySync(): Promise<string[]> {
+    const rotated: string[] = [];
+    const stop = this.#vault.onKeyRotated((r) => rotated.push(r.vaultId));
+    try {
+      await this.#vault.sync();
+    } finally {
+      stop();
+    }
+    return rotated;
   }
 
   async audit(orgId: string, options: { before?: number; limit?: number } = {}): Promise<OrgAuditEvent[]> {
@@ -167,7 +171,7 @@ export class Organisations {
     key.fill(0);
     const { vault } = await this.#session.call(api.vaults.create, { params: { orgId }, body: { id, encryptedName, wrappedKey } });
     await this.#vault.sync();
-    return { id: vault.id, orgId: vault.orgId, encryptedName: vault.encryptedName, keyVersion: vault.keyVersion, memberCount: 1, access: vault.access, createdAt: vault.createdAt, name: this.#vault.vaultName(vault.id) };
+    return { id: vault.id, orgId: vault.orgId, encryptedName: vault.encryptedName, keyVersion: vault.keyVersion, memberCount: 1, access: vault.access, rotationPendingSince: vault.rotationPendingSince, createdAt: vault.createdAt, name: this.#vault.vaultName(vault.id) };
   }
 
   async vaults(orgId: string): Promise<OrgVaultInfo[]> {
@@ -203,9 +207,7 @@ export class Organisations {
 
   /** The vault's members, with their keys checked and pinned. @throws {KeyChangedError} */
   async vaultMembers(vaultId: string): Promise<VaultMember[]> {
-    const { members } = await this.#session.call(api.vaults.members, { params: { vaultId } });
-    for (const m of members) if (m.keys) await this.#vault.keyring.pins.check(m.keys, m.email);
-    return members;
+    return checkedMembers(this.#session, this.#vault.keyring, vaultId);
   }
 
   /** Gives a confirmed member of the organisation access to a vault: the vault's key chain, sealed to them. */
@@ -221,33 +223,19 @@ export class Organisations {
     await this.#session.call(api.vaults.access, { params: { vaultId, userId }, body: { access } });
   }
 
-  /** Takes a member's access away (at once, on the server), then rotates the vault key. */
+  /** Takes a member's access away (at once, on the server), then rotates the vault key (through the sync). */
   async unshare(vaultId: string, userId: string): Promise<void> {
     await this.#session.call(api.vaults.unshare, { params: { vaultId, userId } });
-    await this.rotate(vaultId);
+    await this.#rotatedBySync();
   }
 
   /**
-   * Rotates a vault's key: a new random key of the next version, granted (with the older keys, keyring.ts) to every
-   * remaining member after their keys are checked against their signature and pins. Items keep their key version;
-   * everything written afterwards is sealed under the new key. Returns the new version.
+   * Rotates a vault's key now, whether or not a rotation is owed (rotation.ts): a new random key of the next version
+   * granted to every member, checked against their signature and pins. Returns the new version.
    */
   async rotate(vaultId: string): Promise<number> {
     await this.#vault.sync();
-    const state = this.#vault.sharedVault(vaultId);
-    const members = await this.vaultMembers(vaultId);
-    const keyVersion = state.keyVersion + 1;
-    const chain = [randomBytes(32), ...keyChain(state)];
-    const own = await this.#vault.keyring.ownKeys();
-    const wrappedKeys: { userId: string; wrappedKey: string }[] = [];
-    for (const m of members) {
-      // This account's own key from its sealed keys, never as the server lists it; every other member's as checked and pinned.
-      const recipient: Pick<PublicKeys, 'userId' | 'x25519PublicKey'> | null = m.userId === this.#vault.userId ? { userId: m.userId, x25519PublicKey: own.x25519PublicKey } : m.keys;
-      if (!recipient) throw new WatchwordError('KEYS_REQUIRED', { message: `${m.email} has no sharing keys; the rotation was not made` });
-      wrappedKeys.push({ userId: m.userId, wrappedKey: await this.#vault.keyring.grant({ vaultId, keyVersion, chain, recipient }) });
-    }
-    chain[0]?.fill(0);
-    await this.#session.call(api.vaults.rotate, { params: { vaultId }, body: { keyVersion, wrappedKeys } });
+    const keyVersion = await rotateVaultKey({ session: this.#session, keyring: this.#vault.keyring, userId: this.#vault.userId, state: this.#vault.sharedVault(vaultId) });
     await this.#vault.sync();
     return keyVersion;
   }

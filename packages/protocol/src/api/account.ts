@@ -32,14 +32,28 @@ export const AccountResponse = Type.Object(
     vaults: Type.Array(VaultInfo),
     revision: Type.Integer({ minimum: 0 }),
     emailVerified: Type.Boolean(),
-    /** Client-sealed account data (password history); null until the client first stores it. */
+    /** Client-sealed account data (password history, key pins); null until the client first stores it. */
     accountData: Type.Union([Type.String(), Type.Null()]),
+    /** The account data's revision: PUT /api/v1/account/data names it (compare-and-swap). */
+    accountDataRevision: Type.Integer({ minimum: 0 }),
     /** The signed sharing keys with their sealed private halves (PUT /api/v1/account/keys); null until registered. */
     sharingKeys: Type.Union([OwnKeys, Type.Null()]),
   },
   strict,
 );
 export type AccountResponse = Static<typeof AccountResponse>;
+
+/**
+ * Replaces the client-sealed account data, only if it is still at `revision` (the one the client read): otherwise 409
+ * ACCOUNT_DATA_CONFLICT, and the client reads it again, merges its change into it and retries (account-data.ts).
+ */
+export const WriteAccountDataRequest = Type.Object(
+  { accountData: SealedAccountData, revision: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'The revision the client read' }) },
+  strict,
+);
+export type WriteAccountDataRequest = Static<typeof WriteAccountDataRequest>;
+export const WriteAccountDataResponse = Type.Object({ revision: Type.Integer({ minimum: 1 }) }, strict);
+export type WriteAccountDataResponse = Static<typeof WriteAccountDataResponse>;
 
 const ReauthToken = B64(64, 'From POST /api/v1/auth/reauth/finish');
 
@@ -57,6 +71,11 @@ export const PasswordChangeFinishRequest = Type.Object(
     kekSalt: B64(128),
     wrappedAccountKey: WrappedKey,
     accountData: SealedAccountData,
+    /**
+     * The account data revision `accountData` was made from: when another device wrote since (key pins), the change is
+     * refused (ACCOUNT_DATA_CONFLICT) rather than overwrite what it wrote.
+     */
+    accountDataRevision: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
   },
   strict,
 );

@@ -12,7 +12,9 @@ const DeviceName = Type.String({ minLength: 1, maxLength: 128 });
 /** A value only the recovery key yields (32 bytes, base64url): proves possession at recovery. */
 export const RecoveryVerifier = B64(64, 'HKDF output of the recovery key, base64url');
 /** Client-sealed account data (password-history fingerprints), opaque to the server. */
-export const SealedAccountData = B64(4096, 'Account data sealed on the client, base64url');
+/** Sealed account data (password history and key pins, account-data.ts), base64url: at most 128 KiB of text. */
+export const MAX_SEALED_ACCOUNT_DATA = 131072;
+export const SealedAccountData = B64(MAX_SEALED_ACCOUNT_DATA, 'Account data sealed on the client, base64url');
 /** A random single-use token (32 bytes, base64url). */
 export const OneTimeToken = Type.String({ pattern: '^[A-Za-z0-9_-]+$', minLength: 43, maxLength: 64 });
 

@@ -194,6 +194,11 @@ export const SharedVault = Type.Object(
     /** The caller's sealed key, and its version (older than keyVersion until a rotation wraps the new key for them). */
     memberKeyVersion: KeyVersion,
     wrappedKey: WrappedVaultKey,
+    /**
+     * Since when the vault owes a key rotation (a member lost access; the current key is one they held), or null.
+     * While set, new content is refused (VAULT_ROTATION_PENDING); a member with `manage` rotates (POST …/rotate).
+     */
+    rotationPendingSince: Type.Union([Timestamp, Type.Null()]),
     createdAt: Timestamp,
   },
   strict,
@@ -204,7 +209,17 @@ export type SharedVaultResponse = Static<typeof SharedVaultResponse>;
 
 /** A vault of an organisation as its owners and admins see it (whether or not they are members of it). */
 export const OrgVault = Type.Object(
-  { id: Uuid, orgId: Uuid, encryptedName: EncryptedName, keyVersion: KeyVersion, memberCount: Type.Integer({ minimum: 0 }), access: Type.Union([VaultAccessSchema, Type.Null()]), createdAt: Timestamp },
+  {
+    id: Uuid,
+    orgId: Uuid,
+    encryptedName: EncryptedName,
+    keyVersion: KeyVersion,
+    memberCount: Type.Integer({ minimum: 0 }),
+    access: Type.Union([VaultAccessSchema, Type.Null()]),
+    /** As in SharedVault: since when a key rotation is owed, or null. */
+    rotationPendingSince: Type.Union([Timestamp, Type.Null()]),
+    createdAt: Timestamp,
+  },
   strict,
 );
 export type OrgVault = Static<typeof OrgVault>;
@@ -233,7 +248,8 @@ export type ChangeAccessRequest = Static<typeof ChangeAccessRequest>;
 
 export const MAX_ROTATE_ITEMS = 500;
 /**
- * Key rotation: `keyVersion` must be the current one + 1; `wrappedKeys` must name every remaining member exactly once
+ * Key rotation: `keyVersion` must be the current one + 1 (a compare-and-swap: of two managers rotating at once, one
+ * gets KEY_VERSION_MISMATCH and syncs again); `wrappedKeys` must name every remaining member exactly once
  * (the caller included). Items re-encrypted under the new key may come in the same batch (each with the revision the
  * client read; a conflict refuses the whole rotation); items not re-encrypted keep their older key version.
  */

@@ -15,6 +15,8 @@ export const AUDIT_ACTIONS = [
   'account.deleted',
   /** The owner exported the vault (after fresh authentication); context: the format and item count, never content. */
   'account.exported',
+  /** The client-sealed account data was replaced (PUT /api/v1/account/data); context: the new revision, never content. */
+  'account.data_updated',
   'auth.login',
   'auth.mfa',
   'auth.reauth',

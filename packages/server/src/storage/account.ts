@@ -6,6 +6,7 @@ import type { Database } from './schema.ts';
 import type { KeepHolder } from './roles.ts';
 import type { UserRecord } from './users.ts';
 import type { NewVault } from './vaults.ts';
+import { markRotationPending } from './shared-vaults.ts';
 
 /** The credential half of an account that a password change replaces (OPAQUE record and the password wrap). */
 export interface PasswordCredentials {
@@ -33,8 +34,11 @@ export type ResetCredentials = PasswordCredentials &
  * caller can deny their access tokens at once.
  */
 export interface AccountRepository {
-  /** Swaps OPAQUE record and password wrap; revokes every other live session. undefined when the user is gone. */
-  changePassword(userId: string, credentials: PasswordCredentials, keepSessionId: string, now: number): Promise<string[] | undefined>;
+  /**
+   * Swaps OPAQUE record and password wrap; revokes every other live session. undefined when the user is gone;
+   * 'conflict' (nothing changed) when `expectedRevision` is given and the account data moved on since.
+   */
+  changePassword(userId: string, credentials: PasswordCredentials, keepSessionId: string, now: number, expectedRevision?: number): Promise<string[] | undefined | 'conflict'>;
   /**
    * Recovery with the recovery key: new password credentials and a rotated recovery wrap; every second factor is
    * removed (the recovery key plus the mailbox replace them) and every session revoked.
@@ -52,6 +56,13 @@ export interface AccountRepository {
    */
   delete(userId: string, now: number, keep?: KeepHolder): Promise<string[] | undefined | 'last_holder'>;
   markEmailVerified(userId: string, now: number): Promise<void>;
+  /** The client-sealed account data and its revision; undefined when the user is gone. */
+  accountData(userId: string): Promise<{ sealed: string | null; revision: number } | undefined>;
+  /**
+   * Replaces the sealed account data if it is still at `expectedRevision` (compare-and-swap); returns the new
+   * revision, 'conflict' when another write came first, undefined when the user is gone.
+   */
+  writeAccountData(userId: string, sealed: string, expectedRevision: number, now: number): Promise<number | 'conflict' | undefined>;
 }
 
 async function revokeSessions(trx: Transaction<Database>, userId: string, now: number, keep?: string): Promise<string[]> {
@@ -82,10 +93,18 @@ function passwordColumns(c: PasswordCredentials, now: number) {
 
 export function createAccountRepository(db: Kysely<Database>): AccountRepository {
   return {
-    changePassword(userId, credentials, keepSessionId, now) {
+    changePassword(userId, credentials, keepSessionId, now, expectedRevision) {
       return db.transaction().execute(async (trx) => {
-        const updated = await trx.updateTable('users').set(passwordColumns(credentials, now)).where('id', '=', userId).returning('id').executeTakeFirst();
-        if (updated === undefined) return undefined;
+        let q = trx
+          .updateTable('users')
+          .set((eb) => ({ ...passwordColumns(credentials, now), account_data_revision: eb('account_data_revision', '+', 1) }))
+          .where('id', '=', userId);
+        if (expectedRevision !== undefined) q = q.where('account_data_revision', '=', expectedRevision);
+        const updated = await q.returning('id').executeTakeFirst();
+        if (updated === undefined) {
+          const exists = expectedRevision !== undefined && (await trx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst()) !== undefined;
+          return exists ? ('conflict' as const) : undefined;
+        }
         return revokeSessions(trx, userId, now, keepSessionId);
       });
     },
@@ -94,12 +113,13 @@ export function createAccountRepository(db: Kysely<Database>): AccountRepository
       return db.transaction().execute(async (trx) => {
         const updated = await trx
           .updateTable('users')
-          .set({
+          .set((eb) => ({
             ...passwordColumns(credentials, now),
+            account_data_revision: eb('account_data_revision', '+', 1),
             recovery_salt: credentials.recoverySalt,
             recovery_wrapped_key: credentials.recoveryWrappedKey,
             recovery_verifier_hash: credentials.recoveryVerifierHash,
-          })
+          }))
           .where('id', '=', userId)
           .returning('id')
           .executeTakeFirst();
@@ -124,6 +144,7 @@ export function createAccountRepository(db: Kysely<Database>): AccountRepository
             wrapped_x25519_private_key: c.wrappedX25519PrivateKey,
             wrapped_ed25519_private_key: c.wrappedEd25519PrivateKey,
             revision: eb('revision', '+', 1),
+            account_data_revision: eb('account_data_revision', '+', 1),
           }))
           .where('id', '=', userId)
           .returning('id')
@@ -131,7 +152,9 @@ export function createAccountRepository(db: Kysely<Database>): AccountRepository
         if (updated === undefined) return undefined;
         await trx.deleteFrom('items').where('user_id', '=', userId).execute();
         await trx.deleteFrom('vaults').where('owner_id', '=', userId).execute();
-        // Shared vaults and organisations stay (other members keep them); the account's accesses and memberships go.
+        // Shared vaults and organisations stay (other members keep them); the account's accesses and memberships go,
+        // and each vault it could read owes a key rotation (the old account key opened its grants).
+        await markRotationPending(trx, { userId, now });
         await trx.deleteFrom('vault_members').where('user_id', '=', userId).execute();
         await trx.deleteFrom('org_members').where('user_id', '=', userId).execute();
         await trx
@@ -153,6 +176,10 @@ export function createAccountRepository(db: Kysely<Database>): AccountRepository
         await trx.deleteFrom('email_tokens').where('user_id', '=', userId).execute();
         await trx.deleteFrom('items').where('user_id', '=', userId).execute();
         await trx.deleteFrom('vaults').where('owner_id', '=', userId).execute();
+        // Shared vaults stay with their other members; each one this account could read owes a key rotation.
+        await markRotationPending(trx, { userId, now });
+        await trx.deleteFrom('vault_members').where('user_id', '=', userId).execute();
+        await trx.deleteFrom('org_members').where('user_id', '=', userId).execute();
         const sessions = trx.selectFrom('sessions').select('id').where('user_id', '=', userId);
         await trx.deleteFrom('refresh_tokens').where('session_id', 'in', sessions).execute();
         await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
@@ -163,6 +190,24 @@ export function createAccountRepository(db: Kysely<Database>): AccountRepository
 
     async markEmailVerified(userId, now) {
       await db.updateTable('users').set({ email_verified_at: now }).where('id', '=', userId).where('email_verified_at', 'is', null).execute();
+    },
+
+    async accountData(userId) {
+      const row = await db.selectFrom('users').select(['account_data', 'account_data_revision']).where('id', '=', userId).executeTakeFirst();
+      return row === undefined ? undefined : { sealed: row.account_data, revision: Number(row.account_data_revision) };
+    },
+
+    async writeAccountData(userId, sealed, expectedRevision, now) {
+      const row = await db
+        .updateTable('users')
+        .set((eb) => ({ account_data: sealed, account_data_revision: eb('account_data_revision', '+', 1), updated_at: now }))
+        .where('id', '=', userId)
+        .where('account_data_revision', '=', expectedRevision)
+        .returning('account_data_revision')
+        .executeTakeFirst();
+      if (row !== undefined) return Number(row.account_data_revision);
+      const exists = await db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
+      return exists === undefined ? undefined : 'conflict';
     },
   };
 }

@@ -8,6 +8,7 @@ import type { MemberState, OrgRole, VaultAccess } from '@watchword/protocol';
 import { isUniqueViolation } from './errors.ts';
 import type { Database, OrgMembersTable } from './schema.ts';
 import type { SharingKeys } from './sharing-keys.ts';
+import { markRotationPending } from './shared-vaults.ts';
 
 export interface OrgView {
   id: string;
@@ -77,8 +78,11 @@ export interface OrgRepository {
   confirm(input: { orgId: string; memberId: string; actorId: string; grants: GrantInput[]; now: number }): Promise<ConfirmResult>;
   /** Only an owner gives or takes the owner role; the last owner keeps it. */
   changeRole(input: { orgId: string; memberId: string; actorRole: OrgRole; role: OrgRole }): Promise<MemberChangeResult>;
-  /** Removes the member and all its vault accesses in the organisation, at once. An admin cannot remove an owner. */
-  remove(input: { orgId: string; memberId: string; actorRole: OrgRole | 'self' }): Promise<MemberChangeResult>;
+  /**
+   * Removes the member and all its vault accesses in the organisation, at once, marking each of those vaults as owing
+   * a key rotation (same transaction). An admin cannot remove an owner.
+   */
+  remove(input: { orgId: string; memberId: string; actorRole: OrgRole | 'self'; now: number }): Promise<MemberChangeResult>;
 }
 
 export function createOrgRepository(db: Kysely<Database>): OrgRepository {
@@ -256,7 +260,7 @@ export function createOrgRepository(db: Kysely<Database>): OrgRepository {
         return toMember(await memberQuery(trx).where('m.id', '=', memberId).executeTakeFirstOrThrow());
       });
     },
-    async remove({ orgId, memberId, actorRole }) {
+    async remove({ orgId, memberId, actorRole, now }) {
       return db.transaction().execute(async (trx): Promise<MemberChangeResult> => {
         await lockOrg(trx, orgId);
         const row = await memberQuery(trx).where('m.org_id', '=', orgId).where('m.id', '=', memberId).executeTakeFirst();
@@ -265,6 +269,7 @@ export function createOrgRepository(db: Kysely<Database>): OrgRepository {
         if (target.role === 'owner' && actorRole !== 'owner' && actorRole !== 'self') return 'forbidden';
         if (target.role === 'owner' && target.state !== 'invited' && (await ownerCount(trx, orgId)) <= 1) return 'last_owner';
         if (target.userId !== null) {
+          await markRotationPending(trx, { userId: target.userId, orgId, now });
           await trx
             .deleteFrom('vault_members')
             .where('user_id', '=', target.userId)

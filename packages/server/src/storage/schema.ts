@@ -28,6 +28,8 @@ export interface UsersTable {
   updated_at: number;
   recovery_verifier_hash: string | null;
   account_data: string | null;
+  /** Bumped by every write of account_data (optimistic concurrency of PUT /api/v1/account/data). */
+  account_data_revision: Generated<number>;
   email_verified_at: number | null;
   disabled_at: number | null;
   last_login_at: number | null;
@@ -252,6 +254,8 @@ export interface SharedVaultsTable {
   key_version: number;
   /** Bumped by every change of the vault's items (their seq) and of its key. */
   revision: Generated<number>;
+  /** When a member lost access and the key has not been rotated since (null: nothing owed). */
+  rotation_pending_at: number | null;
   created_by: string | null;
   created_at: number;
   updated_at: number;

@@ -26,8 +26,11 @@ export interface SharedItemRecord {
   updatedAt: number;
 }
 
-/** Why a write was refused: no such vault for this caller, read-only access, a stale key version, a stale revision. */
-export type SharedWriteRefusal = 'not_found' | 'denied' | 'key_version' | 'conflict' | 'item_not_found';
+/**
+ * Why a write was refused: no such vault for this caller, read-only access, a stale key version, a stale revision, or
+ * new content while the vault owes a key rotation (a removed member still holds the current key).
+ */
+export type SharedWriteRefusal = 'not_found' | 'denied' | 'key_version' | 'conflict' | 'item_not_found' | 'rotation_pending';
 
 export interface SharedSyncResult {
   vaults: SharedVaultView[];
@@ -73,17 +76,26 @@ export function createSharedItemRepository(db: Kysely<Database>): SharedItemRepo
    * The write gate: the vault's next revision, taken only if `userId` may edit it (one conditional UPDATE: the row
    * lock orders concurrent writers of one vault). Throws Refused('not_found' | 'denied').
    */
-  const bumpVault = async (trx: Trx, userId: string, vaultId: string): Promise<{ seq: number; keyVersion: number }> => {
+  const bumpVault = async (trx: Trx, userId: string, vaultId: string): Promise<{ seq: number; keyVersion: number; rotationPending: boolean }> => {
     const row = await trx
       .updateTable('shared_vaults')
       .set((eb) => ({ revision: eb('revision', '+', 1) }))
       .where('id', '=', vaultId)
       .where((eb) => eb.exists(eb.selectFrom('vault_members').select('user_id').where('vault_id', '=', vaultId).where('user_id', '=', userId).where('access', 'in', accessAtLeast('edit'))))
-      .returning(['revision', 'key_version'])
+      .returning(['revision', 'key_version', 'rotation_pending_at'])
       .executeTakeFirst();
-    if (row) return { seq: Number(row.revision), keyVersion: row.key_version };
+    if (row) return { seq: Number(row.revision), keyVersion: row.key_version, rotationPending: row.rotation_pending_at !== null };
     const reader = await trx.selectFrom('vault_members').select('access').where('vault_id', '=', vaultId).where('user_id', '=', userId).executeTakeFirst();
     throw new Refused(reader ? 'denied' : 'not_found');
+  };
+
+  /**
+   * New content (a created, updated or moved-in item) goes only under the vault's current key, and not while a removed
+   * member still holds that key: the writer waits for the rotation (docs/crypto.md, "Rotation after a removal").
+   */
+  const assertWritable = (vault: { keyVersion: number; rotationPending: boolean }, keyVersion: number | undefined) => {
+    if (vault.rotationPending) throw new Refused('rotation_pending');
+    if (vault.keyVersion !== keyVersion) throw new Refused('key_version');
   };
 
   const findLive = (q: Kysely<Database> | Trx, vaultId: string, id: string) =>
@@ -108,7 +120,7 @@ export function createSharedItemRepository(db: Kysely<Database>): SharedItemRepo
     async create({ userId, vaultId, id, keyVersion, data, now }) {
       return write(async (trx) => {
         const vault = await bumpVault(trx, userId, vaultId);
-        if (vault.keyVersion !== keyVersion) throw new Refused('key_version');
+        assertWritable(vault, keyVersion);
         const row = await trx
           .insertInto('shared_items')
           .values({ id, vault_id: vaultId, key_version: keyVersion, revision: 1, seq: vault.seq, data, deleted_at: null, purged: 0, created_at: now, updated_at: now })
@@ -131,7 +143,7 @@ export function createSharedItemRepository(db: Kysely<Database>): SharedItemRepo
     async update({ userId, vaultId, id, expectedRevision, keyVersion, data, now }) {
       return write(async (trx) => {
         const vault = await bumpVault(trx, userId, vaultId);
-        if (vault.keyVersion !== keyVersion) throw new Refused('key_version');
+        assertWritable(vault, keyVersion);
         const row = await trx
           .updateTable('shared_items')
           .set((eb) => ({ data, key_version: keyVersion, revision: eb('revision', '+', 1), seq: vault.seq, updated_at: now }))
@@ -233,7 +245,7 @@ export function createSharedItemRepository(db: Kysely<Database>): SharedItemRepo
           return { item, keyVersion: null };
         }
         const vault = await bumpVault(trx, userId, to.vaultId);
-        if (to.keyVersion !== vault.keyVersion) throw new Refused('key_version');
+        assertWritable(vault, to.keyVersion);
         const row = await trx
           .insertInto('shared_items')
           .values({ id: to.id, vault_id: to.vaultId, key_version: vault.keyVersion, revision: 1, seq: vault.seq, data: to.data, deleted_at: null, purged: 0, created_at: now, updated_at: now })

@@ -19,6 +19,8 @@ export interface SharedVaultView {
   access: VaultAccess;
   memberKeyVersion: number;
   wrappedKey: string;
+  /** When a member lost access without the key being rotated since; null when no rotation is owed. */
+  rotationPendingSince: number | null;
   createdAt: number;
 }
 
@@ -29,6 +31,7 @@ export interface OrgVaultView {
   keyVersion: number;
   memberCount: number;
   access: VaultAccess | null;
+  rotationPendingSince: number | null;
   createdAt: number;
 }
 
@@ -67,22 +70,43 @@ export interface SharedVaultRepository {
    */
   share(input: { actorId: string; vaultId: string; targetId: string; access: VaultAccess; keyVersion: number; wrappedKey: string; now: number }): Promise<'shared' | 'not_found' | 'target_not_found' | 'key_version'>;
   changeAccess(input: { actorId: string; vaultId: string; targetId: string; access: VaultAccess; now: number }): Promise<'changed' | 'not_found' | 'target_not_found' | 'last_manager'>;
-  unshare(input: { actorId: string; vaultId: string; targetId: string }): Promise<'removed' | 'not_found' | 'target_not_found' | 'last_manager'>;
+  /** Takes the target's access away and marks the vault as owing a key rotation, in one transaction. */
+  unshare(input: { actorId: string; vaultId: string; targetId: string; now: number }): Promise<'removed' | 'not_found' | 'target_not_found' | 'last_manager'>;
   /**
    * New key version (current + 1) with the key sealed for every member (exactly the current members), and optionally
-   * items re-encrypted under it, each at the revision the client read — all or nothing.
+   * items re-encrypted under it, each at the revision the client read — all or nothing. The version is a
+   * compare-and-swap under the vault's row lock: of two managers rotating at once exactly one succeeds, the other gets
+   * 'key_version'. A success clears the vault's pending-rotation marker: the members it sealed for are exactly the
+   * ones left, so no removed member holds the new key.
    */
   rotate(input: { actorId: string; vaultId: string; keyVersion: number; wrappedKeys: { userId: string; wrappedKey: string }[]; items: { id: string; revision: number; data: string }[]; now: number }): Promise<RotateResult>;
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/**
+ * Marks the vaults `userId` is a member of (all, those of `orgId`, or just `vaultId`) as owing a key rotation, keeping
+ * the earliest time when one was already owed. Call it inside the transaction that takes the memberships away and
+ * BEFORE deleting them: updating the vault rows first orders this change against a rotation in flight (which holds
+ * the same rows, lockManaged), so a rotation either sees the member already gone or leaves the marker set behind it.
+ */
+export async function markRotationPending(trx: Transaction<Database>, input: { userId: string; orgId?: string; vaultId?: string; now: number }): Promise<string[]> {
+  let q = trx
+    .updateTable('shared_vaults')
+    .set((eb) => ({ rotation_pending_at: eb.fn.coalesce('rotation_pending_at', eb.val(input.now)) }))
+    .where('id', 'in', trx.selectFrom('vault_members').select('vault_id').where('user_id', '=', input.userId));
+  if (input.orgId !== undefined) q = q.where('org_id', '=', input.orgId);
+  if (input.vaultId !== undefined) q = q.where('id', '=', input.vaultId);
+  const rows = await q.returning('id').execute();
+  return rows.map((r) => r.id);
+}
+
 export function createSharedVaultRepository(db: Kysely<Database>): SharedVaultRepository {
   const memberView = (q: Db, userId: string) =>
     q
       .selectFrom('shared_vaults as v')
       .innerJoin('vault_members as vm', 'vm.vault_id', 'v.id')
-      .select(['v.id', 'v.org_id', 'v.encrypted_name', 'v.key_version', 'v.revision', 'v.created_at', 'vm.access', 'vm.key_version as member_key_version', 'vm.wrapped_key'])
+      .select(['v.id', 'v.org_id', 'v.encrypted_name', 'v.key_version', 'v.revision', 'v.rotation_pending_at', 'v.created_at', 'vm.access', 'vm.key_version as member_key_version', 'vm.wrapped_key'])
       .where('vm.user_id', '=', userId);
   const forMember = async (q: Db, userId: string, vaultId: string, needed: VaultAccess) => {
     const row = await memberView(q, userId).where('v.id', '=', vaultId).where('vm.access', 'in', accessAtLeast(needed)).executeTakeFirst();
@@ -140,6 +164,7 @@ export function createSharedVaultRepository(db: Kysely<Database>): SharedVaultRe
           'v.org_id',
           'v.encrypted_name',
           'v.key_version',
+          'v.rotation_pending_at',
           'v.created_at',
           'mine.access',
           eb.selectFrom('vault_members as c').select((e) => e.fn.countAll<number>().as('n')).whereRef('c.vault_id', '=', 'v.id').as('member_count'),
@@ -154,6 +179,7 @@ export function createSharedVaultRepository(db: Kysely<Database>): SharedVaultRe
         keyVersion: r.key_version,
         memberCount: Number(r.member_count ?? 0),
         access: (r.access ?? null) as VaultAccess | null,
+        rotationPendingSince: pendingSince(r.rotation_pending_at),
         createdAt: r.created_at,
       }));
     },
@@ -215,12 +241,13 @@ export function createSharedVaultRepository(db: Kysely<Database>): SharedVaultRe
         return 'changed' as const;
       });
     },
-    async unshare({ actorId, vaultId, targetId }) {
+    async unshare({ actorId, vaultId, targetId, now }) {
       return db.transaction().execute(async (trx) => {
         if (!(await lockManaged(trx, actorId, vaultId))) return 'not_found' as const;
         const current = await trx.selectFrom('vault_members').select('access').where('vault_id', '=', vaultId).where('user_id', '=', targetId).executeTakeFirst();
         if (!current) return 'target_not_found' as const;
         if (current.access === 'manage' && (await managers(trx, vaultId)) <= 1) return 'last_manager' as const;
+        await markRotationPending(trx, { userId: targetId, vaultId, now });
         await trx.deleteFrom('vault_members').where('vault_id', '=', vaultId).where('user_id', '=', targetId).execute();
         return 'removed' as const;
       });
@@ -252,7 +279,7 @@ export function createSharedVaultRepository(db: Kysely<Database>): SharedVaultRe
               .executeTakeFirst();
             if (Number(updated.numUpdatedRows) !== 1) throw new RotationConflict(item.id);
           }
-          await trx.updateTable('shared_vaults').set({ key_version: keyVersion, revision, updated_at: now }).where('id', '=', vaultId).execute();
+          await trx.updateTable('shared_vaults').set({ key_version: keyVersion, revision, rotation_pending_at: null, updated_at: now }).where('id', '=', vaultId).execute();
           const view = await forMember(trx, actorId, vaultId, 'manage');
           if (!view) throw new Error('vault vanished inside its own transaction');
           return view;
@@ -273,7 +300,12 @@ class RotationConflict extends Error {
   }
 }
 
-function toView(row: { id: string; org_id: string; encrypted_name: string; key_version: number; revision: number; created_at: number; access: string; member_key_version: number; wrapped_key: string }): SharedVaultView {
+/** bigint columns come back as strings from PostgreSQL. */
+function pendingSince(value: number | string | null): number | null {
+  return value === null ? null : Number(value);
+}
+
+function toView(row: { id: string; org_id: string; encrypted_name: string; key_version: number; revision: number; rotation_pending_at: number | null; created_at: number; access: string; member_key_version: number; wrapped_key: string }): SharedVaultView {
   return {
     id: row.id,
     orgId: row.org_id,
@@ -283,6 +315,7 @@ function toView(row: { id: string; org_id: string; encrypted_name: string; key_v
     access: row.access as VaultAccess,
     memberKeyVersion: row.member_key_version,
     wrappedKey: row.wrapped_key,
+    rotationPendingSince: pendingSince(row.rotation_pending_at),
     createdAt: row.created_at,
   };
 }

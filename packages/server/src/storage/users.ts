@@ -80,6 +80,7 @@ const USER_COLUMNS = [
   'x25519_public_key', 'ed25519_public_key', 'wrapped_x25519_private_key', 'wrapped_ed25519_private_key', 'revision',
   'created_at', 'updated_at', 'recovery_verifier_hash', 'account_data', 'email_verified_at', 'disabled_at', 'last_login_at',
   'sharing_x25519_public_key', 'sharing_ed25519_public_key', 'sharing_key_signature', 'sharing_wrapped_private_keys', 'sharing_keys_at',
+  'account_data_revision',
 ] as const satisfies readonly (keyof UsersTable)[];
 const allColumnsNamed: Exclude<keyof UsersTable, (typeof USER_COLUMNS)[number]> extends never ? true : false = true;
 void allColumnsNamed;

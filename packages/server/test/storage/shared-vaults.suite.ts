@@ -82,7 +82,7 @@ export function sharedVaultsSuite(dialect: Dialect): void {
       expect(await storage.sharedItems.get(stranger.id, vaultId, it1.id)).toBeUndefined();
       expect(await storage.sharedItems.update({ userId: stranger.id, vaultId, id: it1.id, expectedRevision: 1, keyVersion: 1, data: 'eA', now: T0 })).toBe('not_found');
       const editorMember = (await storage.orgs.members(orgId)).find((m) => m.userId === editor.id)!;
-      expect(await storage.orgs.remove({ orgId, memberId: editorMember.id, actorRole: 'owner' })).toMatchObject({ userId: editor.id });
+      expect(await storage.orgs.remove({ orgId, memberId: editorMember.id, actorRole: 'owner', now: T0 })).toMatchObject({ userId: editor.id });
       expect(await storage.sharedItems.get(editor.id, vaultId, it1.id)).toBeUndefined();
       expect(await storage.sharedItems.update({ userId: editor.id, vaultId, id: it1.id, expectedRevision: 1, keyVersion: 1, data: 'eA', now: T0 })).toBe('not_found');
       expect((await storage.sharedItems.sync(editor.id, [{ vaultId, revision: 0 }])).gone).toEqual([vaultId]);

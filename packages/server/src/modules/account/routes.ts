@@ -4,7 +4,7 @@ import {
   WatchwordError,
 } from '@watchword/protocol';
 import { route } from '../../http/route.ts';
-import { requireAuth } from '../../http/authenticate.ts';
+import { requireAuth, requireInteractiveAuth } from '../../http/authenticate.ts';
 import { KEEP_AN_OWNER, isLastActiveOwner, permissionsOf } from '../../rbac/permissions.ts';
 import type { App } from '../../http/types.ts';
 import type { Context } from '../../context.ts';
@@ -31,7 +31,7 @@ export function accountRoutes(app: App, ctx: Context): void {
     const { userId } = requireAuth(request);
     const user = await ctx.storage.users.findById(userId);
     if (!user) throw new WatchwordError('INVALID_TOKEN');
-    const [vaults, sharingKeys] = await Promise.all([ctx.storage.vaults.listForUser(userId), ctx.storage.sharingKeys.own(userId)]);
+    const [vaults, sharingKeys, accountData] = await Promise.all([ctx.storage.vaults.listForUser(userId), ctx.storage.sharingKeys.own(userId), ctx.storage.account.accountData(userId)]);
     return {
       userId: user.id,
       email: user.email,
@@ -48,9 +48,24 @@ export function accountRoutes(app: App, ctx: Context): void {
       vaults: vaults.map((v) => ({ id: v.id, kind: v.kind, wrappedKey: v.wrappedKey, createdAt: v.createdAt })),
       revision: user.revision,
       emailVerified: user.emailVerifiedAt !== null,
-      accountData: user.accountData,
+      accountData: accountData?.sealed ?? null,
+      accountDataRevision: accountData?.revision ?? 0,
       sharingKeys: sharingKeys ?? null,
     };
+  });
+
+  /**
+   * The client-sealed account data (password history, key pins), replaced only at the revision the client read: two
+   * devices writing at once cannot overwrite each other — the second reads again, merges and retries. The server
+   * cannot open it; the audit event records that it changed, never what it holds.
+   */
+  route(app, api.account.writeData, async (request) => {
+    const { userId } = requireInteractiveAuth(request);
+    const result = await ctx.storage.account.writeAccountData(userId, request.body.accountData, request.body.revision, ctx.now());
+    if (result === undefined) throw new WatchwordError('INVALID_TOKEN');
+    if (result === 'conflict') throw new WatchwordError('ACCOUNT_DATA_CONFLICT');
+    await audit(ctx, request, { action: 'account.data_updated', actorId: userId, outcome: 'success', context: { revision: result } });
+    return { revision: result };
   });
 
   /**
@@ -91,8 +106,10 @@ export function accountRoutes(app: App, ctx: Context): void {
       { opaqueRecord: body.registrationRecord, kdfVersion: body.kdfVersion, kekSalt: body.kekSalt, wrappedAccountKey: body.wrappedAccountKey, accountData: body.accountData },
       auth.sessionId,
       ctx.now(),
+      body.accountDataRevision,
     );
     if (revoked === undefined) throw new WatchwordError('INVALID_TOKEN');
+    if (revoked === 'conflict') throw new WatchwordError('ACCOUNT_DATA_CONFLICT');
     await denySessions(ctx, revoked);
     await audit(ctx, request, { action: 'account.password_changed', actorId: auth.userId, outcome: 'success', context: { sessionsRevoked: revoked.length } });
     const user = await ctx.storage.users.findById(auth.userId);

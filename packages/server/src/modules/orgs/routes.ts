@@ -118,7 +118,7 @@ export function orgRoutes(app: App, ctx: Context): void {
       if (user?.emailVerifiedAt != null) memberId = (await ctx.storage.orgs.invitationsFor(user.email)).find((i) => i.orgId === orgId)?.memberId;
     }
     if (memberId === undefined) throw new WatchwordError('ORG_NOT_FOUND');
-    const result = await ctx.storage.orgs.remove({ orgId, memberId, actorRole: 'self' });
+    const result = await ctx.storage.orgs.remove({ orgId, memberId, actorRole: 'self', now: ctx.now() });
     if (result === 'not_found') throw new WatchwordError('ORG_NOT_FOUND');
     if (result === 'last_owner') throw new WatchwordError('ORG_LAST_OWNER');
     if (result === 'forbidden') throw new WatchwordError('FORBIDDEN');
@@ -159,7 +159,7 @@ export function orgRoutes(app: App, ctx: Context): void {
   route(app, api.orgs.remove, async (request) => {
     const { userId } = requireAuth(request);
     const { orgId, role: actorRole } = orgScope(request.scope);
-    const result = await ctx.storage.orgs.remove({ orgId, memberId: request.params.memberId, actorRole });
+    const result = await ctx.storage.orgs.remove({ orgId, memberId: request.params.memberId, actorRole, now: ctx.now() });
     if (result === 'not_found') throw new WatchwordError('MEMBER_NOT_FOUND');
     if (result === 'forbidden') throw new WatchwordError('FORBIDDEN');
     if (result === 'last_owner') throw new WatchwordError('ORG_LAST_OWNER');

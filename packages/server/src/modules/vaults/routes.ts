@@ -85,7 +85,7 @@ export function vaultRoutes(app: App, ctx: Context): void {
   route(app, api.vaults.unshare, async (request) => {
     const { userId } = requireAuth(request);
     const { vaultId, userId: targetId } = request.params;
-    const result = await ctx.storage.sharedVaults.unshare({ actorId: userId, vaultId, targetId });
+    const result = await ctx.storage.sharedVaults.unshare({ actorId: userId, vaultId, targetId, now: ctx.now() });
     if (result === 'not_found') throw new WatchwordError('VAULT_NOT_FOUND');
     if (result === 'target_not_found') throw new WatchwordError('MEMBER_NOT_FOUND');
     if (result === 'last_manager') throw new WatchwordError('VAULT_LAST_MANAGER');

@@ -13,6 +13,7 @@ export const toVault = (v: SharedVaultView): SharedVault => ({
   access: v.access,
   memberKeyVersion: v.memberKeyVersion,
   wrappedKey: v.wrappedKey,
+  rotationPendingSince: v.rotationPendingSince,
   createdAt: v.createdAt,
 });
 
@@ -38,6 +39,7 @@ const REFUSALS: Record<SharedWriteRefusal | 'exists', ConstructorParameters<type
   key_version: 'KEY_VERSION_MISMATCH',
   conflict: 'ITEM_CONFLICT',
   item_not_found: 'ITEM_NOT_FOUND',
+  rotation_pending: 'VAULT_ROTATION_PENDING',
   exists: 'ITEM_EXISTS',
 };
 

@@ -12,6 +12,7 @@ import * as sessionSecondFactor from './2026-11-24T0005-session-second-factor.ts
 import * as oauth from './2026-12-07T0006-oauth.ts';
 import * as organisations from './2026-12-07T0007-organisations.ts';
 import * as passkeyUnlock from './2026-12-07T0008-passkey-unlock.ts';
+import * as vaultRotationPending from './2026-12-07T0009-vault-rotation-pending.ts';
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-11-23T0001-initial': initial,
@@ -22,6 +23,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-12-07T0006-oauth': oauth,
   '2026-12-07T0007-organisations': organisations,
   '2026-12-07T0008-passkey-unlock': passkeyUnlock,
+  '2026-12-07T0009-vault-rotation-pending': vaultRotationPending,
 });
 
 export const migrationProvider: MigrationProvider = {
