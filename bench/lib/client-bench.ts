@@ -167,7 +167,7 @@ export async function measureCacheFormats(size: number, runs: number): Promise<C
     );
   }
   const snapshot = await sealVaultSnapshotForBench(accountKey, account, synced);
-  const indexed = await sealIndexedCache(accountKey, applySync(undefined, { account, revision: size, full: true, items: synced, sharedVaults: new Set() }));
+  const indexed = await sealIndexedCache(accountKey, applySync(undefined, { account, revision: size, full: true, items: synced, shared: [] }));
   const target = `site ${Math.floor(size / 2)}`;
   const whole = async () => {
     const t = performance.now();

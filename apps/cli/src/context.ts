@@ -1,15 +1,17 @@
-import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import {
+  type CopySyncResult,
   type SecondFactorAnswer,
   type SecondFactorPrompt,
   type Session,
   type StoredTokens,
   type Vault,
+  type VaultItem,
+  CachedVault,
+  IndexedCacheError,
   PasswordPolicyError,
   LocalUnlockError,
   SealedResumeError,
-  VaultCacheError,
   WatchwordClient,
   WatchwordError,
   checkPassword,
@@ -19,16 +21,16 @@ import { CliError, EXIT } from './errors.ts';
 import { nextStdinLine, promptHidden, promptVisible, readStdinLine } from './prompt.ts';
 import {
   type SessionFile,
+  hasLegacyCache,
   readKeyPins,
   readSession,
-  readVaultCache,
-  vaultCachePath,
+  readVaultCopy,
   removeSession,
-  removeVaultCache,
+  removeVaultCopy,
   withRefreshedTokens,
   writeKeyPins,
   writeSession,
-  writeVaultCache,
+  writeVaultCopy,
 } from './session-file.ts';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
@@ -41,6 +43,7 @@ export interface GlobalOptions {
 
 /** Answers that say the stored session is over: unlocking it needs a new login. */
 const DEAD_SESSION = new Set<string>(['INVALID_REFRESH_TOKEN', 'INVALID_TOKEN', 'UNAUTHENTICATED']);
+const isDeadSession = (error: unknown): boolean => error instanceof WatchwordError && DEAD_SESSION.has(error.code);
 
 /** How many codes an interactive login may try before giving up (the server allows 5 per password proof). */
 const MAX_CODE_ATTEMPTS = 3;
@@ -84,8 +87,12 @@ export class CliContext {
   readonly options: GlobalOptions;
   readonly env: NodeJS.ProcessEnv;
   stored: SessionFile | undefined;
-  /** The vault this command opened, so that the offline copy can be saved when it ends (persist). */
+  /** The local copy this command read (and synced), to save when it ends (persist). */
+  #copy: CachedVault | undefined;
+  /** The full vault a change opened on top of it, whose pinned member keys are saved when it ends. */
   #vault: Vault | undefined;
+  #offlineSince: number | null = null;
+  #lastSync: CopySyncResult | undefined;
 
   constructor(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env) {
     this.options = options;
@@ -165,7 +172,7 @@ export class CliContext {
     const { scope, ...tokens } = await client.exchangeApiKey(key);
     // Whose key it is: the account the token acts for.
     const account = await (await client.restoreSession({ tokens, dpop: null })).call(api.account.get, {});
-    if (previous?.userId !== account.userId || !sameServer(previous.server, this.server)) removeVaultCache(this.env);
+    if (previous?.userId !== account.userId || !sameServer(previous.server, this.server)) removeVaultCopy(this.env);
     this.stored = {
       version: 1,
       server: this.server,
@@ -357,7 +364,7 @@ export class CliContext {
     const localUnlock = await client.sealForLocalUnlock(vault, password);
     const { tokens, dpop } = vault.session.toStored();
     // The offline copy of another account (or of another server) cannot be opened by this one: drop it.
-    if (previous?.userId !== vault.userId || !sameServer(previous.server, this.server)) removeVaultCache(this.env);
+    if (previous?.userId !== vault.userId || !sameServer(previous.server, this.server)) removeVaultCopy(this.env);
     this.stored = { version: 1, server: this.server, email, userId: vault.userId, tokens, sealedAccountKey: sealed, dpop, localUnlock };
     writeSession(this.stored, this.env);
     // The old CLI session is superseded: end it on the server (best effort — it may have expired already).
@@ -367,88 +374,77 @@ export class CliContext {
 
   /**
    * Unlocks the stored session with the master password and seals the account key for WATCHWORD_SESSION (see
-   * #unlockWithPassword: no second factor, no new session).
+   * #unlock: no second factor, no new session).
    */
-  async unlockAndSeal(options: { password?: string; code?: string } = {}): Promise<{ vault: Vault; sessionKey: string }> {
-    const unlocked = await this.#unlockWithPassword(options);
-    if ('sessionKey' in unlocked) return unlocked;
-    const { sealed, resumeKey } = await this.client().sealForResume(unlocked.vault);
+  async unlockAndSeal(options: { password?: string; code?: string } = {}): Promise<{ sessionKey: string }> {
+    const unlocked = await this.#unlockWithPassword(options, { probe: true });
+    if ('sessionKey' in unlocked) return { sessionKey: unlocked.sessionKey };
+    const { sealed, resumeKey } = await unlocked.cached.sealForResume();
     // Written onto the file as it is now: the unlock may have refreshed the tokens meanwhile.
     const onDisk = readSession(this.env) ?? this.requireLogin();
     this.stored = { ...onDisk, sealedAccountKey: sealed };
     writeSession(this.stored, this.env);
-    return { vault: unlocked.vault, sessionKey: resumeKey };
+    return { sessionKey: resumeKey };
   }
 
   /**
-   * The vault of the stored session, opened with the master password: here, when the key kept on this device for it
-   * (session file `localUnlock`, Argon2id at the account's profile) opens — nothing is sent to check the password,
-   * so commands unlocked this way use no login-class request, and it works offline from the offline copy; else the
-   * password is proven to the server on the session that already exists (fresh authentication: no second factor,
+   * The account key of the stored session, opened with the master password: here, when the key kept on this device
+   * for it (session file `localUnlock`, Argon2id at the account's profile) opens — nothing is sent to check the
+   * password, so commands unlocked this way use no login-class request, and it works offline from the local copy; else
+   * the password is proven to the server on the session that already exists (fresh authentication: no second factor,
    * the session passed it; no new session), and the device's key is made again for next time. A session the server
-   * no longer knows falls back to a full login.
+   * no longer knows falls back to a full login. `probe` asks the server whether the session lives even when the key
+   * opened here (`ww unlock`, whose next commands need it).
    */
-  async #unlockWithPassword(options: { password?: string; code?: string }): Promise<{ vault: Vault } | { vault: Vault; sessionKey: string }> {
+  async #unlockWithPassword(options: { password?: string; code?: string }, how: { probe?: boolean; readCopy?: boolean } = {}): Promise<{ cached: CachedVault; password: string } | { cached: CachedVault; password: string; sessionKey: string }> {
     const stored = this.requireLogin();
     this.#assertSessionServer(stored);
     const password = options.password ?? (await this.password());
-    const client = this.client();
     const local = stored.localUnlock;
+    const session = await this.session(stored);
     if (local) {
       try {
-        return { vault: await this.#withCache((cache) => client.resumeWithPassword({ tokens: stored.tokens, dpop: stored.dpop, userId: stored.userId, local, password, cache })) };
+        const cached = await CachedVault.open({ session, userId: stored.userId, key: { local, password }, copy: how.readCopy === false ? null : readVaultCopy(this.env), pins: readKeyPins(this.env) });
+        if (how.probe) await session.call(api.account.get, {}).catch((error: unknown) => {
+          if (!(error instanceof WatchwordError && error.code === 'SERVICE_UNAVAILABLE')) throw error;
+        });
+        return { cached, password };
       } catch (error) {
         // Not this device's password (perhaps changed elsewhere since): the server decides. A session that has ended
         // gets the same path, which ends in a new login.
-        const deadSession = error instanceof WatchwordError && DEAD_SESSION.has(error.code);
-        if (!(error instanceof LocalUnlockError || error instanceof SealedResumeError || deadSession)) throw error;
+        if (!(error instanceof LocalUnlockError || error instanceof SealedResumeError || isDeadSession(error))) throw error;
       }
     }
     let vault: Vault;
     try {
-      vault = await client.unlock(await this.session(stored), password);
+      vault = await this.client().unlock(session, password);
     } catch (error) {
-      if (error instanceof WatchwordError && DEAD_SESSION.has(error.code)) {
+      if (isDeadSession(error)) {
         if (stored.apiKey) throw new CliError(`API key ${stored.apiKey.clientId} was refused (revoked, or its token has ended): run \`ww login --apikey\` with a valid key`, EXIT.auth);
-        return this.loginAndSeal(stored.email, { ...options, password, dpop: stored.dpop !== null });
+        const { vault: fresh, sessionKey } = await this.loginAndSeal(stored.email, { ...options, password, dpop: stored.dpop !== null });
+        return { cached: await this.#fromVault(fresh), password, sessionKey };
       }
       if (error instanceof WatchwordError && error.code === 'SERVICE_UNAVAILABLE' && local) {
         throw new CliError(`offline: ${this.server} cannot be reached, and this is not the master password this device knows`, EXIT.auth);
       }
       throw error;
     }
-    const cache = readVaultCache(this.env);
-    if (cache !== null) {
-      try {
-        await vault.restoreSealedSnapshot(cache);
-      } catch (error) {
-        if (!(error instanceof VaultCacheError)) throw error;
-        this.#dropCache();
-      }
-    }
-    const localUnlock = await client.sealForLocalUnlock(vault, password);
+    const localUnlock = await this.client().sealForLocalUnlock(vault, password);
     const onDisk = readSession(this.env);
     if (onDisk && onDisk.userId === vault.userId && sameServer(onDisk.server, this.server)) {
       this.stored = { ...onDisk, localUnlock };
       writeSession(this.stored, this.env);
     }
-    return { vault };
+    return { cached: await this.#fromVault(vault), password };
   }
 
-  /** Opens a vault with the offline copy when there is one; a copy that fails its check is removed, never used. */
-  async #withCache(resume: (cache: string | null) => Promise<Vault>): Promise<Vault> {
+  /** The local copy opened with the keys of a vault just unlocked (the vault's keys are then forgotten). */
+  async #fromVault(vault: Vault): Promise<CachedVault> {
     try {
-      return await resume(readVaultCache(this.env));
-    } catch (error) {
-      if (!(error instanceof VaultCacheError)) throw error;
-      this.#dropCache();
-      return resume(null);
+      return await CachedVault.open({ session: vault.session, userId: vault.userId, key: { vault }, copy: readVaultCopy(this.env), pins: readKeyPins(this.env) });
+    } finally {
+      vault.lock();
     }
-  }
-
-  #dropCache(): void {
-    removeVaultCache(this.env);
-    this.info('The offline copy of the vault failed its integrity check (changed, or not of this account) and was removed.');
   }
 
   /** After a password change made here: the key kept on this device now opens with the new password. */
@@ -461,71 +457,151 @@ export class CliContext {
   }
 
   /**
-   * At the end of a command that succeeded: the vault it opened, as far as it was synced, becomes the offline copy
-   * beside the session file (sealed by the SDK). A vault opened offline, or never synced, leaves the copy as it is.
+   * At the end of a command that succeeded: the local copy, when its sync changed it, is sealed again beside the
+   * session file (an older ww's copy goes), with the member keys pinned meanwhile. A copy read offline stays as it is.
    */
   async persist(): Promise<void> {
-    const vault = this.#vault;
-    if (!vault || vault.locked || vault.offlineSince !== null) return;
+    const copy = this.#copy;
+    if (!copy) return;
     const onDisk = readSession(this.env);
-    if (!onDisk || onDisk.userId !== vault.userId || !sameServer(onDisk.server, this.server)) return;
-    // Opened from the copy on disk and nothing new since: re-sealing it (the whole vault) would change nothing a delta
-    // sync needs, and costs more than the command did on a large vault (docs/performance.md, "Large vaults").
-    if (vault.unchangedSinceRestore && existsSync(vaultCachePath(this.env))) return;
-    const sealed = await vault.sealSnapshot();
-    if (sealed !== undefined) writeVaultCache(sealed, this.env);
-    writeKeyPins(await vault.sealKeyPins(), this.env);
+    if (!onDisk || onDisk.userId !== copy.userId || !sameServer(onDisk.server, this.server)) return;
+    if (this.#offlineSince === null && copy.changed) writeVaultCopy(await copy.seal(), this.env);
+    const pins = this.#vault && !this.#vault.locked ? await this.#vault.sealKeyPins() : await copy.sealKeyPins();
+    if (pins !== undefined) writeKeyPins(pins, this.env);
   }
 
   /** Records that the vault was brought up to date now (`ww status` shows it). */
-  noteSync(vault: Vault): void {
-    if (vault.offlineSince !== null) return;
+  noteSync(): void {
+    const copy = this.#copy;
+    if (!copy || this.#offlineSince !== null) return;
     const onDisk = readSession(this.env);
-    if (!onDisk || onDisk.userId !== vault.userId || !sameServer(onDisk.server, this.server)) return;
+    if (!onDisk || onDisk.userId !== copy.userId || !sameServer(onDisk.server, this.server)) return;
     this.stored = { ...onDisk, lastSyncAt: Date.now() };
     writeSession(this.stored, this.env);
   }
 
+  /** When the copy this command reads was saved, if the server could not be reached; null when it was synced. */
+  get offlineSince(): number | null {
+    return this.#offlineSince;
+  }
+
+  /** What the sync at the start of this command brought (undefined offline). */
+  get lastSync(): CopySyncResult | undefined {
+    return this.#lastSync;
+  }
+
   /**
-   * The unlocked vault: from WATCHWORD_SESSION when set, else by unlocking the stored session with the master
-   * password (asked for, unless given) — no new session and no second factor.
+   * The vault for reading: the local copy (CachedVault), unlocked with WATCHWORD_SESSION when set, else with the master
+   * password (asked for, unless given) — no new session and no second factor — and brought up to date by a delta sync.
+   * When the server cannot be reached it is read as it is, and says since when; a copy that fails its integrity check
+   * is removed and replaced by a full sync.
    */
-  async vault(options: { password?: string; code?: string } = {}): Promise<Vault> {
+  async copy(options: { password?: string; code?: string } = {}): Promise<CachedVault> {
+    if (this.#copy) return this.#copy;
+    const { cached, password } = await this.#unlock(options, { readCopy: true });
+    this.#copy = cached;
+    if (cached.copyRefused) this.#dropCopy();
+    else if (!cached.hasCopy && hasLegacyCache(this.env)) this.info('The local copy made by an older ww is replaced: the vault is synced in full once.');
+    try {
+      this.#lastSync = await cached.sync();
+    } catch (error) {
+      if (error instanceof WatchwordError && error.code === 'SERVICE_UNAVAILABLE' && cached.hasCopy) {
+        this.#offlineSince = cached.savedAt;
+        this.info(`Offline: ${this.server} cannot be reached; showing the copy of the vault saved ${new Date(cached.savedAt).toISOString()}.`);
+        return cached;
+      }
+      const stored = this.requireLogin();
+      if (isDeadSession(error) && password !== undefined && !stored.apiKey) {
+        // The session ended on the server: a new login with the password already given, then the copy again.
+        const { vault } = await this.loginAndSeal(stored.email, { ...options, password, dpop: stored.dpop !== null });
+        cached.lock();
+        const fresh = await this.#fromVault(vault);
+        this.#copy = fresh;
+        this.#lastSync = await fresh.sync();
+        return fresh;
+      }
+      throw error;
+    }
+    return cached;
+  }
+
+  /**
+   * The account key of the stored session in a CachedVault: from WATCHWORD_SESSION when set, else from the master
+   * password (asked for, unless given). With `readCopy`, the local copy is read (not synced).
+   */
+  async #unlock(options: { password?: string; code?: string }, how: { readCopy: boolean }): Promise<{ cached: CachedVault; password?: string }> {
     const stored = this.requireLogin();
+    let cached: CachedVault;
+    let password: string | undefined;
     const sessionKey = this.env.WATCHWORD_SESSION;
     if (sessionKey && stored.sealedAccountKey) {
       this.#assertSessionServer(stored);
-      const sealed = stored.sealedAccountKey;
-      let vault: Vault;
       try {
-        vault = await this.#withCache((cache) =>
-          this.client().resumeSealed({ tokens: stored.tokens, dpop: stored.dpop, userId: stored.userId, sealed, resumeKey: sessionKey, cache }),
-        );
+        cached = await CachedVault.open({ session: await this.session(stored), userId: stored.userId, key: { sealed: stored.sealedAccountKey, resumeKey: sessionKey }, copy: how.readCopy ? readVaultCopy(this.env) : null, pins: readKeyPins(this.env) });
       } catch (error) {
         if (error instanceof SealedResumeError) throw new CliError('WATCHWORD_SESSION does not unlock this session: run `eval "$(ww unlock)"`', EXIT.auth);
         throw error;
       }
-      return await this.#opened(vault);
-    }
-    if (options.password !== undefined || !this.interactivePassword || process.stdin.isTTY) {
-      const { vault } = await this.#unlockWithPassword(options);
-      await this.#opened(vault);
+    } else if (options.password !== undefined || !this.interactivePassword || process.stdin.isTTY) {
+      ({ cached, password } = await this.#unlockWithPassword(options, { readCopy: how.readCopy }));
       // Never the session key here: this path also runs unattended (WATCHWORD_PASSWORD, --password-stdin), where
       // standard error ends up in logs, and the key opens the sealed account key in the session file.
       this.info('Vault unlocked for this command. To keep it unlocked in this shell: eval "$(ww unlock)"');
-      return vault;
+    } else {
+      throw new CliError('the vault is locked: run `eval "$(ww unlock)"` or set WATCHWORD_SESSION', EXIT.auth);
     }
-    throw new CliError('the vault is locked: run `eval "$(ww unlock)"` or set WATCHWORD_SESSION', EXIT.auth);
+    return { cached, ...(password === undefined ? {} : { password }) };
   }
 
-  async #opened(vault: Vault): Promise<Vault> {
-    const pins = readKeyPins(this.env);
-    if (pins !== null && !vault.locked) await vault.restoreKeyPins(pins);
-    if (vault.offlineSince !== null) {
-      this.info(`Offline: ${this.server} cannot be reached; showing the copy of the vault saved ${new Date(vault.offlineSince).toISOString()}.`);
+  /**
+   * Runs a lookup on the local copy. When a blob it decrypts fails its check (the file was changed since it was
+   * written), the copy is removed, synced again in full, and the lookup runs once more on the new copy; nothing of the
+   * changed file is shown.
+   */
+  async read<T>(lookup: (copy: CachedVault) => Promise<T>, options: { password?: string; code?: string } = {}): Promise<T> {
+    const copy = await this.copy(options);
+    try {
+      return await lookup(copy);
+    } catch (error) {
+      if (!(error instanceof IndexedCacheError)) throw error;
+      this.#dropCopy();
+      copy.discard();
+      if (this.#offlineSince !== null) throw new CliError(`offline: ${this.server} cannot be reached to sync the vault again`, EXIT.other);
+      this.#lastSync = await copy.sync();
+      return lookup(copy);
     }
-    this.#vault = vault;
-    return vault;
+  }
+
+  #dropCopy(): void {
+    removeVaultCopy(this.env);
+    this.info('The local copy of the vault failed its integrity check (changed, or not of this account): it was removed, and the vault is synced again in full.');
+  }
+
+  /**
+   * A full Vault for a change, on top of the synced local copy: seeded with `items` (those the change is about; 'all'
+   * decrypts every item of the copy, for an import's duplicate check or an export). Changes need the server: offline,
+   * this throws.
+   */
+  async vault(options: { password?: string; code?: string; items?: VaultItem[] | 'all' | 'none' } = {}): Promise<Vault> {
+    const offline = () => new WatchwordError('SERVICE_UNAVAILABLE', { message: 'offline: the server cannot be reached, and changes need it' });
+    if (options.items === 'none') {
+      // A change that reads no item (an add to the personal vault): the copy is neither read nor synced.
+      const { cached } = await this.#unlock(options, { readCopy: false });
+      try {
+        this.#vault = await cached.toVault();
+      } catch (error) {
+        if (error instanceof WatchwordError && error.code === 'SERVICE_UNAVAILABLE') throw offline();
+        throw error;
+      } finally {
+        cached.lock();
+      }
+      return this.#vault;
+    }
+    const copy = await this.copy(options);
+    if (this.#offlineSince !== null) throw offline();
+    const items = options.items === 'all' ? await this.read((c) => c.decrypt(c.entries)) : (options.items ?? []);
+    this.#vault = await copy.toVault(items);
+    return this.#vault;
   }
 
   /** The stored session (tokens and, when bound, its DPoP key) without unlocking the vault. */

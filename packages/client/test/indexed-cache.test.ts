@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AccountResponse, encryptItem, type Item, type ItemContent, randomBytes, type SharedItem, toBase64Url } from '@watchword/protocol';
 import {
+  type CachedSharedVault,
   type CacheKeyFor,
   type CacheSync,
   type IndexedCacheData,
@@ -62,8 +63,10 @@ async function sharedItem(k: Keys, content: ItemContent): Promise<SharedItem> {
 
 const purged = (item: Item): Item => ({ ...item, revision: item.revision, data: null, purged: true, seq: ++seq });
 
+const sharedVault = (id: string): CachedSharedVault => ({ id, orgId: OTHER, name: 'Family', keyVersion: 1, access: 'edit', revision: 1, keys: [[1, toBase64Url(randomBytes(32))]] });
+
 function sync(items: CacheSync['items'], revision: number, options: { full?: boolean; shared?: string[] } = {}): CacheSync {
-  return { account: account(), revision, full: options.full ?? false, items, sharedVaults: new Set(options.shared ?? []), now: 1000 };
+  return { account: account(), revision, full: options.full ?? false, items, shared: (options.shared ?? []).map(sharedVault), now: 1000 };
 }
 
 const withContent = (item: Item | SharedItem, content: ItemContent | undefined) => ({ item, content });
