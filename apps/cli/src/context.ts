@@ -33,7 +33,9 @@ import {
   writeVaultCopy,
 } from './session-file.ts';
 
-export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
+import { DEFAULT_SERVER } from './defaults.ts';
+
+export { DEFAULT_SERVER };
 
 export interface GlobalOptions {
   server?: string;
@@ -377,7 +379,7 @@ export class CliContext {
    * #unlock: no second factor, no new session).
    */
   async unlockAndSeal(options: { password?: string; code?: string } = {}): Promise<{ sessionKey: string }> {
-    const unlocked = await this.#unlockWithPassword(options, { probe: true });
+    const unlocked = await this.#unlockWithPassword(options, { probe: true, readCopy: false });
     if ('sessionKey' in unlocked) return { sessionKey: unlocked.sessionKey };
     const { sealed, resumeKey } = await unlocked.cached.sealForResume();
     // Written onto the file as it is now: the unlock may have refreshed the tokens meanwhile.
@@ -585,8 +587,9 @@ export class CliContext {
   async vault(options: { password?: string; code?: string; items?: VaultItem[] | 'all' | 'none' } = {}): Promise<Vault> {
     const offline = () => new WatchwordError('SERVICE_UNAVAILABLE', { message: 'offline: the server cannot be reached, and changes need it' });
     if (options.items === 'none') {
-      // A change that reads no item (an add to the personal vault): the copy is neither read nor synced.
-      const { cached } = await this.#unlock(options, { readCopy: false });
+      // A change that reads no item (an add, sharing): the copy is not synced; its revision, when it opens, seeds the
+      // vault so that the vault's own sync (shared vaults' keys, names) asks only for what is newer.
+      const { cached } = await this.#unlock(options, { readCopy: true });
       try {
         this.#vault = await cached.toVault();
       } catch (error) {
