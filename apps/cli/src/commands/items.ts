@@ -243,8 +243,7 @@ export function itemCommands(program: Command, context: Ctx): void {
     const ctx = context(cmd);
     if (!opts.name) throw new CliError('an item needs --name', EXIT.usage);
     const { content, generated } = applyOptions({ type: opts.type ?? 'login', name: opts.name, fields: [] }, opts);
-    // Into a shared vault, its name is looked up and its key needed: through the synced copy. Else the copy is not read.
-    const vault = await ctx.vault({ items: opts.vault === undefined ? 'none' : [] });
+    const vault = await ctx.vault({ items: 'none' });
     const vaultId = opts.vault === undefined ? undefined : await vaultIdByName(vault, opts.vault);
     const item = await vault.add(content, vaultId === undefined ? {} : { vaultId });
     if (ctx.json) return ctx.out(JSON.stringify({ ...itemSummary(item), revision: item.revision }));
