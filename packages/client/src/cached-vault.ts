@@ -171,6 +171,11 @@ export class CachedVault {
     return this.#copy.byId(id);
   }
 
+  /** The entries a lower-cased query names: by id or id prefix (8+ characters), else by exact name (OpenedIndexedCache.named). */
+  named(query: string, trash: 'include' | 'exclude' | 'only' = 'include'): CacheIndexEntry[] {
+    return this.#copy.named(query, trash);
+  }
+
   /** How a vault is labelled in lists: "Personal", or the shared vault's name. */
   vaultName(vaultId: string): string {
     const copy = this.#copy;

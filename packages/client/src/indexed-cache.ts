@@ -13,6 +13,7 @@ import {
   utf8,
   type VaultAccess,
 } from '@watchword/protocol';
+import { type IndexColumns, columnsValid, entryAt, matchesAt, toColumns } from './cache-index-columns.ts';
 import type { VaultItem } from './vault.ts';
 
 /**
@@ -24,8 +25,11 @@ import type { VaultItem } from './vault.ts';
  * matched; nothing else is decrypted. The web vault keeps its own format (vault-cache.ts), unchanged.
  *
  * File layout (text, one record a line):
- *   line 0: JSON {"format": FORMAT, "revision": n, "count": m, "index": <sealed index>}
- *   lines 1..m: the blob of index entry i-1 (base64url AES-256-GCM envelope as the server sent it)
+ *   line 0: JSON {"format": FORMAT, "revision": n, "count": m}
+ *   line 1: the sealed index (base64url AES-256-GCM envelope)
+ *   lines 2..m+1: the blob of index entry i-2 (base64url AES-256-GCM envelope as the server sent it)
+ * The sealed index holds the account, the shared vaults and the entries as columns (cache-index-columns.ts), with the
+ * length of each blob line: the file must be exactly as long as they add up to.
  *
  * Integrity:
  * - the index is AES-256-GCM under HKDF-SHA256(account key, salt FORMAT, info FORMAT‖userId); its AAD is
@@ -104,39 +108,12 @@ export class IndexedCacheError extends Error {
   }
 }
 
-/**
- * An entry as sealed: a row rather than an object, so that the index holds no key names (half its size at 50,000
- * items, and the index's size is what every lookup pays for).
- */
-type IndexRow = [
-  id: string,
-  vaultId: string,
-  revision: number,
-  keyVersion: number | null,
-  createdAt: number,
-  updatedAt: number,
-  deletedAt: number | null,
-  type: ItemType,
-  name: string,
-  username: string | null,
-  urls: string[],
-  folder: string | null,
-  favorite: 0 | 1,
-  text: string,
-];
-
 interface SealedIndex {
   account: AccountResponse;
   savedAt: number;
   shared: CachedSharedVault[];
-  rows: IndexRow[];
+  columns: IndexColumns;
 }
-
-const toRow = (e: CacheIndexEntry): IndexRow => [e.id, e.vaultId, e.revision, e.keyVersion, e.createdAt, e.updatedAt, e.deletedAt, e.type, e.name, e.username, e.urls, e.folder, e.favorite ? 1 : 0, e.text];
-const fromRow = (r: IndexRow): CacheIndexEntry => ({
-  id: r[0], vaultId: r[1], revision: r[2], keyVersion: r[3], createdAt: r[4], updatedAt: r[5], deletedAt: r[6],
-  type: r[7], name: r[8], username: r[9], urls: r[10], folder: r[11], favorite: r[12] === 1, deleted: r[6] !== null, text: r[13],
-});
 
 /** The texts besides name, user name and URLs that a search reads (see CacheIndexEntry.text). */
 export function searchText(content: ItemContent): string {
@@ -151,19 +128,6 @@ export function searchText(content: ItemContent): string {
     ...content.fields.filter((f) => !f.hidden).map((f) => f.value),
   ];
   return texts.filter((t): t is string => typeof t === 'string' && t !== '').join('\0').toLowerCase();
-}
-
-/**
- * Whether an entry matches a search: its name, login user name, a URL, or one of the texts of `text` contains
- * `needle` (already lower-cased), in any case.
- */
-export function entryMatches(entry: CacheIndexEntry, needle: string): boolean {
-  return (
-    entry.name.toLowerCase().includes(needle) ||
-    (entry.username ?? '').toLowerCase().includes(needle) ||
-    entry.urls.some((u) => u.toLowerCase().includes(needle)) ||
-    entry.text.includes(needle)
-  );
 }
 
 const indexKey = (accountKey: Uint8Array, userId: string) =>
@@ -196,12 +160,12 @@ export async function sealIndexedCache(accountKey: Uint8Array, cache: IndexedCac
   if (cache.entries.length !== cache.blobs.length) throw new RangeError('every index entry needs its blob');
   if (cache.account.userId !== cache.userId) throw new RangeError('the account is not the cache owner');
   const count = cache.entries.length;
-  const sealed: SealedIndex = { account: cache.account, savedAt: cache.savedAt, shared: cache.shared, rows: cache.entries.map(toRow) };
+  const sealed: SealedIndex = { account: cache.account, savedAt: cache.savedAt, shared: cache.shared, columns: toColumns(cache.entries, cache.blobs) };
   const plaintext = utf8(JSON.stringify(sealed));
   const index = await sealBytes(await indexKey(accountKey, cache.userId), plaintext, indexAad(cache.userId, cache.revision, count));
   plaintext.fill(0);
-  const header = JSON.stringify({ format: INDEXED_CACHE_FORMAT, revision: cache.revision, count, index });
-  return count === 0 ? `${header}\n` : `${header}\n${cache.blobs.join('\n')}\n`;
+  const header = JSON.stringify({ format: INDEXED_CACHE_FORMAT, revision: cache.revision, count });
+  return count === 0 ? `${header}\n${index}\n` : `${header}\n${index}\n${cache.blobs.join('\n')}\n`;
 }
 
 /**
@@ -213,15 +177,20 @@ export async function openIndexedCache(accountKey: Uint8Array, userId: string, t
   if (typeof text !== 'string' || text.length > MAX_INDEXED_CACHE_LENGTH) throw new IndexedCacheError();
   const end = text.indexOf('\n');
   if (end < 0) throw new IndexedCacheError();
-  let header: { format?: unknown; revision?: unknown; count?: unknown; index?: unknown };
+  // A header line longer than this is not one of ours (an older CLI's copy is one long line): not parsed.
+  if (end > 256) throw new IndexedCacheError();
+  let header: { format?: unknown; revision?: unknown; count?: unknown };
   try {
     header = JSON.parse(text.slice(0, end)) as typeof header;
   } catch {
     throw new IndexedCacheError();
   }
   if (header === null || typeof header !== 'object' || header.format !== INDEXED_CACHE_FORMAT) throw new IndexedCacheError();
-  const { revision, count, index } = header;
-  if (!Number.isSafeInteger(revision) || !Number.isSafeInteger(count) || (count as number) < 0 || typeof index !== 'string') throw new IndexedCacheError();
+  const { revision, count } = header;
+  if (!Number.isSafeInteger(revision) || !Number.isSafeInteger(count) || (count as number) < 0) throw new IndexedCacheError();
+  const indexEnd = text.indexOf('\n', end + 1);
+  if (indexEnd < 0) throw new IndexedCacheError();
+  const index = text.slice(end + 1, indexEnd);
   let plaintext: Uint8Array;
   try {
     plaintext = await openBytes(await indexKey(accountKey, userId), index, indexAad(userId, revision as number, count as number));
@@ -239,84 +208,132 @@ export async function openIndexedCache(accountKey: Uint8Array, userId: string, t
   }
   // Authenticated, so made by this code for this account; the shape check guards against a file of another version.
   if (
-    sealed === null || typeof sealed !== 'object' || sealed.account?.userId !== userId || !Array.isArray(sealed.rows) || sealed.rows.length !== count ||
+    sealed === null || typeof sealed !== 'object' || sealed.account?.userId !== userId || !columnsValid(sealed.columns, count as number) ||
     !Number.isFinite(sealed.savedAt) || !Array.isArray(sealed.shared)
   ) {
     throw new IndexedCacheError();
   }
-  // Where each blob line starts; a file with more or fewer lines than the index counts is refused.
+  // Where each blob line starts, from the lengths the index holds; a file of another length is refused.
+  const lengths = sealed.columns.blobLength;
   const starts: number[] = new Array<number>(count as number);
-  let at = end + 1;
+  let at = indexEnd + 1;
   for (let i = 0; i < (count as number); i++) {
-    const next = text.indexOf('\n', at);
-    if (next < 0) throw new IndexedCacheError();
     starts[i] = at;
-    at = next + 1;
+    at += (lengths[i] as number) + 1;
   }
   if (at !== text.length) throw new IndexedCacheError();
   const blobAt = (i: number): string => {
     const start = starts[i] as number;
-    return text.slice(start, text.indexOf('\n', start));
+    const stop = start + (lengths[i] as number);
+    if (text.charCodeAt(stop) !== 10) throw new IndexedCacheError();
+    return text.slice(start, stop);
   };
-  return new OpenedIndexedCache(
-    { userId, account: sealed.account, revision: revision as number, savedAt: sealed.savedAt, shared: sealed.shared, entries: sealed.rows.map(fromRow) },
-    blobAt,
-  );
+  return new OpenedIndexedCache({ userId, account: sealed.account, revision: revision as number, savedAt: sealed.savedAt, shared: sealed.shared }, sealed.columns, blobAt);
 }
 
 /** Decides which vault key opens an entry's blob: the personal vault's, or a shared vault's key of that version. */
 export type CacheKeyFor = (vaultId: string, keyVersion: number | null) => Uint8Array | CryptoKey;
 
-/** An opened cache: the index in memory, the blobs still where they were read (the file's text) until asked for. */
+type Trash = 'include' | 'exclude' | 'only';
+
+/**
+ * An opened cache: the index's columns in memory, an entry object made only for an item a caller asks about, and the
+ * blobs left where they were read (the file's text) until one is decrypted.
+ */
 export class OpenedIndexedCache {
   readonly userId: string;
   readonly account: AccountResponse;
   readonly revision: number;
   readonly savedAt: number;
   readonly shared: readonly CachedSharedVault[];
-  readonly entries: readonly CacheIndexEntry[];
+  readonly #cols: IndexColumns;
+  readonly #made: (CacheIndexEntry | undefined)[];
+  /** The slot of every entry handed out, so that decrypt knows which blob is an entry's. */
+  readonly #slot = new Map<CacheIndexEntry, number>();
+  #position: Map<string, number> | undefined;
   readonly #blobAt: (i: number) => string;
-  readonly #position = new Map<string, number>();
 
-  constructor(index: Omit<IndexedCacheData, 'blobs'>, blobAt: (i: number) => string) {
-    this.userId = index.userId;
-    this.account = index.account;
-    this.revision = index.revision;
-    this.savedAt = index.savedAt;
-    this.shared = index.shared;
-    this.entries = index.entries;
+  constructor(meta: Pick<IndexedCacheData, 'userId' | 'account' | 'revision' | 'savedAt' | 'shared'>, cols: IndexColumns, blobAt: (i: number) => string, made?: CacheIndexEntry[]) {
+    this.userId = meta.userId;
+    this.account = meta.account;
+    this.revision = meta.revision;
+    this.savedAt = meta.savedAt;
+    this.shared = meta.shared;
+    this.#cols = cols;
     this.#blobAt = blobAt;
-    index.entries.forEach((entry, i) => this.#position.set(entry.id, i));
+    this.#made = made ?? new Array<CacheIndexEntry | undefined>(cols.id.length);
+    made?.forEach((entry, i) => this.#slot.set(entry, i));
   }
 
   /** A cache over data in memory (after a sync applied to it). */
   static fromData(data: IndexedCacheData): OpenedIndexedCache {
     if (data.entries.length !== data.blobs.length) throw new RangeError('every index entry needs its blob');
-    return new OpenedIndexedCache(data, (i) => data.blobs[i] as string);
+    return new OpenedIndexedCache(data, toColumns(data.entries, data.blobs), (i) => data.blobs[i] as string, [...data.entries]);
+  }
+
+  get count(): number {
+    return this.#cols.id.length;
+  }
+
+  #entry(i: number): CacheIndexEntry {
+    let entry = this.#made[i];
+    if (entry === undefined) {
+      entry = entryAt(this.#cols, i);
+      this.#made[i] = entry;
+      this.#slot.set(entry, i);
+    }
+    return entry;
+  }
+
+  /** Every entry (trash included), in the copy's order. */
+  get entries(): readonly CacheIndexEntry[] {
+    return Array.from({ length: this.count }, (_, i) => this.#entry(i));
+  }
+
+  #inTrash(i: number, mode: Trash): boolean {
+    const deleted = this.#cols.deletedAt[i] !== null;
+    return mode === 'include' || (mode === 'only') === deleted;
+  }
+
+  #where(mode: Trash, test: (i: number) => boolean): CacheIndexEntry[] {
+    const out: CacheIndexEntry[] = [];
+    for (let i = 0; i < this.count; i++) if (this.#inTrash(i, mode) && test(i)) out.push(this.#entry(i));
+    return out;
   }
 
   /** The entry of this id, if the copy holds it (trash included). */
   byId(id: string): CacheIndexEntry | undefined {
+    if (this.#position === undefined) {
+      this.#position = new Map();
+      this.#cols.id.forEach((itemId, i) => this.#position?.set(itemId, i));
+    }
     const i = this.#position.get(id);
-    return i === undefined ? undefined : this.entries[i];
+    return i === undefined ? undefined : this.#entry(i);
+  }
+
+  /**
+   * The entries `query` names (lower-cased): its id, or ids it is a prefix of (8 characters or more); failing those,
+   * the entries of exactly that name, in any case.
+   */
+  named(query: string, trash: Trash = 'include'): CacheIndexEntry[] {
+    const ids = this.#cols.id;
+    const byId = this.#where(trash, (i) => ids[i] === query || (query.length >= 8 && (ids[i] as string).startsWith(query)));
+    if (byId.length > 0) return byId;
+    return this.#where(trash, (i) => (this.#cols.name[i] as string).toLowerCase() === query);
   }
 
   /**
    * Entries outside the trash (or only those in it, or all) whose name, login user name, a URL, notes, an identity's
    * e-mail, names or company, a card's holder or brand, or a visible custom field's value contains `text` (any case).
    */
-  search(text: string, options: { trash?: 'include' | 'exclude' | 'only' } = {}): CacheIndexEntry[] {
+  search(text: string, options: { trash?: Trash } = {}): CacheIndexEntry[] {
     const needle = text.toLowerCase();
-    return sortEntries(this.#inTrash(options.trash).filter((e) => entryMatches(e, needle)));
+    return sortEntries(this.#where(options.trash ?? 'exclude', (i) => matchesAt(this.#cols, i, needle)));
   }
 
   /** The entries outside the trash (by default), sorted as Vault.list sorts items: by name, then id. Decrypts nothing. */
-  list(options: { trash?: 'include' | 'exclude' | 'only' } = {}): CacheIndexEntry[] {
-    return sortEntries(this.#inTrash(options.trash));
-  }
-
-  #inTrash(mode: 'include' | 'exclude' | 'only' = 'exclude'): CacheIndexEntry[] {
-    return this.entries.filter((e) => (mode === 'include' ? true : mode === 'only' ? e.deleted : !e.deleted));
+  list(options: { trash?: Trash } = {}): CacheIndexEntry[] {
+    return sortEntries(this.#where(options.trash ?? 'exclude', () => true));
   }
 
   /**
@@ -337,8 +354,8 @@ export class OpenedIndexedCache {
     };
     return Promise.all(
       entries.map(async (entry): Promise<VaultItem> => {
-        const i = this.#position.get(entry.id);
-        if (i === undefined || this.entries[i] !== entry) throw new RangeError('not an entry of this cache');
+        const i = this.#slot.get(entry);
+        if (i === undefined) throw new RangeError('not an entry of this cache');
         const blob = this.#blobAt(i);
         let content: ItemContent;
         try {
@@ -364,7 +381,7 @@ export class OpenedIndexedCache {
   toData(): IndexedCacheData {
     return {
       userId: this.userId, account: this.account, revision: this.revision, savedAt: this.savedAt, shared: [...this.shared],
-      entries: [...this.entries], blobs: this.entries.map((_, i) => this.#blobAt(i)),
+      entries: [...this.entries], blobs: Array.from({ length: this.count }, (_, i) => this.#blobAt(i)),
     };
   }
 }

@@ -159,10 +159,10 @@ describe('the CLI indexed cache (issue 23): item blobs as synced and a sealed in
     const alphaV2 = await personalItem(k, a, { id: alpha.id, revision: 2 });
     const data = applySync(undefined, sync([withContent(alphaV2, a), withContent(bravo, b)], 9, { full: true }));
     const text = await sealIndexedCache(k.accountKey, data);
-    const [headerLine, blobA, blobB] = text.split('\n') as [string, string, string];
-    const header = JSON.parse(headerLine) as { format: string; revision: number; count: number; index: string };
+    const [headerLine, indexLine, blobA, blobB] = text.split('\n') as [string, string, string, string];
+    const header = { ...(JSON.parse(headerLine) as { format: string; revision: number; count: number }), index: indexLine };
     const flip = (s: string, at: number) => s.slice(0, at) + (s[at] === 'A' ? 'B' : 'A') + s.slice(at + 1);
-    const file = (h: object, ...blobs: string[]) => `${JSON.stringify(h)}\n${blobs.map((x) => `${x}\n`).join('')}`;
+    const file = ({ index, ...h }: typeof header, ...blobs: string[]) => `${JSON.stringify(h)}\n${index}\n${blobs.map((x) => `${x}\n`).join('')}`;
 
     // Index problems: detected when the index is opened.
     const refusedAtOpen = [
