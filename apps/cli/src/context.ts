@@ -18,6 +18,7 @@ import {
 } from '@watchword/client';
 import { type MfaMethod, api, isLoopbackHost } from '@watchword/protocol';
 import { CliError, EXIT } from './errors.ts';
+import { nodeFetch } from './http-fetch.ts';
 import { nextStdinLine, promptHidden, promptVisible, readStdinLine } from './prompt.ts';
 import {
   type SessionFile,
@@ -122,6 +123,7 @@ export class CliContext {
     assertSecureTransport(this.server, this.env);
     return new WatchwordClient({
       serverUrl: this.server,
+      fetch: nodeFetch,
       dpop,
       ...(this.env.WATCHWORD_KDF_VERSION ? { kdfVersion: Number(this.env.WATCHWORD_KDF_VERSION) } : {}),
       onTokens: (tokens) => this.#saveTokens(tokens),

@@ -102,7 +102,9 @@ export function readVaultCopy(env: NodeJS.ProcessEnv = process.env): string | nu
   const path = vaultCopyPath(env);
   try {
     if (statSync(path).size > MAX_COPY_BYTES) return null;
-    return readFileSync(path, 'utf8');
+    // The file is ASCII (JSON header, base64url): latin1 reads it byte for byte without UTF-8 decoding, several times
+    // faster on a 20 MB copy; a byte that is not ASCII cannot be base64url and fails the copy's checks.
+    return readFileSync(path, 'latin1');
   } catch {
     return null;
   }

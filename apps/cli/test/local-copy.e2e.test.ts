@@ -148,9 +148,9 @@ describe('ww local copy: delta sync, integrity, older copies, secret scan', () =
   });
 
   it('a changed blob is detected when it is decrypted, not shown: the copy is synced again in full', async () => {
-    const [header, ...blobs] = readFileSync(copyFile(), 'utf8').split('\n');
+    const [header, index, ...blobs] = readFileSync(copyFile(), 'utf8').split('\n');
     const flip = (s: string) => `${s.slice(0, 40)}${s[40] === 'A' ? 'B' : 'A'}${s.slice(41)}`;
-    writeFileSync(copyFile(), [header, ...blobs.map((b) => (b === '' ? b : flip(b)))].join('\n'));
+    writeFileSync(copyFile(), [header, index, ...blobs.map((b) => (b === '' ? b : flip(b)))].join('\n'));
     const get = ok(await as(BOB, ['get', 'keep-item', '--field', 'password']));
     expect(get.stdout.trim()).toBe(SECRETS.keep);
     expect(get.stderr).toMatch(/local copy of the vault failed its integrity check .* synced again in full/);
@@ -162,7 +162,8 @@ describe('ww local copy: delta sync, integrity, older copies, secret scan', () =
 
   it('a changed index is detected when the copy is opened: removed, synced again in full, the list still right', async () => {
     const text = readFileSync(copyFile(), 'utf8');
-    const at = Math.floor(text.indexOf('\n') / 2);
+const start = text.indexOf('\n') + 1;
+    const at = Math.floor((start + text.indexOf('\n', start)) / 2);
     writeFileSync(copyFile(), `${text.slice(0, at)}${text[at] === 'A' ? 'B' : 'A'}${text.slice(at + 1)}`);
     const list = ok(await as(BOB, ['list', '--json']));
     expect(list.stderr).toMatch(/failed its integrity check/);

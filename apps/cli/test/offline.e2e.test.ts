@@ -155,8 +155,9 @@ describe('ww offline: an encrypted copy of the vault beside the session file', (
 
   it('offline, a tampered copy is detected and removed, never shown', async () => {
     const sealed = readFileSync(cacheFile(), 'utf8');
-    // A character of the sealed index (the first line) changed.
-    const at = Math.floor(sealed.indexOf('\n') / 2);
+    // A character of the sealed index (the second line) changed.
+    const start = sealed.indexOf('\n') + 1;
+    const at = Math.floor((start + sealed.indexOf('\n', start)) / 2);
     writeFileSync(cacheFile(), `${sealed.slice(0, at)}${sealed[at] === 'A' ? 'B' : 'A'}${sealed.slice(at + 1)}`);
     const r = await ww(['list']);
     expect(r.code).not.toBe(0);

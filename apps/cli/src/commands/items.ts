@@ -174,9 +174,7 @@ export function findEntry(copy: CachedVault, query: string, trash: Trash = 'incl
   const inScope = (e: CacheIndexEntry) => trash === 'include' || (trash === 'only') === e.deleted;
   const exact = ITEM_ID.test(q) ? copy.byId(q) : undefined;
   if (exact !== undefined && inScope(exact)) return exact;
-  const entries = copy.entries.filter(inScope);
-  const byId = entries.filter((e) => e.id === q || (q.length >= 8 && e.id.startsWith(q)));
-  const matches = byId.length > 0 ? byId : entries.filter((e) => e.name.toLowerCase() === q);
+  const matches = copy.named(q, trash);
   if (matches.length === 0) throw new CliError(`no item matches "${query}"`, EXIT.notFound);
   if (matches.length > 1) {
     const ids = matches.map((m) => `${m.id} (${m.name})`).join(', ');
