@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import {
+  type CachedVault,
   type CopySyncResult,
   type SecondFactorAnswer,
   type SecondFactorPrompt,
@@ -7,11 +8,7 @@ import {
   type StoredTokens,
   type Vault,
   type VaultItem,
-  CachedVault,
-  IndexedCacheError,
   PasswordPolicyError,
-  LocalUnlockError,
-  SealedResumeError,
   WatchwordClient,
   WatchwordError,
   checkPassword,
@@ -20,20 +17,8 @@ import { type MfaMethod, api, isLoopbackHost } from '@watchword/protocol';
 import { CliError, EXIT } from './errors.ts';
 import { nodeFetch } from './http-fetch.ts';
 import { nextStdinLine, promptHidden, promptVisible, readStdinLine } from './prompt.ts';
-import {
-  type SessionFile,
-  hasLegacyCache,
-  readKeyPins,
-  readSession,
-  readVaultCopy,
-  removeSession,
-  removeVaultCopy,
-  withRefreshedTokens,
-  writeKeyPins,
-  writeSession,
-  writeVaultCopy,
-} from './session-file.ts';
-
+import { type SessionFile, readSession, removeSession, removeVaultCopy, sameServer, withRefreshedTokens, writeSession } from './session-file.ts';
+import { VaultAccess } from './vault-access.ts';
 import { DEFAULT_SERVER } from './defaults.ts';
 
 export { DEFAULT_SERVER };
@@ -44,9 +29,6 @@ export interface GlobalOptions {
   passwordStdin?: boolean;
 }
 
-/** Answers that say the stored session is over: unlocking it needs a new login. */
-const DEAD_SESSION = new Set<string>(['INVALID_REFRESH_TOKEN', 'INVALID_TOKEN', 'UNAUTHENTICATED']);
-const isDeadSession = (error: unknown): boolean => error instanceof WatchwordError && DEAD_SESSION.has(error.code);
 
 /** How many codes an interactive login may try before giving up (the server allows 5 per password proof). */
 const MAX_CODE_ATTEMPTS = 3;
@@ -90,12 +72,6 @@ export class CliContext {
   readonly options: GlobalOptions;
   readonly env: NodeJS.ProcessEnv;
   stored: SessionFile | undefined;
-  /** The local copy this command read (and synced), to save when it ends (persist). */
-  #copy: CachedVault | undefined;
-  /** The full vault a change opened on top of it, whose pinned member keys are saved when it ends. */
-  #vault: Vault | undefined;
-  #offlineSince: number | null = null;
-  #lastSync: CopySyncResult | undefined;
 
   constructor(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env) {
     this.options = options;
@@ -212,7 +188,7 @@ export class CliContext {
    * The stored session's tokens go to the server they were issued by, never elsewhere: a --server or WATCHWORD_SERVER
    * naming another server (a staging host, a typo) is refused before anything is sent.
    */
-  #assertSessionServer(stored: SessionFile): void {
+  assertSessionServer(stored: SessionFile): void {
     if (sameServer(stored.server, this.server)) return;
     throw new CliError(
       `the stored session belongs to ${stored.server}, not ${this.server}: log in there first (ww login --server ${this.server}), or drop --server / WATCHWORD_SERVER`,
@@ -376,79 +352,39 @@ export class CliContext {
     return { vault, sessionKey: resumeKey };
   }
 
-  /**
-   * Unlocks the stored session with the master password and seals the account key for WATCHWORD_SESSION (see
-   * #unlock: no second factor, no new session).
-   */
-  async unlockAndSeal(options: { password?: string; code?: string } = {}): Promise<{ sessionKey: string }> {
-    const unlocked = await this.#unlockWithPassword(options, { probe: true, readCopy: false });
-    if ('sessionKey' in unlocked) return { sessionKey: unlocked.sessionKey };
-    const { sealed, resumeKey } = await unlocked.cached.sealForResume();
-    // Written onto the file as it is now: the unlock may have refreshed the tokens meanwhile.
-    const onDisk = readSession(this.env) ?? this.requireLogin();
-    this.stored = { ...onDisk, sealedAccountKey: sealed };
-    writeSession(this.stored, this.env);
-    return { sessionKey: resumeKey };
+  /** The local copy of the vault, its reads and the vault for changes (vault-access.ts). */
+  readonly access: VaultAccess = new VaultAccess(this);
+
+  unlockAndSeal(options: { password?: string; code?: string } = {}): Promise<{ sessionKey: string }> {
+    return this.access.unlockAndSeal(options);
   }
 
-  /**
-   * The account key of the stored session, opened with the master password: here, when the key kept on this device
-   * for it (session file `localUnlock`, Argon2id at the account's profile) opens — nothing is sent to check the
-   * password, so commands unlocked this way use no login-class request, and it works offline from the local copy; else
-   * the password is proven to the server on the session that already exists (fresh authentication: no second factor,
-   * the session passed it; no new session), and the device's key is made again for next time. A session the server
-   * no longer knows falls back to a full login. `probe` asks the server whether the session lives even when the key
-   * opened here (`ww unlock`, whose next commands need it).
-   */
-  async #unlockWithPassword(options: { password?: string; code?: string }, how: { probe?: boolean; readCopy?: boolean } = {}): Promise<{ cached: CachedVault; password: string } | { cached: CachedVault; password: string; sessionKey: string }> {
-    const stored = this.requireLogin();
-    this.#assertSessionServer(stored);
-    const password = options.password ?? (await this.password());
-    const local = stored.localUnlock;
-    const session = await this.session(stored);
-    if (local) {
-      try {
-        const cached = await CachedVault.open({ session, userId: stored.userId, key: { local, password }, copy: how.readCopy === false ? null : readVaultCopy(this.env), pins: readKeyPins(this.env) });
-        if (how.probe) await session.call(api.account.get, {}).catch((error: unknown) => {
-          if (!(error instanceof WatchwordError && error.code === 'SERVICE_UNAVAILABLE')) throw error;
-        });
-        return { cached, password };
-      } catch (error) {
-        // Not this device's password (perhaps changed elsewhere since): the server decides. A session that has ended
-        // gets the same path, which ends in a new login.
-        if (!(error instanceof LocalUnlockError || error instanceof SealedResumeError || isDeadSession(error))) throw error;
-      }
-    }
-    let vault: Vault;
-    try {
-      vault = await this.client().unlock(session, password);
-    } catch (error) {
-      if (isDeadSession(error)) {
-        if (stored.apiKey) throw new CliError(`API key ${stored.apiKey.clientId} was refused (revoked, or its token has ended): run \`ww login --apikey\` with a valid key`, EXIT.auth);
-        const { vault: fresh, sessionKey } = await this.loginAndSeal(stored.email, { ...options, password, dpop: stored.dpop !== null });
-        return { cached: await this.#fromVault(fresh), password, sessionKey };
-      }
-      if (error instanceof WatchwordError && error.code === 'SERVICE_UNAVAILABLE' && local) {
-        throw new CliError(`offline: ${this.server} cannot be reached, and this is not the master password this device knows`, EXIT.auth);
-      }
-      throw error;
-    }
-    const localUnlock = await this.client().sealForLocalUnlock(vault, password);
-    const onDisk = readSession(this.env);
-    if (onDisk && onDisk.userId === vault.userId && sameServer(onDisk.server, this.server)) {
-      this.stored = { ...onDisk, localUnlock };
-      writeSession(this.stored, this.env);
-    }
-    return { cached: await this.#fromVault(vault), password };
+  copy(options: { password?: string; code?: string } = {}): Promise<CachedVault> {
+    return this.access.copy(options);
   }
 
-  /** The local copy opened with the keys of a vault just unlocked (the vault's keys are then forgotten). */
-  async #fromVault(vault: Vault): Promise<CachedVault> {
-    try {
-      return await CachedVault.open({ session: vault.session, userId: vault.userId, key: { vault }, copy: readVaultCopy(this.env), pins: readKeyPins(this.env) });
-    } finally {
-      vault.lock();
-    }
+  read<T>(lookup: (copy: CachedVault) => Promise<T>, options: { password?: string; code?: string } = {}): Promise<T> {
+    return this.access.read(lookup, options);
+  }
+
+  vault(options: { password?: string; code?: string; items?: VaultItem[] | 'all' | 'none' } = {}): Promise<Vault> {
+    return this.access.vault(options);
+  }
+
+  persist(): Promise<void> {
+    return this.access.persist();
+  }
+
+  noteSync(): void {
+    this.access.noteSync();
+  }
+
+  get offlineSince(): number | null {
+    return this.access.offlineSince;
+  }
+
+  get lastSync(): CopySyncResult | undefined {
+    return this.access.lastSync;
   }
 
   /** After a password change made here: the key kept on this device now opens with the new password. */
@@ -460,158 +396,9 @@ export class CliContext {
     writeSession(this.stored, this.env);
   }
 
-  /**
-   * At the end of a command that succeeded: the local copy, when its sync changed it, is sealed again beside the
-   * session file (an older ww's copy goes), with the member keys pinned meanwhile. A copy read offline stays as it is.
-   */
-  async persist(): Promise<void> {
-    const copy = this.#copy;
-    if (!copy) return;
-    const onDisk = readSession(this.env);
-    if (!onDisk || onDisk.userId !== copy.userId || !sameServer(onDisk.server, this.server)) return;
-    if (this.#offlineSince === null && copy.changed) writeVaultCopy(await copy.seal(), this.env);
-    const pins = this.#vault && !this.#vault.locked ? await this.#vault.sealKeyPins() : await copy.sealKeyPins();
-    if (pins !== undefined) writeKeyPins(pins, this.env);
-  }
-
-  /** Records that the vault was brought up to date now (`ww status` shows it). */
-  noteSync(): void {
-    const copy = this.#copy;
-    if (!copy || this.#offlineSince !== null) return;
-    const onDisk = readSession(this.env);
-    if (!onDisk || onDisk.userId !== copy.userId || !sameServer(onDisk.server, this.server)) return;
-    this.stored = { ...onDisk, lastSyncAt: Date.now() };
-    writeSession(this.stored, this.env);
-  }
-
-  /** When the copy this command reads was saved, if the server could not be reached; null when it was synced. */
-  get offlineSince(): number | null {
-    return this.#offlineSince;
-  }
-
-  /** What the sync at the start of this command brought (undefined offline). */
-  get lastSync(): CopySyncResult | undefined {
-    return this.#lastSync;
-  }
-
-  /**
-   * The vault for reading: the local copy (CachedVault), unlocked with WATCHWORD_SESSION when set, else with the master
-   * password (asked for, unless given) — no new session and no second factor — and brought up to date by a delta sync.
-   * When the server cannot be reached it is read as it is, and says since when; a copy that fails its integrity check
-   * is removed and replaced by a full sync.
-   */
-  async copy(options: { password?: string; code?: string } = {}): Promise<CachedVault> {
-    if (this.#copy) return this.#copy;
-    const { cached, password } = await this.#unlock(options, { readCopy: true });
-    this.#copy = cached;
-    if (cached.copyRefused) this.#dropCopy();
-    else if (!cached.hasCopy && hasLegacyCache(this.env)) this.info('The local copy made by an older ww is replaced: the vault is synced in full once.');
-    try {
-      this.#lastSync = await cached.sync();
-    } catch (error) {
-      if (error instanceof WatchwordError && error.code === 'SERVICE_UNAVAILABLE' && cached.hasCopy) {
-        this.#offlineSince = cached.savedAt;
-        this.info(`Offline: ${this.server} cannot be reached; showing the copy of the vault saved ${new Date(cached.savedAt).toISOString()}.`);
-        return cached;
-      }
-      const stored = this.requireLogin();
-      if (isDeadSession(error) && password !== undefined && !stored.apiKey) {
-        // The session ended on the server: a new login with the password already given, then the copy again.
-        const { vault } = await this.loginAndSeal(stored.email, { ...options, password, dpop: stored.dpop !== null });
-        cached.lock();
-        const fresh = await this.#fromVault(vault);
-        this.#copy = fresh;
-        this.#lastSync = await fresh.sync();
-        return fresh;
-      }
-      throw error;
-    }
-    return cached;
-  }
-
-  /**
-   * The account key of the stored session in a CachedVault: from WATCHWORD_SESSION when set, else from the master
-   * password (asked for, unless given). With `readCopy`, the local copy is read (not synced).
-   */
-  async #unlock(options: { password?: string; code?: string }, how: { readCopy: boolean }): Promise<{ cached: CachedVault; password?: string }> {
-    const stored = this.requireLogin();
-    let cached: CachedVault;
-    let password: string | undefined;
-    const sessionKey = this.env.WATCHWORD_SESSION;
-    if (sessionKey && stored.sealedAccountKey) {
-      this.#assertSessionServer(stored);
-      try {
-        cached = await CachedVault.open({ session: await this.session(stored), userId: stored.userId, key: { sealed: stored.sealedAccountKey, resumeKey: sessionKey }, copy: how.readCopy ? readVaultCopy(this.env) : null, pins: readKeyPins(this.env) });
-      } catch (error) {
-        if (error instanceof SealedResumeError) throw new CliError('WATCHWORD_SESSION does not unlock this session: run `eval "$(ww unlock)"`', EXIT.auth);
-        throw error;
-      }
-    } else if (options.password !== undefined || !this.interactivePassword || process.stdin.isTTY) {
-      ({ cached, password } = await this.#unlockWithPassword(options, { readCopy: how.readCopy }));
-      // Never the session key here: this path also runs unattended (WATCHWORD_PASSWORD, --password-stdin), where
-      // standard error ends up in logs, and the key opens the sealed account key in the session file.
-      this.info('Vault unlocked for this command. To keep it unlocked in this shell: eval "$(ww unlock)"');
-    } else {
-      throw new CliError('the vault is locked: run `eval "$(ww unlock)"` or set WATCHWORD_SESSION', EXIT.auth);
-    }
-    return { cached, ...(password === undefined ? {} : { password }) };
-  }
-
-  /**
-   * Runs a lookup on the local copy. When a blob it decrypts fails its check (the file was changed since it was
-   * written), the copy is removed, synced again in full, and the lookup runs once more on the new copy; nothing of the
-   * changed file is shown.
-   */
-  async read<T>(lookup: (copy: CachedVault) => Promise<T>, options: { password?: string; code?: string } = {}): Promise<T> {
-    const copy = await this.copy(options);
-    try {
-      return await lookup(copy);
-    } catch (error) {
-      if (!(error instanceof IndexedCacheError)) throw error;
-      this.#dropCopy();
-      copy.discard();
-      if (this.#offlineSince !== null) throw new CliError(`offline: ${this.server} cannot be reached to sync the vault again`, EXIT.other);
-      this.#lastSync = await copy.sync();
-      return lookup(copy);
-    }
-  }
-
-  #dropCopy(): void {
-    removeVaultCopy(this.env);
-    this.info('The local copy of the vault failed its integrity check (changed, or not of this account): it was removed, and the vault is synced again in full.');
-  }
-
-  /**
-   * A full Vault for a change, on top of the synced local copy: seeded with `items` (those the change is about; 'all'
-   * decrypts every item of the copy, for an import's duplicate check or an export). Changes need the server: offline,
-   * this throws.
-   */
-  async vault(options: { password?: string; code?: string; items?: VaultItem[] | 'all' | 'none' } = {}): Promise<Vault> {
-    const offline = () => new WatchwordError('SERVICE_UNAVAILABLE', { message: 'offline: the server cannot be reached, and changes need it' });
-    if (options.items === 'none') {
-      // A change that reads no item (an add, sharing): the copy is not synced; its revision, when it opens, seeds the
-      // vault so that the vault's own sync (shared vaults' keys, names) asks only for what is newer.
-      const { cached } = await this.#unlock(options, { readCopy: true });
-      try {
-        this.#vault = await cached.toVault();
-      } catch (error) {
-        if (error instanceof WatchwordError && error.code === 'SERVICE_UNAVAILABLE') throw offline();
-        throw error;
-      } finally {
-        cached.lock();
-      }
-      return this.#vault;
-    }
-    const copy = await this.copy(options);
-    if (this.#offlineSince !== null) throw offline();
-    const items = options.items === 'all' ? await this.read((c) => c.decrypt(c.entries)) : (options.items ?? []);
-    this.#vault = await copy.toVault(items);
-    return this.#vault;
-  }
-
   /** The stored session (tokens and, when bound, its DPoP key) without unlocking the vault. */
   async session(stored: SessionFile = this.requireLogin()): Promise<Session> {
-    this.#assertSessionServer(stored);
+    this.assertSessionServer(stored);
     return this.client().restoreSession({ tokens: stored.tokens, dpop: stored.dpop });
   }
 
@@ -624,18 +411,6 @@ export class CliContext {
   forgetIfAccount(email: string): void {
     if (this.stored && sameServer(this.stored.server, this.server) && this.stored.email === email) this.forget();
   }
-}
-
-/** Two spellings of one server URL (a trailing slash, the case of the scheme and host) are the same server. */
-function sameServer(a: string, b: string): boolean {
-  const canonical = (url: string) => {
-    try {
-      return new URL(url).href.replace(/\/+$/, '');
-    } catch {
-      return url;
-    }
-  };
-  return canonical(a) === canonical(b);
 }
 
 /**

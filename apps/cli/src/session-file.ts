@@ -164,3 +164,15 @@ export function removeSession(env: NodeJS.ProcessEnv = process.env): void {
   rmSync(keyPinsPath(env), { force: true });
   removeVaultCopy(env);
 }
+
+/** Two spellings of one server URL (a trailing slash, the case of the scheme and host) are the same server. */
+export function sameServer(a: string, b: string): boolean {
+  const canonical = (url: string) => {
+    try {
+      return new URL(url).href.replace(/\/+$/, '');
+    } catch {
+      return url;
+    }
+  };
+  return canonical(a) === canonical(b);
+}
