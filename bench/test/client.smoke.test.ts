@@ -19,8 +19,9 @@ describe('npm run bench:client -- --quick (smoke)', () => {
         'client decrypt, one at a time (key import + await each)',
         'client decrypt (decryptBatch)',
         'Vault.sync, full (network + decrypt)',
-        'ww get NAME --field password (warm cache)',
-        'ww list --search X (warm cache)',
+        'ww list, first run (full sync into the local copy)',
+        'ww get NAME --field password (warm copy)',
+        'ww list --search X (warm copy)',
       ]);
     }
     for (const row of rows) {

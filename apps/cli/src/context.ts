@@ -1,37 +1,27 @@
-import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import {
+  type CachedVault,
+  type CopySyncResult,
   type SecondFactorAnswer,
   type SecondFactorPrompt,
   type Session,
   type StoredTokens,
   type Vault,
+  type VaultItem,
   PasswordPolicyError,
-  LocalUnlockError,
-  SealedResumeError,
-  VaultCacheError,
   WatchwordClient,
   WatchwordError,
   checkPassword,
 } from '@watchword/client';
 import { type MfaMethod, api, isLoopbackHost } from '@watchword/protocol';
 import { CliError, EXIT } from './errors.ts';
+import { nodeFetch } from './http-fetch.ts';
 import { nextStdinLine, promptHidden, promptVisible, readStdinLine } from './prompt.ts';
-import {
-  type SessionFile,
-  readKeyPins,
-  readSession,
-  readVaultCache,
-  vaultCachePath,
-  removeSession,
-  removeVaultCache,
-  withRefreshedTokens,
-  writeKeyPins,
-  writeSession,
-  writeVaultCache,
-} from './session-file.ts';
+import { type SessionFile, readSession, removeSession, removeVaultCopy, sameServer, withRefreshedTokens, writeSession } from './session-file.ts';
+import { VaultAccess } from './vault-access.ts';
+import { DEFAULT_SERVER } from './defaults.ts';
 
-export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
+export { DEFAULT_SERVER };
 
 export interface GlobalOptions {
   server?: string;
@@ -39,8 +29,6 @@ export interface GlobalOptions {
   passwordStdin?: boolean;
 }
 
-/** Answers that say the stored session is over: unlocking it needs a new login. */
-const DEAD_SESSION = new Set<string>(['INVALID_REFRESH_TOKEN', 'INVALID_TOKEN', 'UNAUTHENTICATED']);
 
 /** How many codes an interactive login may try before giving up (the server allows 5 per password proof). */
 const MAX_CODE_ATTEMPTS = 3;
@@ -84,8 +72,6 @@ export class CliContext {
   readonly options: GlobalOptions;
   readonly env: NodeJS.ProcessEnv;
   stored: SessionFile | undefined;
-  /** The vault this command opened, so that the offline copy can be saved when it ends (persist). */
-  #vault: Vault | undefined;
 
   constructor(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env) {
     this.options = options;
@@ -113,6 +99,7 @@ export class CliContext {
     assertSecureTransport(this.server, this.env);
     return new WatchwordClient({
       serverUrl: this.server,
+      fetch: nodeFetch,
       dpop,
       ...(this.env.WATCHWORD_KDF_VERSION ? { kdfVersion: Number(this.env.WATCHWORD_KDF_VERSION) } : {}),
       onTokens: (tokens) => this.#saveTokens(tokens),
@@ -165,7 +152,7 @@ export class CliContext {
     const { scope, ...tokens } = await client.exchangeApiKey(key);
     // Whose key it is: the account the token acts for.
     const account = await (await client.restoreSession({ tokens, dpop: null })).call(api.account.get, {});
-    if (previous?.userId !== account.userId || !sameServer(previous.server, this.server)) removeVaultCache(this.env);
+    if (previous?.userId !== account.userId || !sameServer(previous.server, this.server)) removeVaultCopy(this.env);
     this.stored = {
       version: 1,
       server: this.server,
@@ -201,7 +188,7 @@ export class CliContext {
    * The stored session's tokens go to the server they were issued by, never elsewhere: a --server or WATCHWORD_SERVER
    * naming another server (a staging host, a typo) is refused before anything is sent.
    */
-  #assertSessionServer(stored: SessionFile): void {
+  assertSessionServer(stored: SessionFile): void {
     if (sameServer(stored.server, this.server)) return;
     throw new CliError(
       `the stored session belongs to ${stored.server}, not ${this.server}: log in there first (ww login --server ${this.server}), or drop --server / WATCHWORD_SERVER`,
@@ -357,7 +344,7 @@ export class CliContext {
     const localUnlock = await client.sealForLocalUnlock(vault, password);
     const { tokens, dpop } = vault.session.toStored();
     // The offline copy of another account (or of another server) cannot be opened by this one: drop it.
-    if (previous?.userId !== vault.userId || !sameServer(previous.server, this.server)) removeVaultCache(this.env);
+    if (previous?.userId !== vault.userId || !sameServer(previous.server, this.server)) removeVaultCopy(this.env);
     this.stored = { version: 1, server: this.server, email, userId: vault.userId, tokens, sealedAccountKey: sealed, dpop, localUnlock };
     writeSession(this.stored, this.env);
     // The old CLI session is superseded: end it on the server (best effort — it may have expired already).
@@ -365,90 +352,39 @@ export class CliContext {
     return { vault, sessionKey: resumeKey };
   }
 
-  /**
-   * Unlocks the stored session with the master password and seals the account key for WATCHWORD_SESSION (see
-   * #unlockWithPassword: no second factor, no new session).
-   */
-  async unlockAndSeal(options: { password?: string; code?: string } = {}): Promise<{ vault: Vault; sessionKey: string }> {
-    const unlocked = await this.#unlockWithPassword(options);
-    if ('sessionKey' in unlocked) return unlocked;
-    const { sealed, resumeKey } = await this.client().sealForResume(unlocked.vault);
-    // Written onto the file as it is now: the unlock may have refreshed the tokens meanwhile.
-    const onDisk = readSession(this.env) ?? this.requireLogin();
-    this.stored = { ...onDisk, sealedAccountKey: sealed };
-    writeSession(this.stored, this.env);
-    return { vault: unlocked.vault, sessionKey: resumeKey };
+  /** The local copy of the vault, its reads and the vault for changes (vault-access.ts). */
+  readonly access: VaultAccess = new VaultAccess(this);
+
+  unlockAndSeal(options: { password?: string; code?: string } = {}): Promise<{ sessionKey: string }> {
+    return this.access.unlockAndSeal(options);
   }
 
-  /**
-   * The vault of the stored session, opened with the master password: here, when the key kept on this device for it
-   * (session file `localUnlock`, Argon2id at the account's profile) opens — nothing is sent to check the password,
-   * so commands unlocked this way use no login-class request, and it works offline from the offline copy; else the
-   * password is proven to the server on the session that already exists (fresh authentication: no second factor,
-   * the session passed it; no new session), and the device's key is made again for next time. A session the server
-   * no longer knows falls back to a full login.
-   */
-  async #unlockWithPassword(options: { password?: string; code?: string }): Promise<{ vault: Vault } | { vault: Vault; sessionKey: string }> {
-    const stored = this.requireLogin();
-    this.#assertSessionServer(stored);
-    const password = options.password ?? (await this.password());
-    const client = this.client();
-    const local = stored.localUnlock;
-    if (local) {
-      try {
-        return { vault: await this.#withCache((cache) => client.resumeWithPassword({ tokens: stored.tokens, dpop: stored.dpop, userId: stored.userId, local, password, cache })) };
-      } catch (error) {
-        // Not this device's password (perhaps changed elsewhere since): the server decides. A session that has ended
-        // gets the same path, which ends in a new login.
-        const deadSession = error instanceof WatchwordError && DEAD_SESSION.has(error.code);
-        if (!(error instanceof LocalUnlockError || error instanceof SealedResumeError || deadSession)) throw error;
-      }
-    }
-    let vault: Vault;
-    try {
-      vault = await client.unlock(await this.session(stored), password);
-    } catch (error) {
-      if (error instanceof WatchwordError && DEAD_SESSION.has(error.code)) {
-        if (stored.apiKey) throw new CliError(`API key ${stored.apiKey.clientId} was refused (revoked, or its token has ended): run \`ww login --apikey\` with a valid key`, EXIT.auth);
-        return this.loginAndSeal(stored.email, { ...options, password, dpop: stored.dpop !== null });
-      }
-      if (error instanceof WatchwordError && error.code === 'SERVICE_UNAVAILABLE' && local) {
-        throw new CliError(`offline: ${this.server} cannot be reached, and this is not the master password this device knows`, EXIT.auth);
-      }
-      throw error;
-    }
-    const cache = readVaultCache(this.env);
-    if (cache !== null) {
-      try {
-        await vault.restoreSealedSnapshot(cache);
-      } catch (error) {
-        if (!(error instanceof VaultCacheError)) throw error;
-        this.#dropCache();
-      }
-    }
-    const localUnlock = await client.sealForLocalUnlock(vault, password);
-    const onDisk = readSession(this.env);
-    if (onDisk && onDisk.userId === vault.userId && sameServer(onDisk.server, this.server)) {
-      this.stored = { ...onDisk, localUnlock };
-      writeSession(this.stored, this.env);
-    }
-    return { vault };
+  copy(options: { password?: string; code?: string } = {}): Promise<CachedVault> {
+    return this.access.copy(options);
   }
 
-  /** Opens a vault with the offline copy when there is one; a copy that fails its check is removed, never used. */
-  async #withCache(resume: (cache: string | null) => Promise<Vault>): Promise<Vault> {
-    try {
-      return await resume(readVaultCache(this.env));
-    } catch (error) {
-      if (!(error instanceof VaultCacheError)) throw error;
-      this.#dropCache();
-      return resume(null);
-    }
+  read<T>(lookup: (copy: CachedVault) => Promise<T>, options: { password?: string; code?: string } = {}): Promise<T> {
+    return this.access.read(lookup, options);
   }
 
-  #dropCache(): void {
-    removeVaultCache(this.env);
-    this.info('The offline copy of the vault failed its integrity check (changed, or not of this account) and was removed.');
+  vault(options: { password?: string; code?: string; items?: VaultItem[] | 'all' | 'none' } = {}): Promise<Vault> {
+    return this.access.vault(options);
+  }
+
+  persist(): Promise<void> {
+    return this.access.persist();
+  }
+
+  noteSync(): void {
+    this.access.noteSync();
+  }
+
+  get offlineSince(): number | null {
+    return this.access.offlineSince;
+  }
+
+  get lastSync(): CopySyncResult | undefined {
+    return this.access.lastSync;
   }
 
   /** After a password change made here: the key kept on this device now opens with the new password. */
@@ -460,79 +396,9 @@ export class CliContext {
     writeSession(this.stored, this.env);
   }
 
-  /**
-   * At the end of a command that succeeded: the vault it opened, as far as it was synced, becomes the offline copy
-   * beside the session file (sealed by the SDK). A vault opened offline, or never synced, leaves the copy as it is.
-   */
-  async persist(): Promise<void> {
-    const vault = this.#vault;
-    if (!vault || vault.locked || vault.offlineSince !== null) return;
-    const onDisk = readSession(this.env);
-    if (!onDisk || onDisk.userId !== vault.userId || !sameServer(onDisk.server, this.server)) return;
-    // Opened from the copy on disk and nothing new since: re-sealing it (the whole vault) would change nothing a delta
-    // sync needs, and costs more than the command did on a large vault (docs/performance.md, "Large vaults").
-    if (vault.unchangedSinceRestore && existsSync(vaultCachePath(this.env))) return;
-    const sealed = await vault.sealSnapshot();
-    if (sealed !== undefined) writeVaultCache(sealed, this.env);
-    writeKeyPins(await vault.sealKeyPins(), this.env);
-  }
-
-  /** Records that the vault was brought up to date now (`ww status` shows it). */
-  noteSync(vault: Vault): void {
-    if (vault.offlineSince !== null) return;
-    const onDisk = readSession(this.env);
-    if (!onDisk || onDisk.userId !== vault.userId || !sameServer(onDisk.server, this.server)) return;
-    this.stored = { ...onDisk, lastSyncAt: Date.now() };
-    writeSession(this.stored, this.env);
-  }
-
-  /**
-   * The unlocked vault: from WATCHWORD_SESSION when set, else by unlocking the stored session with the master
-   * password (asked for, unless given) — no new session and no second factor.
-   */
-  async vault(options: { password?: string; code?: string } = {}): Promise<Vault> {
-    const stored = this.requireLogin();
-    const sessionKey = this.env.WATCHWORD_SESSION;
-    if (sessionKey && stored.sealedAccountKey) {
-      this.#assertSessionServer(stored);
-      const sealed = stored.sealedAccountKey;
-      let vault: Vault;
-      try {
-        vault = await this.#withCache((cache) =>
-          this.client().resumeSealed({ tokens: stored.tokens, dpop: stored.dpop, userId: stored.userId, sealed, resumeKey: sessionKey, cache }),
-        );
-      } catch (error) {
-        if (error instanceof SealedResumeError) throw new CliError('WATCHWORD_SESSION does not unlock this session: run `eval "$(ww unlock)"`', EXIT.auth);
-        throw error;
-      }
-      return await this.#opened(vault);
-    }
-    if (options.password !== undefined || !this.interactivePassword || process.stdin.isTTY) {
-      const { vault } = await this.#unlockWithPassword(options);
-      await this.#opened(vault);
-      // Never the session key here: this path also runs unattended (WATCHWORD_PASSWORD, --password-stdin), where
-      // standard error ends up in logs, and the key opens the sealed account key in the session file.
-      this.info('Vault unlocked for this command. To keep it unlocked in this shell: eval "$(ww unlock)"');
-      return vault;
-    }
-    throw new CliError('the vault is locked: run `eval "$(ww unlock)"` or set WATCHWORD_SESSION', EXIT.auth);
-  }
-
-  async #opened(vault: Vault): Promise<Vault> {
-    const pins = readKeyPins(this.env);
-    if (pins !== null && !vault.locked) await vault.restoreKeyPins(pins);
-    // The SDK's sync rotates the key of a shared vault this account manages after a member lost access: said in one line.
-    vault.onKeyRotated((r) => this.info(`Rotated the key of vault "${r.name ?? r.vaultId}" to version ${r.keyVersion}: a member lost access to it.`));
-    if (vault.offlineSince !== null) {
-      this.info(`Offline: ${this.server} cannot be reached; showing the copy of the vault saved ${new Date(vault.offlineSince).toISOString()}.`);
-    }
-    this.#vault = vault;
-    return vault;
-  }
-
   /** The stored session (tokens and, when bound, its DPoP key) without unlocking the vault. */
   async session(stored: SessionFile = this.requireLogin()): Promise<Session> {
-    this.#assertSessionServer(stored);
+    this.assertSessionServer(stored);
     return this.client().restoreSession({ tokens: stored.tokens, dpop: stored.dpop });
   }
 
@@ -545,18 +411,6 @@ export class CliContext {
   forgetIfAccount(email: string): void {
     if (this.stored && sameServer(this.stored.server, this.server) && this.stored.email === email) this.forget();
   }
-}
-
-/** Two spellings of one server URL (a trailing slash, the case of the scheme and host) are the same server. */
-function sameServer(a: string, b: string): boolean {
-  const canonical = (url: string) => {
-    try {
-      return new URL(url).href.replace(/\/+$/, '');
-    } catch {
-      return url;
-    }
-  };
-  return canonical(a) === canonical(b);
 }
 
 /**

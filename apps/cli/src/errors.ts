@@ -1,8 +1,9 @@
 import { PasswordPolicyError, SecondFactorRequiredError } from '@watchword/client';
 import { type ErrorCode, WatchwordError } from '@watchword/protocol';
 
-/** Exit codes: 0 ok, 1 usage/validation, 2 authentication, 3 not found/conflict, 4 anything else. */
-export const EXIT = { ok: 0, usage: 1, auth: 2, notFound: 3, other: 4 } as const;
+import { EXIT } from './exit-codes.ts';
+
+export { EXIT };
 
 const BY_CODE: Partial<Record<ErrorCode, number>> = {
   VALIDATION_FAILED: EXIT.usage,

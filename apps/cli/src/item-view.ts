@@ -1,4 +1,4 @@
-import type { ItemContent, VaultItem } from '@watchword/client';
+import type { CacheIndexEntry, ItemContent, VaultItem } from '@watchword/client';
 import { type ItemType, WatchwordError, parseTotpSecret, totp } from '@watchword/protocol';
 import { CliError, EXIT } from './errors.ts';
 import { clean } from './output.ts';
@@ -148,35 +148,22 @@ export function renderRows(rows: [string, string][]): string {
 }
 
 export interface ListFilter {
-  search?: string;
   folder?: string;
   type?: ItemType;
   favorite?: boolean;
 }
 
-/** Items matching every given filter; the search looks at name, user names, URLs, notes and visible field values. */
-export function filterItems(items: VaultItem[], filter: ListFilter): VaultItem[] {
-  const q = filter.search?.toLowerCase();
+/**
+ * Index entries matching every given filter. The search itself (name, user name, URLs, notes, an identity's e-mail,
+ * names and company, a card's holder and brand, visible custom field values) is the local copy's (CachedVault.search),
+ * which reads the same texts from its sealed index.
+ */
+export function filterEntries(entries: CacheIndexEntry[], filter: ListFilter): CacheIndexEntry[] {
   const folder = filter.folder?.toLowerCase();
-  return items.filter((i) => {
-    const c = i.content;
-    if (filter.type && c.type !== filter.type) return false;
-    if (folder !== undefined && (c.folder ?? '').toLowerCase() !== folder) return false;
-    if (filter.favorite !== undefined && (c.favorite === true) !== filter.favorite) return false;
-    if (q === undefined) return true;
-    const haystack = [
-      c.name,
-      c.login?.username ?? '',
-      ...(c.login?.urls ?? []),
-      c.notes ?? '',
-      c.identity?.email ?? '',
-      c.identity?.firstName ?? '',
-      c.identity?.lastName ?? '',
-      c.identity?.company ?? '',
-      c.card?.cardholder ?? '',
-      c.card?.brand ?? '',
-      ...c.fields.filter((f) => !f.hidden).map((f) => f.value),
-    ];
-    return haystack.some((s) => s.toLowerCase().includes(q));
+  return entries.filter((e) => {
+    if (filter.type && e.type !== filter.type) return false;
+    if (folder !== undefined && (e.folder ?? '').toLowerCase() !== folder) return false;
+    if (filter.favorite !== undefined && e.favorite !== filter.favorite) return false;
+    return true;
   });
 }

@@ -1,25 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError } from 'commander';
-import { accountCommands } from './commands/account.ts';
-import { adminCommands } from './commands/admin.ts';
-import { authCommands } from './commands/auth.ts';
-import { exportCommands } from './commands/export.ts';
-import { importCommand } from './commands/import.ts';
-import { itemCommands } from './commands/items.ts';
-import { mfaCommands } from './commands/mfa.ts';
-import { oauthCommands } from './commands/oauth.ts';
-import { orgCommands } from './commands/orgs.ts';
-import { statusCommands } from './commands/status.ts';
-import { SHELLS, type Shell, completionScript } from './completion.ts';
-import { CliContext, DEFAULT_SERVER, type GlobalOptions } from './context.ts';
-import { EXIT, describeError } from './errors.ts';
+import type { CliContext, GlobalOptions } from './context.ts';
+import { DEFAULT_SERVER } from './defaults.ts';
+import { COMMAND_MODULES, commandModules } from './commands.ts';
+import { EXIT } from './exit-codes.ts';
 
+/**
+ * `ww`. Start-up stays small (docs/performance.md, "Large vaults, client side"): this module loads commander and
+ * nothing of the SDK; the module of the command asked for — and with it the SDK — is imported when the command line
+ * names it (`commands.ts`), so `ww --version` loads no command and `ww get` loads the item commands only. Help,
+ * completion and an unknown command load every module.
+ */
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-/** The contexts the command made, to persist once it has succeeded (the offline copy of the vault). */
+/** The contexts the command made, to persist once it has succeeded (the local copy of the vault). */
 const opened: CliContext[] = [];
 
-function buildProgram(): Command {
+async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('ww')
     .description('Watchword — zero-knowledge password manager')
     .version(VERSION, '-V, --version', 'print the version of ww')
@@ -51,28 +48,25 @@ Exit codes: 0 ok, 1 usage or validation error, 2 authentication failure, 3 not f
     .exitOverride()
     .showSuggestionAfterError()
     .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
+  const modules = commandModules(argv);
+  if (modules.length === 0) return program; // --version: commander prints it, nothing else is loaded
+  const [{ CliContext }, registers] = await Promise.all([import('./context.ts'), Promise.all(modules.map((m) => m.load()))]);
   const context = (cmd: Command) => {
     const ctx = new CliContext(cmd.optsWithGlobals<GlobalOptions>());
     opened.push(ctx);
     return ctx;
   };
-  authCommands(program, context);
-  itemCommands(program, context);
-  exportCommands(program, context);
-  importCommand(program, context);
-  mfaCommands(program, context);
-  accountCommands(program, context);
-  adminCommands(program, context);
-  oauthCommands(program, context);
-  orgCommands(program, context);
-  statusCommands(program, context);
-  program
-    .command('completion')
-    .description('print a shell completion script: source <(ww completion bash), or `ww completion fish | source`')
-    .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
-    .action((shell: Shell) => {
-      process.stdout.write(completionScript(program, shell));
-    });
+  for (const register of registers) register(program, context);
+  if (modules.length === COMMAND_MODULES.length) {
+    const { SHELLS, completionScript } = await import('./completion.ts');
+    program
+      .command('completion')
+      .description('print a shell completion script: source <(ww completion bash), or `ww completion fish | source`')
+      .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
+      .action((shell: (typeof SHELLS)[number]) => {
+        process.stdout.write(completionScript(program, shell));
+      });
+  }
   const overrideAll = (cmd: Command): void => {
     cmd.exitOverride();
     cmd.commands.forEach(overrideAll);
@@ -83,7 +77,7 @@ Exit codes: 0 ok, 1 usage or validation error, 2 authentication failure, 3 not f
 
 async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await (await buildProgram(argv)).parseAsync(argv, { from: 'user' });
     for (const ctx of opened) await ctx.persist();
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -91,6 +85,7 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
       return;
     }
+    const { describeError } = await import('./errors.ts');
     const { message, exitCode } = describeError(error);
     process.stderr.write(`ww: ${message}\n`);
     process.exitCode = exitCode;

@@ -1,7 +1,7 @@
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { type LocalUnlockRecord, MAX_VAULT_CACHE_LENGTH, type StoredDpopKeyPair, type StoredTokens } from '@watchword/client';
+import type { LocalUnlockRecord, StoredDpopKeyPair, StoredTokens } from '@watchword/client';
 
 /**
  * The CLI's session file (mode 0600 in a 0700 directory). It holds the tokens and, when unlocked, the account key
@@ -78,31 +78,51 @@ function writePrivate(path: string, content: string, env: NodeJS.ProcessEnv): vo
 }
 
 /**
- * The offline copy of the vault, beside the session file: one envelope sealed by the SDK under a key derived from
- * the account key (Vault.sealSnapshot), so it holds nothing readable without the master password or the session key
- * from WATCHWORD_SESSION (which opens the sealed account key).
+ * The local copy of the vault, beside the session file (SDK indexed-cache.ts, read through CachedVault): the item blobs
+ * as the server sent them (ciphertext under the vault keys) and an index sealed under a key derived from the account
+ * key, so it holds nothing readable without the master password or the session key from WATCHWORD_SESSION (which
+ * opens the sealed account key). See the README's "Where the CLI keeps what" and docs/threat-model.md.
  */
-export function vaultCachePath(env: NodeJS.ProcessEnv = process.env): string {
+export function vaultCopyPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(configDir(env), 'vault-copy');
+}
+
+/**
+ * Where ww before the indexed copy kept its copy (one envelope of every decrypted item, SDK vault-cache.ts). It is not
+ * read any more: the first command that syncs makes the new copy in full and removes it.
+ */
+export function legacyCachePath(env: NodeJS.ProcessEnv = process.env): string {
   return join(configDir(env), 'vault-cache');
 }
 
-export function readVaultCache(env: NodeJS.ProcessEnv = process.env): string | null {
-  const path = vaultCachePath(env);
+/** A file larger than this is not one of ours (the server's vault limits keep real copies far below): not read. */
+const MAX_COPY_BYTES = 512 * 1024 * 1024;
+
+export function readVaultCopy(env: NodeJS.ProcessEnv = process.env): string | null {
+  const path = vaultCopyPath(env);
   try {
-    // Far larger than any real copy: not one of ours, and not worth reading.
-    if (statSync(path).size > MAX_VAULT_CACHE_LENGTH) return null;
-    return readFileSync(path, 'utf8');
+    if (statSync(path).size > MAX_COPY_BYTES) return null;
+    // The file is ASCII (JSON header, base64url): latin1 reads it byte for byte without UTF-8 decoding, several times
+    // faster on a 20 MB copy; a byte that is not ASCII cannot be base64url and fails the copy's checks.
+    return readFileSync(path, 'latin1');
   } catch {
     return null;
   }
 }
 
-export function writeVaultCache(sealed: string, env: NodeJS.ProcessEnv = process.env): void {
-  writePrivate(vaultCachePath(env), sealed, env);
+export function writeVaultCopy(text: string, env: NodeJS.ProcessEnv = process.env): void {
+  writePrivate(vaultCopyPath(env), text, env);
+  rmSync(legacyCachePath(env), { force: true });
 }
 
-export function removeVaultCache(env: NodeJS.ProcessEnv = process.env): void {
-  rmSync(vaultCachePath(env), { force: true });
+export function hasLegacyCache(env: NodeJS.ProcessEnv = process.env): boolean {
+  return existsSync(legacyCachePath(env));
+}
+
+/** Removes the local copy (and an older ww's copy, if one is left). */
+export function removeVaultCopy(env: NodeJS.ProcessEnv = process.env): void {
+  rmSync(vaultCopyPath(env), { force: true });
+  rmSync(legacyCachePath(env), { force: true });
 }
 
 /**
@@ -142,5 +162,17 @@ export function withRefreshedTokens(onDisk: SessionFile | undefined, previousRef
 export function removeSession(env: NodeJS.ProcessEnv = process.env): void {
   rmSync(sessionPath(env), { force: true });
   rmSync(keyPinsPath(env), { force: true });
-  removeVaultCache(env);
+  removeVaultCopy(env);
+}
+
+/** Two spellings of one server URL (a trailing slash, the case of the scheme and host) are the same server. */
+export function sameServer(a: string, b: string): boolean {
+  const canonical = (url: string) => {
+    try {
+      return new URL(url).href.replace(/\/+$/, '');
+    } catch {
+      return url;
+    }
+  };
+  return canonical(a) === canonical(b);
 }

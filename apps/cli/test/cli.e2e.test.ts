@@ -77,7 +77,7 @@ describe('ww CLI end to end against a real server process', () => {
     expect(r.stdout).not.toContain(ITEM_SECRET);
   });
 
-  it('an item named by its whole id is read alone, not with the whole vault', async () => {
+  it('an item named by its whole id or a prefix is found in the local copy: one delta sync, no per-item or whole-vault read', async () => {
     const listed = JSON.parse((await unlocked(['list', '--json'])).stdout) as { id: string; name: string }[];
     const id = listed.find((i) => i.name === 'github')?.id ?? '';
     const before = server.output().length;
@@ -85,9 +85,9 @@ describe('ww CLI end to end against a real server process', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('me\n');
     const log = server.output().slice(before);
-    expect(log).toContain(`"url":"/api/v1/items/${id}"`);
-    expect(log).not.toMatch(/"url":"\/api\/v1\/items(\?[^"]*)?"/);
-    // A prefix still finds it, through the vault.
+    // The delta sync (the query is redacted in the log) and nothing else of the items.
+    expect(log.match(/"url":"\/api\/v1\/items[^"]*"/g)).toEqual(['"url":"/api/v1/items?[redacted]"']);
+    expect(JSON.parse((await unlocked(['sync', '--json'])).stdout)).toMatchObject({ full: false, changed: 0 });
     expect((await unlocked(['get', id.slice(0, 8), '--field', 'username'])).stdout).toBe('me\n');
   });
 

@@ -20,7 +20,7 @@ describe('ww offline: an encrypted copy of the vault beside the session file', (
   let sessionKey = '';
   let accountKey: Uint8Array = new Uint8Array();
   let serverUrl = '';
-  const cacheFile = () => join(home, 'vault-cache');
+  const cacheFile = () => join(home, 'vault-copy');
 
   function ww(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
     return runCli(args, { HOME: home, WATCHWORD_HOME: home, WATCHWORD_SERVER: serverUrl, WATCHWORD_KDF_VERSION: '0', NODE_COMPILE_CACHE: join(tmpdir(), 'ww-cli-test-compile-cache'), WATCHWORD_SESSION: sessionKey, ...options.env }, { stdin: options.stdin ?? '' });
@@ -153,9 +153,11 @@ describe('ww offline: an encrypted copy of the vault beside the session file', (
     expect((await ww(['get', 'alpha-kept', '--field', 'username'])).stdout.trim()).toBe('alice');
   });
 
-  it('a tampered copy is detected and removed, never shown', async () => {
+  it('offline, a tampered copy is detected and removed, never shown', async () => {
     const sealed = readFileSync(cacheFile(), 'utf8');
-    const at = Math.floor(sealed.length / 2);
+    // A character of the sealed index (the second line) changed.
+    const start = sealed.indexOf('\n') + 1;
+    const at = Math.floor((start + sealed.indexOf('\n', start)) / 2);
     writeFileSync(cacheFile(), `${sealed.slice(0, at)}${sealed[at] === 'A' ? 'B' : 'A'}${sealed.slice(at + 1)}`);
     const r = await ww(['list']);
     expect(r.code).not.toBe(0);

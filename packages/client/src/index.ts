@@ -10,7 +10,8 @@ export { LocalUnlockError, type LocalUnlockRecord } from './local-unlock.ts';
 export { SealedTokensError, openTokens, sealTokens } from './sealed-tokens.ts';
 export { PinUnlockError, PIN_MIN_LENGTH, PIN_MAX_LENGTH, openPinUnlock, pinAcceptable, sealForPin, type PinUnlockRecord } from './pin-unlock.ts';
 export { VaultCacheError, MAX_VAULT_CACHE_LENGTH, openVaultSnapshot, sealVaultSnapshot, type VaultSnapshot } from './vault-cache.ts';
-export { IndexedCacheError, INDEXED_CACHE_FORMAT, MAX_INDEXED_CACHE_LENGTH, OpenedIndexedCache, applySync, indexEntry, openIndexedCache, sealIndexedCache, type CacheIndexEntry, type CacheKeyFor, type CacheSync, type IndexedCacheData } from './indexed-cache.ts';
+export { IndexedCacheError, INDEXED_CACHE_FORMAT, MAX_INDEXED_CACHE_LENGTH, OpenedIndexedCache, applySync, indexEntry, openIndexedCache, sealIndexedCache, searchText, type CachedSharedVault, type CacheIndexEntry, type CacheKeyFor, type CacheSync, type IndexedCacheData } from './indexed-cache.ts';
+export { CachedVault, type CopyKey, type CopySyncResult } from './cached-vault.ts';
 export {
   PASSKEY_PRF_SALT,
   PasskeyPrfUnsupportedError,

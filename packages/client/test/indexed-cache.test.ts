@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AccountResponse, encryptItem, type Item, type ItemContent, randomBytes, type SharedItem, toBase64Url } from '@watchword/protocol';
 import {
+  type CachedSharedVault,
   type CacheKeyFor,
   type CacheSync,
   type IndexedCacheData,
@@ -62,8 +63,10 @@ async function sharedItem(k: Keys, content: ItemContent): Promise<SharedItem> {
 
 const purged = (item: Item): Item => ({ ...item, revision: item.revision, data: null, purged: true, seq: ++seq });
 
+const sharedVault = (id: string): CachedSharedVault => ({ id, orgId: OTHER, name: 'Family', keyVersion: 1, access: 'edit', revision: 1, keys: [[1, toBase64Url(randomBytes(32))]] });
+
 function sync(items: CacheSync['items'], revision: number, options: { full?: boolean; shared?: string[] } = {}): CacheSync {
-  return { account: account(), revision, full: options.full ?? false, items, sharedVaults: new Set(options.shared ?? []), now: 1000 };
+  return { account: account(), revision, full: options.full ?? false, items, shared: (options.shared ?? []).map(sharedVault), now: 1000 };
 }
 
 const withContent = (item: Item | SharedItem, content: ItemContent | undefined) => ({ item, content });
@@ -156,10 +159,10 @@ describe('the CLI indexed cache (issue 23): item blobs as synced and a sealed in
     const alphaV2 = await personalItem(k, a, { id: alpha.id, revision: 2 });
     const data = applySync(undefined, sync([withContent(alphaV2, a), withContent(bravo, b)], 9, { full: true }));
     const text = await sealIndexedCache(k.accountKey, data);
-    const [headerLine, blobA, blobB] = text.split('\n') as [string, string, string];
-    const header = JSON.parse(headerLine) as { format: string; revision: number; count: number; index: string };
+    const [headerLine, indexLine, blobA, blobB] = text.split('\n') as [string, string, string, string];
+    const header = { ...(JSON.parse(headerLine) as { format: string; revision: number; count: number }), index: indexLine };
     const flip = (s: string, at: number) => s.slice(0, at) + (s[at] === 'A' ? 'B' : 'A') + s.slice(at + 1);
-    const file = (h: object, ...blobs: string[]) => `${JSON.stringify(h)}\n${blobs.map((x) => `${x}\n`).join('')}`;
+    const file = ({ index, ...h }: typeof header, ...blobs: string[]) => `${JSON.stringify(h)}\n${index}\n${blobs.map((x) => `${x}\n`).join('')}`;
 
     // Index problems: detected when the index is opened.
     const refusedAtOpen = [

@@ -46,7 +46,7 @@ export function exportCommands(program: Command, context: Ctx): void {
       const masterPassword = await ctx.password('Master password (again, to export): ');
       let exportPassword: string | undefined;
       if (opts.format === 'encrypted-json' && opts.key === 'password') exportPassword = await askExportPassword(ctx, stored.email);
-      const vault = await ctx.vault({ password: masterPassword });
+      const vault = await ctx.vault({ password: masterPassword, items: 'all' });
       const result = await exportVault(vault, { format: opts.format, masterPassword, key: opts.key, ...(exportPassword !== undefined ? { exportPassword } : {}) });
       const output = opts.output ?? result.fileName;
       if (output === '-') process.stdout.write(result.text);

@@ -91,7 +91,8 @@ export function importCommand(program: Command, context: (cmd: Command) => CliCo
       const ctx = context(cmd);
       const parsed = await parse(readFile(file), opts);
       if (parsed.items.length === 0) return ctx.info('Nothing to import.');
-      const vault = await ctx.vault();
+      // The duplicate check reads every item: all of the local copy is decrypted for it.
+      const vault = await ctx.vault({ items: 'all' });
       const plan = await previewImport(vault, parsed);
       if (ctx.json && opts.dryRun) return ctx.out(JSON.stringify({ summary: plan.summary }));
       for (const line of describeSummary(plan.summary, file)) ctx.info(line);

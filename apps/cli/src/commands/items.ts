@@ -1,10 +1,10 @@
 import { type Command, Option } from 'commander';
-import type { ItemContent, Vault, VaultItem } from '@watchword/client';
+import type { CacheIndexEntry, CachedVault, ItemContent, Vault, VaultItem } from '@watchword/client';
 import { WatchwordError, generatePassword } from '@watchword/client';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@watchword/protocol';
 import type { CliContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
-import { KNOWN_FIELDS, fieldValue, filterItems, itemRows, renderRows } from '../item-view.ts';
+import { KNOWN_FIELDS, fieldValue, filterEntries, itemRows, renderRows } from '../item-view.ts';
 import { renderTable } from '../output.ts';
 
 type Ctx = (cmd: Command) => CliContext;
@@ -163,59 +163,64 @@ function sameContent(a: ItemContent, b: ItemContent): boolean {
 }
 
 const ITEM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+type Trash = 'include' | 'exclude' | 'only';
 
 /**
- * Finds one item by id, id prefix (8+ characters) or exact name (case-insensitive). A whole id reads that one item;
- * a prefix or a name needs the whole vault (the server knows neither names nor prefixes of what it cannot read).
+ * Finds one item of the synced local copy by id, id prefix (8+ characters) or exact name (case-insensitive), from its
+ * index alone: nothing is decrypted.
  */
-export async function findItem(vault: Vault, query: string, trash: 'include' | 'exclude' | 'only' = 'include'): Promise<VaultItem> {
+export function findEntry(copy: CachedVault, query: string, trash: Trash = 'include'): CacheIndexEntry {
   const q = query.toLowerCase();
-  if (ITEM_ID.test(q)) {
-    const item = await itemById(vault, q);
-    const inTrash = item !== undefined && item.deletedAt !== null;
-    if (item !== undefined && (trash === 'include' || (trash === 'only') === inTrash)) return item;
-  }
-  const items = await vault.list({ trash });
-  const byId = items.filter((i) => i.id === q || (q.length >= 8 && i.id.startsWith(q)));
-  const matches = byId.length > 0 ? byId : items.filter((i) => i.content.name.toLowerCase() === q);
+  const inScope = (e: CacheIndexEntry) => trash === 'include' || (trash === 'only') === e.deleted;
+  const exact = ITEM_ID.test(q) ? copy.byId(q) : undefined;
+  if (exact !== undefined && inScope(exact)) return exact;
+  const matches = copy.named(q, trash);
   if (matches.length === 0) throw new CliError(`no item matches "${query}"`, EXIT.notFound);
   if (matches.length > 1) {
-    const ids = matches.map((m) => `${m.id} (${m.content.name})`).join(', ');
+    const ids = matches.map((m) => `${m.id} (${m.name})`).join(', ');
     throw new CliError(`several items match "${query}": use the id — ${ids}`, EXIT.notFound);
   }
-  return matches[0] as VaultItem;
+  return matches[0] as CacheIndexEntry;
 }
 
-/** The item with this id, or undefined when there is none (or it was purged). */
-async function itemById(vault: Vault, id: string): Promise<VaultItem | undefined> {
-  try {
-    return await vault.get(id);
-  } catch (error) {
-    if (error instanceof WatchwordError && error.code === 'ITEM_NOT_FOUND') return undefined;
-    throw error;
-  }
+/** The item `query` names (findEntry), decrypted: the only blob of the copy this opens. */
+export function findItem(ctx: CliContext, query: string, trash: Trash = 'include'): Promise<VaultItem> {
+  return ctx.read(async (copy) => (await copy.decrypt([findEntry(copy, query, trash)]))[0] as VaultItem);
 }
 
-function summary(item: VaultItem) {
+/** A full vault for changing the item `query` names, seeded with it, its shared vaults synced (their keys). */
+async function itemToChange(ctx: CliContext, query: string, trash: Trash): Promise<{ vault: Vault; item: VaultItem }> {
+  const item = await findItem(ctx, query, trash);
+  const vault = await ctx.vault({ items: [item] });
+  await vault.sync();
+  return { vault, item };
+}
+
+function summary(item: Pick<VaultItem, 'id' | 'updatedAt' | 'deletedAt'>, content: { name: string; type: string; username: string | null; url: string | undefined; folder: string | null | undefined }) {
   return {
     id: item.id,
-    name: item.content.name,
-    type: item.content.type,
-    username: item.content.login?.username ?? '',
-    url: item.content.login?.urls?.[0] ?? '',
-    folder: item.content.folder ?? '',
+    name: content.name,
+    type: content.type,
+    username: content.username ?? '',
+    url: content.url ?? '',
+    folder: content.folder ?? '',
     updated: new Date(item.updatedAt).toISOString(),
     deleted: item.deletedAt !== null,
   };
 }
 
-function listAction(ctx: CliContext, items: VaultItem[], vault: Vault): void {
-  for (const { vaultId, error } of vault.sharedVaultProblems()) ctx.info(`Warning: shared vault ${vaultId} is not shown: ${error.message}`);
-  if (ctx.json) return ctx.out(JSON.stringify(items.map((i) => ({ ...summary(i), revision: i.revision, vaultId: i.vaultId, vault: vault.vaultName(i.vaultId) }))));
-  if (items.length === 0) return ctx.info('No items.');
-  ctx.out(renderTable(['NAME', 'TYPE', 'USERNAME', 'URL', 'VAULT', 'ID'], items.map((i) => {
-    const s = summary(i);
-    return [s.name, s.type, s.username, s.url, vault.vaultName(i.vaultId), s.id.slice(0, 8)];
+const itemSummary = (i: VaultItem) =>
+  summary(i, { name: i.content.name, type: i.content.type, username: i.content.login?.username ?? null, url: i.content.login?.urls?.[0], folder: i.content.folder });
+const entrySummary = (e: CacheIndexEntry) => summary(e, { name: e.name, type: e.type, username: e.username, url: e.urls[0], folder: e.folder });
+
+/** A list from the index alone (nothing decrypted): name, type, user name, first URL, vault and id. */
+function listAction(ctx: CliContext, entries: CacheIndexEntry[], copy: CachedVault): void {
+  for (const { vaultId, error } of copy.sharedVaultProblems()) ctx.info(`Warning: shared vault ${vaultId} is not shown: ${error.message}`);
+  if (ctx.json) return ctx.out(JSON.stringify(entries.map((e) => ({ ...entrySummary(e), revision: e.revision, vaultId: e.vaultId, vault: copy.vaultName(e.vaultId) }))));
+  if (entries.length === 0) return ctx.info('No items.');
+  ctx.out(renderTable(['NAME', 'TYPE', 'USERNAME', 'URL', 'VAULT', 'ID'], entries.map((e) => {
+    const s = entrySummary(e);
+    return [s.name, s.type, s.username, s.url, copy.vaultName(e.vaultId), s.id.slice(0, 8)];
   })));
 }
 
@@ -235,11 +240,11 @@ export function itemCommands(program: Command, context: Ctx): void {
     .action(async (opts: ItemOptions & { vault?: string }, cmd: Command) => {
     const ctx = context(cmd);
     if (!opts.name) throw new CliError('an item needs --name', EXIT.usage);
-    const vault = await ctx.vault();
     const { content, generated } = applyOptions({ type: opts.type ?? 'login', name: opts.name, fields: [] }, opts);
+    const vault = await ctx.vault({ items: 'none' });
     const vaultId = opts.vault === undefined ? undefined : await vaultIdByName(vault, opts.vault);
     const item = await vault.add(content, vaultId === undefined ? {} : { vaultId });
-    if (ctx.json) return ctx.out(JSON.stringify({ ...summary(item), revision: item.revision }));
+    if (ctx.json) return ctx.out(JSON.stringify({ ...itemSummary(item), revision: item.revision }));
     ctx.info(`Added "${item.content.name}" (${item.id}).${generated ? ' Generated a password: `ww get <name> --field password` shows it.' : ''}`);
   });
 
@@ -254,10 +259,11 @@ export function itemCommands(program: Command, context: Ctx): void {
     .option('--no-favorite', 'only items that are not favourites')
     .action(async (opts: { trash?: boolean; search?: string; folder?: string; type?: ItemContent['type']; favorite?: boolean }, cmd: Command) => {
       const ctx = context(cmd);
-      const vault = await ctx.vault();
-      const items = await vault.list({ trash: opts.trash ? 'only' : 'exclude' });
-      ctx.noteSync(vault);
-      listAction(ctx, filterItems(items, opts), vault);
+      const copy = await ctx.copy();
+      const trash = opts.trash ? 'only' : 'exclude';
+      const entries = opts.search === undefined ? copy.list({ trash }) : copy.search(opts.search, { trash });
+      ctx.noteSync();
+      listAction(ctx, filterEntries(entries, opts), copy);
     });
 
   program
@@ -265,8 +271,8 @@ export function itemCommands(program: Command, context: Ctx): void {
     .description('list the items in the trash')
     .action(async (_opts: unknown, cmd: Command) => {
       const ctx = context(cmd);
-      const vault = await ctx.vault();
-      listAction(ctx, await vault.list({ trash: 'only' }), vault);
+      const copy = await ctx.copy();
+      listAction(ctx, copy.list({ trash: 'only' }), copy);
     });
 
   program
@@ -275,11 +281,10 @@ export function itemCommands(program: Command, context: Ctx): void {
     .requiredOption('--vault <name>', '"personal" or a shared vault\'s name or id')
     .action(async (query: string, opts: { vault: string }, cmd: Command) => {
       const ctx = context(cmd);
-      const vault = await ctx.vault();
-      const item = await findItem(vault, query, 'exclude');
+      const { vault, item } = await itemToChange(ctx, query, 'exclude');
       const vaultId = await vaultIdByName(vault, opts.vault);
       const moved = await vault.move(item.id, vaultId);
-      if (ctx.json) return ctx.out(JSON.stringify({ ...summary(moved), revision: moved.revision, vaultId: moved.vaultId, vault: vault.vaultName(moved.vaultId) }));
+      if (ctx.json) return ctx.out(JSON.stringify({ ...itemSummary(moved), revision: moved.revision, vaultId: moved.vaultId, vault: vault.vaultName(moved.vaultId) }));
       ctx.info(`Moved "${moved.content.name}" to ${vault.vaultName(moved.vaultId)} (now ${moved.id}).`);
     });
 
@@ -289,7 +294,7 @@ export function itemCommands(program: Command, context: Ctx): void {
     .option('--field <field>', `print only this field: totp prints the current code; ${KNOWN_FIELDS.filter((f) => f !== 'totp').join(', ')}, or a custom field's name`)
     .action(async (query: string, opts: { field?: string }, cmd: Command) => {
       const ctx = context(cmd);
-      const item = await findItem(await ctx.vault(), query);
+      const item = await findItem(ctx, query);
       if (opts.field) return ctx.out(await fieldValue(item, opts.field));
       if (ctx.json) return ctx.out(JSON.stringify({ id: item.id, revision: item.revision, createdAt: item.createdAt, updatedAt: item.updatedAt, deletedAt: item.deletedAt, ...item.content }));
       ctx.out(renderRows(await itemRows(item)));
@@ -298,11 +303,10 @@ export function itemCommands(program: Command, context: Ctx): void {
   itemOptions(program.command('edit <item>').description('change an item (by name or id); refuses to overwrite a newer version')).action(
     async (query: string, opts: ItemOptions, cmd: Command) => {
       const ctx = context(cmd);
-      const vault = await ctx.vault();
-      const item = await findItem(vault, query);
+      const { vault, item } = await itemToChange(ctx, query, 'include');
       const { content } = applyOptions(item.content, opts);
       if (sameContent(content, item.content)) {
-        if (ctx.json) return ctx.out(JSON.stringify({ ...summary(item), revision: item.revision, changed: false }));
+        if (ctx.json) return ctx.out(JSON.stringify({ ...itemSummary(item), revision: item.revision, changed: false }));
         return ctx.info(`No change: "${item.content.name}" already reads so (revision ${item.revision}); nothing was sent.`);
       }
       let updated: VaultItem;
@@ -317,7 +321,7 @@ export function itemCommands(program: Command, context: Ctx): void {
         }
         throw error;
       }
-      if (ctx.json) return ctx.out(JSON.stringify({ ...summary(updated), revision: updated.revision }));
+      if (ctx.json) return ctx.out(JSON.stringify({ ...itemSummary(updated), revision: updated.revision }));
       ctx.info(`Updated "${updated.content.name}" (revision ${updated.revision}).`);
     },
   );
@@ -327,8 +331,7 @@ export function itemCommands(program: Command, context: Ctx): void {
     .description('move an item to the trash')
     .action(async (query: string, _opts: unknown, cmd: Command) => {
       const ctx = context(cmd);
-      const vault = await ctx.vault();
-      const item = await findItem(vault, query, 'exclude');
+      const { vault, item } = await itemToChange(ctx, query, 'exclude');
       await vault.trash(item.id);
       ctx.info(`Moved "${item.content.name}" to the trash (ww restore ${item.id.slice(0, 8)} brings it back).`);
     });
@@ -338,8 +341,7 @@ export function itemCommands(program: Command, context: Ctx): void {
     .description('bring an item back from the trash')
     .action(async (query: string, _opts: unknown, cmd: Command) => {
       const ctx = context(cmd);
-      const vault = await ctx.vault();
-      const item = await findItem(vault, query, 'only');
+      const { vault, item } = await itemToChange(ctx, query, 'only');
       await vault.restore(item.id);
       ctx.info(`Restored "${item.content.name}".`);
     });
@@ -349,8 +351,7 @@ export function itemCommands(program: Command, context: Ctx): void {
     .description('delete an item from the trash for good')
     .action(async (query: string, _opts: unknown, cmd: Command) => {
       const ctx = context(cmd);
-      const vault = await ctx.vault();
-      const item = await findItem(vault, query, 'only');
+      const { vault, item } = await itemToChange(ctx, query, 'only');
       await vault.purge(item.id);
       ctx.info(`Purged "${item.content.name}".`);
     });

@@ -12,7 +12,8 @@ type Access = (typeof ACCESS)[number];
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 async function open(ctx: CliContext): Promise<{ vault: Vault; orgs: Organisations }> {
-  const vault = await ctx.vault();
+  // Sharing reads no item: the local copy is neither synced nor decrypted, only its revision seeds the vault's sync.
+  const vault = await ctx.vault({ items: 'none' });
   return { vault, orgs: new Organisations(vault) };
 }
 

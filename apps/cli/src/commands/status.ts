@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { renderRows } from '../item-view.ts';
-import { vaultCachePath } from '../session-file.ts';
+import { vaultCopyPath } from '../session-file.ts';
 
 type Ctx = (cmd: Command) => CliContext;
 
@@ -40,7 +40,7 @@ export function statusCommands(program: Command, context: Ctx): void {
       const lastSyncAt = stored?.lastSyncAt ?? null;
       let offlineCopyAt: number | null = null;
       try {
-        offlineCopyAt = statSync(vaultCachePath(ctx.env)).mtimeMs;
+        offlineCopyAt = statSync(vaultCopyPath(ctx.env)).mtimeMs;
       } catch {
         // no offline copy
       }
@@ -67,13 +67,14 @@ export function statusCommands(program: Command, context: Ctx): void {
     .description('bring the local copy of the vault up to date with the server')
     .action(async (_opts: unknown, cmd: Command) => {
       const ctx = context(cmd);
-      const vault = await ctx.vault();
-      if (vault.offlineSince !== null) {
-        throw new CliError(`cannot sync: ${ctx.server} cannot be reached (the offline copy from ${new Date(vault.offlineSince).toISOString()} stays as it is)`, EXIT.other);
+      // Opening the local copy brings it up to date (a delta sync): what that sync did is the answer.
+      const copy = await ctx.copy();
+      const result = ctx.lastSync;
+      if (ctx.offlineSince !== null || result === undefined) {
+        throw new CliError(`cannot sync: ${ctx.server} cannot be reached (the offline copy from ${new Date(ctx.offlineSince ?? copy.savedAt).toISOString()} stays as it is)`, EXIT.other);
       }
-      const result = await vault.sync();
-      ctx.noteSync(vault);
-      const items = (await vault.list({ trash: 'include' })).length;
+      ctx.noteSync();
+      const items = copy.entries.length;
       if (ctx.json) return ctx.out(JSON.stringify({ ...result, items }));
       ctx.info(`Synced: ${items} item(s), revision ${result.revision}.`);
     });
