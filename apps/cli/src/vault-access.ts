@@ -159,6 +159,7 @@ export class VaultAccess {
     else if (!cached.hasCopy && hasLegacyCache(this.#ctx.env)) this.#ctx.info('The local copy made by an older ww is replaced: the vault is synced in full once.');
     try {
       this.#lastSync = await cached.sync();
+      await this.#rotateOwed(cached);
     } catch (error) {
       if (error instanceof WatchwordError && error.code === 'SERVICE_UNAVAILABLE' && cached.hasCopy) {
         this.#offlineSince = cached.savedAt;
@@ -258,6 +259,21 @@ export class VaultAccess {
     const items = options.items === 'all' ? await this.read((c) => c.decrypt(c.entries)) : (options.items ?? []);
     this.#vault = this.#announceRotations(await copy.toVault(items));
     return this.#vault;
+  }
+
+  /**
+   * A read command of an account that manages a shared vault owing a key rotation (a member lost access) makes it: a
+   * Vault seeded at the copy's revision syncs (which rotates), then the copy syncs again to hold the new key.
+   */
+  async #rotateOwed(cached: CachedVault): Promise<void> {
+    if (cached.rotationsOwed.length === 0) return;
+    const vault = this.#announceRotations(await cached.toVault());
+    try {
+      await vault.sync();
+    } finally {
+      vault.lock();
+    }
+    this.#lastSync = await cached.sync();
   }
 
   /** The SDK's sync rotates the key of a shared vault this account manages after a member lost access: said in one line. */

@@ -69,6 +69,7 @@ export class CachedVault {
   readonly #personalKeys = new Map<string, Uint8Array>();
   readonly #sharedKeys = new Map<string, Map<number, Uint8Array>>();
   readonly #problems = new Map<string, Error>();
+  #rotationsOwed: readonly string[] = [];
   #keyring: SharedKeyring | undefined;
 
   private constructor(session: Session, userId: string, accountKey: Uint8Array, current: OpenedIndexedCache | undefined, copyRefused: boolean, pins: string | null) {
@@ -242,6 +243,14 @@ export class CachedVault {
    * makes one. Throws the request's error (SERVICE_UNAVAILABLE when the server cannot be reached) and leaves the copy
    * as it was.
    */
+  /**
+   * Shared vaults that owe a key rotation (a member lost access) and that this account manages, as of the last sync.
+   * The copy never rotates a key itself: a Vault does (`toVault`, then its sync), and the next sync here loads the key.
+   */
+  get rotationsOwed(): readonly string[] {
+    return this.#rotationsOwed;
+  }
+
   async sync(): Promise<CopySyncResult> {
     const base = this.#current;
     const known = (base?.shared ?? []).map((v) => ({ vaultId: v.id, revision: v.revision }));
@@ -278,6 +287,7 @@ export class CachedVault {
    */
   async #syncShared(account: AccountResponse, answer: SharedSyncResponse, held: readonly CachedSharedVault[]): Promise<{ vaults: CachedSharedVault[]; items: CacheSync['items'] }> {
     this.#problems.clear();
+    this.#rotationsOwed = answer.vaults.filter((v) => v.rotationPendingSince !== null && v.access === 'manage').map((v) => v.id);
     const vaults: CachedSharedVault[] = [];
     const keys = new Map<string, Map<number, Uint8Array>>();
     for (const vault of answer.vaults) {
