@@ -4,8 +4,8 @@ import { type ItemContent, parseTotpSecret, totp } from '@watchword/protocol';
 import { identityLabel, identityValues } from './lib/identity-values.ts';
 import { type KeyLogin, keyLogin } from './lib/key-login.ts';
 import { clearDpopKey, loadDpopKey, saveDpopKey } from './lib/dpop-store.ts';
-import { MatchIndex } from './lib/match-index.ts';
-import { type CompiledEntry, type PageKey, baseDomain, compileEntries, compiledInsecure, compiledScore, originOf, pageKey } from './lib/match.ts';
+import { type PageKey, baseDomain, compiledInsecure, compiledScore, originOf, pageKey } from './lib/match.ts';
+import { type Indexed, VaultIndex } from './lib/vault-index.ts';
 import type { ContentRequest, ExtensionRequest, FillValues, FormKind, ItemSummary, LoginForm, MenuView, PopupOpen, PromptView, Reply, Status, ToContent } from './lib/messages.ts';
 
 /**
@@ -110,47 +110,23 @@ async function ensureResumed(): Promise<void> {
   await resuming;
 }
 
-interface Indexed {
-  item: VaultItem;
-  entries: CompiledEntry[];
-  /** Lower-case name, user name and addresses, for the popup's search. */
-  text: string;
-}
-
-/**
- * The decrypted items with their web addresses parsed once, rebuilt after each sync or change: matching a page or
- * searching then touches no network and parses nothing (Vault.list() syncs and sorts on every call).
- */
-let index: Indexed[] = [];
-const byId = new Map<string, Indexed>();
-/** The logins that can match a page, by registrable domain (lib/match-index.ts): a page scores a few, not 10,000. */
-let matchIndex = new MatchIndex<Indexed>([], () => []);
+/** The decrypted items, searched and matched without the network (lib/vault-index.ts). */
+const vaultIndex = new VaultIndex();
 
 async function refreshIndex(v: Vault): Promise<void> {
-  const items = await v.list();
-  index = items.map((item) => {
-    const login = item.content.login;
-    return {
-      item,
-      entries: item.content.type === 'login' ? compileEntries(login?.urls) : [],
-      text: [item.content.name, login?.username ?? '', ...(login?.urls ?? [])].join('\n').toLowerCase(),
-    };
-  });
-  byId.clear();
-  for (const entry of index) byId.set(entry.item.id, entry);
-  matchIndex = new MatchIndex(index, (e) => e.entries);
+  vaultIndex.rebuild(await v.list());
   lastSync = Date.now();
 }
 
 function indexed(id: string): VaultItem {
-  const entry = byId.get(id);
+  const entry = vaultIndex.get(id);
   if (!entry) fail('ITEM_NOT_FOUND', 'The item does not exist.');
   return entry.item;
 }
 
 function insecureFor(item: VaultItem, page: string): boolean {
   const key = pageKey(page);
-  const entry = byId.get(item.id);
+  const entry = vaultIndex.get(item.id);
   return key !== undefined && entry !== undefined && compiledInsecure(entry.entries, key);
 }
 
@@ -184,8 +160,7 @@ async function lock(): Promise<void> {
   await chrome.alarms.clear(IDLE_ALARM);
   vault?.lock();
   vault = undefined;
-  index = [];
-  byId.clear();
+  vaultIndex.clear();
   await sessionStore.set({ sealed: undefined, resumeKey: undefined } as SessionState);
   await chrome.storage.session.remove(['sealed', 'resumeKey']);
 }
@@ -223,7 +198,7 @@ async function matchingLogins(pageUrl: string): Promise<VaultItem[]> {
   const key = pageKey(pageUrl);
   if (!key) return [];
   const scored: { item: VaultItem; score: number }[] = [];
-  for (const entry of matchIndex.candidates(key)) {
+  for (const entry of vaultIndex.candidates(key)) {
     const score = compiledScore(entry.entries, key);
     if (score > 0) scored.push({ item: entry.item, score });
   }
@@ -247,7 +222,7 @@ const MAX_LIST = 100;
 function listItems(query: string, key: PageKey | undefined): ItemSummary[] {
   const scores = new Map<Indexed, number>();
   if (key) {
-    for (const entry of matchIndex.candidates(key)) {
+    for (const entry of vaultIndex.candidates(key)) {
       const score = compiledScore(entry.entries, key);
       if (score > 0) scores.set(entry, score);
     }
@@ -257,7 +232,7 @@ function listItems(query: string, key: PageKey | undefined): ItemSummary[] {
     for (const [entry, score] of scores) out.push(summary(entry.item, score));
   } else {
     for (const [entry, score] of scores) if (entry.text.includes(query)) out.push(summary(entry.item, score));
-    for (const entry of index) {
+    for (const entry of vaultIndex.all) {
       if (out.length >= MAX_LIST) break;
       if (!scores.has(entry) && entry.text.includes(query)) out.push(summary(entry.item, 0));
     }
@@ -359,12 +334,12 @@ async function menuView(menu: MenuToken): Promise<MenuView> {
   const page = crossOrigin ? menu.tabUrl : menu.frameUrl;
   if (menu.kind === 'card') {
     // Cards are not tied to sites: every card is offered.
-    const cards = index.filter((e) => e.item.content.type === 'card').slice(0, 50);
+    const cards = vaultIndex.all.filter((e) => e.item.content.type === 'card').slice(0, 50);
     return { ...base, state: 'unlocked', confirmFrameOrigin: null, insecure: false, items: cards.map((e) => ({ id: e.item.id, name: e.item.content.name, username: cardLabel(e.item), insecure: false })) };
   }
   if (menu.kind === 'identity') {
     // Identities are not tied to sites either: every identity is offered.
-    const identities = index.filter((e) => e.item.content.type === 'identity').slice(0, 50);
+    const identities = vaultIndex.all.filter((e) => e.item.content.type === 'identity').slice(0, 50);
     return { ...base, state: 'unlocked', confirmFrameOrigin: null, insecure: false, items: identities.map((e) => ({ id: e.item.id, name: e.item.content.name, username: identityLabel(e.item), insecure: false })) };
   }
   const items = menu.kind === 'registration' ? [] : await matchingLogins(page);
@@ -421,7 +396,7 @@ async function menuFill(menu: MenuToken, request: { itemId?: string; generate?: 
     const id = text(request.itemId, 64);
     const page = sameOrigin(menu.frameUrl, menu.tabUrl) ? menu.frameUrl : menu.tabUrl;
     const siteless = menu.kind === 'card' || menu.kind === 'identity';
-    const item = siteless ? byId.get(id)?.item : (await matchingLogins(page)).find((i) => i.id === id);
+    const item = siteless ? vaultIndex.get(id)?.item : (await matchingLogins(page)).find((i) => i.id === id);
     if (siteless && item?.content.type !== menu.kind) fail('ITEM_NOT_FOUND', 'The item does not exist.');
     if (!item) fail('ITEM_NOT_FOUND', 'The item does not exist.');
     if (insecureFor(item, menu.frameUrl) && request.acceptInsecure !== true) fail('FORBIDDEN', 'This page is not secure: confirm first.');
@@ -659,7 +634,7 @@ async function handlePage(request: ExtensionRequest, sender: Extract<Sender, { k
     }
     case 'prompt-get': {
       const prompt = livePrompt(request.token, sender);
-      const item = prompt.itemId ? byId.get(prompt.itemId)?.item : undefined;
+      const item = prompt.itemId ? vaultIndex.get(prompt.itemId)?.item : undefined;
       const view: PromptView = { mode: prompt.itemId ? 'update' : 'save', site: new URL(prompt.site).host, username: prompt.username, itemName: item?.content.name ?? null };
       return view;
     }
@@ -686,8 +661,7 @@ async function logout(): Promise<void> {
   const s = session;
   vault?.lock();
   vault = undefined;
-  index = [];
-  byId.clear();
+  vaultIndex.clear();
   session = undefined;
   await s?.logout().catch(() => undefined);
   await sessionStore.clear();
