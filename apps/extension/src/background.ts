@@ -6,7 +6,7 @@ import { type KeyLogin, keyLogin } from './lib/key-login.ts';
 import { clearDpopKey, loadDpopKey, saveDpopKey } from './lib/dpop-store.ts';
 import { type PageKey, baseDomain, compiledInsecure, compiledScore, originOf, pageKey } from './lib/match.ts';
 import { type Indexed, VaultIndex } from './lib/vault-index.ts';
-import type { ContentRequest, ExtensionRequest, FillValues, FormKind, ItemSummary, LoginForm, MenuView, PopupOpen, PromptView, Reply, Status, ToContent } from './lib/messages.ts';
+import type { ContentRequest, ExtensionRequest, FillValues, FormKind, ItemList, ItemSummary, LoginForm, MenuView, PopupOpen, PromptView, Reply, Status, ToContent } from './lib/messages.ts';
 
 /**
  * The service worker: the only place that holds the vault key and decrypted items (in memory). Across a worker
@@ -113,9 +113,26 @@ async function ensureResumed(): Promise<void> {
 /** The decrypted items, searched and matched without the network (lib/vault-index.ts). */
 const vaultIndex = new VaultIndex();
 
-async function refreshIndex(v: Vault): Promise<void> {
-  vaultIndex.rebuild(await v.list());
-  lastSync = Date.now();
+let indexing: Promise<unknown> = Promise.resolve();
+
+/**
+ * A delta sync (personal and shared vaults), then the index brought in step with what it changed. One at a time: a
+ * sync alarm, a popup opening and a save do not interleave their syncs. Each is recorded as a `watchword:sync` User
+ * Timing measure in the worker (what it re-indexed, in `detail`), which the benchmark and the tests read.
+ */
+function refreshIndex(v: Vault): Promise<void> {
+  const run = indexing.then(async () => {
+    const start = performance.now();
+    if (v.offlineSince === null) await v.sync();
+    if (vault !== v) return;
+    const personal = new Set(v.account.vaults.map((p) => p.id));
+    const detail = vaultIndex.update(v.localItems(), (vaultId) => (personal.has(vaultId) ? null : v.vaultName(vaultId)));
+    lastSync = Date.now();
+    performance.clearMeasures('watchword:sync');
+    performance.measure('watchword:sync', { start, detail });
+  });
+  indexing = run.catch(() => undefined);
+  return run;
 }
 
 function indexed(id: string): VaultItem {
@@ -178,10 +195,12 @@ async function requireVault(): Promise<Vault> {
   return vault;
 }
 
-function summary(item: VaultItem, score: number): ItemSummary {
+function summary(entry: Indexed, score: number): ItemSummary {
+  const { item } = entry;
   const login = item.content.login;
   return {
     id: item.id,
+    vault: entry.vault,
     name: item.content.name,
     username: login?.username ?? item.content.identity?.email ?? '',
     urls: login?.urls ?? [],
@@ -218,8 +237,11 @@ function syncOnOpen(v: Vault): void {
 /** Most rows the popup is sent for one list (it shows the first screen; a search narrows the rest). */
 const MAX_LIST = 100;
 
-/** The popup's list: without a query the page's matches (best first); with one, every item containing it. */
-function listItems(query: string, key: PageKey | undefined): ItemSummary[] {
+/**
+ * The popup's list: without a query the page's matches (best first); with one, the items containing it (the page's
+ * matches first), at most MAX_LIST of them, and how many match in all.
+ */
+function listItems(query: string, key: PageKey | undefined): ItemList {
   const scores = new Map<Indexed, number>();
   if (key) {
     for (const entry of vaultIndex.candidates(key)) {
@@ -228,16 +250,23 @@ function listItems(query: string, key: PageKey | undefined): ItemSummary[] {
     }
   }
   const out: ItemSummary[] = [];
+  let total = 0;
   if (!query) {
-    for (const [entry, score] of scores) out.push(summary(entry.item, score));
+    for (const [entry, score] of scores) out.push(summary(entry, score));
+    total = out.length;
   } else {
-    for (const [entry, score] of scores) if (entry.text.includes(query)) out.push(summary(entry.item, score));
+    for (const [entry, score] of scores) {
+      if (!entry.text.includes(query)) continue;
+      total++;
+      out.push(summary(entry, score));
+    }
     for (const entry of vaultIndex.all) {
-      if (out.length >= MAX_LIST) break;
-      if (!scores.has(entry) && entry.text.includes(query)) out.push(summary(entry.item, 0));
+      if (scores.has(entry) || !entry.text.includes(query)) continue;
+      total++;
+      if (out.length < MAX_LIST) out.push(summary(entry, 0));
     }
   }
-  return out.sort((a, b) => b.score - a.score).slice(0, MAX_LIST);
+  return { items: out.sort((a, b) => b.score - a.score).slice(0, MAX_LIST), total };
 }
 
 async function currentTotp(secret: string | undefined): Promise<string | undefined> {
@@ -335,12 +364,12 @@ async function menuView(menu: MenuToken): Promise<MenuView> {
   if (menu.kind === 'card') {
     // Cards are not tied to sites: every card is offered.
     const cards = vaultIndex.all.filter((e) => e.item.content.type === 'card').slice(0, 50);
-    return { ...base, state: 'unlocked', confirmFrameOrigin: null, insecure: false, items: cards.map((e) => ({ id: e.item.id, name: e.item.content.name, username: cardLabel(e.item), insecure: false })) };
+    return { ...base, state: 'unlocked', confirmFrameOrigin: null, insecure: false, items: cards.map((e) => ({ id: e.item.id, name: e.item.content.name, username: cardLabel(e.item), vault: e.vault, insecure: false })) };
   }
   if (menu.kind === 'identity') {
     // Identities are not tied to sites either: every identity is offered.
     const identities = vaultIndex.all.filter((e) => e.item.content.type === 'identity').slice(0, 50);
-    return { ...base, state: 'unlocked', confirmFrameOrigin: null, insecure: false, items: identities.map((e) => ({ id: e.item.id, name: e.item.content.name, username: identityLabel(e.item), insecure: false })) };
+    return { ...base, state: 'unlocked', confirmFrameOrigin: null, insecure: false, items: identities.map((e) => ({ id: e.item.id, name: e.item.content.name, username: identityLabel(e.item), vault: e.vault, insecure: false })) };
   }
   const items = menu.kind === 'registration' ? [] : await matchingLogins(page);
   return {
@@ -348,7 +377,7 @@ async function menuView(menu: MenuToken): Promise<MenuView> {
     state: 'unlocked',
     confirmFrameOrigin: null,
     insecure: items.some((i) => insecureFor(i, menu.frameUrl)),
-    items: items.slice(0, 50).map((i) => ({ id: i.id, name: i.content.name, username: i.content.login?.username ?? '', insecure: insecureFor(i, menu.frameUrl) })),
+    items: items.slice(0, 50).map((i) => ({ id: i.id, name: i.content.name, username: i.content.login?.username ?? '', vault: vaultIndex.get(i.id)?.vault ?? null, insecure: insecureFor(i, menu.frameUrl) })),
   };
 }
 
@@ -573,7 +602,7 @@ async function handlePage(request: ExtensionRequest, sender: Extract<Sender, { k
       if (current.state !== 'unlocked' || !vault) return { status: current, items: null } satisfies PopupOpen;
       syncOnOpen(vault);
       const key = request.pageUrl === null ? undefined : pageKey(text(request.pageUrl, 2048));
-      return { status: current, items: listItems('', key) } satisfies PopupOpen;
+      return { status: current, items: listItems('', key).items } satisfies PopupOpen;
     }
     case 'items': {
       popupOnly();
