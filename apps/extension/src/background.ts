@@ -5,6 +5,7 @@ import { identityLabel, identityValues } from './lib/identity-values.ts';
 import { type KeyLogin, keyLogin } from './lib/key-login.ts';
 import { clearDpopKey, loadDpopKey, saveDpopKey } from './lib/dpop-store.ts';
 import { type PageKey, baseDomain, compiledInsecure, compiledScore, originOf, pageKey } from './lib/match.ts';
+import { CopyKeeper, clearVaultCopy, loadVaultCopy, seedFromCopy } from './lib/vault-copy.ts';
 import { type Indexed, VaultIndex } from './lib/vault-index.ts';
 import type { ContentRequest, ExtensionRequest, FillValues, FormKind, ItemList, ItemSummary, LoginForm, MenuView, PopupOpen, PromptView, Reply, Status, ToContent } from './lib/messages.ts';
 
@@ -97,6 +98,7 @@ async function ensureResumed(): Promise<void> {
       try {
         vault = await c.resumeSealed({ ...stored, userId: state.userId, sealed: state.sealed, resumeKey: state.resumeKey }, dpopKey);
         session = vault.session;
+        await seedFromCopy(vault);
         await refreshIndex(vault);
         return;
       } catch {
@@ -114,6 +116,8 @@ async function ensureResumed(): Promise<void> {
 const vaultIndex = new VaultIndex();
 
 let indexing: Promise<unknown> = Promise.resolve();
+/** The encrypted copy of the vault on this device (lib/vault-copy.ts), sealed again after syncs that change it. */
+const copy = new CopyKeeper();
 
 /**
  * A delta sync (personal and shared vaults), then the index brought in step with what it changed. One at a time: a
@@ -123,8 +127,9 @@ let indexing: Promise<unknown> = Promise.resolve();
 function refreshIndex(v: Vault): Promise<void> {
   const run = indexing.then(async () => {
     const start = performance.now();
-    if (v.offlineSince === null) await v.sync();
+    const synced = v.offlineSince === null ? await v.sync() : undefined;
     if (vault !== v) return;
+    if (synced && (synced.full || synced.changed > 0 || synced.removed > 0)) copy.changed(v);
     const personal = new Set(v.account.vaults.map((p) => p.id));
     const detail = vaultIndex.update(v.localItems(), (vaultId) => (personal.has(vaultId) ? null : v.vaultName(vaultId)));
     lastSync = Date.now();
@@ -147,11 +152,13 @@ function insecureFor(item: VaultItem, page: string): boolean {
   return key !== undefined && entry !== undefined && compiledInsecure(entry.entries, key);
 }
 
-async function keepUnlocked(v: Vault, c: WatchwordClient): Promise<void> {
+async function keepUnlocked(v: Vault, c: WatchwordClient, copyRead?: Promise<string | undefined>): Promise<void> {
   vault = v;
   session = v.session;
   const sealed = await c.sealForResume(v);
   await sessionStore.set({ tokens: v.session.tokens, userId: v.userId, sealed: sealed.sealed, resumeKey: sealed.resumeKey });
+  // From the device's encrypted copy, the first sync is a delta rather than every item downloaded and decrypted.
+  await seedFromCopy(v, copyRead);
   await refreshIndex(v);
   await chrome.alarms.create(SYNC_ALARM, { periodInMinutes: SYNC_MINUTES });
   await touch();
@@ -175,9 +182,12 @@ async function touch(): Promise<void> {
 
 async function lock(): Promise<void> {
   await chrome.alarms.clear(IDLE_ALARM);
-  vault?.lock();
+  const v = vault;
   vault = undefined;
   vaultIndex.clear();
+  // A copy still to be sealed is sealed now, while the keys are there; then they are zeroed.
+  await copy.flush();
+  v?.lock();
   await sessionStore.set({ sealed: undefined, resumeKey: undefined } as SessionState);
   await chrome.storage.session.remove(['sealed', 'resumeKey']);
 }
@@ -574,8 +584,12 @@ async function handlePage(request: ExtensionRequest, sender: Extract<Sender, { k
       await ensureResumed();
       if (!session) fail('UNAUTHENTICATED', 'Sign in again.');
       const c = await client();
+      // The device's copy is read from IndexedDB while the master password is checked.
+      const { userId } = await sessionStore.get();
+      const copyRead = userId ? loadVaultCopy(userId) : undefined;
+      copyRead?.catch(() => undefined);
       const v = await c.unlock(session, text(request.password));
-      await keepUnlocked(v, c);
+      await keepUnlocked(v, c, copyRead);
       return status();
     }
     case 'lock':
@@ -688,12 +702,14 @@ function livePrompt(token: unknown, sender: Sender): PromptToken {
 
 async function logout(): Promise<void> {
   const s = session;
+  copy.cancel();
   vault?.lock();
   vault = undefined;
   vaultIndex.clear();
   session = undefined;
   await s?.logout().catch(() => undefined);
   await sessionStore.clear();
+  await clearVaultCopy().catch(() => undefined);
   await clearDpopKey();
   await chrome.alarms.clear(SYNC_ALARM);
   await chrome.alarms.clear(IDLE_ALARM);
@@ -746,8 +762,12 @@ chrome.runtime.onMessage.addListener((message: unknown, rawSender, sendResponse:
         sendResponse({ ok: false, code, message });
       },
     )
-    // After the answer is on its way: the idle deadline need not delay it.
-    .then(() => (use ? touch() : undefined))
+    // After the answer is on its way: the idle deadline need not delay it, nor (after an unlock) putting the whole
+    // index in name order, which the first screen does not need (lib/vault-index.ts).
+    .then(() => {
+      if (request.type === 'open' || request.type === 'items') vaultIndex.sortNow();
+      return use ? touch() : undefined;
+    })
     .catch(() => undefined);
   return true;
 });

@@ -37,13 +37,26 @@ export function byName(a: Indexed, b: Indexed): number {
  */
 export class VaultIndex {
   #all: Indexed[] = [];
+  /** Set when many items came at once (an unlock): `#all` is sorted on first need, or by sortNow() when idle. */
+  #unsorted = false;
   readonly #byId = new Map<string, Indexed>();
   /** The logins that can match a page, by registrable domain (match-index.ts): a page scores a few, not 50,000. */
   readonly #match = new MatchIndex<Indexed>([], (e) => e.entries, byName);
 
   /** Every item not in the trash, in name order. */
   get all(): readonly Indexed[] {
+    this.sortNow();
     return this.#all;
+  }
+
+  /**
+   * Puts `all` in name order now if an update left it unsorted. The page's matches do not need it (they come from the
+   * match index), so after an unlock the first screen is answered first and the order made afterwards.
+   */
+  sortNow(): void {
+    if (!this.#unsorted) return;
+    this.#all.sort(byName);
+    this.#unsorted = false;
   }
 
   get(id: string): Indexed | undefined {
@@ -88,8 +101,12 @@ export class VaultIndex {
     for (const entry of gone) this.#drop(entry);
     // What was replaced or went is no longer the entry held for its id.
     if (replaced > 0 || gone.length > 0) this.#all = this.#all.filter((e) => this.#byId.get(e.item.id) === e);
-    if (fresh.length > RESORT_ABOVE) this.#all = [...this.#all, ...fresh].sort(byName);
-    else for (const entry of fresh) this.#all.splice(insertionPoint(this.#all, entry), 0, entry);
+    if (fresh.length > RESORT_ABOVE || this.#unsorted) {
+      for (const entry of fresh) this.#all.push(entry);
+      this.#unsorted ||= fresh.length > 0;
+    } else {
+      for (const entry of fresh) this.#all.splice(insertionPoint(this.#all, entry), 0, entry);
+    }
     return { indexed: fresh.length, removed: gone.length, total: this.#all.length };
   }
 
@@ -102,6 +119,7 @@ export class VaultIndex {
     for (const entry of this.#byId.values()) this.#match.delete(entry);
     this.#byId.clear();
     this.#all = [];
+    this.#unsorted = false;
   }
 }
 
