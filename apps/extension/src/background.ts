@@ -702,9 +702,11 @@ function livePrompt(token: unknown, sender: Sender): PromptToken {
 
 async function logout(): Promise<void> {
   const s = session;
-  copy.cancel();
-  vault?.lock();
+  const v = vault;
   vault = undefined;
+  // A copy being written finishes before the copy is deleted below (and one not yet started is not written).
+  await copy.cancel();
+  v?.lock();
   vaultIndex.clear();
   session = undefined;
   await s?.logout().catch(() => undefined);

@@ -79,6 +79,9 @@ const SAVE_AFTER_MS = 3000;
 export class CopyKeeper {
   #stale: Vault | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The write under way (one at a time), and a count that cancel() moves so that a write it overtook stores nothing. */
+  #writing: Promise<void> = Promise.resolve();
+  #generation = 0;
 
   changed(v: Vault): void {
     this.#stale = v;
@@ -86,23 +89,29 @@ export class CopyKeeper {
     this.#timer = setTimeout(() => void this.flush(), SAVE_AFTER_MS);
   }
 
-  /** Seals and stores the copy now if it is stale (before a lock). */
-  async flush(): Promise<void> {
+  /** Seals and stores the copy now if it is stale (before a lock); resolves when the write is done. */
+  flush(): Promise<void> {
     clearTimeout(this.#timer);
     const v = this.#stale;
     this.#stale = undefined;
-    if (!v) return;
-    try {
-      const sealed = await v.sealSnapshot();
-      if (sealed) await saveVaultCopy(v.userId, sealed);
-    } catch {
-      // Locked meanwhile, or storage refused: the next sync that changes something tries again.
-    }
+    if (!v) return this.#writing;
+    const generation = this.#generation;
+    this.#writing = this.#writing.then(async () => {
+      try {
+        const sealed = await v.sealSnapshot();
+        if (sealed && generation === this.#generation) await saveVaultCopy(v.userId, sealed);
+      } catch {
+        // Locked meanwhile, or storage refused: the next sync that changes something tries again.
+      }
+    });
+    return this.#writing;
   }
 
-  /** Forgets a pending save (sign-out: the copy is deleted, not rewritten). */
-  cancel(): void {
+  /** Forgets a pending save and waits out a write under way (sign-out: the copy is then deleted, not rewritten). */
+  async cancel(): Promise<void> {
     clearTimeout(this.#timer);
     this.#stale = undefined;
+    this.#generation++;
+    await this.#writing;
   }
 }
