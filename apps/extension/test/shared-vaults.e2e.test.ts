@@ -310,4 +310,14 @@ describe('shared vaults in the browser extension', () => {
     expect(await sitePage.locator('#pw').inputValue()).toBe('');
     await sitePage.close();
   });
+
+  it('sign-out deletes the encrypted copy', async () => {
+    expect(await storedCopy()).toBeDefined();
+    const popup = await openPopup();
+    await popup.getByRole('button', { name: 'Settings' }).click();
+    await popup.getByRole('button', { name: 'Sign out' }).click();
+    await popup.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await storedCopy()).toBeUndefined();
+    await popup.close();
+  });
 });
