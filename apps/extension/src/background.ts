@@ -1,7 +1,8 @@
 /// <reference types="chrome" />
 import { SecondFactorRequiredError, type SecondFactorPrompt, type Session, type Vault, type VaultItem, WatchwordClient, WatchwordError, generatePassword } from '@watchword/client';
-import { type ItemContent, parseTotpSecret, totp } from '@watchword/protocol';
-import { identityLabel, identityValues } from './lib/identity-values.ts';
+import { type ItemContent, parseTotpSecret } from '@watchword/protocol';
+import { cardLabel, currentTotp, fillValues } from './lib/fill-values.ts';
+import { identityLabel } from './lib/identity-values.ts';
 import { type KeyLogin, keyLogin } from './lib/key-login.ts';
 import { clearDpopKey, loadDpopKey, saveDpopKey } from './lib/dpop-store.ts';
 import { type PageKey, baseDomain, compiledInsecure, compiledScore, originOf, pageKey } from './lib/match.ts';
@@ -279,16 +280,6 @@ function listItems(query: string, key: PageKey | undefined): ItemList {
   return { items: out.sort((a, b) => b.score - a.score).slice(0, MAX_LIST), total };
 }
 
-async function currentTotp(secret: string | undefined): Promise<string | undefined> {
-  if (!secret) return undefined;
-  try {
-    const parsed = parseTotpSecret(secret);
-    return await totp(parsed.secret, Date.now(), parsed.params);
-  } catch {
-    return undefined;
-  }
-}
-
 // ---- Senders ---------------------------------------------------------------------------------------------------
 
 const EXTENSION_ORIGIN = new URL(chrome.runtime.getURL('/')).origin;
@@ -389,35 +380,6 @@ async function menuView(menu: MenuToken): Promise<MenuView> {
     insecure: items.some((i) => insecureFor(i, menu.frameUrl)),
     items: items.slice(0, 50).map((i) => ({ id: i.id, name: i.content.name, username: i.content.login?.username ?? '', vault: vaultIndex.get(i.id)?.vault ?? null, insecure: insecureFor(i, menu.frameUrl) })),
   };
-}
-
-function cardLabel(item: VaultItem): string {
-  const number = item.content.card?.number?.replace(/\D/g, '') ?? '';
-  return number ? `•••• ${number.slice(-4)}` : (item.content.card?.brand ?? '');
-}
-
-function cardValues(item: VaultItem): FillValues {
-  const card = item.content.card ?? {};
-  const month = card.expMonth ? card.expMonth.padStart(2, '0') : '';
-  const year = card.expYear ? card.expYear.slice(-2) : '';
-  return {
-    ...(card.cardholder ? { ccName: card.cardholder } : {}),
-    ...(card.number ? { ccNumber: card.number.replace(/[\s-]/g, '') } : {}),
-    ...(month && year ? { ccExp: `${month}/${year}` } : {}),
-    ...(card.code ? { ccCsc: card.code } : {}),
-  };
-}
-
-async function fillValues(item: VaultItem, kind: FormKind): Promise<FillValues> {
-  if (kind === 'card') return item.content.type === 'card' ? cardValues(item) : {};
-  if (kind === 'identity') return item.content.type === 'identity' ? identityValues(item.content.identity ?? {}) : {};
-  const login = item.content.login ?? {};
-  if (kind === 'otp') {
-    const code = await currentTotp(login.totp);
-    return code ? { totp: code } : {};
-  }
-  if (kind === 'username-only') return login.username ? { username: login.username } : {};
-  return { ...(login.username ? { username: login.username } : {}), ...(login.password ? { password: login.password } : {}) };
 }
 
 async function sendToFrame(tabId: number, frameId: number, message: ToContent): Promise<void> {
