@@ -311,6 +311,20 @@ describe('shared vaults in the browser extension', () => {
     await sitePage.close();
   });
 
+  it('a search that matches more than 100 items shows 100 rows and says how many match', async () => {
+    await member.addMany(Array.from({ length: 101 }, (_, i) => ({ type: 'login' as const, name: `Bulk ${i}`, fields: [], login: { username: `bulk${i}`, password: 'bulk-pw-1', urls: [`https://bulk${i}.example`] } })));
+    expect(await syncNow()).toMatchObject({ indexed: 101, removed: 0 });
+    const popup = await openPopup();
+    await popup.getByRole('searchbox', { name: 'Search the vault' }).fill('bulk');
+    await popup.getByText('101 items match; the first 100 are shown. Type more to narrow the search.').waitFor();
+    expect(await popup.getByRole('list', { name: 'All items' }).getByRole('listitem').count()).toBe(100);
+    await popup.getByRole('searchbox', { name: 'Search the vault' }).fill('bulk 10');
+    await popup.getByRole('list', { name: 'All items' }).getByRole('listitem', { name: 'Bulk 100' }).waitFor();
+    expect(await popup.getByRole('list', { name: 'All items' }).getByRole('listitem').count()).toBe(2);
+    expect(await popup.getByText(/items match; the first/).count()).toBe(0);
+    await popup.close();
+  });
+
   it('sign-out deletes the encrypted copy', async () => {
     expect(await storedCopy()).toBeDefined();
     const popup = await openPopup();
