@@ -1,12 +1,14 @@
 /// <reference types="chrome" />
 import { SecondFactorRequiredError, type SecondFactorPrompt, type Session, type Vault, type VaultItem, WatchwordClient, WatchwordError, generatePassword } from '@watchword/client';
-import { type ItemContent, parseTotpSecret, totp } from '@watchword/protocol';
-import { identityLabel, identityValues } from './lib/identity-values.ts';
+import { type ItemContent, parseTotpSecret } from '@watchword/protocol';
+import { cardLabel, currentTotp, fillValues } from './lib/fill-values.ts';
+import { identityLabel } from './lib/identity-values.ts';
 import { type KeyLogin, keyLogin } from './lib/key-login.ts';
 import { clearDpopKey, loadDpopKey, saveDpopKey } from './lib/dpop-store.ts';
-import { MatchIndex } from './lib/match-index.ts';
-import { type CompiledEntry, type PageKey, baseDomain, compileEntries, compiledInsecure, compiledScore, originOf, pageKey } from './lib/match.ts';
-import type { ContentRequest, ExtensionRequest, FillValues, FormKind, ItemSummary, LoginForm, MenuView, PopupOpen, PromptView, Reply, Status, ToContent } from './lib/messages.ts';
+import { type PageKey, baseDomain, compiledInsecure, compiledScore, originOf, pageKey } from './lib/match.ts';
+import { CopyKeeper, clearVaultCopy, loadVaultCopy, seedFromCopy } from './lib/vault-copy.ts';
+import { type Indexed, VaultIndex } from './lib/vault-index.ts';
+import type { ContentRequest, ExtensionRequest, FillValues, FormKind, ItemList, ItemSummary, LoginForm, MenuView, PopupOpen, PromptView, Reply, Status, ToContent } from './lib/messages.ts';
 
 /**
  * The service worker: the only place that holds the vault key and decrypted items (in memory). Across a worker
@@ -97,6 +99,7 @@ async function ensureResumed(): Promise<void> {
       try {
         vault = await c.resumeSealed({ ...stored, userId: state.userId, sealed: state.sealed, resumeKey: state.resumeKey }, dpopKey);
         session = vault.session;
+        await seedFromCopy(vault);
         await refreshIndex(vault);
         return;
       } catch {
@@ -110,55 +113,53 @@ async function ensureResumed(): Promise<void> {
   await resuming;
 }
 
-interface Indexed {
-  item: VaultItem;
-  entries: CompiledEntry[];
-  /** Lower-case name, user name and addresses, for the popup's search. */
-  text: string;
-}
+/** The decrypted items, searched and matched without the network (lib/vault-index.ts). */
+const vaultIndex = new VaultIndex();
+
+let indexing: Promise<unknown> = Promise.resolve();
+/** The encrypted copy of the vault on this device (lib/vault-copy.ts), sealed again after syncs that change it. */
+const copy = new CopyKeeper();
 
 /**
- * The decrypted items with their web addresses parsed once, rebuilt after each sync or change: matching a page or
- * searching then touches no network and parses nothing (Vault.list() syncs and sorts on every call).
+ * A delta sync (personal and shared vaults), then the index brought in step with what it changed. One at a time: a
+ * sync alarm, a popup opening and a save do not interleave their syncs. Each is recorded as a `watchword:sync` User
+ * Timing measure in the worker (what it re-indexed, in `detail`), which the benchmark and the tests read.
  */
-let index: Indexed[] = [];
-const byId = new Map<string, Indexed>();
-/** The logins that can match a page, by registrable domain (lib/match-index.ts): a page scores a few, not 10,000. */
-let matchIndex = new MatchIndex<Indexed>([], () => []);
-
-async function refreshIndex(v: Vault): Promise<void> {
-  const items = await v.list();
-  index = items.map((item) => {
-    const login = item.content.login;
-    return {
-      item,
-      entries: item.content.type === 'login' ? compileEntries(login?.urls) : [],
-      text: [item.content.name, login?.username ?? '', ...(login?.urls ?? [])].join('\n').toLowerCase(),
-    };
+function refreshIndex(v: Vault): Promise<void> {
+  const run = indexing.then(async () => {
+    const start = performance.now();
+    const synced = v.offlineSince === null ? await v.sync() : undefined;
+    if (vault !== v) return;
+    if (synced && (synced.full || synced.changed > 0 || synced.removed > 0)) copy.changed(v);
+    const personal = new Set(v.account.vaults.map((p) => p.id));
+    const detail = vaultIndex.update(v.localItems(), (vaultId) => (personal.has(vaultId) ? null : v.vaultName(vaultId)));
+    lastSync = Date.now();
+    performance.clearMeasures('watchword:sync');
+    performance.measure('watchword:sync', { start, detail });
   });
-  byId.clear();
-  for (const entry of index) byId.set(entry.item.id, entry);
-  matchIndex = new MatchIndex(index, (e) => e.entries);
-  lastSync = Date.now();
+  indexing = run.catch(() => undefined);
+  return run;
 }
 
 function indexed(id: string): VaultItem {
-  const entry = byId.get(id);
+  const entry = vaultIndex.get(id);
   if (!entry) fail('ITEM_NOT_FOUND', 'The item does not exist.');
   return entry.item;
 }
 
 function insecureFor(item: VaultItem, page: string): boolean {
   const key = pageKey(page);
-  const entry = byId.get(item.id);
+  const entry = vaultIndex.get(item.id);
   return key !== undefined && entry !== undefined && compiledInsecure(entry.entries, key);
 }
 
-async function keepUnlocked(v: Vault, c: WatchwordClient): Promise<void> {
+async function keepUnlocked(v: Vault, c: WatchwordClient, copyRead?: Promise<string | undefined>): Promise<void> {
   vault = v;
   session = v.session;
   const sealed = await c.sealForResume(v);
   await sessionStore.set({ tokens: v.session.tokens, userId: v.userId, sealed: sealed.sealed, resumeKey: sealed.resumeKey });
+  // From the device's encrypted copy, the first sync is a delta rather than every item downloaded and decrypted.
+  await seedFromCopy(v, copyRead);
   await refreshIndex(v);
   await chrome.alarms.create(SYNC_ALARM, { periodInMinutes: SYNC_MINUTES });
   await touch();
@@ -182,10 +183,12 @@ async function touch(): Promise<void> {
 
 async function lock(): Promise<void> {
   await chrome.alarms.clear(IDLE_ALARM);
-  vault?.lock();
+  const v = vault;
   vault = undefined;
-  index = [];
-  byId.clear();
+  vaultIndex.clear();
+  // A copy still to be sealed is sealed now, while the keys are there; then they are zeroed.
+  await copy.flush();
+  v?.lock();
   await sessionStore.set({ sealed: undefined, resumeKey: undefined } as SessionState);
   await chrome.storage.session.remove(['sealed', 'resumeKey']);
 }
@@ -203,10 +206,12 @@ async function requireVault(): Promise<Vault> {
   return vault;
 }
 
-function summary(item: VaultItem, score: number): ItemSummary {
+function summary(entry: Indexed, score: number): ItemSummary {
+  const { item } = entry;
   const login = item.content.login;
   return {
     id: item.id,
+    vault: entry.vault,
     name: item.content.name,
     username: login?.username ?? item.content.identity?.email ?? '',
     urls: login?.urls ?? [],
@@ -223,7 +228,7 @@ async function matchingLogins(pageUrl: string): Promise<VaultItem[]> {
   const key = pageKey(pageUrl);
   if (!key) return [];
   const scored: { item: VaultItem; score: number }[] = [];
-  for (const entry of matchIndex.candidates(key)) {
+  for (const entry of vaultIndex.candidates(key)) {
     const score = compiledScore(entry.entries, key);
     if (score > 0) scored.push({ item: entry.item, score });
   }
@@ -243,36 +248,36 @@ function syncOnOpen(v: Vault): void {
 /** Most rows the popup is sent for one list (it shows the first screen; a search narrows the rest). */
 const MAX_LIST = 100;
 
-/** The popup's list: without a query the page's matches (best first); with one, every item containing it. */
-function listItems(query: string, key: PageKey | undefined): ItemSummary[] {
+/**
+ * The popup's list: without a query the page's matches (best first); with one, the items containing it (the page's
+ * matches first), at most MAX_LIST of them, and how many match in all.
+ */
+function listItems(query: string, key: PageKey | undefined): ItemList {
   const scores = new Map<Indexed, number>();
   if (key) {
-    for (const entry of matchIndex.candidates(key)) {
+    for (const entry of vaultIndex.candidates(key)) {
       const score = compiledScore(entry.entries, key);
       if (score > 0) scores.set(entry, score);
     }
   }
   const out: ItemSummary[] = [];
+  let total = 0;
   if (!query) {
-    for (const [entry, score] of scores) out.push(summary(entry.item, score));
+    for (const [entry, score] of scores) out.push(summary(entry, score));
+    total = out.length;
   } else {
-    for (const [entry, score] of scores) if (entry.text.includes(query)) out.push(summary(entry.item, score));
-    for (const entry of index) {
-      if (out.length >= MAX_LIST) break;
-      if (!scores.has(entry) && entry.text.includes(query)) out.push(summary(entry.item, 0));
+    for (const [entry, score] of scores) {
+      if (!entry.text.includes(query)) continue;
+      total++;
+      out.push(summary(entry, score));
+    }
+    for (const entry of vaultIndex.all) {
+      if (scores.has(entry) || !entry.text.includes(query)) continue;
+      total++;
+      if (out.length < MAX_LIST) out.push(summary(entry, 0));
     }
   }
-  return out.sort((a, b) => b.score - a.score).slice(0, MAX_LIST);
-}
-
-async function currentTotp(secret: string | undefined): Promise<string | undefined> {
-  if (!secret) return undefined;
-  try {
-    const parsed = parseTotpSecret(secret);
-    return await totp(parsed.secret, Date.now(), parsed.params);
-  } catch {
-    return undefined;
-  }
+  return { items: out.sort((a, b) => b.score - a.score).slice(0, MAX_LIST), total };
 }
 
 // ---- Senders ---------------------------------------------------------------------------------------------------
@@ -359,13 +364,13 @@ async function menuView(menu: MenuToken): Promise<MenuView> {
   const page = crossOrigin ? menu.tabUrl : menu.frameUrl;
   if (menu.kind === 'card') {
     // Cards are not tied to sites: every card is offered.
-    const cards = index.filter((e) => e.item.content.type === 'card').slice(0, 50);
-    return { ...base, state: 'unlocked', confirmFrameOrigin: null, insecure: false, items: cards.map((e) => ({ id: e.item.id, name: e.item.content.name, username: cardLabel(e.item), insecure: false })) };
+    const cards = vaultIndex.all.filter((e) => e.item.content.type === 'card').slice(0, 50);
+    return { ...base, state: 'unlocked', confirmFrameOrigin: null, insecure: false, items: cards.map((e) => ({ id: e.item.id, name: e.item.content.name, username: cardLabel(e.item), vault: e.vault, insecure: false })) };
   }
   if (menu.kind === 'identity') {
     // Identities are not tied to sites either: every identity is offered.
-    const identities = index.filter((e) => e.item.content.type === 'identity').slice(0, 50);
-    return { ...base, state: 'unlocked', confirmFrameOrigin: null, insecure: false, items: identities.map((e) => ({ id: e.item.id, name: e.item.content.name, username: identityLabel(e.item), insecure: false })) };
+    const identities = vaultIndex.all.filter((e) => e.item.content.type === 'identity').slice(0, 50);
+    return { ...base, state: 'unlocked', confirmFrameOrigin: null, insecure: false, items: identities.map((e) => ({ id: e.item.id, name: e.item.content.name, username: identityLabel(e.item), vault: e.vault, insecure: false })) };
   }
   const items = menu.kind === 'registration' ? [] : await matchingLogins(page);
   return {
@@ -373,37 +378,8 @@ async function menuView(menu: MenuToken): Promise<MenuView> {
     state: 'unlocked',
     confirmFrameOrigin: null,
     insecure: items.some((i) => insecureFor(i, menu.frameUrl)),
-    items: items.slice(0, 50).map((i) => ({ id: i.id, name: i.content.name, username: i.content.login?.username ?? '', insecure: insecureFor(i, menu.frameUrl) })),
+    items: items.slice(0, 50).map((i) => ({ id: i.id, name: i.content.name, username: i.content.login?.username ?? '', vault: vaultIndex.get(i.id)?.vault ?? null, insecure: insecureFor(i, menu.frameUrl) })),
   };
-}
-
-function cardLabel(item: VaultItem): string {
-  const number = item.content.card?.number?.replace(/\D/g, '') ?? '';
-  return number ? `•••• ${number.slice(-4)}` : (item.content.card?.brand ?? '');
-}
-
-function cardValues(item: VaultItem): FillValues {
-  const card = item.content.card ?? {};
-  const month = card.expMonth ? card.expMonth.padStart(2, '0') : '';
-  const year = card.expYear ? card.expYear.slice(-2) : '';
-  return {
-    ...(card.cardholder ? { ccName: card.cardholder } : {}),
-    ...(card.number ? { ccNumber: card.number.replace(/[\s-]/g, '') } : {}),
-    ...(month && year ? { ccExp: `${month}/${year}` } : {}),
-    ...(card.code ? { ccCsc: card.code } : {}),
-  };
-}
-
-async function fillValues(item: VaultItem, kind: FormKind): Promise<FillValues> {
-  if (kind === 'card') return item.content.type === 'card' ? cardValues(item) : {};
-  if (kind === 'identity') return item.content.type === 'identity' ? identityValues(item.content.identity ?? {}) : {};
-  const login = item.content.login ?? {};
-  if (kind === 'otp') {
-    const code = await currentTotp(login.totp);
-    return code ? { totp: code } : {};
-  }
-  if (kind === 'username-only') return login.username ? { username: login.username } : {};
-  return { ...(login.username ? { username: login.username } : {}), ...(login.password ? { password: login.password } : {}) };
 }
 
 async function sendToFrame(tabId: number, frameId: number, message: ToContent): Promise<void> {
@@ -421,7 +397,7 @@ async function menuFill(menu: MenuToken, request: { itemId?: string; generate?: 
     const id = text(request.itemId, 64);
     const page = sameOrigin(menu.frameUrl, menu.tabUrl) ? menu.frameUrl : menu.tabUrl;
     const siteless = menu.kind === 'card' || menu.kind === 'identity';
-    const item = siteless ? byId.get(id)?.item : (await matchingLogins(page)).find((i) => i.id === id);
+    const item = siteless ? vaultIndex.get(id)?.item : (await matchingLogins(page)).find((i) => i.id === id);
     if (siteless && item?.content.type !== menu.kind) fail('ITEM_NOT_FOUND', 'The item does not exist.');
     if (!item) fail('ITEM_NOT_FOUND', 'The item does not exist.');
     if (insecureFor(item, menu.frameUrl) && request.acceptInsecure !== true) fail('FORBIDDEN', 'This page is not secure: confirm first.');
@@ -570,8 +546,12 @@ async function handlePage(request: ExtensionRequest, sender: Extract<Sender, { k
       await ensureResumed();
       if (!session) fail('UNAUTHENTICATED', 'Sign in again.');
       const c = await client();
+      // The device's copy is read from IndexedDB while the master password is checked.
+      const { userId } = await sessionStore.get();
+      const copyRead = userId ? loadVaultCopy(userId) : undefined;
+      copyRead?.catch(() => undefined);
       const v = await c.unlock(session, text(request.password));
-      await keepUnlocked(v, c);
+      await keepUnlocked(v, c, copyRead);
       return status();
     }
     case 'lock':
@@ -598,7 +578,7 @@ async function handlePage(request: ExtensionRequest, sender: Extract<Sender, { k
       if (current.state !== 'unlocked' || !vault) return { status: current, items: null } satisfies PopupOpen;
       syncOnOpen(vault);
       const key = request.pageUrl === null ? undefined : pageKey(text(request.pageUrl, 2048));
-      return { status: current, items: listItems('', key) } satisfies PopupOpen;
+      return { status: current, items: listItems('', key).items } satisfies PopupOpen;
     }
     case 'items': {
       popupOnly();
@@ -659,7 +639,7 @@ async function handlePage(request: ExtensionRequest, sender: Extract<Sender, { k
     }
     case 'prompt-get': {
       const prompt = livePrompt(request.token, sender);
-      const item = prompt.itemId ? byId.get(prompt.itemId)?.item : undefined;
+      const item = prompt.itemId ? vaultIndex.get(prompt.itemId)?.item : undefined;
       const view: PromptView = { mode: prompt.itemId ? 'update' : 'save', site: new URL(prompt.site).host, username: prompt.username, itemName: item?.content.name ?? null };
       return view;
     }
@@ -684,13 +664,16 @@ function livePrompt(token: unknown, sender: Sender): PromptToken {
 
 async function logout(): Promise<void> {
   const s = session;
-  vault?.lock();
+  const v = vault;
   vault = undefined;
-  index = [];
-  byId.clear();
+  // A copy being written finishes before the copy is deleted below (and one not yet started is not written).
+  await copy.cancel();
+  v?.lock();
+  vaultIndex.clear();
   session = undefined;
   await s?.logout().catch(() => undefined);
   await sessionStore.clear();
+  await clearVaultCopy().catch(() => undefined);
   await clearDpopKey();
   await chrome.alarms.clear(SYNC_ALARM);
   await chrome.alarms.clear(IDLE_ALARM);
@@ -743,8 +726,12 @@ chrome.runtime.onMessage.addListener((message: unknown, rawSender, sendResponse:
         sendResponse({ ok: false, code, message });
       },
     )
-    // After the answer is on its way: the idle deadline need not delay it.
-    .then(() => (use ? touch() : undefined))
+    // After the answer is on its way: the idle deadline need not delay it, nor (after an unlock) putting the whole
+    // index in name order, which the first screen does not need (lib/vault-index.ts).
+    .then(() => {
+      if (request.type === 'open' || request.type === 'items') vaultIndex.sortNow();
+      return use ? touch() : undefined;
+    })
     .catch(() => undefined);
   return true;
 });

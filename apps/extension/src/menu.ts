@@ -36,6 +36,7 @@ function list(view: MenuView): void {
     } },
       h('span', { class: 'name' }, item.name),
       h('span', { class: 'user' }, item.username),
+      item.vault ? h('span', { class: 'vault' }, `Vault: ${item.vault}`) : '',
     ),
   );
   if (view.canGenerate) {

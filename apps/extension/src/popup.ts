@@ -2,7 +2,7 @@
 import type { WebauthnAuthenticationOptions, WebauthnAuthenticationResponse } from '@watchword/protocol';
 import { GENERATOR_DEFAULTS, GENERATOR_LENGTH, generateOrEmpty, getAssertion, safeHttpUrl, webauthnSupported } from '@watchword/ui';
 import { ask, h } from './lib/ask.ts';
-import type { ItemSummary, LoginForm, PopupOpen, Status } from './lib/messages.ts';
+import type { ItemList, ItemSummary, LoginForm, PopupOpen, Status } from './lib/messages.ts';
 
 /**
  * The toolbar popup: connect to a server, sign in (with a second factor), lock and unlock, the current site's logins
@@ -189,6 +189,8 @@ function itemRow(item: ItemSummary): HTMLElement {
   return h('li', { class: 'item', 'aria-label': item.name },
     h('span', { class: 'name' }, item.name),
     h('span', { class: 'user' }, item.username),
+    // Items of a shared vault say which one (the web vault labels them the same way).
+    item.vault ? h('span', { class: 'vault' }, `Vault: ${item.vault}`) : '',
     h('div', { class: 'row' },
       item.username ? h('button', { type: 'button', 'aria-label': `Copy user name of ${item.name}`, onclick: () => void copy(item.id, 'username', item.name) }, 'User name') : '',
       item.hasPassword ? h('button', { type: 'button', 'aria-label': `Copy password of ${item.name}`, onclick: () => void copy(item.id, 'password', item.name) }, 'Password') : '',
@@ -206,14 +208,22 @@ async function vaultView(first?: ItemSummary[]): Promise<void> {
   }
   const search = h('input', { type: 'search', placeholder: 'Search the vault', 'aria-label': 'Search the vault' });
   const results = h('div', { id: 'results' });
+  let asked = 0;
   const show = async (given?: ItemSummary[]) => {
-    const items = given ?? (await ask<ItemSummary[]>({ type: 'items', query: search.value, pageUrl }));
+    // Keystrokes may be answered out of order: only the answer to the latest one is shown.
+    const mine = ++asked;
+    const list = given ? { items: given, total: given.length } : await ask<ItemList>({ type: 'items', query: search.value, pageUrl });
+    if (mine !== asked) return;
+    const { items, total } = list;
     const matching = items.filter((i) => i.score > 0);
     const rest = search.value ? items.filter((i) => i.score === 0) : [];
+    // The worker sends the first 100 rows of a search: the popup says when more match, rather than hiding them.
+    const more = total - items.length;
     results.replaceChildren(
       h('h2', { id: 'h-site' }, 'This site'),
       matching.length ? h('ul', { class: 'items', 'aria-labelledby': 'h-site' }, ...matching.map(itemRow)) : h('p', { class: 'user' }, 'No saved login for this site.'),
       ...(search.value ? [h('h2', { id: 'h-all' }, 'All items'), h('ul', { class: 'items', 'aria-labelledby': 'h-all' }, ...rest.map(itemRow))] : []),
+      ...(more > 0 ? [h('p', { class: 'user', id: 'more' }, `${total.toLocaleString('en')} items match; the first ${items.length} are shown. Type more to narrow the search.`)] : []),
     );
   };
   search.addEventListener('input', () => void show());

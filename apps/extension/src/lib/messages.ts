@@ -14,8 +14,16 @@ export interface ItemSummary {
   hasPassword: boolean;
   hasTotp: boolean;
   type: string;
+  /** The shared vault the item is in (its name, as Vault.vaultName gives it); null for the personal vault. */
+  vault: string | null;
   /** 0: does not match the page; higher is more specific (lib/match.ts). */
   score: number;
+}
+
+/** The answer to a search: the first rows (at most 100) and how many items match in all. */
+export interface ItemList {
+  items: ItemSummary[];
+  total: number;
 }
 
 export interface Status {
@@ -102,7 +110,7 @@ export interface MenuView {
   /** Set for a frame whose origin differs from the tab's: the user must allow it before anything is listed. */
   confirmFrameOrigin: string | null;
   insecure: boolean;
-  items: { id: string; name: string; username: string; insecure: boolean }[];
+  items: { id: string; name: string; username: string; vault: string | null; insecure: boolean }[];
   canGenerate: boolean;
 }
 
