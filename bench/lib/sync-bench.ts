@@ -22,6 +22,8 @@ export interface SyncRow {
 export interface SyncBenchServer {
   url: string;
   rssBytes(): number;
+  /** CPU time the server process has used, ms: per sync, steadier than the wall time on a shared machine. */
+  cpuMs(): number;
 }
 
 const MB = 2 ** 20;
@@ -57,16 +59,17 @@ async function account(url: string, label: string) {
   return client(url).login(credentials);
 }
 
-/** p50 and bytes of `runs` full syncs with one Accept-Encoding. */
-async function syncs(url: string, token: string, coding: Coding, runs: number): Promise<{ p50: number; bytes: number; coding: string }> {
+/** p50, bytes and the server's mean CPU time of `runs` full syncs with one Accept-Encoding. */
+async function syncs(server: SyncBenchServer, token: string, coding: Coding, runs: number): Promise<{ p50: number; bytes: number; coding: string; cpuMs: number }> {
   const times: number[] = [];
   let last = { bytes: 0, coding: '' };
+  const cpu0 = server.cpuMs();
   for (let i = 0; i < runs; i++) {
-    const r = await fetchRaw(`${url}/api/v1/items`, { authorization: `Bearer ${token}`, 'accept-encoding': coding });
+    const r = await fetchRaw(`${server.url}/api/v1/items`, { authorization: `Bearer ${token}`, 'accept-encoding': coding });
     times.push(r.ms);
     last = r;
   }
-  return { p50: median(times), bytes: last.bytes, coding: last.coding };
+  return { p50: median(times), bytes: last.bytes, coding: last.coding, cpuMs: (server.cpuMs() - cpu0) / runs };
 }
 
 export interface SyncBenchOptions {
@@ -82,17 +85,19 @@ export interface SyncBenchOptions {
 }
 
 /**
- * Rows, in order: the empty-vault sync (the baseline of the p50 rows); per size, the p50 per coding (against the
- * empty vault's), the wire bytes per coding (against identity's), the server's peak RSS while the syncs ran (against
- * idle); then the bulk add (`Vault.addMany`) against encrypting the same items alone in this process (the client's
+ * Rows, in order: the empty-vault sync (the baseline of the p50 and CPU rows); per size, the p50 per coding and the
+ * server's CPU time per sync (against the empty vault's), the wire bytes per coding (against identity's), the
+ * server's peak RSS while the syncs ran (against idle); then the bulk add (`Vault.addMany`) against encrypting the same items alone in this process (the client's
  * floor: what is left is the wire and the server).
  */
 export async function measureLargeVaults(server: SyncBenchServer, options: SyncBenchOptions): Promise<SyncRow[]> {
   const log = options.log ?? (() => {});
   const rows: SyncRow[] = [];
   const empty = await account(server.url, 'sync-empty');
-  const emptySync = await syncs(server.url, empty.session.tokens.accessToken, 'identity', options.runs);
+  // Twenty times the runs: an empty sync's CPU is well under the process clock's 10 ms tick.
+  const emptySync = await syncs(server, empty.session.tokens.accessToken, 'identity', options.runs * 20);
   rows.push({ items: 0, scenario: 'full sync p50, empty vault (baseline)', value: emptySync.p50, unit: 'ms' });
+  rows.push({ items: 0, scenario: 'server CPU per sync, empty vault (baseline)', value: emptySync.cpuMs, unit: 'ms' });
   for (const size of options.sizes) {
     const vault = await account(server.url, `sync${size}`);
     log(`seeding ${size} items`);
@@ -102,19 +107,23 @@ export async function measureLargeVaults(server: SyncBenchServer, options: SyncB
     const token = vault.session.tokens.accessToken;
     let peak = server.rssBytes();
     const sampler = setInterval(() => (peak = Math.max(peak, server.rssBytes())), 10);
-    const byCoding = new Map<Coding, { p50: number; bytes: number }>();
+    const byCoding = new Map<Coding, { p50: number; bytes: number; cpuMs: number }>();
     try {
       for (const coding of options.codings) {
-        const r = await syncs(server.url, token, coding, options.runs);
+        const r = await syncs(server, token, coding, options.runs);
         if ((r.coding === 'identity') !== (coding === 'identity') || (coding !== 'identity' && r.coding !== coding)) throw new Error(`asked for ${coding}, got ${r.coding}`);
         byCoding.set(coding, r);
-        log(`${size} items, ${coding}: ${(r.bytes / MB).toFixed(2)} MB, p50 ${r.p50.toFixed(0)} ms`);
+        log(`${size} items, ${coding}: ${(r.bytes / MB).toFixed(2)} MB, p50 ${r.p50.toFixed(0)} ms, server CPU ${r.cpuMs.toFixed(0)} ms per sync`);
       }
     } finally {
       clearInterval(sampler);
     }
     for (const [coding, r] of byCoding) {
       rows.push({ items: size, scenario: `full sync p50, ${coding}`, value: r.p50, unit: 'ms', baseline: emptySync.p50, baselineOf: 'empty vault', ratio: r.p50 / emptySync.p50 });
+    }
+    for (const [coding, r] of byCoding) {
+      // Zero when the process's CPU clock (10 ms ticks) did not move: no row then, rather than a ratio of nothing.
+      if (r.cpuMs > 0 && emptySync.cpuMs > 0) rows.push({ items: size, scenario: `server CPU per sync, ${coding}`, value: r.cpuMs, unit: 'ms', baseline: emptySync.cpuMs, baselineOf: 'empty vault', ratio: r.cpuMs / emptySync.cpuMs });
     }
     const identityBytes = byCoding.get('identity')?.bytes;
     for (const [coding, r] of byCoding) {
