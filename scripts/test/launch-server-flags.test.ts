@@ -27,15 +27,15 @@ describe('scripts/launch.mjs: the server process flags', () => {
   };
 
   it('caps the young generation of the server it starts, and of nothing else', () => {
-    expect(SERVER_NODE_FLAGS).toEqual(['--max-semi-space-size=2']);
+    expect(SERVER_NODE_FLAGS).toEqual(['--max-semi-space-size=8']);
     expect(execArgv(serverEntry)).toEqual(expect.arrayContaining(SERVER_NODE_FLAGS));
-    expect(execArgv(otherEntry)).not.toContain('--max-semi-space-size=2');
+    expect(execArgv(otherEntry)).not.toContain('--max-semi-space-size=8');
     expect(nodeFlagsFor('packages/server/src/main.ts', {})).toEqual(SERVER_NODE_FLAGS);
     expect(nodeFlagsFor('packages/server/dist/main.mjs.old', {})).toEqual([]);
   });
 
   it("leaves the semi-space to an operator's NODE_OPTIONS", () => {
-    expect(execArgv(serverEntry, { NODE_OPTIONS: '--max-semi-space-size=16' })).not.toContain('--max-semi-space-size=2');
+    expect(execArgv(serverEntry, { NODE_OPTIONS: '--max-semi-space-size=16' })).not.toContain('--max-semi-space-size=8');
     expect(nodeFlagsFor('packages/server/dist/main.mjs', { NODE_OPTIONS: '--max-semi-space-size=16' })).toEqual([]);
   });
 });
