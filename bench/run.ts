@@ -33,9 +33,12 @@ const clientRows: ClientRow[] = [];
 /**
  * Large vaults, server side (bench/lib/sync-bench.ts): full syncs of 10,000 and 50,000 items, the RSS during them and
  * after the whole run, a bulk add of 10,000; on SQLite, in a full run unless `--no-large-sync` (about a minute more);
- * `npm run bench:sync` runs them alone.
+ * `--large-sizes=300,1500` runs them at other sizes (in a `--quick` run too); `npm run bench:sync` runs them alone.
  */
-const LARGE_SYNC_SIZES = quick || process.argv.includes('--no-large-sync') ? [] : [10_000, 50_000];
+const LARGE_SYNC_SIZES = process.argv.find((a) => a.startsWith('--large-sizes='))?.slice('--large-sizes='.length).split(',').map(Number)
+  ?? (quick || process.argv.includes('--no-large-sync') ? [] : [10_000, 50_000]);
+/** Items of the large-vault bulk add: 10,000, or the smallest size given with `--large-sizes=` (to try the rows quickly). */
+const LARGE_BULK_ADD = process.argv.some((a) => a.startsWith('--large-sizes=')) ? Math.min(...LARGE_SYNC_SIZES) : 10_000;
 // The server as `npm start` runs it: the bundle (scripts/ensure-server-build.ts), built first if stale.
 await ensureServerBuild();
 // The CLI as `ww` runs it once `npm run build:cli` has bundled it (scripts/ensure-cli-build.ts).
@@ -187,7 +190,7 @@ async function measureWatchword(label: string, env: Record<string, string>): Pro
     let largeVaults: LargeVaults | undefined;
     if (label === 'sqlite + memory' && LARGE_SYNC_SIZES.length > 0) {
       log(`${label}: large vaults, server side (${LARGE_SYNC_SIZES.join(', ')} items)`);
-      const syncRows = await measureLargeVaults(server, { sizes: LARGE_SYNC_SIZES, runs: 7, codings: ['identity', 'br'], idleRssMb: facts.idleRssMb, bulkAdd: 10_000, log: (m) => log(`${label}: ${m}`) });
+      const syncRows = await measureLargeVaults(server, { sizes: LARGE_SYNC_SIZES, runs: 7, codings: ['identity', 'br'], idleRssMb: facts.idleRssMb, bulkAdd: LARGE_BULK_ADD, log: (m) => log(`${label}: ${m}`) });
       largeVaults = { rows: syncRows, targets: [] };
     }
     if (label === 'sqlite + memory' && CLIENT_SIZES.length > 0) {

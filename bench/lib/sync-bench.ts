@@ -189,6 +189,6 @@ export function formatSyncRows(rows: readonly SyncRow[]): string[] {
   return rows.map((r) => {
     const value = `${r.value.toFixed(r.unit === 'ms' ? 1 : 2)} ${r.unit}`;
     const against = r.baseline === undefined ? '' : `   ${r.ratio?.toFixed(2)}× ${r.baselineOf} (${r.baseline.toFixed(r.unit === 'ms' ? 1 : 2)} ${r.unit})`;
-    return `${String(r.items).padStart(7)}  ${r.scenario.padEnd(38)} ${value.padStart(12)}${against}`;
+    return `${String(r.items).padStart(7)}  ${r.scenario.padEnd(44)} ${value.padStart(12)}${against}`;
   });
 }
