@@ -66,14 +66,16 @@ export const SERVER_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '1310
 
 /** The environment the launcher adds for `entry`: the server's, where `env` does not set it already. */
 export function serverEnvFor(entry, env = process.env) {
-  if (!SERVER_ENTRY.test(entry ?? '')) return {};
-  return Object.fromEntries(Object.entries(SERVER_ENV).filter(([name]) => env[name] === undefined));
+  const added = {};
+  if (!SERVER_ENTRY.test(entry || '')) return added;
+  for (const name of Object.keys(SERVER_ENV)) if (env[name] === undefined) added[name] = SERVER_ENV[name];
+  return added;
 }
 
 /** The flags the launcher adds for `entry`: the server's, unless NODE_OPTIONS sets its own semi-space. */
 export function nodeFlagsFor(entry, env = process.env) {
-  if (!SERVER_ENTRY.test(entry ?? '')) return [];
-  if (/--max-semi-space-size\b/.test(env.NODE_OPTIONS ?? '')) return [];
+  if (!SERVER_ENTRY.test(entry || '')) return [];
+  if (/--max-semi-space-size\b/.test(env.NODE_OPTIONS || '')) return [];
   return SERVER_NODE_FLAGS;
 }
 
