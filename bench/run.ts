@@ -14,6 +14,7 @@ import { againstBaseline, chooseBaseline } from './lib/baseline.ts';
 import { bulkImport } from './lib/import-bench.ts';
 import { type ClientRow, formatClientRows, measureCliStart, measureClient } from './lib/client-bench.ts';
 import { formatSharedSyncRows, measureSharedSync } from './lib/shared-sync.ts';
+import { type SyncRow, checkLargeVaultTargets, formatSyncRows, measureLargeVaults, rssAfterRow } from './lib/sync-bench.ts';
 import { SERVER_BUNDLE, ensureServerBuild } from '../scripts/ensure-server-build.ts';
 import { ensureCliBuild } from '../scripts/ensure-cli-build.ts';
 import { deleteRedisKeysWithPrefix } from '@watchword/testkit';
@@ -30,6 +31,15 @@ const SYNC_LARGE = quick ? 500 : 10_000;
 /** Large vaults, client side (bench/lib/client-bench.ts): on SQLite, in a full run unless `--no-client`; `npm run bench:client` runs them alone. */
 const CLIENT_SIZES = quick || process.argv.includes('--no-client') ? [] : [10_000, 50_000];
 const clientRows: ClientRow[] = [];
+/**
+ * Large vaults, server side (bench/lib/sync-bench.ts): full syncs of 10,000 and 50,000 items, the RSS during them and
+ * after the whole run, a bulk add of 10,000; on SQLite, in a full run unless `--no-large-sync` (about a minute more);
+ * `--large-sizes=300,1500` runs them at other sizes (in a `--quick` run too); `npm run bench:sync` runs them alone.
+ */
+const LARGE_SYNC_SIZES = process.argv.find((a) => a.startsWith('--large-sizes='))?.slice('--large-sizes='.length).split(',').map(Number)
+  ?? (quick || process.argv.includes('--no-large-sync') ? [] : [10_000, 50_000]);
+/** Items of the large-vault bulk add: 10,000, or the smallest size given with `--large-sizes=` (to try the rows quickly). */
+const LARGE_BULK_ADD = process.argv.some((a) => a.startsWith('--large-sizes=')) ? Math.min(...LARGE_SYNC_SIZES) : 10_000;
 // The server as `npm start` runs it: the bundle (scripts/ensure-server-build.ts), built first if stale.
 await ensureServerBuild();
 // The CLI as `ww` runs it once `npm run build:cli` has bundled it (scripts/ensure-cli-build.ts).
@@ -84,7 +94,12 @@ async function seed(vault: Vault, count: number, prefix: string): Promise<void> 
 }
 
 /** Every scenario of one backend; `ratio` and `cpuRatio` are added afterwards, against the baseline measured around the run. */
-async function measureWatchword(label: string, env: Record<string, string>): Promise<{ rows: Row[]; facts: Record<string, number> }> {
+interface LargeVaults {
+  rows: SyncRow[];
+  targets: TargetCheck[];
+}
+
+async function measureWatchword(label: string, env: Record<string, string>): Promise<{ rows: Row[]; facts: Record<string, number>; largeVaults?: LargeVaults }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ww-bench-'));
   const rows: Row[] = [];
   const facts: Record<string, number> = {};
@@ -173,10 +188,24 @@ async function measureWatchword(label: string, env: Record<string, string>): Pro
     log(`${label}: bulk add of ${SYNC_LARGE} items with \`ww import\` (CSV, Bitwarden JSON, 1PUX)`);
     Object.assign(facts, await bulkImport(server.url, SYNC_LARGE, ww));
 
+    let largeVaults: LargeVaults | undefined;
+    if (label === 'sqlite + memory' && LARGE_SYNC_SIZES.length > 0) {
+      log(`${label}: large vaults, server side (${LARGE_SYNC_SIZES.join(', ')} items)`);
+      const syncRows = await measureLargeVaults(server, { sizes: LARGE_SYNC_SIZES, runs: 7, codings: ['identity', 'br'], idleRssMb: facts.idleRssMb, bulkAdd: LARGE_BULK_ADD, log: (m) => log(`${label}: ${m}`) });
+      largeVaults = { rows: syncRows, targets: [] };
+    }
     if (label === 'sqlite + memory' && CLIENT_SIZES.length > 0) {
       log(`${label}: large vaults, client side (${CLIENT_SIZES.join(', ')} items)`);
       clientRows.push(measureCliStart(10));
       for (const size of CLIENT_SIZES) clientRows.push(...(await measureClient(server.url, size, 5)));
+    }
+    // The server's RSS once everything above has run (the issue's "after a load run"), against its idle RSS.
+    await new Promise((r) => setTimeout(r, 2000));
+    facts.rssAfterMb = server.rssBytes() / 2 ** 20;
+    if (largeVaults) {
+      largeVaults.rows.push(rssAfterRow(server, facts.idleRssMb));
+      largeVaults.targets = checkLargeVaultTargets(largeVaults.rows);
+      return { rows, facts, largeVaults };
     }
   } finally {
     await server.stop();
@@ -256,11 +285,12 @@ interface Run {
   baselineSpread?: number;
   disturbed?: boolean;
   targets?: TargetCheck[];
+  largeVaults?: LargeVaults;
 }
 const baselines: Baseline[] = [await measureBaseline('before sqlite + memory')];
 const runs: Run[] = [];
 /** Measures one backend, then the baseline again, and takes its ratios against the faster of the two around it. */
-async function bracketed(label: string, measure: () => Promise<{ rows: Row[]; facts: Record<string, number> }>, after: string): Promise<void> {
+async function bracketed(label: string, measure: () => Promise<{ rows: Row[]; facts: Record<string, number>; largeVaults?: LargeVaults }>, after: string): Promise<void> {
   const before = baselines.at(-1) as Baseline;
   const run: Run = { label, ...(await measure()) };
   const next = await measureBaseline(after);
@@ -300,13 +330,16 @@ for (const run of runs) {
   }
   const f = run.facts;
   lines.push(
-    `cold start ${fmt(f.coldStartMs)} ms (first start on an empty data directory ${fmt(f.firstStartMs)} ms) · idle RSS ${fmt(f.idleRssMb, 1)} MB · RSS under load ${fmt(f.loadRssMb, 1)} MB · seeding ${fmt(f.seedItemsPerSecond)} items/s`,
+    `cold start ${fmt(f.coldStartMs)} ms (first start on an empty data directory ${fmt(f.firstStartMs)} ms) · idle RSS ${fmt(f.idleRssMb, 1)} MB · RSS under load ${fmt(f.loadRssMb, 1)} MB · RSS after the run ${fmt(f.rssAfterMb, 1)} MB · seeding ${fmt(f.seedItemsPerSecond)} items/s`,
     `login start, unknown − known e-mail: median ${fmt(f.enumerationMedianDiffMs, 3)} ms, p99 ${fmt(f.enumerationP99DiffMs, 3)} ms`,
     `bulk add: ${fmt(f.bulkImportItems)} items with \`ww import\` in ${fmt(f.bulkImportSeconds, 2)} s`,
     `import: ${fmt(f.bitwardenImportItems)} items of a Bitwarden JSON export with \`ww import\` in ${fmt(f.bitwardenImportSeconds, 2)} s; ${fmt(f.onePuxImportItems)} of a 1Password 1PUX in ${fmt(f.onePuxImportSeconds, 2)} s`,
     'targets:',
     ...formatTargets(run.targets ?? []),
   );
+}
+for (const run of runs) {
+  if (run.largeVaults) lines.push('', `Large vaults, server side (${run.label}; each row against its same-run baseline)`, ...formatSyncRows(run.largeVaults.rows), 'targets:', ...formatTargets(run.largeVaults.targets));
 }
 if (clientRows.length > 0) lines.push('', 'Large vaults, client side (sqlite + memory; same-run baselines: bare WebCrypto, node -e 0)', ...formatClientRows(clientRows));
 if (sharedRows.length > 0) lines.push('', ...formatSharedSyncRows(sharedRows));

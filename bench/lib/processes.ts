@@ -2,7 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { freePort } from '@watchword/testkit';
 // @ts-expect-error plain .mjs without types (it must run on any old Node)
-import { withCompileCache } from '../../scripts/launch.mjs';
+import { nodeFlagsFor, serverEnvFor, withCompileCache } from '../../scripts/launch.mjs';
 
 /** Pins a command to one CPU with taskset when the machine has it (server and load generator on different cores). */
 export function pinned(cpu: number | undefined, command: string, args: string[]): [string, string[]] {
@@ -32,7 +32,11 @@ function procStat(pid: number): { rss: number; cpuMs: number } {
   return { rss: rssKb * 1024, cpuMs: (ticks * 1000) / CLK_TCK };
 }
 
-/** Starts a server process (`node …nodeFlags <entry> …args`) pinned to `cpu`, waits for /healthz, measures the cold start. */
+/**
+ * Starts a server process (`node …nodeFlags <entry> …args`) pinned to `cpu`, waits for /healthz, measures the cold start.
+ * Watchword's server gets the launcher's flags first and its environment (scripts/launch.mjs `nodeFlagsFor`,
+ * `serverEnvFor`), as `npm start` runs it; `nodeFlags` come after them and win, as does `env`.
+ */
 export async function startServer(
   entry: string,
   args: string[],
@@ -42,11 +46,11 @@ export async function startServer(
 ): Promise<Server> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const [cmd, argv] = pinned(cpu, process.execPath, [...nodeFlags, entry, ...args]);
+  const [cmd, argv] = pinned(cpu, process.execPath, [...nodeFlagsFor(entry, env), ...nodeFlags, entry, ...args]);
   const started = performance.now();
   // Same as `npm start` through scripts/launch.mjs: the module compile cache on.
   const child = spawn(cmd, argv, {
-    env: withCompileCache({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), ...env }),
+    env: withCompileCache({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), ...serverEnvFor(entry, env), ...env }),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

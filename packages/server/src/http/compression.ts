@@ -73,9 +73,18 @@ function brotliOptions(sizeHint?: number) {
   };
 }
 
+/**
+ * Output chunk of the streamed compressors. zlib's default, 16 KiB, hands each 16 KiB of output back to JavaScript
+ * from the thread pool: a 50,000-item sync made ~700 such round trips, a quarter of the server's CPU in the stream's
+ * callbacks. A page of the sync is ~0.45 MB, so 128 KiB chunks cut the trips eightfold for 128 KiB per stream.
+ */
+const STREAM_CHUNK_BYTES = 128 * 1024;
+
 /** A streamed answer (a sync of more than one page) compressed as it goes; an error on either side ends both. */
 function compressStream(coding: Coding, body: Readable): Readable {
-  const encoder = coding === 'br' ? createBrotliCompress(brotliOptions()) : createGzip({ level: GZIP_LEVEL });
+  const encoder = coding === 'br'
+    ? createBrotliCompress({ ...brotliOptions(), chunkSize: STREAM_CHUNK_BYTES })
+    : createGzip({ level: GZIP_LEVEL, chunkSize: STREAM_CHUNK_BYTES });
   return pipeline(body, encoder, () => {});
 }
 

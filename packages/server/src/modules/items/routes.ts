@@ -9,7 +9,10 @@ import { route } from '../../http/route.ts';
 import { requireAuth } from '../../http/authenticate.ts';
 import type { App } from '../../http/types.ts';
 import type { Context } from '../../context.ts';
-import type { ItemListResult, ItemRecord } from '../../storage/items.ts';
+import type { ItemRecord } from '../../storage/items.ts';
+import { SYNC_PAGE, SYNC_READ_AHEAD, syncBody } from './sync-body.ts';
+
+export { SYNC_PAGE } from './sync-body.ts';
 
 
 /** The server sees ids, sizes, timestamps and revisions only: `data` is an envelope it cannot open. */
@@ -33,35 +36,6 @@ function found(record: ItemRecord | undefined): { item: Item } {
   return { item: toItem(record) };
 }
 
-/** Items per page of a sync read; an answer of more than one page is streamed. */
-export const SYNC_PAGE = 1000;
-
-/**
- * The sync answer as JSON text, one page at a time: the same bytes the route's serializer writes for
- * ListItemsResponse (key order of the schema; JSON.stringify of strings, integers, booleans and null).
- * Every page after the first is bounded by the first page's revision (`upTo`): a change made while the answer
- * streams has a higher seq and is left to the next delta sync from that revision, as it would be had it come
- * after a one-statement read. A page read that fails ends the stream unfinished (the connection is reset), so a
- * client never takes a truncated answer for a whole one.
- */
-async function* syncBody(ctx: Context, userId: string, since: number | undefined, first: ItemListResult): AsyncGenerator<string> {
-  yield `{"revision":${JSON.stringify(first.revision)},"full":${since === undefined},"items":[`;
-  let page = first;
-  let separator = '';
-  for (;;) {
-    let chunk = '';
-    for (const record of page.items) {
-      chunk += separator + JSON.stringify(toItem(record));
-      separator = ',';
-    }
-    if (chunk !== '') yield chunk;
-    const last = page.items.at(-1);
-    if (page.items.length < SYNC_PAGE || last === undefined) break;
-    page = await ctx.storage.items.page(userId, { ...(since === undefined ? {} : { since }), after: last.seq, upTo: first.revision, limit: SYNC_PAGE });
-  }
-  yield ']}';
-}
-
 export function itemRoutes(app: App, ctx: Context): void {
   route(app, api.items.list, async (request, reply) => {
     const { userId } = requireAuth(request);
@@ -76,7 +50,9 @@ export function itemRoutes(app: App, ctx: Context): void {
     if (first.items.length < SYNC_PAGE) return { revision: first.revision, full, items: first.items.map(toItem) };
     // More than a page: written page by page as it is read, never whole in memory.
     reply.type('application/json; charset=utf-8');
-    return reply.send(Readable.from(syncBody(ctx, userId, since, first), { objectMode: false }));
+    // Up to SYNC_READ_AHEAD bytes are read ahead, so the next pages are read and written while the compressor (on
+    // the thread pool) works on the last one, instead of taking turns with it.
+    return reply.send(Readable.from(syncBody(ctx, userId, since, first), { objectMode: false, highWaterMark: SYNC_READ_AHEAD }));
   });
 
   route(app, api.items.create, async (request, reply) => {

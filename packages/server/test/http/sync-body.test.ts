@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { itemJson, pageBytes } from '../../src/modules/items/sync-body.ts';
+import type { ItemRecord } from '../../src/storage/items.ts';
+
+/** The item as the route's schema serializer writes it: the Item schema's keys, in its order. */
+const asItem = (r: ItemRecord) => ({ id: r.id, vaultId: r.vaultId, revision: r.revision, seq: r.seq, data: r.data, deletedAt: r.deletedAt, purged: r.purged, createdAt: r.createdAt, updatedAt: r.updatedAt });
+
+const record = (n: number, over: Partial<ItemRecord> = {}): ItemRecord => ({
+  id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+  userId: 'user',
+  vaultId: '11111111-1111-4111-8111-111111111111',
+  revision: n + 1,
+  seq: 1000 + n,
+  data: `ciphertext-${n}`,
+  deletedAt: null,
+  purged: false,
+  createdAt: 1_765_000_000_000 + n,
+  updatedAt: 1_765_000_000_500 + n,
+  ...over,
+});
+
+describe('the streamed sync body, written by hand', () => {
+  it('writes each item as JSON.stringify of the schema-ordered item would, for every value kind', () => {
+    const records = [
+      record(1),
+      record(2, { deletedAt: 1_765_000_001_000 }),
+      record(3, { data: null, purged: true }),
+      // Characters JSON must escape, and ones it must not: the hand-written form escapes through JSON.stringify.
+      record(4, { data: 'quote " backslash \\ newline \n tab \t nul \u0000 é ☃ 😀' }),
+    ];
+    for (const r of records) expect(itemJson(r)).toBe(JSON.stringify(asItem(r)));
+  });
+
+  it('a page is the items joined by commas, in UTF-8, with a leading comma after the first page', () => {
+    const records = [record(1), record(2, { data: 'naïve ☃' }), record(3, { data: null, purged: true })];
+    const joined = records.map((r) => JSON.stringify(asItem(r))).join(',');
+    expect(pageBytes(records, false).toString('utf8')).toBe(joined);
+    expect(pageBytes(records, true).toString('utf8')).toBe(`,${joined}`);
+    expect(pageBytes([], true).length).toBe(0);
+  });
+
+  it('grows its buffer for items larger than the room reserved per item, and keeps every byte', () => {
+    // Each far above the reserve (640 bytes), and multi-byte, so the page's buffer must grow several times.
+    const records = Array.from({ length: 40 }, (_, n) => record(n, { data: `${'☃'.repeat(5_000)}${n}` }));
+    const bytes = pageBytes(records, false);
+    expect(bytes.toString('utf8')).toBe(records.map((r) => JSON.stringify(asItem(r))).join(','));
+    expect(JSON.parse(`[${bytes.toString('utf8')}]`)).toHaveLength(40);
+  });
+});
