@@ -5,7 +5,7 @@ import { api } from '@watchword/protocol';
 import type { App } from './types.ts';
 
 /**
- * The sync answer (ids, timestamps and base64url ciphertext) is compressed with br or gzip, as the client's
+ * The sync answers, personal and shared (ids, timestamps, sealed keys and base64url ciphertext), are compressed with br or gzip, as the client's
  * Accept-Encoding asks (docs/performance.md "Full sync"; BREACH reasoning in docs/threat-model.md).
  *
  * Only the routes in COMPRESSED_ROUTES, whose answers hold no secret and reflect nothing of the request; every other
@@ -15,7 +15,7 @@ import type { App } from './types.ts';
  */
 export const COMPRESS_MIN_BYTES = 16 * 1024;
 
-const COMPRESSED_ROUTES: ReadonlySet<string> = new Set([api.items.list].map((r) => `${r.method} ${r.path}`));
+const COMPRESSED_ROUTES: ReadonlySet<string> = new Set([api.items.list, api.vaults.sync].map((r) => `${r.method} ${r.path}`));
 
 /**
  * The fastest settings: on a sync answer (base64url ciphertext in JSON) brotli 1 compresses as well as 4 in a third

@@ -71,8 +71,8 @@ function createStorage(driver: StorageDriver): Storage {
     oauth: createOAuthRepository(db),
     sharingKeys: createSharingKeyRepository(db),
     orgs: createOrgRepository(db),
-    sharedVaults: createSharedVaultRepository(db),
-    sharedItems: createSharedItemRepository(db),
+    sharedVaults: createSharedVaultRepository(driver),
+    sharedItems: createSharedItemRepository(driver),
     orgAudit: createOrgAuditRepository(db),
     passkeys: createPasskeyRepository(db),
     async ping() {

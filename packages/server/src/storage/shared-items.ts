@@ -11,6 +11,8 @@ import { isUniqueViolation } from './errors.ts';
 import type { Database, SharedItemsTable } from './schema.ts';
 import { accessAtLeast, type SharedVaultView, createSharedVaultRepository } from './shared-vaults.ts';
 import { bumpUserRevision } from './transaction.ts';
+import type { StorageDriver } from './driver.ts';
+import { preparedQuery } from './prepared.ts';
 import type { ItemRecord } from './items.ts';
 
 export interface SharedItemRecord {
@@ -69,8 +71,20 @@ class Refused extends Error {
   }
 }
 
-export function createSharedItemRepository(db: Kysely<Database>): SharedItemRepository {
-  const vaults = createSharedVaultRepository(db);
+export function createSharedItemRepository(driver: Pick<StorageDriver, 'db' | 'direct'>): SharedItemRepository {
+  const { db } = driver;
+  const vaults = createSharedVaultRepository(driver);
+
+  // The shared sync's reads, one vault at a time, compiled once (storage/prepared.ts): a vault new to the client
+  // (its live items) and a vault the client holds up to `since` (every change after it, tombstones included). Access
+  // is decided here too: the caller's membership row is joined.
+  const columns = ['i.id', 'i.vault_id', 'i.key_version', 'i.revision', 'i.seq', 'i.data', 'i.deleted_at', 'i.purged', 'i.created_at', 'i.updated_at'] as const;
+  const liveOf = preparedQuery<Selectable<SharedItemsTable>, [string, string]>(driver, 2, (userId, vaultId) =>
+    db.selectFrom('shared_items as i').innerJoin('vault_members as vm', (join) => join.onRef('vm.vault_id', '=', 'i.vault_id').on('vm.user_id', '=', userId)).select(columns).where('i.vault_id', '=', vaultId).where('i.purged', '=', 0).orderBy('i.seq'),
+  );
+  const changedOf = preparedQuery<Selectable<SharedItemsTable>, [string, string, number]>(driver, 3, (userId, vaultId, since) =>
+    db.selectFrom('shared_items as i').innerJoin('vault_members as vm', (join) => join.onRef('vm.vault_id', '=', 'i.vault_id').on('vm.user_id', '=', userId)).select(columns).where('i.vault_id', '=', vaultId).where('i.seq', '>', since as unknown as number).orderBy('i.seq'),
+  );
 
   /**
    * The write gate: the vault's next revision, taken only if `userId` may edit it (one conditional UPDATE: the row
@@ -185,20 +199,12 @@ export function createSharedItemRepository(db: Kysely<Database>): SharedItemRepo
       const fresh = reachable.filter((v) => !cursors.has(v.id)).map((v) => v.id);
       const deltas = reachable.filter((v) => cursors.has(v.id) && (cursors.get(v.id) ?? 0) < v.revision);
       if (fresh.length === 0 && deltas.length === 0) return { vaults: reachable, gone, items: [] };
-      const rows = await db
-        .selectFrom('shared_items as i')
-        .innerJoin('vault_members as vm', (join) => join.onRef('vm.vault_id', '=', 'i.vault_id').on('vm.user_id', '=', userId))
-        .selectAll('i')
-        .where((eb) =>
-          eb.or([
-            ...(fresh.length > 0 ? [eb.and([eb('i.vault_id', 'in', fresh), eb('i.purged', '=', 0)])] : []),
-            ...deltas.map((v) => eb.and([eb('i.vault_id', '=', v.id), eb('i.seq', '>', cursors.get(v.id) ?? 0)])),
-          ]),
-        )
-        .orderBy('i.vault_id')
-        .orderBy('i.seq')
-        .execute();
-      return { vaults: reachable, gone, items: rows.map(toSharedItem) };
+      // By vault id, each vault's items by seq (the order the answer has always had).
+      const reads = [...fresh.map((id) => ({ id, since: undefined })), ...deltas.map((v) => ({ id: v.id, since: cursors.get(v.id) ?? 0 }))]
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .map((r) => (r.since === undefined ? liveOf(userId, r.id) : changedOf(userId, r.id, r.since)));
+      const pages = await Promise.all(reads);
+      return { vaults: reachable, gone, items: pages.flat().map(toSharedItem) };
     },
     async move({ userId, from, to, now }) {
       if (from.vaultId === to.vaultId) return 'same_vault';

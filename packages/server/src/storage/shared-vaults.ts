@@ -7,6 +7,8 @@ import type { Kysely, Transaction } from 'kysely';
 import type { VaultAccess } from '@watchword/protocol';
 import { isUniqueViolation } from './errors.ts';
 import type { Database } from './schema.ts';
+import type { StorageDriver } from './driver.ts';
+import { preparedQuery } from './prepared.ts';
 import type { SharingKeys } from './sharing-keys.ts';
 
 export interface SharedVaultView {
@@ -101,13 +103,16 @@ export async function markRotationPending(trx: Transaction<Database>, input: { u
   return rows.map((r) => r.id);
 }
 
-export function createSharedVaultRepository(db: Kysely<Database>): SharedVaultRepository {
+export function createSharedVaultRepository(driver: Pick<StorageDriver, 'db' | 'direct'>): SharedVaultRepository {
+  const { db } = driver;
   const memberView = (q: Db, userId: string) =>
     q
       .selectFrom('shared_vaults as v')
       .innerJoin('vault_members as vm', 'vm.vault_id', 'v.id')
       .select(['v.id', 'v.org_id', 'v.encrypted_name', 'v.key_version', 'v.revision', 'v.rotation_pending_at', 'v.created_at', 'vm.access', 'vm.key_version as member_key_version', 'vm.wrapped_key'])
       .where('vm.user_id', '=', userId);
+  /** Every shared sync starts with it: compiled once (storage/prepared.ts). */
+  const reachable = preparedQuery<Parameters<typeof toView>[0], [string]>(driver, 1, (userId) => memberView(db, userId).orderBy('v.created_at').orderBy('v.id'));
   const forMember = async (q: Db, userId: string, vaultId: string, needed: VaultAccess) => {
     const row = await memberView(q, userId).where('v.id', '=', vaultId).where('vm.access', 'in', accessAtLeast(needed)).executeTakeFirst();
     return row === undefined ? undefined : toView(row);
@@ -152,7 +157,7 @@ export function createSharedVaultRepository(db: Kysely<Database>): SharedVaultRe
       return row?.access as VaultAccess | undefined;
     },
     async listForUser(userId) {
-      const rows = await memberView(db, userId).orderBy('v.created_at').orderBy('v.id').execute();
+      const rows = await reachable(userId);
       return rows.map(toView);
     },
     async listForOrg(orgId, userId, all) {

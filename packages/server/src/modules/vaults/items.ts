@@ -9,15 +9,16 @@ import type { App } from '../../http/types.ts';
 import type { Context } from '../../context.ts';
 import type { SharedItemRecord } from '../../storage/shared-items.ts';
 import type { ItemRecord } from '../../storage/items.ts';
-import { itemOrThrow, toSharedItem, toVault } from './views.ts';
+import { itemOrThrow, sharedSyncJson, toSharedItem, toVault } from './views.ts';
 
 export function sharedItemRoutes(app: App, ctx: Context): void {
-  route(app, api.vaults.sync, async (request) => {
+  route(app, api.vaults.sync, async (request, reply) => {
     const { userId } = requireAuth(request);
     const known = request.body.known;
     if (new Set(known.map((k) => k.vaultId)).size !== known.length) throw new WatchwordError('VALIDATION_FAILED');
     const result = await ctx.storage.sharedItems.sync(userId, known);
-    return { vaults: result.vaults.map(toVault), gone: result.gone, items: result.items.map(toSharedItem) };
+    reply.type('application/json; charset=utf-8');
+    return reply.send(sharedSyncJson(result.vaults, result.gone, result.items));
   });
 
   route(app, api.vaults.createItem, async (request, reply) => {

@@ -48,3 +48,20 @@ export function itemOrThrow<T extends object>(result: T | SharedWriteRefusal | '
   if (typeof result === 'string') throw new WatchwordError(REFUSALS[result]);
   return result;
 }
+
+/**
+ * The shared sync's answer as JSON bytes: the bytes the route's serializer writes for SharedSyncResponse (keys in the
+ * schema's order, strings through JSON.stringify), written item by item without building an object per item — a
+ * full sync of several vaults holds thousands (docs/performance.md "Shared vaults").
+ */
+export function sharedSyncJson(vaults: readonly SharedVaultView[], gone: readonly string[], items: readonly SharedItemRecord[]): Buffer {
+  const parts: string[] = [`{"vaults":${JSON.stringify(vaults.map(toVault))},"gone":${JSON.stringify(gone)},"items":[`];
+  for (let n = 0; n < items.length; n++) {
+    const i = items[n] as SharedItemRecord;
+    parts.push(
+      `${n === 0 ? '' : ','}{"id":${JSON.stringify(i.id)},"vaultId":${JSON.stringify(i.vaultId)},"revision":${i.revision},"seq":${i.seq},"data":${i.data === null ? 'null' : JSON.stringify(i.data)},"deletedAt":${i.deletedAt === null ? 'null' : i.deletedAt},"purged":${i.purged},"createdAt":${i.createdAt},"updatedAt":${i.updatedAt},"keyVersion":${i.keyVersion}}`,
+    );
+  }
+  parts.push(']}');
+  return Buffer.from(parts.join(''));
+}
