@@ -1,8 +1,8 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Value from 'typebox/value';
-import { WatchwordClient, type Vault } from '@watchword/client';
-import { ListItemsResponse } from '@watchword/protocol';
+import { Organisations, WatchwordClient, type Vault } from '@watchword/client';
+import { ListItemsResponse, SharedSyncResponse } from '@watchword/protocol';
 import { createTestApp, type TestApp } from '@watchword/testkit/app';
 import { COMPRESS_MIN_BYTES, negotiateEncoding } from '../../src/http/compression.ts';
 
@@ -106,5 +106,35 @@ describe('response compression', () => {
     expect(negotiateEncoding('*;q=0, gzip')).toBe('gzip');
     expect(negotiateEncoding('br;q=0')).toBeUndefined();
     expect(negotiateEncoding(`gzip, ${'x'.repeat(600)}`)).toBeUndefined();
+  });
+  it('the shared vaults\' sync is compressed too, decoded by the SDK, the same JSON in every coding', async () => {
+    const orgs = new Organisations(vault);
+    const org = await orgs.create('Compressed');
+    const shared = await orgs.createVault(org.id, 'Big shared vault');
+    for (let i = 0; i < 60; i++) await vault.add({ type: 'login', name: `shared ${i}`, fields: [], notes: 'n'.repeat(200), login: { username: `u${i}`, password: `p-${i}` } }, { vaultId: shared.id });
+    const post = (acceptEncoding: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/vaults/sync',
+        headers: { authorization: `Bearer ${vault.session.tokens.accessToken}`, 'content-type': 'application/json', 'accept-encoding': acceptEncoding },
+        payload: { known: [] },
+      });
+    const plain = await post('identity');
+    expect(plain.statusCode).toBe(200);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.rawPayload.length).toBeGreaterThan(COMPRESS_MIN_BYTES);
+    const body = JSON.parse(plain.rawPayload.toString('utf8'));
+    expect(Value.Check(SharedSyncResponse, body)).toBe(true);
+    expect(body.items).toHaveLength(60);
+    const br = await post('br');
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers.vary).toMatch(/accept-encoding/i);
+    expect(brotliDecompressSync(br.rawPayload).equals(plain.rawPayload)).toBe(true);
+    const gz = await post('gzip');
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.rawPayload).equals(plain.rawPayload)).toBe(true);
+    // The real SDK, over the socket, reads the shared items through it.
+    await vault.sync();
+    expect((await vault.list()).filter((i) => i.vaultId === shared.id)).toHaveLength(60);
   });
 });
