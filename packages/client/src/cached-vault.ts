@@ -27,6 +27,7 @@ import { type LocalUnlockRecord, openLocalUnlock } from './local-unlock.ts';
 import { type SealedAccountKey, SealedResumeError, openSealedAccountKey, sealAccountKey } from './resume.ts';
 import type { Session } from './session.ts';
 import { KeyChangedError, KeyPins } from './sharing/pins.ts';
+import { AccountPinStore } from './sharing/pin-store.ts';
 import { SharedKeyring, type SharedVaultState } from './sharing/keyring.ts';
 import { Vault, type VaultItem } from './vault.ts';
 
@@ -233,6 +234,9 @@ export class CachedVault {
         // Unreadable pins only lose trust-on-first-use history (as Vault.restoreKeyPins).
       }
     }
+    // The account's pins (its sealed account data, as the Vault keeps them): a device that never met a member still
+    // detects a key substituted for one the account has seen. An API key's session never reaches sharing.
+    if (!this.session.isApiKey) pins.attach(new AccountPinStore(this.session, account, this.#accountKey));
     this.#keyring = new SharedKeyring(this.session, account, this.#accountKey, pins);
     return this.#keyring;
   }

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendsUnderTest, createTestApp, type TestApp } from '@watchword/testkit/app';
-import type { ItemContent } from '@watchword/protocol';
-import { CachedVault, IndexedCacheError, Organisations, type Vault, WatchwordClient } from '../src/index.ts';
+import { type ItemContent, sharingKeyMessage, toBase64Url } from '@watchword/protocol';
+import { CachedVault, IndexedCacheError, KeyChangedError, Organisations, type Vault, WatchwordClient } from '../src/index.ts';
 
 const login = (name: string, password: string): ItemContent => ({ type: 'login', name, fields: [], login: { username: `${name}-user`, password } });
 
@@ -114,5 +114,33 @@ describe.each(backendsUnderTest())('CachedVault, the CLI local copy ($name)', ({
     await vault.update(keep.id, { ...keep.content, login: { ...keep.content.login, password: 'keep-secret-2' } }, keep.revision);
     const next = await reopen(await cached.seal().catch(() => text));
     expect((await next.decrypt(next.search('keep')))[0]?.content.login?.password).toBe('keep-secret-2');
+  });
+  it('a new device’s copy checks a granter’s key against the account’s pins: a substituted key is KEY_CHANGED, not trusted', async () => {
+    // dave's first device has met alice (the granter of his shared vault): her keys are pinned in his account data.
+    const dave = await member('dave@copy.example.com');
+    const orgs = new Organisations(alice);
+    await orgs.invite(orgId, dave.account.email);
+    await new Organisations(dave).accept(orgId);
+    await orgs.confirm(orgId, dave.account.email, () => true, [{ vaultId: sharedId, access: 'read' }]);
+    await dave.sync();
+    expect(dave.sharedVaultProblems()).toEqual([]);
+    // A second device of dave's, no pins of its own, behind a server that hands out another identity key for alice,
+    // properly self-signed (what a lying server could do).
+    const ed = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const lying = async (input: string, init: RequestInit) => {
+      const res = await t.fetch(input, init);
+      if (new URL(input).pathname !== `/api/v1/users/${alice.userId}/keys` || res.status !== 200) return res;
+      const body = (await res.json()) as { keys: { userId: string; x25519PublicKey: string; ed25519PublicKey: string; keySignature: string } };
+      const ed25519PublicKey = toBase64Url(new Uint8Array(await crypto.subtle.exportKey('raw', ed.publicKey)));
+      const keySignature = toBase64Url(new Uint8Array(await crypto.subtle.sign('Ed25519', ed.privateKey, sharingKeyMessage(alice.userId, body.keys.x25519PublicKey))));
+      return new Response(JSON.stringify({ keys: { ...body.keys, ed25519PublicKey, keySignature } }), { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    const email = dave.account.email;
+    const second = await new WatchwordClient({ passwordPolicy: false, serverUrl: 'http://watchword.test', fetch: lying, kdfVersion: 0, dpop: false }).login({ email, password: `${email} long passphrase`, deviceName: 'second' });
+    const cached = await CachedVault.open({ session: second.session, userId: second.userId, key: { vault: second }, copy: null });
+    await cached.sync();
+    const problem = cached.sharedVaultProblems().find((p) => p.vaultId === sharedId);
+    expect(problem?.error).toBeInstanceOf(KeyChangedError);
+    expect(cached.list().map((e) => e.vaultId)).not.toContain(sharedId);
   });
 });
