@@ -15,6 +15,20 @@ import { CONFIG_VARIABLES, checkProductionConfig, loadConfig } from '../../packa
 import { type ServerProcess, createTestDatabase, deleteKeysWithPrefix, dialectsUnderTest, freePort, startServerProcess, stateKindsUnderTest, testRedisUrl, uniqueKeyPrefix } from '@watchword/testkit';
 import { type TestApp, createTestApp } from '@watchword/testkit/app';
 import { SERVER_BUNDLE, ensureServerBuild } from '../ensure-server-build.ts';
+// @ts-expect-error plain .mjs without types (it must run on any old Node)
+import { SERVER_ENV, SERVER_NODE_FLAGS } from '../launch.mjs';
+
+/**
+ * The process settings a sample may pass besides the server's own: exactly the memory settings the launcher gives the
+ * server (scripts/launch.mjs), so a server the samples start directly runs as `npm start` runs it.
+ */
+const PROCESS_SETTINGS: Record<string, string> = { NODE_OPTIONS: (SERVER_NODE_FLAGS as string[]).join(' '), ...(SERVER_ENV as Record<string, string>) };
+function expectKnownSettings(settings: Record<string, string | undefined>): Record<string, string | undefined> {
+  for (const [name, value] of Object.entries(PROCESS_SETTINGS)) expect(settings[name], name).toBe(value);
+  const server = Object.fromEntries(Object.entries(settings).filter(([name]) => !(name in PROCESS_SETTINGS)));
+  for (const name of Object.keys(server)) expect([...CONFIG_VARIABLES, 'CONFIG_FILE'], name).toContain(name);
+  return server;
+}
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DEPLOY = join(ROOT, 'deploy');
@@ -37,7 +51,7 @@ function dockerfile(text: string): Instruction[] {
 
 /** `KEY=value` pairs of an ENV instruction (the `KEY=value KEY2=value2` form). */
 function envOf(args: string): Record<string, string> {
-  return Object.fromEntries(args.split(/\s+/).map((pair) => pair.split('=', 2) as [string, string]));
+  return Object.fromEntries(args.split(/\s+/).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)] as [string, string]));
 }
 
 /** Settings a real deployment would take from the secrets file: generated here, with the given services. */
@@ -166,8 +180,7 @@ describe('deploy/compose.yaml', () => {
   });
 
   it('passes only settings the server knows, and production mode accepts them', () => {
-    const settings = { ...image, ...env('vault.example.com') };
-    for (const name of Object.keys(settings)) expect([...CONFIG_VARIABLES, 'CONFIG_FILE'], name).toContain(name);
+    const settings = expectKnownSettings({ ...image, ...env('vault.example.com') });
     for (const name of Object.keys(JSON.parse(read('watchword.example.json')) as object)) expect(CONFIG_VARIABLES, name).toContain(name);
     const file = join(tmp, 'watchword.json');
     writeFileSync(file, JSON.stringify(secretsConfig({ databaseUrl: 'postgres://watchword:pw@postgres:5432/watchword', redisUrl: 'redis://redis:6379' })));
@@ -220,11 +233,11 @@ describe('deploy/watchword.service', () => {
     expect(entry).toBe(BUNDLE);
     expect(command).toBe('serve');
     expect(workdir).toBe('/opt/watchword');
-    for (const name of Object.keys(environment)) expect([...CONFIG_VARIABLES, 'CONFIG_FILE'], name).toContain(name);
+    const serverEnvironment = expectKnownSettings(environment);
     expect(environment.DATA_DIR).toBe(`/var/lib/${values('StateDirectory')[0]}`);
     const file = join(tmp, 'unit.json');
     writeFileSync(file, JSON.stringify(secretsConfig({})));
-    const config = loadConfig({ ...environment, CONFIG_FILE: file });
+    const config = loadConfig({ ...serverEnvironment, CONFIG_FILE: file });
     expect(checkProductionConfig(config)).toEqual([]);
   });
 
