@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { itemJson, pageBytes } from '../../src/modules/items/sync-body.ts';
+import { pageBytes } from '../../src/modules/items/sync-body.ts';
+import { itemJson } from '../../src/http/item-json.ts';
 import type { ItemRecord } from '../../src/storage/items.ts';
 
 /** The item as the route's schema serializer writes it: the Item schema's keys, in its order. */

@@ -4,18 +4,11 @@
  */
 import type { Context } from '../../context.ts';
 import type { ItemListResult, ItemRecord } from '../../storage/items.ts';
+import { itemJson } from '../../http/item-json.ts';
 
 /** Items per page of a sync read; an answer of more than one page is streamed. */
 export const SYNC_PAGE = 1000;
 
-/**
- * One item as the route's serializer writes it for the `Item` schema: its keys in the schema's order, strings through
- * JSON.stringify (so any character is escaped as JSON requires), integers, booleans and null as JSON writes them. The
- * same bytes as `JSON.stringify` of the item object, without building that object for every row.
- */
-export function itemJson(r: ItemRecord): string {
-  return `{"id":${JSON.stringify(r.id)},"vaultId":${JSON.stringify(r.vaultId)},"revision":${r.revision},"seq":${r.seq},"data":${r.data === null ? 'null' : JSON.stringify(r.data)},"deletedAt":${r.deletedAt === null ? 'null' : r.deletedAt},"purged":${r.purged},"createdAt":${r.createdAt},"updatedAt":${r.updatedAt}}`;
-}
 
 /** Bytes of a streamed answer read ahead of what the socket (or the compressor) has taken: about two pages. */
 export const SYNC_READ_AHEAD = 1024 * 1024;
