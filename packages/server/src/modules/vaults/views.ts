@@ -1,6 +1,7 @@
 /** Storage records → the shared-vault API's answers. */
 import type { SharedItem, SharedVault, VaultMember } from '@watchword/protocol';
 import { WatchwordError } from '@watchword/protocol';
+import { itemJson } from '../../http/item-json.ts';
 import type { SharedVaultView, VaultMemberRecord } from '../../storage/shared-vaults.ts';
 import type { SharedItemRecord, SharedWriteRefusal } from '../../storage/shared-items.ts';
 
@@ -58,9 +59,8 @@ export function sharedSyncJson(vaults: readonly SharedVaultView[], gone: readonl
   const parts: string[] = [`{"vaults":${JSON.stringify(vaults.map(toVault))},"gone":${JSON.stringify(gone)},"items":[`];
   for (let n = 0; n < items.length; n++) {
     const i = items[n] as SharedItemRecord;
-    parts.push(
-      `${n === 0 ? '' : ','}{"id":${JSON.stringify(i.id)},"vaultId":${JSON.stringify(i.vaultId)},"revision":${i.revision},"seq":${i.seq},"data":${i.data === null ? 'null' : JSON.stringify(i.data)},"deletedAt":${i.deletedAt === null ? 'null' : i.deletedAt},"purged":${i.purged},"createdAt":${i.createdAt},"updatedAt":${i.updatedAt},"keyVersion":${i.keyVersion}}`,
-    );
+    // SharedItem is Item's keys, then keyVersion.
+    parts.push(`${n === 0 ? '' : ','}${itemJson(i).slice(0, -1)},"keyVersion":${i.keyVersion}}`);
   }
   parts.push(']}');
   return Buffer.from(parts.join(''));
