@@ -1,4 +1,5 @@
 import type { Vault } from '@watchword/client';
+import { idbStore } from './idb-store.ts';
 
 /**
  * The device's encrypted copy of the vault (Vault.sealSnapshot: one AES-256-GCM envelope under a key derived from the
@@ -15,27 +16,7 @@ interface StoredCopy {
   sealed: string;
 }
 
-function open(): Promise<IDBDatabase> {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-async function run<T>(mode: IDBTransactionMode, work: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
-  const db = await open();
-  try {
-    return await new Promise<T>((resolve, reject) => {
-      const request = work(db.transaction(STORE, mode).objectStore(STORE));
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-  } finally {
-    db.close();
-  }
-}
+const run = idbStore(DB, STORE);
 
 export async function saveVaultCopy(userId: string, sealed: string): Promise<void> {
   await run('readwrite', (s) => s.put({ userId, sealed } satisfies StoredCopy, KEY));
