@@ -157,9 +157,9 @@ export class VaultAccess {
     this.#copy = cached;
     if (cached.copyRefused) this.#dropCopy();
     else if (!cached.hasCopy && hasLegacyCache(this.#ctx.env)) this.#ctx.info('The local copy made by an older ww is replaced: the vault is synced in full once.');
+    this.#announceRotations(cached);
     try {
       this.#lastSync = await cached.sync();
-      await this.#rotateOwed(cached);
     } catch (error) {
       if (error instanceof WatchwordError && error.code === 'SERVICE_UNAVAILABLE' && cached.hasCopy) {
         this.#offlineSince = cached.savedAt;
@@ -171,7 +171,7 @@ export class VaultAccess {
         // The session ended on the server: a new login with the password already given, then the copy again.
         const { vault } = await this.#ctx.loginAndSeal(stored.email, { ...options, password, dpop: stored.dpop !== null });
         cached.lock();
-        const fresh = await this.#fromVault(vault);
+        const fresh = this.#announceRotations(await this.#fromVault(vault));
         this.#copy = fresh;
         this.#lastSync = await fresh.sync();
         return fresh;
@@ -261,23 +261,8 @@ export class VaultAccess {
     return this.#vault;
   }
 
-  /**
-   * A read command of an account that manages a shared vault owing a key rotation (a member lost access) makes it: a
-   * Vault seeded at the copy's revision syncs (which rotates), then the copy syncs again to hold the new key.
-   */
-  async #rotateOwed(cached: CachedVault): Promise<void> {
-    if (cached.rotationsOwed.length === 0) return;
-    const vault = this.#announceRotations(await cached.toVault());
-    try {
-      await vault.sync();
-    } finally {
-      vault.lock();
-    }
-    this.#lastSync = await cached.sync();
-  }
-
   /** The SDK's sync rotates the key of a shared vault this account manages after a member lost access: said in one line. */
-  #announceRotations(vault: Vault): Vault {
+  #announceRotations<T extends Vault | CachedVault>(vault: T): T {
     vault.onKeyRotated((r) => this.#ctx.info(`Rotated the key of vault "${r.name ?? r.vaultId}" to version ${r.keyVersion}: a member lost access to it.`));
     return vault;
   }

@@ -30,6 +30,7 @@ import { KeyChangedError, KeyPins } from './sharing/pins.ts';
 import { AccountPinStore } from './sharing/pin-store.ts';
 import { SharedKeyring, type SharedVaultState } from './sharing/keyring.ts';
 import { Vault, type VaultItem } from './vault.ts';
+import type { KeyRotation } from './sharing/rotation.ts';
 
 /** What opens the account key: a sealed key and its resume key, the master password and this device's record, or an open vault. */
 export type CopyKey = { sealed: string; resumeKey: string } | { local: LocalUnlockRecord; password: string } | { vault: Vault };
@@ -71,6 +72,7 @@ export class CachedVault {
   readonly #sharedKeys = new Map<string, Map<number, Uint8Array>>();
   readonly #problems = new Map<string, Error>();
   #rotationsOwed: readonly string[] = [];
+  readonly #rotationListeners = new Set<(rotation: KeyRotation) => void>();
   #keyring: SharedKeyring | undefined;
 
   private constructor(session: Session, userId: string, accountKey: Uint8Array, current: OpenedIndexedCache | undefined, copyRefused: boolean, pins: string | null) {
@@ -242,20 +244,45 @@ export class CachedVault {
   }
 
   /**
-   * Brings the copy up to date: the personal delta since the copy's revision and the shared sync with the revision held
-   * of each shared vault, asked for together; only the items they bring are decrypted. Without a copy, a full sync
-   * makes one. Throws the request's error (SERVICE_UNAVAILABLE when the server cannot be reached) and leaves the copy
-   * as it was.
-   */
-  /**
-   * Shared vaults that owe a key rotation (a member lost access) and that this account manages, as of the last sync.
-   * The copy never rotates a key itself: a Vault does (`toVault`, then its sync), and the next sync here loads the key.
+   * Shared vaults that owe a key rotation (a member lost access) and that this account manages, as of the last sync
+   * (after `sync` has tried to rotate them: those left could not be, e.g. a member's key changed).
    */
   get rotationsOwed(): readonly string[] {
     return this.#rotationsOwed;
   }
 
+  /** Called for each vault key `sync` rotates (as Vault.onKeyRotated). */
+  onKeyRotated(listener: (rotation: KeyRotation) => void): () => void {
+    this.#rotationListeners.add(listener);
+    return () => void this.#rotationListeners.delete(listener);
+  }
+
+  /**
+   * Brings the copy up to date: the personal delta since the copy's revision and the shared sync with the revision held
+   * of each shared vault, asked for together; only the items they bring are decrypted. Without a copy, a full sync
+   * makes one. Throws the request's error (SERVICE_UNAVAILABLE when the server cannot be reached) and leaves the copy
+   * as it was.
+   *
+   * A shared vault this account manages that owes a key rotation is rotated here, as the Vault's sync does: through a
+   * Vault seeded at the copy's revision (its sync rotates: sharing/rotation.ts), then the copy syncs again to hold the
+   * new key.
+   */
   async sync(): Promise<CopySyncResult> {
+    const pulled = await this.#pull();
+    if (this.#rotationsOwed.length === 0) return pulled;
+    const vault = await this.toVault();
+    const stops = [...this.#rotationListeners].map((listener) => vault.onKeyRotated(listener));
+    try {
+      await vault.sync();
+    } finally {
+      for (const stop of stops) stop();
+      vault.lock();
+    }
+    const rotated = await this.#pull();
+    return { revision: rotated.revision, full: pulled.full || rotated.full, changed: pulled.changed + rotated.changed, removed: pulled.removed + rotated.removed };
+  }
+
+  async #pull(): Promise<CopySyncResult> {
     const base = this.#current;
     const known = (base?.shared ?? []).map((v) => ({ vaultId: v.id, revision: v.revision }));
     const [account, personal, shared] = await Promise.all([

@@ -143,4 +143,22 @@ describe.each(backendsUnderTest())('CachedVault, the CLI local copy ($name)', ({
     expect(problem?.error).toBeInstanceOf(KeyChangedError);
     expect(cached.list().map((e) => e.vaultId)).not.toContain(sharedId);
   });
+  it('a manager’s copy rotates the key of a vault owing a rotation at its sync, once, and says so', async () => {
+    const erin = await member('erin@copy.example.com');
+    const orgs = new Organisations(alice);
+    await orgs.invite(orgId, erin.account.email);
+    await new Organisations(erin).accept(orgId);
+    await orgs.confirm(orgId, erin.account.email, () => true, [{ vaultId: sharedId, access: 'read' }]);
+    await new Organisations(erin).leave(orgId); // no client of a manager was there to rotate
+    const cached = await CachedVault.open({ session: alice.session, userId: alice.userId, key: { vault: alice }, copy: null });
+    const rotated: { vaultId: string; keyVersion: number }[] = [];
+    cached.onKeyRotated((r) => rotated.push(r));
+    await cached.sync();
+    expect(rotated.map((r) => r.vaultId)).toEqual([sharedId]);
+    expect(cached.rotationsOwed).toEqual([]);
+    await cached.sync();
+    expect(rotated).toHaveLength(1);
+    // Items under the old and the new key both open from the copy.
+    expect(names(cached)).toContain('shared-v1');
+  });
 });
