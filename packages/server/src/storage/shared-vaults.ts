@@ -111,8 +111,11 @@ export function createSharedVaultRepository(driver: Pick<StorageDriver, 'db' | '
       .innerJoin('vault_members as vm', 'vm.vault_id', 'v.id')
       .select(['v.id', 'v.org_id', 'v.encrypted_name', 'v.key_version', 'v.revision', 'v.rotation_pending_at', 'v.created_at', 'vm.access', 'vm.key_version as member_key_version', 'vm.wrapped_key'])
       .where('vm.user_id', '=', userId);
-  /** Every shared sync starts with it: compiled once (storage/prepared.ts). */
-  const reachable = preparedQuery<Parameters<typeof toView>[0], [string]>(driver, 1, (userId) => memberView(db, userId).orderBy('v.created_at').orderBy('v.id'));
+  /**
+   * Every shared sync starts with it: compiled once (storage/prepared.ts), and unordered — SQLite sorted the few rows
+   * in a temporary B-tree, a third of the statement's time; `listForUser` orders them instead.
+   */
+  const reachable = preparedQuery<Parameters<typeof toView>[0], [string]>(driver, 1, (userId) => memberView(db, userId));
   const forMember = async (q: Db, userId: string, vaultId: string, needed: VaultAccess) => {
     const row = await memberView(q, userId).where('v.id', '=', vaultId).where('vm.access', 'in', accessAtLeast(needed)).executeTakeFirst();
     return row === undefined ? undefined : toView(row);
@@ -157,8 +160,7 @@ export function createSharedVaultRepository(driver: Pick<StorageDriver, 'db' | '
       return row?.access as VaultAccess | undefined;
     },
     async listForUser(userId) {
-      const rows = await reachable(userId);
-      return rows.map(toView);
+      return (await reachable(userId)).map(toView).sort(byCreation);
     },
     async listForOrg(orgId, userId, all) {
       let q = db
@@ -303,6 +305,11 @@ class RotationConflict extends Error {
     super('rotation conflict');
     this.itemId = itemId;
   }
+}
+
+/** Oldest first, then by id: the order the vault lists have always had. */
+function byCreation(a: SharedVaultView, b: SharedVaultView): number {
+  return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /** bigint columns come back as strings from PostgreSQL. */
