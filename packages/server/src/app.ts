@@ -20,6 +20,7 @@ import { registerSecurityHeaders } from './http/security-headers.ts';
 import { registerStrictSchemas } from './http/strict-schemas.ts';
 import { registerWriteBatching } from './http/write-batching.ts';
 import { registerCompression } from './http/compression.ts';
+import { MemoryBound, majorCollector, registerMemoryBound } from './http/memory-bound.ts';
 import { registerRateLimits } from './http/rate-limit.ts';
 import { createCredentialThrottle, throttleSettings } from './lib/throttle.ts';
 import type { App } from './http/types.ts';
@@ -159,6 +160,9 @@ export async function build(config: Config, deps: AppDeps, options: { metrics?: 
     done();
   });
 
+  // A major GC after large answers and bodies while the RSS is above its soft limit (issue 23).
+  const memorySoftLimit = config.memorySoftLimitMb === undefined ? undefined : config.memorySoftLimitMb * 1024 * 1024;
+  registerMemoryBound(app, new MemoryBound({ softLimitBytes: memorySoftLimit, collect: deps.collectGarbage ?? majorCollector() }));
   // Large JSON answers compressed as Accept-Encoding asks; before the batching, which then holds the compressed body.
   registerCompression(app);
   // Answers go out together at the end of each event-loop turn (a global onSend hook: every route, error and 404).

@@ -54,6 +54,11 @@ export interface Config {
   readonly metricsToken: string | undefined;
   /** Port of a separate listener that serves only /metrics (outside the production guards); unset: none. */
   readonly metricsPort: number | undefined;
+  /**
+   * RSS above which the server runs a major GC after every 8 MiB of requests and answers, MB (http/memory-bound.ts);
+   * undefined: 1.25 × the RSS when the server became ready; 0: never.
+   */
+  readonly memorySoftLimitMb: number | undefined;
   /** Address of the metrics listener. */
   readonly metricsHost: string;
   /** OPAQUE server setup given as a secret (else a key file in dataDir). */
@@ -263,6 +268,7 @@ const FIELDS = {
   // Metrics (README "Monitoring"): never public — a bearer token, or a listener of their own.
   metricsToken: str('METRICS_TOKEN', undefined, (v) => (/^[A-Za-z0-9._~+/-]{32,}=*$/.test(v) ? undefined : 'must be at least 32 characters of A-Z a-z 0-9 . _ ~ + / - (e.g. `openssl rand -base64 32`)'), true),
   metricsPort: optionalInt('METRICS_PORT', 0, 65535),
+  memorySoftLimitMb: optionalInt('MEMORY_SOFT_LIMIT_MB', 0, 1_048_576),
   metricsHost: str('METRICS_HOST', '127.0.0.1', (v) => (/^[A-Za-z0-9.:[\]-]+$/.test(v) ? undefined : 'is not a host name or address')),
   opaqueServerSetup: str('OPAQUE_SERVER_SETUP', undefined, (v) => (/^[A-Za-z0-9_-]{100,400}$/.test(v) ? undefined : 'is not an OPAQUE server setup (base64url)'), true),
   serverSecret: str('SERVER_SECRET', undefined, (v) => (/^[A-Za-z0-9_-]{43,}$/.test(v) ? undefined : 'must be at least 32 random bytes, base64url'), true),

@@ -36,7 +36,7 @@ export interface TestApp {
 }
 
 /** A freshly migrated app on the given dialect, in-memory state (or Redis), secrets in a temp data dir. */
-export async function createTestApp(dialect: Dialect, env: Record<string, string> = {}, options: { state?: StateKind; clockStart?: number; clock?: 'frozen' | 'running' } = {}): Promise<TestApp> {
+export async function createTestApp(dialect: Dialect, env: Record<string, string> = {}, options: { state?: StateKind; clockStart?: number; clock?: 'frozen' | 'running'; collectGarbage?: () => void } = {}): Promise<TestApp> {
   const tmp = await createTempDir();
   const db = dialect === 'postgres' ? await createTestDatabase() : undefined;
   const config = loadConfig({
@@ -62,7 +62,7 @@ export async function createTestApp(dialect: Dialect, env: Record<string, string
     },
   });
   const clock = options.clock === 'running' ? runningClock() : frozenClock(options.clockStart ?? Date.now());
-  const app = await build(config, { storage, state, secrets, signingKeys, logStream, clock: () => clock.now });
+  const app = await build(config, { storage, state, secrets, signingKeys, logStream, clock: () => clock.now, ...(options.collectGarbage ? { collectGarbage: options.collectGarbage } : {}) });
   const requests: TestApp['requests'] = [];
   const fetch: FetchLike = async (input, init) => {
     const url = new URL(input);
