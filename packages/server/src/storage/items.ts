@@ -1,8 +1,9 @@
-import { type Kysely, type Selectable, type Transaction, type Updateable, sql } from 'kysely';
+import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import { WatchwordError } from '@watchword/protocol';
 import { isUniqueViolation } from './errors.ts';
 import type { StorageDriver } from './driver.ts';
 import { preparedQuery } from './prepared.ts';
+import { textParameter } from './text-parameter.ts';
 import type { Database, ItemsTable } from './schema.ts';
 import { bumpUserRevision, transactionWithRollback } from './transaction.ts';
 
@@ -89,12 +90,11 @@ export function createItemRepository(driver: StorageDriver): ItemRepository {
   );
 
   /**
-   * The user id of the sync queries, as `cast(? as text)`: SQLite (built with STAT4) otherwise re-plans — re-parses —
-   * these statements on every execution, as the bare parameter also bounds the items index through the join; that
-   * cost four times the query itself (docs/performance.md). The plan is the same: users by primary key, items by
-   * items_user_id_seq_idx. Ids are text columns on both dialects.
+   * The user id of the sync queries as a text parameter (storage/text-parameter.ts): bare, it also bounds the items
+   * index through the join, and SQLite re-planned these statements on every execution — four times the query itself
+   * (docs/performance.md). The plan is the same: users by primary key, items by items_user_id_seq_idx.
    */
-  const sameUser = (userId: string) => sql<string>`cast(${userId} as text)`;
+  const sameUser = textParameter;
 
   // Sync: the user's cursor and the items in ONE statement (one snapshot on both dialects): the user row LEFT JOINed
   // to the matching items, so the cursor arrives even when nothing changed (one row with null item columns).
