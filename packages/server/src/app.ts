@@ -160,11 +160,11 @@ export async function build(config: Config, deps: AppDeps, options: { metrics?: 
     done();
   });
 
+  // Large JSON answers compressed as Accept-Encoding asks; before the batching, which then holds the compressed body.
+  registerCompression(app);
   // A major GC after large answers and bodies while the RSS is above its soft limit (issue 23).
   const memorySoftLimit = config.memorySoftLimitMb === undefined ? undefined : config.memorySoftLimitMb * 1024 * 1024;
   registerMemoryBound(app, new MemoryBound({ softLimitBytes: memorySoftLimit, collect: deps.collectGarbage ?? majorCollector() }));
-  // Large JSON answers compressed as Accept-Encoding asks; before the batching, which then holds the compressed body.
-  registerCompression(app);
   // Answers go out together at the end of each event-loop turn (a global onSend hook: every route, error and 404).
   registerWriteBatching(app);
   // Before any route is declared (CORS adds one): it hooks each route as it is declared.

@@ -25,8 +25,8 @@ export interface AppDeps {
   readonly mailer?: Mailer;
   /** Pino destination for tests that read the log. */
   readonly logStream?: NodeJS.WritableStream;
-  /** Runs one major GC later (http/memory-bound.ts); default: V8's, when the runtime offers it. Injectable for tests. */
-  readonly collectGarbage?: () => void;
+  /** Runs one major GC later (http/memory-bound.ts `Collector`); default: V8's, when the runtime offers it. For tests. */
+  readonly collectGarbage?: (reduce: boolean) => void;
 }
 
 /** Everything a route module gets. */

@@ -36,7 +36,7 @@ export interface TestApp {
 }
 
 /** A freshly migrated app on the given dialect, in-memory state (or Redis), secrets in a temp data dir. */
-export async function createTestApp(dialect: Dialect, env: Record<string, string> = {}, options: { state?: StateKind; clockStart?: number; clock?: 'frozen' | 'running'; collectGarbage?: () => void } = {}): Promise<TestApp> {
+export async function createTestApp(dialect: Dialect, env: Record<string, string> = {}, options: { state?: StateKind; clockStart?: number; clock?: 'frozen' | 'running'; collectGarbage?: (reduce: boolean) => void } = {}): Promise<TestApp> {
   const tmp = await createTempDir();
   const db = dialect === 'postgres' ? await createTestDatabase() : undefined;
   const config = loadConfig({

@@ -5,33 +5,59 @@
  * V8's heap, and the few that outlive two scavenges (while the socket still holds them) are freed only by a major GC.
  * V8 starts one on its own only when the old generation has grown about fourfold since the last one or when external
  * memory has grown by 64 MB: after a few large syncs the server held ~2× its idle RSS in garbage, and kept it while
- * idle (V8's memory reducer did not run in 12 s of quiet). Measured with a major GC after every large answer: 1.3–1.4×
- * idle during and after the same syncs, against 1.9–2.3× without.
+ * idle (V8's memory reducer did not run in 12 s of quiet).
  *
- * So: the bytes each request moved (read and written on its socket) are counted; once `everyBytes` have moved and the
- * process's RSS is above the soft limit, one major GC is asked for, run as a task of its own after the answer is out.
- * A GC costs ~10–20 ms on this heap, at most one per `everyBytes` moved (8 MiB: a 50,000-item br sync costs ~200 ms
- * of CPU for 10 MB). Below the soft limit nothing is collected by hand.
+ * So, while the process's RSS is above the soft limit, one major GC is asked for (run as a task of its own):
+ * - when a request ends and the requests have moved another `everyBytes` on their sockets since the last check (read
+ *   and written): during a run of large syncs or imports, at most one per 8 MiB (a 50,000-item br sync costs ~250 ms
+ *   of CPU for 10 MB; a GC on this heap ~20–30 ms). Counted when the request ends, not chunk by chunk: collecting
+ *   within a 20 MB sync as well cost it ~40 % more CPU (two GCs) and did not lower the peak;
+ * - once the server has been quiet for `quietMs` after at least `quietMinBytes` of traffic, a memory-reducing one
+ *   (`Collector`): what the last requests left is given back when they end, not when the next large one comes, and
+ *   the young generation they grew with it.
+ * Below the soft limit nothing is collected by hand.
  */
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import type { FastifyRequest } from 'fastify';
 import type { App } from './types.ts';
 
-/** Bytes moved between two checks of the RSS against the soft limit. */
+/**
+ * Bytes moved between two checks of the RSS against the soft limit. At 16 MiB the 50,000-item syncs of
+ * `npm run bench:sync` peaked at 1.51–1.54× the idle RSS (against 1.42× at 8 MiB), for ~15 % less CPU per sync.
+ */
 export const MEMORY_CHECK_EVERY_BYTES = 8 * 1024 * 1024;
 
-/** The default soft limit: this much above the RSS the server had when it became ready. */
+/**
+ * The default soft limit: this much above the RSS the server had when it became ready. After a major GC a server that
+ * has answered large syncs sits at ~1.3× (the young generation at its full 16 MB, code compiled since); at 1.4× each
+ * 50,000-item sync started higher and peaked at 1.47–1.65× in `npm run bench:sync`, at 1.25× at 1.41–1.43×.
+ */
 export const DEFAULT_SOFT_LIMIT_FACTOR = 1.25;
+
+/** Quiet time (no request ending) after which the RSS is checked once more. */
+export const QUIET_MS = 1000;
+
+/** Traffic since the last collection below which a quiet period is not worth a check. */
+export const QUIET_MIN_BYTES = 1024 * 1024;
+
+/**
+ * Runs one major GC as a task of its own. `reduce`: V8's memory-reducing collection ("last resort": full GCs until
+ * nothing more is freed, new space shrunk, freed pages returned) — ~120 MB → ~56 MB of RSS where a regular one left
+ * ~119 MB in a standalone test, for about the same pause (22 against 17 ms); but the new space it shrinks then grows
+ * back under the next large sync, which cost a run of 50,000-item syncs ~60 % more CPU when every collection reduced.
+ */
+export type Collector = (reduce: boolean) => void;
 
 export interface MemoryBoundOptions {
   /** RSS above which a major GC is asked for, bytes; undefined: DEFAULT_SOFT_LIMIT_FACTOR × the RSS when ready; 0: never. */
   softLimitBytes: number | undefined;
   everyBytes?: number;
+  quietMinBytes?: number;
   /** The process's RSS, bytes. */
   rss?: () => number;
   /** Runs one major GC, later (not inside the caller); undefined when the runtime offers none. */
-  collect?: (() => void) | undefined;
+  collect?: Collector | undefined;
 }
 
 /**
@@ -39,12 +65,13 @@ export interface MemoryBoundOptions {
  * while --expose-gc is set, so it is set, one context made to fetch the function, and unset again. `execution: 'async'`
  * runs the collection as a task of its own rather than inside the caller. Undefined if the runtime refuses.
  */
-export function majorCollector(): (() => void) | undefined {
+export function majorCollector(): Collector | undefined {
   try {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as unknown;
     if (typeof gc !== 'function') return undefined;
-    return () => void (gc as (options: { type: 'major'; execution: 'async' }) => unknown)({ type: 'major', execution: 'async' });
+    const run = gc as (options: { type: 'major'; execution: 'async'; flavor: 'regular' | 'last-resort' }) => unknown;
+    return (reduce) => void run({ type: 'major', execution: 'async', flavor: reduce ? 'last-resort' : 'regular' });
   } catch {
     return undefined;
   } finally {
@@ -55,14 +82,18 @@ export function majorCollector(): (() => void) | undefined {
 /** The counting and the decision, apart from Fastify (tested alone). */
 export class MemoryBound {
   readonly #everyBytes: number;
+  readonly #quietMinBytes: number;
   readonly #rss: () => number;
-  readonly #collect: (() => void) | undefined;
+  readonly #collect: Collector | undefined;
   #softLimit: number | undefined;
+  /** Bytes since the last check against the limit, and since the last collection. */
   #moved = 0;
+  #sinceCollection = 0;
   #collections = 0;
 
   constructor(options: MemoryBoundOptions) {
     this.#everyBytes = options.everyBytes ?? MEMORY_CHECK_EVERY_BYTES;
+    this.#quietMinBytes = options.quietMinBytes ?? QUIET_MIN_BYTES;
     this.#rss = options.rss ?? (() => process.memoryUsage.rss());
     this.#collect = options.collect;
     this.#softLimit = options.softLimitBytes;
@@ -85,37 +116,64 @@ export class MemoryBound {
 
   /** A request moved `bytes` (read and written); true when it asked for a collection. */
   moved(bytes: number): boolean {
-    if (this.#collect === undefined || !this.#softLimit || !(bytes > 0)) return false;
+    if (!this.#active() || !(bytes > 0)) return false;
     this.#moved += bytes;
+    this.#sinceCollection += bytes;
     if (this.#moved < this.#everyBytes) return false;
     this.#moved = 0;
-    if (this.#rss() <= this.#softLimit) return false;
+    return this.#collectAbove(false);
+  }
+
+  /** No request has ended for a while; true when it asked for a collection. */
+  quiet(): boolean {
+    if (!this.#active() || this.#sinceCollection < this.#quietMinBytes) return false;
+    // Checked once per quiet period: the next check needs new traffic.
+    this.#sinceCollection = 0;
+    return this.#collectAbove(true);
+  }
+
+  #active(): boolean {
+    return this.#collect !== undefined && Boolean(this.#softLimit);
+  }
+
+  #collectAbove(reduce: boolean): boolean {
+    if (this.#rss() <= (this.#softLimit as number)) return false;
+    this.#sinceCollection = 0;
     this.#collections++;
-    this.#collect();
+    (this.#collect as Collector)(reduce);
     return true;
   }
 }
 
-const startBytes = new WeakMap<FastifyRequest, { read: number; written: number }>();
+/** A request's socket counters when it began. */
+const counted = new WeakMap<FastifyRequest, { read: number; written: number }>();
 
 /**
  * Counts every request's bytes on its socket (between onRequest and onResponse: the body read, the answer written,
- * compressed or not) into `bound`. Synchronous hooks, as the other per-request hooks are.
+ * compressed or not) into `bound`, and tells it when no request has ended for `quietMs`. Synchronous hooks, as the
+ * other per-request hooks are.
  */
-export function registerMemoryBound(app: App, bound: MemoryBound): void {
+export function registerMemoryBound(app: App, bound: MemoryBound, quietMs = QUIET_MS): void {
+  // Restarted by every request that ends (refresh() re-arms it in place); never keeps the process alive.
+  const quiet = setTimeout(() => bound.quiet(), quietMs).unref();
   app.addHook('onReady', (done) => {
     bound.ready();
     done();
   });
+  app.addHook('onClose', (_instance, done) => {
+    clearTimeout(quiet);
+    done();
+  });
   app.addHook('onRequest', (request, _reply, done) => {
     const socket = request.raw.socket;
-    if (socket) startBytes.set(request, { read: socket.bytesRead, written: socket.bytesWritten });
+    if (socket) counted.set(request, { read: socket.bytesRead, written: socket.bytesWritten });
     done();
   });
   app.addHook('onResponse', (request, _reply, done) => {
-    const start = startBytes.get(request);
+    const entry = counted.get(request);
     const socket = request.raw.socket;
-    if (start && socket) bound.moved(socket.bytesRead - start.read + socket.bytesWritten - start.written);
+    if (entry && socket) bound.moved(socket.bytesRead - entry.read + socket.bytesWritten - entry.written);
+    quiet.refresh();
     done();
   });
 }

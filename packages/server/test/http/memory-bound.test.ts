@@ -1,19 +1,27 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WatchwordClient, type Vault } from '@watchword/client';
-import { createTestApp, type TestApp } from '@watchword/testkit/app';
-import { DEFAULT_SOFT_LIMIT_FACTOR, MEMORY_CHECK_EVERY_BYTES, MemoryBound, majorCollector } from '../../src/http/memory-bound.ts';
+import v8 from 'node:v8';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WatchwordClient } from '@watchword/client';
+import { createTestApp } from '@watchword/testkit/app';
+import { DEFAULT_SOFT_LIMIT_FACTOR, MEMORY_CHECK_EVERY_BYTES, MemoryBound, QUIET_MIN_BYTES, QUIET_MS, majorCollector } from '../../src/http/memory-bound.ts';
 
 const MiB = 1024 * 1024;
 
-describe('MemoryBound: a major GC per 8 MiB moved while the RSS is above the soft limit', () => {
-  const bound = (softLimitBytes: number | undefined, rss: { value: number }, calls: { n: number }, collect = true) =>
-    new MemoryBound({ softLimitBytes, everyBytes: 10 * MiB, rss: () => rss.value, ...(collect ? { collect: () => void calls.n++ } : {}) });
+describe('MemoryBound: a major GC per 8 MiB moved, and once when quiet, while the RSS is above the soft limit', () => {
+  /** `calls.n` collections so far, `calls.reduced` whether each was a memory-reducing one. */
+  const bound = (softLimitBytes: number | undefined, rss: { value: number }, calls: { n: number; reduced?: boolean[] }, collect = true) =>
+    new MemoryBound({
+      softLimitBytes,
+      everyBytes: 10 * MiB,
+      quietMinBytes: MiB,
+      rss: () => rss.value,
+      ...(collect ? { collect: (reduce: boolean) => void (calls.n++, (calls.reduced ??= []).push(reduce)) } : {}),
+    });
 
   it('collects once the bytes moved reach everyBytes and the RSS is above the limit, then counts afresh', () => {
     const rss = { value: 300 * MiB };
-    const calls = { n: 0 };
+    const calls: { n: number; reduced?: boolean[] } = { n: 0 };
     const b = bound(200 * MiB, rss, calls);
     expect(b.moved(6 * MiB)).toBe(false);
     expect(calls.n).toBe(0);
@@ -24,11 +32,13 @@ describe('MemoryBound: a major GC per 8 MiB moved while the RSS is above the sof
     expect(b.moved(10 * MiB)).toBe(true);
     expect(calls.n).toBe(2);
     expect(b.collections).toBe(2);
+    // While the traffic goes on: regular collections, which leave the young generation its size.
+    expect(calls.reduced).toEqual([false, false]);
   });
 
   it('never collects at or below the soft limit, and the bytes counted meanwhile do not carry over', () => {
     const rss = { value: 200 * MiB };
-    const calls = { n: 0 };
+    const calls: { n: number; reduced?: boolean[] } = { n: 0 };
     const b = bound(200 * MiB, rss, calls);
     expect(b.moved(25 * MiB)).toBe(false);
     rss.value = 201 * MiB;
@@ -39,7 +49,7 @@ describe('MemoryBound: a major GC per 8 MiB moved while the RSS is above the sof
 
   it('a soft limit of 0, a runtime without a collector, and nonsense byte counts never collect', () => {
     const rss = { value: 900 * MiB };
-    const calls = { n: 0 };
+    const calls: { n: number; reduced?: boolean[] } = { n: 0 };
     expect(bound(0, rss, calls).moved(100 * MiB)).toBe(false);
     expect(bound(1, rss, calls, false).moved(100 * MiB)).toBe(false);
     const b = bound(1, rss, calls);
@@ -47,17 +57,44 @@ describe('MemoryBound: a major GC per 8 MiB moved while the RSS is above the sof
     expect(calls.n).toBe(0);
   });
 
+  it('a quiet period after traffic checks once; without new traffic, or with too little, it does not', () => {
+    const rss = { value: 300 * MiB };
+    const calls: { n: number; reduced?: boolean[] } = { n: 0 };
+    const b = bound(200 * MiB, rss, calls);
+    expect(b.quiet()).toBe(false);
+    b.moved(MiB / 2);
+    expect(b.quiet()).toBe(false);
+    b.moved(MiB / 2);
+    expect(b.quiet()).toBe(true);
+    expect(calls.n).toBe(1);
+    // Quiet: a memory-reducing one.
+    expect(calls.reduced).toEqual([true]);
+    // The same quiet period again, no new traffic: nothing.
+    expect(b.quiet()).toBe(false);
+    // Traffic, but the RSS is below the limit now: checked, not collected, and not checked again.
+    b.moved(2 * MiB);
+    rss.value = 150 * MiB;
+    expect(b.quiet()).toBe(false);
+    rss.value = 300 * MiB;
+    expect(b.quiet()).toBe(false);
+    expect(calls.n).toBe(1);
+    // A collection on the byte count resets what the quiet check counts.
+    b.moved(10 * MiB);
+    expect(calls.n).toBe(2);
+    expect(b.quiet()).toBe(false);
+  });
+
   it('without a configured limit the limit is taken when the server is ready; a configured one is kept', () => {
     const rss = { value: 80 * MiB };
-    const calls = { n: 0 };
+    const calls: { n: number; reduced?: boolean[] } = { n: 0 };
     const derived = bound(undefined, rss, calls);
     // Not ready yet: no limit, no collection.
     expect(derived.moved(20 * MiB)).toBe(false);
     derived.ready();
     expect(derived.softLimitBytes).toBe(Math.round(80 * MiB * DEFAULT_SOFT_LIMIT_FACTOR));
-    rss.value = 99 * MiB;
+    rss.value = Math.floor(80 * MiB * DEFAULT_SOFT_LIMIT_FACTOR) - 1;
     expect(derived.moved(10 * MiB)).toBe(false);
-    rss.value = 101 * MiB;
+    rss.value = Math.ceil(80 * MiB * DEFAULT_SOFT_LIMIT_FACTOR) + 1;
     expect(derived.moved(10 * MiB)).toBe(true);
     const configured = bound(500 * MiB, rss, calls);
     configured.ready();
@@ -76,7 +113,7 @@ describe('majorCollector: V8 major GC', () => {
     garbage = undefined;
     const before = process.memoryUsage().arrayBuffers;
     expect(before).toBeGreaterThanOrEqual(64 * MiB);
-    (collect as () => void)();
+    (collect as (reduce: boolean) => void)(false);
     // The collection runs as a task of its own, not inside the call.
     let after = before;
     for (let waited = 0; waited < 3000 && after > before - 48 * MiB; waited += 10) {
@@ -87,64 +124,112 @@ describe('majorCollector: V8 major GC', () => {
   });
 });
 
-describe('the server counts the bytes each request moves on its socket', () => {
-  let t: TestApp;
-  let vault: Vault;
-  let baseUrl: string;
-  let collections = 0;
+describe('majorCollector: V8 memory-reducing GC', () => {
+  it('shrinks the young generation a burst of allocation grew, which a regular collection leaves committed', async () => {
+    const collect = majorCollector() as (reduce: boolean) => void;
+    const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.physical_space_size ?? 0;
+    const burst = () => {
+      let keep: { s: string }[] = [];
+      for (let i = 0; i < 400_000; i++) {
+        keep.push({ s: `${i}`.padStart(40, 'x') });
+        if (keep.length > 20_000) keep = [];
+      }
+      return keep.length;
+    };
+    const settle = async (done: () => boolean) => {
+      for (let waited = 0; waited < 3000 && !done(); waited += 10) await new Promise((r) => setTimeout(r, 10));
+    };
+    expect(burst()).toBeGreaterThan(0);
+    const grown = newSpace();
+    expect(grown).toBeGreaterThanOrEqual(2 * MiB);
+    collect(true);
+    await settle(() => newSpace() < grown / 2);
+    expect(newSpace()).toBeLessThan(grown / 2);
+  });
+});
 
-  beforeAll(async () => {
-    // A 1 MB soft limit: the test process is always above it, so every 8 MiB moved asks for one collection.
-    t = await createTestApp('sqlite', { MEMORY_SOFT_LIMIT_MB: '1' }, { collectGarbage: () => void collections++ });
-    baseUrl = await t.app.listen({ host: '127.0.0.1', port: 0 });
+describe('the server counts the bytes each request moves on its socket', () => {
+  /** A server of its own per test (so each starts counting from zero), on a real socket, with a 1 MB soft limit: the test process is always above it. */
+  async function server() {
+    let collections = 0;
+    const reduced: boolean[] = [];
+    const t = await createTestApp('sqlite', { MEMORY_SOFT_LIMIT_MB: '1' }, { collectGarbage: (reduce) => void (collections++, reduced.push(reduce)) });
+    const baseUrl = await t.app.listen({ host: '127.0.0.1', port: 0 });
     const client = () => new WatchwordClient({ passwordPolicy: false, serverUrl: baseUrl, kdfVersion: 0, dpop: false });
     await client().register({ email: 'mem@example.com', password: 'memory passphrase' });
-    vault = await client().login({ email: 'mem@example.com', password: 'memory passphrase' });
-  });
-  afterAll(async () => t.close());
-
-  const send = (method: string, path: string, body?: string) =>
-    new Promise<{ status: number; bytes: number }>((resolve, reject) => {
-      const req = request(`${baseUrl}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${vault.session.tokens.accessToken}`, 'accept-encoding': 'identity', ...(body ? { 'content-type': 'application/json' } : {}) },
-      }, (res) => {
-        let bytes = 0;
-        res.on('data', (d: Buffer) => (bytes += d.length));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
+    const vault = await client().login({ email: 'mem@example.com', password: 'memory passphrase' });
+    const send = (method: string, path: string, body?: string) =>
+      new Promise<{ status: number; bytes: number }>((resolve, reject) => {
+        const req = request(`${baseUrl}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${vault.session.tokens.accessToken}`, 'accept-encoding': 'identity', ...(body ? { 'content-type': 'application/json' } : {}) },
+        }, (res) => {
+          let bytes = 0;
+          res.on('data', (d: Buffer) => (bytes += d.length));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
+        });
+        req.on('error', reject);
+        req.end(body);
       });
-      req.on('error', reject);
-      req.end(body);
-    });
-  // The server answers the next request only after the last one's onResponse: wait for it.
+    /** `count` opaque envelopes of 3.6 KB (the server never opens them) in batches of 500; returns the body bytes sent. */
+    const addItems = async (count: number) => {
+      let sent = 0;
+      for (let done = 0; done < count; done += 500) {
+        const body = JSON.stringify({ items: Array.from({ length: Math.min(500, count - done) }, () => ({ id: randomUUID(), vaultId: vault.personalVaultId, data: randomBytes(2_700).toString('base64url') })) });
+        sent += body.length;
+        expect((await send('POST', '/api/v1/items/batch', body)).status).toBe(201);
+      }
+      return sent;
+    };
+    return { t, send, addItems, collections: () => collections, reduced };
+  }
+  let current: Awaited<ReturnType<typeof server>> | undefined;
+  afterEach(async () => {
+    await current?.t.close();
+    current = undefined;
+  });
+  // The count is taken when a request ends; the test's client may see its answer's end first.
   const settled = () => new Promise((r) => setTimeout(r, 50));
 
   it('small requests alone never ask for a collection', async () => {
-    const start = collections;
-    for (let i = 0; i < 50; i++) expect((await send('GET', '/api/v1/items')).status).toBe(200);
+    current = await server();
+    for (let i = 0; i < 50; i++) expect((await current.send('GET', '/api/v1/items')).status).toBe(200);
     await settled();
-    expect(collections).toBe(start);
+    expect(current.collections()).toBe(0);
   });
 
-  it('request bodies count, and one streamed answer of more than 8 MiB asks for exactly one collection', async () => {
-    const start = collections;
-    // Opaque envelopes of 3.6 KB (the server never opens them): 5 batches of 500, ~9.3 MB of bodies.
-    const envelope = () => randomBytes(2_700).toString('base64url');
-    let sent = 0;
-    for (let b = 0; b < 5; b++) {
-      const body = JSON.stringify({ items: Array.from({ length: 500 }, () => ({ id: randomUUID(), vaultId: vault.personalVaultId, data: envelope() })) });
-      sent += body.length;
-      expect((await send('POST', '/api/v1/items/batch', body)).status).toBe(201);
-    }
+  it('request bodies count: ~9.3 MB of them ask for one collection', async () => {
+    current = await server();
+    const sent = await current.addItems(2_500);
     await settled();
     expect(sent).toBeGreaterThan(MEMORY_CHECK_EVERY_BYTES);
-    expect(collections).toBeGreaterThan(start);
-    const beforeSync = collections;
-    const sync = await send('GET', '/api/v1/items');
+    expect(sent).toBeLessThan(2 * MEMORY_CHECK_EVERY_BYTES - MiB);
+    expect(current.collections()).toBe(1);
+  });
+
+  it('one streamed answer of more than 8 MiB asks for one collection when it ends', async () => {
+    current = await server();
+    await current.addItems(2_500);
+    await settled();
+    const beforeSync = current.collections();
+    const sync = await current.send('GET', '/api/v1/items');
     expect(sync.status).toBe(200);
     expect(sync.bytes).toBeGreaterThan(MEMORY_CHECK_EVERY_BYTES);
     await settled();
-    // One request's bytes are counted at once: crossing 8 MiB once asks once, however far past it the answer goes.
-    expect(collections).toBe(beforeSync + 1);
+    // One request's bytes are counted at once: crossing 8 MiB asks once, however far past it the answer goes.
+    expect(current.collections()).toBe(beforeSync + 1);
+    expect(current.reduced.every((r) => !r)).toBe(true);
+  });
+
+  it('after traffic under 8 MiB, the server collects once it has been quiet for a second, and only once', async () => {
+    current = await server();
+    expect(await current.addItems(400)).toBeGreaterThan(QUIET_MIN_BYTES);
+    await settled();
+    expect(current.collections()).toBe(0);
+    await new Promise((r) => setTimeout(r, QUIET_MS + 200));
+    expect(current.collections()).toBe(1);
+    expect(current.reduced).toEqual([true]);
+    await new Promise((r) => setTimeout(r, QUIET_MS + 200));
+    expect(current.collections()).toBe(1);
   });
 });
