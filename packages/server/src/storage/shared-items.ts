@@ -6,7 +6,7 @@
  * and loses (ITEM_CONFLICT) rather than overwrite a concurrent change. Each change takes the vault's next revision as
  * its `seq`, the cursor of the shared sync.
  */
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { type Kysely, type Selectable, type Transaction, sql } from 'kysely';
 import { isUniqueViolation } from './errors.ts';
 import type { Database, SharedItemsTable } from './schema.ts';
 import { accessAtLeast, type SharedVaultView, createSharedVaultRepository } from './shared-vaults.ts';
@@ -81,6 +81,7 @@ export function createSharedItemRepository(driver: Pick<StorageDriver, 'db' | 'd
   // is decided here too: the caller's membership row is joined. The two ids are cast text parameters
   // (storage/text-parameter.ts): bare, SQLite re-planned the statement on every execution — a delta read of one
   // vault took 42 µs, against 7 µs with the casts, same plan (better-sqlite3 loop; docs/performance.md "Shared vaults").
+  // For the same reason `purged = 0` is a literal, not a bound constant.
   const columns = ['i.id', 'i.vault_id', 'i.key_version', 'i.revision', 'i.seq', 'i.data', 'i.deleted_at', 'i.purged', 'i.created_at', 'i.updated_at'] as const;
   const itemsOf = (userId: string, vaultId: string) =>
     db
@@ -88,7 +89,7 @@ export function createSharedItemRepository(driver: Pick<StorageDriver, 'db' | 'd
       .innerJoin('vault_members as vm', (join) => join.onRef('vm.vault_id', '=', 'i.vault_id').on('vm.user_id', '=', textParameter(userId)))
       .select(columns)
       .where('i.vault_id', '=', textParameter(vaultId));
-  const liveOf = preparedQuery<Selectable<SharedItemsTable>, [string, string]>(driver, 2, (userId, vaultId) => itemsOf(userId, vaultId).where('i.purged', '=', 0).orderBy('i.seq'));
+  const liveOf = preparedQuery<Selectable<SharedItemsTable>, [string, string]>(driver, 2, (userId, vaultId) => itemsOf(userId, vaultId).where('i.purged', '=', sql.lit(0)).orderBy('i.seq'));
   const changedOf = preparedQuery<Selectable<SharedItemsTable>, [string, string, number]>(driver, 3, (userId, vaultId, since) =>
     itemsOf(userId, vaultId).where('i.seq', '>', since as unknown as number).orderBy('i.seq'),
   );
