@@ -31,6 +31,7 @@ import { AccountPinStore } from './sharing/pin-store.ts';
 import { SharedKeyring, type SharedVaultState } from './sharing/keyring.ts';
 import { Vault, type VaultItem } from './vault.ts';
 import type { KeyRotation } from './sharing/rotation.ts';
+import { pullSharedVaults } from './sharing/shared-sync.ts';
 
 /** What opens the account key: a sealed key and its resume key, the master password and this device's record, or an open vault. */
 export type CopyKey = { sealed: string; resumeKey: string } | { local: LocalUnlockRecord; password: string } | { vault: Vault };
@@ -51,7 +52,7 @@ const SHARED_CHUNK = 512;
 /**
  * The CLI's vault for reading (issue 23; docs/performance.md, "Large vaults, client side"): the local copy of
  * indexed-cache.ts, brought up to date by delta sync — personal items (`GET /api/v1/items?since=`) and shared vaults
- * (`POST /api/v1/vaults/sync` with the revision held of each) — with only the items a sync brings decrypted (to index
+ * (`/api/v1/vaults/sync` with the revision held of each; sharing/shared-sync.ts) — with only the items a sync brings decrypted (to index
  * them), and a lookup decrypting only what it shows. No decrypted Vault is seeded. The shared vaults' key chains are
  * kept inside the sealed index, so a shared item opens without its grant being opened again; a vault no longer reached
  * (left, removed) goes with its items and keys at the next sync. Writes go through `toVault`, a Vault seeded at the
@@ -289,7 +290,7 @@ export class CachedVault {
       base ? Promise.resolve(base.account) : this.session.call(api.account.get, {}),
       this.session.call(api.items.list, { query: { since: base === undefined ? undefined : String(base.revision) } }),
       // API keys never reach shared vaults (the server refuses them there).
-      this.session.isApiKey ? Promise.resolve(undefined) : this.session.call(api.vaults.sync, { body: { known } }),
+      this.session.isApiKey ? Promise.resolve(undefined) : pullSharedVaults(this.session, known),
     ]);
     if (!base) await this.#unwrapKeys(account, []);
     const personalItems = await decryptBatch(personal.items, this.userId, (vaultId) => {

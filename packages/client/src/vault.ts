@@ -25,6 +25,7 @@ import { KeyChangedError, KeyPins } from './sharing/pins.ts';
 import { type SharedVaultState, SharedKeyring } from './sharing/keyring.ts';
 import { AccountPinStore } from './sharing/pin-store.ts';
 import { type KeyRotation, isRotationRace, rotateOwedVaults } from './sharing/rotation.ts';
+import { pullSharedVaults } from './sharing/shared-sync.ts';
 
 /** A decrypted item as the SDK hands it out. */
 export interface VaultItem {
@@ -427,7 +428,7 @@ export class Vault {
   }
 
   /**
-   * Pulls the shared vaults (POST /api/v1/vaults/sync) and says what it changed: the shared items decrypted anew, and
+   * Pulls the shared vaults (`/api/v1/vaults/sync`, sharing/shared-sync.ts) and says what it changed: the shared items decrypted anew, and
    * the ids of those that went (purged, moved away, or of a vault no longer reached).
    */
   async #pullShared(): Promise<SyncDelta> {
@@ -436,7 +437,7 @@ export class Vault {
     // API keys never reach shared vaults (the server refuses them there): their vault is the personal one.
     if (this.session.isApiKey) return { changed, removed };
     const known = [...this.#shared.values()].map((v) => ({ vaultId: v.id, revision: v.revision }));
-    const response = await this.session.call(api.vaults.sync, { body: { known } });
+    const response = await pullSharedVaults(this.session, known);
     for (const id of response.gone) removed.push(...this.#dropShared(id));
     const reached = new Set(response.vaults.map((v) => v.id));
     // A vault named as known but neither listed nor gone cannot happen; a vault listed only now is new.

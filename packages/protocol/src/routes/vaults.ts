@@ -18,6 +18,7 @@ import {
   RotateVaultRequest,
   ShareVaultRequest,
   SharedItemResponse,
+  SharedSyncQuery,
   SharedSyncRequest,
   SharedSyncResponse,
   SharedVaultResponse,
@@ -49,6 +50,8 @@ export const vaultsRoutes = {
   rotate: defineRoute({ method: 'POST', path: '/api/v1/vaults/:vaultId/rotate', permission: 'vault:manage', rateLimit: 'write', tags: ['vaults'], params: VaultParams, body: RotateVaultRequest, response: { 200: SharedVaultResponse, ...errors } }),
   /** Every shared vault the caller reaches, what it no longer reaches, and the items changed since the revisions it holds. */
   sync: defineRoute({ method: 'POST', path: '/api/v1/vaults/sync', permission: 'account:self', rateLimit: 'read', tags: ['vaults'], body: SharedSyncRequest, response: { 200: SharedSyncResponse, ...errors } }),
+  /** The same sync with the known vaults in the query (SharedSyncQuery), for up to 100 of them: what the SDK sends when they fit. */
+  syncQuery: defineRoute({ method: 'GET', path: '/api/v1/vaults/sync', permission: 'account:self', rateLimit: 'read', tags: ['vaults'], query: SharedSyncQuery, response: { 200: SharedSyncResponse, ...errors } }),
   createItem: defineRoute({ method: 'POST', path: '/api/v1/vaults/:vaultId/items', permission: 'vault:edit', rateLimit: 'write', tags: ['vaults'], params: VaultParams, body: CreateSharedItemRequest, response: { 201: SharedItemResponse, ...errors } }),
   getItem: defineRoute({ method: 'GET', path: '/api/v1/vaults/:vaultId/items/:id', permission: 'vault:read', rateLimit: 'read', tags: ['vaults'], params: VaultItemParams, response: { 200: SharedItemResponse, ...errors } }),
   /** Optimistic concurrency: `revision` must be the current one (ITEM_CONFLICT otherwise), `keyVersion` the vault's current one. */

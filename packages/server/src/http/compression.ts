@@ -15,7 +15,7 @@ import type { App } from './types.ts';
  */
 export const COMPRESS_MIN_BYTES = 16 * 1024;
 
-const COMPRESSED_ROUTES: ReadonlySet<string> = new Set([api.items.list, api.vaults.sync].map((r) => `${r.method} ${r.path}`));
+const COMPRESSED_ROUTES: ReadonlySet<string> = new Set([api.items.list, api.vaults.sync, api.vaults.syncQuery].map((r) => `${r.method} ${r.path}`));
 
 /**
  * The fastest settings: on a sync answer (base64url ciphertext in JSON) brotli 1 compresses as well as 4 in a third

@@ -133,6 +133,10 @@ describe('response compression', () => {
     const gz = await post('gzip');
     expect(gz.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(gz.rawPayload).equals(plain.rawPayload)).toBe(true);
+    // The query form (what the SDK sends for up to 100 vaults): the same bytes, compressed the same way.
+    const get = await t.app.inject({ method: 'GET', url: '/api/v1/vaults/sync', headers: { authorization: `Bearer ${vault.session.tokens.accessToken}`, 'accept-encoding': 'br' } });
+    expect(get.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(get.rawPayload).equals(plain.rawPayload)).toBe(true);
     // The real SDK, over the socket, reads the shared items through it.
     await vault.sync();
     expect((await vault.list()).filter((i) => i.vaultId === shared.id)).toHaveLength(60);

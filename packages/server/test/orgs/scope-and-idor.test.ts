@@ -190,6 +190,8 @@ describe.each(backendsUnderTest())('IDOR on every organisation and vault route (
     expect((await call(t, dave, 'GET', `/api/v1/vaults/${VB}/items/${IB}`)).body.item.revision).toBe(1);
     const sync = await call(t, frank, 'POST', '/api/v1/vaults/sync', { known: [{ vaultId: VA, revision: 0 }, { vaultId: VB, revision: 0 }] });
     expect(sync.body).toEqual({ vaults: [], gone: [VA, VB].sort(), items: [] });
+    // The query form of the same sync: the same answer.
+    expect((await call(t, frank, 'GET', `/api/v1/vaults/sync?known=${VA}:0,${VB}:0`)).body).toEqual({ vaults: [], gone: [VA, VB].sort(), items: [] });
     expect((await call(t, dave, 'POST', `/api/v1/orgs/${A}/accept`, {})).code).toBe('ORG_NOT_FOUND');
     expect((await call(t, dave, 'POST', `/api/v1/orgs/${A}/leave`, {})).code).toBe('ORG_NOT_FOUND');
     expect((await call(t, dave, 'GET', `/api/v1/users/${alice.userId}/keys`)).code).toBe('USER_NOT_FOUND');

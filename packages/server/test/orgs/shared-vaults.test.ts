@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendsUnderTest, createTestApp, type TestApp } from '@watchword/testkit/app';
+import { MAX_SYNC_QUERY_VAULTS } from '@watchword/protocol';
 import { type Person, blob, call, person, signedKeys, uuid } from './support.ts';
 
 describe.each(backendsUnderTest())('organisations and shared vaults ($name)', ({ dialect, state }) => {
@@ -156,9 +157,37 @@ describe.each(backendsUnderTest())('organisations and shared vaults ($name)', ({
     await call(t, bob, 'DELETE', `/api/v1/vaults/${vaultId}/items/${second}?purge=true`);
     const delta = await call(t, carol, 'POST', '/api/v1/vaults/sync', { known: [{ vaultId, revision }] });
     expect(delta.body.items).toMatchObject([{ id: second, purged: true, data: null }]);
+    // The query form answers the same as the body form, first sync and delta alike.
+    expect((await call(t, carol, 'GET', '/api/v1/vaults/sync')).body).toEqual((await call(t, carol, 'POST', '/api/v1/vaults/sync', { known: [] })).body);
+    expect((await call(t, carol, 'GET', `/api/v1/vaults/sync?known=${vaultId}:${revision}`)).body).toEqual(delta.body);
     // Personal sync is untouched by shared items.
     const personal = await call(t, carol, 'GET', '/api/v1/items');
     expect(personal.body.items).toEqual([]);
+  });
+
+  it('the query form of the sync refuses what is not a list of vaults and revisions', async () => {
+    const other = uuid();
+    const bad = [
+      'known=',
+      `known=${vaultId}`,
+      `known=${vaultId}:-1`,
+      `known=${vaultId}:01`,
+      `known=${vaultId}:9007199254740992`,
+      `known=${vaultId}:1,${vaultId}:2`,
+      `known=${vaultId.toUpperCase()}:1`,
+      `known=${vaultId}:1,`,
+      `known=${Array.from({ length: MAX_SYNC_QUERY_VAULTS + 1 }, () => `${uuid()}:1`).join(',')}`,
+    ];
+    for (const query of bad) {
+      const answer = await call(t, carol, 'GET', `/api/v1/vaults/sync?${query}`);
+      expect([query, answer.status, answer.code]).toEqual([query, 400, 'VALIDATION_FAILED']);
+    }
+    expect((await call(t, carol, 'GET', `/api/v1/vaults/sync?known=${other}:1&extra=1`)).code).toBe('UNKNOWN_FIELD');
+    // The largest list the query form takes is taken (unknown ids: reported gone).
+    const most = Array.from({ length: MAX_SYNC_QUERY_VAULTS }, () => uuid());
+    const answer = await call(t, carol, 'GET', `/api/v1/vaults/sync?known=${most.map((id) => `${id}:7`).join(',')}`);
+    expect(answer.status).toBe(200);
+    expect(answer.body.gone).toEqual([...most].sort());
   });
 
   it('moves an item from a personal vault into the shared vault (edit on both), atomically', async () => {

@@ -2,7 +2,8 @@
  * Items of shared vaults (issue 25), the shared sync and moves between vaults. Every statement decides access by
  * itself (storage/shared-items.ts); the routes map its refusals onto the catalogue.
  */
-import { api, WatchwordError } from '@watchword/protocol';
+import type { FastifyReply } from 'fastify';
+import { type KnownVault, api, decodeKnownVaults, WatchwordError } from '@watchword/protocol';
 import { route } from '../../http/route.ts';
 import { requireInteractiveAuth as requireAuth } from '../../http/authenticate.ts';
 import type { App } from '../../http/types.ts';
@@ -12,13 +13,25 @@ import type { ItemRecord } from '../../storage/items.ts';
 import { itemOrThrow, sharedSyncJson, toSharedItem, toVault } from './views.ts';
 
 export function sharedItemRoutes(app: App, ctx: Context): void {
+  /** Both forms of the sync: the known vaults from the POST's body or the GET's query. */
+  const sync = async (userId: string, known: KnownVault[], reply: FastifyReply) => {
+    const result = await ctx.storage.sharedItems.sync(userId, known);
+    reply.type('application/json; charset=utf-8');
+    return reply.send(sharedSyncJson(result.vaults, result.gone, result.items));
+  };
+
   route(app, api.vaults.sync, async (request, reply) => {
     const { userId } = requireAuth(request);
     const known = request.body.known;
     if (new Set(known.map((k) => k.vaultId)).size !== known.length) throw new WatchwordError('VALIDATION_FAILED');
-    const result = await ctx.storage.sharedItems.sync(userId, known);
-    reply.type('application/json; charset=utf-8');
-    return reply.send(sharedSyncJson(result.vaults, result.gone, result.items));
+    return sync(userId, known, reply);
+  });
+
+  route(app, api.vaults.syncQuery, async (request, reply) => {
+    const { userId } = requireAuth(request);
+    const known = decodeKnownVaults(request.query.known);
+    if (!known) throw new WatchwordError('VALIDATION_FAILED');
+    return sync(userId, known, reply);
   });
 
   route(app, api.vaults.createItem, async (request, reply) => {
