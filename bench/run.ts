@@ -312,7 +312,7 @@ if (process.env.BENCH_DATABASE_URL && process.env.BENCH_REDIS_URL) {
 }
 
 // Shared vaults (bench/lib/shared-sync.ts, about 30 s on its own server) unless `--no-shared`; `npm run bench:shared-sync` runs it alone.
-const sharedRows = process.argv.includes('--no-shared') ? [] : await measureSharedSync({ vaults: 5, perVault: quick ? 20 : 2_000, runs: quick ? 3 : 15, log: (m) => log(`shared vaults: ${m}`) });
+const sharedRows = process.argv.includes('--no-shared') ? [] : await measureSharedSync({ vaults: 5, perVault: quick ? 20 : 2_000, runs: quick ? 3 : 41, log: (m) => log(`shared vaults: ${m}`) });
 
 for (const run of runs) {
   const read = run.rows.find((r) => r.scenario.startsWith('item read'));

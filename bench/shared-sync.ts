@@ -5,5 +5,5 @@
 import { measureSharedSync } from './lib/shared-sync.ts';
 
 const quick = process.argv.includes('--quick');
-const rows = await measureSharedSync({ vaults: 5, perVault: quick ? 200 : 2_000, runs: quick ? 5 : 15, log: (msg) => process.stderr.write(`bench:shared-sync: ${msg}\n`) });
+const rows = await measureSharedSync({ vaults: 5, perVault: quick ? 200 : 2_000, runs: quick ? 5 : 41, log: (msg) => process.stderr.write(`bench:shared-sync: ${msg}\n`) });
 console.log(JSON.stringify(rows, null, 1));
