@@ -61,19 +61,27 @@ export interface MemoryBoundOptions {
 }
 
 /**
- * A major-GC function, without `gc` on the global object: V8's gc extension is installed only in contexts created
- * while --expose-gc is set, so it is set, one context made to fetch the function, and unset again. `execution: 'async'`
- * runs the collection as a task of its own rather than inside the caller. Undefined if the runtime refuses.
+ * V8's major GC, without `gc` on the global object: V8's gc extension is installed only in contexts created while
+ * --expose-gc is set, so it is set, one context made to fetch the function, and unset again — on the first collection,
+ * not at start (the context is ~0.4 MB, and a server that never answers a large sync never needs it). `execution:
+ * 'async'` runs the collection as a task of its own rather than inside the caller. If the runtime refuses, collecting
+ * does nothing.
  */
-export function majorCollector(): Collector | undefined {
+export function majorCollector(): Collector {
+  let run: ((options: { type: 'major'; execution: 'async'; flavor: 'regular' | 'last-resort' }) => unknown) | null | undefined;
+  return (reduce) => {
+    if (run === undefined) run = fetchGc();
+    run?.({ type: 'major', execution: 'async', flavor: reduce ? 'last-resort' : 'regular' });
+  };
+}
+
+function fetchGc(): ((options: { type: 'major'; execution: 'async'; flavor: 'regular' | 'last-resort' }) => unknown) | null {
   try {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as unknown;
-    if (typeof gc !== 'function') return undefined;
-    const run = gc as (options: { type: 'major'; execution: 'async'; flavor: 'regular' | 'last-resort' }) => unknown;
-    return (reduce) => void run({ type: 'major', execution: 'async', flavor: reduce ? 'last-resort' : 'regular' });
+    return typeof gc === 'function' ? (gc as (options: { type: 'major'; execution: 'async'; flavor: 'regular' | 'last-resort' }) => unknown) : null;
   } catch {
-    return undefined;
+    return null;
   } finally {
     setFlagsFromString('--no-expose-gc');
   }
