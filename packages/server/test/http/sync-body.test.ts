@@ -47,4 +47,15 @@ describe('the streamed sync body, written by hand', () => {
     expect(bytes.toString('utf8')).toBe(records.map((r) => JSON.stringify(asItem(r))).join(','));
     expect(JSON.parse(`[${bytes.toString('utf8')}]`)).toHaveLength(40);
   });
+
+  it('each page is a buffer of its own at its exact size: the next page does not write over it', () => {
+    const first = pageBytes([record(1), record(2)], false);
+    const text = first.toString('utf8');
+    // Its memory is its own and no larger than the page (not a slice of a reserve, nor of a pool).
+    expect(first.buffer.byteLength).toBe(first.length);
+    expect(first.byteOffset).toBe(0);
+    const second = pageBytes(Array.from({ length: 200 }, (_, n) => record(n + 10, { data: 'x'.repeat(300) })), true);
+    expect(second.buffer.byteLength).toBe(second.length);
+    expect(first.toString('utf8')).toBe(text);
+  });
 });

@@ -13,31 +13,38 @@ export const SYNC_PAGE = 1000;
 /** Bytes of a streamed answer read ahead of what the socket (or the compressor) has taken: about two pages. */
 export const SYNC_READ_AHEAD = 1024 * 1024;
 
-/** Room reserved per item before a page is written; a page that needs more grows its buffer (a copy). */
+/** Room reserved per item in the scratch buffer before a page is written; a page that needs more grows it. */
 const BYTES_PER_ITEM = 640;
+
+/** Where pages are written before being copied out at their exact size; grown as a page needs, kept for the next. */
+let scratch = Buffer.allocUnsafeSlow(0);
 
 /**
  * A page of items as one UTF-8 buffer, each item after a comma unless it is the answer's first. Written straight
- * into one buffer: no string of the whole page is built and then copied again into bytes.
+ * into a scratch buffer, then copied out at its exact size: the buffer handed to the answer was the 640 bytes per item
+ * reserved, ~1.5× a typical page, and the answer's buffers are what a large sync leaves for the GC
+ * (http/memory-bound.ts; docs/performance.md "The memory bound").
  */
 export function pageBytes(records: readonly ItemRecord[], leadingComma: boolean): Buffer {
-  let buffer = Buffer.allocUnsafe(records.length * BYTES_PER_ITEM + 1);
+  if (scratch.length < records.length * BYTES_PER_ITEM + 1) scratch = Buffer.allocUnsafeSlow(records.length * BYTES_PER_ITEM + 1);
   let offset = 0;
   let separator = leadingComma;
   for (const record of records) {
     const text = itemJson(record);
     // A UTF-16 code unit takes at most 3 bytes in UTF-8: with this much room `write` never cuts an item short.
     const room = 1 + 3 * text.length;
-    if (offset + room > buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, offset + room));
-      buffer.copy(grown, 0, 0, offset);
-      buffer = grown;
+    if (offset + room > scratch.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(scratch.length * 2, offset + room));
+      scratch.copy(grown, 0, 0, offset);
+      scratch = grown;
     }
-    if (separator) buffer[offset++] = 0x2c; // ','
+    if (separator) scratch[offset++] = 0x2c; // ','
     separator = true;
-    offset += buffer.write(text, offset, 'utf8');
+    offset += scratch.write(text, offset, 'utf8');
   }
-  return buffer.subarray(0, offset);
+  const page = Buffer.allocUnsafeSlow(offset);
+  scratch.copy(page, 0, 0, offset);
+  return page;
 }
 
 /**
