@@ -20,6 +20,10 @@ import { ensureCliBuild } from '../scripts/ensure-cli-build.ts';
 import { deleteRedisKeysWithPrefix } from '@watchword/testkit';
 
 const quick = process.argv.includes('--quick');
+/** `--server-env=MEMORY_SOFT_LIMIT_MB=0` (repeatable): environment for Watchword's server processes, for comparisons. */
+const SERVER_ENV = Object.fromEntries(
+  process.argv.filter((a) => a.startsWith('--server-env=')).map((a) => a.slice('--server-env='.length).split(/=(.*)/s).slice(0, 2) as [string, string]),
+);
 const outDir = process.argv.find((a) => a.startsWith('--out='))?.slice(6) ?? join(import.meta.dirname, 'results');
 const twoCores = cpus().length >= 2;
 const SERVER_CPU = twoCores ? 0 : undefined;
@@ -103,7 +107,7 @@ async function measureWatchword(label: string, env: Record<string, string>): Pro
   const dataDir = mkdtempSync(join(tmpdir(), 'ww-bench-'));
   const rows: Row[] = [];
   const facts: Record<string, number> = {};
-  const serverEnv = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ALLOWED_KDF_VERSIONS: '0,1', ACCESS_TOKEN_TTL: '3600', ...BENCH_LIMITS, ...env };
+  const serverEnv = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ALLOWED_KDF_VERSIONS: '0,1', ACCESS_TOKEN_TTL: '3600', ...BENCH_LIMITS, ...SERVER_ENV, ...env };
   // First start on an empty data directory (signing keys generated, the SQLite database created and migrated),
   // then the start that counts: a restart on existing data, as every later start of a server is.
   const first = await startServer(MAIN, ['serve'], serverEnv, SERVER_CPU);
