@@ -55,7 +55,7 @@ export interface Config {
   /** Port of a separate listener that serves only /metrics (outside the production guards); unset: none. */
   readonly metricsPort: number | undefined;
   /**
-   * RSS above which the server runs a major GC after every 8 MiB of requests and answers and once when quiet, MB
+   * RSS above which the server runs a major GC after every 8 MiB of large requests and answers and once when quiet, MB
    * (http/memory-bound.ts); undefined: 1.25 × the RSS when the server became ready; 0: never.
    */
   readonly memorySoftLimitMb: number | undefined;

@@ -4,7 +4,7 @@ import v8 from 'node:v8';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WatchwordClient } from '@watchword/client';
 import { createTestApp } from '@watchword/testkit/app';
-import { DEFAULT_SOFT_LIMIT_FACTOR, MEMORY_CHECK_EVERY_BYTES, MemoryBound, QUIET_MIN_BYTES, QUIET_MS, majorCollector } from '../../src/http/memory-bound.ts';
+import { DEFAULT_SOFT_LIMIT_FACTOR, LARGE_REQUEST_BYTES, MEMORY_CHECK_EVERY_BYTES, MemoryBound, QUIET_MIN_BYTES, QUIET_MS, majorCollector } from '../../src/http/memory-bound.ts';
 
 const MiB = 1024 * 1024;
 
@@ -55,6 +55,18 @@ describe('MemoryBound: a major GC per 8 MiB moved, and once when quiet, while th
     const b = bound(1, rss, calls);
     for (const bytes of [Number.NaN, -5 * MiB, 0]) expect(b.moved(bytes)).toBe(false);
     expect(calls.n).toBe(0);
+  });
+
+  it('small requests count only towards the quiet check, however many', () => {
+    const rss = { value: 300 * MiB };
+    const calls: { n: number; reduced?: boolean[] } = { n: 0 };
+    const b = bound(200 * MiB, rss, calls);
+    for (let i = 0; i < 1000; i++) expect(b.moved(LARGE_REQUEST_BYTES - 1)).toBe(false);
+    expect(calls.n).toBe(0);
+    // ~64 MB of them: no byte-count collection, but the quiet check sees them.
+    expect(b.quiet()).toBe(true);
+    expect(calls.reduced).toEqual([true]);
+    expect(b.moved(10 * MiB)).toBe(true);
   });
 
   it('a quiet period after traffic checks once; without new traffic, or with too little, it does not', () => {
