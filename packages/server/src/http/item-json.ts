@@ -9,6 +9,49 @@ export type ItemJsonFields = Pick<ItemRecord, 'id' | 'vaultId' | 'revision' | 's
  * JSON.stringify (so any character is escaped as JSON requires), integers, booleans and null as JSON writes them. The
  * same bytes as `JSON.stringify` of the item object, without building that object for every row.
  */
-export function itemJson(r: ItemJsonFields): string {
-  return `{"id":${JSON.stringify(r.id)},"vaultId":${JSON.stringify(r.vaultId)},"revision":${r.revision},"seq":${r.seq},"data":${r.data === null ? 'null' : JSON.stringify(r.data)},"deletedAt":${r.deletedAt === null ? 'null' : r.deletedAt},"purged":${r.purged},"createdAt":${r.createdAt},"updatedAt":${r.updatedAt}}`;
+export function itemJson(r: ItemJsonFields, tail = ''): string {
+  return `{"id":${JSON.stringify(r.id)},"vaultId":${JSON.stringify(r.vaultId)},"revision":${r.revision},"seq":${r.seq},"data":${r.data === null ? 'null' : JSON.stringify(r.data)},"deletedAt":${r.deletedAt === null ? 'null' : r.deletedAt},"purged":${r.purged},"createdAt":${r.createdAt},"updatedAt":${r.updatedAt}${tail}}`;
+}
+
+/** Room reserved per text in the scratch buffer before a list is written; a list that needs more grows it. */
+const BYTES_PER_TEXT = 640;
+
+/** Where lists are written before being copied out at their exact size; grown as a list needs, kept for the next. */
+let scratch = Buffer.allocUnsafeSlow(0);
+
+/**
+ * `prefix`, then `count` texts each after a comma (the first too when `leadingComma`), then `suffix`, as one UTF-8
+ * buffer: written straight into a scratch buffer kept between calls, then copied out at its exact size — no string of
+ * the whole list is built, and the buffer handed out is no larger than its bytes (a sync's buffers are what a large
+ * answer leaves for the GC: http/memory-bound.ts; docs/performance.md "The memory bound").
+ */
+export function joinedJsonBytes(list: { prefix?: string; suffix?: string; count: number; textAt: (n: number) => string; leadingComma: boolean }): Buffer {
+  const prefix = list.prefix ?? '';
+  const suffix = list.suffix ?? '';
+  const reserve = 3 * (prefix.length + suffix.length) + list.count * BYTES_PER_TEXT + 1;
+  if (scratch.length < reserve) scratch = Buffer.allocUnsafeSlow(reserve);
+  let offset = scratch.write(prefix, 0, 'utf8');
+  let separator = list.leadingComma;
+  for (let n = 0; n < list.count; n++) {
+    const text = list.textAt(n);
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8: with this much room `write` never cuts a text short.
+    const room = 1 + 3 * text.length;
+    if (offset + room > scratch.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(scratch.length * 2, offset + room));
+      scratch.copy(grown, 0, 0, offset);
+      scratch = grown;
+    }
+    if (separator) scratch[offset++] = 0x2c; // ','
+    separator = true;
+    offset += scratch.write(text, offset, 'utf8');
+  }
+  if (offset + 3 * suffix.length > scratch.length) {
+    const grown = Buffer.allocUnsafeSlow(offset + 3 * suffix.length);
+    scratch.copy(grown, 0, 0, offset);
+    scratch = grown;
+  }
+  offset += scratch.write(suffix, offset, 'utf8');
+  const bytes = Buffer.allocUnsafeSlow(offset);
+  scratch.copy(bytes, 0, 0, offset);
+  return bytes;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pageBytes } from '../../src/modules/items/sync-body.ts';
-import { itemJson } from '../../src/http/item-json.ts';
+import { itemJson, joinedJsonBytes } from '../../src/http/item-json.ts';
 import type { ItemRecord } from '../../src/storage/items.ts';
 
 /** The item as the route's schema serializer writes it: the Item schema's keys, in its order. */
@@ -57,5 +57,14 @@ describe('the streamed sync body, written by hand', () => {
     const second = pageBytes(Array.from({ length: 200 }, (_, n) => record(n + 10, { data: 'x'.repeat(300) })), true);
     expect(second.buffer.byteLength).toBe(second.length);
     expect(first.toString('utf8')).toBe(text);
+  });
+
+  it('joinedJsonBytes: prefix, texts and suffix in UTF-8, the buffer grown for what the reserve does not hold', () => {
+    const texts = ['"a"', '"☃"', `"${'é'.repeat(2_000)}"`];
+    const suffix = `]${'😀'.repeat(3_000)}}`;
+    const bytes = joinedJsonBytes({ prefix: '{"x":[', suffix, count: texts.length, textAt: (n) => texts[n] as string, leadingComma: false });
+    expect(bytes.toString('utf8')).toBe(`{"x":[${texts.join(',')}${suffix}`);
+    expect(bytes.buffer.byteLength).toBe(bytes.length);
+    expect(joinedJsonBytes({ count: 0, textAt: () => 'x', leadingComma: true }).length).toBe(0);
   });
 });
