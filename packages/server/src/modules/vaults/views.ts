@@ -1,7 +1,7 @@
 /** Storage records → the shared-vault API's answers. */
 import type { SharedItem, SharedVault, VaultMember } from '@watchword/protocol';
 import { WatchwordError } from '@watchword/protocol';
-import { itemJson } from '../../http/item-json.ts';
+import { itemJson, joinedJsonBytes } from '../../http/item-json.ts';
 import type { SharedVaultView, VaultMemberRecord } from '../../storage/shared-vaults.ts';
 import type { SharedItemRecord, SharedWriteRefusal } from '../../storage/shared-items.ts';
 
@@ -52,16 +52,20 @@ export function itemOrThrow<T extends object>(result: T | SharedWriteRefusal | '
 
 /**
  * The shared sync's answer as JSON bytes: the bytes the route's serializer writes for SharedSyncResponse (keys in the
- * schema's order, strings through JSON.stringify), written item by item without building an object per item — a
- * full sync of several vaults holds thousands (docs/performance.md "Shared vaults").
+ * schema's order, strings through JSON.stringify), written item by item into one buffer of its exact size
+ * (http/item-json.ts `joinedJsonBytes`) without building an object per item or a string of the whole answer — a full
+ * sync of several vaults holds thousands (docs/performance.md "Shared vaults").
  */
 export function sharedSyncJson(vaults: readonly SharedVaultView[], gone: readonly string[], items: readonly SharedItemRecord[]): Buffer {
-  const parts: string[] = [`{"vaults":${JSON.stringify(vaults.map(toVault))},"gone":${JSON.stringify(gone)},"items":[`];
-  for (let n = 0; n < items.length; n++) {
-    const i = items[n] as SharedItemRecord;
+  return joinedJsonBytes({
+    prefix: `{"vaults":${JSON.stringify(vaults.map(toVault))},"gone":${JSON.stringify(gone)},"items":[`,
+    suffix: ']}',
+    count: items.length,
     // SharedItem is Item's keys, then keyVersion.
-    parts.push(`${n === 0 ? '' : ','}${itemJson(i).slice(0, -1)},"keyVersion":${i.keyVersion}}`);
-  }
-  parts.push(']}');
-  return Buffer.from(parts.join(''));
+    textAt: (n) => {
+      const item = items[n] as SharedItemRecord;
+      return itemJson(item, `,"keyVersion":${item.keyVersion}`);
+    },
+    leadingComma: false,
+  });
 }
