@@ -3,8 +3,11 @@ import Type from 'typebox';
 /** Every object schema rejects unknown properties (security spec: "reject unknown fields"). */
 export const strict = { additionalProperties: false } as const;
 
+/** A lower-case UUID, unanchored (for patterns that contain one). */
+export const UUID_PATTERN = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+
 export const Uuid = Type.String({
-  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+  pattern: `^${UUID_PATTERN}$`,
   minLength: 36,
   maxLength: 36,
   description: 'Lower-case UUID',

@@ -3,7 +3,7 @@
  * and opaque, client-sealed blobs; it never holds a key it could use (docs/threat-model.md, "Shared vaults").
  */
 import Type, { type Static } from 'typebox';
-import { B64, Email, Timestamp, Uuid, strict } from './common.ts';
+import { B64, Email, Timestamp, UUID_PATTERN, Uuid, strict } from './common.ts';
 import { Item, MAX_ITEM_DATA } from './items.ts';
 
 /** A raw 32-byte public key (X25519 or Ed25519), base64url without padding: exactly 43 characters. */
@@ -321,7 +321,9 @@ export type SharedSyncResponse = Static<typeof SharedSyncResponse>;
  * every server's and proxy's URL limit. More vaults go in the POST's body.
  */
 export const MAX_SYNC_QUERY_VAULTS = 100;
-const KNOWN_ENTRY = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:(?:0|[1-9][0-9]{0,15})';
+/** A vault id and a revision: the entry of the query form, for the schema and the parser alike. */
+const KNOWN_REVISION = '0|[1-9][0-9]{0,15}';
+const KNOWN_ENTRY = `${UUID_PATTERN}:(?:${KNOWN_REVISION})`;
 /** One vault as `vaultId:revision`, comma-separated. The revision's own bound (2^53 − 1) is checked on parsing. */
 const KNOWN_LIST_MAX_LENGTH = MAX_SYNC_QUERY_VAULTS * (36 + 1 + 16 + 1);
 /**
@@ -337,7 +339,12 @@ export type SharedSyncQuery = Static<typeof SharedSyncQuery>;
 
 export type KnownVault = SharedSyncRequest['known'][number];
 
-const KNOWN_ENTRY_EXACT = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):(0|[1-9][0-9]{0,15})$/;
+const KNOWN_ENTRY_EXACT = new RegExp(`^(${UUID_PATTERN}):(${KNOWN_REVISION})$`);
+
+/** Whether `known` names each vault once: both forms of the sync refuse a list that names one twice. */
+export function namesEachVaultOnce(known: readonly KnownVault[]): boolean {
+  return new Set(known.map((k) => k.vaultId)).size === known.length;
+}
 
 /** The query form of `known` (see SharedSyncQuery); undefined for an empty list. */
 export function encodeKnownVaults(known: readonly KnownVault[]): string | undefined {
@@ -355,15 +362,12 @@ export function decodeKnownVaults(value: string | undefined): KnownVault[] | und
   const entries = value.split(',');
   if (entries.length > MAX_SYNC_QUERY_VAULTS) return undefined;
   const known: KnownVault[] = [];
-  const seen = new Set<string>();
   for (const entry of entries) {
     const match = KNOWN_ENTRY_EXACT.exec(entry);
     if (!match) return undefined;
-    const vaultId = match[1] as string;
     const revision = Number(match[2]);
-    if (!Number.isSafeInteger(revision) || seen.has(vaultId)) return undefined;
-    seen.add(vaultId);
-    known.push({ vaultId, revision });
+    if (!Number.isSafeInteger(revision)) return undefined;
+    known.push({ vaultId: match[1] as string, revision });
   }
-  return known;
+  return namesEachVaultOnce(known) ? known : undefined;
 }

@@ -3,7 +3,7 @@
  * itself (storage/shared-items.ts); the routes map its refusals onto the catalogue.
  */
 import type { FastifyReply } from 'fastify';
-import { type KnownVault, api, decodeKnownVaults, WatchwordError } from '@watchword/protocol';
+import { type KnownVault, api, decodeKnownVaults, namesEachVaultOnce, WatchwordError } from '@watchword/protocol';
 import { route } from '../../http/route.ts';
 import { requireInteractiveAuth as requireAuth } from '../../http/authenticate.ts';
 import type { App } from '../../http/types.ts';
@@ -23,7 +23,7 @@ export function sharedItemRoutes(app: App, ctx: Context): void {
   route(app, api.vaults.sync, async (request, reply) => {
     const { userId } = requireAuth(request);
     const known = request.body.known;
-    if (new Set(known.map((k) => k.vaultId)).size !== known.length) throw new WatchwordError('VALIDATION_FAILED');
+    if (!namesEachVaultOnce(known)) throw new WatchwordError('VALIDATION_FAILED');
     return sync(userId, known, reply);
   });
 
