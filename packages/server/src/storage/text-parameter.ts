@@ -9,3 +9,6 @@ import { type RawBuilder, sql } from 'kysely';
  * dialects, so the cast changes nothing on PostgreSQL.
  */
 export const textParameter = (value: string): RawBuilder<string> => sql<string>`cast(${value} as text)`;
+
+/** An integer bound as `cast(? as integer)`, for the same reason (a `LIMIT` bound bare was re-planned the same way). */
+export const integerParameter = (value: number): RawBuilder<number> => sql<number>`cast(${value} as integer)`;
