@@ -28,29 +28,21 @@ let scratch = Buffer.allocUnsafeSlow(0);
 export function joinedJsonBytes(list: { prefix?: string; suffix?: string; count: number; textAt: (n: number) => string; leadingComma: boolean }): Buffer {
   const prefix = list.prefix ?? '';
   const suffix = list.suffix ?? '';
-  const reserve = 3 * (prefix.length + suffix.length) + list.count * BYTES_PER_TEXT + 1;
-  if (scratch.length < reserve) scratch = Buffer.allocUnsafeSlow(reserve);
-  let offset = scratch.write(prefix, 0, 'utf8');
-  let separator = list.leadingComma;
-  for (let n = 0; n < list.count; n++) {
-    const text = list.textAt(n);
-    // A UTF-16 code unit takes at most 3 bytes in UTF-8: with this much room `write` never cuts a text short.
-    const room = 1 + 3 * text.length;
-    if (offset + room > scratch.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(scratch.length * 2, offset + room));
+  let offset = 0;
+  // A UTF-16 code unit takes at most 3 bytes in UTF-8: with 1 + 3 × its length in room, `write` never cuts a string
+  // short, after a comma if one goes first.
+  const write = (text: string, comma: boolean) => {
+    if (offset + 1 + 3 * text.length > scratch.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(scratch.length * 2, offset + 1 + 3 * text.length, list.count * BYTES_PER_TEXT));
       scratch.copy(grown, 0, 0, offset);
       scratch = grown;
     }
-    if (separator) scratch[offset++] = 0x2c; // ','
-    separator = true;
+    if (comma) scratch[offset++] = 0x2c; // ','
     offset += scratch.write(text, offset, 'utf8');
-  }
-  if (offset + 3 * suffix.length > scratch.length) {
-    const grown = Buffer.allocUnsafeSlow(offset + 3 * suffix.length);
-    scratch.copy(grown, 0, 0, offset);
-    scratch = grown;
-  }
-  offset += scratch.write(suffix, offset, 'utf8');
+  };
+  write(prefix, false);
+  for (let n = 0; n < list.count; n++) write(list.textAt(n), n > 0 || list.leadingComma);
+  write(suffix, false);
   const bytes = Buffer.allocUnsafeSlow(offset);
   scratch.copy(bytes, 0, 0, offset);
   return bytes;
