@@ -71,7 +71,10 @@ describe.each(setups)('the read path ceiling on $label', ({ backends }) => {
       const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
       try {
         const { sub, sid } = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { sub: string; sid: string };
-        expect(await redis.keys(`${profiled.keyPrefix}rl:read:u:${sub}:*`)).toHaveLength(1);
+        // One counter per one-minute window the reads fell in: two when they straddled a window's start.
+        const counters = await redis.keys(`${profiled.keyPrefix}rl:read:u:${sub}:*`);
+        expect(counters.length).toBeGreaterThanOrEqual(1);
+        expect(counters.length).toBeLessThanOrEqual(2);
         await redis.set(`${profiled.keyPrefix}revoked-session:${sid}`, '1', 'PX', 60_000);
         expect((await answerShape(ceiling.url, path, authorization)).status).toBe(401);
       } finally {
