@@ -10,9 +10,15 @@ import { applyDelta, clearItems, markComplete } from './item-store.ts';
 let current: { vault: Vault; decryptor: Promise<ItemDecryptor>; queue: Promise<void> } | undefined;
 
 export function syncItems(vault: Vault): Promise<void> {
+  // Locked meanwhile (the idle lock while the outbox was being sent): nothing to show. Starting anyway left the worker's
+  // start rejected with nobody awaiting it — an uncaught "the vault is locked" in the page.
+  if (vault.locked) return Promise.resolve();
   if (current?.vault !== vault) {
     forgetItems();
-    current = { vault, decryptor: ItemDecryptor.start(vault), queue: Promise.resolve() };
+    const decryptor = ItemDecryptor.start(vault);
+    // Its failure is the sync's (awaited in `run` below); handled here too, so that it never goes unhandled.
+    decryptor.catch(() => undefined);
+    current = { vault, decryptor, queue: Promise.resolve() };
     // A vault that starts from the encrypted copy (a PIN unlock, back online after working offline) already holds
     // its items: they show at once, and the sync brings only what changed since the copy.
     const held = vault.localItems();
