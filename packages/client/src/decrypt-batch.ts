@@ -8,41 +8,38 @@ export type Decrypted = { item: Item; content: ItemContent } | { item: Item; con
 
 /**
  * Decrypts many items of a sync in a batch (docs/performance.md, "client decrypt"): each vault key is made into a
- * CryptoKey once for the whole batch, the items of a chunk are decrypted concurrently rather than one await after
- * another, and what comes out is checked by validateItemContent's fast path (the schema's rules by hand, item-shape.ts)
- * rather than by TypeBox.
+ * CryptoKey once for the whole batch, before any item; the items of a chunk are decrypted concurrently, each as one
+ * promise chain (decryptItem with a CryptoKey awaits nothing else), rather than one await after another; and what
+ * comes out is checked by validateItemContent's fast path (the schema's rules by hand, item-shape.ts) rather than by
+ * TypeBox.
  * The first item that does not open or does not check rejects the whole batch, as one sequential sync would.
  * `vaultKey` throws for a vault this account has no key for (VAULT_NOT_FOUND).
  */
 export async function decryptBatch(items: readonly Item[], userId: string, vaultKey: (vaultId: string) => Uint8Array): Promise<Decrypted[]> {
-  const keys = new Map<string, Promise<CryptoKey>>();
-  const keyFor = (vaultId: string): Promise<CryptoKey> => {
-    let key = keys.get(vaultId);
-    if (key === undefined) {
-      key = importAesKey(vaultKey(vaultId));
-      keys.set(vaultId, key);
-    }
-    return key;
-  };
-  const out: Decrypted[] = [];
+  const keys = new Map<string, CryptoKey>();
+  for (const item of items) {
+    if (item.purged || item.data === null || keys.has(item.vaultId)) continue;
+    keys.set(item.vaultId, await importAesKey(vaultKey(item.vaultId)));
+  }
+  const out = new Array<Decrypted>(items.length);
   for (let start = 0; start < items.length; start += DECRYPT_CHUNK) {
-    const chunk = items.slice(start, start + DECRYPT_CHUNK);
-    out.push(
-      ...(await Promise.all(
-        chunk.map(async (item): Promise<Decrypted> => {
-          if (item.purged || item.data === null) return { item, content: undefined };
-          const content = await decryptItem({
-            vaultKey: await keyFor(item.vaultId),
-            userId,
-            vaultId: item.vaultId,
-            itemId: item.id,
-            revision: item.revision,
-            data: item.data,
-          });
-          return { item, content };
+    const end = Math.min(items.length, start + DECRYPT_CHUNK);
+    const pending: Promise<void>[] = [];
+    for (let at = start; at < end; at++) {
+      const item = items[at] as Item;
+      const key = keys.get(item.vaultId);
+      if (item.purged || item.data === null || key === undefined) {
+        out[at] = { item, content: undefined };
+        continue;
+      }
+      const slot = { vaultKey: key, userId, vaultId: item.vaultId, itemId: item.id, revision: item.revision, data: item.data };
+      pending.push(
+        decryptItem(slot).then((content) => {
+          out[at] = { item, content };
         }),
-      )),
-    );
+      );
+    }
+    await Promise.all(pending);
   }
   return out;
 }

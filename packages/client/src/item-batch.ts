@@ -29,13 +29,15 @@ export function isLive(item: Item): item is LiveItem {
  * the batch (DecryptionError / WatchwordError VALIDATION_FAILED): a vault with a tampered item does not open quietly.
  * Imports nothing but the protocol, so it runs in a worker.
  */
-export async function decryptItems(keys: ItemKeys, items: readonly LiveItem[]): Promise<VaultItem[]> {
+export function decryptItems(keys: ItemKeys, items: readonly LiveItem[]): Promise<VaultItem[]> {
+  // One promise chain per item (decryptItem with a CryptoKey awaits nothing else), as decryptBatch does.
   return Promise.all(
-    items.map(async (item) => {
+    items.map((item) => {
       const vaultKey = keys.keys.get(item.vaultId);
-      if (!vaultKey) throw new WatchwordError('VAULT_NOT_FOUND');
-      const content = await decryptItem({ vaultKey, userId: keys.userId, vaultId: item.vaultId, itemId: item.id, revision: item.revision, data: item.data });
-      return { id: item.id, vaultId: item.vaultId, revision: item.revision, deletedAt: item.deletedAt, createdAt: item.createdAt, updatedAt: item.updatedAt, content };
+      if (!vaultKey) return Promise.reject(new WatchwordError('VAULT_NOT_FOUND'));
+      return decryptItem({ vaultKey, userId: keys.userId, vaultId: item.vaultId, itemId: item.id, revision: item.revision, data: item.data }).then(
+        (content): VaultItem => ({ id: item.id, vaultId: item.vaultId, revision: item.revision, deletedAt: item.deletedAt, createdAt: item.createdAt, updatedAt: item.updatedAt, content }),
+      );
     }),
   );
 }

@@ -185,8 +185,21 @@ export async function encryptItem(input: ItemSlot & { content: ItemContent }): P
  * @throws {DecryptionError} if the blob belongs to another slot, key or was altered.
  * @throws {WatchwordError} `VALIDATION_FAILED` if it decrypts but is not a valid item.
  */
-export async function decryptItem(input: ItemSlot & { data: string }): Promise<ItemContent> {
-  const plaintext = await openBytes(await aesKey(input.vaultKey), input.data, itemAad(input));
+export function decryptItem(input: ItemSlot & { data: string }): Promise<ItemContent> {
+  // A promise chain, with no await for a key that is already a CryptoKey (decryptBatch, the web vault's worker):
+  // see openBytes. Errors are still rejections, never synchronous throws.
+  let aad: Uint8Array;
+  try {
+    aad = itemAad(input);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const opened = input.vaultKey instanceof Uint8Array ? importAesKey(input.vaultKey).then((key) => openBytes(key, input.data, aad)) : openBytes(input.vaultKey, input.data, aad);
+  return opened.then(parseItemContent);
+}
+
+/** The JSON of a decrypted item, checked (validateItemContent). */
+function parseItemContent(plaintext: Uint8Array): ItemContent {
   let parsed: unknown;
   try {
     parsed = JSON.parse(fromUtf8(plaintext));
