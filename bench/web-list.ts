@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { type ItemContent, WatchwordClient } from '@watchword/client';
 import { ensureWebBuild } from '../scripts/ensure-web-build.ts';
-import { launchBrowser } from '../apps/web/test/support/browser.ts';
+import { type TestBrowser, launchBrowser } from '../apps/web/test/support/browser.ts';
 import { submitLogin } from '../apps/web/test/support/flows.ts';
 import { startVaultServer } from '../apps/web/test/support/server.ts';
 
@@ -37,7 +37,8 @@ function content(i: number): ItemContent {
 
 if (!DIST) await ensureWebBuild();
 const server = await startVaultServer(DIST ? { WEB_VAULT_DIR: DIST } : {});
-const browser = await launchBrowser();
+// A browser (a fresh profile) per vault size: the web vault remembers the last account and resumes its session.
+let browser: TestBrowser | undefined;
 const results: Record<string, unknown>[] = [];
 try {
   for (const size of [0, ...SIZES]) {
@@ -50,6 +51,8 @@ try {
     const added = size > 0 ? await vault.addMany(contents) : [];
     log(`${size} items added in ${Math.round(performance.now() - seedStart)} ms`);
 
+    await browser?.close();
+    browser = await launchBrowser();
     const page = await browser.newPage();
     page.setDefaultTimeout(300_000);
     await page.goto(`${server.url}/#/login`);
@@ -168,6 +171,6 @@ try {
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, `web-list-${result.date.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(result, null, 2)}\n`);
 } finally {
-  await browser.close();
+  await browser?.close();
   await server.stop();
 }
