@@ -5,13 +5,16 @@
 //   and → every item decrypted (the count no longer says "decrypting");
 // - search keystroke → results: each keydown of a query typed into the search box → the frame after its render;
 // - one-item delta: an item changed through the SDK, the page's focus sync → the frame after its row shows the
-//   change, with the DOM mutation records and the rows they touched.
+//   change, with the DOM mutation records and the rows they touched;
+// - decrypt per item in the web vault's worker, alone (bench/lib/worker-decrypt.ts), against bare WebCrypto in the page.
 // BENCH_WEB_DIST serves another build of the web vault (e.g. an older commit's `vite build`) for a before/after.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { type ItemContent, WatchwordClient } from '@watchword/client';
-import { ensureWebBuild } from '../scripts/ensure-web-build.ts';
+import { api, unwrapVaultKey } from '@watchword/protocol';
+import { WEB_DIST, ensureWebBuild } from '../scripts/ensure-web-build.ts';
+import { decryptWorkerAsset, measureWorkerDecrypt } from './lib/worker-decrypt.ts';
 import { type TestBrowser, launchBrowser } from '../apps/web/test/support/browser.ts';
 import { submitLogin } from '../apps/web/test/support/flows.ts';
 import { startVaultServer } from '../apps/web/test/support/server.ts';
@@ -160,7 +163,19 @@ try {
         await page.waitForTimeout(300);
       }
     }
-    const row = { items: size, unlockToFirstScreenMs: stats(firstScreen), unlockToAllDecryptedMs: stats(allDecrypted), domElementsAfterUnlock: domNodes, ...(size > 0 ? { searchKeystrokeMs: stats(keystrokes), oneItemDeltaMs: stats(delta), oneItemDeltaMutationRecords: stats(mutations), oneItemDeltaRowsTouched: stats(rowsTouched) } : {}) };
+    // The decrypt worker alone, over this vault's blobs (bench/lib/worker-decrypt.ts), against bare WebCrypto.
+    let workerDecrypt: Record<string, unknown> = {};
+    if (size > 0) {
+      const { items } = await vault.session.call(api.items.list, { query: {} });
+      const own = vault.account.vaults.find((v) => v.kind === 'personal');
+      if (!own) throw new Error('no personal vault');
+      const vaultKey = await unwrapVaultKey({ accountKey: vault.exportAccountKey(), userId: vault.userId, vaultId: own.id, wrappedKey: own.wrappedKey });
+      const runs = await measureWorkerDecrypt(page, { asset: decryptWorkerAsset(DIST ?? WEB_DIST), userId: vault.userId, vaultKey, items, runs: RUNS });
+      const worker = stats(runs.worker);
+      const baseline = stats(runs.baseline);
+      workerDecrypt = { workerDecryptUsPerItem: worker, bareWebCryptoUsPerItem: baseline, workerDecryptRatio: Math.round((worker.p50 / baseline.p50) * 100) / 100 };
+    }
+    const row = { items: size, unlockToFirstScreenMs: stats(firstScreen), unlockToAllDecryptedMs: stats(allDecrypted), domElementsAfterUnlock: domNodes, ...(size > 0 ? { searchKeystrokeMs: stats(keystrokes), oneItemDeltaMs: stats(delta), oneItemDeltaMutationRecords: stats(mutations), oneItemDeltaRowsTouched: stats(rowsTouched), ...workerDecrypt } : {}) };
     log(JSON.stringify(row));
     results.push(row);
     await page.close();
