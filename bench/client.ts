@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from './lib/processes.ts';
-import { type ClientRow, formatClientRows, measureCacheFormats, measureCliStart, measureClient } from './lib/client-bench.ts';
+import { type ClientRow, checkClientTargets, formatClientRows, measureCacheFormats, measureCliStart, measureClient } from './lib/client-bench.ts';
+import { formatTargets } from './lib/targets.ts';
 import { SERVER_BUNDLE, ensureServerBuild } from '../scripts/ensure-server-build.ts';
 import { ensureCliBuild } from '../scripts/ensure-cli-build.ts';
 
@@ -50,5 +51,5 @@ try {
   await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }
-process.stdout.write(`${formatClientRows(rows).join('\n')}\n`);
+process.stdout.write(`${[...formatClientRows(rows), 'targets:', ...formatTargets(checkClientTargets(rows))].join('\n')}\n`);
 if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(rows)}\n`);

@@ -12,7 +12,7 @@ import { pinned, runWorker, startServer, type Server, withCpu } from './lib/proc
 import { type TargetCheck, checkTargets, formatTargets } from './lib/targets.ts';
 import { againstBaseline, chooseBaseline } from './lib/baseline.ts';
 import { bulkImport } from './lib/import-bench.ts';
-import { type ClientRow, formatClientRows, measureCliStart, measureClient } from './lib/client-bench.ts';
+import { type ClientRow, checkClientTargets, formatClientRows, measureCliStart, measureClient } from './lib/client-bench.ts';
 import { formatSharedSyncRows, measureSharedSync } from './lib/shared-sync.ts';
 import { type SyncRow, checkLargeVaultTargets, formatSyncRows, measureLargeVaults, rssAfterRow } from './lib/sync-bench.ts';
 import { SERVER_BUNDLE, ensureServerBuild } from '../scripts/ensure-server-build.ts';
@@ -345,7 +345,7 @@ for (const run of runs) {
 for (const run of runs) {
   if (run.largeVaults) lines.push('', `Large vaults, server side (${run.label}; each row against its same-run baseline)`, ...formatSyncRows(run.largeVaults.rows), 'targets:', ...formatTargets(run.largeVaults.targets));
 }
-if (clientRows.length > 0) lines.push('', 'Large vaults, client side (sqlite + memory; same-run baselines: bare WebCrypto, node -e 0)', ...formatClientRows(clientRows));
+if (clientRows.length > 0) lines.push('', 'Large vaults, client side (sqlite + memory; same-run baselines: bare WebCrypto, node -e 0)', ...formatClientRows(clientRows), 'targets:', ...formatTargets(checkClientTargets(clientRows)));
 if (sharedRows.length > 0) lines.push('', ...formatSharedSyncRows(sharedRows));
 process.stdout.write(`${lines.join('\n')}\n`);
 

@@ -9,6 +9,7 @@ import { type AccountResponse, type Item, type ItemContent, api, decryptItem, en
 import { WatchwordClient, applySync, decryptBatch, openIndexedCache, openVaultSnapshot, sealIndexedCache, sealVaultSnapshot } from '@watchword/client';
 // @ts-expect-error plain .mjs without types (it must run on any old Node)
 import { withCompileCache } from '../../scripts/launch.mjs';
+import type { TargetCheck } from './targets.ts';
 
 export interface ClientRow {
   items: number;
@@ -153,6 +154,24 @@ export async function measureClient(url: string, size: number, runs: number): Pr
     rmSync(home, { recursive: true, force: true });
   }
   return rows;
+}
+
+/** Issue 23's client-side targets against one run's rows (null where this run did not measure the size). */
+export function checkClientTargets(rows: readonly ClientRow[]): TargetCheck[] {
+  const at = (items: number, scenario: string) => rows.find((r) => r.items === items && r.scenario.startsWith(scenario));
+  const check = (target: string, row: ClientRow | undefined, limit: number, digits: number): TargetCheck => ({
+    target,
+    measured: row === undefined ? 'not measured' : `${row.value.toFixed(digits)} ${row.unit}${row.ratio === undefined ? '' : ` (${row.ratio.toFixed(2)}× baseline)`}`,
+    met: row === undefined || !Number.isFinite(row.value) ? null : row.value <= limit,
+  });
+  return [
+    check('CLI start (ww --version) ≤ 150 ms', at(0, 'CLI start'), 150, 1),
+    ...[10_000, 50_000].flatMap((n) => [
+      check(`client decrypt, ${n.toLocaleString('en')} items (decryptBatch) ≤ 30 µs/item`, at(n, 'client decrypt (decryptBatch)'), 30, 1),
+      check(`ww get NAME --field password, ${n.toLocaleString('en')} items, warm copy ≤ 300 ms`, at(n, 'ww get NAME'), 300, 0),
+      check(`ww list --search X, ${n.toLocaleString('en')} items, warm copy ≤ 300 ms`, at(n, 'ww list --search'), 300, 0),
+    ]),
+  ];
 }
 
 export function formatClientRows(rows: readonly ClientRow[]): string[] {
