@@ -27,11 +27,12 @@ export async function decryptBatch(items: readonly Item[], userId: string, vault
     const pending: Promise<void>[] = [];
     for (let at = start; at < end; at++) {
       const item = items[at] as Item;
-      const key = keys.get(item.vaultId);
-      if (item.purged || item.data === null || key === undefined) {
+      if (item.purged || item.data === null) {
         out[at] = { item, content: undefined };
         continue;
       }
+      // Every live item's vault key was imported above (or vaultKey threw).
+      const key = keys.get(item.vaultId) as CryptoKey;
       const slot = { vaultKey: key, userId, vaultId: item.vaultId, itemId: item.id, revision: item.revision, data: item.data };
       pending.push(
         decryptItem(slot).then((content) => {
