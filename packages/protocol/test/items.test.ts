@@ -142,6 +142,25 @@ describe('encryptItem / decryptItem', () => {
     await expect(encryptItem({ ...slot, revision: 1.5, content })).rejects.toThrow(RangeError);
     await expect(encryptItem({ ...slot, revision: -1, content })).rejects.toThrow(RangeError);
   });
+
+  it('decryptItem answers every failure as a rejection, never a synchronous throw (it returns a promise chain)', async () => {
+    const data = await encryptItem({ ...slot, content });
+    const calls = [
+      () => decryptItem({ ...slot, revision: 1.5, data }),
+      () => decryptItem({ ...slot, itemId: `${ITEM}\0x`, data }),
+      () => decryptItem({ ...slot, data: 'not base64url!' }),
+      () => decryptItem({ ...slot, data: '' }),
+      () => decryptItem({ ...slot, vaultKey: randomBytes(16), data }),
+    ];
+    for (const call of calls) {
+      let promise: Promise<unknown> | undefined;
+      expect(() => (promise = call())).not.toThrow();
+      await expect(promise).rejects.toBeInstanceOf(Error);
+    }
+    await expect(decryptItem({ ...slot, revision: 1.5, data })).rejects.toThrow(RangeError);
+    await expect(decryptItem({ ...slot, data: 'not base64url!' })).rejects.toThrow(DecryptionError);
+    await expect(decryptItem({ ...slot, vaultKey: await importAesKey(vaultKey), data })).resolves.toEqual(content);
+  });
 });
 
 describe('shared-vault items: the AAD binds vault id and key version, not the author', () => {
