@@ -12,9 +12,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { type ItemContent, WatchwordClient } from '@watchword/client';
-import { api, unwrapVaultKey } from '@watchword/protocol';
 import { WEB_DIST, ensureWebBuild } from '../scripts/ensure-web-build.ts';
 import { decryptWorkerAsset, measureWorkerDecrypt } from './lib/worker-decrypt.ts';
+import { personalVaultBlobs } from './lib/vault-blobs.ts';
 import { type TestBrowser, launchBrowser } from '../apps/web/test/support/browser.ts';
 import { submitLogin } from '../apps/web/test/support/flows.ts';
 import { startVaultServer } from '../apps/web/test/support/server.ts';
@@ -166,10 +166,7 @@ try {
     // The decrypt worker alone, over this vault's blobs (bench/lib/worker-decrypt.ts), against bare WebCrypto.
     let workerDecrypt: Record<string, unknown> = {};
     if (size > 0) {
-      const { items } = await vault.session.call(api.items.list, { query: {} });
-      const own = vault.account.vaults.find((v) => v.kind === 'personal');
-      if (!own) throw new Error('no personal vault');
-      const vaultKey = await unwrapVaultKey({ accountKey: vault.exportAccountKey(), userId: vault.userId, vaultId: own.id, wrappedKey: own.wrappedKey });
+      const { items, vaultKey } = await personalVaultBlobs(vault);
       const runs = await measureWorkerDecrypt(page, { asset: decryptWorkerAsset(DIST ?? WEB_DIST), userId: vault.userId, vaultKey, items, runs: RUNS });
       const worker = stats(runs.worker);
       const baseline = stats(runs.baseline);

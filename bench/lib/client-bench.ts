@@ -5,11 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AccountResponse, type Item, type ItemContent, api, decryptItem, encryptItem, fromBase64Url, importAesKey, unwrapVaultKey, utf8 } from '@watchword/protocol';
+import { type AccountResponse, type Item, type ItemContent, decryptItem, encryptItem, fromBase64Url, importAesKey, utf8 } from '@watchword/protocol';
 import { WatchwordClient, applySync, decryptBatch, openIndexedCache, openVaultSnapshot, sealIndexedCache, sealVaultSnapshot } from '@watchword/client';
 // @ts-expect-error plain .mjs without types (it must run on any old Node)
 import { withCompileCache } from '../../scripts/launch.mjs';
 import type { TargetCheck } from './targets.ts';
+import { personalItemAadText, personalVaultBlobs } from './vault-blobs.ts';
 
 export interface ClientRow {
   items: number;
@@ -67,11 +68,7 @@ export async function measureClient(url: string, size: number, runs: number): Pr
   rows.push({ items: size, scenario: 'bulk add (Vault.addMany)', value: (performance.now() - started) / 1000, unit: 's' });
 
   // Decrypt: the blobs of a full sync, decrypted in this process (no network in the figure).
-  const response = await vault.session.call(api.items.list, { query: {} });
-  const items: Item[] = response.items;
-  const own = vault.account.vaults.find((v) => v.kind === 'personal');
-  if (!own) throw new Error('no personal vault');
-  const rawKey = await unwrapVaultKey({ accountKey: vault.exportAccountKey(), userId: vault.userId, vaultId: own.id, wrappedKey: own.wrappedKey });
+  const { items, vaultKey: rawKey } = await personalVaultBlobs(vault);
   const perItem = (ms: number) => (ms * 1000) / items.length;
   const bare = async () => {
     const key = await importAesKey(rawKey);
@@ -80,8 +77,7 @@ export async function measureClient(url: string, size: number, runs: number): Pr
       await Promise.all(
         items.slice(i, i + 512).map((item) => {
           const bytes = fromBase64Url(item.data as string);
-          // The item AAD (items.ts), version byte first (aead.ts): what decryptItem authenticates, built by hand.
-          const aad = utf8(`\x01watchword/v1/item\0${vault.userId}\0${item.vaultId}\0${item.id}\0${item.revision}`);
+          const aad = utf8(personalItemAadText(vault.userId, item));
           return crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.subarray(1, 13), additionalData: aad }, key, bytes.subarray(13));
         }),
       );

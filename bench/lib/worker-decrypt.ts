@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Item } from '@watchword/protocol';
+import { personalItemAadText } from './vault-blobs.ts';
 
 export interface WorkerDecryptRuns {
   /** µs per item, one value per run. */
@@ -24,7 +25,7 @@ export function decryptWorkerAsset(dist: string): string {
 export async function measureWorkerDecrypt(page: Page, input: { asset: string; userId: string; vaultKey: Uint8Array; items: readonly Item[]; runs: number }): Promise<WorkerDecryptRuns> {
   const live = input.items.filter((item) => !item.purged && item.data !== null);
   return page.evaluate(
-    async ({ asset, userId, key, items, runs }) => {
+    async ({ asset, userId, key, items, aads, runs }) => {
       const vaultKeys = new Map<string, CryptoKey>();
       for (const item of items) {
         if (!vaultKeys.has(item.vaultId)) vaultKeys.set(item.vaultId, await crypto.subtle.importKey('raw', new Uint8Array(key), { name: 'AES-GCM' }, false, ['decrypt']));
@@ -35,9 +36,9 @@ export async function measureWorkerDecrypt(page: Page, input: { asset: string; u
         const started = performance.now();
         for (let i = 0; i < items.length; i += 512) {
           await Promise.all(
-            items.slice(i, i + 512).map((item) => {
+            items.slice(i, i + 512).map((item, j) => {
               const bytes = fromB64(item.data as string);
-              const aad = encoder.encode(`\x01watchword/v1/item\0${userId}\0${item.vaultId}\0${item.id}\0${item.revision}`);
+              const aad = encoder.encode(aads[i + j]);
               return crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.subarray(1, 13), additionalData: aad }, vaultKeys.get(item.vaultId) as CryptoKey, bytes.subarray(13));
             }),
           );
@@ -90,6 +91,6 @@ export async function measureWorkerDecrypt(page: Page, input: { asset: string; u
       }
       return out;
     },
-    { asset: input.asset, userId: input.userId, key: [...input.vaultKey], items: live, runs: input.runs },
+    { asset: input.asset, userId: input.userId, key: [...input.vaultKey], items: live, aads: live.map((item) => personalItemAadText(input.userId, item)), runs: input.runs },
   );
 }
